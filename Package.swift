@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Onramp",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "onramp", targets: ["onramp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+    ],
+    targets: [
+        .target(name: "OnrampCore", dependencies: [
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "OnrampExpression", dependencies: ["OnrampCore"]),
+        .target(name: "OnrampConnectorKit", dependencies: [
+            "OnrampCore", "OnrampExpression",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit"]),
+        .target(name: "OnrampConnectorsHTTP", dependencies: [
+            "OnrampConnectorKit",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
+        .target(name: "OnrampEngine", dependencies: [
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "OnrampTaxmanSandbox", dependencies: [
+            "OnrampCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], resources: [.copy("Resources")]),
+        .executableTarget(name: "onramp", dependencies: [
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
+            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "jsonata-conformance", dependencies: ["OnrampCore", "OnrampExpression"]),
+        .executableTarget(name: "onramp-bench", dependencies: [
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
+            "OnrampTransforms", "OnrampEngine",
+        ]),
+        .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
+        .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "OnrampEngineTests", dependencies: [
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
+            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,253 @@
+import Foundation
+
+extension Evaluator {
+    func evaluateBinary(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        let lhs = try evaluate(expr.lhs!, input, env)
+        let op = expr.text
+        if op == "and" || op == "or" {
+            let l = Functions.boolean(lhs) ?? false
+            if op == "and" {
+                if !l { return .bool(false) }
+                return .bool(Functions.boolean(try evaluate(expr.rhs!, input, env)) ?? false)
+            }
+            if l { return .bool(true) }
+            return .bool(Functions.boolean(try evaluate(expr.rhs!, input, env)) ?? false)
+        }
+        let rhs = try evaluate(expr.rhs!, input, env)
+        do {
+            switch op {
+            case "+", "-", "*", "/", "%": return try numeric(lhs, rhs, op)
+            case "=": return .bool(!lhs.isUndefined && !rhs.isUndefined && Functions.deepEqual(lhs, rhs))
+            case "!=": return .bool(!lhs.isUndefined && !rhs.isUndefined && !Functions.deepEqual(lhs, rhs))
+            case "<", "<=", ">", ">=": return try comparison(lhs, rhs, op)
+            case "&":
+                let l = lhs.isUndefined ? "" : try Functions.string(lhs)
+                let r = rhs.isUndefined ? "" : try Functions.string(rhs)
+                return .string(l + r)
+            case "..": return try range(lhs, rhs)
+            case "in":
+                if lhs.isUndefined || rhs.isUndefined { return .bool(false) }
+                let items = rhs.arrayValue?.items ?? [rhs]
+                return .bool(items.contains { Functions.strictEqual($0, lhs) })
+            default:
+                throw JSONataError("S0201", position: expr.position, token: op)
+            }
+        } catch var e as JSONataError {
+            e.position = expr.position
+            if e.token == nil { e.token = op }
+            throw e
+        }
+    }
+
+    private func numeric(_ lhs: JValue, _ rhs: JValue, _ op: String) throws -> JValue {
+        if !lhs.isUndefined && lhs.numberValue == nil { throw JSONataError("T2001", jvalue: lhs) }
+        if !rhs.isUndefined && rhs.numberValue == nil { throw JSONataError("T2002", jvalue: rhs) }
+        guard let l = lhs.numberValue, let r = rhs.numberValue else { return .undefined }
+        let result: Double
+        switch op {
+        case "+": result = l + r
+        case "-": result = l - r
+        case "*": result = l * r
+        case "/": result = l / r
+        default: result = fmod(l, r)
+        }
+        if !result.isFinite { throw JSONataError("D1001", value: .number(result)) }
+        return .number(result)
+    }
+
+    private func comparison(_ lhs: JValue, _ rhs: JValue, _ op: String) throws -> JValue {
+        func comparable(_ v: JValue) -> Bool {
+            switch v { case .undefined, .string, .number: return true; default: return false }
+        }
+        func stringOrNumber(_ v: JValue) -> Bool {
+            switch v { case .string, .number: return true; default: return false }
+        }
+        if !comparable(lhs) || !comparable(rhs) {
+            throw JSONataError("T2010", jvalue: !stringOrNumber(lhs) ? lhs : rhs)
+        }
+        if lhs.isUndefined || rhs.isUndefined { return .undefined }
+        switch (lhs, rhs) {
+        case (.number(let a), .number(let b)):
+            switch op { case "<": return .bool(a < b); case "<=": return .bool(a <= b); case ">": return .bool(a > b); default: return .bool(a >= b) }
+        case (.string(let a), .string(let b)):
+            let c = Functions.compareStrings(a, b)
+            switch op { case "<": return .bool(c < 0); case "<=": return .bool(c <= 0); case ">": return .bool(c > 0); default: return .bool(c >= 0) }
+        default:
+            throw JSONataError("T2009", jvalue: lhs, value2: rhs)
+        }
+    }
+
+    private func range(_ lhs: JValue, _ rhs: JValue) throws -> JValue {
+        func isInteger(_ v: JValue) -> Bool { if case .number(let n) = v { return n == n.rounded(.towardZero) }; return false }
+        if !lhs.isUndefined && !isInteger(lhs) { throw JSONataError("T2003", jvalue: lhs) }
+        if !rhs.isUndefined && !isInteger(rhs) { throw JSONataError("T2004", jvalue: rhs) }
+        guard let l = lhs.numberValue, let r = rhs.numberValue, l <= r else { return .undefined }
+        let size = r - l + 1
+        if size > 1e7 { throw JSONataError("D2014", value: .number(size)) }
+        let from = Int(l), to = Int(r)
+        return .array(JArray((from...to).map { .number(Double($0)) }, sequence: true))
+    }
+
+    func evaluateUnary(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        switch expr.text {
+        case "-":
+            let v = try evaluate(expr.expression!, input, env)
+            if v.isUndefined { return .undefined }
+            guard case .number(let n) = v else {
+                throw JSONataError("D1002", position: expr.position, token: "-", jvalue: v)
+            }
+            return .number(-n)
+        case "[":
+            var result: JValue = .array(JArray())
+            for item in expr.expressions {
+                let value = try evaluate(item, input, env)
+                if value.isUndefined { continue }
+                if item.text == "[" && item.kind == .unary {
+                    result.arrayValue!.append(value)
+                } else {
+                    result = Functions.append(result, value)
+                }
+            }
+            if expr.consarray { result.arrayValue?.cons = true }
+            return result
+        case "{":
+            return try evaluateGroup(expr.pairs, position: expr.position, input, env)
+        default:
+            throw JSONataError("S0211", position: expr.position, token: expr.text)
+        }
+    }
+
+    func evaluateGroup(_ pairs: [(Node, Node)], position: Int, _ inputValue: JValue, _ env: Frame) throws -> JValue {
+        var reduce = false
+        var input: [JValue]
+        if case .array(let a) = inputValue {
+            reduce = a.tupleStream
+            input = a.items
+        } else {
+            input = [inputValue]
+        }
+        if input.isEmpty { input = [.undefined] }
+        var groups: [String: (data: JValue, exprIndex: Int)] = [:]
+        var order: [String] = []
+        for item in input {
+            let tuple = reduce ? item.objectValue : nil
+            let genv = tuple.map { Frame.fromTuple(env, $0) } ?? env
+            for (pairIndex, pair) in pairs.enumerated() {
+                let key = try evaluate(pair.0, tuple?["@"] ?? item, genv)
+                if key.isUndefined { continue }
+                guard case .string(let k) = key else {
+                    throw JSONataError("T1003", position: position, jvalue: key)
+                }
+                if let existing = groups[k] {
+                    if existing.exprIndex != pairIndex {
+                        throw JSONataError("D1009", position: position, value: .string(k))
+                    }
+                    groups[k] = (Functions.append(existing.data, item), pairIndex)
+                } else {
+                    groups[k] = (item, pairIndex)
+                    order.append(k)
+                }
+            }
+        }
+        let result = JObject()
+        for k in order {
+            let entry = groups[k]!
+            var context = entry.data
+            var genv = env
+            if reduce {
+                let tuple = reduceTupleStream(entry.data)
+                context = tuple["@"]
+                tuple.fields["@"] = nil
+                genv = Frame.fromTuple(env, tuple)
+            }
+            let value = try evaluate(pairs[entry.exprIndex].1, context, genv)
+            if !value.isUndefined { result.fields[k] = value }
+        }
+        return .object(result)
+    }
+
+    private func reduceTupleStream(_ stream: JValue) -> JObject {
+        guard case .array(let a) = stream else { return stream.objectValue.map { JObject($0.fields) } ?? JObject() }
+        let result = JObject(a.items.first?.objectValue?.fields ?? [:])
+        for t in a.items.dropFirst() {
+            guard let o = t.objectValue else { continue }
+            for (k, v) in o.fields { result.fields[k] = Functions.append(result[k], v) }
+        }
+        return result
+    }
+
+    func evaluateSort(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        guard case .array(let a) = input else { return input }
+        let isTupleSort = a.tupleStream
+        func key(_ term: Node.SortTerm, _ item: JValue) throws -> JValue {
+            if isTupleSort, let t = item.objectValue {
+                return try evaluate(term.expression, t["@"], Frame.fromTuple(env, t))
+            }
+            return try evaluate(term.expression, item, env)
+        }
+        let sorted = try Functions.mergeSort(a.items) { (x, y) throws -> Bool in
+            var comp = 0
+            for term in expr.terms where comp == 0 {
+                let aa = try key(term, x)
+                let bb = try key(term, y)
+                if aa.isUndefined { comp = bb.isUndefined ? 0 : 1; continue }
+                if bb.isUndefined { comp = -1; continue }
+                switch (aa, bb) {
+                case (.number(let p), .number(let q)):
+                    if p == q { continue }
+                    comp = p < q ? -1 : 1
+                case (.string(let p), .string(let q)):
+                    if p == q { continue }
+                    comp = Functions.compareStrings(p, q) < 0 ? -1 : 1
+                case (.number, .string), (.string, .number):
+                    throw JSONataError("T2007", position: expr.position, jvalue: aa, value2: bb)
+                default:
+                    let bad: JValue
+                    switch aa { case .string, .number: bad = bb; default: bad = aa }
+                    throw JSONataError("T2008", position: expr.position, jvalue: bad)
+                }
+                if term.descending { comp = -comp }
+            }
+            return comp == 1
+        }
+        let out = JArray(sorted, sequence: a.sequence)
+        out.tupleStream = a.tupleStream
+        return .array(out)
+    }
+
+    func transformFunction(_ expr: Node, _ env: Frame) -> JValue {
+        let implementation: NativeImplementation = { evaluator, args, _ in
+            let obj = args.first ?? .undefined
+            if obj.isUndefined { return .undefined }
+            let cloneFn = env.lookup("clone")
+            guard case .function(let clone) = cloneFn else {
+                throw JSONataError("T2013", position: expr.position)
+            }
+            let result = try evaluator.apply(clone, [obj], input: .undefined, env: env)
+            let matches = try evaluator.evaluate(expr.pattern!, result, env)
+            if matches.isUndefined { return result }
+            let items = matches.arrayValue?.items ?? [matches]
+            for match in items {
+                let update = try evaluator.evaluate(expr.update!, match, env)
+                if !update.isUndefined {
+                    guard case .object(let u) = update else {
+                        throw JSONataError("T2011", position: expr.update!.position, jvalue: update)
+                    }
+                    if case .object(let m) = match { for (k, v) in u.fields { m.fields[k] = v } }
+                }
+                if let del = expr.delete {
+                    let deletions = try evaluator.evaluate(del, match, env)
+                    if deletions.isUndefined { continue }
+                    let names = deletions.arrayValue?.items ?? [deletions]
+                    guard names.allSatisfy({ $0.stringValue != nil }) else {
+                        throw JSONataError("T2012", position: del.position, jvalue: deletions)
+                    }
+                    if case .object(let m) = match { for n in names { m.fields[n.stringValue!] = nil } }
+                }
+            }
+            return result
+        }
+        return .function(JFunction(.native(name: "transform", implementation: implementation),
+                                   signature: try? Signature("<(oa):o>"), arity: 1))
+    }
+}

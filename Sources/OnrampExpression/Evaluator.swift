@@ -1,0 +1,331 @@
+import Foundation
+
+/// Evaluates a compiled tree against one input. One evaluator serves one evaluation: it carries the
+/// depth and time guard and is never shared between tasks.
+final class Evaluator {
+    let limits: JSONata.Limits
+    private var depth = 0
+    private var ticks = 0
+    private let deadline: UInt64
+    let extensions: JSONata.FunctionRegistry
+    /// `$now()` and `$millis()` return the same instant throughout one evaluation.
+    let startMillis = (Date().timeIntervalSince1970 * 1000).rounded(.down)
+
+    init(limits: JSONata.Limits, extensions: JSONata.FunctionRegistry) {
+        self.limits = limits
+        self.extensions = extensions
+        let now = DispatchTime.now().uptimeNanoseconds
+        deadline = limits.timeout.map { now + UInt64($0.components.seconds) * 1_000_000_000 + UInt64($0.components.attoseconds / 1_000_000_000) } ?? UInt64.max
+    }
+
+    private func checkLimits() throws {
+        if depth > limits.maxDepth {
+            throw JSONataError("U1001")
+        }
+        ticks &+= 1
+        if ticks & 0xFF == 0, deadline != UInt64.max, DispatchTime.now().uptimeNanoseconds > deadline {
+            throw JSONataError("U1002")
+        }
+    }
+
+    func evaluate(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        depth += 1
+        try checkLimits()
+        defer { depth -= 1 }
+        var result: JValue
+        switch expr.kind {
+        case .path: result = try evaluatePath(expr, input, env)
+        case .binary: result = try evaluateBinary(expr, input, env)
+        case .unary: result = try evaluateUnary(expr, input, env)
+        case .name: result = Functions.lookup(input, expr.text)
+        case .string, .number, .value: result = expr.literal
+        case .wildcard: result = evaluateWildcard(input)
+        case .descendant: result = evaluateDescendants(input)
+        case .parent: result = env.lookup(expr.slot!.label)
+        case .condition:
+            let c = try evaluate(expr.condition!, input, env)
+            if Functions.boolean(c) == true {
+                result = try evaluate(expr.then!, input, env)
+            } else if let e = expr.otherwise {
+                result = try evaluate(e, input, env)
+            } else {
+                result = .undefined
+            }
+        case .block:
+            let frame = Frame(parent: env)
+            result = .undefined
+            for e in expr.expressions { result = try evaluate(e, input, frame) }
+        case .bind:
+            result = try evaluate(expr.rhs!, input, env)
+            env.bind(expr.lhs!.text, result)
+        case .regex:
+            result = .function(JFunction(.regex(expr.regex!, pattern: expr.text), signature: nil, arity: 1))
+        case .function: result = try evaluateFunction(expr, input, env, applyTo: nil)
+        case .variable:
+            if expr.text.isEmpty {
+                if case .array(let a) = input, a.outerWrapper { result = a.items.first ?? .undefined } else { result = input }
+            } else {
+                result = env.lookup(expr.text)
+            }
+        case .lambda:
+            result = .function(JFunction(.lambda(body: expr.body!, parameters: expr.arguments.map(\.text), input: input, environment: env, thunk: expr.thunk),
+                                         signature: expr.signature, arity: expr.arguments.count))
+        case .partial: result = try evaluatePartialApplication(expr, input, env)
+        case .apply: result = try evaluateApply(expr, input, env)
+        case .transform: result = transformFunction(expr, env)
+        case .sort, .filter, .index, .op, .placeholder:
+            throw JSONataError("S0206", position: expr.position, token: expr.text)
+        }
+        if let predicate = expr.predicate {
+            for p in predicate { result = try evaluateFilter(p.expression!, result, env) }
+        }
+        if expr.kind != .path, let group = expr.groupPairs {
+            result = try evaluateGroup(group, position: expr.groupPosition, result, env)
+        }
+        if case .array(let a) = result, a.sequence, !a.tupleStream {
+            if expr.keepArray { a.keepSingleton = true }
+            if a.items.isEmpty { return .undefined }
+            if a.items.count == 1 && !a.keepSingleton { return a.items[0] }
+        }
+        return result
+    }
+
+    // MARK: paths
+
+    private func evaluatePath(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        var inputSequence: JArray
+        if case .array(let a) = input, expr.steps[0].kind != .variable {
+            inputSequence = a
+        } else {
+            inputSequence = JArray([input], sequence: true)
+            if input.isUndefined { inputSequence = JArray([.undefined], sequence: true) }
+        }
+        var resultSequence: JValue = .undefined
+        var isTupleStream = false
+        var tupleBindings: JArray?
+        for (ii, step) in expr.steps.enumerated() {
+            if step.tuple { isTupleStream = true }
+            if ii == 0 && step.consarray {
+                resultSequence = try evaluate(step, .array(inputSequence), env)
+            } else if isTupleStream {
+                tupleBindings = try evaluateTupleStep(step, inputSequence, tupleBindings, env)
+            } else {
+                resultSequence = try evaluateStep(step, inputSequence, env, lastStep: ii == expr.steps.count - 1)
+            }
+            if !isTupleStream {
+                if resultSequence.isUndefined { break }
+                if case .array(let a) = resultSequence, a.items.isEmpty { break }
+            }
+            if step.focus == nil {
+                switch resultSequence {
+                case .array(let a): inputSequence = a
+                default: inputSequence = JArray([resultSequence], sequence: true)
+                }
+            }
+        }
+        if isTupleStream {
+            if expr.tuple {
+                resultSequence = tupleBindings.map { .array($0) } ?? .undefined
+            } else {
+                let seq = JArray([], sequence: true)
+                for t in tupleBindings?.items ?? [] { seq.append(t.objectValue?["@"] ?? .undefined) }
+                resultSequence = .array(seq)
+            }
+        }
+        if expr.keepSingletonArray {
+            if case .array(let a) = resultSequence {
+                var arr = a
+                if a.cons && !a.sequence {
+                    arr = JArray([resultSequence], sequence: true)
+                }
+                arr.keepSingleton = true
+                resultSequence = .array(arr)
+            } else if !resultSequence.isUndefined {
+                let arr = JArray([resultSequence], sequence: true)
+                arr.keepSingleton = true
+                resultSequence = .array(arr)
+            }
+        }
+        if let group = expr.groupPairs {
+            resultSequence = try evaluateGroup(group, position: expr.groupPosition,
+                                               isTupleStream ? (tupleBindings.map { .array($0) } ?? .undefined) : resultSequence, env)
+        }
+        return resultSequence
+    }
+
+    private func evaluateStep(_ expr: Node, _ input: JArray, _ env: Frame, lastStep: Bool) throws -> JValue {
+        if expr.kind == .sort {
+            var result = try evaluateSort(expr, .array(input), env)
+            if let stages = expr.stages { result = try evaluateStages(stages, result, env) }
+            return result
+        }
+        var results: [JValue] = []
+        results.reserveCapacity(input.count)
+        for item in input.items {
+            var res = try evaluate(expr, item, env)
+            if let stages = expr.stages {
+                for s in stages { res = try evaluateFilter(s.expression!, res, env) }
+            }
+            if !res.isUndefined { results.append(res) }
+        }
+        if lastStep, results.count == 1, case .array(let a) = results[0], !a.sequence {
+            return results[0]
+        }
+        let seq = JArray([], sequence: true)
+        for res in results {
+            if case .array(let a) = res, !a.cons {
+                seq.items.append(contentsOf: a.items)
+            } else {
+                seq.items.append(res)
+            }
+        }
+        return .array(seq)
+    }
+
+    private func evaluateStages(_ stages: [Node], _ input: JValue, _ env: Frame) throws -> JValue {
+        var result = input
+        for stage in stages {
+            switch stage.kind {
+            case .filter:
+                result = try evaluateFilter(stage.expression!, result, env)
+            case .index:
+                if case .array(let a) = result {
+                    for (i, t) in a.items.enumerated() { t.objectValue?[stage.text] = .number(Double(i)) }
+                }
+            default: break
+            }
+        }
+        return result
+    }
+
+    private func evaluateTupleStep(_ expr: Node, _ input: JArray, _ tupleBindings: JArray?, _ env: Frame) throws -> JArray {
+        if expr.kind == .sort {
+            var result: JValue
+            if let tb = tupleBindings {
+                result = try evaluateSort(expr, .array(tb), env)
+            } else {
+                let sorted = try evaluateSort(expr, .array(input), env)
+                let r = JArray([], sequence: true)
+                r.tupleStream = true
+                for (i, item) in (sorted.arrayValue?.items ?? []).enumerated() {
+                    let t = JObject(["@": item])
+                    if let iv = expr.indexVariable { t[iv] = .number(Double(i)) }
+                    r.append(.object(t))
+                }
+                result = .array(r)
+            }
+            if let stages = expr.stages { result = try evaluateStages(stages, result, env) }
+            return result.arrayValue ?? JArray()
+        }
+        let result = JArray([], sequence: true)
+        result.tupleStream = true
+        let bindings = tupleBindings ?? JArray(input.items.map { .object(JObject(["@": $0])) })
+        for tb in bindings.items {
+            guard let tuple = tb.objectValue else { continue }
+            let stepEnv = Frame.fromTuple(env, tuple)
+            let res = try evaluate(expr, tuple["@"], stepEnv)
+            if res.isUndefined { continue }
+            let items: [JValue]
+            var resIsTupleStream = false
+            if case .array(let a) = res { items = a.items; resIsTupleStream = a.tupleStream } else { items = [res] }
+            for (bb, item) in items.enumerated() {
+                let t = JObject(tuple.fields)
+                if resIsTupleStream {
+                    if let o = item.objectValue { for (k, v) in o.fields { t.fields[k] = v } }
+                } else {
+                    if let focus = expr.focus {
+                        t[focus] = item
+                        t["@"] = tuple["@"]
+                    } else {
+                        t["@"] = item
+                    }
+                    if let iv = expr.indexVariable { t[iv] = .number(Double(bb)) }
+                    if let anc = expr.ancestor { t[anc.label] = tuple["@"] }
+                }
+                result.append(.object(t))
+            }
+        }
+        if let stages = expr.stages {
+            return try evaluateStages(stages, .array(result), env).arrayValue ?? JArray()
+        }
+        return result
+    }
+
+    func evaluateFilter(_ predicate: Node, _ inputValue: JValue, _ env: Frame) throws -> JValue {
+        let results = JArray([], sequence: true)
+        let input: JArray
+        if case .array(let a) = inputValue {
+            input = a
+            if a.tupleStream { results.tupleStream = true }
+        } else {
+            input = JArray([inputValue], sequence: true)
+        }
+        if predicate.kind == .number {
+            var index = Int(floor(predicate.number))
+            if index < 0 { index = input.count + index }
+            if index >= 0 && index < input.count {
+                let item = input.items[index]
+                if case .array = item { return item }
+                results.append(item)
+            }
+            return .array(results)
+        }
+        for (index, item) in input.items.enumerated() {
+            var context = item
+            var fenv = env
+            if input.tupleStream, let t = item.objectValue {
+                context = t["@"]
+                fenv = Frame.fromTuple(env, t)
+            }
+            let res = try evaluate(predicate, context, fenv)
+            var numbers: [Double]?
+            if case .number(let n) = res {
+                numbers = [n]
+            } else if case .array(let a) = res, !a.items.isEmpty, a.items.allSatisfy({ $0.numberValue != nil }) {
+                numbers = a.items.map { $0.numberValue! }
+            }
+            if let numbers {
+                for n in numbers {
+                    var ii = Int(floor(n))
+                    if ii < 0 { ii = input.count + ii }
+                    if ii == index { results.append(item) }
+                }
+            } else if Functions.boolean(res) == true {
+                results.append(item)
+            }
+        }
+        return .array(results)
+    }
+
+    private func evaluateWildcard(_ inputValue: JValue) -> JValue {
+        var results: JValue = .sequence()
+        var input = inputValue
+        if case .array(let a) = input, a.outerWrapper, !a.items.isEmpty { input = a.items[0] }
+        if case .object(let o) = input {
+            for (_, value) in o.fields {
+                if case .array = value {
+                    results = Functions.append(results, .array(JArray(Functions.flatten(value))))
+                } else {
+                    results.arrayValue?.append(value)
+                }
+            }
+        }
+        return results
+    }
+
+    private func evaluateDescendants(_ input: JValue) -> JValue {
+        if input.isUndefined { return .undefined }
+        var out: [JValue] = []
+        func recurse(_ v: JValue) {
+            if case .array(let a) = v {
+                for m in a.items { recurse(m) }
+            } else {
+                out.append(v)
+                if case .object(let o) = v { for (_, x) in o.fields { recurse(x) } }
+            }
+        }
+        recurse(input)
+        if out.count == 1 { return out[0] }
+        return .sequence(out)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import OnrampCore
+
+/// A compiled JSONata expression: immutable and `Sendable`, evaluated any number of times,
+/// concurrently if need be.
+///
+/// ```swift
+/// let expr = try JSONata("Account.Order.Product.(Price * Quantity) ~> $sum()")
+/// let total = try expr.evaluate(input)
+/// ```
+public struct JSONata: Sendable {
+    /// Guardrails for one evaluation: exceeding either fails with `U1001` (depth) or `U1002` (time).
+    public struct Limits: Sendable {
+        public var maxDepth: Int
+        public var timeout: Duration?
+        public init(maxDepth: Int = 500, timeout: Duration? = .seconds(10)) {
+            self.maxDepth = maxDepth
+            self.timeout = timeout
+        }
+        public static let `default` = Limits()
+    }
+
+    /// Extra native functions, callable as `$name(...)`. Arguments and result are JSON values; a
+    /// missing (undefined) argument or result is `nil`.
+    public struct FunctionRegistry: Sendable {
+        public typealias Function = @Sendable ([Value?]) throws -> Value?
+        struct Entry: Sendable { let signature: String?; let arity: Int; let body: Function }
+        var entries: [String: Entry] = [:]
+        public init() {}
+
+        /// Registers `$name`; `signature` uses JSONata's syntax (for example `<s-:s>`) and is validated on every call.
+        public mutating func register(_ name: String, signature: String? = nil, arity: Int = 1, _ body: @escaping Function) {
+            entries[name] = Entry(signature: signature, arity: arity, body: body)
+        }
+    }
+
+    public let source: String
+    let ast: Node
+
+    public init(_ source: String) throws(JSONataError) {
+        self.source = source
+        ast = try Parser.parse(source)
+    }
+
+    /// Evaluates against `input` (nil: no input at all). Returns nil when the result is undefined.
+    public func evaluate(_ input: Value?, bindings: [String: Value] = [:], functions: FunctionRegistry = FunctionRegistry(),
+                         limits: Limits = .default) throws(JSONataError) -> Value? {
+        do {
+            let result = try evaluateInternal(JValue(input), bindings: bindings, functions: functions, limits: limits)
+            return result.toValue()
+        } catch let e as JSONataError {
+            throw e
+        } catch {
+            throw JSONataError("D1001", extra: ["message": "\(error)"])
+        }
+    }
+
+    func evaluateInternal(_ inputValue: JValue, bindings: [String: Value], functions: FunctionRegistry, limits: Limits) throws -> JValue {
+        var input = inputValue
+        if case .array(let a) = input, !a.sequence {
+            let w = JArray([input], sequence: true)
+            w.outerWrapper = true
+            input = .array(w)
+        }
+        let evaluator = Evaluator(limits: limits, extensions: functions)
+        let env = Frame(parent: FunctionLibrary.root)
+        for (name, entry) in functions.entries {
+            env.bind(name, JFunction.external(entry, signature: try entry.signature.map { (s) throws(JSONataError) in try Signature(s) }))
+        }
+        for (k, v) in bindings { env.bind(k, JValue(v)) }
+        var result = try evaluator.evaluate(ast, input, env)
+        if case .array(let a) = result, a.sequence {
+            if a.items.count == 1 && !a.keepSingleton { result = a.items[0] } else if a.items.isEmpty { result = .undefined }
+        }
+        return result
+    }
+}
+
+extension JFunction {
+    static func external(_ entry: JSONata.FunctionRegistry.Entry, signature: Signature?) -> JFunction {
+        let body = entry.body
+        return JFunction(.native(name: "external", implementation: { _, args, _ in
+            do {
+                return JValue(try body(args.map { $0.toValue() }))
+            } catch let e as JSONataError {
+                throw e
+            } catch {
+                throw JSONataError("D3137", extra: ["message": "\(error)"])
+            }
+        }), signature: signature, arity: entry.arity)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// `$sum`, `$round`, `$number` and the other numeric functions.
+enum NumericFunctions {
+    typealias E = FunctionLibrary.Entry
+
+    static func numbers(_ v: JValue) -> [Double]? {
+        switch v {
+        case .undefined: return nil
+        case .array(let a): return a.items.compactMap(\.numberValue)
+        case .number(let n): return [n]
+        default: return []
+        }
+    }
+
+    static func unary(_ f: @escaping (Double) throws -> Double) -> NativeImplementation {
+        { _, a, _ in
+            guard let n = a.at(0).numberValue else { return .undefined }
+            return .number(try f(n))
+        }
+    }
+
+    nonisolated(unsafe) static let entries: [String: E] = [
+        "sum": E(signature: "<a<n>:n>", arity: 1) { _, a, _ in
+            guard let ns = numbers(a.at(0)) else { return .undefined }
+            return .number(ns.reduce(0, +))
+        },
+        "count": E(signature: "<a:n>", arity: 1) { _, a, _ in
+            switch a.at(0) {
+            case .undefined: return .number(0)
+            case .array(let arr): return .number(Double(arr.count))
+            default: return .number(1)
+            }
+        },
+        "max": E(signature: "<a<n>:n>", arity: 1) { _, a, _ in
+            guard let ns = numbers(a.at(0)), let m = ns.max() else { return .undefined }
+            return .number(m)
+        },
+        "min": E(signature: "<a<n>:n>", arity: 1) { _, a, _ in
+            guard let ns = numbers(a.at(0)), let m = ns.min() else { return .undefined }
+            return .number(m)
+        },
+        "average": E(signature: "<a<n>:n>", arity: 1) { _, a, _ in
+            guard let ns = numbers(a.at(0)), !ns.isEmpty else { return .undefined }
+            return .number(ns.reduce(0, +) / Double(ns.count))
+        },
+        "number": E(signature: "<(nsb)-:n>", arity: 1) { _, a, _ in try number(a.at(0)) },
+        "floor": E(signature: "<n-:n>", arity: 1, implementation: unary { Foundation.floor($0) }),
+        "ceil": E(signature: "<n-:n>", arity: 1, implementation: unary { Foundation.ceil($0) }),
+        "abs": E(signature: "<n-:n>", arity: 1, implementation: unary { Swift.abs($0) }),
+        "sqrt": E(signature: "<n-:n>", arity: 1, implementation: unary { n in
+            if n < 0 { throw JSONataError("D3060", value: .number(n), index: 1) }
+            return n.squareRoot()
+        }),
+        "power": E(signature: "<n-n:n>", arity: 2) { _, a, _ in
+            guard let b = a.at(0).numberValue, let e = a.at(1).numberValue else { return .undefined }
+            let r = Foundation.pow(b, e)
+            if !r.isFinite { throw JSONataError("D3061", value: .number(b), extra: ["exp": NumberFormattingShim.js(e)]) }
+            return .number(r)
+        },
+        "round": E(signature: "<n-n?:n>", arity: 2) { _, a, _ in
+            guard let n = a.at(0).numberValue else { return .undefined }
+            return .number(round(n, Int(a.at(1).numberValue ?? 0)))
+        },
+        "random": E(signature: "<:n>", arity: 0) { _, _, _ in .number(Double.random(in: 0..<1)) },
+        "formatBase": E(signature: "<n-n?:s>", arity: 2) { _, a, _ in
+            guard let n = a.at(0).numberValue else { return .undefined }
+            let radix = a.at(1).numberValue.map { Int($0) } ?? 10
+            if radix < 2 || radix > 36 { throw JSONataError("D3100", value: .number(Double(radix))) }
+            let v = round(n, 0)
+            let s = String(Int64(Swift.abs(v)), radix: radix)
+            return .string(v < 0 ? "-" + s : s)
+        },
+    ]
+
+    static func number(_ v: JValue) throws -> JValue {
+        switch v {
+        case .undefined: return .undefined
+        case .number: return v
+        case .bool(let b): return .number(b ? 1 : 0)
+        case .string(let s):
+            if s.range(of: #"^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$"#, options: .regularExpression) != nil, let d = Double(s), d.isFinite {
+                return .number(d)
+            }
+            if s.count > 2, s.hasPrefix("0") {
+                let radix: Int? = ["x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2][s.dropFirst().first!]
+                if let radix, let n = Int64(s.dropFirst(2), radix: radix) { return .number(Double(n)) }
+            }
+            throw JSONataError("D3030", jvalue: v, index: 1)
+        default:
+            throw JSONataError("D3030", jvalue: v, index: 1)
+        }
+    }
+
+    /// Round half to even at `precision` decimal places, shifting in decimal text as the reference does.
+    static func round(_ value: Double, _ precision: Int) -> Double {
+        func shift(_ x: Double, _ by: Int) -> Double {
+            if by == 0 { return x }
+            let text = NumberFormattingShim.js(x)
+            let parts = text.split(separator: "e", maxSplits: 1)
+            let exp = parts.count > 1 ? (Int(parts[1]) ?? 0) + by : by
+            return Double("\(parts[0])e\(exp)") ?? x
+        }
+        let arg = shift(value, precision)
+        var result = Foundation.floor(arg + 0.5)
+        let diff = result - arg
+        if Swift.abs(diff) == 0.5 && Swift.abs(result.truncatingRemainder(dividingBy: 2)) == 1 { result -= 1 }
+        result = shift(result, -precision)
+        return result == 0 ? 0 : result
+    }
+}
+
+import OnrampCore
+
+enum NumberFormattingShim {
+    static func js(_ d: Double) -> String { NumberFormatting.javaScript(d) }
+}

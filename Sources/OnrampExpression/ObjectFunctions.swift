@@ -1,0 +1,106 @@
+import Foundation
+
+/// `$keys`, `$lookup`, `$spread`, `$merge`, `$each`, `$sift`, `$type`, `$boolean`, `$error`, `$eval`…
+enum ObjectFunctions {
+    typealias E = FunctionLibrary.Entry
+
+    static func keys(_ v: JValue) -> [String] {
+        switch v {
+        case .array(let a):
+            var seen: [String] = []
+            var set = Set<String>()
+            for item in a.items { for k in keys(item) where set.insert(k).inserted { seen.append(k) } }
+            return seen
+        case .object(let o): return Array(o.fields.keys)
+        default: return []
+        }
+    }
+
+    static func spread(_ v: JValue) -> JValue {
+        switch v {
+        case .array(let a):
+            var result: JValue = .sequence()
+            for item in a.items { result = Functions.append(result, spread(item)) }
+            return result
+        case .object(let o):
+            return .array(JArray(o.fields.map { .object(JObject([$0.key: $0.value])) }, sequence: true))
+        default: return v
+        }
+    }
+
+    nonisolated(unsafe) static let entries: [String: E] = [
+        "keys": E(signature: "<x-:a<s>>", arity: 1) { _, a, _ in
+            .array(JArray(keys(a.at(0)).map { .string($0) }, sequence: true))
+        },
+        "lookup": E(signature: "<x-s:x>", arity: 2) { _, a, _ in
+            guard let k = a.at(1).stringValue else { return .undefined }
+            return Functions.lookup(a.at(0), k)
+        },
+        "spread": E(signature: "<x-:a<o>>", arity: 1) { _, a, _ in spread(a.at(0)) },
+        "merge": E(signature: "<a<o>:o>", arity: 1) { _, a, _ in
+            guard case .array(let arr) = a.at(0) else { return .undefined }
+            let result = JObject()
+            for item in arr.items { if case .object(let o) = item { for (k, v) in o.fields { result.fields[k] = v } } }
+            return .object(result)
+        },
+        "each": E(signature: "<o-f:a>", arity: 2) { ev, a, f in
+            guard case .object(let o) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
+            let result = JArray([], sequence: true)
+            for (k, v) in o.fields {
+                var args = [v]
+                if fn.arity >= 2 { args.append(.string(k)) }
+                if fn.arity >= 3 { args.append(a.at(0)) }
+                let r = try ev.apply(fn, args, input: .undefined, env: f.environment)
+                if !r.isUndefined { result.append(r) }
+            }
+            return .array(result)
+        },
+        "sift": E(signature: "<o-f?:o>", arity: 2) { ev, a, f in
+            guard case .object(let o) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
+            let result = JObject()
+            for (k, v) in o.fields {
+                var args = [v]
+                if fn.arity >= 2 { args.append(.string(k)) }
+                if fn.arity >= 3 { args.append(a.at(0)) }
+                if Functions.boolean(try ev.apply(fn, args, input: .undefined, env: f.environment)) == true { result.fields[k] = v }
+            }
+            return result.fields.isEmpty ? .undefined : .object(result)
+        },
+        "type": E(signature: "<x:s>", arity: 1) { _, a, _ in Functions.typeName(a.at(0)).map { .string($0) } ?? .undefined },
+        "boolean": E(signature: "<x-:b>", arity: 1) { _, a, _ in Functions.boolean(a.at(0)).map { .bool($0) } ?? .undefined },
+        "not": E(signature: "<x-:b>", arity: 1) { _, a, _ in Functions.boolean(a.at(0)).map { .bool(!$0) } ?? .undefined },
+        "error": E(signature: "<s?:x>", arity: 1) { _, a, _ in
+            throw JSONataError("D3137", extra: ["message": a.at(0).stringValue ?? "$error() function evaluated"])
+        },
+        "assert": E(signature: "<bs?:x>", arity: 2) { _, a, _ in
+            if a.at(0) != .bool(true) {
+                throw JSONataError("D3141", extra: ["message": a.at(1).stringValue ?? "$assert() statement failed"])
+            }
+            return .undefined
+        },
+        "clone": E(signature: "<(oa)-:o>", arity: 1) { _, a, _ in Functions.deepClone(a.at(0)) },
+        "eval": E(signature: "<sx?:x>", arity: 2) { ev, a, f in
+            guard case .string(let source) = a.at(0) else { return .undefined }
+            var input = f.input
+            if !a.at(1).isUndefined {
+                input = a.at(1)
+                if case .array(let arr) = input, !arr.sequence {
+                    let w = JArray([input], sequence: true)
+                    w.outerWrapper = true
+                    input = .array(w)
+                }
+            }
+            let ast: Node
+            do { ast = try Parser.parse(source) } catch {
+                throw JSONataError("D3120", value: .string((error as? JSONataError)?.message ?? "\(error)"))
+            }
+            do { return try ev.evaluate(ast, input, f.environment) } catch let e as JSONataError {
+                throw JSONataError("D3121", value: .string(e.message))
+            }
+        },
+    ]
+}
+
+extension JValue: Equatable {
+    static func == (a: JValue, b: JValue) -> Bool { Functions.deepEqual(a, b) }
+}

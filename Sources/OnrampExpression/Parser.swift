@@ -1,0 +1,292 @@
+import Foundation
+
+/// A Pratt parser for JSONata, producing the raw tree that `Parser+Process` then rewrites into
+/// paths, stages and tuple steps (as the reference implementation's `processAST` does).
+struct Parser {
+    private var lexer: Lexer
+    private var token: Token
+    let source: String
+
+    static func parse(_ source: String) throws(JSONataError) -> Node {
+        var p = try Parser(source)
+        let raw = try p.expression(0)
+        if p.token.kind != .end {
+            throw JSONataError("S0201", position: p.token.position, token: p.token.text)
+        }
+        var processor = ASTProcessor()
+        return try processor.process(raw)
+    }
+
+    private init(_ source: String) throws(JSONataError) {
+        self.source = source
+        lexer = Lexer(source)
+        token = Token(kind: .end, position: 0)
+        token = try lexer.next(infix: false)
+    }
+
+    private var lbp: Int {
+        switch token.kind {
+        case .op: return Lexer.operators[token.text] ?? 0
+        default: return 0
+        }
+    }
+
+    private mutating func advance(_ id: String? = nil, infix: Bool = false) throws(JSONataError) {
+        if let id, token.id != id {
+            if token.kind == .end {
+                throw JSONataError("S0203", position: token.position, token: token.text, value: .string(id))
+            }
+            throw JSONataError("S0202", position: token.position, token: token.text, value: .string(id))
+        }
+        let next = try lexer.next(infix: infix)
+        if next.kind == .op, Lexer.operators[next.text] == nil {
+            throw JSONataError("S0204", position: next.position, token: next.text)
+        }
+        token = next
+    }
+
+    mutating func expression(_ rbp: Int) throws(JSONataError) -> Node {
+        var t = token
+        try advance(nil, infix: true)
+        var left = try nud(t)
+        while rbp < lbp {
+            t = token
+            try advance()
+            left = try led(t, left)
+        }
+        return left
+    }
+
+    private mutating func nud(_ t: Token) throws(JSONataError) -> Node {
+        switch t.kind {
+        case .name, .variable, .string, .number, .value: return Node(token: t)
+        case .regex:
+            let node = Node(token: t)
+            var options: NSRegularExpression.Options = []
+            if t.regexFlags.contains("i") { options.insert(.caseInsensitive) }
+            if t.regexFlags.contains("m") { options.insert(.anchorsMatchLines) }
+            do {
+                node.regex = try NSRegularExpression(pattern: Parser.translateRegex(t.text), options: options)
+            } catch {
+                throw JSONataError("S0302", position: t.position, token: t.text)
+            }
+            return node
+        case .end:
+            throw JSONataError("S0207", position: t.position, token: "(end)")
+        case .op:
+            break
+        }
+        let node = Node(.op, position: t.position, text: t.text)
+        switch t.text {
+        case "and", "or", "in", "?":
+            return node
+        case "-":
+            node.kind = .unary
+            node.expression = try expression(70)
+            return node
+        case "*": node.kind = .wildcard; return node
+        case "**": node.kind = .descendant; return node
+        case "%": node.kind = .parent; return node
+        case "(":
+            var exprs: [Node] = []
+            while token.id != ")" {
+                exprs.append(try expression(0))
+                if token.id != ";" { break }
+                try advance(";")
+            }
+            try advance(")", infix: true)
+            node.kind = .block
+            node.expressions = exprs
+            return node
+        case "[":
+            var items: [Node] = []
+            if token.id != "]" {
+                while true {
+                    var item = try expression(0)
+                    if token.id == ".." {
+                        let range = Node(.binary, position: token.position, text: "..")
+                        range.lhs = item
+                        try advance("..")
+                        range.rhs = try expression(0)
+                        item = range
+                    }
+                    items.append(item)
+                    if token.id != "," { break }
+                    try advance(",")
+                }
+            }
+            try advance("]", infix: true)
+            node.kind = .unary
+            node.expressions = items
+            return node
+        case "{":
+            node.kind = .unary
+            node.pairs = try objectPairs()
+            return node
+        case "|":
+            node.kind = .transform
+            node.pattern = try expression(0)
+            try advance("|")
+            node.update = try expression(0)
+            if token.id == "," {
+                try advance(",")
+                node.delete = try expression(0)
+            }
+            try advance("|")
+            return node
+        default:
+            throw JSONataError("S0211", position: t.position, token: t.text)
+        }
+    }
+
+    private mutating func objectPairs() throws(JSONataError) -> [(Node, Node)] {
+        var pairs: [(Node, Node)] = []
+        if token.id != "}" {
+            while true {
+                let k = try expression(0)
+                try advance(":")
+                let v = try expression(0)
+                pairs.append((k, v))
+                if token.id != "," { break }
+                try advance(",")
+            }
+        }
+        try advance("}", infix: true)
+        return pairs
+    }
+
+    private mutating func led(_ t: Token, _ left: Node) throws(JSONataError) -> Node {
+        let op = t.text
+        let node = Node(.binary, position: t.position, text: op)
+        let bp = Lexer.operators[op] ?? 0
+        switch op {
+        case ".", "+", "-", "*", "/", "%", "=", "<", ">", "!=", "<=", ">=", "&", "and", "or", "in", "~>":
+            node.lhs = left
+            node.rhs = try expression(bp)
+            return node
+        case "(":
+            node.procedure = left
+            node.kind = .function
+            if token.id != ")" {
+                while true {
+                    if token.kind == .op && token.text == "?" {
+                        node.kind = .partial
+                        node.arguments.append(Node(.op, position: token.position, text: "?"))
+                        try advance("?")
+                    } else {
+                        node.arguments.append(try expression(0))
+                    }
+                    if token.id != "," { break }
+                    try advance(",")
+                }
+            }
+            try advance(")", infix: true)
+            if left.kind == .name && (left.text == "function" || left.text == "\u{03BB}") {
+                for (i, arg) in node.arguments.enumerated() where arg.kind != .variable {
+                    throw JSONataError("S0208", position: arg.position, token: arg.text, value: .number(Double(i + 1)))
+                }
+                node.kind = .lambda
+                if token.id == "<" {
+                    let sigPos = token.position
+                    var depth = 1
+                    var sig = "<"
+                    while depth > 0 && token.id != "{" && token.id != "(end)" {
+                        let tok = token
+                        try advance()
+                        if tok.id == ">" { depth -= 1 } else if tok.id == "<" { depth += 1 }
+                        sig += tok.kind == .op || tok.kind == .name ? tok.text : tok.id
+                    }
+                    try advance(">")
+                    do {
+                        node.signature = try Signature(sig)
+                    } catch var e {
+                        e.position = sigPos + (e.position ?? 0)
+                        throw e
+                    }
+                }
+                try advance("{")
+                node.body = try expression(0)
+                try advance("}")
+            }
+            return node
+        case "[":
+            if token.id == "]" {
+                var step: Node? = left
+                while let s = step, s.kind == .binary, s.text == "[" { step = s.lhs }
+                step?.keepArray = true
+                try advance("]")
+                return left
+            }
+            node.lhs = left
+            node.rhs = try expression(Lexer.operators["]"]!)
+            try advance("]", infix: true)
+            return node
+        case "^":
+            try advance("(")
+            var terms: [Node.SortTerm] = []
+            while true {
+                var descending = false
+                if token.id == "<" {
+                    try advance("<")
+                } else if token.id == ">" {
+                    descending = true
+                    try advance(">")
+                }
+                terms.append(Node.SortTerm(descending: descending, expression: try expression(0)))
+                if token.id != "," { break }
+                try advance(",")
+            }
+            try advance(")", infix: true)
+            node.lhs = left
+            node.terms = terms
+            return node
+        case "{":
+            node.lhs = left
+            node.pairs = try objectPairs()
+            return node
+        case ":=":
+            if left.kind != .variable { throw JSONataError("S0212", position: left.position, token: left.text) }
+            node.lhs = left
+            node.rhs = try expression(bp - 1)
+            return node
+        case "@", "#":
+            node.lhs = left
+            node.rhs = try expression(bp)
+            if node.rhs?.kind != .variable {
+                throw JSONataError("S0214", position: node.rhs?.position, token: op)
+            }
+            return node
+        case "?":
+            node.kind = .condition
+            node.condition = left
+            node.then = try expression(0)
+            if token.id == ":" {
+                try advance(":")
+                node.otherwise = try expression(0)
+            }
+            return node
+        case "?:":
+            node.kind = .condition
+            node.condition = left
+            node.then = left
+            node.otherwise = try expression(0)
+            return node
+        case "??":
+            node.kind = .condition
+            let exists = Node(.function, position: t.position, text: "(")
+            exists.procedure = Node(.variable, position: t.position, text: "exists")
+            exists.arguments = [left]
+            node.condition = exists
+            node.then = left
+            node.otherwise = try expression(0)
+            return node
+        default:
+            throw JSONataError("S0201", position: t.position, token: op)
+        }
+    }
+
+    /// JavaScript regex syntax to ICU: the two differ little for the patterns JSONata users write.
+    static func translateRegex(_ pattern: String) -> String {
+        pattern
+    }
+}
