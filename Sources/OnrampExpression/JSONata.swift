@@ -68,6 +68,7 @@ public struct JSONata: Sendable {
             env.bind(name, JFunction.external(entry, signature: try entry.signature.map { (s) throws(JSONataError) in try Signature(s) }))
         }
         for (k, v) in bindings { env.bind(k, JValue(v)) }
+        if !input.isUndefined { env.bind("$", input) }
         var result = try evaluator.evaluate(ast, input, env)
         if case .array(let a) = result, a.sequence {
             if a.items.count == 1 && !a.keepSingleton { result = a.items[0] } else if a.items.isEmpty { result = .undefined }

@@ -7,6 +7,9 @@ struct Parser {
     private var token: Token
     let source: String
 
+    /// Symbols that only separate or close: their left binding power is 0.
+    static let nonInfix: Set<String> = [":", ";", ",", ")", "]", "}", "..", "|", "!", "~"]
+
     static func parse(_ source: String) throws(JSONataError) -> Node {
         var p = try Parser(source)
         let raw = try p.expression(0)
@@ -26,7 +29,7 @@ struct Parser {
 
     private var lbp: Int {
         switch token.kind {
-        case .op: return Lexer.operators[token.text] ?? 0
+        case .op: return Parser.nonInfix.contains(token.text) ? 0 : Lexer.operators[token.text] ?? 0
         default: return 0
         }
     }
@@ -39,7 +42,7 @@ struct Parser {
             throw JSONataError("S0202", position: token.position, token: token.text, value: .string(id))
         }
         let next = try lexer.next(infix: infix)
-        if next.kind == .op, Lexer.operators[next.text] == nil {
+        if next.kind == .op, Lexer.operators[next.text] == nil || next.text == "!" || next.text == "~" {
             throw JSONataError("S0204", position: next.position, token: next.text)
         }
         token = next
@@ -191,8 +194,8 @@ struct Parser {
                     var depth = 1
                     var sig = "<"
                     while depth > 0 && token.id != "{" && token.id != "(end)" {
-                        let tok = token
                         try advance()
+                        let tok = token
                         if tok.id == ">" { depth -= 1 } else if tok.id == "<" { depth += 1 }
                         sig += tok.kind == .op || tok.kind == .name ? tok.text : tok.id
                     }
