@@ -1,0 +1,53 @@
+import OnrampCore
+
+/// The JSON Schema subset connector specs use: type, properties, required, additionalProperties,
+/// enum, default, minimum, maximum, items. Validation fills in defaults and names the failing path.
+public enum JSONSchema {
+    public static func validate(_ value: Value, against schema: Value, at path: String) throws(OnrampError) -> Value {
+        guard case .object(let s) = schema else { return value }
+        if let t = s["type"] {
+            let types = t.arrayValue?.compactMap(\.stringValue) ?? [t.stringValue ?? ""]
+            let ok = types.contains { type in
+                switch (type, value) {
+                case ("integer", .number(let n)): return n == n.rounded()
+                case ("number", .number), ("string", .string), ("boolean", .bool), ("object", .object), ("array", .array), ("null", .null): return true
+                default: return false
+                }
+            }
+            if !ok { throw OnrampError("config.type", "must be \(types.joined(separator: " or ")), not \(value.typeName)", at: path) }
+        }
+        if let e = s["enum"]?.arrayValue, !e.contains(value) {
+            throw OnrampError("config.enum", "must be one of \(e.map { JSONWriter.string($0) }.joined(separator: ", "))", at: path)
+        }
+        if case .number(let n) = value {
+            if let min = s["minimum"]?.numberValue, n < min { throw OnrampError("config.range", "must be at least \(NumberFormatting.javaScript(min))", at: path) }
+            if let max = s["maximum"]?.numberValue, n > max { throw OnrampError("config.range", "must be at most \(NumberFormatting.javaScript(max))", at: path) }
+        }
+        if case .string(let str) = value, let minLength = s["minLength"]?.numberValue, Double(str.count) < minLength {
+            throw OnrampError("config.length", "must not be empty", at: path)
+        }
+        if case .array(let items) = value, let itemSchema = s["items"] {
+            var out: [Value] = []
+            for (i, item) in items.enumerated() { out.append(try validate(item, against: itemSchema, at: "\(path)[\(i)]")) }
+            return .array(out)
+        }
+        guard case .object(var o) = value else { return value }
+        let props = s["properties"]?.objectValue ?? [:]
+        for req in s["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where o[req] == nil {
+            throw OnrampError("config.missing", "required key is missing", at: "\(path).\(req)")
+        }
+        if s["additionalProperties"] == .bool(false) {
+            for k in o.keys where props[k] == nil {
+                throw OnrampError("config.unknown_key", "unknown key; expected one of \(props.keys.sorted().joined(separator: ", "))", at: "\(path).\(k)")
+            }
+        }
+        for (k, ps) in props {
+            if let v = o[k] {
+                o[k] = try validate(v, against: ps, at: "\(path).\(k)")
+            } else if let d = ps["default"] {
+                o[k] = d
+            }
+        }
+        return .object(o)
+    }
+}

@@ -1,0 +1,43 @@
+import OnrampCore
+
+/// One batch read from a source: good records, rows that could not be read, and the cursor to
+/// commit once every record up to here has been acknowledged by the destination.
+public struct SourceBatch: Sendable {
+    public var records: [Record]
+    public var errors: [RecordError]
+    public var checkpoint: Value?
+
+    public init(records: [Record] = [], errors: [RecordError] = [], checkpoint: Value? = nil) {
+        self.records = records
+        self.errors = errors
+        self.checkpoint = checkpoint
+    }
+}
+
+/// Reads a stream of batches. Pull-based: the engine asks for the next batch only when it has
+/// room, which is what keeps memory flat whatever the input size.
+public protocol BatchReader: Sendable {
+    /// The next batch, or nil at the end of input.
+    mutating func next() async throws -> SourceBatch?
+}
+
+/// A source connector instance. `checkpoint` is the last committed cursor (nil: full load).
+public protocol Source: Sendable {
+    func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader
+}
+
+/// The outcome a destination gives for one record: its answer, or why it was refused.
+public enum RecordOutcome: Sendable {
+    case ok(result: Value?)
+    case failed(code: String, message: String)
+}
+
+/// A destination connector instance: acknowledges every batch with one outcome per record.
+public protocol Destination: Sendable {
+    func write(_ records: [Record]) async throws -> [RecordOutcome]
+    func close() async throws
+}
+
+extension Destination {
+    public func close() async throws {}
+}

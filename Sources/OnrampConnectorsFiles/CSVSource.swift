@@ -1,0 +1,165 @@
+import Foundation
+import OnrampConnectorKit
+import OnrampCore
+
+/// `csv`: RFC 4180 files (a path or a glob), header or not, any delimiter/quote/escape, UTF-8 with or
+/// without BOM, Windows-1252 or ISO-8859-1, LF or CRLF. A malformed row is an error record with its
+/// line number; the rows around it go on.
+struct CSVSource: Source {
+    struct Options: Sendable {
+        var path: String
+        var delimiter: UInt8
+        var quote: UInt8
+        var escape: UInt8?
+        var header: Bool
+        var columns: [String]?
+        var encoding: TextEncoding
+        var skipEmpty: Bool
+        var incremental: Bool
+    }
+
+    let options: Options
+
+    func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader {
+        var files = try FileSet.list(options.path)
+        if options.incremental { files = FileSet.pending(files, checkpoint: checkpoint) }
+        return Reader(options: options, files: files, checkpoint: options.incremental ? checkpoint : nil, batchSize: batchSize)
+    }
+
+    struct Reader: BatchReader, @unchecked Sendable {
+        let options: Options
+        var files: [FileSet.Entry]
+        var checkpoint: Value?
+        let batchSize: Int
+        var current: (entry: FileSet.Entry, handle: FileHandle, tokenizer: CSVTokenizer, header: [String]?, firstChunk: Bool)?
+        var pendingRows: [CSVTokenizer.Row] = []
+        var rowIndex = 0
+
+        init(options: Options, files: [FileSet.Entry], checkpoint: Value?, batchSize: Int) {
+            self.options = options
+            self.files = files
+            self.checkpoint = checkpoint
+            self.batchSize = batchSize
+        }
+
+        mutating func next() async throws -> SourceBatch? {
+            var batch = SourceBatch()
+            while batch.records.count + batch.errors.count < batchSize {
+                if rowIndex < pendingRows.count {
+                    let row = pendingRows[rowIndex]
+                    rowIndex += 1
+                    convert(row, into: &batch)
+                    continue
+                }
+                pendingRows.removeAll(keepingCapacity: true)
+                rowIndex = 0
+                if current == nil {
+                    if files.isEmpty { break }
+                    let entry = files.removeFirst()
+                    guard let h = FileHandle(forReadingAtPath: entry.path) else {
+                        batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.path), code: "source.unreadable", message: "cannot open file"))
+                        continue
+                    }
+                    current = (entry, h, CSVTokenizer(delimiter: options.delimiter, quote: options.quote, escape: options.escape), options.columns, true)
+                }
+                let chunk = current!.handle.readData(ofLength: 1 << 18)
+                if chunk.isEmpty {
+                    // End of file: flush its last rows into this batch, which then carries the file's checkpoint.
+                    current!.tokenizer.finish(into: &pendingRows)
+                    for row in pendingRows { convert(row, into: &batch) }
+                    pendingRows.removeAll()
+                    try? current!.handle.close()
+                    if options.incremental {
+                        checkpoint = FileSet.checkpoint(checkpoint, adding: current!.entry)
+                        batch.checkpoint = checkpoint
+                    }
+                    current = nil
+                    break
+                }
+                var bytes = [UInt8](chunk)
+                if current!.firstChunk {
+                    current!.firstChunk = false
+                    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+                }
+                bytes.withUnsafeBufferPointer { current!.tokenizer.feed($0, into: &pendingRows) }
+            }
+            if batch.records.isEmpty && batch.errors.isEmpty && batch.checkpoint == nil && current == nil && files.isEmpty {
+                return nil
+            }
+            return batch
+        }
+
+        private mutating func convert(_ row: CSVTokenizer.Row, into batch: inout SourceBatch) {
+            guard let file = current?.entry.path else { return }
+            let position = SourcePosition(file: file, line: row.line)
+            var texts: [String] = []
+            for (i, f) in row.fields.enumerated() {
+                guard let s = options.encoding.decode(f) else {
+                    batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.encoding",
+                                                    message: "field \(i + 1) is not valid \(options.encoding.rawValue)",
+                                                    value: .string(String(decoding: f, as: UTF8.self))))
+                    return
+                }
+                texts.append(s)
+            }
+            let raw = Value.string(texts.joined(separator: String(UnicodeScalar(options.delimiter))))
+            if let problem = row.problem {
+                batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.malformed", message: problem, value: raw))
+                return
+            }
+            if options.header && current!.header == nil {
+                current!.header = texts
+                return
+            }
+            if options.skipEmpty && texts.allSatisfy(\.isEmpty) { return }
+            let header = current!.header ?? (1...max(1, texts.count)).map { "column_\($0)" }
+            guard texts.count == header.count else {
+                batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.field_count",
+                                                message: "expected \(header.count) fields, found \(texts.count)", value: raw))
+                return
+            }
+            var o = Value.Object(minimumCapacity: header.count)
+            for (k, v) in zip(header, texts) { o[k] = .string(v) }
+            batch.records.append(Record(.object(o), position: position))
+        }
+    }
+}
+
+extension CSVSource {
+    static let spec = SourceSpec(
+        name: "csv",
+        summary: "Reads CSV files (a path or a glob): RFC 4180, header or not, UTF-8/Windows-1252/ISO-8859-1.",
+        configSchema: [
+            "type": "object", "additionalProperties": false, "required": ["path"],
+            "properties": [
+                "path": ["type": "string", "minLength": 1, "description": "File path or glob (*, ?), relative to the pipeline file"],
+                "delimiter": ["type": "string", "default": ",", "description": "One character; \\t for tab"],
+                "quote": ["type": "string", "default": "\""],
+                "escape": ["type": "string", "description": "Escape character inside quotes (default: a doubled quote)"],
+                "header": ["type": "boolean", "default": true],
+                "columns": ["type": "array", "items": ["type": "string"], "description": "Column names when the file has no header"],
+                "encoding": ["type": "string", "enum": ["utf-8", "windows-1252", "iso-8859-1"], "default": "utf-8"],
+                "skip_empty_rows": ["type": "boolean", "default": true],
+            ],
+        ],
+        incrementalSchema: [
+            "type": "object", "additionalProperties": false, "required": ["mode"],
+            "properties": ["mode": ["type": "string", "enum": ["new_files"]]],
+        ],
+        build: { config, incremental, resources in
+            func byte(_ key: String) throws -> UInt8? {
+                guard let s = config[key]?.stringValue else { return nil }
+                let t = s == "\\t" ? "\t" : s
+                guard t.utf8.count == 1 else { throw OnrampError("config.char", "must be a single ASCII character", at: "source.config.\(key)") }
+                return t.utf8.first
+            }
+            return CSVSource(options: Options(
+                path: resources.resolve(config["path"]!.stringValue!),
+                delimiter: try byte("delimiter")!, quote: try byte("quote")!, escape: try byte("escape"),
+                header: config["header"]?.boolValue ?? true,
+                columns: config["columns"]?.arrayValue?.compactMap(\.stringValue),
+                encoding: TextEncoding(rawValue: config["encoding"]?.stringValue ?? "utf-8")!,
+                skipEmpty: config["skip_empty_rows"]?.boolValue ?? true,
+                incremental: incremental != nil))
+        })
+}

@@ -1,0 +1,87 @@
+import Foundation
+import OnrampConnectorKit
+import OnrampCore
+
+/// Appends records to a file as NDJSON or CSV (header from the first record's fields).
+public actor RecordFileWriter {
+    public enum Format: String, Sendable { case ndjson, csv }
+    let handle: FileHandle
+    let format: Format
+    var columns: [String]?
+    public let path: String
+
+    public init(path: String, format: Format) throws {
+        self.path = path
+        self.format = format
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw OnrampError("file.create", "cannot create file", at: path)
+        }
+        handle = h
+    }
+
+    public func write(_ values: [Value]) throws {
+        var out: [UInt8] = []
+        out.reserveCapacity(values.count * 128)
+        for v in values {
+            switch format {
+            case .ndjson:
+                JSONWriter.write(v, into: &out)
+                out.append(0x0A)
+            case .csv:
+                let o = v.objectValue ?? ["value": v]
+                if columns == nil {
+                    columns = Array(o.keys)
+                    out.append(contentsOf: RecordFileWriter.csvLine(columns!.map { $0 }).utf8)
+                }
+                out.append(contentsOf: RecordFileWriter.csvLine(columns!.map { k in
+                    guard let f = o[k] else { return "" }
+                    return f.scalarText ?? JSONWriter.string(f)
+                }).utf8)
+            }
+        }
+        try handle.write(contentsOf: out)
+    }
+
+    public func close() throws { try handle.close() }
+
+    static func csvLine(_ fields: [String]) -> String {
+        fields.map { f in
+            f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+        }.joined(separator: ",") + "\r\n"
+    }
+}
+
+/// `file` destination: writes every record to one NDJSON or CSV file.
+struct FileDestination: Destination {
+    let writer: RecordFileWriter
+
+    func write(_ records: [Record]) async throws -> [RecordOutcome] {
+        try await writer.write(records.map(\.value))
+        return records.map { _ in .ok(result: nil) }
+    }
+
+    func close() async throws { try await writer.close() }
+
+    static let spec = DestinationSpec(
+        name: "file", summary: "Writes records to a file as NDJSON or CSV.",
+        configSchema: ["type": "object", "additionalProperties": false, "required": ["path"],
+                       "properties": ["path": ["type": "string", "minLength": 1],
+                                      "format": ["type": "string", "enum": ["ndjson", "csv"], "default": "ndjson"]]],
+        build: { config, res in
+            FileDestination(writer: try RecordFileWriter(path: res.resolve(config["path"]!.stringValue!),
+                                                         format: RecordFileWriter.Format(rawValue: config["format"]!.stringValue!)!))
+        })
+}
+
+/// The file-family connectors, for the composition root to register.
+public enum FileConnectors {
+    public static func register(into registry: inout ConnectorRegistry) {
+        registry.register(CSVSource.spec)
+        registry.register(JSONSource.ndjsonSpec)
+        registry.register(JSONSource.jsonSpec)
+        registry.register(FileDestination.spec)
+    }
+}
