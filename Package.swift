@@ -33,7 +33,7 @@ let package = Package(
         ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
-            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms", "OnrampConnectorsFiles",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),

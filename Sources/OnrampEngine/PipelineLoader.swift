@@ -1,0 +1,93 @@
+import Foundation
+import OnrampCore
+import Yams
+
+/// Reads a pipeline file (YAML or JSON), substitutes `${env:NAME}` in strings, and validates it.
+public enum PipelineLoader {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelineSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw OnrampError("file.unreadable", "cannot read the pipeline file", at: path)
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, file: String = "pipeline", environment: [String: String] = [:]) throws -> PipelineSpec {
+        let document = try document(text, file: file)
+        let substituted = try substitute(document, path: "", environment: environment)
+        do {
+            return try PipelineSpec(from: substituted)
+        } catch {
+            throw OnrampError(error.code, error.message, at: "\(file): \(error.location ?? "")")
+        }
+    }
+
+    /// The document as a `Value` tree, keys in file order.
+    public static func document(_ text: String, file: String) throws -> Value {
+        let trimmed = text.drop { $0.isWhitespace }
+        if trimmed.first == "{" {
+            do { return try JSONParser.parse(text) } catch {
+                throw OnrampError("spec.syntax", error.message, at: "\(file):\(error.line):\(error.column)")
+            }
+        }
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw OnrampError("spec.empty", "the pipeline file is empty", at: file) }
+            return try value(node)
+        } catch let e as OnrampError {
+            throw e
+        } catch let e as YamlError {
+            throw OnrampError("spec.syntax", "\(e)", at: file)
+        }
+    }
+
+    static func value(_ node: Node) throws -> Value {
+        switch node {
+        case .scalar(let s):
+            if s.style == .plain {
+                if let b = Bool.construct(from: s) { return .bool(b) }
+                if let i = Int.construct(from: s) { return .number(Double(i)) }
+                if let d = Double.construct(from: s), s.string.range(of: #"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$"#, options: .regularExpression) != nil { return .number(d) }
+                if s.string == "null" || s.string == "~" || s.string.isEmpty { return .null }
+            }
+            return .string(s.string)
+        case .mapping(let m):
+            var o = Value.Object()
+            for (k, v) in m {
+                guard case .scalar(let ks) = k else { throw OnrampError("spec.syntax", "mapping keys must be plain text", at: "line \(k.mark?.line ?? 0)") }
+                o[ks.string] = try value(v)
+            }
+            return .object(o)
+        case .sequence(let seq):
+            return .array(try seq.map(value))
+        case .alias:
+            throw OnrampError("spec.syntax", "YAML aliases are not supported", at: "line \(node.mark?.line ?? 0)")
+        }
+    }
+
+    /// Replaces `${env:NAME}` in every string; a missing variable is an error naming the path.
+    static func substitute(_ v: Value, path: String, environment: [String: String]) throws -> Value {
+        switch v {
+        case .string(let s) where s.contains("${env:"):
+            var out = ""
+            var rest = Substring(s)
+            while let r = rest.range(of: "${env:") {
+                out += rest[..<r.lowerBound]
+                guard let close = rest[r.upperBound...].firstIndex(of: "}") else { break }
+                let name = String(rest[r.upperBound..<close])
+                guard let value = environment[name] else {
+                    throw OnrampError("spec.env", "environment variable \(name) is not set", at: path)
+                }
+                out += value
+                rest = rest[rest.index(after: close)...]
+            }
+            return .string(out + rest)
+        case .array(let a):
+            return .array(try a.enumerated().map { try substitute($0.element, path: "\(path)[\($0.offset)]", environment: environment) })
+        case .object(let o):
+            var out = Value.Object()
+            for (k, x) in o { out[k] = try substitute(x, path: path.isEmpty ? k : "\(path).\(k)", environment: environment) }
+            return .object(out)
+        default:
+            return v
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import OnrampConnectorKit
+import OnrampConnectorsFiles
+import OnrampCore
+import OnrampTransforms
+
+/// Runs one pipeline: pulls batches from the source (backpressure by pulling), passes them through
+/// the steps, writes them to the destination, records every failed record, and commits the
+/// source's checkpoint only once the destination acknowledged every record before it.
+public struct PipelineRunner: Sendable {
+    public var spec: PipelineSpec
+    public var registry: ConnectorRegistry
+    public var resources: ConnectorResources
+    public var checkpoints: any CheckpointStore
+    /// Directory for results and error reports when the pipeline does not name paths.
+    public var outputDirectory: String
+    /// Ignore the stored incremental state and read everything.
+    public var fullResync = false
+
+    public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
+                checkpoints: any CheckpointStore, outputDirectory: String, fullResync: Bool = false) {
+        self.spec = spec
+        self.registry = registry
+        self.resources = resources
+        self.checkpoints = checkpoints
+        self.outputDirectory = outputDirectory
+        self.fullResync = fullResync
+    }
+
+    public func run(progress: (@Sendable (RunProgress) -> Void)? = nil) async -> RunSummary {
+        var summary = RunSummary(pipeline: spec.name)
+        let clock = ContinuousClock.now
+        do {
+            try await execute(&summary, start: clock, progress: progress)
+        } catch {
+            summary.status = .failed
+            summary.failureReason = "\(error)"
+            resources.logger.error("run failed", metadata: ["pipeline": "\(spec.name)", "error": "\(error)"])
+        }
+        summary.seconds = Self.seconds(since: clock)
+        return summary
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    private func path(_ configured: String?, default name: String) -> String {
+        if let configured { return resources.resolve(configured) }
+        return "\(outputDirectory)/\(name)"
+    }
+
+    private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
+        let source = try registry.makeSource(spec.source, resources: resources)
+        let destination = try registry.makeDestination(spec.destination, resources: resources)
+        let steps = try spec.steps.map { try StepFactory.make($0) }
+        let resultsPath = path(spec.results.path, default: "\(spec.name)-results.\(spec.results.format.rawValue)")
+        let results = try RecordFileWriter(path: resultsPath, format: spec.results.format == .csv ? .csv : .ndjson)
+        let errorsBase = path(spec.errors.path.map { $0.hasSuffix(".csv") || $0.hasSuffix(".ndjson") ? String($0.prefix { $0 != "." }) : $0 },
+                              default: "\(spec.name)-errors")
+        let report = try ErrorReport(basePath: errorsBase)
+        summary.resultsPath = resultsPath
+        summary.errorsCSVPath = errorsBase + ".csv"
+        summary.errorsNDJSONPath = errorsBase + ".ndjson"
+
+        if fullResync { try await checkpoints.reset(pipeline: spec.name) }
+        let stored = spec.source.incremental == nil ? nil : try await checkpoints.load(pipeline: spec.name)
+        var reader = try await source.open(checkpoint: stored, batchSize: spec.batchSize)
+        var pendingCheckpoint: Value?
+        var lastReport = ContinuousClock.now
+
+        func record(_ errors: [RecordError], _ summary: inout RunSummary) async throws {
+            for e in errors {
+                summary.failedByStage[e.stage, default: 0] += 1
+                if summary.sampleErrors.count < 20 { summary.sampleErrors.append(e) }
+            }
+            try await report.append(errors)
+        }
+
+        func deliver(_ records: [Record], _ summary: inout RunSummary) async throws {
+            guard !records.isEmpty else { return }
+            let outcomes = try await destination.write(records)
+            guard outcomes.count == records.count else {
+                throw OnrampError("destination.protocol", "the destination answered \(outcomes.count) outcomes for \(records.count) records")
+            }
+            var answers: [Value] = []
+            var failures: [RecordError] = []
+            for (r, o) in zip(records, outcomes) {
+                switch o {
+                case .ok(let result):
+                    summary.recordsWritten += 1
+                    if let result { answers.append(result) }
+                case .failed(let code, let message):
+                    failures.append(RecordError(stage: .load, position: r.position, code: code, message: message, value: r.value))
+                }
+            }
+            try await results.write(answers)
+            try await record(failures, &summary)
+        }
+
+        while let batch = try await reader.next() {
+            summary.recordsRead += batch.records.count + batch.errors.count
+            try await record(batch.errors, &summary)
+            var records = batch.records
+            for step in steps {
+                var errors: [RecordError] = []
+                records = step.process(records, errors: &errors)
+                try await record(errors, &summary)
+            }
+            summary.recordsTransformed += records.count
+            try await deliver(records, &summary)
+            if let c = batch.checkpoint { pendingCheckpoint = c }
+            if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
+                try await checkpoints.commit(pipeline: spec.name, checkpoint: c)
+                pendingCheckpoint = nil
+            }
+            if let max = spec.errors.maxFailed, summary.recordsFailed > max {
+                throw OnrampError("run.error_budget", "more than \(max) failed records")
+            }
+            if let progress, ContinuousClock.now - lastReport > .milliseconds(500) {
+                lastReport = .now
+                progress(RunProgress(read: summary.recordsRead, written: summary.recordsWritten, failed: summary.recordsFailed, seconds: Self.seconds(since: start)))
+            }
+        }
+        // Flush what the steps still hold (open groups), each step's leftovers through the steps after it.
+        for (i, step) in steps.enumerated() {
+            var errors: [RecordError] = []
+            var records = step.finish(errors: &errors)
+            try await record(errors, &summary)
+            for later in steps[(i + 1)...] {
+                var e2: [RecordError] = []
+                records = later.process(records, errors: &e2)
+                try await record(e2, &summary)
+            }
+            summary.recordsTransformed += records.count
+            try await deliver(records, &summary)
+        }
+        try await destination.close()
+        try await results.close()
+        try await report.close()
+        if let c = pendingCheckpoint { try await checkpoints.commit(pipeline: spec.name, checkpoint: c) }
+
+        let failed = summary.recordsFailed
+        if let ratio = spec.errors.maxFailedRatio, summary.recordsRead > 0, Double(failed) / Double(summary.recordsRead) > ratio {
+            summary.status = .failed
+            summary.failureReason = "error budget exceeded: \(failed) of \(summary.recordsRead) records failed (max_failed_ratio \(NumberFormatting.javaScript(ratio)))"
+        } else {
+            summary.status = failed > 0 ? .succeededWithErrors : .succeeded
+        }
+    }
+}

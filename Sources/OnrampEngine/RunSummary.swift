@@ -1,0 +1,43 @@
+import OnrampCore
+
+/// Counts and outcome of one run, as printed by the CLI and stored by the server.
+public struct RunSummary: Sendable {
+    public var pipeline: String
+    public var status: RunStatus = .succeeded
+    public var recordsRead = 0
+    public var recordsTransformed = 0
+    public var recordsWritten = 0
+    public var failedByStage: [Stage: Int] = [:]
+    public var seconds: Double = 0
+    public var resultsPath: String?
+    public var errorsCSVPath: String?
+    public var errorsNDJSONPath: String?
+    public var failureReason: String?
+    /// Up to 20 of the run's error records, for a quick look.
+    public var sampleErrors: [RecordError] = []
+
+    public var recordsFailed: Int { failedByStage.values.reduce(0, +) }
+
+    public var asValue: Value {
+        var o: Value.Object = [
+            "pipeline": .string(pipeline), "status": .string(status.rawValue),
+            "records_read": .number(Double(recordsRead)), "records_written": .number(Double(recordsWritten)),
+            "records_failed": .number(Double(recordsFailed)),
+        ]
+        o["failed_by_stage"] = .object(Value.Object(uniqueKeysWithValues: [Stage.extract, .transform, .load].map { ($0.rawValue, .number(Double(failedByStage[$0] ?? 0))) }))
+        o["seconds"] = .number((seconds * 1000).rounded() / 1000)
+        o["results_path"] = resultsPath.map(Value.string) ?? .null
+        o["errors_csv_path"] = errorsCSVPath.map(Value.string) ?? .null
+        o["errors_ndjson_path"] = errorsNDJSONPath.map(Value.string) ?? .null
+        o["failure_reason"] = failureReason.map(Value.string) ?? .null
+        return .object(o)
+    }
+}
+
+/// Live counters for a progress display.
+public struct RunProgress: Sendable {
+    public var read: Int
+    public var written: Int
+    public var failed: Int
+    public var seconds: Double
+}
