@@ -16,6 +16,7 @@ struct CSVSource: Source {
         var encoding: TextEncoding
         var skipEmpty: Bool
         var incremental: Bool
+        var multiline: Bool
     }
 
     let options: Options
@@ -60,7 +61,7 @@ struct CSVSource: Source {
                         batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.path), code: "source.unreadable", message: "cannot open file"))
                         continue
                     }
-                    current = (entry, h, CSVTokenizer(delimiter: options.delimiter, quote: options.quote, escape: options.escape), options.columns, true)
+                    current = (entry, h, CSVTokenizer(delimiter: options.delimiter, quote: options.quote, escape: options.escape, multiline: options.multiline), options.columns, true)
                 }
                 let chunk = current!.handle.readData(ofLength: 1 << 18)
                 if chunk.isEmpty {
@@ -140,6 +141,7 @@ extension CSVSource {
                 "columns": ["type": "array", "items": ["type": "string"], "description": "Column names when the file has no header"],
                 "encoding": ["type": "string", "enum": ["utf-8", "windows-1252", "iso-8859-1"], "default": "utf-8"],
                 "skip_empty_rows": ["type": "boolean", "default": true],
+                "multiline_fields": ["type": "boolean", "default": false, "description": "Allow line breaks inside quoted fields"],
             ],
         ],
         incrementalSchema: [
@@ -160,6 +162,6 @@ extension CSVSource {
                 columns: config["columns"]?.arrayValue?.compactMap(\.stringValue),
                 encoding: TextEncoding(rawValue: config["encoding"]?.stringValue ?? "utf-8")!,
                 skipEmpty: config["skip_empty_rows"]?.boolValue ?? true,
-                incremental: incremental != nil))
+                incremental: incremental != nil, multiline: config["multiline_fields"]?.boolValue ?? false))
         })
 }

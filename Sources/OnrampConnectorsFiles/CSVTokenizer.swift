@@ -11,6 +11,9 @@ struct CSVTokenizer {
     let delimiter: UInt8
     let quote: UInt8
     let escape: UInt8?
+    /// When false (the default), a line break inside quotes ends the row as malformed, so one stray
+    /// quote cannot swallow the rest of the file.
+    let multiline: Bool
 
     private var field: [UInt8] = []
     private var fields: [[UInt8]] = []
@@ -23,10 +26,11 @@ struct CSVTokenizer {
     private var pendingCR = false
     private var escaped = false
 
-    init(delimiter: UInt8, quote: UInt8, escape: UInt8?) {
+    init(delimiter: UInt8, quote: UInt8, escape: UInt8?, multiline: Bool = false) {
         self.delimiter = delimiter
         self.quote = quote
         self.escape = escape
+        self.multiline = multiline
     }
 
     private mutating func endField() {
@@ -61,6 +65,12 @@ struct CSVTokenizer {
                 } else if b == quote {
                     inQuotes = false
                     afterQuote = true
+                } else if !multiline && (b == 0x0A || b == 0x0D) {
+                    problem = problem ?? "unterminated quoted field \(fields.count + 1)"
+                    inQuotes = false
+                    line += 1
+                    if b == 0x0D { pendingCR = true }
+                    endRow(into: &rows)
                 } else {
                     if b == 0x0A { line += 1 }
                     field.append(b)

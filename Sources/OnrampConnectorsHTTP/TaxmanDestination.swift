@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OnrampConnectorKit
+import OnrampCore
+
+/// `taxman`: sends transactions to TAXMAN's batch endpoint, several requests in flight over
+/// keep-alive connections, retrying 429/5xx/timeouts with backoff. Each transaction carries an
+/// idempotency key (its id plus a hash of its content): an amended order is calculated anew, a
+/// re-sent one is not charged twice. A transaction TAXMAN refuses becomes a load error record.
+struct TaxmanDestination: Destination {
+    let baseURL: String
+    let apiKey: String
+    let batchSize: Int
+    let concurrency: Int
+    let timeout: TimeAmount
+    let policy: RetryPolicy
+    let client: HTTPClient
+
+    func write(_ records: [Record]) async throws -> [RecordOutcome] {
+        let chunks = stride(from: 0, to: records.count, by: batchSize).map { Array(records[$0..<min($0 + batchSize, records.count)]) }
+        var outcomes = [[RecordOutcome]](repeating: [], count: chunks.count)
+        try await withThrowingTaskGroup(of: (Int, [RecordOutcome]).self) { group in
+            var next = 0
+            func launch() {
+                let i = next
+                next += 1
+                group.addTask { (i, try await send(chunks[i])) }
+            }
+            while next < min(concurrency, chunks.count) { launch() }
+            while let (i, o) = try await group.next() {
+                outcomes[i] = o
+                if next < chunks.count { launch() }
+            }
+        }
+        return outcomes.flatMap { $0 }
+    }
+
+    /// The transaction with its idempotency key: `transactionId` + SHA-256 of the canonical content.
+    static func keyed(_ tx: Value) -> Value {
+        guard case .object(var o) = tx else { return tx }
+        if o["idempotencyKey"] != nil { return tx }
+        let digest = SHA256.hash(data: Data(JSONWriter.string(.object(o)).utf8))
+        let hex = digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+        let id = o["transactionId"]?.scalarText ?? ""
+        o["idempotencyKey"] = .string("\(id.prefix(64))-\(hex)")
+        return .object(o)
+    }
+
+    private func send(_ records: [Record]) async throws -> [RecordOutcome] {
+        let body = Value.object(["transactions": .array(records.map { Self.keyed($0.value) })])
+        let bytes = JSONWriter.string(body)
+        var attempt = 0
+        while true {
+            attempt += 1
+            var request = HTTPClientRequest(url: baseURL + "/v1/transactions/calculate-batch")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+            request.body = .bytes(ByteBuffer(string: bytes))
+            let failure: RetryPolicy.Failure
+            do {
+                let response = try await client.execute(request, timeout: timeout)
+                let payload = try await response.body.collect(upTo: 64 << 20)
+                let text = String(buffer: payload)
+                let status = Int(response.status.code)
+                if status == 200 { return try Self.outcomes(text, count: records.count) }
+                if status == 401 || status == 403 {
+                    throw OnrampError("taxman.unauthorized", "TAXMAN refused the API key (HTTP \(status))", at: "destination.config.api_key")
+                }
+                if status == 400 || status == 422 {
+                    let message = (try? JSONParser.parse(text))?["error"]?["message"]?.stringValue ?? text
+                    return records.map { _ in .failed(code: "taxman.bad_request", message: message) }
+                }
+                failure = .status(status, retryAfterSeconds: response.headers.first(name: "Retry-After").flatMap(Double.init))
+            } catch let e as OnrampError {
+                throw e
+            } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
+                failure = .timeout
+            } catch {
+                failure = .transport
+            }
+            switch policy.decide(attempt: attempt, failure: failure, jitter: Double.random(in: 0..<1)) {
+            case .retry(let seconds):
+                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            case .giveUp:
+                throw OnrampError("taxman.unavailable", "TAXMAN did not accept the batch after \(attempt) attempts (last: \(failure))", at: "destination")
+            }
+        }
+    }
+
+    static func outcomes(_ text: String, count: Int) throws -> [RecordOutcome] {
+        let v = try JSONParser.parse(text)
+        guard let results = v["results"]?.arrayValue, results.count == count else {
+            throw OnrampError("taxman.protocol", "the batch answer does not hold one result per transaction")
+        }
+        return results.map { r in
+            if let result = r["result"] { return .ok(result: result) }
+            let e = r["error"]
+            var message = e?["message"]?.stringValue ?? "rejected"
+            if let field = e?["field"]?.stringValue { message = "\(field): \(message)" }
+            return .failed(code: "taxman.\(e?["code"]?.stringValue ?? "Rejected")", message: message)
+        }
+    }
+
+    static let spec = DestinationSpec(
+        name: "taxman",
+        summary: "Calculates tax with TAXMAN (or its sandbox): batches, parallel requests, retries, idempotency keys.",
+        configSchema: [
+            "type": "object", "additionalProperties": false, "required": ["base_url", "api_key"],
+            "properties": [
+                "base_url": ["type": "string", "minLength": 1, "description": "e.g. http://127.0.0.1:8081"],
+                "api_key": ["type": "string", "minLength": 1, "description": "Write ${env:NAME}, never the key itself"],
+                "batch_size": ["type": "integer", "minimum": 1, "maximum": 100, "default": 100],
+                "concurrency": ["type": "integer", "minimum": 1, "maximum": 64, "default": 4],
+                "timeout_seconds": ["type": "number", "minimum": 1, "maximum": 600, "default": 30],
+                "max_attempts": ["type": "integer", "minimum": 1, "maximum": 20, "default": 8],
+            ],
+        ],
+        build: { config, _ in
+            var base = config["base_url"]!.stringValue!
+            while base.hasSuffix("/") { base.removeLast() }
+            return TaxmanDestination(
+                baseURL: base, apiKey: config["api_key"]!.stringValue!,
+                batchSize: Int(config["batch_size"]!.numberValue!), concurrency: Int(config["concurrency"]!.numberValue!),
+                timeout: .milliseconds(Int64(config["timeout_seconds"]!.numberValue! * 1000)),
+                policy: RetryPolicy(maxAttempts: Int(config["max_attempts"]!.numberValue!)),
+                client: HTTPClient.shared)
+        })
+}
+
+/// The HTTP-family connectors, for the composition root to register.
+public enum HTTPConnectors {
+    public static func register(into registry: inout ConnectorRegistry) {
+        registry.register(TaxmanDestination.spec)
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+import OnrampCore
+
+@main
+struct Onramp: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "onramp",
+        abstract: "Onramp: low-code data integration for TAXMAN.",
+        subcommands: [RunCommand.self, ValidateCommand.self, PreviewCommand.self, ExprCommand.self,
+                      ConnectorsCommand.self, SandboxCommand.self, DemoCommand.self])
+}
+
+/// Prints an error the way the CLI shows every error: code, message, where.
+func report(_ error: Error) {
+    let text: String
+    if let e = error as? OnrampError { text = "error: \(e)" } else { text = "error: \(error)" }
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
