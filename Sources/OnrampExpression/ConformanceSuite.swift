@@ -72,8 +72,7 @@ public struct ConformanceSuite: Sendable {
             let ok = result.map { ConformanceSuite.equal($0, expected, unordered: c["unordered"]?.boolValue == true) } ?? false
             return outcome(ok, ok ? "" : "expected \(JSONWriter.string(expected)), got \(result.map { JSONWriter.string($0) } ?? "undefined")")
         } catch {
-            var code = error.code
-            if code == "U1002" { code = "U1001" }
+            let code = error.code
             guard let expectedCode else { return outcome(false, "unexpected error \(code): \(error.message)") }
             if code != expectedCode { return outcome(false, "expected error \(expectedCode), got \(code): \(error.message)") }
             if let msg = c["error"]?["message"]?.stringValue, msg != error.message {

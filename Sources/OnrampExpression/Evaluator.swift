@@ -20,11 +20,11 @@ final class Evaluator {
 
     private func checkLimits() throws {
         if depth > limits.maxDepth {
-            throw JSONataError("U1001")
+            throw JSONataError("U1001", extra: ["message": "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive."])
         }
         ticks &+= 1
         if ticks & 0xFF == 0, deadline != UInt64.max, DispatchTime.now().uptimeNanoseconds > deadline {
-            throw JSONataError("U1002")
+            throw JSONataError("U1001", extra: ["message": "Expression evaluation timeout: Check for infinite loop"])
         }
     }
 

@@ -9,7 +9,7 @@ import OnrampCore
 /// let total = try expr.evaluate(input)
 /// ```
 public struct JSONata: Sendable {
-    /// Guardrails for one evaluation: exceeding either fails with `U1001` (depth) or `U1002` (time).
+    /// Guardrails for one evaluation: exceeding either fails with `U1001`.
     public struct Limits: Sendable {
         public var maxDepth: Int
         public var timeout: Duration?

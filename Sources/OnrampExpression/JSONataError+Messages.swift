@@ -96,7 +96,6 @@ extension JSONataError {
         "D3139": "The $single() function expected exactly 1 matching result.  Instead it matched 0.",
         "D3140": "Malformed URL passed to ${{{functionName}}}(): {{value}}",
         "D3141": "{{{message}}}",
-        "U1001": "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
-        "U1002": "Expression evaluation timeout: Check for infinite loop",
+        "U1001": "{{{message}}}",
     ]
 }

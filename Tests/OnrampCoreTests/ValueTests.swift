@@ -1,0 +1,45 @@
+import OnrampCore
+import Testing
+
+@Suite struct JSONTests {
+    @Test func roundTripsKeyOrderAndNumbers() throws {
+        let text = #"{"b":1,"a":[true,null,"x\n\"y"],"m":19.99,"big":1e+21,"small":1e-7,"neg":-0.5}"#
+        let v = try JSONParser.parse(text)
+        #expect(JSONWriter.string(v) == text)
+    }
+
+    @Test(arguments: [(0.1 + 0.2, "0.30000000000000004"), (100.0, "100"), (1e21, "1e+21"), (123456789012345680000.0, "123456789012345680000"),
+                      (0.000001, "0.000001"), (1.5e-7, "1.5e-7"), (-2.5, "-2.5")])
+    func numbersPrintAsJavaScript(_ d: Double, _ expected: String) {
+        #expect(NumberFormatting.javaScript(d) == expected)
+    }
+
+    @Test func errorsNameLineAndColumn() {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse("{\n  \"a\": tru\n}") }
+        do { _ = try JSONParser.parse("{\n  \"a\": tru\n}") } catch { #expect(error.line == 2 && error.column == 8) }
+    }
+}
+
+@Suite struct PipelineSpecTests {
+    func spec(_ v: Value) throws(OnrampError) -> PipelineSpec { try PipelineSpec(from: v) }
+    let valid: Value = ["version": 1, "name": "p", "source": ["connector": "csv", "config": ["path": "x.csv"]],
+                        "destination": ["connector": "file", "config": ["path": "o.ndjson"]], "steps": [["map": "$"]]]
+
+    @Test func acceptsAValidDocument() throws {
+        let s = try spec(valid)
+        #expect(s.steps.count == 1 && s.steps[0].type == "map" && s.batchSize == 500)
+    }
+
+    @Test func unknownKeysAndWrongTypesNameTheirPath() {
+        var v = valid.objectValue!
+        v["sauce"] = "x"
+        #expect(throws: OnrampError.self) { try spec(.object(v)) }
+        do { _ = try spec(.object(v)) } catch { #expect(error.location == "sauce") }
+        var w = valid.objectValue!
+        w["steps"] = [["map": "$"], ["map": "$", "filter": "true"]]
+        do { _ = try spec(.object(w)); Issue.record("no error") } catch { #expect(error.location == "steps[1]") }
+        var e = valid.objectValue!
+        e["errors"] = ["max_failed_ratio": 2]
+        do { _ = try spec(.object(e)); Issue.record("no error") } catch { #expect(error.location == "errors.max_failed_ratio") }
+    }
+}

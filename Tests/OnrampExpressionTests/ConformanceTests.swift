@@ -1,0 +1,56 @@
+import Foundation
+import OnrampCore
+import OnrampExpression
+import Testing
+
+@Suite struct ConformanceTests {
+    static let root = Bundle.module.url(forResource: "jsonata-suite", withExtension: nil, subdirectory: "Fixtures")!
+
+    /// Every case not in the committed known-failures list passes; the list only shrinks.
+    @Test func suiteDoesNotRegress() throws {
+        let known = Set(try String(contentsOf: Bundle.module.url(forResource: "known-failures", withExtension: "txt", subdirectory: "Fixtures")!, encoding: .utf8)
+            .split(separator: "\n").map(String.init))
+        let outcomes = try ConformanceSuite(root: Self.root).run()
+        #expect(outcomes.count == 1686)
+        let regressions = outcomes.filter { !$0.passed && !known.contains($0.name) }
+        #expect(regressions.isEmpty, "\(regressions.prefix(10).map { "\($0.name): \($0.detail)" })")
+        let fixed = outcomes.filter { $0.passed && known.contains($0.name) }
+        #expect(fixed.isEmpty, "now passing, remove from known-failures.txt: \(fixed.map(\.name))")
+    }
+}
+
+@Suite struct ExpressionTests {
+    @Test func compiledExpressionIsSharedAcrossTasks() async throws {
+        let expr = try JSONata("$sum(items.(price * qty))")
+        let input: Value = ["items": [["price": 2.5, "qty": 2], ["price": 1, "qty": 3]]]
+        let results = try await withThrowingTaskGroup(of: Value?.self) { group in
+            for _ in 0..<32 { group.addTask { try expr.evaluate(input) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0 == .number(8) })
+    }
+
+    @Test func errorsCarryCodeAndPosition() {
+        do { _ = try JSONata("Account.(Order"); Issue.record("no error") } catch { #expect(error.code == "S0203") }
+        do { _ = try JSONata("1 + \"a\"").evaluate(nil); Issue.record("no error") } catch {
+            #expect(error.code == "T2002" && error.position == 3)
+        }
+    }
+
+    @Test func depthAndTimeGuards() throws {
+        let loop = try JSONata("($f := function($n) { $n + $f($n) }; $f(1))")
+        #expect(throws: JSONataError.self) { try loop.evaluate(nil, limits: .init(maxDepth: 200, timeout: .seconds(5))) }
+        let tail = try JSONata("($f := function($n, $acc) { $n = 0 ? $acc : $f($n - 1, $acc + 1) }; $f(20000, 0))")
+        #expect(try tail.evaluate(nil, limits: .init(maxDepth: 200, timeout: .seconds(20))) == .number(20000))
+        let spin = try JSONata("($f := function($n) { $f($n) }; $f(1))")
+        do { _ = try spin.evaluate(nil, limits: .init(maxDepth: 200, timeout: .milliseconds(100))); Issue.record("no error") } catch {
+            #expect(error.code == "U1001" && error.message.contains("timeout"))
+        }
+    }
+
+    @Test func extraFunctionsAndBindings() throws {
+        var registry = JSONata.FunctionRegistry()
+        registry.register("double", signature: "<n:n>") { args in .number((args[0]?.numberValue ?? 0) * 2) }
+        #expect(try JSONata("$double($x)").evaluate(nil, bindings: ["x": 21], functions: registry) == .number(42))
+    }
+}
