@@ -1,18 +1,21 @@
-/// Serialises a `Value` as JSON text, numbers as JavaScript prints them.
+/// Serialises a `Value` as JSON text, numbers as JavaScript prints them (or as `number` formats them).
 public enum JSONWriter {
-    public static func string(_ value: Value, pretty: Bool = false) -> String {
+    public typealias NumberFormat = (Double) -> String
+
+    public static func string(_ value: Value, pretty: Bool = false, number: NumberFormat = NumberFormatting.javaScript) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(value, into: &out, pretty: pretty, indent: 0)
+        write(value, into: &out, pretty: pretty, indent: 0, number: number)
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func write(_ value: Value, into out: inout [UInt8], pretty: Bool = false, indent: Int = 0) {
+    public static func write(_ value: Value, into out: inout [UInt8], pretty: Bool = false, indent: Int = 0,
+                             number: NumberFormat = NumberFormatting.javaScript) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let d):
-            if d.isFinite { out.append(contentsOf: NumberFormatting.javaScript(d).utf8) } else { out.append(contentsOf: "null".utf8) }
+            if d.isFinite { out.append(contentsOf: number(d).utf8) } else { out.append(contentsOf: "null".utf8) }
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
             if a.isEmpty { out.append(contentsOf: "[]".utf8); return }
@@ -20,7 +23,7 @@ public enum JSONWriter {
             for (n, v) in a.enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { newline(&out, indent + 2) }
-                write(v, into: &out, pretty: pretty, indent: indent + 2)
+                write(v, into: &out, pretty: pretty, indent: indent + 2, number: number)
             }
             if pretty { newline(&out, indent) }
             out.append(UInt8(ascii: "]"))
@@ -35,7 +38,7 @@ public enum JSONWriter {
                 writeString(k, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if pretty { out.append(UInt8(ascii: " ")) }
-                write(v, into: &out, pretty: pretty, indent: indent + 2)
+                write(v, into: &out, pretty: pretty, indent: indent + 2, number: number)
             }
             if pretty { newline(&out, indent) }
             out.append(UInt8(ascii: "}"))

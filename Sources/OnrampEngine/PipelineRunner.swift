@@ -58,8 +58,10 @@ public struct PipelineRunner: Sendable {
         let steps = try spec.steps.map { try StepFactory.make($0) }
         let resultsPath = path(spec.results.path, default: "\(spec.name)-results.\(spec.results.format.rawValue)")
         let results = try RecordFileWriter(path: resultsPath, format: spec.results.format == .csv ? .csv : .ndjson)
-        let errorsBase = path(spec.errors.path.map { $0.hasSuffix(".csv") || $0.hasSuffix(".ndjson") ? String($0.prefix { $0 != "." }) : $0 },
-                              default: "\(spec.name)-errors")
+        let errorsBase = path(spec.errors.path.map { p in
+            for ext in [".csv", ".ndjson"] where p.hasSuffix(ext) { return String(p.dropLast(ext.count)) }
+            return p
+        }, default: "\(spec.name)-errors")
         let report = try ErrorReport(basePath: errorsBase)
         summary.resultsPath = resultsPath
         summary.errorsCSVPath = errorsBase + ".csv"
@@ -109,7 +111,6 @@ public struct PipelineRunner: Sendable {
                 records = step.process(records, errors: &errors)
                 try await record(errors, &summary)
             }
-            summary.recordsTransformed += records.count
             try await deliver(records, &summary)
             if let c = batch.checkpoint { pendingCheckpoint = c }
             if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
@@ -134,7 +135,6 @@ public struct PipelineRunner: Sendable {
                 records = later.process(records, errors: &e2)
                 try await record(e2, &summary)
             }
-            summary.recordsTransformed += records.count
             try await deliver(records, &summary)
         }
         try await destination.close()

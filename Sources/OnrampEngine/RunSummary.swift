@@ -5,7 +5,6 @@ public struct RunSummary: Sendable {
     public var pipeline: String
     public var status: RunStatus = .succeeded
     public var recordsRead = 0
-    public var recordsTransformed = 0
     public var recordsWritten = 0
     public var failedByStage: [Stage: Int] = [:]
     public var seconds: Double = 0

@@ -148,9 +148,14 @@ extension Evaluator {
     /// Calls a function argument of a higher-order function with as many of (value, index, array)
     /// as it declares parameters.
     func callback(_ f: JFunction, _ value: JValue, _ index: Int, _ array: JValue, env: Frame) throws -> JValue {
+        try callback(f, value, .number(Double(index)), array, env: env)
+    }
+
+    /// The same, with the second argument given (a key, for `$each` and `$sift`).
+    func callback(_ f: JFunction, _ value: JValue, _ second: JValue, _ container: JValue, env: Frame) throws -> JValue {
         var args = [value]
-        if f.arity >= 2 { args.append(.number(Double(index))) }
-        if f.arity >= 3 { args.append(array) }
+        if f.arity >= 2 { args.append(second) }
+        if f.arity >= 3 { args.append(container) }
         return try apply(f, args, input: .undefined, env: env)
     }
 }

@@ -98,7 +98,6 @@ final class Evaluator {
             inputSequence = a
         } else {
             inputSequence = JArray([input], sequence: true)
-            if input.isUndefined { inputSequence = JArray([.undefined], sequence: true) }
         }
         var resultSequence: JValue = .undefined
         var isTupleStream = false

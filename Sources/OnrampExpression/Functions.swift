@@ -63,52 +63,21 @@ enum Functions {
         case .array(let a) where a.outerWrapper && !a.items.isEmpty:
             return try string(a.items[0], pretty: pretty)
         default:
-            var out: [UInt8] = []
-            writeJSON(v, into: &out, pretty: pretty, indent: 0)
-            return String(decoding: out, as: UTF8.self)
+            return JSONWriter.string(stringifiable(v), pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
         }
     }
 
-    /// `JSON.stringify` with numbers at 15 significant digits and functions as empty strings.
-    static func writeJSON(_ v: JValue, into out: inout [UInt8], pretty: Bool, indent: Int) {
+    /// The value `JSON.stringify` sees: undefined array members are null, undefined fields are
+    /// left out, functions are empty strings.
+    private static func stringifiable(_ v: JValue) -> Value {
         switch v {
-        case .undefined, .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: (n.isFinite ? NumberFormatting.javaScriptPrecision15(n) : "null").utf8)
-        case .string(let s): JSONWriter.writeString(s, into: &out)
-        case .function: out.append(contentsOf: "\"\"".utf8)
-        case .array(let a):
-            if a.items.isEmpty { out.append(contentsOf: "[]".utf8); return }
-            out.append(UInt8(ascii: "["))
-            for (i, item) in a.items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { newline(&out, indent + 2) }
-                writeJSON(item, into: &out, pretty: pretty, indent: indent + 2)
-            }
-            if pretty { newline(&out, indent) }
-            out.append(UInt8(ascii: "]"))
+        case .array(let a): return .array(a.items.map(stringifiable))
         case .object(let o):
-            let fields = o.fields.filter { !$0.value.isUndefined }
-            if fields.isEmpty { out.append(contentsOf: "{}".utf8); return }
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for (k, item) in fields {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                if pretty { newline(&out, indent + 2) }
-                JSONWriter.writeString(k, into: &out)
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(UInt8(ascii: " ")) }
-                writeJSON(item, into: &out, pretty: pretty, indent: indent + 2)
-            }
-            if pretty { newline(&out, indent) }
-            out.append(UInt8(ascii: "}"))
+            var out = Value.Object(minimumCapacity: o.fields.count)
+            for (k, x) in o.fields where !x.isUndefined { out[k] = stringifiable(x) }
+            return .object(out)
+        default: return v.toValue() ?? .null
         }
-    }
-
-    private static func newline(_ out: inout [UInt8], _ indent: Int) {
-        out.append(0x0A)
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
     }
 
     static func deepEqual(_ a: JValue, _ b: JValue) -> Bool {

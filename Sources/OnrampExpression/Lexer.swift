@@ -1,11 +1,5 @@
 /// Splits a JSONata expression into tokens; whether `/` opens a regex depends on the parser's state.
 struct Lexer {
-    static let operators: [String: Int] = [
-        ".": 75, "[": 80, "]": 0, "{": 70, "}": 0, "(": 80, ")": 0, ",": 0, "@": 80, "#": 80, ";": 80,
-        ":": 80, "?": 20, "+": 50, "-": 50, "*": 60, "/": 60, "%": 60, "|": 20, "=": 40, "<": 40, ">": 40,
-        "^": 40, "**": 60, "..": 20, ":=": 10, "!=": 40, "<=": 40, ">=": 40, "~>": 40, "?:": 40, "??": 40,
-        "and": 30, "or": 25, "in": 40, "&": 50, "!": 0, "~": 0,
-    ]
     static let singleCharOperators: Set<UInt16> = Set(".[]{}(),@#;:?+-*/%|=<>^&!~".utf16)
     static let twoCharOperators = ["..", ":=", "!=", ">=", "<=", "**", "~>", "?:", "??"]
 

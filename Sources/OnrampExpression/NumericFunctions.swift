@@ -1,4 +1,5 @@
 import Foundation
+import OnrampCore
 
 /// `$sum`, `$round`, `$number` and the other numeric functions.
 enum NumericFunctions {
@@ -55,7 +56,7 @@ enum NumericFunctions {
         "power": E(signature: "<n-n:n>", arity: 2) { _, a, _ in
             guard let b = a.at(0).numberValue, let e = a.at(1).numberValue else { return .undefined }
             let r = Foundation.pow(b, e)
-            if !r.isFinite { throw JSONataError("D3061", value: .number(b), extra: ["exp": NumberFormattingShim.js(e)]) }
+            if !r.isFinite { throw JSONataError("D3061", value: .number(b), extra: ["exp": NumberFormatting.javaScript(e)]) }
             return .number(r)
         },
         "round": E(signature: "<n-n?:n>", arity: 2) { _, a, _ in
@@ -96,7 +97,7 @@ enum NumericFunctions {
     static func round(_ value: Double, _ precision: Int) -> Double {
         func shift(_ x: Double, _ by: Int) -> Double {
             if by == 0 { return x }
-            let text = NumberFormattingShim.js(x)
+            let text = NumberFormatting.javaScript(x)
             let parts = text.split(separator: "e", maxSplits: 1)
             let exp = parts.count > 1 ? (Int(parts[1]) ?? 0) + by : by
             return Double("\(parts[0])e\(exp)") ?? x
@@ -108,10 +109,4 @@ enum NumericFunctions {
         result = shift(result, -precision)
         return result == 0 ? 0 : result
     }
-}
-
-import OnrampCore
-
-enum NumberFormattingShim {
-    static func js(_ d: Double) -> String { NumberFormatting.javaScript(d) }
 }

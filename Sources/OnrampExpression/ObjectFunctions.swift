@@ -47,10 +47,7 @@ enum ObjectFunctions {
             guard case .object(let o) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
             let result = JArray([], sequence: true)
             for (k, v) in o.fields {
-                var args = [v]
-                if fn.arity >= 2 { args.append(.string(k)) }
-                if fn.arity >= 3 { args.append(a.at(0)) }
-                let r = try ev.apply(fn, args, input: .undefined, env: f.environment)
+                let r = try ev.callback(fn, v, .string(k), a.at(0), env: f.environment)
                 if !r.isUndefined { result.append(r) }
             }
             return .array(result)
@@ -58,11 +55,8 @@ enum ObjectFunctions {
         "sift": E(signature: "<o-f?:o>", arity: 2) { ev, a, f in
             guard case .object(let o) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
             let result = JObject()
-            for (k, v) in o.fields {
-                var args = [v]
-                if fn.arity >= 2 { args.append(.string(k)) }
-                if fn.arity >= 3 { args.append(a.at(0)) }
-                if Functions.boolean(try ev.apply(fn, args, input: .undefined, env: f.environment)) == true { result.fields[k] = v }
+            for (k, v) in o.fields where Functions.boolean(try ev.callback(fn, v, .string(k), a.at(0), env: f.environment)) == true {
+                result.fields[k] = v
             }
             return result.fields.isEmpty ? .undefined : .object(result)
         },

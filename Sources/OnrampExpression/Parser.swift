@@ -7,8 +7,13 @@ struct Parser {
     private var token: Token
     let source: String
 
-    /// Symbols that only separate or close: their left binding power is 0.
-    static let nonInfix: Set<String> = [":", ";", ",", ")", "]", "}", "..", "|", "!", "~"]
+    /// Left binding power of every operator symbol; separators and closers bind nothing (0).
+    static let bindingPower: [String: Int] = [
+        ".": 75, "[": 80, "]": 0, "{": 70, "}": 0, "(": 80, ")": 0, ",": 0, "@": 80, "#": 80, ";": 0,
+        ":": 0, "?": 20, "+": 50, "-": 50, "*": 60, "/": 60, "%": 60, "|": 0, "=": 40, "<": 40, ">": 40,
+        "^": 40, "**": 60, "..": 0, ":=": 10, "!=": 40, "<=": 40, ">=": 40, "~>": 40, "?:": 40, "??": 40,
+        "and": 30, "or": 25, "in": 40, "&": 50,
+    ]
 
     static func parse(_ source: String) throws(JSONataError) -> Node {
         var p = try Parser(source)
@@ -29,7 +34,7 @@ struct Parser {
 
     private var lbp: Int {
         switch token.kind {
-        case .op: return Parser.nonInfix.contains(token.text) ? 0 : Lexer.operators[token.text] ?? 0
+        case .op: return Parser.bindingPower[token.text] ?? 0
         default: return 0
         }
     }
@@ -42,7 +47,7 @@ struct Parser {
             throw JSONataError("S0202", position: token.position, token: token.text, value: .string(id))
         }
         let next = try lexer.next(infix: infix)
-        if next.kind == .op, Lexer.operators[next.text] == nil || next.text == "!" || next.text == "~" {
+        if next.kind == .op, Parser.bindingPower[next.text] == nil {
             throw JSONataError("S0204", position: next.position, token: next.text)
         }
         token = next
@@ -69,7 +74,7 @@ struct Parser {
             if t.regexFlags.contains("i") { options.insert(.caseInsensitive) }
             if t.regexFlags.contains("m") { options.insert(.anchorsMatchLines) }
             do {
-                node.regex = try NSRegularExpression(pattern: Parser.translateRegex(t.text), options: options)
+                node.regex = try NSRegularExpression(pattern: t.text, options: options)
             } catch {
                 throw JSONataError("S0302", position: t.position, token: t.text)
             }
@@ -161,7 +166,7 @@ struct Parser {
     private mutating func led(_ t: Token, _ left: Node) throws(JSONataError) -> Node {
         let op = t.text
         let node = Node(.binary, position: t.position, text: op)
-        let bp = Lexer.operators[op] ?? 0
+        let bp = Parser.bindingPower[op] ?? 0
         switch op {
         case ".", "+", "-", "*", "/", "%", "=", "<", ">", "!=", "<=", ">=", "&", "and", "or", "in", "~>":
             node.lhs = left
@@ -221,7 +226,7 @@ struct Parser {
                 return left
             }
             node.lhs = left
-            node.rhs = try expression(Lexer.operators["]"]!)
+            node.rhs = try expression(0)
             try advance("]", infix: true)
             return node
         case "^":
@@ -286,10 +291,5 @@ struct Parser {
         default:
             throw JSONataError("S0201", position: t.position, token: op)
         }
-    }
-
-    /// JavaScript regex syntax to ICU: the two differ little for the patterns JSONata users write.
-    static func translateRegex(_ pattern: String) -> String {
-        pattern
     }
 }

@@ -286,9 +286,6 @@ enum StringFunctions {
         var out = ""
         let keep = Set(unreserved.utf8)
         for scalar in s.unicodeScalars {
-            if scalar.value == 0xFFFD && !s.isEmpty {
-                // Lone surrogates cannot occur in a Swift String; U+FFFD is encoded normally.
-            }
             if scalar.isASCII, let b = UInt8(exactly: scalar.value),
                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || keep.contains(b) {
                 out.unicodeScalars.append(scalar)

@@ -32,12 +32,12 @@ struct DemoCommand: AsyncParsableCommand {
             guard let port = await it.next() else { throw OnrampError("demo.sandbox", "the sandbox did not start") }
             print("2. started the TAXMAN sandbox on http://127.0.0.1:\(port)")
             let env = ProcessInfo.processInfo.environment.merging(
-                ["ACME_EXPORT_DIR": (exportDir as NSString).standardizingPath.hasPrefix("/") ? exportDir : FileManager.default.currentDirectoryPath + "/" + exportDir,
+                ["ACME_EXPORT_DIR": URL(fileURLWithPath: exportDir).path,
                  "TAXMAN_URL": "http://127.0.0.1:\(port)", "TAXMAN_API_KEY": "demo-key"], uniquingKeysWith: { _, b in b })
             let spec = try PipelineLoader.load(path: pipeline, environment: env)
             print("3. running \(pipeline) ...")
             let summary = await PipelineRunner(
-                spec: spec, registry: .build(), resources: ConnectorResources(baseDirectory: (pipeline as NSString).deletingLastPathComponent),
+                spec: spec, registry: .build(), resources: .forPipeline(pipeline),
                 checkpoints: FileCheckpointStore(directory: "\(directory)/state"), outputDirectory: directory
             ).run()
             RunCommand.printSummary(summary, json: false)

@@ -5,10 +5,6 @@ import OnrampCore
 import OnrampEngine
 import OnrampTransforms
 
-enum OnrampTransformsFacade {
-    static func make(_ s: PipelineSpec.StepSpec) throws -> any Step { try StepFactory.make(s) }
-}
-
 struct PreviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "preview", abstract: "Show the first N records after each step, as JSON (nothing is sent).")
     @Argument var file: String
@@ -17,8 +13,7 @@ struct PreviewCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let spec = try PipelineLoader.load(path: file)
-            let res = ConnectorResources(baseDirectory: (file as NSString).deletingLastPathComponent.isEmpty ? "." : (file as NSString).deletingLastPathComponent)
-            let source = try ConnectorRegistry.build().makeSource(spec.source, resources: res)
+            let source = try ConnectorRegistry.build().makeSource(spec.source, resources: .forPipeline(file))
             var reader = try await source.open(checkpoint: nil, batchSize: limit)
             let batch = try await reader.next() ?? SourceBatch()
             var records = Array(batch.records.prefix(limit))

@@ -1,3 +1,4 @@
+import Foundation
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
@@ -9,5 +10,13 @@ extension ConnectorRegistry {
         FileConnectors.register(into: &r)
         HTTPConnectors.register(into: &r)
         return r
+    }
+}
+
+extension ConnectorResources {
+    /// Resources for a pipeline file: relative paths in its config resolve against its directory.
+    static func forPipeline(_ file: String) -> ConnectorResources {
+        let directory = (file as NSString).deletingLastPathComponent
+        return ConnectorResources(baseDirectory: directory.isEmpty ? "." : directory)
     }
 }

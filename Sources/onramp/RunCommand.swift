@@ -4,6 +4,7 @@ import Logging
 import OnrampConnectorKit
 import OnrampCore
 import OnrampEngine
+import OnrampTransforms
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a pipeline file locally (exit 0 ok, 1 failed, 2 invalid file).")
@@ -20,10 +21,8 @@ struct RunCommand: AsyncParsableCommand {
             report(error)
             throw ExitCode(2)
         }
-        let directory = (file as NSString).deletingLastPathComponent
         let runner = PipelineRunner(
-            spec: spec, registry: ConnectorRegistry.build(),
-            resources: ConnectorResources(baseDirectory: directory.isEmpty ? "." : directory),
+            spec: spec, registry: ConnectorRegistry.build(), resources: .forPipeline(file),
             checkpoints: FileCheckpointStore(directory: state ?? "\(output)/state"), outputDirectory: output, fullResync: fullResync)
         let showProgress = isatty(2) != 0
         let progress: (@Sendable (RunProgress) -> Void)? = showProgress ? RunCommand.showProgress : nil
@@ -62,10 +61,10 @@ struct ValidateCommand: AsyncParsableCommand {
         do {
             let spec = try PipelineLoader.load(path: file)
             let registry = ConnectorRegistry.build()
-            let res = ConnectorResources(baseDirectory: (file as NSString).deletingLastPathComponent.isEmpty ? "." : (file as NSString).deletingLastPathComponent)
+            let res = ConnectorResources.forPipeline(file)
             _ = try registry.makeSource(spec.source, resources: res)
             _ = try registry.makeDestination(spec.destination, resources: res)
-            for s in spec.steps { _ = try OnrampTransformsFacade.make(s) }
+            for s in spec.steps { _ = try StepFactory.make(s) }
             print("\(file): valid (\(spec.name): \(spec.source.connector) -> \(spec.steps.count) steps -> \(spec.destination.connector))")
         } catch {
             report(error)
