@@ -215,6 +215,8 @@ extension Evaluator {
         return .array(out)
     }
 
+    static let transformSignature = try? Signature("<(oa):o>")
+
     func transformFunction(_ expr: Node, _ env: Frame) -> JValue {
         let implementation: NativeImplementation = { evaluator, args, _ in
             let obj = args.first ?? .undefined
@@ -248,6 +250,6 @@ extension Evaluator {
             return result
         }
         return .function(JFunction(.native(name: "transform", implementation: implementation),
-                                   signature: try? Signature("<(oa):o>"), arity: 1))
+                                   signature: Evaluator.transformSignature, arity: 1))
     }
 }

@@ -24,13 +24,18 @@ public struct JSONata: Sendable {
     /// missing (undefined) argument or result is `nil`.
     public struct FunctionRegistry: Sendable {
         public typealias Function = @Sendable ([Value?]) throws -> Value?
-        struct Entry: Sendable { let signature: String?; let arity: Int; let body: Function }
+        struct Entry: Sendable { let signature: Signature?; let arity: Int; let body: Function }
         var entries: [String: Entry] = [:]
         public init() {}
 
         /// Registers `$name`; `signature` uses JSONata's syntax (for example `<s-:s>`) and is validated on every call.
+        /// A malformed signature is a programming error and stops the process.
         public mutating func register(_ name: String, signature: String? = nil, arity: Int = 1, _ body: @escaping Function) {
-            entries[name] = Entry(signature: signature, arity: arity, body: body)
+            var parsed: Signature?
+            if let signature {
+                do { parsed = try Signature(signature) } catch { preconditionFailure("bad signature \(signature) for $\(name): \(error.message)") }
+            }
+            entries[name] = Entry(signature: parsed, arity: arity, body: body)
         }
     }
 
@@ -65,7 +70,7 @@ public struct JSONata: Sendable {
         let evaluator = Evaluator(limits: limits, extensions: functions)
         let env = Frame(parent: FunctionLibrary.root)
         for (name, entry) in functions.entries {
-            env.bind(name, JFunction.external(entry, signature: try entry.signature.map { (s) throws(JSONataError) in try Signature(s) }))
+            env.bind(name, JFunction.external(entry))
         }
         for (k, v) in bindings { env.bind(k, JValue(v)) }
         if !input.isUndefined { env.bind("$", input) }
@@ -78,7 +83,7 @@ public struct JSONata: Sendable {
 }
 
 extension JFunction {
-    static func external(_ entry: JSONata.FunctionRegistry.Entry, signature: Signature?) -> JFunction {
+    static func external(_ entry: JSONata.FunctionRegistry.Entry) -> JFunction {
         let body = entry.body
         return JFunction(.native(name: "external", implementation: { _, args, _ in
             do {
@@ -88,6 +93,6 @@ extension JFunction {
             } catch {
                 throw JSONataError("D3137", extra: ["message": "\(error)"])
             }
-        }), signature: signature, arity: entry.arity)
+        }), signature: entry.signature, arity: entry.arity)
     }
 }

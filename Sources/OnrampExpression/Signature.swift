@@ -1,27 +1,27 @@
-import Foundation
-
 /// A function signature such as `<s-nn?:s>`: validates arguments, fills in the context argument (`-`)
 /// and wraps single values where an array is expected, as the reference implementation does.
-struct Signature: @unchecked Sendable {
-    struct Param {
-        var regex = ""
+///
+/// The reference builds a regular expression over one type letter per argument; this matches the
+/// same pattern with a small greedy backtracking matcher, so a call costs no regex engine.
+struct Signature: Sendable {
+    struct Param: Sendable {
+        /// Type letters this parameter accepts (`m` = missing/undefined).
+        var allowed: Set<Character> = []
         var type = ""
-        var array = false
+        var minCount = 1
+        var maxCount = 1
         var context = false
-        var contextRegex: NSRegularExpression?
         var subtype: String?
     }
 
     let definition: String
     private var params: [Param] = []
-    private var regex: NSRegularExpression!
 
     init(_ signature: String) throws(JSONataError) {
         definition = signature
         let chars = Array(signature)
         var position = 1
         var param = Param()
-        var hasPrev = false
         func closing(_ start: Int, _ open: Character, _ close: Character) -> Int {
             var depth = 1
             var p = start
@@ -36,69 +36,51 @@ struct Signature: @unchecked Sendable {
             }
             return p
         }
-        func push(_ params: inout [Param]) {
+        func push(_ allowed: String, _ type: String) {
+            param.allowed = Set(allowed)
+            param.type = type
             params.append(param)
             param = Param()
-            hasPrev = true
         }
         while position < chars.count {
             let symbol = chars[position]
             if symbol == ":" { break }
             switch symbol {
-            case "s", "n", "b", "l", "o":
-                param.regex = "[\(symbol)m]"
-                param.type = String(symbol)
-                push(&params)
-            case "a":
-                param.regex = "[asnblfom]"
-                param.type = "a"
-                param.array = true
-                push(&params)
-            case "f":
-                param.regex = "f"
-                param.type = "f"
-                push(&params)
-            case "j":
-                param.regex = "[asnblom]"
-                param.type = "j"
-                push(&params)
-            case "x":
-                param.regex = "[asnblfom]"
-                param.type = "x"
-                push(&params)
+            case "s", "n", "b", "l", "o": push("\(symbol)m", String(symbol))
+            case "a": push("asnblfom", "a")
+            case "f": push("f", "f")
+            case "j": push("asnblom", "j")
+            case "x": push("asnblfom", "x")
             case "-":
-                if hasPrev {
+                if !params.isEmpty {
                     params[params.count - 1].context = true
-                    params[params.count - 1].contextRegex = try? NSRegularExpression(pattern: params[params.count - 1].regex)
-                    params[params.count - 1].regex += "?"
+                    params[params.count - 1].minCount = 0
                 }
-            case "?", "+":
-                if hasPrev { params[params.count - 1].regex += String(symbol) }
+            case "?":
+                if !params.isEmpty { params[params.count - 1].minCount = 0 }
+            case "+":
+                if !params.isEmpty { params[params.count - 1].maxCount = Int.max }
             case "(":
                 let end = closing(position, "(", ")")
                 let choice = String(chars[(position + 1)..<end])
                 if choice.contains("<") {
                     throw JSONataError("S0402", position: position, value: .string(choice))
                 }
-                param.regex = "[\(choice)m]"
-                param.type = "(\(choice))"
                 position = end
-                push(&params)
+                push(choice + "m", "(\(choice))")
             case "<":
-                if hasPrev, params[params.count - 1].type == "a" || params[params.count - 1].type == "f" {
+                if let last = params.last, last.type == "a" || last.type == "f" {
                     let end = closing(position, "<", ">")
                     params[params.count - 1].subtype = String(chars[(position + 1)..<end])
                     position = end
                 } else {
-                    throw JSONataError("S0401", position: position, value: .string(hasPrev ? params[params.count - 1].type : ""))
+                    throw JSONataError("S0401", position: position, value: .string(params.last?.type ?? ""))
                 }
             default:
                 break
             }
             position += 1
         }
-        let pattern = "^" + params.map { "(\($0.regex))" }.joined() + "$"
-        regex = try? NSRegularExpression(pattern: pattern)
     }
 
     static func symbol(_ v: JValue) -> Character {
@@ -114,53 +96,58 @@ struct Signature: @unchecked Sendable {
         }
     }
 
+    /// How many arguments each of `params[from...to]` takes, matching greedily from `position`
+    /// (as a regex engine would); nil when there is no match. `anchored` requires using every symbol.
+    private func match(_ symbols: [Character], _ index: Int, _ to: Int, _ position: Int, anchored: Bool) -> [Int]? {
+        if index > to { return !anchored || position == symbols.count ? [] : nil }
+        let p = params[index]
+        var available = 0
+        while available < p.maxCount, position + available < symbols.count, p.allowed.contains(symbols[position + available]) {
+            available += 1
+        }
+        var count = available
+        while count >= p.minCount {
+            if let rest = match(symbols, index + 1, to, position + count, anchored: anchored) { return [count] + rest }
+            count -= 1
+        }
+        return nil
+    }
+
     func validate(_ args: [JValue], context: JValue) throws(JSONataError) -> [JValue] {
-        let supplied = String(args.map(Signature.symbol))
-        let ns = supplied as NSString
-        guard let m = regex.firstMatch(in: supplied, range: NSRange(location: 0, length: ns.length)) else {
-            throw validationError(args, supplied)
+        let symbols = args.map(Signature.symbol)
+        guard let counts = match(symbols, 0, params.count - 1, 0, anchored: true) else {
+            throw validationError(args, symbols)
         }
         var validated: [JValue] = []
+        validated.reserveCapacity(params.count)
+        // As in the reference, an optional parameter that matched nothing still consumes an argument
+        // slot, so the argument index and the position in the type letters can differ.
         var argIndex = 0
-        for (index, param) in params.enumerated() {
-            let r = m.range(at: index + 1)
-            let match = r.location == NSNotFound ? "" : ns.substring(with: r)
-            if match.isEmpty {
-                if param.context, let cr = param.contextRegex {
-                    let ct = String(Signature.symbol(context))
-                    if cr.firstMatch(in: ct, range: NSRange(location: 0, length: 1)) != nil {
-                        validated.append(context)
-                    } else {
+        var position = 0
+        for (param, count) in zip(params, counts) {
+            if count == 0 {
+                if param.context {
+                    guard param.allowed.contains(Signature.symbol(context)) else {
                         throw JSONataError("T0411", jvalue: context, index: argIndex + 1)
                     }
+                    validated.append(context)
                 } else {
                     validated.append(argIndex < args.count ? args[argIndex] : .undefined)
                     argIndex += 1
                 }
                 continue
             }
-            for single in match {
+            let matched = symbols[position..<(position + count)]
+            position += count
+            for single in matched {
                 var arg = argIndex < args.count ? args[argIndex] : .undefined
                 if param.type == "a" {
                     if single == "m" {
                         arg = .undefined
                     } else {
-                        var ok = true
-                        if let subtype = param.subtype {
-                            if single != "a" && match != subtype {
-                                ok = false
-                            } else if single == "a", case .array(let a) = arg, let first = a.items.first {
-                                let itemType = Signature.symbol(first)
-                                if String(itemType) != String(subtype.prefix(1)) {
-                                    ok = false
-                                } else {
-                                    ok = a.items.allSatisfy { Signature.symbol($0) == itemType }
-                                }
-                            }
-                        }
-                        if !ok {
+                        if let subtype = param.subtype, !Signature.arrayMatches(arg, single, matched, subtype) {
                             var e = JSONataError("T0412", jvalue: arg, index: argIndex + 1)
-                            e.extra["type"] = Signature.arrayTypeNames[param.subtype ?? ""] ?? ""
+                            e.extra["type"] = Signature.arrayTypeNames[subtype] ?? ""
                             throw e
                         }
                         if single != "a" { arg = .array(JArray([arg])) }
@@ -173,19 +160,22 @@ struct Signature: @unchecked Sendable {
         return validated
     }
 
+    /// Whether an argument for `a<subtype>` holds only items of that type (checked one level deep).
+    private static func arrayMatches(_ arg: JValue, _ single: Character, _ matched: ArraySlice<Character>, _ subtype: String) -> Bool {
+        if single != "a" { return String(matched) == subtype }
+        guard case .array(let a) = arg, let first = a.items.first else { return true }
+        let itemType = symbol(first)
+        return String(itemType) == String(subtype.prefix(1)) && a.items.allSatisfy { symbol($0) == itemType }
+    }
+
     static let arrayTypeNames = ["a": "arrays", "b": "booleans", "f": "functions", "n": "numbers", "o": "objects", "s": "strings"]
 
-    private func validationError(_ args: [JValue], _ supplied: String) -> JSONataError {
-        var partial = "^"
+    /// T0410 naming the first argument the signature's prefix cannot match.
+    private func validationError(_ args: [JValue], _ symbols: [Character]) -> JSONataError {
         var goodTo = 0
-        let ns = supplied as NSString
-        for p in params {
-            partial += p.regex
-            guard let re = try? NSRegularExpression(pattern: partial),
-                  let m = re.firstMatch(in: supplied, range: NSRange(location: 0, length: ns.length)) else {
-                return JSONataError("T0410", jvalue: goodTo < args.count ? args[goodTo] : .undefined, index: goodTo + 1)
-            }
-            goodTo = m.range.length
+        for index in params.indices {
+            guard let counts = match(symbols, 0, index, 0, anchored: false) else { break }
+            goodTo = counts.reduce(0, +)
         }
         return JSONataError("T0410", jvalue: goodTo < args.count ? args[goodTo] : .undefined, index: goodTo + 1)
     }

@@ -41,7 +41,8 @@ func benchJSONata() throws {
     let expr = compiled!
     var n = 0
     let start = clock.now
-    while clock.now - start < .seconds(3) {
+    let budget = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "3") ?? 3
+    while seconds(clock.now - start) < budget {
         for _ in 0..<100 { _ = try expr.evaluate(input) }
         n += 100
     }
