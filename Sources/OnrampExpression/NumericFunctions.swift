@@ -95,12 +95,15 @@ enum NumericFunctions {
 
     /// Round half to even at `precision` decimal places, shifting in decimal text as the reference does.
     static func round(_ value: Double, _ precision: Int) -> Double {
+        // Shift the decimal point in the shortest decimal text, not by multiplying: 1.005 * 100 is
+        // 100.49999999999999 in binary, but "1.005e2" is exactly the intended 100.5.
         func shift(_ x: Double, _ by: Int) -> Double {
             if by == 0 { return x }
-            let text = NumberFormatting.javaScript(x)
-            let parts = text.split(separator: "e", maxSplits: 1)
-            let exp = parts.count > 1 ? (Int(parts[1]) ?? 0) + by : by
-            return Double("\(parts[0])e\(exp)") ?? x
+            let text = x.description
+            if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+                return Double("\(text[..<e])e\((Int(text[text.index(after: e)...]) ?? 0) + by)") ?? x
+            }
+            return Double("\(text)e\(by)") ?? x
         }
         let arg = shift(value, precision)
         var result = Foundation.floor(arg + 0.5)

@@ -96,26 +96,30 @@ struct Signature: Sendable {
         }
     }
 
-    /// How many arguments each of `params[from...to]` takes, matching greedily from `position`
-    /// (as a regex engine would); nil when there is no match. `anchored` requires using every symbol.
-    private func match(_ symbols: [Character], _ index: Int, _ to: Int, _ position: Int, anchored: Bool) -> [Int]? {
-        if index > to { return !anchored || position == symbols.count ? [] : nil }
+    /// How many arguments each of `params[index...to]` takes, matching greedily from `position`
+    /// (as a regex engine would), appended to `counts`; false when there is no match.
+    /// `anchored` requires using every symbol.
+    private func match(_ symbols: [Character], _ index: Int, _ to: Int, _ position: Int, anchored: Bool, _ counts: inout [Int]) -> Bool {
+        if index > to { return !anchored || position == symbols.count }
         let p = params[index]
-        var available = 0
-        while available < p.maxCount, position + available < symbols.count, p.allowed.contains(symbols[position + available]) {
-            available += 1
+        var count = 0
+        while count < p.maxCount, position + count < symbols.count, p.allowed.contains(symbols[position + count]) {
+            count += 1
         }
-        var count = available
         while count >= p.minCount {
-            if let rest = match(symbols, index + 1, to, position + count, anchored: anchored) { return [count] + rest }
+            counts.append(count)
+            if match(symbols, index + 1, to, position + count, anchored: anchored, &counts) { return true }
+            counts.removeLast()
             count -= 1
         }
-        return nil
+        return false
     }
 
     func validate(_ args: [JValue], context: JValue) throws(JSONataError) -> [JValue] {
         let symbols = args.map(Signature.symbol)
-        guard let counts = match(symbols, 0, params.count - 1, 0, anchored: true) else {
+        var counts: [Int] = []
+        counts.reserveCapacity(params.count)
+        guard match(symbols, 0, params.count - 1, 0, anchored: true, &counts) else {
             throw validationError(args, symbols)
         }
         var validated: [JValue] = []
@@ -174,7 +178,8 @@ struct Signature: Sendable {
     private func validationError(_ args: [JValue], _ symbols: [Character]) -> JSONataError {
         var goodTo = 0
         for index in params.indices {
-            guard let counts = match(symbols, 0, index, 0, anchored: false) else { break }
+            var counts: [Int] = []
+            guard match(symbols, 0, index, 0, anchored: false, &counts) else { break }
             goodTo = counts.reduce(0, +)
         }
         return JSONataError("T0410", jvalue: goodTo < args.count ? args[goodTo] : .undefined, index: goodTo + 1)
