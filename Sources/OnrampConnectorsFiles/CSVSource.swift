@@ -103,9 +103,10 @@ struct CSVSource: Source {
                 }
                 texts.append(s)
             }
-            let raw = Value.string(texts.joined(separator: String(UnicodeScalar(options.delimiter))))
+            // The row as read, for error reports only.
+            func raw() -> Value { .string(texts.joined(separator: String(decoding: [options.delimiter], as: UTF8.self))) }
             if let problem = row.problem {
-                batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.malformed", message: problem, value: raw))
+                batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.malformed", message: problem, value: raw()))
                 return
             }
             if options.header && current!.header == nil {
@@ -116,7 +117,7 @@ struct CSVSource: Source {
             let header = current!.header ?? (1...max(1, texts.count)).map { "column_\($0)" }
             guard texts.count == header.count else {
                 batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.field_count",
-                                                message: "expected \(header.count) fields, found \(texts.count)", value: raw))
+                                                message: "expected \(header.count) fields, found \(texts.count)", value: raw()))
                 return
             }
             var o = Value.Object(minimumCapacity: header.count)

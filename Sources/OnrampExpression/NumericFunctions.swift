@@ -80,7 +80,7 @@ enum NumericFunctions {
         case .number: return v
         case .bool(let b): return .number(b ? 1 : 0)
         case .string(let s):
-            if s.range(of: #"^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$"#, options: .regularExpression) != nil, let d = Double(s), d.isFinite {
+            if isJSONNumber(s), let d = Double(s), d.isFinite {
                 return .number(d)
             }
             if s.count > 2, s.hasPrefix("0") {
@@ -91,6 +91,29 @@ enum NumericFunctions {
         default:
             throw JSONataError("D3030", jvalue: v, index: 1)
         }
+    }
+
+    /// `-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?`, the only text `$number` casts (besides 0x/0o/0b).
+    static func isJSONNumber(_ s: String) -> Bool {
+        var it = s.utf8.makeIterator()
+        var c = it.next()
+        func digits(_ c: inout UInt8?, _ it: inout String.UTF8View.Iterator) -> Int {
+            var n = 0
+            while let d = c, d >= 0x30, d <= 0x39 { n += 1; c = it.next() }
+            return n
+        }
+        if c == UInt8(ascii: "-") { c = it.next() }
+        if digits(&c, &it) == 0 { return false }
+        if c == UInt8(ascii: ".") {
+            c = it.next()
+            if digits(&c, &it) == 0 { return false }
+        }
+        if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            c = it.next()
+            if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { c = it.next() }
+            if digits(&c, &it) == 0 { return false }
+        }
+        return c == nil
     }
 
     /// Round half to even at `precision` decimal places, shifting in decimal text as the reference does.

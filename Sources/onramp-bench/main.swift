@@ -5,24 +5,29 @@ import OnrampCore
 import OnrampEngine
 import OnrampExpression
 
-// Usage: swift run -c release onramp-bench [jsonata|csv|all]
-// jsonata: ../shared/bench/order-mapping.jsonata over the suite's dataset5, compiled once.
+// Usage: Benchmarks/run.sh [jsonata|csv|all]  (or swift run -c release onramp-bench …)
+// jsonata: Benchmarks/order-mapping.jsonata over the suite's dataset5, compiled once.
 // csv: 1,000,000 order lines CSV -> rename/set -> NDJSON file; records/s and peak memory (VmHWM).
+// With ONRAMP_BENCH_PYTHON set (run.sh sets it), each runs its Python peer right after and prints the ratio.
 
-let orderMapping = """
-{
-  "account": $uppercase(Account.`Account Name`),
-  "orders": Account.Order.{
-    "id": OrderID,
-    "lineCount": $count(Product),
-    "total": $round($sum(Product.(Price * Quantity)), 2),
-    "skus": $join(Product.SKU, ","),
-    "names": Product.$substring(`Product Name`, 0, 8),
-    "heavy": Product[Description.Weight > 0.5].`Product Name`
-  },
-  "grandTotal": $round($sum(Account.Order.Product.(Price * Quantity)), 2)
+let datasetPath = "Tests/OnrampExpressionTests/Fixtures/jsonata-suite/datasets/dataset5.json"
+let expressionPath = "Benchmarks/order-mapping.jsonata"
+
+/// Runs a peer script with the configured Python; returns its output line and the first number in it.
+func peer(_ script: String, _ args: [String]) -> (String, Double)? {
+    guard let python = ProcessInfo.processInfo.environment["ONRAMP_BENCH_PYTHON"] else { return nil }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = [script] + args
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    do { try p.run() } catch { print("peer \(script) did not start: \(error)"); return nil }
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    let number = line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
+    return number.map { (line, $0) }
 }
-"""
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
@@ -33,8 +38,8 @@ func peakMemoryMiB() -> Double {
 }
 
 func benchJSONata() throws {
-    let dataset = URL(fileURLWithPath: "Tests/OnrampExpressionTests/Fixtures/jsonata-suite/datasets/dataset5.json")
-    let input = try JSONParser.parse([UInt8](Data(contentsOf: dataset)))
+    let input = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: datasetPath))))
+    let orderMapping = try String(contentsOfFile: expressionPath, encoding: .utf8)
     let clock = ContinuousClock()
     var compiled: JSONata?
     let compileTime = clock.measure { for _ in 0..<1000 { compiled = try? JSONata(orderMapping) } }
@@ -47,7 +52,12 @@ func benchJSONata() throws {
         n += 100
     }
     let elapsed = seconds(clock.now - start)
-    print("jsonata order-mapping: \(Int(Double(n) / elapsed)) evaluations/s (\(n) in \(String(format: "%.2f", elapsed)) s); compile \(String(format: "%.1f", seconds(compileTime) / 1000 * 1e6)) µs/expression")
+    let rate = Double(n) / elapsed
+    print("onramp jsonata order-mapping: \(Int(rate)) evaluations/s (\(n) in \(String(format: "%.2f", elapsed)) s); compile \(String(format: "%.1f", seconds(compileTime) / 1000 * 1e6)) µs/expression")
+    if let (line, peerRate) = peer("Benchmarks/jsonata_peer.py", [expressionPath, datasetPath, "3"]) {
+        print(line)
+        print("ratio onramp/jsonata-rs: \(String(format: "%.2f", rate / peerRate))x")
+    }
 }
 
 func benchCSV() async throws {
@@ -73,7 +83,12 @@ func benchCSV() async throws {
     FileConnectors.register(into: &registry)
     let summary = await PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(),
                                        checkpoints: FileCheckpointStore(directory: dir.path), outputDirectory: dir.path).run()
-    print("csv 1M lines -> rename/set -> ndjson: \(Int(Double(summary.recordsRead) / summary.seconds)) records/s (\(summary.recordsWritten) written in \(String(format: "%.2f", summary.seconds)) s), peak memory \(Int(peakMemoryMiB())) MiB")
+    let rate = Double(summary.recordsRead) / summary.seconds
+    print("onramp csv 1M lines -> rename/set -> ndjson: \(Int(rate)) records/s (\(summary.recordsWritten) written in \(String(format: "%.2f", summary.seconds)) s), peak memory \(Int(peakMemoryMiB())) MiB (process, including the generated input text)")
+    if let (line, peerRate) = peer("Benchmarks/csv_peer.py", [input.path, dir.appendingPathComponent("peer.ndjson").path]) {
+        print(line)
+        print("ratio onramp/python: \(String(format: "%.2f", rate / peerRate))x")
+    }
 }
 
 let mode = CommandLine.arguments.dropFirst().first ?? "all"
