@@ -14,7 +14,7 @@ public enum NumberFormatting {
     /// `Number(d.toPrecision(15))` printed as JavaScript prints it: how JSONata stringifies numbers.
     public static func javaScriptPrecision15(_ d: Double) -> String {
         if d.isNaN || d.isInfinite || d == 0 { return javaScript(d) }
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        if d == d.rounded(), abs(d) < 1e21 { return javaScript(d) }
         let text = String(format15(d))
         return javaScript(Double(text) ?? d)
     }

@@ -4,8 +4,17 @@ struct ASTProcessor {
     private var ancestorLabel = 0
     private var ancestorIndex = 0
     private var ancestry: [Node] = []
+    /// Nodes already rewritten: the rewrite is not idempotent, and `?:`/`??` share a node.
+    private var done: [ObjectIdentifier: Node] = [:]
 
     mutating func process(_ expr: Node) throws(JSONataError) -> Node {
+        if let d = done[ObjectIdentifier(expr)] { return d }
+        let result = try rewrite(expr)
+        done[ObjectIdentifier(expr)] = result
+        return result
+    }
+
+    private mutating func rewrite(_ expr: Node) throws(JSONataError) -> Node {
         var result: Node
         switch expr.kind {
         case .binary:

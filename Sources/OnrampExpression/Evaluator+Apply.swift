@@ -113,7 +113,8 @@ extension Evaluator {
                                        signature: f.signature, arity: unbound.count))
         case .native:
             var bound = args
-            while bound.count < f.arity { bound.append(nil) }
+            // Only `?` leaves a parameter open; parameters not given at all are bound to undefined.
+            while bound.count < f.arity { bound.append(.undefined) }
             let remaining = bound.filter { $0 == nil }.count
             return .function(JFunction(.partialNative(f, bound), signature: nil, arity: remaining))
         case .partialNative(let native, let prior):

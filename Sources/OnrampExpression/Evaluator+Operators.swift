@@ -43,6 +43,9 @@ extension Evaluator {
         if !lhs.isUndefined && lhs.numberValue == nil { throw JSONataError("T2001", jvalue: lhs) }
         if !rhs.isUndefined && rhs.numberValue == nil { throw JSONataError("T2002", jvalue: rhs) }
         guard let l = lhs.numberValue, let r = rhs.numberValue else { return .undefined }
+        // As in JavaScript, a result may overflow to ±Infinity; using one as an operand is the error.
+        if !l.isFinite { throw JSONataError("D1001", value: .number(l)) }
+        if !r.isFinite { throw JSONataError("D1001", value: .number(r)) }
         let result: Double
         switch op {
         case "+": result = l + r
@@ -51,7 +54,6 @@ extension Evaluator {
         case "/": result = l / r
         default: result = fmod(l, r)
         }
-        if !result.isFinite { throw JSONataError("D1001", value: .number(result)) }
         return .number(result)
     }
 

@@ -300,8 +300,15 @@ final class Evaluator {
         var results: JValue = .sequence()
         var input = inputValue
         if case .array(let a) = input, a.outerWrapper, !a.items.isEmpty { input = a.items[0] }
-        if case .object(let o) = input {
-            for (_, value) in o.fields {
+        // A JavaScript array is an object whose keys are its indexes.
+        let values: [JValue]
+        switch input {
+        case .object(let o): values = Array(o.fields.values)
+        case .array(let a): values = a.items
+        default: values = []
+        }
+        do {
+            for value in values {
                 if case .array = value {
                     results = Functions.append(results, .array(JArray(Functions.flatten(value))))
                 } else {

@@ -63,19 +63,20 @@ enum Functions {
         case .array(let a) where a.outerWrapper && !a.items.isEmpty:
             return try string(a.items[0], pretty: pretty)
         default:
-            return JSONWriter.string(stringifiable(v), pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
+            return JSONWriter.string(try stringifiable(v), pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
         }
     }
 
     /// The value `JSON.stringify` sees: undefined array members are null, undefined fields are
     /// left out, functions are empty strings.
-    private static func stringifiable(_ v: JValue) -> Value {
+    private static func stringifiable(_ v: JValue) throws -> Value {
         switch v {
-        case .array(let a): return .array(a.items.map(stringifiable))
+        case .array(let a): return .array(try a.items.map(stringifiable))
         case .object(let o):
             var out = Value.Object(minimumCapacity: o.fields.count)
-            for (k, x) in o.fields where !x.isUndefined { out[k] = stringifiable(x) }
+            for (k, x) in o.fields where !x.isUndefined { out[k] = try stringifiable(x) }
             return .object(out)
+        case .number(let n) where !n.isFinite: throw JSONataError("D1001", value: .number(n))
         default: return v.toValue() ?? .null
         }
     }

@@ -22,7 +22,11 @@ struct Parser {
             throw JSONataError("S0201", position: p.token.position, token: p.token.text)
         }
         var processor = ASTProcessor()
-        return try processor.process(raw)
+        let ast = try processor.process(raw)
+        if ast.kind == .parent || ast.seekingParent != nil {
+            throw JSONataError("S0217", position: ast.position, token: ast.kind.rawValue)
+        }
+        return ast
     }
 
     private init(_ source: String) throws(JSONataError) {

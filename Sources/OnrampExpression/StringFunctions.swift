@@ -51,7 +51,7 @@ enum StringFunctions {
             return .string(width > 0 ? s + padding : padding + s)
         },
         "contains": E(signature: "<s-(sf):b>", arity: 2) { ev, a, f in
-            guard let s = str(a.at(0)) else { return .undefined }
+            guard let s = str(a.at(0)), !a.at(1).isUndefined else { return .undefined }
             switch a.at(1) {
             case .string(let t): return .bool(t.isEmpty || (s as NSString).range(of: t).location != NSNotFound)
             case .function(let m): return .bool(!(try matcher(ev, m, s, f)).isUndefined)
