@@ -38,6 +38,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "OnrampScheduler", dependencies: ["OnrampCore"]),
         .target(name: "OnrampTaxmanSandbox", dependencies: [
             "OnrampCore",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -56,6 +57,7 @@ let package = Package(
             "OnrampTransforms", "OnrampEngine",
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
+        .testTarget(name: "OnrampSchedulerTests", dependencies: ["OnrampCore", "OnrampScheduler"]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OnrampEngineTests", dependencies: [
