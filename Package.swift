@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         .target(name: "OnrampCore", dependencies: [
@@ -39,6 +40,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "OnrampScheduler", dependencies: ["OnrampCore"]),
+        .target(name: "OnrampStore", dependencies: ["OnrampCore"]),
+        .target(name: "OnrampStoreSQLite", dependencies: ["OnrampCore", "OnrampStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OnrampTaxmanSandbox", dependencies: [
             "OnrampCore",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -58,6 +61,7 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: ["OnrampCore", "OnrampScheduler"]),
+        .testTarget(name: "OnrampStoreTests", dependencies: ["OnrampCore", "OnrampStore", "OnrampStoreSQLite"]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OnrampEngineTests", dependencies: [

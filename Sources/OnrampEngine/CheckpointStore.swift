@@ -1,13 +1,6 @@
 import Foundation
 import OnrampCore
 
-/// Where a pipeline's incremental cursor is kept between runs.
-public protocol CheckpointStore: Sendable {
-    func load(pipeline: String) async throws -> Value?
-    func commit(pipeline: String, checkpoint: Value) async throws
-    func reset(pipeline: String) async throws
-}
-
 /// A JSON file per pipeline in a directory (CLI runs). Written atomically: a crash leaves the old one.
 public struct FileCheckpointStore: CheckpointStore {
     public let directory: String

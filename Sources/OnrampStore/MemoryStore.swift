@@ -1,0 +1,90 @@
+import Foundation
+import OnrampCore
+
+/// The in-memory backend: for tests and for trying things out. Nothing survives the process.
+public actor MemoryStore: PipelineStore, RunStore, CheckpointStore {
+    private var versions: [String: [PipelineVersion]] = [:]
+    private var runsById: [String: RunRecord] = [:]
+    private var checkpoints: [String: Value] = [:]
+
+    public init() {}
+
+    public func savePipeline(tenantId: String, name: String, document: Value, at: Date) -> PipelineVersion {
+        let id = versions.first { $0.value.first?.tenantId == tenantId && $0.value.first?.name == name }?.key ?? UUID().uuidString.lowercased()
+        let v = PipelineVersion(pipelineId: id, tenantId: tenantId, name: name, version: (versions[id]?.count ?? 0) + 1, document: document, createdAt: at)
+        versions[id, default: []].append(v)
+        return v
+    }
+
+    public func pipeline(id: String, version: Int?) -> PipelineVersion? {
+        guard let all = versions[id] else { return nil }
+        guard let version else { return all.last }
+        return all.first { $0.version == version }
+    }
+
+    public func pipelines(tenantId: String?) -> [PipelineVersion] {
+        versions.values.compactMap(\.last).filter { tenantId == nil || $0.tenantId == tenantId }.sorted { $0.name < $1.name }
+    }
+
+    public func enqueue(_ run: RunRecord) { runsById[run.id] = run }
+
+    public func claim(worker: String, now: Date, lease: TimeInterval, perTenantLimit: Int) -> RunRecord? {
+        var running: [String: Int] = [:]
+        for r in runsById.values where r.state == .running && (r.leaseExpiresAt ?? .distantPast) > now { running[r.tenantId, default: 0] += 1 }
+        let candidates = runsById.values.filter { r in
+            r.state == .queued || (r.state == .running && (r.leaseExpiresAt ?? .distantPast) <= now)
+        }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        guard var run = candidates.first(where: { running[$0.tenantId, default: 0] < perTenantLimit }) else { return nil }
+        run.state = .running
+        run.startedAt = run.startedAt ?? now
+        run.leaseOwner = worker
+        run.leaseExpiresAt = now.addingTimeInterval(lease)
+        run.attempts += 1
+        runsById[run.id] = run
+        return run
+    }
+
+    public func heartbeat(runId: String, worker: String, until: Date) -> Bool {
+        guard var r = runsById[runId], r.state == .running, r.leaseOwner == worker else { return false }
+        r.leaseExpiresAt = until
+        runsById[runId] = r
+        return true
+    }
+
+    public func finish(runId: String, worker: String, state: RunState, summary: Value, at: Date) -> Bool {
+        guard var r = runsById[runId], r.state == .running, r.leaseOwner == worker else { return false }
+        r.state = state
+        r.summary = summary
+        r.finishedAt = at
+        r.leaseOwner = nil
+        r.leaseExpiresAt = nil
+        runsById[runId] = r
+        return true
+    }
+
+    public func requestCancel(runId: String) -> RunRecord? {
+        guard var r = runsById[runId] else { return nil }
+        if r.state == .queued {
+            r.state = .cancelled
+        } else if r.state == .running {
+            r.cancelRequested = true
+        }
+        runsById[runId] = r
+        return r
+    }
+
+    public func run(id: String) -> RunRecord? { runsById[id] }
+
+    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, before: Date?) -> [RunRecord] {
+        Array(runsById.values.filter {
+            (tenantId == nil || $0.tenantId == tenantId) && (pipelineId == nil || $0.pipelineId == pipelineId)
+                && (state == nil || $0.state == state) && (before == nil || $0.createdAt < before!)
+        }.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit))
+    }
+
+    public func queueDepth() -> Int { runsById.values.filter { $0.state == .queued }.count }
+
+    public func load(pipeline: String) -> Value? { checkpoints[pipeline] }
+    public func commit(pipeline: String, checkpoint: Value) { checkpoints[pipeline] = checkpoint }
+    public func reset(pipeline: String) { checkpoints[pipeline] = nil }
+}

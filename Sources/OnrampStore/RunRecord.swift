@@ -1,0 +1,79 @@
+import Foundation
+import OnrampCore
+
+/// Where a run is in its life: queued → running → one of the finished states.
+public enum RunState: String, Sendable, Codable, CaseIterable {
+    case queued, running, succeeded
+    case succeededWithErrors = "succeeded_with_errors"
+    case failed, cancelled
+
+    public var isFinished: Bool { ![.queued, .running].contains(self) }
+
+    public init(_ status: RunStatus) {
+        switch status {
+        case .succeeded: self = .succeeded
+        case .succeededWithErrors: self = .succeededWithErrors
+        case .failed: self = .failed
+        }
+    }
+}
+
+/// One run of one version of a pipeline, as the queue and the history keep it.
+public struct RunRecord: Sendable, Equatable {
+    public var id: String
+    public var tenantId: String
+    public var pipelineId: String
+    public var pipelineVersion: Int
+    public var trigger: String
+    public var fullResync: Bool
+    public var state: RunState
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    /// The worker holding the run and until when; another worker may take it over after that.
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    public var attempts: Int
+    public var cancelRequested: Bool
+    /// The run summary (counts per stage, paths, failure reason) once finished.
+    public var summary: Value?
+
+    public init(id: String, tenantId: String, pipelineId: String, pipelineVersion: Int, trigger: String, fullResync: Bool = false,
+                state: RunState = .queued, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, leaseOwner: String? = nil,
+                leaseExpiresAt: Date? = nil, attempts: Int = 0, cancelRequested: Bool = false, summary: Value? = nil) {
+        self.id = id
+        self.tenantId = tenantId
+        self.pipelineId = pipelineId
+        self.pipelineVersion = pipelineVersion
+        self.trigger = trigger
+        self.fullResync = fullResync
+        self.state = state
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.attempts = attempts
+        self.cancelRequested = cancelRequested
+        self.summary = summary
+    }
+}
+
+/// A saved pipeline version: every save is a new version; runs record the version they ran.
+public struct PipelineVersion: Sendable, Equatable {
+    public var pipelineId: String
+    public var tenantId: String
+    public var name: String
+    public var version: Int
+    public var document: Value
+    public var createdAt: Date
+
+    public init(pipelineId: String, tenantId: String, name: String, version: Int, document: Value, createdAt: Date) {
+        self.pipelineId = pipelineId
+        self.tenantId = tenantId
+        self.name = name
+        self.version = version
+        self.document = document
+        self.createdAt = createdAt
+    }
+}

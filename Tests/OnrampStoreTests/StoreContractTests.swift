@@ -1,0 +1,109 @@
+import Foundation
+import OnrampCore
+import OnrampStore
+import OnrampStoreSQLite
+import Testing
+
+/// The contract every store backend passes: one test body, run against each backend.
+@Suite struct StoreContractTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case memory, sqliteFile
+        var testDescription: String { rawValue }
+
+        func make() throws -> any OnrampStore {
+            switch self {
+            case .memory: return MemoryStore()
+            case .sqliteFile:
+                return try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path)
+            }
+        }
+    }
+
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func run(_ id: String, tenant: String = "acme", at offset: TimeInterval = 0) -> RunRecord {
+        RunRecord(id: id, tenantId: tenant, pipelineId: "p1", pipelineVersion: 1, trigger: "manual", createdAt: t0.addingTimeInterval(offset))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func everySaveIsANewVersion(_ backend: Backend) async throws {
+        let store = try backend.make()
+        let v1 = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders"], at: t0)
+        let v2 = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders", "batch_size": 10], at: t0)
+        _ = try await store.savePipeline(tenantId: "globex", name: "orders", document: ["version": 1], at: t0)
+        #expect(v1.pipelineId == v2.pipelineId && v1.version == 1 && v2.version == 2)
+        #expect(try await store.pipeline(id: v1.pipelineId, version: nil)?.document["batch_size"] == .number(10))
+        #expect(try await store.pipeline(id: v1.pipelineId, version: 1)?.document["batch_size"] == nil)
+        #expect(try await store.pipelines(tenantId: "acme").map(\.version) == [2])
+        #expect(try await store.pipelines(tenantId: nil).count == 2)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func claimsOldestFirstWithinTheTenantLimit(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.enqueue(run("a1", at: 1))
+        try await store.enqueue(run("a2", at: 2))
+        try await store.enqueue(run("b1", tenant: "globex", at: 3))
+        #expect(try await store.queueDepth() == 3)
+        let first = try await store.claim(worker: "w1", now: t0, lease: 30, perTenantLimit: 1)
+        #expect(first?.id == "a1" && first?.state == .running && first?.attempts == 1)
+        // acme is at its limit: the next claim skips a2 for globex's b1.
+        #expect(try await store.claim(worker: "w2", now: t0, lease: 30, perTenantLimit: 1)?.id == "b1")
+        #expect(try await store.claim(worker: "w3", now: t0, lease: 30, perTenantLimit: 1) == nil)
+        #expect(try await store.finish(runId: "a1", worker: "w1", state: .succeeded, summary: ["records_read": 3], at: t0))
+        #expect(try await store.claim(worker: "w3", now: t0, lease: 30, perTenantLimit: 1)?.id == "a2")
+        #expect(try await store.run(id: "a1")?.summary?["records_read"] == .number(3))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func anExpiredLeaseIsTakenOverAndTheOldWorkerIsFencedOut(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.enqueue(run("r1"))
+        _ = try await store.claim(worker: "dead", now: t0, lease: 30, perTenantLimit: 4)
+        #expect(try await store.heartbeat(runId: "r1", worker: "dead", until: t0.addingTimeInterval(60)))
+        #expect(try await store.claim(worker: "w2", now: t0.addingTimeInterval(59), lease: 30, perTenantLimit: 4) == nil)
+        let taken = try await store.claim(worker: "w2", now: t0.addingTimeInterval(61), lease: 30, perTenantLimit: 4)
+        #expect(taken?.id == "r1" && taken?.attempts == 2 && taken?.leaseOwner == "w2")
+        #expect(try await store.heartbeat(runId: "r1", worker: "dead", until: t0.addingTimeInterval(200)) == false)
+        #expect(try await store.finish(runId: "r1", worker: "dead", state: .failed, summary: [:], at: t0) == false)
+        #expect(try await store.finish(runId: "r1", worker: "w2", state: .succeeded, summary: [:], at: t0))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func cancelAndHistoryPaging(_ backend: Backend) async throws {
+        let store = try backend.make()
+        for i in 0..<5 { try await store.enqueue(run("r\(i)", at: Double(i))) }
+        #expect(try await store.requestCancel(runId: "r0")?.state == .cancelled)
+        _ = try await store.claim(worker: "w", now: t0, lease: 30, perTenantLimit: 4)
+        #expect(try await store.requestCancel(runId: "r1")?.cancelRequested == true)
+        let page1 = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 2, before: nil)
+        #expect(page1.map(\.id) == ["r4", "r3"])
+        let page2 = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 2, before: page1.last?.createdAt)
+        #expect(page2.map(\.id) == ["r2", "r1"])
+        #expect(try await store.runs(tenantId: nil, pipelineId: nil, state: .cancelled, limit: 10, before: nil).map(\.id) == ["r0"])
+        #expect(try await store.runs(tenantId: "globex", pipelineId: nil, state: nil, limit: 10, before: nil).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func checkpoints(_ backend: Backend) async throws {
+        let store = try backend.make()
+        #expect(try await store.load(pipeline: "p") == nil)
+        try await store.commit(pipeline: "p", checkpoint: ["files": ["a.csv": "1:2"]])
+        try await store.commit(pipeline: "p", checkpoint: ["files": ["a.csv": "1:2", "b.csv": "3:4"]])
+        #expect(try await store.load(pipeline: "p")?["files"]?.objectValue?.count == 2)
+        try await store.reset(pipeline: "p")
+        #expect(try await store.load(pipeline: "p") == nil)
+    }
+
+    @Test func sqliteKeepsEverythingAcrossReopen() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path
+        do {
+            let store = try SQLiteStore(path: path)
+            try await store.enqueue(run("r1"))
+            try await store.commit(pipeline: "p", checkpoint: ["n": 1])
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.run(id: "r1")?.state == .queued)
+        #expect(try await reopened.load(pipeline: "p") == ["n": 1])
+    }
+}
