@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
         .target(name: "OnrampCore", dependencies: [
@@ -39,7 +40,11 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "OnrampScheduler", dependencies: ["OnrampCore"]),
+        .target(name: "OnrampScheduler", dependencies: [
+            "OnrampCore", "OnrampStore", "OnrampEngine", "OnrampConnectorKit",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "OnrampStore", dependencies: ["OnrampCore"]),
         .target(name: "OnrampStoreSQLite", dependencies: ["OnrampCore", "OnrampStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OnrampTaxmanSandbox", dependencies: [
@@ -60,7 +65,9 @@ let package = Package(
             "OnrampTransforms", "OnrampEngine",
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
-        .testTarget(name: "OnrampSchedulerTests", dependencies: ["OnrampCore", "OnrampScheduler"]),
+        .testTarget(name: "OnrampSchedulerTests", dependencies: [
+            "OnrampCore", "OnrampScheduler", "OnrampStore", "OnrampEngine", "OnrampConnectorKit", "OnrampConnectorsFiles",
+        ]),
         .testTarget(name: "OnrampStoreTests", dependencies: ["OnrampCore", "OnrampStore", "OnrampStoreSQLite"]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),

@@ -70,4 +70,6 @@ public enum RunStatus: String, Sendable, Codable {
     case succeeded
     case succeededWithErrors = "succeeded_with_errors"
     case failed
+    /// Stopped on request at a batch boundary; what was acknowledged stays committed.
+    case cancelled
 }

@@ -12,7 +12,11 @@ public enum PipelineLoader {
     }
 
     public static func parse(_ text: String, file: String = "pipeline", environment: [String: String] = [:]) throws -> PipelineSpec {
-        let document = try document(text, file: file)
+        try spec(from: try document(text, file: file), file: file, environment: environment)
+    }
+
+    /// Validates a pipeline document already parsed (as the API receives it), after `${env:…}` substitution.
+    public static func spec(from document: Value, file: String = "pipeline", environment: [String: String] = [:]) throws -> PipelineSpec {
         let substituted = try substitute(document, path: "", environment: environment)
         do {
             return try PipelineSpec(from: substituted)

@@ -17,6 +17,10 @@ public struct PipelineRunner: Sendable {
     public var outputDirectory: String
     /// Ignore the stored incremental state and read everything.
     public var fullResync = false
+    /// The key the incremental state is kept under (the server uses the pipeline id); default: the name.
+    public var checkpointKey: String?
+    /// Asked after every batch: true stops the run there (status `cancelled`).
+    public var cancelRequested: (@Sendable () async -> Bool)?
 
     public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
                 checkpoints: any CheckpointStore, outputDirectory: String, fullResync: Bool = false) {
@@ -67,8 +71,9 @@ public struct PipelineRunner: Sendable {
         summary.errorsCSVPath = errorsBase + ".csv"
         summary.errorsNDJSONPath = errorsBase + ".ndjson"
 
-        if fullResync { try await checkpoints.reset(pipeline: spec.name) }
-        let stored = spec.source.incremental == nil ? nil : try await checkpoints.load(pipeline: spec.name)
+        let key = checkpointKey ?? spec.name
+        if fullResync { try await checkpoints.reset(pipeline: key) }
+        let stored = spec.source.incremental == nil ? nil : try await checkpoints.load(pipeline: key)
         var reader = try await source.open(checkpoint: stored, batchSize: spec.batchSize)
         var pendingCheckpoint: Value?
         var lastReport = ContinuousClock.now
@@ -114,8 +119,16 @@ public struct PipelineRunner: Sendable {
             try await deliver(records, &summary)
             if let c = batch.checkpoint { pendingCheckpoint = c }
             if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
-                try await checkpoints.commit(pipeline: spec.name, checkpoint: c)
+                try await checkpoints.commit(pipeline: key, checkpoint: c)
                 pendingCheckpoint = nil
+            }
+            if let cancelRequested, await cancelRequested() {
+                try await destination.close()
+                try await results.close()
+                try await report.close()
+                summary.status = .cancelled
+                summary.failureReason = "cancelled on request"
+                return
             }
             if let max = spec.errors.maxFailed, summary.recordsFailed > max {
                 throw OnrampError("run.error_budget", "more than \(max) failed records")
@@ -140,7 +153,7 @@ public struct PipelineRunner: Sendable {
         try await destination.close()
         try await results.close()
         try await report.close()
-        if let c = pendingCheckpoint { try await checkpoints.commit(pipeline: spec.name, checkpoint: c) }
+        if let c = pendingCheckpoint { try await checkpoints.commit(pipeline: key, checkpoint: c) }
 
         let failed = summary.recordsFailed
         if let ratio = spec.errors.maxFailedRatio, summary.recordsRead > 0, Double(failed) / Double(summary.recordsRead) > ratio {

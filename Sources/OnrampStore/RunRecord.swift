@@ -14,6 +14,7 @@ public enum RunState: String, Sendable, Codable, CaseIterable {
         case .succeeded: self = .succeeded
         case .succeededWithErrors: self = .succeededWithErrors
         case .failed: self = .failed
+        case .cancelled: self = .cancelled
         }
     }
 }

@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import OnrampConnectorKit
+import OnrampCore
+import OnrampEngine
+import OnrampStore
+import ServiceLifecycle
+
+/// A pool of `concurrency` workers that claim queued runs from the store, run them with a lease
+/// kept alive by heartbeats, and record the outcome. A run whose worker died is taken over once its
+/// lease expires and resumes from the last committed checkpoint. Idle workers sleep until woken
+/// (`wake()`, called when a run is enqueued) or until the next lease could have expired.
+public final class RunWorker: Service, Sendable {
+    public struct Options: Sendable {
+        public var concurrency = 2
+        public var perTenantLimit = 2
+        public var lease: TimeInterval = 30
+        public var dataDirectory: String
+        public var workerId = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+    }
+
+    let store: any OnrampStore
+    let registry: ConnectorRegistry
+    let options: Options
+    let logger: Logger
+    private let doorbell = Doorbell()
+
+    public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker")) {
+        self.store = store
+        self.registry = registry
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Tells idle workers there may be work (a run was enqueued).
+    public func wake() { Task { await doorbell.ring() } }
+
+    /// Runs until graceful shutdown; a run in progress finishes its current batch boundary check
+    /// or is handed back by its lease.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for i in 0..<options.concurrency {
+                    group.addTask { await self.loop(slot: i) }
+                }
+            }
+        } onGracefulShutdown: {
+            Task { await self.doorbell.close() }
+        }
+    }
+
+    private func loop(slot: Int) async {
+        let worker = "\(options.workerId)/\(slot)"
+        while await doorbell.isOpen {
+            do {
+                if let run = try await store.claim(worker: worker, now: Date(), lease: options.lease, perTenantLimit: options.perTenantLimit) {
+                    await execute(run, worker: worker)
+                    continue
+                }
+            } catch {
+                logger.error("claim failed", metadata: ["error": "\(error)"])
+            }
+            // Nothing to do: sleep until woken, or until a lease held elsewhere could have expired.
+            await doorbell.wait(timeout: options.lease)
+        }
+    }
+
+    func execute(_ run: RunRecord, worker: String) async {
+        var log = logger
+        log[metadataKey: "run_id"] = "\(run.id)"
+        log[metadataKey: "tenant_id"] = "\(run.tenantId)"
+        log.info("run started", metadata: ["pipeline_id": "\(run.pipelineId)", "attempt": "\(run.attempts)"])
+        let outputDirectory = "\(options.dataDirectory)/runs/\(run.id)"
+        var summaryValue: Value
+        var state: RunState
+        do {
+            guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
+                throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
+            }
+            let spec = try PipelineLoader.spec(from: version.document, file: version.name, environment: ProcessInfo.processInfo.environment)
+            var runner = PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(logger: log, baseDirectory: options.dataDirectory),
+                                        checkpoints: store, outputDirectory: outputDirectory, fullResync: run.fullResync && run.attempts == 1)
+            runner.checkpointKey = run.pipelineId
+            let store = self.store
+            runner.cancelRequested = { (try? await store.run(id: run.id))?.cancelRequested ?? false }
+            let configured = runner
+            let summary = await withTaskGroup(of: RunSummary?.self) { group in
+                group.addTask { await configured.run() }
+                group.addTask {
+                    // Heartbeats: extend the lease; if another worker took the run over, stop.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(self.options.lease / 3))
+                        if Task.isCancelled { return nil }
+                        let held = (try? await store.heartbeat(runId: run.id, worker: worker, until: Date().addingTimeInterval(self.options.lease))) ?? true
+                        if !held { return nil }
+                    }
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let summary else {
+                log.warning("run lost its lease to another worker")
+                return
+            }
+            summaryValue = summary.asValue
+            state = RunState(summary.status)
+        } catch {
+            summaryValue = ["status": "failed", "failure_reason": .string("\(error)")]
+            state = .failed
+        }
+        do {
+            if try await store.finish(runId: run.id, worker: worker, state: state, summary: summaryValue, at: Date()) {
+                log.info("run finished", metadata: ["state": "\(state.rawValue)"])
+            } else {
+                log.warning("run finished after losing its lease; outcome not recorded")
+            }
+        } catch {
+            log.error("could not record the run outcome", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Wakes sleeping workers: `wait` returns when rung, closed, or after the timeout.
+actor Doorbell {
+    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    private(set) var isOpen = true
+
+    func wait(timeout: TimeInterval) async {
+        guard isOpen else { return }
+        let id = UUID()
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(timeout))
+            await self?.resume(id)
+        }
+        await withCheckedContinuation { waiters[id] = $0 }
+        timer.cancel()
+    }
+
+    private func resume(_ id: UUID) { waiters.removeValue(forKey: id)?.resume() }
+
+    func ring() {
+        let all = waiters
+        waiters = [:]
+        for (_, c) in all { c.resume() }
+    }
+
+    func close() {
+        isOpen = false
+        ring()
+    }
+}

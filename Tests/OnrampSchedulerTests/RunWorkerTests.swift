@@ -1,0 +1,92 @@
+import Foundation
+import OnrampConnectorKit
+import OnrampConnectorsFiles
+import OnrampCore
+import OnrampScheduler
+import OnrampStore
+import Testing
+
+@Suite struct RunWorkerTests {
+    static func setUp(rows: Int) throws -> (URL, Value) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-worker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var csv = "id,amount\n"
+        for i in 0..<rows { csv += "\(i),\(i).5\n" }
+        try csv.write(to: dir.appendingPathComponent("in-1.csv"), atomically: true, encoding: .utf8)
+        let document: Value = [
+            "version": 1, "name": "copy",
+            "source": ["connector": "csv", "config": ["path": .string(dir.path + "/in-*.csv")], "incremental": ["mode": "new_files"]],
+            "steps": [["set": ["amount": "$number(amount)"]]],
+            "destination": ["connector": "file", "config": ["path": .string(dir.path + "/out.ndjson")]],
+        ]
+        return (dir, document)
+    }
+
+    static func registry() -> ConnectorRegistry {
+        var r = ConnectorRegistry()
+        FileConnectors.register(into: &r)
+        return r
+    }
+
+    static func waitUntil(_ condition: @Sendable () async throws -> Bool) async throws {
+        for _ in 0..<500 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out")
+    }
+
+    @Test func runsQueuedRunsAndResumesIncrementally() async throws {
+        let (dir, document) = try Self.setUp(rows: 10)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = MemoryStore()
+        let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
+        var options = RunWorker.Options(dataDirectory: dir.path)
+        options.lease = 2
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options)
+        let task = Task { try await worker.run() }
+        defer { task.cancel() }
+        await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
+        worker.wake()
+        try await Self.waitUntil { await store.run(id: "r1")?.state.isFinished == true }
+        let r1 = await store.run(id: "r1")
+        #expect(r1?.state == .succeeded)
+        #expect(r1?.summary?["records_written"] == .number(10))
+        // The file was committed: a second run reads nothing new; a full re-sync reads it again.
+        await store.enqueue(RunRecord(id: "r2", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
+        await store.enqueue(RunRecord(id: "r3", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual",
+                                      fullResync: true, createdAt: Date().addingTimeInterval(1)))
+        worker.wake()
+        try await Self.waitUntil {
+            let r2 = await store.run(id: "r2"), r3 = await store.run(id: "r3")
+            return r2?.state.isFinished == true && r3?.state.isFinished == true
+        }
+        #expect(await store.run(id: "r2")?.summary?["records_read"] == .number(0))
+        #expect(await store.run(id: "r3")?.summary?["records_read"] == .number(10))
+    }
+
+    @Test func takesOverARunWhoseWorkerDied() async throws {
+        let (dir, document) = try Self.setUp(rows: 5)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = MemoryStore()
+        let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
+        await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
+        // A worker claims it and dies (never heartbeats).
+        _ = await store.claim(worker: "dead", now: Date(), lease: 1, perTenantLimit: 2)
+        var options = RunWorker.Options(dataDirectory: dir.path)
+        options.lease = 1
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options)
+        let task = Task { try await worker.run() }
+        defer { task.cancel() }
+        try await Self.waitUntil { await store.run(id: "r1")?.state.isFinished == true }
+        let r = await store.run(id: "r1")
+        #expect(r?.state == .succeeded && r?.attempts == 2)
+    }
+
+    @Test func cancelStopsAQueuedRun() async throws {
+        let store = MemoryStore()
+        await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "manual", createdAt: Date()))
+        #expect(await store.requestCancel(runId: "r1")?.state == .cancelled)
+        #expect(await store.claim(worker: "w", now: Date(), lease: 5, perTenantLimit: 2) == nil)
+    }
+}
