@@ -2,7 +2,9 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore {
+public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore {
+    private var tenantsById: [String: TenantRecord] = [:]
+    private var keysById: [String: APIKeyRecord] = [:]
     private var versions: [String: [PipelineVersion]] = [:]
     private var runsById: [String: RunRecord] = [:]
     private var checkpoints: [String: Value] = [:]
@@ -83,6 +85,28 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore {
     }
 
     public func queueDepth() -> Int { runsById.values.filter { $0.state == .queued }.count }
+
+    public func createTenant(_ tenant: TenantRecord) -> Bool {
+        guard tenantsById[tenant.id] == nil else { return false }
+        tenantsById[tenant.id] = tenant
+        return true
+    }
+
+    public func tenants() -> [TenantRecord] { tenantsById.values.sorted { $0.id < $1.id } }
+    public func tenant(id: String) -> TenantRecord? { tenantsById[id] }
+    public func createKey(_ key: APIKeyRecord) { keysById[key.id] = key }
+    public func key(secretHash: String) -> APIKeyRecord? { keysById.values.first { $0.secretHash == secretHash && $0.revokedAt == nil } }
+
+    public func keys(tenantId: String?) -> [APIKeyRecord] {
+        keysById.values.filter { tenantId == nil || $0.tenantId == tenantId }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    public func revokeKey(id: String, at: Date) -> Bool {
+        guard var k = keysById[id], k.revokedAt == nil else { return false }
+        k.revokedAt = at
+        keysById[id] = k
+        return true
+    }
 
     public func load(pipeline: String) -> Value? { checkpoints[pipeline] }
     public func commit(pipeline: String, checkpoint: Value) { checkpoints[pipeline] = checkpoint }

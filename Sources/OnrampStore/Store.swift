@@ -26,4 +26,4 @@ public protocol RunStore: Sendable {
 }
 
 /// Everything the control plane keeps; one contract test suite runs against every backend.
-public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore
+public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore

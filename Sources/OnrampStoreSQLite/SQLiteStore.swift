@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore {
+public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore {
     let db: DatabaseQueue
 
     /// Opens (creating and migrating) the database at `path`; nil opens a private in-memory one.
@@ -37,7 +37,73 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore {
                 CREATE TABLE checkpoints (pipeline TEXT PRIMARY KEY, checkpoint TEXT NOT NULL);
                 """)
         }
+        m.registerMigration("v2-access") { db in
+            try db.execute(sql: """
+                CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at REAL NOT NULL);
+                CREATE TABLE api_keys (
+                  id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, tenant_id TEXT, secret_hash TEXT NOT NULL UNIQUE,
+                  created_at REAL NOT NULL, revoked_at REAL);
+                """)
+        }
         return m
+    }
+
+    static func key(_ row: Row) -> APIKeyRecord {
+        APIKeyRecord(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .tenantViewer, tenantId: row["tenant_id"],
+                     secretHash: row["secret_hash"], createdAt: Date(timeIntervalSince1970: row["created_at"]), revokedAt: date(row["revoked_at"]))
+    }
+
+    // MARK: access
+
+    public func createTenant(_ t: TenantRecord) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "INSERT INTO tenants VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING", arguments: [t.id, t.name, t.createdAt.timeIntervalSince1970])
+            return db.changesCount == 1
+        }
+    }
+
+    public func tenants() async throws -> [TenantRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tenants ORDER BY id").map {
+                TenantRecord(id: $0["id"], name: $0["name"], createdAt: Date(timeIntervalSince1970: $0["created_at"]))
+            }
+        }
+    }
+
+    public func tenant(id: String) async throws -> TenantRecord? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE id = ?", arguments: [id]).map {
+                TenantRecord(id: $0["id"], name: $0["name"], createdAt: Date(timeIntervalSince1970: $0["created_at"]))
+            }
+        }
+    }
+
+    public func createKey(_ k: APIKeyRecord) async throws {
+        try await db.write { db in
+            try db.execute(sql: "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?)", arguments: [
+                k.id, k.name, k.role.rawValue, k.tenantId, k.secretHash, k.createdAt.timeIntervalSince1970, k.revokedAt?.timeIntervalSince1970,
+            ])
+        }
+    }
+
+    public func key(secretHash: String) async throws -> APIKeyRecord? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL", arguments: [secretHash]).map(SQLiteStore.key)
+        }
+    }
+
+    public func keys(tenantId: String?) async throws -> [APIKeyRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE (? IS NULL OR tenant_id = ?) ORDER BY created_at, id",
+                             arguments: [tenantId, tenantId]).map(SQLiteStore.key)
+        }
+    }
+
+    public func revokeKey(id: String, at: Date) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [at.timeIntervalSince1970, id])
+            return db.changesCount == 1
+        }
     }
 
     static func json(_ text: String?) -> Value? { text.flatMap { try? JSONParser.parse($0) } }

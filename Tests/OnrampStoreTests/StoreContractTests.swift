@@ -95,6 +95,21 @@ import Testing
         #expect(try await store.load(pipeline: "p") == nil)
     }
 
+    @Test(arguments: Backend.allCases)
+    func tenantsAndKeys(_ backend: Backend) async throws {
+        let store = try backend.make()
+        #expect(try await store.createTenant(TenantRecord(id: "acme", name: "ACME", createdAt: t0)))
+        #expect(try await store.createTenant(TenantRecord(id: "acme", name: "Again", createdAt: t0)) == false)
+        #expect(try await store.tenant(id: "acme")?.name == "ACME")
+        try await store.createKey(APIKeyRecord(id: "k1", name: "ci", role: .tenantAdmin, tenantId: "acme", secretHash: "h1", createdAt: t0))
+        try await store.createKey(APIKeyRecord(id: "k2", name: "ops", role: .platformAdmin, tenantId: nil, secretHash: "h2", createdAt: t0))
+        #expect(try await store.key(secretHash: "h1")?.role == .tenantAdmin)
+        #expect(try await store.keys(tenantId: "acme").map(\.id) == ["k1"])
+        #expect(try await store.revokeKey(id: "k1", at: t0))
+        #expect(try await store.key(secretHash: "h1") == nil)
+        #expect(try await store.revokeKey(id: "k1", at: t0) == false)
+    }
+
     @Test func sqliteKeepsEverythingAcrossReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path
         do {
