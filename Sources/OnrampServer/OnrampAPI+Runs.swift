@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OnrampCore
+import OnrampStore
+
+extension OnrampAPI {
+    static func runValue(_ r: RunRecord) -> Value {
+        let iso = ISO8601DateFormatter()
+        func date(_ d: Date?) -> Value { d.map { .string(iso.string(from: $0)) } ?? .null }
+        return ["id": .string(r.id), "tenant_id": .string(r.tenantId), "pipeline_id": .string(r.pipelineId),
+                "pipeline_version": .number(Double(r.pipelineVersion)), "trigger": .string(r.trigger), "full_resync": .bool(r.fullResync),
+                "state": .string(r.state.rawValue), "created_at": date(r.createdAt), "started_at": date(r.startedAt),
+                "finished_at": date(r.finishedAt), "attempts": .number(Double(r.attempts)), "cancel_requested": .bool(r.cancelRequested),
+                "summary": r.summary.map(Self.publicSummary) ?? .null]
+    }
+
+    /// The summary without server file paths (those are reached through the download routes).
+    static func publicSummary(_ s: Value) -> Value {
+        guard case .object(var o) = s else { return s }
+        for k in ["results_path", "errors_csv_path", "errors_ndjson_path"] { o[k] = nil }
+        return .object(o)
+    }
+
+    func run(_ context: OnrampRequestContext, tenant: String) async throws -> RunRecord {
+        let id = try context.parameters.require("run")
+        guard let r = try await store.run(id: id), r.tenantId == tenant else { throw APIError.notFound("run \(id)") }
+        return r
+    }
+
+    func addRunRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+        api.post("/tenants/:tenant/pipelines/:pipeline/runs") { request, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
+            let p = try await pipeline(context, tenant: tenant)
+            var fullResync = false
+            if request.headers[.contentLength].map({ $0 != "0" }) ?? false || request.headers[.transferEncoding] != nil {
+                let body = try await request.jsonBody()
+                if let f = body["full_resync"] {
+                    guard case .bool(let b) = f else { throw APIError(.unprocessableContent, "invalid", "must be a boolean", field: "full_resync") }
+                    fullResync = b
+                }
+            }
+            let run = RunRecord(id: UUID().uuidString.lowercased(), tenantId: tenant, pipelineId: p.pipelineId, pipelineVersion: p.version,
+                                trigger: "api", fullResync: fullResync, createdAt: Date())
+            try await store.enqueue(run)
+            worker?.wake()
+            return JSONResponse.make(Self.runValue(run), status: .accepted)
+        }
+        api.get("/tenants/:tenant/runs") { request, context in
+            let tenant = try context.tenant()
+            let q = request.uri.queryParameters
+            var state: RunState?
+            if let s = q["state"] {
+                guard let st = RunState(rawValue: String(s)) else {
+                    throw APIError(.unprocessableContent, "invalid", "unknown state \(s)", field: "state")
+                }
+                state = st
+            }
+            let limit = min(max(Int(q["limit"].map(String.init) ?? "50") ?? 50, 1), 500)
+            var before: Date?
+            if let b = q["before"] {
+                guard let d = ISO8601DateFormatter().date(from: String(b)) else {
+                    throw APIError(.unprocessableContent, "invalid", "must be an ISO 8601 time", field: "before")
+                }
+                before = d
+            }
+            let runs = try await store.runs(tenantId: tenant, pipelineId: q["pipeline_id"].map(String.init), state: state, limit: limit, before: before)
+            var out: Value.Object = ["runs": .array(runs.map(Self.runValue))]
+            out["next_before"] = runs.count == limit ? runs.last.map { .string(ISO8601DateFormatter().string(from: $0.createdAt)) } ?? .null : .null
+            return JSONResponse.make(.object(out))
+        }
+        api.get("/tenants/:tenant/runs/:run") { _, context in
+            let tenant = try context.tenant()
+            return JSONResponse.make(Self.runValue(try await run(context, tenant: tenant)))
+        }
+        api.post("/tenants/:tenant/runs/:run/cancel") { _, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
+            let r = try await run(context, tenant: tenant)
+            guard !r.state.isFinished else { throw APIError(.conflict, "conflict", "run \(r.id) already finished (\(r.state.rawValue))") }
+            return JSONResponse.make(Self.runValue(try await store.requestCancel(runId: r.id) ?? r))
+        }
+        api.get("/tenants/:tenant/runs/:run/results") { _, context in
+            let tenant = try context.tenant()
+            return try await download(try await run(context, tenant: tenant), key: "results_path", type: "application/x-ndjson")
+        }
+        api.get("/tenants/:tenant/runs/:run/errors") { _, context in
+            let tenant = try context.tenant()
+            return try await download(try await run(context, tenant: tenant), key: "errors_csv_path", type: "text/csv")
+        }
+    }
+
+    func download(_ run: RunRecord, key: String, type: String) async throws -> Response {
+        guard let path = run.summary?[key]?.stringValue, let data = FileManager.default.contents(atPath: path) else {
+            throw APIError.notFound("the \(key == "results_path" ? "results" : "error report") of run \(run.id)")
+        }
+        return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

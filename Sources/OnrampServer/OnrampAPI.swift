@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import Logging
+import OnrampConnectorKit
+import OnrampCore
+import OnrampScheduler
+import OnrampStore
+
+/// The REST API under `/api/v1` plus `/healthz` and `/readyz`. Everything but health needs an API key.
+public struct OnrampAPI: Sendable {
+    public let store: any OnrampStore
+    public let registry: ConnectorRegistry
+    public let worker: RunWorker?
+    public let dataDirectory: String
+
+    public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, dataDirectory: String) {
+        self.store = store
+        self.registry = registry
+        self.worker = worker
+        self.dataDirectory = dataDirectory
+    }
+
+    public func buildRouter() -> Router<OnrampRequestContext> {
+        let router = Router(context: OnrampRequestContext.self)
+        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            _ = try await store.queueDepth()
+            return JSONResponse.make(["status": "ready"])
+        }
+        router.get("/api/v1/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.document) }
+        let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
+        addSystemRoutes(api)
+        addTenantRoutes(api)
+        addPipelineRoutes(api)
+        addRunRoutes(api)
+        return router
+    }
+
+    func addSystemRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+        api.get("/connectors") { _, _ in
+            var list: [Value] = registry.sources.values.sorted { $0.name < $1.name }.map {
+                ["kind": "source", "name": .string($0.name), "summary": .string($0.summary), "config_schema": $0.configSchema,
+                 "incremental_schema": $0.incrementalSchema ?? .null]
+            }
+            list += registry.destinations.values.sorted { $0.name < $1.name }.map {
+                ["kind": "destination", "name": .string($0.name), "summary": .string($0.summary), "config_schema": $0.configSchema]
+            }
+            return JSONResponse.make(["connectors": .array(list)])
+        }
+        api.post("/validate") { request, _ in
+            let document = try await request.jsonBody()
+            do {
+                try validate(document)
+                return JSONResponse.make(["valid": true])
+            } catch let e as OnrampError {
+                return JSONResponse.make(["valid": false, "error": ["code": .string(e.code), "message": .string(e.message), "field": e.location.map(Value.string) ?? .null]])
+            }
+        }
+    }
+
+    /// Validates a pipeline document as a run would use it (connector configs included), without secrets.
+    func validate(_ document: Value) throws {
+        let spec = try PipelineSpecValidation.spec(document)
+        let resources = ConnectorResources(baseDirectory: dataDirectory)
+        _ = try registry.makeSource(spec.source, resources: resources)
+        _ = try registry.makeDestination(spec.destination, resources: resources)
+        try PipelineSpecValidation.steps(spec)
+    }
+}
+
+extension OnrampAPI {
+    /// On first start (no platform admin key yet) creates one: `secret` if given (from the
+    /// environment), else a generated one. Returns the secret when a key was created, to print once.
+    public func bootstrapAdminKey(secret: String?) async throws -> String? {
+        guard try await !store.keys(tenantId: nil).contains(where: { $0.role == .platformAdmin && $0.revokedAt == nil }) else { return nil }
+        let value = secret ?? AuthMiddleware.newSecret()
+        try await store.createKey(APIKeyRecord(id: UUID().uuidString.lowercased(), name: "bootstrap admin", role: .platformAdmin,
+                                               tenantId: nil, secretHash: AuthMiddleware.hash(value), createdAt: Date()))
+        return value
+    }
+}

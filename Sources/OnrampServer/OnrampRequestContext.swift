@@ -1,0 +1,21 @@
+import Hummingbird
+import OnrampStore
+
+/// Who is calling: set by `AuthMiddleware` from the API key.
+public struct Principal: Sendable {
+    public var keyId: String
+    public var role: Role
+    public var tenantId: String?
+
+    /// Whether this principal may see the tenant at all (others get 404, never 403).
+    public func canSee(tenant: String) -> Bool { role.isPlatformWide || tenantId == tenant }
+}
+
+public struct OnrampRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+}

@@ -1,0 +1,89 @@
+import OnrampCore
+
+/// The OpenAPI 3.1 document served at `/api/v1/openapi.json`, generated from the route table
+/// below (a test checks that every listed route exists and answers).
+enum OpenAPIDocument {
+    struct Route {
+        let method: String, path: String, summary: String, success: Int
+        var secured = true
+        var body: String?
+    }
+
+    static let routes: [Route] = [
+        Route(method: "get", path: "/healthz", summary: "Liveness", success: 200, secured: false),
+        Route(method: "get", path: "/readyz", summary: "Readiness (the store answers)", success: 200, secured: false),
+        Route(method: "get", path: "/api/v1/openapi.json", summary: "This document", success: 200, secured: false),
+        Route(method: "get", path: "/api/v1/connectors", summary: "Connector catalog with config schemas", success: 200),
+        Route(method: "post", path: "/api/v1/validate", summary: "Validate a pipeline document", success: 200, body: "pipeline document"),
+        Route(method: "post", path: "/api/v1/tenants", summary: "Create a tenant (platform_admin)", success: 201, body: "{id, name}"),
+        Route(method: "get", path: "/api/v1/tenants", summary: "Tenants the caller may see", success: 200),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/api-keys", summary: "Create an API key; the key is shown once", success: 201, body: "{name, role}"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/api-keys", summary: "List API keys (no secrets)", success: 200),
+        Route(method: "delete", path: "/api/v1/tenants/{tenant}/api-keys/{key}", summary: "Revoke an API key", success: 204),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines", summary: "Save a pipeline (a new version each time)", success: 201, body: "pipeline document"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines", summary: "List pipelines (latest versions)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}", summary: "Latest version of a pipeline", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions/{version}", summary: "One version of a pipeline", success: 200),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/runs", summary: "Run now (optionally {full_resync: true})", success: 202, body: "{full_resync}"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs", summary: "Runs, newest first (filters: pipeline_id, state; paging: limit, before)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}", summary: "One run with its counts per stage", success: 200),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/runs/{run}/cancel", summary: "Cancel (at the next batch boundary)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/results", summary: "Download the results (NDJSON)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/errors", summary: "Download the error report (CSV)", success: 200),
+    ]
+
+    static let document: Value = {
+        let errorRef: Value = ["$ref": "#/components/responses/Error"]
+        var paths = Value.Object()
+        for r in routes {
+            var op: Value.Object = ["summary": .string(r.summary), "operationId": .string(operationId(r))]
+            let params = r.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { p -> Value in
+                ["name": .string(String(p.dropFirst().dropLast())), "in": "path", "required": true,
+                 "schema": ["type": p == "{version}" ? "integer" : "string"]]
+            }
+            var query: [Value] = []
+            if r.path.hasSuffix("/runs") && r.method == "get" {
+                query = [["name": "pipeline_id", "in": "query", "schema": ["type": "string"]],
+                         ["name": "state", "in": "query", "schema": ["type": "string", "enum": ["queued", "running", "succeeded", "succeeded_with_errors", "failed", "cancelled"]]],
+                         ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500]],
+                         ["name": "before", "in": "query", "schema": ["type": "string", "format": "date-time"]]]
+            }
+            if !(params + query).isEmpty { op["parameters"] = .array(params + query) }
+            if let body = r.body {
+                op["requestBody"] = ["required": .bool(r.method == "post" && !r.path.hasSuffix("/runs")), "description": .string(body),
+                                     "content": ["application/json": ["schema": ["type": "object"]]]]
+            }
+            var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"]
+                : ["description": "OK", "content": [contentType(r): ["schema": contentType(r) == "application/json" ? ["type": "object"] : ["type": "string"]]]]]
+            for code in r.secured ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
+            op["responses"] = .object(responses)
+            if !r.secured { op["security"] = [] }
+            var item = paths[r.path]?.objectValue ?? [:]
+            item[r.method] = .object(op)
+            paths[r.path] = .object(item)
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "Onramp API", "version": "1"],
+            "security": [["bearer": []]],
+            "paths": .object(paths),
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+                "responses": ["Error": ["description": "An error", "content": ["application/json": ["schema": [
+                    "type": "object", "required": ["error"],
+                    "properties": ["error": ["type": "object", "required": ["code", "message"],
+                                            "properties": ["code": ["type": "string"], "message": ["type": "string"], "field": ["type": "string"]]]],
+                ]]]]],
+            ],
+        ]
+    }()
+
+    static func contentType(_ r: Route) -> String {
+        r.path.hasSuffix("/results") ? "application/x-ndjson" : r.path.hasSuffix("/errors") ? "text/csv" : "application/json"
+    }
+
+    static func operationId(_ r: Route) -> String {
+        r.method + r.path.split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "")
+            .replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_") }.joined(separator: "_")
+    }
+}

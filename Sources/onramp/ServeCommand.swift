@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OnrampConnectorKit
+import OnrampScheduler
+import OnrampServer
+import OnrampStoreSQLite
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the control plane: REST API and run workers on an embedded SQLite store.")
+    @Option(help: "Data directory (SQLite file, run artifacts).") var data = ProcessInfo.processInfo.environment["ONRAMP_DATA"] ?? "onramp-data"
+    @Option var host = "127.0.0.1"
+    @Option var port = 8080
+    @Option(help: "Runs executed at once by this process.") var workers = 2
+    @Option(help: "Runs of one tenant executed at once (across all workers).") var tenantLimit = 2
+    @Option(help: "Seconds a worker holds a run between heartbeats before another may take it over.") var lease = 30.0
+
+    func run() async throws {
+        var logger = Logger(label: "onramp")
+        logger.logLevel = .info
+        let store = try SQLiteStore(path: "\(data)/onramp.sqlite")
+        var options = RunWorker.Options(dataDirectory: data)
+        options.concurrency = workers
+        options.perTenantLimit = tenantLimit
+        options.lease = lease
+        let registry = ConnectorRegistry.build()
+        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger)
+        let api = OnrampAPI(store: store, registry: registry, worker: worker, dataDirectory: data)
+        if let secret = try await api.bootstrapAdminKey(secret: ProcessInfo.processInfo.environment["ONRAMP_ADMIN_KEY"]) {
+            print("created the platform admin API key (shown once): \(secret)")
+        }
+        let app = Application(router: api.buildRouter(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
