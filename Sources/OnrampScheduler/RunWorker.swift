@@ -52,7 +52,7 @@ public final class RunWorker: Service, Sendable {
 
     private func loop(slot: Int) async {
         let worker = "\(options.workerId)/\(slot)"
-        while await doorbell.isOpen {
+        while !Task.isCancelled, await doorbell.isOpen {
             do {
                 if let run = try await store.claim(worker: worker, now: Date(), lease: options.lease, perTenantLimit: options.perTenantLimit) {
                     await execute(run, worker: worker)
@@ -135,7 +135,11 @@ actor Doorbell {
             try? await Task.sleep(for: .seconds(timeout))
             await self?.resume(id)
         }
-        await withCheckedContinuation { waiters[id] = $0 }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiters[id] = $0 }
+        } onCancel: {
+            Task { await self.resume(id) }
+        }
         timer.cancel()
     }
 

@@ -28,8 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = ConnectorRegistry.build()
         let worker = RunWorker(store: store, registry: registry, options: options, logger: logger)
         let api = OnrampAPI(store: store, registry: registry, worker: worker, dataDirectory: data)
-        if let secret = try await api.bootstrapAdminKey(secret: ProcessInfo.processInfo.environment["ONRAMP_ADMIN_KEY"]) {
-            print("created the platform admin API key (shown once): \(secret)")
+        let fromEnvironment = ProcessInfo.processInfo.environment["ONRAMP_ADMIN_KEY"]
+        if let secret = try await api.bootstrapAdminKey(secret: fromEnvironment) {
+            let line = fromEnvironment == nil ? "created the platform admin API key (shown once): \(secret)\n"
+                : "created the platform admin API key from ONRAMP_ADMIN_KEY\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
         }
         let app = Application(router: api.buildRouter(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

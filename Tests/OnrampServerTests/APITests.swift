@@ -1,0 +1,162 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OnrampConnectorKit
+import OnrampConnectorsFiles
+import OnrampCore
+import OnrampScheduler
+@testable import OnrampServer
+import OnrampStore
+import Testing
+
+/// The API in process (HummingbirdTesting) on a memory store, with real workers.
+@Suite struct APITests {
+    struct Fixture {
+        let api: OnrampAPI
+        let store: MemoryStore
+        let dir: URL
+        let keys: [String: String]  // role label -> secret
+    }
+
+    static func fixture() async throws -> Fixture {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("in"), withIntermediateDirectories: true)
+        try "id,amount\n1,2.5\n2,x\n3,4\n".write(to: dir.appendingPathComponent("in/a.csv"), atomically: true, encoding: .utf8)
+        let store = MemoryStore()
+        var registry = ConnectorRegistry()
+        FileConnectors.register(into: &registry)
+        let worker = RunWorker(store: store, registry: registry, options: RunWorker.Options(dataDirectory: dir.path))
+        let api = OnrampAPI(store: store, registry: registry, worker: worker, dataDirectory: dir.path)
+        let admin = try await api.bootstrapAdminKey(secret: "admin-secret")!
+        #expect(try await api.bootstrapAdminKey(secret: "again") == nil)
+        var keys = ["admin": admin]
+        for tenant in ["acme", "globex"] { _ = await store.createTenant(TenantRecord(id: tenant, name: tenant, createdAt: Date())) }
+        for (label, role, tenant) in [("engineer", Role.engineer, nil), ("acme-admin", .tenantAdmin, "acme"), ("acme-viewer", .tenantViewer, "acme"),
+                                      ("globex-admin", .tenantAdmin, "globex")] as [(String, Role, String?)] {
+            let secret = "secret-\(label)"
+            await store.createKey(APIKeyRecord(id: label, name: label, role: role, tenantId: tenant, secretHash: AuthMiddleware.hash(secret), createdAt: Date()))
+            keys[label] = secret
+        }
+        return Fixture(api: api, store: store, dir: dir, keys: keys)
+    }
+
+    static func pipeline(_ dir: URL) -> Value {
+        ["version": 1, "name": "copy",
+         "source": ["connector": "csv", "config": ["path": .string(dir.path + "/in/*.csv")]],
+         "steps": [["set": ["amount": "$number(amount)"]]],
+         "destination": ["connector": "file", "config": ["path": .string(dir.path + "/out.ndjson")]]]
+    }
+
+    static func body(_ v: Value) -> ByteBuffer { ByteBuffer(string: JSONWriter.string(v)) }
+    static func json(_ r: TestResponse) throws -> Value { try JSONParser.parse([UInt8](buffer: r.body)) }
+
+    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, key: String?, body: Value? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body.map(Self.body))
+    }
+
+    @Test func customersDayAndTheIsolationMatrix() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            // Unauthenticated and unknown keys: 401 with the error envelope.
+            let anon = try await call(client, .get, "/api/v1/tenants/acme/runs", key: nil)
+            #expect(anon.status == .unauthorized)
+            #expect(try Self.json(anon)["error"]?["code"] == "unauthorized")
+            #expect(try await call(client, .get, "/api/v1/tenants", key: "nope").status == .unauthorized)
+
+            // Only engineers and admins save pipelines; a bad document names its field.
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["acme-admin"], body: Self.pipeline(f.dir)).status == .forbidden)
+            var bad = Self.pipeline(f.dir).objectValue!
+            bad["sauce"] = "x"
+            let invalid = try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["engineer"], body: .object(bad))
+            #expect(invalid.status == .unprocessableContent)
+            #expect(try Self.json(invalid)["error"]?["field"]?.stringValue?.hasSuffix("sauce") == true)
+            let saved = try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["engineer"], body: Self.pipeline(f.dir))
+            #expect(saved.status == .created)
+            let pid = try Self.json(saved)["id"]!.stringValue!
+            let again = try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["engineer"], body: Self.pipeline(f.dir))
+            #expect(try Self.json(again)["version"] == .number(2))
+
+            // Another tenant's admin sees nothing of acme: 404, never 403.
+            for path in ["/api/v1/tenants/acme/pipelines", "/api/v1/tenants/acme/pipelines/\(pid)", "/api/v1/tenants/acme/runs"] {
+                #expect(try await call(client, .get, path, key: f.keys["globex-admin"]).status == .notFound)
+            }
+            #expect(try await call(client, .get, "/api/v1/tenants/globex/pipelines/\(pid)", key: f.keys["globex-admin"]).status == .notFound)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/runs", key: f.keys["globex-admin"]).status == .notFound)
+
+            // A viewer reads but cannot run; the tenant's admin runs on demand.
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/pipelines", key: f.keys["acme-viewer"]).status == .ok)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/runs", key: f.keys["acme-viewer"]).status == .forbidden)
+            let started = try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/runs", key: f.keys["acme-admin"])
+            #expect(started.status == .accepted)
+            let runId = try Self.json(started)["id"]!.stringValue!
+            #expect(try Self.json(started)["pipeline_version"] == .number(2))
+
+            // The worker picks it up; the customer watches it finish and downloads results and errors.
+            let worker = Task { try await f.api.worker!.run() }
+            defer { worker.cancel() }
+            var detail: Value = .null
+            for _ in 0..<250 {
+                detail = try Self.json(try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)", key: f.keys["acme-viewer"]))
+                if detail["state"] != "queued" && detail["state"] != "running" { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(detail["state"] == "succeeded_with_errors")
+            #expect(detail["summary"]?["failed_by_stage"]?["transform"] == .number(1))
+            #expect(detail["summary"]?["results_path"] == nil)
+            let errors = try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/errors", key: f.keys["acme-viewer"])
+            #expect(errors.status == .ok && String(buffer: errors.body).contains("expr.D3030"))
+            let list = try Self.json(try await call(client, .get, "/api/v1/tenants/acme/runs?state=succeeded_with_errors&limit=10", key: f.keys["acme-viewer"]))
+            #expect(list["runs"]?.arrayValue?.count == 1)
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/runs?state=bogus", key: f.keys["acme-viewer"]).status == .unprocessableContent)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/runs/\(runId)/cancel", key: f.keys["acme-admin"]).status == .conflict)
+        }
+    }
+
+    @Test func apiKeysAreShownOnceStoredHashedAndRevocable() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            let created = try await call(client, .post, "/api/v1/tenants/acme/api-keys", key: f.keys["acme-admin"], body: ["name": "ci", "role": "tenant_viewer"])
+            #expect(created.status == .created)
+            let secret = try Self.json(created)["key"]!.stringValue!
+            let id = try Self.json(created)["id"]!.stringValue!
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/runs", key: secret).status == .ok)
+            let listed = String(buffer: try await call(client, .get, "/api/v1/tenants/acme/api-keys", key: f.keys["acme-admin"]).body)
+            #expect(!listed.contains(secret) && listed.contains(id))
+            #expect(await f.store.keys(tenantId: "acme").allSatisfy { $0.secretHash != secret })
+            // A tenant admin cannot mint platform roles, nor keys for another tenant.
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/api-keys", key: f.keys["acme-admin"], body: ["role": "engineer"]).status == .unprocessableContent)
+            #expect(try await call(client, .post, "/api/v1/tenants/globex/api-keys", key: f.keys["acme-admin"], body: ["role": "tenant_viewer"]).status == .notFound)
+            #expect(try await call(client, .delete, "/api/v1/tenants/acme/api-keys/\(id)", key: f.keys["acme-admin"]).status == .noContent)
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/runs", key: secret).status == .unauthorized)
+        }
+    }
+
+    @Test func everyDocumentedRouteExists() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            let doc = try Self.json(try await call(client, .get, "/api/v1/openapi.json", key: nil))
+            #expect(doc["openapi"] == "3.1.0")
+            let paths = doc["paths"]!.objectValue!
+            #expect(paths.count == Set(OpenAPIDocument.routes.map(\.path)).count)
+            for (path, item) in paths {
+                for (method, _) in item.objectValue! {
+                    let concrete = path.replacingOccurrences(of: "{tenant}", with: "acme").replacingOccurrences(of: "{version}", with: "1")
+                        .replacingOccurrences(of: "{pipeline}", with: "x").replacingOccurrences(of: "{run}", with: "x").replacingOccurrences(of: "{key}", with: "x")
+                    let r = try await call(client, HTTPRequest.Method(method.uppercased())!, concrete, key: f.keys["admin"], body: [:])
+                    // A missing route is Hummingbird's bare 404; ours always carry the error envelope.
+                    let envelope = r.status == .notFound ? (try? Self.json(r))?["error"] != nil : true
+                    #expect(envelope, "\(method.uppercased()) \(path) is documented but not routed")
+                }
+            }
+        }
+    }
+}
