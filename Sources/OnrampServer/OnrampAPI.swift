@@ -11,12 +11,14 @@ public struct OnrampAPI: Sendable {
     public let store: any OnrampStore
     public let registry: ConnectorRegistry
     public let worker: RunWorker?
+    public let scheduler: ScheduleService?
     public let dataDirectory: String
 
-    public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, dataDirectory: String) {
+    public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil, dataDirectory: String) {
         self.store = store
         self.registry = registry
         self.worker = worker
+        self.scheduler = scheduler
         self.dataDirectory = dataDirectory
     }
 
@@ -33,6 +35,7 @@ public struct OnrampAPI: Sendable {
         addTenantRoutes(api)
         addPipelineRoutes(api)
         addRunRoutes(api)
+        addScheduleRoutes(api)
         return router
     }
 

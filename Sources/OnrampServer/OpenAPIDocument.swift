@@ -30,6 +30,11 @@ enum OpenAPIDocument {
         Route(method: "post", path: "/api/v1/tenants/{tenant}/runs/{run}/cancel", summary: "Cancel (at the next batch boundary)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/results", summary: "Download the results (NDJSON)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/errors", summary: "Download the error report (CSV)", success: 200),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/schedules", summary: "Schedule a pipeline {cron, timezone, enabled}", success: 201, body: "{cron, timezone, enabled}"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/schedules", summary: "Schedules with their next 5 fire times", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/schedules/{schedule}", summary: "One schedule with its next 5 fire times", success: 200),
+        Route(method: "patch", path: "/api/v1/tenants/{tenant}/schedules/{schedule}", summary: "Change cron, time zone, or enable/disable", success: 200, body: "{cron, timezone, enabled}"),
+        Route(method: "delete", path: "/api/v1/tenants/{tenant}/schedules/{schedule}", summary: "Delete a schedule", success: 204),
     ]
 
     static let document: Value = {

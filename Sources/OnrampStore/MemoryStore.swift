@@ -2,7 +2,8 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore {
+public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore {
+    private var schedulesById: [String: ScheduleRecord] = [:]
     private var tenantsById: [String: TenantRecord] = [:]
     private var keysById: [String: APIKeyRecord] = [:]
     private var versions: [String: [PipelineVersion]] = [:]
@@ -28,7 +29,22 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore 
         versions.values.compactMap(\.last).filter { tenantId == nil || $0.tenantId == tenantId }.sorted { $0.name < $1.name }
     }
 
-    public func enqueue(_ run: RunRecord) { runsById[run.id] = run }
+    /// Enqueuing an id that exists is a no-op (schedulers derive run ids from slots).
+    public func enqueue(_ run: RunRecord) { if runsById[run.id] == nil { runsById[run.id] = run } }
+
+    public func saveSchedule(_ schedule: ScheduleRecord) { schedulesById[schedule.id] = schedule }
+    public func schedule(id: String) -> ScheduleRecord? { schedulesById[id] }
+    public func schedules(tenantId: String?) -> [ScheduleRecord] {
+        schedulesById.values.filter { tenantId == nil || $0.tenantId == tenantId }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+    public func deleteSchedule(id: String) -> Bool { schedulesById.removeValue(forKey: id) != nil }
+
+    public func markFired(scheduleId: String, slot: Date) -> Bool {
+        guard var s = schedulesById[scheduleId], (s.lastFiredAt ?? .distantPast) < slot else { return false }
+        s.lastFiredAt = slot
+        schedulesById[scheduleId] = s
+        return true
+    }
 
     public func claim(worker: String, now: Date, lease: TimeInterval, perTenantLimit: Int) -> RunRecord? {
         var running: [String: Int] = [:]

@@ -12,6 +12,7 @@ public protocol PipelineStore: Sendable {
 /// The run queue and history. `claim` is the only way a run starts: it takes the oldest queued run
 /// (or a running one whose lease expired: its worker died) within the per-tenant concurrency limit.
 public protocol RunStore: Sendable {
+    /// Adds a run; an id that exists already is left as it is (schedulers derive ids from slots).
     func enqueue(_ run: RunRecord) async throws
     func claim(worker: String, now: Date, lease: TimeInterval, perTenantLimit: Int) async throws -> RunRecord?
     /// Extends the lease; false when the worker no longer holds the run (it was taken over).
@@ -26,4 +27,4 @@ public protocol RunStore: Sendable {
 }
 
 /// Everything the control plane keeps; one contract test suite runs against every backend.
-public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore
+public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore & ScheduleStore

@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore {
+public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore {
     let db: DatabaseQueue
 
     /// Opens (creating and migrating) the database at `path`; nil opens a private in-memory one.
@@ -45,7 +45,57 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                   created_at REAL NOT NULL, revoked_at REAL);
                 """)
         }
+        m.registerMigration("v3-schedules") { db in
+            try db.execute(sql: """
+                CREATE TABLE schedules (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, cron TEXT NOT NULL, timezone TEXT NOT NULL,
+                  enabled INTEGER NOT NULL, created_at REAL NOT NULL, last_fired_at REAL);
+                """)
+        }
         return m
+    }
+
+    static func schedule(_ row: Row) -> ScheduleRecord {
+        ScheduleRecord(id: row["id"], tenantId: row["tenant_id"], pipelineId: row["pipeline_id"], cron: row["cron"], timezone: row["timezone"],
+                       enabled: row["enabled"], createdAt: Date(timeIntervalSince1970: row["created_at"]), lastFiredAt: date(row["last_fired_at"]))
+    }
+
+    // MARK: schedules
+
+    public func saveSchedule(_ s: ScheduleRecord) async throws {
+        try await db.write { db in
+            try db.execute(sql: """
+                INSERT INTO schedules VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, timezone = excluded.timezone, enabled = excluded.enabled
+                """, arguments: [s.id, s.tenantId, s.pipelineId, s.cron, s.timezone, s.enabled, s.createdAt.timeIntervalSince1970,
+                                 s.lastFiredAt?.timeIntervalSince1970])
+        }
+    }
+
+    public func schedule(id: String) async throws -> ScheduleRecord? {
+        try await db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM schedules WHERE id = ?", arguments: [id]).map(SQLiteStore.schedule) }
+    }
+
+    public func schedules(tenantId: String?) async throws -> [ScheduleRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE (? IS NULL OR tenant_id = ?) ORDER BY created_at, id",
+                             arguments: [tenantId, tenantId]).map(SQLiteStore.schedule)
+        }
+    }
+
+    public func deleteSchedule(id: String) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM schedules WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func markFired(scheduleId: String, slot: Date) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE schedules SET last_fired_at = ? WHERE id = ? AND (last_fired_at IS NULL OR last_fired_at < ?)",
+                           arguments: [slot.timeIntervalSince1970, scheduleId, slot.timeIntervalSince1970])
+            return db.changesCount == 1
+        }
     }
 
     static func key(_ row: Row) -> APIKeyRecord {
@@ -162,7 +212,7 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
 
     public func enqueue(_ r: RunRecord) async throws {
         try await db.write { db in
-            try db.execute(sql: "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+            try db.execute(sql: "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", arguments: [
                 r.id, r.tenantId, r.pipelineId, r.pipelineVersion, r.trigger, r.fullResync, r.state.rawValue, r.createdAt.timeIntervalSince1970,
                 r.startedAt?.timeIntervalSince1970, r.finishedAt?.timeIntervalSince1970, r.leaseOwner, r.leaseExpiresAt?.timeIntervalSince1970,
                 r.attempts, r.cancelRequested, r.summary.map { JSONWriter.string($0) },

@@ -27,7 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.lease = lease
         let registry = ConnectorRegistry.build()
         let worker = RunWorker(store: store, registry: registry, options: options, logger: logger)
-        let api = OnrampAPI(store: store, registry: registry, worker: worker, dataDirectory: data)
+        let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
+        let api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, dataDirectory: data)
         let fromEnvironment = ProcessInfo.processInfo.environment["ONRAMP_ADMIN_KEY"]
         if let secret = try await api.bootstrapAdminKey(secret: fromEnvironment) {
             let line = fromEnvironment == nil ? "created the platform admin API key (shown once): \(secret)\n"
@@ -35,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         let app = Application(router: api.buildRouter(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app, worker, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -114,6 +114,20 @@ import Testing
             #expect(list["runs"]?.arrayValue?.count == 1)
             #expect(try await call(client, .get, "/api/v1/tenants/acme/runs?state=bogus", key: f.keys["acme-viewer"]).status == .unprocessableContent)
             #expect(try await call(client, .post, "/api/v1/tenants/acme/runs/\(runId)/cancel", key: f.keys["acme-admin"]).status == .conflict)
+
+            // The customer's admin schedules it; the viewer sees the next fire times but cannot change them.
+            let badCron = try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/schedules", key: f.keys["acme-admin"], body: ["cron": "0 25 * * *"])
+            #expect(badCron.status == .unprocessableContent)
+            #expect(try Self.json(badCron)["error"]?["field"] == "cron")
+            let sched = try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/schedules", key: f.keys["acme-admin"],
+                                       body: ["cron": "0 6 * * mon-fri", "timezone": "America/New_York"])
+            #expect(sched.status == .created)
+            let sid = try Self.json(sched)["id"]!.stringValue!
+            #expect(try Self.json(sched)["next_fire_times"]?.arrayValue?.count == 5)
+            #expect(try await call(client, .patch, "/api/v1/tenants/acme/schedules/\(sid)", key: f.keys["acme-viewer"], body: ["enabled": false]).status == .forbidden)
+            let off = try await call(client, .patch, "/api/v1/tenants/acme/schedules/\(sid)", key: f.keys["acme-admin"], body: ["enabled": false])
+            #expect(try Self.json(off)["enabled"] == false)
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/schedules/\(sid)", key: f.keys["globex-admin"]).status == .notFound)
         }
     }
 
@@ -151,6 +165,7 @@ import Testing
                 for (method, _) in item.objectValue! {
                     let concrete = path.replacingOccurrences(of: "{tenant}", with: "acme").replacingOccurrences(of: "{version}", with: "1")
                         .replacingOccurrences(of: "{pipeline}", with: "x").replacingOccurrences(of: "{run}", with: "x").replacingOccurrences(of: "{key}", with: "x")
+                        .replacingOccurrences(of: "{schedule}", with: "x")
                     let r = try await call(client, HTTPRequest.Method(method.uppercased())!, concrete, key: f.keys["admin"], body: [:])
                     // A missing route is Hummingbird's bare 404; ours always carry the error envelope.
                     let envelope = r.status == .notFound ? (try? Self.json(r))?["error"] != nil : true

@@ -110,6 +110,29 @@ import Testing
         #expect(try await store.revokeKey(id: "k1", at: t0) == false)
     }
 
+    @Test(arguments: Backend.allCases)
+    func schedulesFireEachSlotOnce(_ backend: Backend) async throws {
+        let store = try backend.make()
+        let s = ScheduleRecord(id: "s1", tenantId: "acme", pipelineId: "p1", cron: "@hourly", timezone: "Europe/Berlin", enabled: true, createdAt: t0)
+        try await store.saveSchedule(s)
+        var changed = s
+        changed.cron = "0 6 * * *"
+        try await store.saveSchedule(changed)
+        #expect(try await store.schedule(id: "s1")?.cron == "0 6 * * *")
+        let slot = t0.addingTimeInterval(3600)
+        #expect(try await store.markFired(scheduleId: "s1", slot: slot))
+        #expect(try await store.markFired(scheduleId: "s1", slot: slot) == false)
+        #expect(try await store.markFired(scheduleId: "s1", slot: t0) == false)
+        #expect(try await store.schedule(id: "s1")?.lastFiredAt == slot)
+        // A run id derived from the slot is enqueued once however often it is offered.
+        try await store.enqueue(run("s1-\(Int(slot.timeIntervalSince1970))"))
+        try await store.enqueue(run("s1-\(Int(slot.timeIntervalSince1970))"))
+        #expect(try await store.queueDepth() == 1)
+        #expect(try await store.schedules(tenantId: "globex").isEmpty)
+        #expect(try await store.deleteSchedule(id: "s1"))
+        #expect(try await store.schedule(id: "s1") == nil)
+    }
+
     @Test func sqliteKeepsEverythingAcrossReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path
         do {

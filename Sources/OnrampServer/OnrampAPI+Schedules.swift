@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import OnrampCore
+import OnrampScheduler
+import OnrampStore
+
+extension OnrampAPI {
+    static func scheduleValue(_ s: ScheduleRecord, now: Date = Date()) -> Value {
+        let iso = ISO8601DateFormatter()
+        var next: [Value] = []
+        if let cron = try? CronExpression(s.cron), let zone = TimeZone(identifier: s.timezone), s.enabled {
+            next = cron.next(5, after: now, in: zone).map { .string(iso.string(from: $0)) }
+        }
+        return ["id": .string(s.id), "tenant_id": .string(s.tenantId), "pipeline_id": .string(s.pipelineId), "cron": .string(s.cron),
+                "timezone": .string(s.timezone), "enabled": .bool(s.enabled), "created_at": .string(iso.string(from: s.createdAt)),
+                "last_fired_at": s.lastFiredAt.map { .string(iso.string(from: $0)) } ?? .null, "next_fire_times": .array(next)]
+    }
+
+    /// Applies `cron`, `timezone` and `enabled` from a request body, validating each.
+    static func apply(_ body: Value, to s: inout ScheduleRecord) throws {
+        guard case .object(let o) = body else { throw APIError(.unprocessableContent, "invalid", "the body must be an object") }
+        for k in o.keys where !["cron", "timezone", "enabled"].contains(k) {
+            throw APIError(.unprocessableContent, "unknown_key", "unknown key; expected cron, timezone, enabled", field: k)
+        }
+        if let c = o["cron"] {
+            guard case .string(let text) = c else { throw APIError(.unprocessableContent, "invalid", "must be a string", field: "cron") }
+            do { _ = try CronExpression(text) } catch { throw APIError(.unprocessableContent, error.code, error.message, field: "cron") }
+            s.cron = text
+        }
+        if let t = o["timezone"] {
+            guard case .string(let tz) = t, TimeZone(identifier: tz) != nil else {
+                throw APIError(.unprocessableContent, "invalid", "must be an IANA time zone such as Europe/Berlin", field: "timezone")
+            }
+            s.timezone = tz
+        }
+        if let e = o["enabled"] {
+            guard case .bool(let b) = e else { throw APIError(.unprocessableContent, "invalid", "must be a boolean", field: "enabled") }
+            s.enabled = b
+        }
+    }
+
+    func schedule(_ context: OnrampRequestContext, tenant: String) async throws -> ScheduleRecord {
+        let id = try context.parameters.require("schedule")
+        guard let s = try await store.schedule(id: id), s.tenantId == tenant else { throw APIError.notFound("schedule \(id)") }
+        return s
+    }
+
+    func addScheduleRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+        let changers: Set<Role> = [.platformAdmin, .engineer, .tenantAdmin]
+        api.post("/tenants/:tenant/pipelines/:pipeline/schedules") { request, context in
+            let tenant = try context.tenant(allowing: changers)
+            let p = try await pipeline(context, tenant: tenant)
+            let body = try await request.jsonBody()
+            guard body["cron"] != nil else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "cron") }
+            var s = ScheduleRecord(id: UUID().uuidString.lowercased(), tenantId: tenant, pipelineId: p.pipelineId, cron: "", timezone: "UTC",
+                                   enabled: true, createdAt: Date())
+            try Self.apply(body, to: &s)
+            try await store.saveSchedule(s)
+            scheduler?.wake()
+            return JSONResponse.make(Self.scheduleValue(s), status: .created)
+        }
+        api.get("/tenants/:tenant/schedules") { _, context in
+            let tenant = try context.tenant()
+            return JSONResponse.make(["schedules": .array(try await store.schedules(tenantId: tenant).map { Self.scheduleValue($0) })])
+        }
+        api.get("/tenants/:tenant/schedules/:schedule") { _, context in
+            let tenant = try context.tenant()
+            return JSONResponse.make(Self.scheduleValue(try await schedule(context, tenant: tenant)))
+        }
+        api.patch("/tenants/:tenant/schedules/:schedule") { request, context in
+            let tenant = try context.tenant(allowing: changers)
+            var s = try await schedule(context, tenant: tenant)
+            try Self.apply(try await request.jsonBody(), to: &s)
+            try await store.saveSchedule(s)
+            scheduler?.wake()
+            return JSONResponse.make(Self.scheduleValue(s))
+        }
+        api.delete("/tenants/:tenant/schedules/:schedule") { _, context in
+            let tenant = try context.tenant(allowing: changers)
+            let s = try await schedule(context, tenant: tenant)
+            _ = try await store.deleteSchedule(id: s.id)
+            return Response(status: .noContent)
+        }
+    }
+}
