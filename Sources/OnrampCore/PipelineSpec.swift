@@ -39,7 +39,20 @@ public struct PipelineSpec: Sendable {
     public var errors: ErrorPolicy
     public var batchSize: Int
 
-    static let topLevelKeys: Set<String> = ["version", "name", "description", "source", "steps", "destination", "results", "errors", "batch_size"]
+    /// Where to tell a customer's own systems that a run ended: an HTTPS POST of the run summary,
+    /// signed with HMAC-SHA256 of the body under `secret` (header `X-Onramp-Signature: sha256=<hex>`).
+    public struct Notify: Sendable {
+        public var url: String
+        public var secret: String
+        public init(url: String, secret: String) {
+            self.url = url
+            self.secret = secret
+        }
+    }
+
+    public var notify: Notify?
+
+    static let topLevelKeys: Set<String> = ["version", "name", "description", "source", "steps", "destination", "results", "errors", "batch_size", "notify"]
 
     public init(from document: Value) throws(OnrampError) {
         let root = try Self.object(document, "")
@@ -78,6 +91,15 @@ public struct PipelineSpec: Sendable {
                              maxFailed: try Self.number(e, "max_failed", "errors", range: 0...Double(Int32.max)).map { Int($0) },
                              path: try Self.string(e, "path", "errors"))
         batchSize = try Self.number(root, "batch_size", "", range: 1...100_000).map { Int($0) } ?? 500
+        if let n = root["notify"] {
+            let o = try Self.object(n, "notify")
+            try Self.rejectUnknown(o, ["url", "secret"], "notify")
+            let url = try Self.string(o, "url", "notify", required: true)!
+            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                throw OnrampError("spec.url", "must be an http(s) URL", at: "notify.url")
+            }
+            notify = Notify(url: url, secret: try Self.string(o, "secret", "notify", required: true)!)
+        }
     }
 
     static func join(_ base: String, _ key: String) -> String { base.isEmpty ? key : "\(base).\(key)" }

@@ -24,13 +24,18 @@ public final class RunWorker: Service, Sendable {
     let registry: ConnectorRegistry
     let options: Options
     let logger: Logger
+    /// Called after a run's outcome is recorded, with the pipeline's `notify` target (webhooks).
+    public typealias Notifier = @Sendable (_ run: RunRecord, _ summary: Value, _ notify: PipelineSpec.Notify) async -> Void
+    let notifier: Notifier?
     private let doorbell = Doorbell()
 
-    public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker")) {
+    public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker"),
+                notifier: Notifier? = nil) {
         self.store = store
         self.registry = registry
         self.options = options
         self.logger = logger
+        self.notifier = notifier
     }
 
     /// Tells idle workers there may be work (a run was enqueued).
@@ -74,11 +79,13 @@ public final class RunWorker: Service, Sendable {
         let outputDirectory = "\(options.dataDirectory)/runs/\(run.id)"
         var summaryValue: Value
         var state: RunState
+        var notify: PipelineSpec.Notify?
         do {
             guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
                 throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
             }
             let spec = try PipelineLoader.spec(from: version.document, file: version.name, environment: ProcessInfo.processInfo.environment)
+            notify = spec.notify
             var runner = PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(logger: log, baseDirectory: options.dataDirectory),
                                         checkpoints: store, outputDirectory: outputDirectory, fullResync: run.fullResync && run.attempts == 1)
             runner.checkpointKey = run.pipelineId
@@ -114,6 +121,15 @@ public final class RunWorker: Service, Sendable {
         do {
             if try await store.finish(runId: run.id, worker: worker, state: state, summary: summaryValue, at: Date()) {
                 log.info("run finished", metadata: ["state": "\(state.rawValue)"])
+                if let notify, let notifier {
+                    var payload = summaryValue.objectValue ?? [:]
+                    for k in ["results_path", "errors_csv_path", "errors_ndjson_path"] { payload[k] = nil }
+                    payload["run_id"] = .string(run.id)
+                    payload["tenant_id"] = .string(run.tenantId)
+                    payload["pipeline_id"] = .string(run.pipelineId)
+                    payload["state"] = .string(state.rawValue)
+                    await notifier(run, .object(payload), notify)
+                }
             } else {
                 log.warning("run finished after losing its lease; outcome not recorded")
             }

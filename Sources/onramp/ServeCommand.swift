@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OnrampConnectorKit
+import OnrampConnectorsHTTP
 import OnrampScheduler
 import OnrampServer
 import OnrampStoreSQLite
@@ -26,7 +27,12 @@ struct ServeCommand: AsyncParsableCommand {
         options.perTenantLimit = tenantLimit
         options.lease = lease
         let registry = ConnectorRegistry.build()
-        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger)
+        let webhooks = WebhookNotifier()
+        let log = logger
+        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger) { run, summary, notify in
+            let status = await webhooks.send(summary, to: notify)
+            log.info("webhook sent", metadata: ["run_id": "\(run.id)", "status": "\(status.map(String.init) ?? "no answer")"])
+        }
         let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
         let api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, dataDirectory: data)
         let fromEnvironment = ProcessInfo.processInfo.environment["ONRAMP_ADMIN_KEY"]

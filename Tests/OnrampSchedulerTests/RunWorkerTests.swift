@@ -4,6 +4,7 @@ import OnrampConnectorsFiles
 import OnrampCore
 import OnrampScheduler
 import OnrampStore
+import Synchronization
 import Testing
 
 @Suite struct RunWorkerTests {
@@ -18,6 +19,7 @@ import Testing
             "source": ["connector": "csv", "config": ["path": .string(dir.path + "/in-*.csv")], "incremental": ["mode": "new_files"]],
             "steps": [["set": ["amount": "$number(amount)"]]],
             "destination": ["connector": "file", "config": ["path": .string(dir.path + "/out.ndjson")]],
+            "notify": ["url": "https://hooks.example.invalid/onramp", "secret": "s"],
         ]
         return (dir, document)
     }
@@ -43,7 +45,11 @@ import Testing
         let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
         var options = RunWorker.Options(dataDirectory: dir.path)
         options.lease = 2
-        let worker = RunWorker(store: store, registry: Self.registry(), options: options)
+        let notified = Mutex<[Value]>([])
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options) { _, summary, notify in
+            #expect(notify.url == "https://hooks.example.invalid/onramp")
+            notified.withLock { $0.append(summary) }
+        }
         let task = Task { try await worker.run() }
         defer { task.cancel() }
         await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
@@ -52,6 +58,8 @@ import Testing
         let r1 = await store.run(id: "r1")
         #expect(r1?.state == .succeeded)
         #expect(r1?.summary?["records_written"] == .number(10))
+        let first = try #require(notified.withLock { $0.first })
+        #expect(first["run_id"] == "r1" && first["state"] == "succeeded" && first["results_path"] == nil)
         // The file was committed: a second run reads nothing new; a full re-sync reads it again.
         await store.enqueue(RunRecord(id: "r2", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
         await store.enqueue(RunRecord(id: "r3", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual",

@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OnrampConnectorsHTTP
+import OnrampCore
+import Synchronization
+import Testing
+
+@Suite struct WebhookTests {
+    @Test func postsTheSummarySignedWithHMAC() async throws {
+        let received = Mutex<[(String, String)]>([])
+        let router = Router()
+        router.post("/hook") { request, _ -> Response in
+            let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+            let signature = request.headers.first { $0.name.canonicalName == "x-onramp-signature" }?.value ?? ""
+            received.withLock { $0.append((body, signature)) }
+            return Response(status: .noContent)
+        }
+        let (ports, cont) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { cont.yield($0.localAddress?.port ?? 0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var it = ports.makeAsyncIterator()
+            let port = await it.next()!
+            let status = await WebhookNotifier().send(["run_id": "r1", "state": "failed"],
+                                                      to: PipelineSpec.Notify(url: "http://127.0.0.1:\(port)/hook", secret: "s3cret"))
+            #expect(status == 204)
+            group.cancelAll()
+        }
+        let (body, signature) = try #require(received.withLock { $0.first })
+        #expect(body == #"{"run_id":"r1","state":"failed"}"#)
+        #expect(signature == WebhookNotifier.signature(body, secret: "s3cret"))
+        #expect(signature.hasPrefix("sha256=") && signature.count == 71)
+        #expect(WebhookNotifier.signature(body, secret: "other") != signature)
+    }
+}
