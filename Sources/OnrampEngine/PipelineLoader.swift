@@ -15,9 +15,11 @@ public enum PipelineLoader {
         try spec(from: try document(text, file: file), file: file, environment: environment)
     }
 
-    /// Validates a pipeline document already parsed (as the API receives it), after `${env:…}` substitution.
-    public static func spec(from document: Value, file: String = "pipeline", environment: [String: String] = [:]) throws -> PipelineSpec {
-        let substituted = try substitute(document, path: "", environment: environment)
+    /// Validates a pipeline document already parsed (as the API receives it), after `${env:…}` and
+    /// `${secret:…}` substitution.
+    public static func spec(from document: Value, file: String = "pipeline", environment: [String: String] = [:],
+                            secrets: [String: String] = [:]) throws -> PipelineSpec {
+        let substituted = try Placeholders.substitute(document, path: "", values: ["env": environment, "secret": secrets])
         do {
             return try PipelineSpec(from: substituted)
         } catch {
@@ -64,34 +66,6 @@ public enum PipelineLoader {
             return .array(try seq.map(value))
         case .alias:
             throw OnrampError("spec.syntax", "YAML aliases are not supported", at: "line \(node.mark?.line ?? 0)")
-        }
-    }
-
-    /// Replaces `${env:NAME}` in every string; a missing variable is an error naming the path.
-    static func substitute(_ v: Value, path: String, environment: [String: String]) throws -> Value {
-        switch v {
-        case .string(let s) where s.contains("${env:"):
-            var out = ""
-            var rest = Substring(s)
-            while let r = rest.range(of: "${env:") {
-                out += rest[..<r.lowerBound]
-                guard let close = rest[r.upperBound...].firstIndex(of: "}") else { break }
-                let name = String(rest[r.upperBound..<close])
-                guard let value = environment[name] else {
-                    throw OnrampError("spec.env", "environment variable \(name) is not set", at: path)
-                }
-                out += value
-                rest = rest[rest.index(after: close)...]
-            }
-            return .string(out + rest)
-        case .array(let a):
-            return .array(try a.enumerated().map { try substitute($0.element, path: "\(path)[\($0.offset)]", environment: environment) })
-        case .object(let o):
-            var out = Value.Object()
-            for (k, x) in o { out[k] = try substitute(x, path: path.isEmpty ? k : "\(path).\(k)", environment: environment) }
-            return .object(out)
-        default:
-            return v
         }
     }
 }

@@ -27,14 +27,18 @@ public final class RunWorker: Service, Sendable {
     /// Called after a run's outcome is recorded, with the pipeline's `notify` target (webhooks).
     public typealias Notifier = @Sendable (_ run: RunRecord, _ summary: Value, _ notify: PipelineSpec.Notify) async -> Void
     let notifier: Notifier?
+    /// A tenant's secrets in clear, for `${secret:NAME}` in its pipelines.
+    public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: String]
+    let secrets: SecretResolver?
     private let doorbell = Doorbell()
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker"),
-                notifier: Notifier? = nil) {
+                secrets: SecretResolver? = nil, notifier: Notifier? = nil) {
         self.store = store
         self.registry = registry
         self.options = options
         self.logger = logger
+        self.secrets = secrets
         self.notifier = notifier
     }
 
@@ -84,7 +88,8 @@ public final class RunWorker: Service, Sendable {
             guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
                 throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
             }
-            let spec = try PipelineLoader.spec(from: version.document, file: version.name, environment: ProcessInfo.processInfo.environment)
+            let spec = try PipelineLoader.spec(from: version.document, file: version.name, environment: ProcessInfo.processInfo.environment,
+                                               secrets: try await secrets?(run.tenantId) ?? [:])
             notify = spec.notify
             var runner = PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(logger: log, baseDirectory: options.dataDirectory),
                                         checkpoints: store, outputDirectory: outputDirectory, fullResync: run.fullResync && run.attempts == 1)

@@ -12,13 +12,16 @@ public struct OnrampAPI: Sendable {
     public let registry: ConnectorRegistry
     public let worker: RunWorker?
     public let scheduler: ScheduleService?
+    public let secretBox: SecretBox?
     public let dataDirectory: String
 
-    public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil, dataDirectory: String) {
+    public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
+                secretBox: SecretBox? = nil, dataDirectory: String) {
         self.store = store
         self.registry = registry
         self.worker = worker
         self.scheduler = scheduler
+        self.secretBox = secretBox
         self.dataDirectory = dataDirectory
     }
 
@@ -36,6 +39,7 @@ public struct OnrampAPI: Sendable {
         addPipelineRoutes(api)
         addRunRoutes(api)
         addScheduleRoutes(api)
+        addSecretRoutes(api)
         return router
     }
 

@@ -35,6 +35,9 @@ enum OpenAPIDocument {
         Route(method: "get", path: "/api/v1/tenants/{tenant}/schedules/{schedule}", summary: "One schedule with its next 5 fire times", success: 200),
         Route(method: "patch", path: "/api/v1/tenants/{tenant}/schedules/{schedule}", summary: "Change cron, time zone, or enable/disable", success: 200, body: "{cron, timezone, enabled}"),
         Route(method: "delete", path: "/api/v1/tenants/{tenant}/schedules/{schedule}", summary: "Delete a schedule", success: 204),
+        Route(method: "put", path: "/api/v1/tenants/{tenant}/secrets/{name}", summary: "Set a secret {value} (encrypted at rest, never returned)", success: 200, body: "{value}"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/secrets", summary: "Secret names and when they changed", success: 200),
+        Route(method: "delete", path: "/api/v1/tenants/{tenant}/secrets/{name}", summary: "Delete a secret", success: 204),
     ]
 
     static let document: Value = {

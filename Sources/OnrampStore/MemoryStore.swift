@@ -2,7 +2,16 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore {
+public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore {
+    private var secretsByKey: [String: SecretRecord] = [:]
+
+    public func putSecret(_ secret: SecretRecord) { secretsByKey["\(secret.tenantId)/\(secret.name)"] = secret }
+    public func secrets(tenantId: String?) -> [SecretRecord] {
+        secretsByKey.values.filter { tenantId == nil || $0.tenantId == tenantId }.sorted { ($0.tenantId, $0.name) < ($1.tenantId, $1.name) }
+    }
+    public func deleteSecret(tenantId: String, name: String) -> Bool { secretsByKey.removeValue(forKey: "\(tenantId)/\(name)") != nil }
+    public func replaceCiphertexts(_ secrets: [SecretRecord]) { for s in secrets { putSecret(s) } }
+
     private var schedulesById: [String: ScheduleRecord] = [:]
     private var tenantsById: [String: TenantRecord] = [:]
     private var keysById: [String: APIKeyRecord] = [:]

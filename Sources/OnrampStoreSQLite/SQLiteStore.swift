@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore {
+public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore {
     let db: DatabaseQueue
 
     /// Opens (creating and migrating) the database at `path`; nil opens a private in-memory one.
@@ -52,7 +52,47 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                   enabled INTEGER NOT NULL, created_at REAL NOT NULL, last_fired_at REAL);
                 """)
         }
+        m.registerMigration("v4-secrets") { db in
+            try db.execute(sql: """
+                CREATE TABLE secrets (tenant_id TEXT NOT NULL, name TEXT NOT NULL, ciphertext BLOB NOT NULL, updated_at REAL NOT NULL,
+                                      PRIMARY KEY (tenant_id, name));
+                """)
+        }
         return m
+    }
+
+    // MARK: secrets
+
+    public func putSecret(_ s: SecretRecord) async throws {
+        try await db.write { db in
+            try db.execute(sql: """
+                INSERT INTO secrets VALUES (?, ?, ?, ?)
+                ON CONFLICT (tenant_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
+                """, arguments: [s.tenantId, s.name, s.ciphertext, s.updatedAt.timeIntervalSince1970])
+        }
+    }
+
+    public func secrets(tenantId: String?) async throws -> [SecretRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM secrets WHERE (? IS NULL OR tenant_id = ?) ORDER BY tenant_id, name", arguments: [tenantId, tenantId]).map {
+                SecretRecord(tenantId: $0["tenant_id"], name: $0["name"], ciphertext: $0["ciphertext"], updatedAt: Date(timeIntervalSince1970: $0["updated_at"]))
+            }
+        }
+    }
+
+    public func deleteSecret(tenantId: String, name: String) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM secrets WHERE tenant_id = ? AND name = ?", arguments: [tenantId, name])
+            return db.changesCount == 1
+        }
+    }
+
+    public func replaceCiphertexts(_ secrets: [SecretRecord]) async throws {
+        try await db.write { db in
+            for s in secrets {
+                try db.execute(sql: "UPDATE secrets SET ciphertext = ? WHERE tenant_id = ? AND name = ?", arguments: [s.ciphertext, s.tenantId, s.name])
+            }
+        }
     }
 
     static func schedule(_ row: Row) -> ScheduleRecord {

@@ -29,12 +29,14 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = ConnectorRegistry.build()
         let webhooks = WebhookNotifier()
         let log = logger
-        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger) { run, summary, notify in
+        let box = try SecretBox.loadOrCreate(directory: data)
+        let secrets = SecretResolution(store: store, box: box)
+        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger, secrets: secrets.resolve) { run, summary, notify in
             let status = await webhooks.send(summary, to: notify)
             log.info("webhook sent", metadata: ["run_id": "\(run.id)", "status": "\(status.map(String.init) ?? "no answer")"])
         }
         let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
-        let api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, dataDirectory: data)
+        let api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, secretBox: box, dataDirectory: data)
         let fromEnvironment = ProcessInfo.processInfo.environment["ONRAMP_ADMIN_KEY"]
         if let secret = try await api.bootstrapAdminKey(secret: fromEnvironment) {
             let line = fromEnvironment == nil ? "created the platform admin API key (shown once): \(secret)\n"

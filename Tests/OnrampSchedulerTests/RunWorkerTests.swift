@@ -46,10 +46,10 @@ import Testing
         var options = RunWorker.Options(dataDirectory: dir.path)
         options.lease = 2
         let notified = Mutex<[Value]>([])
-        let worker = RunWorker(store: store, registry: Self.registry(), options: options) { _, summary, notify in
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options, notifier: { _, summary, notify in
             #expect(notify.url == "https://hooks.example.invalid/onramp")
             notified.withLock { $0.append(summary) }
-        }
+        })
         let task = Task { try await worker.run() }
         defer { task.cancel() }
         await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))

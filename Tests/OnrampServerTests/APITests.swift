@@ -8,6 +8,7 @@ import OnrampCore
 import OnrampScheduler
 @testable import OnrampServer
 import OnrampStore
+import Crypto
 import Testing
 
 /// The API in process (HummingbirdTesting) on a memory store, with real workers.
@@ -26,8 +27,10 @@ import Testing
         let store = MemoryStore()
         var registry = ConnectorRegistry()
         FileConnectors.register(into: &registry)
-        let worker = RunWorker(store: store, registry: registry, options: RunWorker.Options(dataDirectory: dir.path))
-        let api = OnrampAPI(store: store, registry: registry, worker: worker, dataDirectory: dir.path)
+        let box = SecretBox(key: SymmetricKey(size: .bits256))
+        let worker = RunWorker(store: store, registry: registry, options: RunWorker.Options(dataDirectory: dir.path),
+                               secrets: SecretResolution(store: store, box: box).resolve)
+        let api = OnrampAPI(store: store, registry: registry, worker: worker, secretBox: box, dataDirectory: dir.path)
         let admin = try await api.bootstrapAdminKey(secret: "admin-secret")!
         #expect(try await api.bootstrapAdminKey(secret: "again") == nil)
         var keys = ["admin": admin]
@@ -45,7 +48,7 @@ import Testing
         ["version": 1, "name": "copy",
          "source": ["connector": "csv", "config": ["path": .string(dir.path + "/in/*.csv")]],
          "steps": [["set": ["amount": "$number(amount)"]]],
-         "destination": ["connector": "file", "config": ["path": .string(dir.path + "/out.ndjson")]]]
+         "destination": ["connector": "file", "config": ["path": .string(dir.path + "/${secret:OUT_FILE}")]]]
     }
 
     static func body(_ v: Value) -> ByteBuffer { ByteBuffer(string: JSONWriter.string(v)) }
@@ -88,6 +91,12 @@ import Testing
             #expect(try await call(client, .get, "/api/v1/tenants/globex/pipelines/\(pid)", key: f.keys["globex-admin"]).status == .notFound)
             #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/runs", key: f.keys["globex-admin"]).status == .notFound)
 
+            // Secrets: set by the tenant's admin, listed without values, filled in when the run starts.
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/secrets/OUT_FILE", key: f.keys["acme-viewer"], body: ["value": "out.ndjson"]).status == .forbidden)
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/secrets/OUT_FILE", key: f.keys["acme-admin"], body: ["value": "out.ndjson"]).status == .ok)
+            let secrets = String(buffer: try await call(client, .get, "/api/v1/tenants/acme/secrets", key: f.keys["acme-viewer"]).body)
+            #expect(secrets.contains("OUT_FILE") && !secrets.contains("out.ndjson"))
+
             // A viewer reads but cannot run; the tenant's admin runs on demand.
             #expect(try await call(client, .get, "/api/v1/tenants/acme/pipelines", key: f.keys["acme-viewer"]).status == .ok)
             #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/runs", key: f.keys["acme-viewer"]).status == .forbidden)
@@ -108,6 +117,7 @@ import Testing
             #expect(detail["state"] == "succeeded_with_errors")
             #expect(detail["summary"]?["failed_by_stage"]?["transform"] == .number(1))
             #expect(detail["summary"]?["results_path"] == nil)
+            #expect(FileManager.default.fileExists(atPath: f.dir.appendingPathComponent("out.ndjson").path))
             let errors = try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/errors", key: f.keys["acme-viewer"])
             #expect(errors.status == .ok && String(buffer: errors.body).contains("expr.D3030"))
             let list = try Self.json(try await call(client, .get, "/api/v1/tenants/acme/runs?state=succeeded_with_errors&limit=10", key: f.keys["acme-viewer"]))
@@ -165,7 +175,7 @@ import Testing
                 for (method, _) in item.objectValue! {
                     let concrete = path.replacingOccurrences(of: "{tenant}", with: "acme").replacingOccurrences(of: "{version}", with: "1")
                         .replacingOccurrences(of: "{pipeline}", with: "x").replacingOccurrences(of: "{run}", with: "x").replacingOccurrences(of: "{key}", with: "x")
-                        .replacingOccurrences(of: "{schedule}", with: "x")
+                        .replacingOccurrences(of: "{schedule}", with: "x").replacingOccurrences(of: "{name}", with: "X")
                     let r = try await call(client, HTTPRequest.Method(method.uppercased())!, concrete, key: f.keys["admin"], body: [:])
                     // A missing route is Hummingbird's bare 404; ours always carry the error envelope.
                     let envelope = r.status == .notFound ? (try? Self.json(r))?["error"] != nil : true

@@ -133,6 +133,20 @@ import Testing
         #expect(try await store.schedule(id: "s1") == nil)
     }
 
+    @Test(arguments: Backend.allCases)
+    func secretsKeepOnlyCiphertext(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.putSecret(SecretRecord(tenantId: "acme", name: "TAXMAN_KEY", ciphertext: Data([1, 2, 3]), updatedAt: t0))
+        try await store.putSecret(SecretRecord(tenantId: "acme", name: "TAXMAN_KEY", ciphertext: Data([4, 5]), updatedAt: t0))
+        try await store.putSecret(SecretRecord(tenantId: "globex", name: "X", ciphertext: Data([9]), updatedAt: t0))
+        #expect(try await store.secrets(tenantId: "acme").map(\.ciphertext) == [Data([4, 5])])
+        #expect(try await store.secrets(tenantId: nil).count == 2)
+        try await store.replaceCiphertexts([SecretRecord(tenantId: "globex", name: "X", ciphertext: Data([7]), updatedAt: t0)])
+        #expect(try await store.secrets(tenantId: "globex").first?.ciphertext == Data([7]))
+        #expect(try await store.deleteSecret(tenantId: "acme", name: "TAXMAN_KEY"))
+        #expect(try await store.secrets(tenantId: "acme").isEmpty)
+    }
+
     @Test func sqliteKeepsEverythingAcrossReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path
         do {

@@ -1,0 +1,35 @@
+import Crypto
+import Foundation
+import OnrampCore
+@testable import OnrampServer
+import OnrampStore
+import Testing
+
+@Suite struct SecretBoxTests {
+    @Test func sealsBoundToTheirPlace() throws {
+        let box = SecretBox(key: SymmetricKey(size: .bits256))
+        let sealed = try box.seal("tax-key-123", context: "acme/TAXMAN_KEY")
+        #expect(!String(decoding: sealed, as: UTF8.self).contains("tax-key-123"))
+        #expect(try box.open(sealed, context: "acme/TAXMAN_KEY") == "tax-key-123")
+        #expect(throws: (any Error).self) { try box.open(sealed, context: "globex/TAXMAN_KEY") }
+        let other = SecretBox(key: SymmetricKey(size: .bits256))
+        #expect(throws: OnrampError.self) { try other.open(sealed, context: "acme/TAXMAN_KEY") }
+    }
+
+    @Test func keyFileIsOwnerOnlyAndRotationReseals() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-key-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let box = try SecretBox.loadOrCreate(directory: dir, environment: [:])
+        let perms = try FileManager.default.attributesOfItem(atPath: "\(dir)/master.key")[.posixPermissions] as? Int
+        #expect(perms == 0o600)
+        #expect(try SecretBox.loadOrCreate(directory: dir, environment: [:]).keyId == box.keyId)
+        let store = MemoryStore()
+        await store.putSecret(SecretRecord(tenantId: "acme", name: "K", ciphertext: try box.seal("v1", context: "acme/K"), updatedAt: Date()))
+        #expect(try await SecretBox.rotate(store: store, directory: dir) == 1)
+        let rotated = try SecretBox.loadOrCreate(directory: dir, environment: [:])
+        #expect(rotated.keyId != box.keyId)
+        let sealed = await store.secrets(tenantId: "acme")[0].ciphertext
+        #expect(try rotated.open(sealed, context: "acme/K") == "v1")
+        #expect(try await SecretResolution(store: store, box: rotated).resolve("acme") == ["K": "v1"])
+    }
+}
