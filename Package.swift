@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
         .target(name: "OnrampCore", dependencies: [
@@ -27,11 +29,13 @@ let package = Package(
         .target(name: "OnrampConnectorKit", dependencies: [
             "OnrampCore", "OnrampExpression",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
             "OnrampConnectorKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
@@ -44,6 +48,7 @@ let package = Package(
             "OnrampCore", "OnrampStore", "OnrampEngine", "OnrampConnectorKit",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "OnrampStore", dependencies: ["OnrampCore"]),
         .target(name: "OnrampStoreSQLite", dependencies: ["OnrampCore", "OnrampStore", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -51,6 +56,7 @@ let package = Package(
             "OnrampCore", "OnrampConnectorKit", "OnrampEngine", "OnrampTransforms", "OnrampStore", "OnrampScheduler",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "OnrampTaxmanSandbox", dependencies: [
             "OnrampCore",
@@ -65,6 +71,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "jsonata-conformance", dependencies: ["OnrampCore", "OnrampExpression"]),
         .executableTarget(name: "onramp-bench", dependencies: [
@@ -80,6 +88,8 @@ let package = Package(
             "OnrampCore", "OnrampServer", "OnrampStore", "OnrampScheduler", "OnrampConnectorKit", "OnrampConnectorsFiles",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),

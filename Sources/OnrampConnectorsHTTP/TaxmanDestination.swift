@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Metrics
 import NIOCore
 import NIOHTTP1
 import OnrampConnectorKit
@@ -62,8 +63,13 @@ struct TaxmanDestination: Destination {
             request.body = .bytes(ByteBuffer(string: bytes))
             let failure: RetryPolicy.Failure
             do {
+                let started = ContinuousClock.now
                 let response = try await client.execute(request, timeout: timeout)
                 let payload = try await response.body.collect(upTo: 64 << 20)
+                let elapsed = ContinuousClock.now - started
+                Timer(label: "onramp_taxman_request_duration_seconds", dimensions: [("status", String(response.status.code))],
+                      preferredDisplayUnit: .seconds)
+                    .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
                 let text = String(buffer: payload)
                 let status = Int(response.status.code)
                 if status == 200 { return try Self.outcomes(text, count: records.count) }

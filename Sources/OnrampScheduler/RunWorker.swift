@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import OnrampConnectorKit
 import OnrampCore
 import OnrampEngine
@@ -122,6 +123,16 @@ public final class RunWorker: Service, Sendable {
         } catch {
             summaryValue = ["status": "failed", "failure_reason": .string("\(error)")]
             state = .failed
+        }
+        Counter(label: "onramp_runs_total", dimensions: [("state", state.rawValue)]).increment()
+        if let seconds = summaryValue["seconds"]?.numberValue {
+            Timer(label: "onramp_run_duration_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(seconds * 1e9))
+        }
+        for (stage, key) in [("read", "records_read"), ("written", "records_written")] {
+            if let n = summaryValue[key]?.numberValue { Counter(label: "onramp_records_total", dimensions: [("stage", stage)]).increment(by: Int64(n)) }
+        }
+        for (stage, n) in summaryValue["failed_by_stage"]?.objectValue ?? [:] {
+            Counter(label: "onramp_records_failed_total", dimensions: [("stage", stage)]).increment(by: Int64(n.numberValue ?? 0))
         }
         do {
             if try await store.finish(runId: run.id, worker: worker, state: state, summary: summaryValue, at: Date()) {

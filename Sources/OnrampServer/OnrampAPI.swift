@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import NIOCore
 import OnrampConnectorKit
 import OnrampCore
 import OnrampScheduler
@@ -14,6 +16,8 @@ public struct OnrampAPI: Sendable {
     public let scheduler: ScheduleService?
     public let secretBox: SecretBox?
     public let dataDirectory: String
+    /// Renders the process's metrics in the Prometheus text format (the composition root picks the backend).
+    public var metricsText: (@Sendable () -> String)?
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
                 secretBox: SecretBox? = nil, dataDirectory: String) {
@@ -33,6 +37,11 @@ public struct OnrampAPI: Sendable {
             return JSONResponse.make(["status": "ready"])
         }
         router.get("/api/v1/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.document) }
+        router.get("/metrics") { _, _ -> Response in
+            guard let metricsText else { throw APIError.notFound("metrics") }
+            Gauge(label: "onramp_queue_depth").record(try await store.queueDepth())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metricsText())))
+        }
         let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
         addSystemRoutes(api)
         addTenantRoutes(api)

@@ -13,6 +13,7 @@ enum OpenAPIDocument {
         Route(method: "get", path: "/healthz", summary: "Liveness", success: 200, secured: false),
         Route(method: "get", path: "/readyz", summary: "Readiness (the store answers)", success: 200, secured: false),
         Route(method: "get", path: "/api/v1/openapi.json", summary: "This document", success: 200, secured: false),
+        Route(method: "get", path: "/metrics", summary: "Prometheus metrics: runs by state, records by stage, queue depth, run duration, TAXMAN latency", success: 200, secured: false),
         Route(method: "get", path: "/api/v1/connectors", summary: "Connector catalog with config schemas", success: 200),
         Route(method: "post", path: "/api/v1/validate", summary: "Validate a pipeline document", success: 200, body: "pipeline document"),
         Route(method: "post", path: "/api/v1/tenants", summary: "Create a tenant (platform_admin)", success: 201, body: "{id, name}"),
@@ -87,7 +88,7 @@ enum OpenAPIDocument {
     }()
 
     static func contentType(_ r: Route) -> String {
-        r.path.hasSuffix("/results") ? "application/x-ndjson" : r.path.hasSuffix("/errors") ? "text/csv" : "application/json"
+        r.path == "/metrics" ? "text/plain" : r.path.hasSuffix("/results") ? "application/x-ndjson" : r.path.hasSuffix("/errors") ? "text/csv" : "application/json"
     }
 
     static func operationId(_ r: Route) -> String {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import OnrampConnectorKit
 import OnrampConnectorsHTTP
 import OnrampScheduler
@@ -36,7 +38,14 @@ struct ServeCommand: AsyncParsableCommand {
             log.info("webhook sent", metadata: ["run_id": "\(run.id)", "status": "\(status.map(String.init) ?? "no answer")"])
         }
         let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
-        let api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, secretBox: box, dataDirectory: data)
+        var api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, secretBox: box, dataDirectory: data)
+        let prometheus = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        api.metricsText = {
+            var buffer: [UInt8] = []
+            prometheus.emit(into: &buffer)
+            return String(decoding: buffer, as: UTF8.self)
+        }
         let fromEnvironment = ProcessInfo.processInfo.environment["ONRAMP_ADMIN_KEY"]
         if let secret = try await api.bootstrapAdminKey(secret: fromEnvironment) {
             let line = fromEnvironment == nil ? "created the platform admin API key (shown once): \(secret)\n"
