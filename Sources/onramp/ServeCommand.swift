@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import Metrics
 import Prometheus
@@ -19,6 +21,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Runs executed at once by this process.") var workers = 2
     @Option(help: "Runs of one tenant executed at once (across all workers).") var tenantLimit = 2
     @Option(help: "Seconds a worker holds a run between heartbeats before another may take it over.") var lease = 30.0
+    @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
 
     func run() async throws {
         var logger = Logger(label: "onramp")
@@ -52,7 +56,19 @@ struct ServeCommand: AsyncParsableCommand {
                 : "created the platform admin API key from ONRAMP_ADMIN_KEY\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
-        let app = Application(router: api.buildRouter(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+        let configuration = ApplicationConfiguration(address: .hostname(host, port: port))
+        let app: any Service
+        switch (tlsCert, tlsKey) {
+        case let (cert?, key?):
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            app = Application(router: api.buildRouter(), server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
+        case (nil, nil):
+            app = Application(router: api.buildRouter(), configuration: configuration, logger: logger)
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
         let group = ServiceGroup(configuration: .init(services: [app, worker, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
