@@ -1,0 +1,120 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import OnrampCore
+import Testing
+
+/// `onramp serve` and `onramp taxman-sandbox` as real processes, driven over HTTP: a customer's
+/// run end to end, and a server killed with SIGKILL mid-run whose run another start completes.
+@Suite(.serialized) struct ProcessTests {
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onramp").path
+
+    final class Child: @unchecked Sendable {
+        let process = Process()
+        let log: URL
+        init(_ args: [String], env: [String: String] = [:], log: URL) throws {
+            self.log = log
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.executableURL = URL(fileURLWithPath: ProcessTests.binary)
+            process.arguments = args
+            process.environment = ProcessInfo.processInfo.environment.merging(env) { _, b in b }
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+        }
+
+        /// The port from the first "listening on …:PORT" line.
+        func port() async throws -> Int {
+            for _ in 0..<300 {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let r = text.range(of: #"listening on [^ \n]*:([0-9]+)"#, options: .regularExpression) {
+                    return Int(text[r].split(separator: ":").last!)!
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw OnrampError("test.start", "no listening line in \(log.path)")
+        }
+
+        func kill9() { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        func stop() { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+    }
+
+    static func http(_ method: String, _ url: String, key: String? = nil, body: Value? = nil) async throws -> (Int, Value?) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        if let body { request.httpBody = Data(JSONWriter.string(body).utf8) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as! HTTPURLResponse).statusCode, try? JSONParser.parse([UInt8](data)))
+    }
+
+    @Test func killedServerRunIsCompletedByTheNextStartWithNothingChargedTwice() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            Issue.record("build the onramp executable first (swift build): \(Self.binary)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("in"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "id,region,amount\n"
+        for i in 1...400 { csv += "T\(i),\(["CA", "NY", "TX"][i % 3]),\(i % 90).\(i % 10)0\n" }
+        try csv.write(to: dir.appendingPathComponent("in/orders.csv"), atomically: true, encoding: .utf8)
+
+        let sandbox = try Child(["taxman-sandbox", "--port", "0", "--latency-ms", "60", "--api-key", "tk"], log: dir.appendingPathComponent("sandbox.log"))
+        defer { sandbox.stop() }
+        let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
+        let env = ["ONRAMP_ADMIN_KEY": "admin-key"]
+        let serveArgs = ["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0", "--lease", "2"]
+        var server = try Child(serveArgs, env: env, log: dir.appendingPathComponent("serve1.log"))
+        defer { server.stop() }
+        var api = "http://127.0.0.1:\(try await server.port())/api/v1"
+
+        #expect(try await Self.http("POST", "\(api)/tenants", key: "admin-key", body: ["id": "acme"]).0 == 201)
+        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: "admin-key", body: ["value": "tk"]).0 == 200)
+        let document: Value = [
+            "version": 1, "name": "orders", "batch_size": 20,
+            "source": ["connector": "csv", "config": ["path": .string(dir.path + "/in/*.csv")]],
+            "steps": [["map": """
+                {"transactionId": id, "type": "SalesOrder", "date": "2026-11-03", "currency": "USD",
+                 "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": $number(amount)}]}
+                """]],
+            "destination": ["connector": "taxman", "config": ["base_url": .string(sandboxURL), "api_key": "${secret:TAXMAN_KEY}",
+                                                              "batch_size": 10, "concurrency": 1]],
+        ]
+        let (created, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/pipelines", key: "admin-key", body: document)
+        #expect(created == 201)
+        let pid = try #require(pipeline?["id"]?.stringValue)
+        let (accepted, run) = try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/runs", key: "admin-key")
+        #expect(accepted == 202)
+        let runId = try #require(run?["id"]?.stringValue)
+
+        // Let it get going, then kill the server hard mid-run.
+        for _ in 0..<200 {
+            let (_, stats) = try await Self.http("GET", "\(sandboxURL)/_sandbox/stats")
+            if (stats?["calculations"]?.numberValue ?? 0) >= 40 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        server.kill9()
+        let (_, before) = try await Self.http("GET", "\(sandboxURL)/_sandbox/stats")
+        #expect((before?["calculations"]?.numberValue ?? 0) < 400)
+
+        // Start again: after the lease expires the run is taken over and completed.
+        server = try Child(serveArgs, env: env, log: dir.appendingPathComponent("serve2.log"))
+        api = "http://127.0.0.1:\(try await server.port())/api/v1"
+        var detail: Value?
+        for _ in 0..<600 {
+            detail = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)", key: "admin-key").1
+            if detail?["state"] == "succeeded" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(detail?["state"] == "succeeded")
+        #expect((detail?["attempts"]?.numberValue ?? 0) >= 2)
+        let (_, stats) = try await Self.http("GET", "\(sandboxURL)/_sandbox/stats")
+        #expect(stats?["calculations"] == .number(400))
+        #expect(stats?["conflicts"] == .number(0))
+        let (status, _) = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)/results", key: "admin-key")
+        #expect(status == 200)
+    }
+}
