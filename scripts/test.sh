@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every test: the Swift suites (unit, contract, in-process API, real processes), then schemathesis
+# fuzzing `onramp serve` against its own OpenAPI document (no 5xx, responses match the document).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+swift build                      # the process tests start the onramp binary
+swift test
+
+VENV=${ONRAMP_TEST_VENV:-.venv-test}
+if [ ! -x "$VENV/bin/schemathesis" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q schemathesis
+fi
+DATA=$(mktemp -d /tmp/onramp-schemathesis.XXXXXX)
+PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+ONRAMP_ADMIN_KEY=schemathesis-admin .build/debug/onramp serve --data "$DATA" --port "$PORT" > "$DATA/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+curl -sf -X POST -H "Authorization: Bearer schemathesis-admin" "http://127.0.0.1:$PORT/api/v1/tenants" -d '{"id":"acme"}' >/dev/null
+OUT="$DATA/schemathesis.txt"
+set +e
+"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+  -H "Authorization: Bearer schemathesis-admin" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --phases examples,fuzzing,stateful --max-time "${SCHEMATHESIS_SECONDS:-30}" -w 2 --seed 1 > "$OUT" 2>&1
+STATUS=$?
+set -e
+tail -n 15 "$OUT"
+if [ $STATUS -ne 0 ]; then
+  echo "schemathesis failed; the server log:"; tail -n 30 "$DATA/serve.log"
+  exit $STATUS
+fi
+PASSED=$(grep -oE '[0-9]+ passed' "$OUT" | tail -1 | grep -oE '[0-9]+')
+echo "schemathesis: ${PASSED:-0} passed, 0 failed"
