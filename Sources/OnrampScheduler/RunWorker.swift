@@ -54,6 +54,10 @@ public final class RunWorker: Service, Sendable {
                 for i in 0..<options.concurrency {
                     group.addTask { await self.loop(slot: i) }
                 }
+                if options.concurrency == 0 {
+                    // An API-only process: stay up (a returning service stops its group) until shutdown.
+                    group.addTask { while !Task.isCancelled, await self.doorbell.isOpen { await self.doorbell.wait(timeout: 3600) } }
+                }
             }
         } onGracefulShutdown: {
             Task { await self.doorbell.close() }
