@@ -6,7 +6,7 @@ import OnrampStore
 extension OnrampAPI {
     static func pipelineValue(_ p: PipelineVersion, withDocument: Bool) -> Value {
         var o: Value.Object = ["id": .string(p.pipelineId), "tenant_id": .string(p.tenantId), "name": .string(p.name),
-                               "version": .number(Double(p.version)), "created_at": .string(ISO8601DateFormatter().string(from: p.createdAt))]
+                               "version": .number(Double(p.version)), "created_at": .string(ISOTime.string(p.createdAt))]
         if withDocument { o["document"] = p.document }
         return .object(o)
     }

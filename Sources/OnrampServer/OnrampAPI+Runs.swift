@@ -6,8 +6,7 @@ import OnrampStore
 
 extension OnrampAPI {
     static func runValue(_ r: RunRecord) -> Value {
-        let iso = ISO8601DateFormatter()
-        func date(_ d: Date?) -> Value { d.map { .string(iso.string(from: $0)) } ?? .null }
+        func date(_ d: Date?) -> Value { d.map { .string(ISOTime.string($0)) } ?? .null }
         return ["id": .string(r.id), "tenant_id": .string(r.tenantId), "pipeline_id": .string(r.pipelineId),
                 "pipeline_version": .number(Double(r.pipelineVersion)), "trigger": .string(r.trigger), "full_resync": .bool(r.fullResync),
                 "state": .string(r.state.rawValue), "created_at": date(r.createdAt), "started_at": date(r.startedAt),
@@ -59,14 +58,14 @@ extension OnrampAPI {
             let limit = min(max(Int(q["limit"].map(String.init) ?? "50") ?? 50, 1), 500)
             var before: Date?
             if let b = q["before"] {
-                guard let d = ISO8601DateFormatter().date(from: String(b)) else {
+                guard let d = ISOTime.date(String(b)) else {
                     throw APIError(.unprocessableContent, "invalid", "must be an ISO 8601 time", field: "before")
                 }
                 before = d
             }
             let runs = try await store.runs(tenantId: tenant, pipelineId: q["pipeline_id"].map(String.init), state: state, limit: limit, before: before)
             var out: Value.Object = ["runs": .array(runs.map(Self.runValue))]
-            out["next_before"] = runs.count == limit ? runs.last.map { .string(ISO8601DateFormatter().string(from: $0.createdAt)) } ?? .null : .null
+            out["next_before"] = runs.count == limit ? runs.last.map { .string(ISOTime.string($0.createdAt)) } ?? .null : .null
             return JSONResponse.make(.object(out))
         }
         api.get("/tenants/:tenant/runs/:run") { _, context in

@@ -6,14 +6,13 @@ import OnrampStore
 
 extension OnrampAPI {
     static func scheduleValue(_ s: ScheduleRecord, now: Date = Date()) -> Value {
-        let iso = ISO8601DateFormatter()
         var next: [Value] = []
         if let cron = try? CronExpression(s.cron), let zone = TimeZone(identifier: s.timezone), s.enabled {
-            next = cron.next(5, after: now, in: zone).map { .string(iso.string(from: $0)) }
+            next = cron.next(5, after: now, in: zone).map { .string(ISOTime.string($0)) }
         }
         return ["id": .string(s.id), "tenant_id": .string(s.tenantId), "pipeline_id": .string(s.pipelineId), "cron": .string(s.cron),
-                "timezone": .string(s.timezone), "enabled": .bool(s.enabled), "created_at": .string(iso.string(from: s.createdAt)),
-                "last_fired_at": s.lastFiredAt.map { .string(iso.string(from: $0)) } ?? .null, "next_fire_times": .array(next)]
+                "timezone": .string(s.timezone), "enabled": .bool(s.enabled), "created_at": .string(ISOTime.string(s.createdAt)),
+                "last_fired_at": s.lastFiredAt.map { .string(ISOTime.string($0)) } ?? .null, "next_fire_times": .array(next)]
     }
 
     /// Applies `cron`, `timezone` and `enabled` from a request body, validating each.

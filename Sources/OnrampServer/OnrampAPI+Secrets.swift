@@ -17,12 +17,12 @@ extension OnrampAPI {
                 throw APIError(.unprocessableContent, "missing", "value must be a string", field: "value")
             }
             try await store.putSecret(SecretRecord(tenantId: tenant, name: name, ciphertext: try box.seal(value, context: "\(tenant)/\(name)"), updatedAt: Date()))
-            return JSONResponse.make(["name": .string(name), "updated_at": .string(ISO8601DateFormatter().string(from: Date()))])
+            return JSONResponse.make(["name": .string(name), "updated_at": .string(ISOTime.string(Date()))])
         }
         api.get("/tenants/:tenant/secrets") { _, context in
             let tenant = try context.tenant()
             let list = try await store.secrets(tenantId: tenant).map { s -> Value in
-                ["name": .string(s.name), "updated_at": .string(ISO8601DateFormatter().string(from: s.updatedAt))]
+                ["name": .string(s.name), "updated_at": .string(ISOTime.string(s.updatedAt))]
             }
             return JSONResponse.make(["secrets": .array(list)])
         }

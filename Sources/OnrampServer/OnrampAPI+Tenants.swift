@@ -5,13 +5,13 @@ import OnrampStore
 
 extension OnrampAPI {
     static func tenantValue(_ t: TenantRecord) -> Value {
-        ["id": .string(t.id), "name": .string(t.name), "created_at": .string(ISO8601DateFormatter().string(from: t.createdAt))]
+        ["id": .string(t.id), "name": .string(t.name), "created_at": .string(ISOTime.string(t.createdAt))]
     }
 
     static func keyValue(_ k: APIKeyRecord) -> Value {
         ["id": .string(k.id), "name": .string(k.name), "role": .string(k.role.rawValue), "tenant_id": k.tenantId.map(Value.string) ?? .null,
-         "created_at": .string(ISO8601DateFormatter().string(from: k.createdAt)),
-         "revoked_at": k.revokedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null]
+         "created_at": .string(ISOTime.string(k.createdAt)),
+         "revoked_at": k.revokedAt.map { .string(ISOTime.string($0)) } ?? .null]
     }
 
     func addTenantRoutes(_ api: RouterGroup<OnrampRequestContext>) {

@@ -6,13 +6,14 @@ import OnrampStore
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
 public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore {
-    let db: DatabaseQueue
+    /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
+    let db: any DatabaseWriter
 
     /// Opens (creating and migrating) the database at `path`; nil opens a private in-memory one.
     public init(path: String?) throws {
         if let path {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            db = try DatabaseQueue(path: path)
+            db = try DatabasePool(path: path)
         } else {
             db = try DatabaseQueue()
         }
@@ -313,13 +314,18 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
     }
 
     public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, before: Date?) async throws -> [RunRecord] {
-        try await db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM runs WHERE (? IS NULL OR tenant_id = ?) AND (? IS NULL OR pipeline_id = ?) AND (? IS NULL OR state = ?)
-                  AND (? IS NULL OR created_at < ?) ORDER BY created_at DESC, id DESC LIMIT ?
-                """, arguments: [tenantId, tenantId, pipelineId, pipelineId, state?.rawValue, state?.rawValue,
-                                 before?.timeIntervalSince1970, before?.timeIntervalSince1970, limit]).map(SQLiteStore.run)
-        }
+        // Only the filters given go into the query, so SQLite can use the (tenant_id, created_at) index.
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let tenantId { conditions.append("tenant_id = ?"); arguments += [tenantId] }
+        if let pipelineId { conditions.append("pipeline_id = ?"); arguments += [pipelineId] }
+        if let state { conditions.append("state = ?"); arguments += [state.rawValue] }
+        if let before { conditions.append("created_at < ?"); arguments += [before.timeIntervalSince1970] }
+        arguments += [limit]
+        let sql = "SELECT * FROM runs" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY created_at DESC, id DESC LIMIT ?"
+        let bound = arguments
+        return try await db.read { db in try Row.fetchAll(db, sql: sql, arguments: bound).map(SQLiteStore.run) }
     }
 
     public func queueDepth() async throws -> Int {
