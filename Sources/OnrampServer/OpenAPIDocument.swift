@@ -39,6 +39,10 @@ enum OpenAPIDocument {
         Route(method: "put", path: "/api/v1/tenants/{tenant}/secrets/{name}", summary: "Set a secret {value} (encrypted at rest, never returned)", success: 200, body: "{value}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/secrets", summary: "Secret names and when they changed", success: 200),
         Route(method: "delete", path: "/api/v1/tenants/{tenant}/secrets/{name}", summary: "Delete a secret", success: 204),
+        Route(method: "put", path: "/api/v1/templates/{template}", summary: "Save a template: a pipeline with ${param:NAME} blanks", success: 200, body: "{description, document}"),
+        Route(method: "get", path: "/api/v1/templates", summary: "Templates with their parameters", success: 200),
+        Route(method: "get", path: "/api/v1/templates/{template}", summary: "One template", success: 200),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/templates/{template}/pipelines", summary: "Onboard: a pipeline from a template {name, parameters}", success: 201, body: "{name, parameters}"),
     ]
 
     static let document: Value = {

@@ -9,10 +9,9 @@ enum PipelineSpecValidation {
     static func spec(_ document: Value) throws -> PipelineSpec {
         var values: [String: [String: String]] = [:]
         for (kind, name) in Placeholders.references(in: document) { values[kind, default: [:]][name] = "placeholder" }
-        return try PipelineLoader.spec(from: document, environment: values["env"] ?? [:], secrets: values["secret"] ?? [:])
+        let filled = try Placeholders.substitute(document, values: ["param": values["param"] ?? [:]], leaving: ["env", "secret"])
+        return try PipelineLoader.spec(from: filled, environment: values["env"] ?? [:], secrets: values["secret"] ?? [:])
     }
 
-    static func steps(_ spec: PipelineSpec) throws {
-        for s in spec.steps { _ = try StepFactory.make(s) }
-    }
+    static func step(_ step: PipelineSpec.StepSpec) throws -> any Step { try StepFactory.make(step) }
 }

@@ -2,7 +2,13 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore {
+public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore {
+    private var templatesByName: [String: TemplateRecord] = [:]
+
+    public func saveTemplate(_ template: TemplateRecord) { templatesByName[template.name] = template }
+    public func templates() -> [TemplateRecord] { templatesByName.values.sorted { $0.name < $1.name } }
+    public func template(name: String) -> TemplateRecord? { templatesByName[name] }
+
     private var secretsByKey: [String: SecretRecord] = [:]
 
     public func putSecret(_ secret: SecretRecord) { secretsByKey["\(secret.tenantId)/\(secret.name)"] = secret }

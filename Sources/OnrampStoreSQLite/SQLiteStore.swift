@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore {
+public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
 
@@ -59,7 +59,34 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                                       PRIMARY KEY (tenant_id, name));
                 """)
         }
+        m.registerMigration("v5-templates") { db in
+            try db.execute(sql: "CREATE TABLE templates (name TEXT PRIMARY KEY, description TEXT NOT NULL, document TEXT NOT NULL, updated_at REAL NOT NULL)")
+        }
         return m
+    }
+
+    // MARK: templates
+
+    static func template(_ row: Row) -> TemplateRecord {
+        TemplateRecord(name: row["name"], description: row["description"], document: json(row["document"]) ?? .null,
+                       updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+
+    public func saveTemplate(_ t: TemplateRecord) async throws {
+        try await db.write { db in
+            try db.execute(sql: """
+                INSERT INTO templates VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET description = excluded.description, document = excluded.document, updated_at = excluded.updated_at
+                """, arguments: [t.name, t.description, JSONWriter.string(t.document), t.updatedAt.timeIntervalSince1970])
+        }
+    }
+
+    public func templates() async throws -> [TemplateRecord] {
+        try await db.read { db in try Row.fetchAll(db, sql: "SELECT * FROM templates ORDER BY name").map(SQLiteStore.template) }
+    }
+
+    public func template(name: String) async throws -> TemplateRecord? {
+        try await db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM templates WHERE name = ?", arguments: [name]).map(SQLiteStore.template) }
     }
 
     // MARK: secrets

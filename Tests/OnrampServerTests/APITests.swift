@@ -162,6 +162,39 @@ import Testing
         }
     }
 
+    @Test func onboardingFromATemplateNeedsNoCode() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        var draft = Self.pipeline(f.dir).objectValue!
+        draft["source"] = ["connector": "csv", "config": ["path": "${param:EXPORT_GLOB}", "delimiter": "${param:DELIMITER}"]]
+        let template = draft
+        try await app.test(.router) { client in
+            #expect(try await call(client, .put, "/api/v1/templates/erp-csv", key: f.keys["acme-admin"], body: ["document": .object(template)]).status == .forbidden)
+            let saved = try await call(client, .put, "/api/v1/templates/erp-csv", key: f.keys["engineer"],
+                                       body: ["description": "ERP CSV export to a file", "document": .object(template)])
+            #expect(saved.status == .ok)
+            #expect(try Self.json(saved)["parameters"] == ["DELIMITER", "EXPORT_GLOB"])
+            // The customer's admin onboards: parameters in, a validated pipeline out.
+            let missing = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["acme-admin"],
+                                         body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": .string(f.dir.path + "/in/*.csv")]])
+            #expect(missing.status == .unprocessableContent)
+            #expect(try Self.json(missing)["error"]?["field"] == "parameters.DELIMITER")
+            let bad = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["acme-admin"],
+                                     body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": "x", "DELIMITER": ";;"]])
+            #expect(bad.status == .unprocessableContent)
+            #expect(try Self.json(bad)["error"]?["field"] == "source.config.delimiter")
+            let made = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["acme-admin"],
+                                      body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": .string(f.dir.path + "/in/*.csv"), "DELIMITER": ","]])
+            #expect(made.status == .created)
+            let doc = try Self.json(made)["document"]
+            #expect(doc?["name"] == "acme-orders" && doc?["source"]?["config"]?["delimiter"] == ",")
+            #expect(doc?["destination"]?["config"]?["path"]?.stringValue?.hasSuffix("${secret:OUT_FILE}") == true)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["globex-admin"],
+                                   body: ["name": "x", "parameters": [:]]).status == .notFound)
+        }
+    }
+
     @Test func everyDocumentedRouteExists() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
@@ -175,7 +208,7 @@ import Testing
                 for (method, _) in item.objectValue! {
                     let concrete = path.replacingOccurrences(of: "{tenant}", with: "acme").replacingOccurrences(of: "{version}", with: "1")
                         .replacingOccurrences(of: "{pipeline}", with: "x").replacingOccurrences(of: "{run}", with: "x").replacingOccurrences(of: "{key}", with: "x")
-                        .replacingOccurrences(of: "{schedule}", with: "x").replacingOccurrences(of: "{name}", with: "X")
+                        .replacingOccurrences(of: "{schedule}", with: "x").replacingOccurrences(of: "{name}", with: "X").replacingOccurrences(of: "{template}", with: "x")
                     let r = try await call(client, HTTPRequest.Method(method.uppercased())!, concrete, key: f.keys["admin"], body: [:])
                     // A missing route is Hummingbird's bare 404; ours always carry the error envelope.
                     let envelope = r.status == .notFound ? (try? Self.json(r))?["error"] != nil : true

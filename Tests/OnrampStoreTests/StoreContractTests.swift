@@ -147,6 +147,17 @@ import Testing
         #expect(try await store.secrets(tenantId: "acme").isEmpty)
     }
 
+    @Test(arguments: Backend.allCases)
+    func templatesByName(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.saveTemplate(TemplateRecord(name: "erp-csv", description: "a", document: ["version": 1], updatedAt: t0))
+        try await store.saveTemplate(TemplateRecord(name: "erp-csv", description: "b", document: ["version": 1, "name": "x"], updatedAt: t0))
+        try await store.saveTemplate(TemplateRecord(name: "api", description: "c", document: ["version": 1], updatedAt: t0))
+        #expect(try await store.templates().map(\.name) == ["api", "erp-csv"])
+        #expect(try await store.template(name: "erp-csv")?.description == "b")
+        #expect(try await store.template(name: "nope") == nil)
+    }
+
     @Test func sqliteKeepsEverythingAcrossReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path
         do {
