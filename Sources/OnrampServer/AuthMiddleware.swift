@@ -1,12 +1,15 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import OnrampStore
 
-/// Authenticates `Authorization: Bearer <api key>` against the stored key hashes.
+/// Authenticates `Authorization: Bearer <api key>` against the stored key hashes, or a person's
+/// session cookie; with a cookie, every write must carry the session's `X-CSRF-Token`.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = OnrampRequestContext
-    let store: any AccessStore
+    static let cookieName = "onramp_session"
+    let store: any AccessStore & UserStore
 
     static func hash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
@@ -21,11 +24,26 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else { throw APIError.unauthorized }
-        guard let key = try await store.key(secretHash: Self.hash(String(auth.dropFirst(7)))) else { throw APIError.unauthorized }
         var context = context
-        context.principal = Principal(keyId: key.id, role: key.role, tenantId: key.tenantId)
-        context.logger[metadataKey: "key_id"] = "\(key.id)"
+        if let auth = request.headers[.authorization] {
+            guard auth.hasPrefix("Bearer "), let key = try await store.key(secretHash: Self.hash(String(auth.dropFirst(7)))) else {
+                throw APIError.unauthorized
+            }
+            context.principal = Principal(keyId: key.id, role: key.role, tenantId: key.tenantId)
+            context.logger[metadataKey: "key_id"] = "\(key.id)"
+        } else if let cookie = request.cookies[Self.cookieName] {
+            let hash = Self.hash(cookie.value)
+            guard let session = try await store.session(secretHash: hash, now: Date()), let user = try await store.user(id: session.userId) else {
+                throw APIError.unauthorized
+            }
+            if ![.get, .head, .options].contains(request.method) && request.headers[HTTPField.Name("X-CSRF-Token")!] != session.csrfToken {
+                throw APIError(.forbidden, "csrf", "a write with a session cookie needs the session's X-CSRF-Token header")
+            }
+            context.principal = Principal(keyId: user.id, role: user.role, tenantId: user.tenantId, sessionHash: hash)
+            context.logger[metadataKey: "user_id"] = "\(user.id)"
+        } else {
+            throw APIError.unauthorized
+        }
         return try await next(request, context)
     }
 }

@@ -19,6 +19,8 @@ public struct OnrampAPI: Sendable {
     public let dataDirectory: String
     /// Renders the process's metrics in the Prometheus text format (the composition root picks the backend).
     public var metricsText: (@Sendable () -> String)?
+    /// Session cookies carry `Secure` when the server speaks HTTPS.
+    public var secureCookies = false
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
                 secretBox: SecretBox? = nil, dataDirectory: String) {
@@ -43,7 +45,9 @@ public struct OnrampAPI: Sendable {
             Gauge(label: "onramp_queue_depth").record(try await store.queueDepth())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metricsText())))
         }
+        addLoginRoute(router)
         let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
+        addUserRoutes(api)
         addSystemRoutes(api)
         addTenantRoutes(api)
         addPipelineRoutes(api)

@@ -3,9 +3,12 @@ import OnrampStore
 
 /// Who is calling: set by `AuthMiddleware` from the API key.
 public struct Principal: Sendable {
+    /// The API key's id, or the signed-in user's id.
     public var keyId: String
     public var role: Role
     public var tenantId: String?
+    /// Set when the caller is a signed-in person (cookie session), for logout.
+    public var sessionHash: String?
 
     /// Whether this principal may see the tenant at all (others get 404, never 403).
     public func canSee(tenant: String) -> Bool { role.isPlatformWide || tenantId == tenant }

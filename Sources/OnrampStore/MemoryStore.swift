@@ -2,7 +2,26 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore {
+public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore {
+    private var usersById: [String: UserRecord] = [:]
+    private var sessionsByHash: [String: SessionRecord] = [:]
+
+    public func createUser(_ user: UserRecord) -> Bool {
+        guard !usersById.values.contains(where: { $0.email.lowercased() == user.email.lowercased() }) else { return false }
+        usersById[user.id] = user
+        return true
+    }
+    public func user(email: String) -> UserRecord? { usersById.values.first { $0.email.lowercased() == email.lowercased() } }
+    public func user(id: String) -> UserRecord? { usersById[id] }
+    public func users(tenantId: String?) -> [UserRecord] {
+        usersById.values.filter { tenantId == nil || $0.tenantId == tenantId }.sorted { $0.email < $1.email }
+    }
+    public func createSession(_ session: SessionRecord) { sessionsByHash[session.secretHash] = session }
+    public func session(secretHash: String, now: Date) -> SessionRecord? {
+        sessionsByHash[secretHash].flatMap { $0.expiresAt > now ? $0 : nil }
+    }
+    public func deleteSession(secretHash: String) { sessionsByHash[secretHash] = nil }
+
     private var templatesByName: [String: TemplateRecord] = [:]
 
     public func saveTemplate(_ template: TemplateRecord) { templatesByName[template.name] = template }

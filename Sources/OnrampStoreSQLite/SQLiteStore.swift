@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore {
+public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
 
@@ -62,7 +62,61 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
         m.registerMigration("v5-templates") { db in
             try db.execute(sql: "CREATE TABLE templates (name TEXT PRIMARY KEY, description TEXT NOT NULL, document TEXT NOT NULL, updated_at REAL NOT NULL)")
         }
+        m.registerMigration("v6-users") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE COLLATE NOCASE, role TEXT NOT NULL, tenant_id TEXT,
+                                    password_hash TEXT NOT NULL, created_at REAL NOT NULL);
+                CREATE TABLE sessions (secret_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, csrf_token TEXT NOT NULL, expires_at REAL NOT NULL);
+                """)
+        }
         return m
+    }
+
+    // MARK: users
+
+    static func user(_ row: Row) -> UserRecord {
+        UserRecord(id: row["id"], email: row["email"], role: Role(rawValue: row["role"]) ?? .tenantViewer, tenantId: row["tenant_id"],
+                   passwordHash: row["password_hash"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+
+    public func createUser(_ u: UserRecord) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           arguments: [u.id, u.email, u.role.rawValue, u.tenantId, u.passwordHash, u.createdAt.timeIntervalSince1970])
+            return db.changesCount == 1
+        }
+    }
+
+    public func user(email: String) async throws -> UserRecord? {
+        try await db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(SQLiteStore.user) }
+    }
+
+    public func user(id: String) async throws -> UserRecord? {
+        try await db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(SQLiteStore.user) }
+    }
+
+    public func users(tenantId: String?) async throws -> [UserRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE (? IS NULL OR tenant_id = ?) ORDER BY email", arguments: [tenantId, tenantId]).map(SQLiteStore.user)
+        }
+    }
+
+    public func createSession(_ s: SessionRecord) async throws {
+        try await db.write { db in
+            try db.execute(sql: "INSERT INTO sessions VALUES (?, ?, ?, ?)", arguments: [s.secretHash, s.userId, s.csrfToken, s.expiresAt.timeIntervalSince1970])
+        }
+    }
+
+    public func session(secretHash: String, now: Date) async throws -> SessionRecord? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE secret_hash = ? AND expires_at > ?", arguments: [secretHash, now.timeIntervalSince1970]).map {
+                SessionRecord(secretHash: $0["secret_hash"], userId: $0["user_id"], csrfToken: $0["csrf_token"], expiresAt: Date(timeIntervalSince1970: $0["expires_at"]))
+            }
+        }
+    }
+
+    public func deleteSession(secretHash: String) async throws {
+        try await db.write { db in try db.execute(sql: "DELETE FROM sessions WHERE secret_hash = ?", arguments: [secretHash]) }
     }
 
     // MARK: templates

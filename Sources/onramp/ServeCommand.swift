@@ -50,12 +50,20 @@ struct ServeCommand: AsyncParsableCommand {
             prometheus.emit(into: &buffer)
             return String(decoding: buffer, as: UTF8.self)
         }
-        let fromEnvironment = ProcessInfo.processInfo.environment["ONRAMP_ADMIN_KEY"]
+        let environment = ProcessInfo.processInfo.environment
+        let adminEmail = environment["ONRAMP_ADMIN_EMAIL"] ?? "admin@localhost"
+        if let password = try await api.bootstrapAdminUser(email: adminEmail, password: environment["ONRAMP_ADMIN_PASSWORD"]) {
+            let line = environment["ONRAMP_ADMIN_PASSWORD"] == nil ? "created the platform admin \(adminEmail) with password (shown once): \(password)\n"
+                : "created the platform admin \(adminEmail) with the password from ONRAMP_ADMIN_PASSWORD\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        let fromEnvironment = environment["ONRAMP_ADMIN_KEY"]
         if let secret = try await api.bootstrapAdminKey(secret: fromEnvironment) {
             let line = fromEnvironment == nil ? "created the platform admin API key (shown once): \(secret)\n"
                 : "created the platform admin API key from ONRAMP_ADMIN_KEY\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
+        api.secureCookies = tlsCert != nil
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port))
         let app: any Service
         switch (tlsCert, tlsKey) {

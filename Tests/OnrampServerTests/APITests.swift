@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -192,6 +193,37 @@ import Testing
             #expect(doc?["destination"]?["config"]?["path"]?.stringValue?.hasSuffix("${secret:OUT_FILE}") == true)
             #expect(try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["globex-admin"],
                                    body: ["name": "x", "parameters": [:]]).status == .notFound)
+        }
+    }
+
+    @Test func peopleSignInWithSessionsAndCSRF() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            let created = try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"], body: ["email": "viewer@acme.test", "role": "tenant_admin"])
+            #expect(created.status == .created)
+            let password = try #require(try Self.json(created)["password"]?.stringValue)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"],
+                                   body: ["email": "VIEWER@acme.test", "role": "tenant_viewer", "password": "long enough password"]).status == .conflict)
+            let wrong = try await client.execute(uri: "/api/v1/login", method: .post, body: Self.body(["email": "viewer@acme.test", "password": "nope"]))
+            #expect(wrong.status == .unauthorized)
+            let login = try await client.execute(uri: "/api/v1/login", method: .post, body: Self.body(["email": "viewer@acme.test", "password": .string(password)]))
+            #expect(login.status == .ok)
+            let setCookie = try #require(login.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+            let cookie = String(setCookie.split(separator: ";")[0])
+            let csrf = try #require(try Self.json(login)["csrf_token"]?.stringValue)
+            // Reads with the cookie; writes need the CSRF token too.
+            #expect(try await client.execute(uri: "/api/v1/tenants/acme/runs", method: .get, headers: [.cookie: cookie]).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/tenants/globex/runs", method: .get, headers: [.cookie: cookie]).status == .notFound)
+            let put = Self.body(["value": "v"])
+            #expect(try await client.execute(uri: "/api/v1/tenants/acme/secrets/S", method: .put, headers: [.cookie: cookie], body: put).status == .forbidden)
+            var headers: HTTPFields = [.cookie: cookie]
+            headers[HTTPField.Name("X-CSRF-Token")!] = csrf
+            #expect(try await client.execute(uri: "/api/v1/tenants/acme/secrets/S", method: .put, headers: headers, body: put).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/logout", method: .post, headers: headers).status == .noContent)
+            #expect(try await client.execute(uri: "/api/v1/tenants/acme/runs", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
         }
     }
 

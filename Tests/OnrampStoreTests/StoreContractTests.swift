@@ -158,6 +158,20 @@ import Testing
         #expect(try await store.template(name: "nope") == nil)
     }
 
+    @Test(arguments: Backend.allCases)
+    func usersAndSessions(_ backend: Backend) async throws {
+        let store = try backend.make()
+        #expect(try await store.createUser(UserRecord(id: "u1", email: "Ops@Acme.test", role: .tenantAdmin, tenantId: "acme", passwordHash: "h", createdAt: t0)))
+        #expect(try await store.createUser(UserRecord(id: "u2", email: "ops@acme.test", role: .tenantViewer, tenantId: "acme", passwordHash: "h", createdAt: t0)) == false)
+        #expect(try await store.user(email: "OPS@ACME.TEST")?.id == "u1")
+        #expect(try await store.users(tenantId: "acme").count == 1)
+        try await store.createSession(SessionRecord(secretHash: "s", userId: "u1", csrfToken: "c", expiresAt: t0.addingTimeInterval(60)))
+        #expect(try await store.session(secretHash: "s", now: t0)?.userId == "u1")
+        #expect(try await store.session(secretHash: "s", now: t0.addingTimeInterval(61)) == nil)
+        try await store.deleteSession(secretHash: "s")
+        #expect(try await store.session(secretHash: "s", now: t0) == nil)
+    }
+
     @Test func sqliteKeepsEverythingAcrossReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path
         do {

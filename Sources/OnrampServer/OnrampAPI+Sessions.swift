@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import OnrampCore
+import OnrampStore
+
+extension OnrampAPI {
+    static let sessionLifetime: TimeInterval = 8 * 3600
+
+    static func userValue(_ u: UserRecord) -> Value {
+        ["id": .string(u.id), "email": .string(u.email), "role": .string(u.role.rawValue), "tenant_id": u.tenantId.map(Value.string) ?? .null,
+         "created_at": .string(ISOTime.string(u.createdAt))]
+    }
+
+    /// Password sign-in for people: sets an HttpOnly, SameSite=Strict session cookie and returns the
+    /// CSRF token that every write made with the cookie must send as `X-CSRF-Token`.
+    func addLoginRoute(_ router: Router<OnrampRequestContext>) {
+        router.post("/api/v1/login") { request, _ -> Response in
+            let body = try await request.jsonBody()
+            guard case .string(let email)? = body["email"], case .string(let password)? = body["password"] else {
+                throw APIError(.unprocessableContent, "missing", "email and password are required", field: body["email"] == nil ? "email" : "password")
+            }
+            let user = try await store.user(email: email)
+            // Verify against a fixed hash when the user is unknown, so timing does not reveal which e-mails exist.
+            let hash = user?.passwordHash ?? Self.unknownUserHash
+            guard Bcrypt.verify(password, hash: hash), let user else { throw APIError(.unauthorized, "unauthorized", "wrong e-mail or password") }
+            let secret = AuthMiddleware.newSecret()
+            let csrf = AuthMiddleware.newSecret()
+            try await store.createSession(SessionRecord(secretHash: AuthMiddleware.hash(secret), userId: user.id, csrfToken: csrf,
+                                                        expiresAt: Date().addingTimeInterval(Self.sessionLifetime)))
+            var response = JSONResponse.make(["user": Self.userValue(user), "csrf_token": .string(csrf)])
+            response.setCookie(try Cookie.validated(name: AuthMiddleware.cookieName, value: secret, maxAge: Int(Self.sessionLifetime), path: "/",
+                                                    secure: secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        }
+    }
+
+    func addUserRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+        api.post("/logout") { _, context -> Response in
+            if let hash = context.principal?.sessionHash { try await store.deleteSession(secretHash: hash) }
+            var response = Response(status: .noContent)
+            response.setCookie(try Cookie.validated(name: AuthMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        }
+        api.post("/tenants/:tenant/users") { request, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])
+            guard try await store.tenant(id: tenant) != nil else { throw APIError.notFound("tenant \(tenant)") }
+            let body = try await request.jsonBody()
+            guard case .string(let email)? = body["email"], email.contains("@") else {
+                throw APIError(.unprocessableContent, "invalid", "must be an e-mail address", field: "email")
+            }
+            guard let role = body["role"]?.stringValue.flatMap(Role.init(rawValue:)), !role.isPlatformWide else {
+                throw APIError(.unprocessableContent, "invalid", "role must be tenant_admin or tenant_viewer", field: "role")
+            }
+            var generated: String?
+            let password: String
+            if case .string(let p)? = body["password"] {
+                guard p.count >= 12 else { throw APIError(.unprocessableContent, "invalid", "a password has at least 12 characters", field: "password") }
+                password = p
+            } else {
+                generated = AuthMiddleware.newSecret()
+                password = generated!
+            }
+            let user = UserRecord(id: UUID().uuidString.lowercased(), email: email, role: role, tenantId: tenant,
+                                  passwordHash: Bcrypt.hash(password, cost: Self.bcryptCost), createdAt: Date())
+            guard try await store.createUser(user) else { throw APIError(.conflict, "conflict", "\(email) has an account", field: "email") }
+            var out = Self.userValue(user).objectValue!
+            if let generated { out["password"] = .string(generated) }  // shown once
+            return JSONResponse.make(.object(out), status: .created)
+        }
+        api.get("/tenants/:tenant/users") { _, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])
+            return JSONResponse.make(["users": .array(try await store.users(tenantId: tenant).map(Self.userValue))])
+        }
+    }
+
+    static let bcryptCost: UInt8 = 10
+    static let unknownUserHash = Bcrypt.hash("no such user", cost: bcryptCost)
+
+    /// On first start (no platform admin user yet) creates `email` with `password`, or a generated
+    /// password, which is returned to print once.
+    public func bootstrapAdminUser(email: String, password: String?) async throws -> String? {
+        guard try await !store.users(tenantId: nil).contains(where: { $0.role == .platformAdmin }) else { return nil }
+        let value = password ?? AuthMiddleware.newSecret()
+        _ = try await store.createUser(UserRecord(id: UUID().uuidString.lowercased(), email: email, role: .platformAdmin, tenantId: nil,
+                                                  passwordHash: Bcrypt.hash(value, cost: Self.bcryptCost), createdAt: Date()))
+        return value
+    }
+}
