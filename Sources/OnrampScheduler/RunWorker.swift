@@ -81,11 +81,19 @@ public final class RunWorker: Service, Sendable {
     }
 
     func execute(_ run: RunRecord, worker: String) async {
-        var log = logger
+        let outputDirectory = "\(options.dataDirectory)/runs/\(run.id)"
+        try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        // The process log and the run's own log (an attempt after a takeover appends to it).
+        let logPath = "\(outputDirectory)/run.log"
+        let sink = RunLogHandler.Sink(path: logPath + ".\(run.attempts)")
+        defer { sink.close() }
+        let processLogger = logger
+        var log = Logger(label: logger.label) { _ in
+            MultiplexLogHandler([processLogger.handler, RunLogHandler(sink: sink)])
+        }
         log[metadataKey: "run_id"] = "\(run.id)"
         log[metadataKey: "tenant_id"] = "\(run.tenantId)"
-        log.info("run started", metadata: ["pipeline_id": "\(run.pipelineId)", "attempt": "\(run.attempts)"])
-        let outputDirectory = "\(options.dataDirectory)/runs/\(run.id)"
+        log.info("run started", metadata: ["pipeline_id": "\(run.pipelineId)", "version": "\(run.pipelineVersion)", "attempt": "\(run.attempts)", "worker": "\(worker)"])
         var summaryValue: Value
         var state: RunState
         var notify: PipelineSpec.Notify?
@@ -101,9 +109,14 @@ public final class RunWorker: Service, Sendable {
             runner.checkpointKey = run.pipelineId
             let store = self.store
             runner.cancelRequested = { (try? await store.run(id: run.id))?.cancelRequested ?? false }
+            let progressLog = log
             let configured = runner
             let summary = await withTaskGroup(of: RunSummary?.self) { group in
-                group.addTask { await configured.run() }
+                group.addTask {
+                    await configured.run { p in
+                        progressLog.info("progress", metadata: ["read": "\(p.read)", "written": "\(p.written)", "failed": "\(p.failed)"])
+                    }
+                }
                 group.addTask {
                     // Heartbeats: extend the lease; if another worker took the run over, stop.
                     while !Task.isCancelled {
@@ -124,10 +137,18 @@ public final class RunWorker: Service, Sendable {
             }
             summaryValue = summary.asValue
             state = RunState(summary.status)
+            var details: Logger.Metadata = ["read": "\(summary.recordsRead)", "written": "\(summary.recordsWritten)", "failed": "\(summary.recordsFailed)"]
+            if let reason = summary.failureReason { details["reason"] = "\(reason)" }
+            log.info("run \(summary.status.rawValue)", metadata: details)
+            for e in summary.sampleErrors.prefix(10) {
+                log.warning("record failed", metadata: ["stage": "\(e.stage.rawValue)", "at": "\(e.position)", "code": "\(e.code)", "message": "\(e.message)"])
+            }
         } catch {
             summaryValue = ["status": "failed", "failure_reason": .string("\(error)")]
             state = .failed
+            log.error("run failed before it started", metadata: ["reason": "\(error)"])
         }
+        summaryValue = Self.appendingLog(summaryValue, attemptLog: logPath + ".\(run.attempts)", logPath: logPath)
         Counter(label: "onramp_runs_total", dimensions: [("state", state.rawValue)]).increment()
         if let seconds = summaryValue["seconds"]?.numberValue {
             Timer(label: "onramp_run_duration_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(seconds * 1e9))
@@ -143,7 +164,7 @@ public final class RunWorker: Service, Sendable {
                 log.info("run finished", metadata: ["state": "\(state.rawValue)"])
                 if let notify, let notifier {
                     var payload = summaryValue.objectValue ?? [:]
-                    for k in ["results_path", "errors_csv_path", "errors_ndjson_path"] { payload[k] = nil }
+                    for k in ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"] { payload[k] = nil }
                     payload["run_id"] = .string(run.id)
                     payload["tenant_id"] = .string(run.tenantId)
                     payload["pipeline_id"] = .string(run.pipelineId)
@@ -156,6 +177,24 @@ public final class RunWorker: Service, Sendable {
         } catch {
             log.error("could not record the run outcome", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension RunWorker {
+    /// Appends this attempt's log to the run's `run.log` and records its path in the summary.
+    static func appendingLog(_ summary: Value, attemptLog: String, logPath: String) -> Value {
+        if let data = FileManager.default.contents(atPath: attemptLog) {
+            if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+            if let h = FileHandle(forWritingAtPath: logPath) {
+                h.seekToEndOfFile()
+                h.write(data)
+                try? h.close()
+            }
+            try? FileManager.default.removeItem(atPath: attemptLog)
+        }
+        guard case .object(var o) = summary else { return summary }
+        o["log_path"] = .string(logPath)
+        return .object(o)
     }
 }
 

@@ -17,7 +17,7 @@ extension OnrampAPI {
     /// The summary without server file paths (those are reached through the download routes).
     static func publicSummary(_ s: Value) -> Value {
         guard case .object(var o) = s else { return s }
-        for k in ["results_path", "errors_csv_path", "errors_ndjson_path"] { o[k] = nil }
+        for k in ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"] { o[k] = nil }
         return .object(o)
     }
 
@@ -82,6 +82,10 @@ extension OnrampAPI {
             let tenant = try context.tenant()
             return try await download(try await run(context, tenant: tenant), key: "results_path", type: "application/x-ndjson")
         }
+        api.get("/tenants/:tenant/runs/:run/logs") { _, context in
+            let tenant = try context.tenant()
+            return try await download(try await run(context, tenant: tenant), key: "log_path", type: "text/plain; charset=utf-8")
+        }
         api.get("/tenants/:tenant/runs/:run/errors") { _, context in
             let tenant = try context.tenant()
             return try await download(try await run(context, tenant: tenant), key: "errors_csv_path", type: "text/csv")
@@ -90,7 +94,7 @@ extension OnrampAPI {
 
     func download(_ run: RunRecord, key: String, type: String) async throws -> Response {
         guard let path = run.summary?[key]?.stringValue, let data = FileManager.default.contents(atPath: path) else {
-            throw APIError.notFound("the \(key == "results_path" ? "results" : "error report") of run \(run.id)")
+            throw APIError.notFound("the \(["results_path": "results", "log_path": "log"][key] ?? "error report") of run \(run.id)")
         }
         return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -35,6 +35,7 @@ enum OpenAPIDocument {
         Route(method: "post", path: "/api/v1/tenants/{tenant}/runs/{run}/cancel", summary: "Cancel (at the next batch boundary)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/results", summary: "Download the results (NDJSON)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/errors", summary: "Download the error report (CSV)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/logs", summary: "Download the run's log (text)", success: 200),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/schedules", summary: "Schedule a pipeline {cron, timezone, enabled}", success: 201, body: "{cron, timezone, enabled}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/schedules", summary: "Schedules with their next 5 fire times", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/schedules/{schedule}", summary: "One schedule with its next 5 fire times", success: 200),
@@ -96,7 +97,7 @@ enum OpenAPIDocument {
     }()
 
     static func contentType(_ r: Route) -> String {
-        r.path == "/metrics" ? "text/plain" : r.path.hasSuffix("/results") ? "application/x-ndjson" : r.path.hasSuffix("/errors") ? "text/csv" : "application/json"
+        r.path == "/metrics" || r.path.hasSuffix("/logs") ? "text/plain" : r.path.hasSuffix("/results") ? "application/x-ndjson" : r.path.hasSuffix("/errors") ? "text/csv" : "application/json"
     }
 
     static func operationId(_ r: Route) -> String {

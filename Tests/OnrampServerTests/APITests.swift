@@ -119,6 +119,8 @@ import Testing
             #expect(detail["summary"]?["failed_by_stage"]?["transform"] == .number(1))
             #expect(detail["summary"]?["results_path"] == nil)
             #expect(FileManager.default.fileExists(atPath: f.dir.appendingPathComponent("out.ndjson").path))
+            let log = String(buffer: try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/logs", key: f.keys["acme-viewer"]).body)
+            #expect(log.contains("run started") && log.contains("run succeeded_with_errors") && log.contains("expr.D3030"))
             let errors = try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/errors", key: f.keys["acme-viewer"])
             #expect(errors.status == .ok && String(buffer: errors.body).contains("expr.D3030"))
             let list = try Self.json(try await call(client, .get, "/api/v1/tenants/acme/runs?state=succeeded_with_errors&limit=10", key: f.keys["acme-viewer"]))
