@@ -117,4 +117,76 @@ import Testing
         let (status, _) = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)/results", key: "admin-key")
         #expect(status == 200)
     }
+
+    @Test func aCustomersWholeDayOverHTTP() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            Issue.record("build the onramp executable first (swift build): \(Self.binary)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-day-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("export"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "id;region;amount\nA1;CA;10,00\nA2;ZZ;5,00\nA3;NY;abc\nA4;TX;7,50\n".write(to: dir.appendingPathComponent("export/day1.csv"), atomically: true, encoding: .utf8)
+        let sandbox = try Child(["taxman-sandbox", "--port", "0", "--api-key", "customer-taxman-key"], log: dir.appendingPathComponent("sandbox.log"))
+        defer { sandbox.stop() }
+        let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
+        let server = try Child(["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0"], env: ["ONRAMP_ADMIN_KEY": "admin-key"],
+                               log: dir.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+        let api = "http://127.0.0.1:\(try await server.port())/api/v1"
+
+        // The platform: a tenant, a template with blanks, a key for the customer's admin.
+        #expect(try await Self.http("POST", "\(api)/tenants", key: "admin-key", body: ["id": "acme"]).0 == 201)
+        let template: Value = [
+            "version": 1, "name": "template",
+            "source": ["connector": "csv", "config": ["path": "${param:EXPORT_GLOB}", "delimiter": ";"], "incremental": ["mode": "new_files"]],
+            "steps": [["map": """
+                {"transactionId": id, "type": "SalesInvoice", "date": "2026-11-03", "currency": "USD",
+                 "shipTo": {"country": "US", "region": region},
+                 "lines": [{"number": "1", "quantity": 1, "amount": $parseDecimal(amount, ",")}]}
+                """]],
+            "destination": ["connector": "taxman", "config": ["base_url": "${param:TAXMAN_URL}", "api_key": "${secret:TAXMAN_KEY}"]],
+        ]
+        #expect(try await Self.http("PUT", "\(api)/templates/csv-to-taxman", key: "admin-key", body: ["document": template]).0 == 200)
+        let (_, key) = try await Self.http("POST", "\(api)/tenants/acme/api-keys", key: "admin-key", body: ["name": "acme ops", "role": "tenant_admin"])
+        let customer = try #require(key?["key"]?.stringValue)
+
+        // The customer's day: onboard from the template, set the secret, run now, watch, download.
+        let (onboarded, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/templates/csv-to-taxman/pipelines", key: customer,
+                                                        body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": .string(dir.path + "/export/*.csv"), "TAXMAN_URL": .string(sandboxURL)]])
+        #expect(onboarded == 201)
+        let pid = try #require(pipeline?["id"]?.stringValue)
+        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: customer, body: ["value": "customer-taxman-key"]).0 == 200)
+        let runId = try #require(try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/runs", key: customer).1?["id"]?.stringValue)
+        var detail: Value?
+        for _ in 0..<300 {
+            detail = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)", key: customer).1
+            if detail?["state"] != "queued" && detail?["state"] != "running" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(detail?["state"] == "succeeded_with_errors")
+        #expect(detail?["summary"]?["records_written"] == .number(2))
+        #expect(detail?["summary"]?["failed_by_stage"] == ["extract": 0, "transform": 1, "load": 1])
+        var request = URLRequest(url: URL(string: "\(api)/tenants/acme/runs/\(runId)/errors")!)
+        request.setValue("Bearer \(customer)", forHTTPHeaderField: "Authorization")
+        let errorsCSV = String(decoding: try await URLSession.shared.data(for: request).0, as: UTF8.self)
+        #expect(errorsCSV.contains("taxman.InvalidAddress") && errorsCSV.contains("day1.csv"))
+
+        // A new file arrives; the customer schedules every minute and sees it fire.
+        try "id;region;amount\nB1;WA;20,00\n".write(to: dir.appendingPathComponent("export/day2.csv"), atomically: true, encoding: .utf8)
+        let (scheduled, schedule) = try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/schedules", key: customer,
+                                                        body: ["cron": "* * * * *", "timezone": "Europe/Berlin"])
+        #expect(scheduled == 201)
+        #expect(schedule?["next_fire_times"]?.arrayValue?.count == 5)
+        var fired: Value?
+        for _ in 0..<150 {
+            let runs = try await Self.http("GET", "\(api)/tenants/acme/runs?pipeline_id=\(pid)", key: customer).1?["runs"]?.arrayValue ?? []
+            fired = runs.first { $0["trigger"] == "schedule" && $0["state"] == "succeeded" }
+            if fired != nil { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(fired?["summary"]?["records_read"] == .number(1))
+        let (_, stats) = try await Self.http("GET", "\(sandboxURL)/_sandbox/stats")
+        #expect(stats?["calculations"] == .number(3))
+    }
 }
