@@ -31,10 +31,14 @@ public final class RunWorker: Service, Sendable {
     /// A tenant's secrets in clear, for `${secret:NAME}` in its pipelines.
     public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: String]
     let secrets: SecretResolver?
+    /// Seals a finished run's files at rest: (path, context) for each artifact.
+    public typealias ArtifactSealing = @Sendable (_ path: String, _ context: String) throws -> Void
+    let sealArtifact: ArtifactSealing?
     private let doorbell = Doorbell()
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker"),
-                secrets: SecretResolver? = nil, notifier: Notifier? = nil) {
+                secrets: SecretResolver? = nil, sealArtifact: ArtifactSealing? = nil, notifier: Notifier? = nil) {
+        self.sealArtifact = sealArtifact
         self.store = store
         self.registry = registry
         self.options = options
@@ -149,6 +153,14 @@ public final class RunWorker: Service, Sendable {
             log.error("run failed before it started", metadata: ["reason": "\(error)"])
         }
         summaryValue = Self.appendingLog(summaryValue, attemptLog: logPath + ".\(run.attempts)", logPath: logPath)
+        if let sealArtifact {
+            for key in ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"] {
+                guard let path = summaryValue[key]?.stringValue, FileManager.default.fileExists(atPath: path) else { continue }
+                do { try sealArtifact(path, "\(run.id)/\(key)") } catch {
+                    logger.error("could not seal a run artifact", metadata: ["run_id": "\(run.id)", "error": "\(error)"])
+                }
+            }
+        }
         Counter(label: "onramp_runs_total", dimensions: [("state", state.rawValue)]).increment()
         if let seconds = summaryValue["seconds"]?.numberValue {
             Timer(label: "onramp_run_duration_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(seconds * 1e9))

@@ -93,8 +93,15 @@ extension OnrampAPI {
     }
 
     func download(_ run: RunRecord, key: String, type: String) async throws -> Response {
-        guard let path = run.summary?[key]?.stringValue, let data = FileManager.default.contents(atPath: path) else {
-            throw APIError.notFound("the \(["results_path": "results", "log_path": "log"][key] ?? "error report") of run \(run.id)")
+        let missing = APIError.notFound("the \(["results_path": "results", "log_path": "log"][key] ?? "error report") of run \(run.id)")
+        guard let path = run.summary?[key]?.stringValue else { throw missing }
+        let data: Data
+        if let artifacts, FileManager.default.fileExists(atPath: path + ".sealed") {
+            data = try artifacts.open(path: path + ".sealed", context: "\(run.id)/\(key)")
+        } else if let plain = FileManager.default.contents(atPath: path) {
+            data = plain
+        } else {
+            throw missing
         }
         return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

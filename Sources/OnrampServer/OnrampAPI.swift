@@ -19,6 +19,8 @@ public struct OnrampAPI: Sendable {
     public let dataDirectory: String
     /// Renders the process's metrics in the Prometheus text format (the composition root picks the backend).
     public var metricsText: (@Sendable () -> String)?
+    /// Opens sealed run artifacts for download (nil: artifacts are stored plain).
+    public var artifacts: ArtifactSealer?
     /// Session cookies carry `Secure` when the server speaks HTTPS.
     public var secureCookies = false
 

@@ -64,6 +64,12 @@ public struct SecretBox: Sendable {
         return String(decoding: try AES.GCM.open(box, using: key, authenticating: Data(context.utf8)), as: UTF8.self)
     }
 
+    /// The key a rotation replaced (`master.key.previous`), which still opens older run artifacts.
+    public static func previous(directory: String) -> SecretBox? {
+        guard let data = FileManager.default.contents(atPath: "\(directory)/master.key.previous"), data.count == 32 else { return nil }
+        return SecretBox(key: SymmetricKey(data: data))
+    }
+
     /// Re-seals every stored secret under a new key and makes it the key in `directory`.
     public static func rotate(store: any SecretStore, directory: String) async throws -> Int {
         let old = try loadOrCreate(directory: directory, environment: [:])

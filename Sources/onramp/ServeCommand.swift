@@ -37,7 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
         let log = logger
         let box = try SecretBox.loadOrCreate(directory: data)
         let secrets = SecretResolution(store: store, box: box)
-        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger, secrets: secrets.resolve) { run, summary, notify in
+        let artifacts = ArtifactSealer(box: box, previous: SecretBox.previous(directory: data).map { [$0] } ?? [])
+        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger, secrets: secrets.resolve,
+                               sealArtifact: { path, context in try artifacts.seal(path: path, context: context) }) { run, summary, notify in
             let status = await webhooks.send(summary, to: notify)
             log.info("webhook sent", metadata: ["run_id": "\(run.id)", "status": "\(status.map(String.init) ?? "no answer")"])
         }
@@ -64,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         api.secureCookies = tlsCert != nil
+        api.artifacts = artifacts
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port))
         let app: any Service
         switch (tlsCert, tlsKey) {

@@ -29,9 +29,12 @@ import Testing
         var registry = ConnectorRegistry()
         FileConnectors.register(into: &registry)
         let box = SecretBox(key: SymmetricKey(size: .bits256))
+        let artifacts = ArtifactSealer(box: box)
         let worker = RunWorker(store: store, registry: registry, options: RunWorker.Options(dataDirectory: dir.path),
-                               secrets: SecretResolution(store: store, box: box).resolve)
-        let api = OnrampAPI(store: store, registry: registry, worker: worker, secretBox: box, dataDirectory: dir.path)
+                               secrets: SecretResolution(store: store, box: box).resolve,
+                               sealArtifact: { path, context in try artifacts.seal(path: path, context: context) })
+        var api = OnrampAPI(store: store, registry: registry, worker: worker, secretBox: box, dataDirectory: dir.path)
+        api.artifacts = artifacts
         let admin = try await api.bootstrapAdminKey(secret: "admin-secret")!
         #expect(try await api.bootstrapAdminKey(secret: "again") == nil)
         var keys = ["admin": admin]
@@ -119,6 +122,12 @@ import Testing
             #expect(detail["summary"]?["failed_by_stage"]?["transform"] == .number(1))
             #expect(detail["summary"]?["results_path"] == nil)
             #expect(FileManager.default.fileExists(atPath: f.dir.appendingPathComponent("out.ndjson").path))
+            // Artifacts are sealed at rest: no plain error report under the data directory.
+            let runDir = f.dir.appendingPathComponent("runs/\(runId)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: runDir.path)
+            #expect(!files.isEmpty && files.allSatisfy { $0.hasSuffix(".sealed") }, "\(files)")
+            let sealedReport = try Data(contentsOf: runDir.appendingPathComponent("copy-errors.csv.sealed"))
+            #expect(!String(decoding: sealedReport, as: UTF8.self).contains("expr.D3030"))
             let log = String(buffer: try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/logs", key: f.keys["acme-viewer"]).body)
             #expect(log.contains("run started") && log.contains("run succeeded_with_errors") && log.contains("expr.D3030"))
             let errors = try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/errors", key: f.keys["acme-viewer"])
