@@ -4,6 +4,11 @@ public struct PipelineSpec: Sendable {
         public var connector: String
         public var config: Value
         public var incremental: Value?
+        public init(connector: String, config: Value, incremental: Value?) {
+            self.connector = connector
+            self.config = config
+            self.incremental = incremental
+        }
     }
 
     public struct StepSpec: Sendable {

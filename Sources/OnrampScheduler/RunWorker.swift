@@ -105,7 +105,10 @@ public final class RunWorker: Service, Sendable {
             guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
                 throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
             }
-            let spec = try PipelineLoader.spec(from: version.document, file: version.name, environment: ProcessInfo.processInfo.environment,
+            let connections = Dictionary(try await store.connections(tenantId: run.tenantId).map { ($0.name, (connector: $0.connector, config: $0.config)) },
+                                         uniquingKeysWith: { a, _ in a })
+            let document = try Connections.expand(version.document, connections)
+            let spec = try PipelineLoader.spec(from: document, file: version.name, environment: ProcessInfo.processInfo.environment,
                                                secrets: try await secrets?(run.tenantId) ?? [:])
             notify = spec.notify
             var runner = PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(logger: log, baseDirectory: options.dataDirectory),

@@ -25,7 +25,7 @@ extension OnrampAPI {
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer])
             guard try await store.tenant(id: tenant) != nil else { throw APIError.notFound("tenant \(tenant)") }
             let document = try await request.jsonBody()
-            do { try validate(document) } catch let e as OnrampError { throw APIError.invalid(e) }
+            do { try await validate(document, tenant: tenant) } catch let e as OnrampError { throw APIError.invalid(e) }
             let saved = try await store.savePipeline(tenantId: tenant, name: document["name"]!.stringValue!, document: document, at: Date())
             return JSONResponse.make(Self.pipelineValue(saved, withDocument: true), status: .created)
         }

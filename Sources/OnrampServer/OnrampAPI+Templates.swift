@@ -22,7 +22,7 @@ extension OnrampAPI {
             }
             let body = try await request.jsonBody()
             guard let document = body["document"] else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "document") }
-            do { try validate(document) } catch let e as OnrampError { throw APIError(.unprocessableContent, e.code, e.message, field: e.location.map { "document.\($0)" }) }
+            do { try await validate(document) } catch let e as OnrampError { throw APIError(.unprocessableContent, e.code, e.message, field: e.location.map { "document.\($0)" }) }
             let t = TemplateRecord(name: name, description: body["description"]?.stringValue ?? "", document: document, updatedAt: Date())
             try await store.saveTemplate(t)
             return JSONResponse.make(Self.templateValue(t, withDocument: true))
@@ -64,7 +64,7 @@ extension OnrampAPI {
             guard case .object(var o) = document else { throw APIError(.unprocessableContent, "invalid", "the template is not an object") }
             o["name"] = .string(pipelineName)
             document = .object(o)
-            do { try validate(document) } catch let e as OnrampError { throw APIError.invalid(e) }
+            do { try await validate(document, tenant: tenant) } catch let e as OnrampError { throw APIError.invalid(e) }
             let saved = try await store.savePipeline(tenantId: tenant, name: pipelineName, document: document, at: Date())
             return JSONResponse.make(Self.pipelineValue(saved, withDocument: true), status: .created)
         }

@@ -57,6 +57,7 @@ public struct OnrampAPI: Sendable {
         addScheduleRoutes(api)
         addSecretRoutes(api)
         addTemplateRoutes(api)
+        addConnectionRoutes(api)
         return router
     }
 
@@ -74,7 +75,7 @@ public struct OnrampAPI: Sendable {
         api.post("/validate") { request, _ in
             let document = try await request.jsonBody()
             do {
-                try validate(document)
+                try await validate(document)
                 return JSONResponse.make(["valid": true])
             } catch let e as OnrampError {
                 return JSONResponse.make(["valid": false, "error": ["code": .string(e.code), "message": .string(e.message), "field": e.location.map(Value.string) ?? .null]])
@@ -84,13 +85,29 @@ public struct OnrampAPI: Sendable {
 
     /// Validates a pipeline document as a run would use it (connector configs included), without
     /// secrets. In a template, the parts holding `${param:…}` blanks are checked when it is instantiated.
-    func validate(_ document: Value) throws {
+    /// With a tenant, `connection` references are expanded from its connections; without one (a
+    /// template), sides that use a connection are checked for structure only.
+    func validate(_ input: Value, tenant: String? = nil) async throws {
+        var document = input
+        var blankSides: Set<String> = []
+        if let tenant {
+            let connections = Dictionary(try await store.connections(tenantId: tenant).map { ($0.name, (connector: $0.connector, config: $0.config)) },
+                                         uniquingKeysWith: { a, _ in a })
+            document = try Connections.expand(document, connections)
+        } else if case .object(var root) = document {
+            for side in ["source", "destination"] where root[side]?["connection"] != nil {
+                blankSides.insert(side)
+                root[side] = ["connector": "file", "config": ["path": "connection-placeholder"]]
+            }
+            document = .object(root)
+        }
         let spec = try PipelineSpecValidation.spec(document)
         let resources = ConnectorResources(baseDirectory: dataDirectory)
         func hasBlanks(_ v: Value?) -> Bool { v.map { Placeholders.references(in: $0).contains { $0.kind == "param" } } ?? false }
-        let source = document["source"], destination = document["destination"]
-        if !hasBlanks(source) { _ = try registry.makeSource(spec.source, resources: resources) }
-        if !hasBlanks(destination) { _ = try registry.makeDestination(spec.destination, resources: resources) }
+        let source: Value? = blankSides.contains("source") ? nil : document["source"]
+        let destination: Value? = blankSides.contains("destination") ? nil : document["destination"]
+        if let source, !hasBlanks(source) { _ = try registry.makeSource(spec.source, resources: resources) }
+        if let destination, !hasBlanks(destination) { _ = try registry.makeDestination(spec.destination, resources: resources) }
         for (i, step) in spec.steps.enumerated() where !hasBlanks(document["steps"]?.arrayValue?[i]) {
             _ = try PipelineSpecValidation.step(step)
         }

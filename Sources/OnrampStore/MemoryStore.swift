@@ -2,7 +2,15 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore {
+public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore {
+    private var connectionsByKey: [String: ConnectionRecord] = [:]
+
+    public func saveConnection(_ c: ConnectionRecord) { connectionsByKey["\(c.tenantId)/\(c.name)"] = c }
+    public func connections(tenantId: String) -> [ConnectionRecord] {
+        connectionsByKey.values.filter { $0.tenantId == tenantId }.sorted { $0.name < $1.name }
+    }
+    public func deleteConnection(tenantId: String, name: String) -> Bool { connectionsByKey.removeValue(forKey: "\(tenantId)/\(name)") != nil }
+
     private var usersById: [String: UserRecord] = [:]
     private var sessionsByHash: [String: SessionRecord] = [:]
 

@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore {
+public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
 
@@ -69,7 +69,40 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                 CREATE TABLE sessions (secret_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, csrf_token TEXT NOT NULL, expires_at REAL NOT NULL);
                 """)
         }
+        m.registerMigration("v7-connections") { db in
+            try db.execute(sql: """
+                CREATE TABLE connections (tenant_id TEXT NOT NULL, name TEXT NOT NULL, connector TEXT NOT NULL, config TEXT NOT NULL,
+                                          updated_at REAL NOT NULL, PRIMARY KEY (tenant_id, name));
+                """)
+        }
         return m
+    }
+
+    // MARK: connections
+
+    public func saveConnection(_ c: ConnectionRecord) async throws {
+        try await db.write { db in
+            try db.execute(sql: """
+                INSERT INTO connections VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (tenant_id, name) DO UPDATE SET connector = excluded.connector, config = excluded.config, updated_at = excluded.updated_at
+                """, arguments: [c.tenantId, c.name, c.connector, JSONWriter.string(c.config), c.updatedAt.timeIntervalSince1970])
+        }
+    }
+
+    public func connections(tenantId: String) async throws -> [ConnectionRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM connections WHERE tenant_id = ? ORDER BY name", arguments: [tenantId]).map {
+                ConnectionRecord(tenantId: $0["tenant_id"], name: $0["name"], connector: $0["connector"], config: SQLiteStore.json($0["config"]) ?? .null,
+                                 updatedAt: Date(timeIntervalSince1970: $0["updated_at"]))
+            }
+        }
+    }
+
+    public func deleteConnection(tenantId: String, name: String) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM connections WHERE tenant_id = ? AND name = ?", arguments: [tenantId, name])
+            return db.changesCount == 1
+        }
     }
 
     // MARK: users

@@ -238,6 +238,28 @@ import Testing
         }
     }
 
+    @Test func pipelinesUseATenantsConnections() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            let bad = try await call(client, .put, "/api/v1/tenants/acme/connections/erp", key: f.keys["acme-admin"], body: ["connector": "csv", "config": ["delimiter": ";"]])
+            #expect(bad.status == .unprocessableContent)
+            #expect(try Self.json(bad)["error"]?["field"] == "config.path")
+            let ok = try await call(client, .put, "/api/v1/tenants/acme/connections/erp", key: f.keys["acme-admin"],
+                                    body: ["connector": "csv", "config": ["path": .string(f.dir.path + "/in/*.csv")]])
+            #expect(ok.status == .ok)
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/connections", key: f.keys["globex-admin"]).status == .notFound)
+            var document = Self.pipeline(f.dir).objectValue!
+            document["source"] = ["connection": "erp"]
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["engineer"], body: .object(document)).status == .created)
+            document["source"] = ["connection": "missing"]
+            let missing = try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["engineer"], body: .object(document))
+            #expect(missing.status == .unprocessableContent)
+            #expect(try Self.json(missing)["error"]?["field"] == "source.connection")
+        }
+    }
+
     @Test func everyDocumentedRouteExists() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }

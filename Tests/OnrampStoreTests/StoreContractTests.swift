@@ -172,6 +172,18 @@ import Testing
         #expect(try await store.session(secretHash: "s", now: t0) == nil)
     }
 
+    @Test(arguments: Backend.allCases)
+    func connectionsPerTenant(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.saveConnection(ConnectionRecord(tenantId: "acme", name: "taxman", connector: "taxman", config: ["api_key": "${secret:K}"], updatedAt: t0))
+        try await store.saveConnection(ConnectionRecord(tenantId: "acme", name: "taxman", connector: "taxman", config: ["api_key": "${secret:K2}"], updatedAt: t0))
+        try await store.saveConnection(ConnectionRecord(tenantId: "globex", name: "erp", connector: "csv", config: [:], updatedAt: t0))
+        #expect(try await store.connections(tenantId: "acme").map(\.config) == [["api_key": "${secret:K2}"]])
+        #expect(try await store.deleteConnection(tenantId: "acme", name: "taxman"))
+        #expect(try await store.connections(tenantId: "acme").isEmpty)
+        #expect(try await store.connections(tenantId: "globex").count == 1)
+    }
+
     @Test func sqliteKeepsEverythingAcrossReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path
         do {

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import OnrampConnectorKit
+import OnrampCore
+import OnrampEngine
+import OnrampStore
+
+extension OnrampAPI {
+    static func connectionValue(_ c: ConnectionRecord) -> Value {
+        ["name": .string(c.name), "connector": .string(c.connector), "config": c.config, "updated_at": .string(ISOTime.string(c.updatedAt))]
+    }
+
+    func addConnectionRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+        let writers: Set<Role> = [.platformAdmin, .engineer, .tenantAdmin]
+        api.put("/tenants/:tenant/connections/:name") { request, context in
+            let tenant = try context.tenant(allowing: writers)
+            let name = try context.parameters.require("name")
+            guard name.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
+                throw APIError(.unprocessableContent, "invalid", "a connection name is lower-case letters, digits and '-'", field: "name")
+            }
+            let body = try await request.jsonBody()
+            guard case .string(let connector)? = body["connector"] else {
+                throw APIError(.unprocessableContent, "missing", "required key is missing", field: "connector")
+            }
+            let config = body["config"] ?? .object([:])
+            // Check the config against the connector's schema, secrets referenced but not resolved.
+            var values: [String: [String: String]] = [:]
+            for (kind, n) in Placeholders.references(in: config) { values[kind, default: [:]][n] = "placeholder" }
+            do {
+                let filled = try Placeholders.substitute(config, path: "config", values: values)
+                let ref = PipelineSpec.ConnectorRef(connector: connector, config: filled, incremental: nil)
+                let resources = ConnectorResources(baseDirectory: dataDirectory)
+                if registry.sources[connector] != nil {
+                    _ = try registry.makeSource(ref, resources: resources)
+                } else {
+                    _ = try registry.makeDestination(ref, resources: resources)
+                }
+            } catch let e as OnrampError {
+                throw APIError(.unprocessableContent, e.code, e.message, field: e.location.map {
+                    $0.replacingOccurrences(of: "source.", with: "").replacingOccurrences(of: "destination.", with: "")
+                })
+            }
+            let c = ConnectionRecord(tenantId: tenant, name: name, connector: connector, config: config, updatedAt: Date())
+            try await store.saveConnection(c)
+            return JSONResponse.make(Self.connectionValue(c))
+        }
+        api.get("/tenants/:tenant/connections") { _, context in
+            let tenant = try context.tenant()
+            return JSONResponse.make(["connections": .array(try await store.connections(tenantId: tenant).map(Self.connectionValue))])
+        }
+        api.delete("/tenants/:tenant/connections/:name") { _, context in
+            let tenant = try context.tenant(allowing: writers)
+            let name = try context.parameters.require("name")
+            guard try await store.deleteConnection(tenantId: tenant, name: name) else { throw APIError.notFound("connection \(name)") }
+            return Response(status: .noContent)
+        }
+    }
+}
