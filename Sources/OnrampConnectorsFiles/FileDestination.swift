@@ -33,12 +33,9 @@ public actor RecordFileWriter {
                 let o = v.objectValue ?? ["value": v]
                 if columns == nil {
                     columns = Array(o.keys)
-                    out.append(contentsOf: RecordFileWriter.csvLine(columns!.map { $0 }).utf8)
+                    out.append(contentsOf: CSVText.line(columns!).utf8)
                 }
-                out.append(contentsOf: RecordFileWriter.csvLine(columns!.map { k in
-                    guard let f = o[k] else { return "" }
-                    return f.scalarText ?? JSONWriter.string(f)
-                }).utf8)
+                out.append(contentsOf: CSVText.line(columns!.map { CSVText.field(o[$0]) }).utf8)
             }
         }
         try handle.write(contentsOf: out)
@@ -46,12 +43,6 @@ public actor RecordFileWriter {
 
     public func close() throws { try handle.close() }
 
-    static func csvLine(_ fields: [String]) -> String {
-        fields.map { f in
-            f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
-        }.joined(separator: ",") + "\r\n"
-    }
 }
 
 /// `file` destination: writes every record to one NDJSON or CSV file.

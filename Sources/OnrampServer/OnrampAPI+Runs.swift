@@ -78,21 +78,56 @@ extension OnrampAPI {
             guard !r.state.isFinished else { throw APIError(.conflict, "conflict", "run \(r.id) already finished (\(r.state.rawValue))") }
             return JSONResponse.make(Self.runValue(try await store.requestCancel(runId: r.id) ?? r))
         }
-        api.get("/tenants/:tenant/runs/:run/results") { _, context in
+        api.get("/tenants/:tenant/runs/:run/results") { request, context in
             let tenant = try context.tenant()
-            return try await download(try await run(context, tenant: tenant), key: "results_path", type: "application/x-ndjson")
+            let r = try await run(context, tenant: tenant)
+            if request.uri.queryParameters["format"] == "csv" {
+                return Self.csv(try artifact(r, key: "results_path"))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: ByteBuffer(bytes: try artifact(r, key: "results_path"))))
         }
         api.get("/tenants/:tenant/runs/:run/logs") { _, context in
             let tenant = try context.tenant()
             return try await download(try await run(context, tenant: tenant), key: "log_path", type: "text/plain; charset=utf-8")
         }
-        api.get("/tenants/:tenant/runs/:run/errors") { _, context in
+        api.get("/tenants/:tenant/runs/:run/errors") { request, context in
             let tenant = try context.tenant()
-            return try await download(try await run(context, tenant: tenant), key: "errors_csv_path", type: "text/csv")
+            let r = try await run(context, tenant: tenant)
+            let q = request.uri.queryParameters
+            guard q["format"] == "json" else { return try await download(r, key: "errors_csv_path", type: "text/csv") }
+            // Paged JSON: the error records from `offset`, at most `limit` (1-1000).
+            let offset = max(Int(q["offset"].map(String.init) ?? "0") ?? 0, 0)
+            let limit = min(max(Int(q["limit"].map(String.init) ?? "100") ?? 100, 1), 1000)
+            let lines = try artifact(r, key: "errors_ndjson_path").split(separator: 0x0A)
+            let page = lines.dropFirst(offset).prefix(limit).compactMap { try? JSONParser.parse([UInt8]($0)) }
+            var out: Value.Object = ["errors": .array(page), "total": .number(Double(lines.count))]
+            out["next_offset"] = offset + page.count < lines.count ? .number(Double(offset + page.count)) : .null
+            return JSONResponse.make(.object(out))
         }
     }
 
     func download(_ run: RunRecord, key: String, type: String) async throws -> Response {
+        Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: try artifact(run, key: key))))
+    }
+
+    /// NDJSON records as CSV: the columns of the first record, nested values as JSON.
+    static func csv(_ ndjson: Data) -> Response {
+        var out = ""
+        var columns: [String]?
+        for line in ndjson.split(separator: 0x0A) {
+            guard let v = try? JSONParser.parse([UInt8](line)) else { continue }
+            let o = v.objectValue ?? ["value": v]
+            if columns == nil {
+                columns = Array(o.keys)
+                out += CSVText.line(columns!)
+            }
+            out += CSVText.line(columns!.map { CSVText.field(o[$0]) })
+        }
+        return Response(status: .ok, headers: [.contentType: "text/csv"], body: .init(byteBuffer: ByteBuffer(string: out)))
+    }
+
+    /// A run artifact's content, opened when it is sealed.
+    func artifact(_ run: RunRecord, key: String) throws -> Data {
         let missing = APIError.notFound("the \(["results_path": "results", "log_path": "log"][key] ?? "error report") of run \(run.id)")
         guard let path = run.summary?[key]?.stringValue else { throw missing }
         let data: Data
@@ -103,6 +138,6 @@ extension OnrampAPI {
         } else {
             throw missing
         }
-        return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return data
     }
 }

@@ -72,6 +72,22 @@ public struct OnrampAPI: Sendable {
             }
             return JSONResponse.make(["connectors": .array(list)])
         }
+        api.post("/tenants/:tenant/preview") { request, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
+            let body = try await request.jsonBody()
+            guard let document = body["document"] else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "document") }
+            let limit = min(max(Int(body["limit"]?.numberValue ?? 5), 1), 100)
+            do {
+                try await validate(document, tenant: tenant)
+                let connections = Dictionary(try await store.connections(tenantId: tenant).map { ($0.name, (connector: $0.connector, config: $0.config)) },
+                                             uniquingKeysWith: { a, _ in a })
+                let spec = try PipelineLoader.spec(from: try Connections.expand(document, connections),
+                                                   environment: ProcessInfo.processInfo.environment, secrets: try await secretsFor(tenant))
+                return JSONResponse.make(try await PipelinePreview.run(spec, registry: registry, resources: ConnectorResources(baseDirectory: dataDirectory), limit: limit))
+            } catch let e as OnrampError {
+                throw APIError.invalid(e)
+            }
+        }
         api.post("/validate") { request, _ in
             let document = try await request.jsonBody()
             do {
@@ -85,6 +101,12 @@ public struct OnrampAPI: Sendable {
 
     /// Validates a pipeline document as a run would use it (connector configs included), without
     /// secrets. In a template, the parts holding `${param:…}` blanks are checked when it is instantiated.
+    /// A tenant's secrets in clear, for a preview (the source may need them); never returned.
+    func secretsFor(_ tenant: String) async throws -> [String: String] {
+        guard let secretBox else { return [:] }
+        return try await SecretResolution(store: store, box: secretBox).resolve(tenant)
+    }
+
     /// With a tenant, `connection` references are expanded from its connections; without one (a
     /// template), sides that use a connection are checked for structure only.
     func validate(_ input: Value, tenant: String? = nil) async throws {

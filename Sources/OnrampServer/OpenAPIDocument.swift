@@ -20,6 +20,7 @@ enum OpenAPIDocument {
         Route(method: "post", path: "/api/v1/tenants/{tenant}/users", summary: "Create a person's account {email, role, password?}; a generated password is shown once", success: 201, body: "{email, role, password}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/users", summary: "A tenant's people", success: 200),
         Route(method: "post", path: "/api/v1/validate", summary: "Validate a pipeline document", success: 200, body: "pipeline document"),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/preview", summary: "First records after each step {document, limit}; nothing is sent", success: 200, body: "{document, limit}"),
         Route(method: "post", path: "/api/v1/tenants", summary: "Create a tenant (platform_admin)", success: 201, body: "{id, name}"),
         Route(method: "get", path: "/api/v1/tenants", summary: "Tenants the caller may see", success: 200),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/api-keys", summary: "Create an API key; the key is shown once", success: 201, body: "{name, role}"),
@@ -69,13 +70,21 @@ enum OpenAPIDocument {
                          ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500]],
                          ["name": "before", "in": "query", "schema": ["type": "string", "format": "date-time"]]]
             }
+            if r.path.hasSuffix("/errors") {
+                query = [["name": "format", "in": "query", "schema": ["type": "string", "enum": ["csv", "json"]]],
+                         ["name": "offset", "in": "query", "schema": ["type": "integer", "minimum": 0]],
+                         ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 1000]]]
+            } else if r.path.hasSuffix("/results") {
+                query = [["name": "format", "in": "query", "schema": ["type": "string", "enum": ["ndjson", "csv"]]]]
+            }
             if !(params + query).isEmpty { op["parameters"] = .array(params + query) }
             if let body = r.body {
                 op["requestBody"] = ["required": .bool(r.method == "post" && !r.path.hasSuffix("/runs")), "description": .string(body),
                                      "content": ["application/json": ["schema": ["type": "object"]]]]
             }
-            var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"]
-                : ["description": "OK", "content": [contentType(r): ["schema": contentType(r) == "application/json" ? ["type": "object"] : ["type": "string"]]]]]
+            var content = Value.Object()
+            for type in contentTypes(r) { content[type] = ["schema": type == "application/json" ? ["type": "object"] : ["type": "string"]] }
+            var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"] : ["description": "OK", "content": .object(content)]]
             for code in r.secured ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
             op["responses"] = .object(responses)
             if !r.secured { op["security"] = [] }
@@ -99,8 +108,11 @@ enum OpenAPIDocument {
         ]
     }()
 
-    static func contentType(_ r: Route) -> String {
-        r.path == "/metrics" || r.path.hasSuffix("/logs") ? "text/plain" : r.path.hasSuffix("/results") ? "application/x-ndjson" : r.path.hasSuffix("/errors") ? "text/csv" : "application/json"
+    static func contentTypes(_ r: Route) -> [String] {
+        if r.path == "/metrics" || r.path.hasSuffix("/logs") { return ["text/plain"] }
+        if r.path.hasSuffix("/results") { return ["application/x-ndjson", "text/csv"] }
+        if r.path.hasSuffix("/errors") { return ["text/csv", "application/json"] }
+        return ["application/json"]
     }
 
     static func operationId(_ r: Route) -> String {

@@ -13,22 +13,8 @@ struct PreviewCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let spec = try PipelineLoader.load(path: file)
-            let source = try ConnectorRegistry.build().makeSource(spec.source, resources: .forPipeline(file))
-            var reader = try await source.open(checkpoint: nil, batchSize: limit)
-            let batch = try await reader.next() ?? SourceBatch()
-            var records = Array(batch.records.prefix(limit))
-            var out: Value.Object = ["source": .array(records.map(\.value))]
-            var errors = batch.errors.map(\.asValue)
-            for s in spec.steps {
-                let step = try StepFactory.make(s)
-                var e: [RecordError] = []
-                records = step.process(records, errors: &e)
-                records += step.finish(errors: &e)
-                errors += e.map(\.asValue)
-                out[s.name ?? s.path] = .array(records.map(\.value))
-            }
-            out["errors"] = .array(errors)
-            print(JSONWriter.string(.object(out), pretty: true))
+            let out = try await PipelinePreview.run(spec, registry: .build(), resources: .forPipeline(file), limit: limit)
+            print(JSONWriter.string(out, pretty: true))
         } catch {
             report(error)
             throw ExitCode(2)

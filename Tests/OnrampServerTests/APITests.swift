@@ -130,6 +130,8 @@ import Testing
             #expect(!String(decoding: sealedReport, as: UTF8.self).contains("expr.D3030"))
             let log = String(buffer: try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/logs", key: f.keys["acme-viewer"]).body)
             #expect(log.contains("run started") && log.contains("run succeeded_with_errors") && log.contains("expr.D3030"))
+            let paged = try Self.json(try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/errors?format=json&limit=10", key: f.keys["acme-viewer"]))
+            #expect(paged["total"] == .number(1) && paged["errors"]?.arrayValue?.first?["code"] == "expr.D3030" && paged["next_offset"] == .null)
             let errors = try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/errors", key: f.keys["acme-viewer"])
             #expect(errors.status == .ok && String(buffer: errors.body).contains("expr.D3030"))
             let list = try Self.json(try await call(client, .get, "/api/v1/tenants/acme/runs?state=succeeded_with_errors&limit=10", key: f.keys["acme-viewer"]))
@@ -257,6 +259,22 @@ import Testing
             let missing = try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["engineer"], body: .object(document))
             #expect(missing.status == .unprocessableContent)
             #expect(try Self.json(missing)["error"]?["field"] == "source.connection")
+        }
+    }
+
+    @Test func previewShowsRecordsAfterEachStep() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            _ = try await call(client, .put, "/api/v1/tenants/acme/secrets/OUT_FILE", key: f.keys["acme-admin"], body: ["value": "p.ndjson"])
+            let preview = try await call(client, .post, "/api/v1/tenants/acme/preview", key: f.keys["engineer"], body: ["document": Self.pipeline(f.dir), "limit": 2])
+            #expect(preview.status == .ok)
+            let v = try Self.json(preview)
+            #expect(v["source"]?.arrayValue?.count == 2)
+            #expect(v["steps[0].set"]?.arrayValue?.first?["amount"] == .number(2.5))
+            #expect(v["errors"]?.arrayValue?.first?["code"] == "expr.D3030")
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/preview", key: f.keys["acme-viewer"], body: ["document": Self.pipeline(f.dir)]).status == .forbidden)
         }
     }
 

@@ -171,6 +171,9 @@ import Testing
         request.setValue("Bearer \(customer)", forHTTPHeaderField: "Authorization")
         let errorsCSV = String(decoding: try await URLSession.shared.data(for: request).0, as: UTF8.self)
         #expect(errorsCSV.contains("taxman.InvalidAddress") && errorsCSV.contains("day1.csv"))
+        request.url = URL(string: "\(api)/tenants/acme/runs/\(runId)/results?format=csv")!
+        let resultsCSV = String(decoding: try await URLSession.shared.data(for: request).0, as: UTF8.self)
+        #expect(resultsCSV.hasPrefix("calculationId,transactionId,currency,totalAmount") && resultsCSV.contains("A4"))
 
         // A new file arrives; the customer schedules every minute and sees it fire.
         try "id;region;amount\nB1;WA;20,00\n".write(to: dir.appendingPathComponent("export/day2.csv"), atomically: true, encoding: .utf8)

@@ -1,0 +1,15 @@
+/// CSV text as RFC 4180 writes it: fields quoted when they hold a comma, quote or line break; CRLF.
+public enum CSVText {
+    public static func line(_ fields: [String]) -> String {
+        fields.map { f in
+            f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+        }.joined(separator: ",") + "\r\n"
+    }
+
+    /// One row of an object record: scalars as text, arrays and objects as JSON.
+    public static func field(_ v: Value?) -> String {
+        guard let v else { return "" }
+        return v.scalarText ?? JSONWriter.string(v)
+    }
+}

@@ -1,0 +1,25 @@
+import OnrampConnectorKit
+import OnrampCore
+import OnrampTransforms
+
+/// The first records of a pipeline after each step, and the errors they met; nothing is sent.
+public enum PipelinePreview {
+    public static func run(_ spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources, limit: Int) async throws -> Value {
+        let source = try registry.makeSource(spec.source, resources: resources)
+        var reader = try await source.open(checkpoint: nil, batchSize: limit)
+        let batch = try await reader.next() ?? SourceBatch()
+        var records = Array(batch.records.prefix(limit))
+        var out: Value.Object = ["source": .array(records.map(\.value))]
+        var errors = batch.errors.map(\.asValue)
+        for s in spec.steps {
+            let step = try StepFactory.make(s)
+            var e: [RecordError] = []
+            records = step.process(records, errors: &e)
+            records += step.finish(errors: &e)
+            errors += e.map(\.asValue)
+            out[s.name ?? s.path] = .array(records.map(\.value))
+        }
+        out["errors"] = .array(errors)
+        return .object(out)
+    }
+}
