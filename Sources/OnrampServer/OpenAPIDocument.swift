@@ -85,7 +85,7 @@ enum OpenAPIDocument {
             var content = Value.Object()
             for type in contentTypes(r) { content[type] = ["schema": type == "application/json" ? ["type": "object"] : ["type": "string"]] }
             var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"] : ["description": "OK", "content": .object(content)]]
-            for code in r.secured ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
+            for code in r.secured || r.body != nil ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
             op["responses"] = .object(responses)
             if !r.secured { op["security"] = [] }
             var item = paths[r.path]?.objectValue ?? [:]
