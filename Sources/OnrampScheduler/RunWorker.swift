@@ -105,8 +105,7 @@ public final class RunWorker: Service, Sendable {
             guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
                 throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
             }
-            let connections = Dictionary(try await store.connections(tenantId: run.tenantId).map { ($0.name, (connector: $0.connector, config: $0.config)) },
-                                         uniquingKeysWith: { a, _ in a })
+            let connections = try await store.connectionMap(tenantId: run.tenantId)
             let document = try Connections.expand(version.document, connections)
             let spec = try PipelineLoader.spec(from: document, file: version.name, environment: ProcessInfo.processInfo.environment,
                                                secrets: try await secrets?(run.tenantId) ?? [:])

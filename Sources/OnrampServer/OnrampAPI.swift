@@ -79,8 +79,7 @@ public struct OnrampAPI: Sendable {
             let limit = min(max(Int(body["limit"]?.numberValue ?? 5), 1), 100)
             do {
                 try await validate(document, tenant: tenant)
-                let connections = Dictionary(try await store.connections(tenantId: tenant).map { ($0.name, (connector: $0.connector, config: $0.config)) },
-                                             uniquingKeysWith: { a, _ in a })
+                let connections = try await store.connectionMap(tenantId: tenant)
                 let spec = try PipelineLoader.spec(from: try Connections.expand(document, connections),
                                                    environment: ProcessInfo.processInfo.environment, secrets: try await secretsFor(tenant))
                 return JSONResponse.make(try await PipelinePreview.run(spec, registry: registry, resources: ConnectorResources(baseDirectory: dataDirectory), limit: limit))
@@ -113,8 +112,7 @@ public struct OnrampAPI: Sendable {
         var document = input
         var blankSides: Set<String> = []
         if let tenant {
-            let connections = Dictionary(try await store.connections(tenantId: tenant).map { ($0.name, (connector: $0.connector, config: $0.config)) },
-                                         uniquingKeysWith: { a, _ in a })
+            let connections = try await store.connectionMap(tenantId: tenant)
             document = try Connections.expand(document, connections)
         } else if case .object(var root) = document {
             for side in ["source", "destination"] where root[side]?["connection"] != nil {

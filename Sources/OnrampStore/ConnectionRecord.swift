@@ -23,3 +23,10 @@ public protocol ConnectionStore: Sendable {
     func connections(tenantId: String) async throws -> [ConnectionRecord]
     func deleteConnection(tenantId: String, name: String) async throws -> Bool
 }
+
+extension ConnectionStore {
+    /// A tenant's connections by name, as pipeline expansion takes them.
+    public func connectionMap(tenantId: String) async throws -> [String: (connector: String, config: Value)] {
+        Dictionary(try await connections(tenantId: tenantId).map { ($0.name, (connector: $0.connector, config: $0.config)) }, uniquingKeysWith: { a, _ in a })
+    }
+}
