@@ -91,6 +91,25 @@ import Testing
         #expect(r?.state == .succeeded && r?.attempts == 2)
     }
 
+    @Test func cancelStopsARunningRunAtABatchBoundary() async throws {
+        let (dir, document) = try Self.setUp(rows: 50_000)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var small = document.objectValue!
+        small["batch_size"] = 10
+        let store = MemoryStore()
+        let p = await store.savePipeline(tenantId: "acme", name: "copy", document: .object(small), at: Date())
+        await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
+        let worker = RunWorker(store: store, registry: Self.registry(), options: RunWorker.Options(dataDirectory: dir.path))
+        let task = Task { try await worker.run() }
+        defer { task.cancel() }
+        try await Self.waitUntil { await store.run(id: "r1")?.state == .running }
+        #expect(await store.requestCancel(runId: "r1")?.cancelRequested == true)
+        try await Self.waitUntil { await store.run(id: "r1")?.state.isFinished == true }
+        let r = await store.run(id: "r1")
+        #expect(r?.state == .cancelled)
+        #expect((r?.summary?["records_read"]?.numberValue ?? 0) < 50_000)
+    }
+
     @Test func cancelStopsAQueuedRun() async throws {
         let store = MemoryStore()
         await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "manual", createdAt: Date()))

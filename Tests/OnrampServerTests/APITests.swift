@@ -278,6 +278,20 @@ import Testing
         }
     }
 
+    @Test func everyRouteIsDocumentedAndEveryDocumentedRouteIsRouted() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let router = f.api.buildRouter()
+        try router.validate()
+        let routed = Set(router.routes.map { r in
+            "\(r.method.rawValue.lowercased()) " + "\(r.path)".split(separator: "/", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+        })
+        let documented = Set(OpenAPIDocument.routes.map { "\($0.method) \($0.path)" })
+        #expect(routed.subtracting(documented).isEmpty, "routed but not documented: \(routed.subtracting(documented).sorted())")
+        #expect(documented.subtracting(routed).isEmpty, "documented but not routed: \(documented.subtracting(routed).sorted())")
+    }
+
     @Test func everyDocumentedRouteExists() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
