@@ -175,12 +175,17 @@ import Testing
         let resultsCSV = String(decoding: try await URLSession.shared.data(for: request).0, as: UTF8.self)
         #expect(resultsCSV.hasPrefix("calculationId,transactionId,currency,totalAmount") && resultsCSV.contains("A4"))
 
-        // A new file arrives; the customer schedules every minute and sees it fire.
-        try "id;region;amount\nB1;WA;20,00\n".write(to: dir.appendingPathComponent("export/day2.csv"), atomically: true, encoding: .utf8)
-        let (scheduled, schedule) = try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/schedules", key: customer,
-                                                        body: ["cron": "* * * * *", "timezone": "Europe/Berlin"])
+        // The engineer set a daily schedule, disabled; a new file arrives; the customer changes it to
+        // every minute, enables it, and sees it fire.
+        let (scheduled, schedule) = try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/schedules", key: "admin-key",
+                                                        body: ["cron": "0 6 * * *", "timezone": "America/New_York", "enabled": false])
         #expect(scheduled == 201)
-        #expect(schedule?["next_fire_times"]?.arrayValue?.count == 5)
+        let sid = try #require(schedule?["id"]?.stringValue)
+        try "id;region;amount\nB1;WA;20,00\n".write(to: dir.appendingPathComponent("export/day2.csv"), atomically: true, encoding: .utf8)
+        let (changed, updated) = try await Self.http("PATCH", "\(api)/tenants/acme/schedules/\(sid)", key: customer,
+                                                     body: ["cron": "* * * * *", "timezone": "Europe/Berlin", "enabled": true])
+        #expect(changed == 200)
+        #expect(updated?["next_fire_times"]?.arrayValue?.count == 5)
         var fired: Value?
         for _ in 0..<150 {
             let runs = try await Self.http("GET", "\(api)/tenants/acme/runs?pipeline_id=\(pid)", key: customer).1?["runs"]?.arrayValue ?? []
