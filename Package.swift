@@ -26,7 +26,10 @@ let package = Package(
         .target(name: "OnrampCore", dependencies: [
             .product(name: "Collections", package: "swift-collections"),
         ]),
-        .target(name: "OnrampExpression", dependencies: ["OnrampCore"]),
+        // The evaluator's frames and sequences are classes touched on every step; their accesses are
+        // confined to one evaluation, so release builds skip the dynamic exclusivity checks.
+        .target(name: "OnrampExpression", dependencies: ["OnrampCore"],
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "OnrampConnectorKit", dependencies: [
             "OnrampCore", "OnrampExpression",
             .product(name: "Logging", package: "swift-log"),

@@ -1,16 +1,38 @@
 /// A scope of variable bindings; lookups walk outward to the enclosing frames.
+/// Evaluation frames hold a handful of names, so they are scanned linearly; only the shared root
+/// (the function library) is hashed.
 final class Frame {
-    private var bindings: [String: JValue] = [:]
+    private var names: [String] = []
+    private var values: [JValue] = []
+    private let table: [String: JValue]?
     let parent: Frame?
 
-    init(parent: Frame?) { self.parent = parent }
+    init(parent: Frame?) {
+        self.parent = parent
+        table = nil
+    }
 
-    func bind(_ name: String, _ value: JValue) { bindings[name] = value }
+    /// A frame with fixed, hashed bindings (the function library's root).
+    init(root: [String: JValue]) {
+        parent = nil
+        table = root
+    }
+
+    func bind(_ name: String, _ value: JValue) {
+        if let i = names.firstIndex(of: name) { values[i] = value; return }
+        names.append(name)
+        values.append(value)
+    }
 
     func lookup(_ name: String) -> JValue {
         var f: Frame? = self
         while let frame = f {
-            if let v = frame.bindings[name] { return v }
+            if let table = frame.table { return table[name] ?? .undefined }
+            var i = frame.names.count - 1
+            while i >= 0 {
+                if frame.names[i] == name { return frame.values[i] }
+                i -= 1
+            }
             f = frame.parent
         }
         return .undefined
@@ -19,7 +41,8 @@ final class Frame {
     /// A frame whose bindings are a tuple's fields (`@` is the context item).
     static func fromTuple(_ parent: Frame, _ tuple: JObject) -> Frame {
         let frame = Frame(parent: parent)
-        for (k, v) in tuple.fields { frame.bindings[k] = v }
+        frame.names = Array(tuple.fields.keys)
+        frame.values = Array(tuple.fields.values)
         return frame
     }
 }

@@ -22,11 +22,7 @@ enum FunctionLibrary {
     }()
 
     /// The shared outermost frame; evaluations bind into child frames and never write to it.
-    nonisolated(unsafe) static let root: Frame = {
-        let f = Frame(parent: nil)
-        for (name, fn) in functions { f.bind(name, fn) }
-        return f
-    }()
+    nonisolated(unsafe) static let root = Frame(root: functions.mapValues { .function($0) })
 }
 
 extension Frame {

@@ -117,6 +117,8 @@ enum NumericFunctions {
     }
 
     /// Round half to even at `precision` decimal places, shifting in decimal text as the reference does.
+    static let powersOfTen: [Double] = (0...15).map { Foundation.pow(10, Double($0)) }
+
     static func round(_ value: Double, _ precision: Int) -> Double {
         // Shift the decimal point in the shortest decimal text, not by multiplying: 1.005 * 100 is
         // 100.49999999999999 in binary, but "1.005e2" is exactly the intended 100.5.
@@ -127,6 +129,18 @@ enum NumericFunctions {
                 return Double("\(text[..<e])e\((Int(text[text.index(after: e)...]) ?? 0) + by)") ?? x
             }
             return Double("\(text)e\(by)") ?? x
+        }
+        // Scaling by multiplication is off by at most an ulp or two, so it is exact enough unless the
+        // scaled value lies next to a .5 boundary; then the decimal text decides. Dividing the rounded
+        // integer by an exact power of ten is correctly rounded, like parsing "123e-2".
+        if precision >= 0 && precision <= 15 && Swift.abs(value) < 1e15 {
+            let scale = powersOfTen[precision]
+            let scaled = value * scale
+            let fraction = Swift.abs(scaled - scaled.rounded(.down) - 0.5)
+            if fraction > 1e-6 && Swift.abs(scaled) < 1e9 {
+                let result = scaled.rounded(.toNearestOrEven) / scale
+                return result == 0 ? 0 : result
+            }
         }
         let arg = shift(value, precision)
         var result = Foundation.floor(arg + 0.5)

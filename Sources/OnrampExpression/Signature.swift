@@ -6,12 +6,14 @@
 struct Signature: Sendable {
     struct Param: Sendable {
         /// Type letters this parameter accepts (`m` = missing/undefined).
-        var allowed: Set<Character> = []
+        var allowed: UInt16 = 0
         var type = ""
         var minCount = 1
         var maxCount = 1
         var context = false
         var subtype: String?
+        /// Exactly one argument that is passed through unchanged.
+        var plain: Bool { maxCount == 1 && type != "a" }
     }
 
     let definition: String
@@ -37,7 +39,7 @@ struct Signature: Sendable {
             return p
         }
         func push(_ allowed: String, _ type: String) {
-            param.allowed = Set(allowed)
+            param.allowed = allowed.reduce(0) { $0 | Signature.bit(Signature.letters.firstIndex(of: $1).map(UInt8.init) ?? 0) }
             param.type = type
             params.append(param)
             param = Param()
@@ -83,27 +85,32 @@ struct Signature: Sendable {
         }
     }
 
-    static func symbol(_ v: JValue) -> Character {
+    /// Type letters by symbol code.
+    static let letters: [Character] = ["f", "s", "n", "b", "l", "a", "o", "m"]
+    static func bit(_ code: UInt8) -> UInt16 { 1 << UInt16(code) }
+
+    /// The argument's type letter as an index into `letters`.
+    static func symbol(_ v: JValue) -> UInt8 {
         switch v {
-        case .function: return "f"
-        case .string: return "s"
-        case .number: return "n"
-        case .bool: return "b"
-        case .null: return "l"
-        case .array: return "a"
-        case .object: return "o"
-        case .undefined: return "m"
+        case .function: return 0
+        case .string: return 1
+        case .number: return 2
+        case .bool: return 3
+        case .null: return 4
+        case .array: return 5
+        case .object: return 6
+        case .undefined: return 7
         }
     }
 
     /// How many arguments each of `params[index...to]` takes, matching greedily from `position`
     /// (as a regex engine would), appended to `counts`; false when there is no match.
     /// `anchored` requires using every symbol.
-    private func match(_ symbols: [Character], _ index: Int, _ to: Int, _ position: Int, anchored: Bool, _ counts: inout [Int]) -> Bool {
+    private func match(_ symbols: [UInt8], _ index: Int, _ to: Int, _ position: Int, anchored: Bool, _ counts: inout [Int]) -> Bool {
         if index > to { return !anchored || position == symbols.count }
         let p = params[index]
         var count = 0
-        while count < p.maxCount, position + count < symbols.count, p.allowed.contains(symbols[position + count]) {
+        while count < p.maxCount, position + count < symbols.count, p.allowed & Signature.bit(symbols[position + count]) != 0 {
             count += 1
         }
         while count >= p.minCount {
@@ -116,6 +123,12 @@ struct Signature: Sendable {
     }
 
     func validate(_ args: [JValue], context: JValue) throws(JSONataError) -> [JValue] {
+        // One argument per single-valued parameter, each of an allowed type: the greedy matcher's first try
+        // takes one each and succeeds, so the arguments pass unchanged.
+        if args.count == params.count, params.allSatisfy(\.plain),
+           zip(params, args).allSatisfy({ $0.allowed & Signature.bit(Signature.symbol($1)) != 0 }) {
+            return args
+        }
         let symbols = args.map(Signature.symbol)
         var counts: [Int] = []
         counts.reserveCapacity(params.count)
@@ -131,7 +144,7 @@ struct Signature: Sendable {
         for (param, count) in zip(params, counts) {
             if count == 0 {
                 if param.context {
-                    guard param.allowed.contains(Signature.symbol(context)) else {
+                    guard param.allowed & Signature.bit(Signature.symbol(context)) != 0 else {
                         throw JSONataError("T0411", jvalue: context, index: argIndex + 1)
                     }
                     validated.append(context)
@@ -146,7 +159,7 @@ struct Signature: Sendable {
             for single in matched {
                 var arg = argIndex < args.count ? args[argIndex] : .undefined
                 if param.type == "a" {
-                    if single == "m" {
+                    if single == 7 {
                         arg = .undefined
                     } else {
                         if let subtype = param.subtype, !Signature.arrayMatches(arg, single, matched, subtype) {
@@ -154,7 +167,7 @@ struct Signature: Sendable {
                             e.extra["type"] = Signature.arrayTypeNames[subtype] ?? ""
                             throw e
                         }
-                        if single != "a" { arg = .array(JArray([arg])) }
+                        if single != 5 { arg = .array(JArray([arg])) }
                     }
                 }
                 validated.append(arg)
@@ -165,17 +178,17 @@ struct Signature: Sendable {
     }
 
     /// Whether an argument for `a<subtype>` holds only items of that type (checked one level deep).
-    private static func arrayMatches(_ arg: JValue, _ single: Character, _ matched: ArraySlice<Character>, _ subtype: String) -> Bool {
-        if single != "a" { return String(matched) == subtype }
+    private static func arrayMatches(_ arg: JValue, _ single: UInt8, _ matched: ArraySlice<UInt8>, _ subtype: String) -> Bool {
+        if single != 5 { return String(matched.map { letters[Int($0)] }) == subtype }
         guard case .array(let a) = arg, let first = a.items.first else { return true }
         let itemType = symbol(first)
-        return String(itemType) == String(subtype.prefix(1)) && a.items.allSatisfy { symbol($0) == itemType }
+        return String(letters[Int(itemType)]) == String(subtype.prefix(1)) && a.items.allSatisfy { symbol($0) == itemType }
     }
 
     static let arrayTypeNames = ["a": "arrays", "b": "booleans", "f": "functions", "n": "numbers", "o": "objects", "s": "strings"]
 
     /// T0410 naming the first argument the signature's prefix cannot match.
-    private func validationError(_ args: [JValue], _ symbols: [Character]) -> JSONataError {
+    private func validationError(_ args: [JValue], _ symbols: [UInt8]) -> JSONataError {
         var goodTo = 0
         for index in params.indices {
             var counts: [Int] = []
