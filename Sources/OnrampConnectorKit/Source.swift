@@ -2,15 +2,26 @@ import OnrampCore
 
 /// One batch read from a source: good records, rows that could not be read, and the cursor to
 /// commit once every record up to here has been acknowledged by the destination.
+/// Tabular sources may hand rows over as lazy `tables` instead of `records`; they come after the records.
 public struct SourceBatch: Sendable {
     public var records: [Record]
+    public var tables: [RecordTable]
     public var errors: [RecordError]
     public var checkpoint: Value?
 
-    public init(records: [Record] = [], errors: [RecordError] = [], checkpoint: Value? = nil) {
+    public init(records: [Record] = [], tables: [RecordTable] = [], errors: [RecordError] = [], checkpoint: Value? = nil) {
         self.records = records
+        self.tables = tables
         self.errors = errors
         self.checkpoint = checkpoint
+    }
+
+    /// Good records, table rows included.
+    public var recordCount: Int { records.count + tables.reduce(0) { $0 + $1.rowCount } }
+
+    /// Every good record, table rows built into records.
+    public func allRecords() -> [Record] {
+        records + tables.flatMap { TableBatch($0).records() }
     }
 }
 
@@ -35,9 +46,13 @@ public enum RecordOutcome: Sendable {
 /// A destination connector instance: acknowledges every batch with one outcome per record.
 public protocol Destination: Sendable {
     func write(_ records: [Record]) async throws -> [RecordOutcome]
+    /// Writes a lazy table whole, every row accepted with no answer; false (nothing written) when
+    /// this destination needs the rows as records.
+    func write(table: TableBatch) async throws -> Bool
     func close() async throws
 }
 
 extension Destination {
+    public func write(table: TableBatch) async throws -> Bool { false }
     public func close() async throws {}
 }

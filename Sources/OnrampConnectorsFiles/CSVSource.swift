@@ -33,7 +33,7 @@ struct CSVSource: Source {
         var checkpoint: Value?
         let batchSize: Int
         var current: (entry: FileSet.Entry, handle: FileHandle, tokenizer: CSVTokenizer, header: [String]?, firstChunk: Bool)?
-        var pendingRows: [CSVTokenizer.Row] = []
+        var pendingRows = CSVTokenizer.Rows()
         var rowIndex = 0
 
         init(options: Options, files: [FileSet.Entry], checkpoint: Value?, batchSize: Int) {
@@ -43,16 +43,17 @@ struct CSVSource: Source {
             self.batchSize = batchSize
         }
 
+        /// Rows go into a lazy table per file (`SourceBatch.tables`); rows that cannot be read become errors.
         mutating func next() async throws -> SourceBatch? {
             var batch = SourceBatch()
-            while batch.records.count + batch.errors.count < batchSize {
+            var table: RecordTable?
+            while batch.recordCount + (table?.rowCount ?? 0) + batch.errors.count < batchSize {
                 if rowIndex < pendingRows.count {
-                    let row = pendingRows[rowIndex]
+                    convert(rowIndex, into: &table, batch: &batch)
                     rowIndex += 1
-                    convert(row, into: &batch)
                     continue
                 }
-                pendingRows.removeAll(keepingCapacity: true)
+                pendingRows.removeAll()
                 rowIndex = 0
                 if current == nil {
                     if files.isEmpty { break }
@@ -67,8 +68,9 @@ struct CSVSource: Source {
                 if chunk.isEmpty {
                     // End of file: flush its last rows into this batch, which then carries the file's checkpoint.
                     current!.tokenizer.finish(into: &pendingRows)
-                    for row in pendingRows { convert(row, into: &batch) }
+                    for r in 0..<pendingRows.count { convert(r, into: &table, batch: &batch) }
                     pendingRows.removeAll()
+                    if let t = table.take() { batch.tables.append(t) }
                     try? current!.handle.close()
                     if options.incremental {
                         checkpoint = FileSet.checkpoint(checkpoint, adding: current!.entry)
@@ -84,45 +86,67 @@ struct CSVSource: Source {
                 }
                 bytes.withUnsafeBufferPointer { current!.tokenizer.feed($0, into: &pendingRows) }
             }
-            if batch.records.isEmpty && batch.errors.isEmpty && batch.checkpoint == nil && current == nil && files.isEmpty {
+            if let t = table.take() { batch.tables.append(t) }
+            if batch.recordCount == 0 && batch.errors.isEmpty && batch.checkpoint == nil && current == nil && files.isEmpty {
                 return nil
             }
             return batch
         }
 
-        private mutating func convert(_ row: CSVTokenizer.Row, into batch: inout SourceBatch) {
+        /// Adds tokenized row `r` to `table` (a new table when the columns change), or an error to the batch.
+        private mutating func convert(_ r: Int, into table: inout RecordTable?, batch: inout SourceBatch) {
             guard let file = current?.entry.path else { return }
+            let row = pendingRows.rows[r]
+            // The common row: well-formed, after the header, ASCII or valid UTF-8, the right field count.
+            if row.problem == nil, current!.header != nil || !options.header {
+                let lastEnd = row.firstField + row.fieldCount - 1
+                let start = row.firstField == 0 ? 0 : pendingRows.ends[row.firstField - 1]
+                let bytes = pendingRows.bytes[start..<pendingRows.ends[lastEnd]]
+                let columnCount = current!.header?.count ?? row.fieldCount
+                if row.fieldCount == columnCount, table?.columns.count == columnCount, !bytes.isEmpty,
+                   bytes.allSatisfy({ $0 < 0x80 }) || (options.encoding == .utf8 && String(validating: bytes, as: UTF8.self) != nil) {
+                    table!.append(line: row.line, utf8: bytes, fieldEnds: pendingRows.ends[row.firstField...lastEnd])
+                    return
+                }
+            }
             let position = SourcePosition(file: file, line: row.line)
-            var texts: [String] = []
-            for (i, f) in row.fields.enumerated() {
-                guard let s = options.encoding.decode(f) else {
+            let fields = pendingRows.fields(r)
+            var utf8: [ArraySlice<UInt8>] = []
+            utf8.reserveCapacity(fields.count)
+            for (i, f) in fields.enumerated() {
+                guard let u = options.encoding.utf8(f) else {
                     batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.encoding",
                                                     message: "field \(i + 1) is not valid \(options.encoding.rawValue)",
                                                     value: .string(String(decoding: f, as: UTF8.self))))
                     return
                 }
-                texts.append(s)
+                utf8.append(u)
             }
             // The row as read, for error reports only.
-            func raw() -> Value { .string(texts.joined(separator: String(decoding: [options.delimiter], as: UTF8.self))) }
+            func raw() -> Value {
+                .string(utf8.map { String(decoding: $0, as: UTF8.self) }.joined(separator: String(decoding: [options.delimiter], as: UTF8.self)))
+            }
             if let problem = row.problem {
                 batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.malformed", message: problem, value: raw()))
                 return
             }
             if options.header && current!.header == nil {
-                current!.header = texts
+                current!.header = utf8.map { String(decoding: $0, as: UTF8.self) }
                 return
             }
-            if options.skipEmpty && texts.allSatisfy(\.isEmpty) { return }
-            let header = current!.header ?? (1...max(1, texts.count)).map { "column_\($0)" }
-            guard texts.count == header.count else {
+            if options.skipEmpty && utf8.allSatisfy(\.isEmpty) { return }
+            let header = current!.header
+            let columnCount = header?.count ?? max(1, utf8.count)
+            guard utf8.count == columnCount else {
                 batch.errors.append(RecordError(stage: .extract, position: position, code: "csv.field_count",
-                                                message: "expected \(header.count) fields, found \(texts.count)", value: raw()))
+                                                message: "expected \(columnCount) fields, found \(utf8.count)", value: raw()))
                 return
             }
-            var o = Value.Object(minimumCapacity: header.count)
-            for (k, v) in zip(header, texts) { o[k] = .string(v) }
-            batch.records.append(Record(.object(o), position: position))
+            if table?.columns.count != columnCount {
+                if let t = table.take() { batch.tables.append(t) }
+                table = RecordTable(columns: header ?? (1...columnCount).map { "column_\($0)" }, file: file, reservingRows: batchSize)
+            }
+            table!.append(line: row.line, fields: utf8)
         }
     }
 }

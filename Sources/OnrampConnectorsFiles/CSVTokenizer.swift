@@ -1,11 +1,33 @@
 /// An RFC 4180 tokenizer fed chunk by chunk: yields rows of raw field bytes with the line each
 /// row started on. Quotes may be doubled or escaped with a configurable escape byte.
 struct CSVTokenizer {
-    struct Row {
-        var fields: [[UInt8]]
-        var line: Int
-        /// Set when the row is malformed (a stray quote, an unterminated quoted field).
-        var problem: String?
+    /// Rows tokenized so far, their fields' bytes back to back in one buffer.
+    struct Rows {
+        struct Row {
+            var firstField: Int
+            var fieldCount: Int
+            var line: Int
+            /// Set when the row is malformed (a stray quote, an unterminated quoted field).
+            var problem: String?
+        }
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var rows: [Row] = []
+
+        var count: Int { rows.count }
+
+        func fields(_ r: Int) -> [ArraySlice<UInt8>] {
+            let row = rows[r]
+            return (row.firstField..<(row.firstField + row.fieldCount)).map { i in
+                bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
+            }
+        }
+
+        mutating func removeAll() {
+            bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            rows.removeAll(keepingCapacity: true)
+        }
     }
 
     let delimiter: UInt8
@@ -15,8 +37,9 @@ struct CSVTokenizer {
     /// quote cannot swallow the rest of the file.
     let multiline: Bool
 
-    private var field: [UInt8] = []
-    private var fields: [[UInt8]] = []
+    /// The row being read: its bytes, and the end of each finished field in them.
+    private var row: [UInt8] = []
+    private var rowEnds: [Int] = []
     private var inQuotes = false
     private var afterQuote = false
     private var fieldStarted = false
@@ -34,23 +57,26 @@ struct CSVTokenizer {
     }
 
     private mutating func endField() {
-        fields.append(field)
-        field.removeAll(keepingCapacity: true)
+        rowEnds.append(row.count)
         afterQuote = false
         fieldStarted = false
     }
 
-    private mutating func endRow(into rows: inout [Row]) {
+    private mutating func endRow(into rows: inout Rows) {
         endField()
-        if !(fields.count == 1 && fields[0].isEmpty && problem == nil) {
-            rows.append(Row(fields: fields, line: rowLine, problem: problem))
+        if !(rowEnds.count == 1 && row.isEmpty && problem == nil) {
+            let base = rows.bytes.count
+            rows.rows.append(Rows.Row(firstField: rows.ends.count, fieldCount: rowEnds.count, line: rowLine, problem: problem))
+            rows.bytes.append(contentsOf: row)
+            for e in rowEnds { rows.ends.append(base + e) }
         }
-        fields.removeAll(keepingCapacity: true)
+        row.removeAll(keepingCapacity: true)
+        rowEnds.removeAll(keepingCapacity: true)
         problem = nil
         rowLine = line
     }
 
-    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, into rows: inout [Row]) {
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, into rows: inout Rows) {
         for b in chunk {
             if pendingCR {
                 pendingCR = false
@@ -58,7 +84,7 @@ struct CSVTokenizer {
             }
             if inQuotes {
                 if escaped {
-                    field.append(b)
+                    row.append(b)
                     escaped = false
                 } else if let e = escape, e != quote, b == e {
                     escaped = true
@@ -66,28 +92,28 @@ struct CSVTokenizer {
                     inQuotes = false
                     afterQuote = true
                 } else if !multiline && (b == 0x0A || b == 0x0D) {
-                    problem = problem ?? "unterminated quoted field \(fields.count + 1)"
+                    problem = problem ?? "unterminated quoted field \(rowEnds.count + 1)"
                     inQuotes = false
                     line += 1
                     if b == 0x0D { pendingCR = true }
                     endRow(into: &rows)
                 } else {
                     if b == 0x0A { line += 1 }
-                    field.append(b)
+                    row.append(b)
                 }
                 continue
             }
             if b == quote {
                 if afterQuote {
-                    field.append(quote)
+                    row.append(quote)
                     inQuotes = true
                     afterQuote = false
                 } else if !fieldStarted {
                     inQuotes = true
                     fieldStarted = true
                 } else {
-                    problem = problem ?? "stray quote inside an unquoted field \(fields.count + 1)"
-                    field.append(b)
+                    problem = problem ?? "stray quote inside an unquoted field \(rowEnds.count + 1)"
+                    row.append(b)
                 }
             } else if b == delimiter {
                 endField()
@@ -96,18 +122,18 @@ struct CSVTokenizer {
                 if b == 0x0D { pendingCR = true }
                 endRow(into: &rows)
             } else {
-                if afterQuote { problem = problem ?? "text after the closing quote of field \(fields.count + 1)" }
-                field.append(b)
+                if afterQuote { problem = problem ?? "text after the closing quote of field \(rowEnds.count + 1)" }
+                row.append(b)
                 fieldStarted = true
             }
         }
     }
 
-    mutating func finish(into rows: inout [Row]) {
+    mutating func finish(into rows: inout Rows) {
         if inQuotes {
-            problem = "unterminated quoted field \(fields.count + 1)"
+            problem = "unterminated quoted field \(rowEnds.count + 1)"
             inQuotes = false
         }
-        if !field.isEmpty || !fields.isEmpty || problem != nil { endRow(into: &rows) }
+        if row.count > (rowEnds.last ?? 0) || !rowEnds.isEmpty || problem != nil { endRow(into: &rows) }
     }
 }

@@ -41,6 +41,43 @@ public actor RecordFileWriter {
         try handle.write(contentsOf: out)
     }
 
+    /// Writes a lazy table as NDJSON straight from its bytes; false (nothing written) for CSV.
+    public func write(table: TableBatch) throws -> Bool {
+        guard format == .ndjson else { return false }
+        let keys: [[UInt8]] = table.columns.map { c in
+            var k: [UInt8] = []
+            JSONWriter.writeString(c.name, into: &k)
+            k.append(UInt8(ascii: ":"))
+            return k
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(table.table.bytes.count * 2 + table.rowCount * (keys.reduce(2) { $0 + $1.count + 1 }))
+        table.table.bytes.withUnsafeBufferPointer { bytes in
+            for row in 0..<table.rowCount {
+                out.append(UInt8(ascii: "{"))
+                var first = true
+                for (i, c) in table.columns.enumerated() {
+                    switch c.column {
+                    case .raw(let rc):
+                        if !first { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: keys[i])
+                        JSONWriter.writeString(utf8: UnsafeBufferPointer(rebasing: bytes[table.table.range(row: row, column: rc)]), into: &out)
+                    case .computed(let values):
+                        guard let v = values[row] else { continue }
+                        if !first { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: keys[i])
+                        JSONWriter.write(v, into: &out)
+                    }
+                    first = false
+                }
+                out.append(UInt8(ascii: "}"))
+                out.append(0x0A)
+            }
+        }
+        try handle.write(contentsOf: out)
+        return true
+    }
+
     public func close() throws { try handle.close() }
 
 }
@@ -53,6 +90,8 @@ struct FileDestination: Destination {
         try await writer.write(records.map(\.value))
         return records.map { _ in .ok(result: nil) }
     }
+
+    func write(table: TableBatch) async throws -> Bool { try await writer.write(table: table) }
 
     func close() async throws { try await writer.close() }
 

@@ -9,8 +9,15 @@ enum TextEncoding: String, Sendable {
         0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
 
+    /// The text as UTF-8 (ASCII and valid UTF-8 pass through unchanged); nil when UTF-8 text is not valid UTF-8.
+    func utf8(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return bytes }
+        if self == .utf8 { return String(validating: bytes, as: UTF8.self) == nil ? nil : bytes }
+        return decode(bytes).map { ArraySlice($0.utf8) }
+    }
+
     /// Decodes bytes; nil when UTF-8 text is not valid UTF-8.
-    func decode(_ bytes: [UInt8]) -> String? {
+    func decode(_ bytes: some Collection<UInt8>) -> String? {
         switch self {
         case .utf8:
             return String(validating: bytes, as: UTF8.self)

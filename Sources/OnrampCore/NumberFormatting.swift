@@ -7,6 +7,8 @@ public enum NumberFormatting {
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
         if d == 0 { return "0" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        // In this range Swift and JavaScript both print the shortest round-trip digits as a plain decimal.
+        if abs(d) >= 1e-4 && abs(d) < 1e15 { return d.description }
         let (negative, digits, exponent) = decompose(d.description)
         return (negative ? "-" : "") + layout(digits: digits, pointPosition: exponent)
     }

@@ -8,7 +8,7 @@ public enum PipelinePreview {
         let source = try registry.makeSource(spec.source, resources: resources)
         var reader = try await source.open(checkpoint: nil, batchSize: limit)
         let batch = try await reader.next() ?? SourceBatch()
-        var records = Array(batch.records.prefix(limit))
+        var records = Array(batch.allRecords().prefix(limit))
         var out: Value.Object = ["source": .array(records.map(\.value))]
         var errors = batch.errors.map(\.asValue)
         for s in spec.steps {

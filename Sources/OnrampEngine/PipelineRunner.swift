@@ -21,6 +21,9 @@ public struct PipelineRunner: Sendable {
     public var checkpointKey: String?
     /// Asked after every batch: true stops the run there (status `cancelled`).
     public var cancelRequested: (@Sendable () async -> Bool)?
+    /// Keep tabular batches lazy through the steps and destinations that take tables (the default);
+    /// false builds every record first. Both give the same output.
+    public var lazyTables = true
 
     public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
                 checkpoints: any CheckpointStore, outputDirectory: String, fullResync: Bool = false) {
@@ -107,16 +110,37 @@ public struct PipelineRunner: Sendable {
             try await record(failures, &summary)
         }
 
-        while let batch = try await reader.next() {
-            summary.recordsRead += batch.records.count + batch.errors.count
-            try await record(batch.errors, &summary)
-            var records = batch.records
-            for step in steps {
+        func transform(_ records: [Record], from first: Int, _ summary: inout RunSummary) async throws -> [Record] {
+            var records = records
+            for step in steps[first...] {
                 var errors: [RecordError] = []
                 records = step.process(records, errors: &errors)
                 try await record(errors, &summary)
             }
-            try await deliver(records, &summary)
+            return records
+        }
+
+        /// A lazy table stays one through every step that takes tables, and is written whole when the
+        /// destination takes it; from the first step or destination that does not, its rows go on as records.
+        func deliver(_ table: RecordTable, _ summary: inout RunSummary) async throws {
+            var lazy = TableBatch(table)
+            var next = 0
+            while lazyTables, next < steps.count, let step = steps[next] as? any TableStep, let out = step.process(table: lazy) {
+                lazy = out
+                next += 1
+            }
+            if lazyTables, next == steps.count, try await destination.write(table: lazy) {
+                summary.recordsWritten += lazy.rowCount
+            } else {
+                try await deliver(transform(lazy.records(), from: next, &summary), &summary)
+            }
+        }
+
+        while let batch = try await reader.next() {
+            summary.recordsRead += batch.recordCount + batch.errors.count
+            try await record(batch.errors, &summary)
+            try await deliver(transform(batch.records, from: 0, &summary), &summary)
+            for table in batch.tables { try await deliver(table, &summary) }
             if let c = batch.checkpoint { pendingCheckpoint = c }
             if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
                 try await checkpoints.commit(pipeline: key, checkpoint: c)
@@ -141,14 +165,9 @@ public struct PipelineRunner: Sendable {
         // Flush what the steps still hold (open groups), each step's leftovers through the steps after it.
         for (i, step) in steps.enumerated() {
             var errors: [RecordError] = []
-            var records = step.finish(errors: &errors)
+            let records = step.finish(errors: &errors)
             try await record(errors, &summary)
-            for later in steps[(i + 1)...] {
-                var e2: [RecordError] = []
-                records = later.process(records, errors: &e2)
-                try await record(e2, &summary)
-            }
-            try await deliver(records, &summary)
+            try await deliver(transform(records, from: i + 1, &summary), &summary)
         }
         try await destination.close()
         try await results.close()

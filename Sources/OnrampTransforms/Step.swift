@@ -13,3 +13,9 @@ extension Step {
     public func finish(errors: inout [RecordError]) -> [Record] { [] }
     public var isIdle: Bool { true }
 }
+
+/// A step that can also work on a lazy table without building its records. Nil means this table
+/// needs the record path (the engine then runs `process` on its records, from this step on).
+public protocol TableStep: Step {
+    func process(table: TableBatch) -> TableBatch?
+}

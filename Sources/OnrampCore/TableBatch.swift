@@ -1,0 +1,41 @@
+/// A `RecordTable` seen through the steps applied to it so far: its columns renamed, dropped,
+/// reordered or computed, without touching the rows. `records()` gives exactly the records the
+/// record-at-a-time path would have produced.
+public struct TableBatch: Sendable {
+    public enum Column: Sendable {
+        /// A column of the underlying table, as text.
+        case raw(Int)
+        /// Computed values, one per row; nil leaves the field out of that row.
+        case computed([Value?])
+    }
+
+    public let table: RecordTable
+    public var columns: [(name: String, column: Column)]
+
+    public init(_ table: RecordTable) {
+        self.table = table
+        columns = table.columns.enumerated().map { ($0.element, .raw($0.offset)) }
+    }
+
+    public var rowCount: Int { table.rowCount }
+
+    public func index(of name: String) -> Int? { columns.firstIndex { $0.name == name } }
+
+    /// The value of one field of one row; nil when the row leaves it out.
+    public func value(row: Int, column: Int) -> Value? {
+        switch columns[column].column {
+        case .raw(let c): return .string(table.string(row: row, column: c))
+        case .computed(let values): return values[row]
+        }
+    }
+
+    public func record(at row: Int) -> Record {
+        var o = Value.Object(minimumCapacity: columns.count)
+        for i in columns.indices {
+            if let v = value(row: row, column: i) { o[columns[i].name] = v }
+        }
+        return Record(.object(o), position: table.position(row: row))
+    }
+
+    public func records() -> [Record] { (0..<rowCount).map(record(at:)) }
+}

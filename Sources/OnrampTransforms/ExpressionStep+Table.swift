@@ -1,0 +1,59 @@
+import OnrampCore
+import OnrampExpression
+
+extension SetStep: TableStep {
+    /// Computes each field as a column. A row the row expression cannot decide is evaluated in full;
+    /// an evaluation error, or an existing field left out of some rows, sends the table to the record
+    /// path, which reports the error and keeps the field order exactly.
+    func process(table: TableBatch) -> TableBatch? {
+        let names = table.columns.map(\.name)
+        var computed: [(String, [Value?])] = []
+        for (name, expr) in fields {
+            let fast = RowExpression(expr, columns: names, functions: functions)
+            var values: [Value?] = []
+            values.reserveCapacity(table.rowCount)
+            for row in 0..<table.rowCount {
+                if let v = fast?.evaluate(table, row: row) {
+                    values.append(v)
+                } else {
+                    do {
+                        values.append(try expr.evaluate(table.record(at: row).value, functions: functions))
+                    } catch {
+                        return nil
+                    }
+                }
+            }
+            computed.append((name, values))
+        }
+        var out = table
+        for (name, values) in computed {
+            if let i = out.index(of: name) {
+                guard !values.contains(where: { $0 == nil }) else { return nil }
+                out.columns[i].column = .computed(values)
+            } else {
+                out.columns.append((name, .computed(values)))
+            }
+        }
+        return out
+    }
+}
+
+extension RenameStep: TableStep {
+    /// Renames columns; a rename onto a name already present (fields merging) takes the record path.
+    func process(table: TableBatch) -> TableBatch? {
+        var out = table
+        for i in out.columns.indices {
+            if let to = pairs[out.columns[i].name] { out.columns[i].name = to }
+        }
+        guard Set(out.columns.map(\.name)).count == out.columns.count else { return nil }
+        return out
+    }
+}
+
+extension DropStep: TableStep {
+    func process(table: TableBatch) -> TableBatch? {
+        var out = table
+        out.columns.removeAll { fields.contains($0.name) }
+        return out
+    }
+}

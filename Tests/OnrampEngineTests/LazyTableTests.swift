@@ -1,0 +1,104 @@
+import Foundation
+import OnrampConnectorKit
+import OnrampConnectorsFiles
+import OnrampCore
+import OnrampEngine
+import OnrampExpression
+import Testing
+
+/// Lazy tables are an optimisation only: every pipeline must write byte for byte what the
+/// record-at-a-time path writes, errors included.
+@Suite struct LazyTableTests {
+    static let csv = #"""
+    order_no;line_no;sku;qty;unit_price;note
+    1;1;A-1;2;10.5;plain
+    1;2;B-2;3;0.1;"quoted; with ""quotes"""
+    2;1;C-3;x;1;qty is not a number
+    2;2;D-4;1;1e3;exponent falls back
+    3;1;É-5;4;2.25;ünïcödé
+    3;2;F-6;1;2
+    ;;;;;
+    4;1;G-7;0;00.5;leading zero falls back
+    5;1;H-8;7;123456789012345678;too many digits
+    6;1;"I-9;1;1;unterminated
+    7;1;J-10;5;-3.75;"tab\#tand\\backslash"
+
+    """#
+
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-lazy-\(UUID().uuidString)")
+
+    /// Runs in `dir`, so that both paths report the same file names.
+    func run(_ steps: String, lazy: Bool, destinationFormat: String = "ndjson") async throws -> (output: String, errors: String, summary: RunSummary) {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.csv.write(to: dir.appendingPathComponent("lines.csv"), atomically: true, encoding: .utf8)
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: lazy
+        batch_size: 4
+        source: { connector: csv, config: { path: "\(dir.path)/lines.csv", delimiter: ";" } }
+        steps:
+        \(steps)
+        destination: { connector: file, config: { path: "\(dir.path)/out.\(destinationFormat)", format: \(destinationFormat) } }
+        """)
+        var registry = ConnectorRegistry()
+        FileConnectors.register(into: &registry)
+        var runner = PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(),
+                                    checkpoints: FileCheckpointStore(directory: dir.path), outputDirectory: dir.path)
+        runner.lazyTables = lazy
+        let summary = await runner.run()
+        let output = try String(contentsOf: dir.appendingPathComponent("out.\(destinationFormat)"), encoding: .utf8)
+        let errors = try String(contentsOf: dir.appendingPathComponent("lazy-errors.ndjson"), encoding: .utf8)
+        return (output, errors, summary)
+    }
+
+    @Test(arguments: [
+        "  - set: { amount: \"$number(qty) * $number(unit_price)\" }",
+        "  - rename: { order_no: order, line_no: line }\n  - set: { amount: \"$number(qty) * $number(unit_price)\", big: \"$number(qty) > 2 and sku != 'A-1'\" }\n  - drop: [note]",
+        "  - set: { sku: \"$lowercase(sku) & '/' & $uppercase(note)\", qty: \"$number(qty) = 0 ? undefined : $number(qty)\" }",
+        "  - set: { label: \"line_no = '1' ? 'first' : note\" }\n  - set: { label: \"$string(label) & '!'\" }",
+        "  - rename: { qty: sku }",
+        "  - drop: [note]\n  - group: { by: order_no, into: lines }",
+    ])
+    func lazyAndEagerWriteTheSame(_ steps: String) async throws {
+        let lazy = try await run(steps, lazy: true)
+        let eager = try await run(steps, lazy: false)
+        #expect(lazy.output == eager.output)
+        #expect(lazy.errors == eager.errors)
+        #expect(lazy.summary.recordsWritten == eager.summary.recordsWritten)
+        #expect(lazy.summary.recordsRead == eager.summary.recordsRead)
+        #expect(!lazy.output.isEmpty)
+    }
+
+    @Test func theFastPathComputesWhatJSONataComputes() async throws {
+        let r = try await run("  - set: { amount: \"$number(qty) * $number(unit_price)\" }", lazy: true)
+        let lines = r.output.split(separator: "\n").map { try! JSONParser.parse(Array($0.utf8)) }
+        #expect(lines.map { $0["amount"] } == [.number(21), .number(0.30000000000000004), .number(1000), .number(9), .number(0),
+                                              .number(8.641975230864197e17), .number(-18.75)])
+        #expect(lines[1]["note"] == .string("quoted; with \"quotes\""))
+        #expect(lines.last?["note"] == .string("tab\tand\\\\backslash"))
+        #expect(r.summary.failedByStage[.transform] == 1)
+        #expect(r.summary.failedByStage[.extract] == 2)
+    }
+
+    @Test func rowExpressionsDecidePlainRowsAndLeaveTheRestToJSONata() throws {
+        var table = RecordTable(columns: ["qty", "price", "sku"], file: "f.csv")
+        for (line, row) in [["2", "10.5", "a"], ["x", "1", "b"], ["1", "1e3", "c"], ["3", "-0.25", "D"]].enumerated() {
+            table.append(line: line + 2, fields: row.map { ArraySlice($0.utf8) })
+        }
+        let batch = TableBatch(table)
+        let amount = try #require(RowExpression(try JSONata("$number(qty) * $number(price)"), columns: batch.columns.map(\.name)))
+        #expect(amount.evaluate(batch, row: 0) == .some(.number(21)))
+        #expect(amount.evaluate(batch, row: 1) == nil)
+        #expect(amount.evaluate(batch, row: 2) == nil)
+        #expect(amount.evaluate(batch, row: 3) == .some(.number(-0.75)))
+        let label = try #require(RowExpression(try JSONata("sku = 'a' ? $uppercase(sku)"), columns: ["qty", "price", "sku"]))
+        #expect(label.evaluate(batch, row: 0) == .some(.string("A")))
+        #expect(label.evaluate(batch, row: 3) == .some(nil))
+        #expect(RowExpression(try JSONata("missing * 2"), columns: ["qty"]) == nil)
+        #expect(RowExpression(try JSONata("$sum(qty)"), columns: ["qty"]) == nil)
+        var shadowing = JSONata.FunctionRegistry()
+        shadowing.register("number") { _ in .number(1) }
+        #expect(RowExpression(try JSONata("$number(qty)"), columns: ["qty"], functions: shadowing) == nil)
+    }
+}
