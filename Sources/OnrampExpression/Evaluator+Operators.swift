@@ -1,3 +1,4 @@
+import Collections
 import Foundation
 
 extension Evaluator {
@@ -129,6 +130,7 @@ extension Evaluator {
             input = [inputValue]
         }
         if input.isEmpty { input = [.undefined] }
+        if !reduce && input.count == 1 { return try evaluateObject(pairs, position: position, input[0], env) }
         var groups: [String: (data: JValue, exprIndex: Int)] = [:]
         var order: [String] = []
         for item in input {
@@ -163,6 +165,28 @@ extension Evaluator {
                 genv = Frame.fromTuple(env, tuple)
             }
             let value = try evaluate(pairs[entry.exprIndex].1, context, genv)
+            if !value.isUndefined { result.fields[k] = value }
+        }
+        return .object(result)
+    }
+
+    /// The object constructor over one item (the usual case): each pair groups at most that item,
+    /// so no grouping table is needed; keys first, then values, as in the general case.
+    private func evaluateObject(_ pairs: [(Node, Node)], position: Int, _ item: JValue, _ env: Frame) throws -> JValue {
+        var keys: [(key: String, pair: Int)] = []
+        keys.reserveCapacity(pairs.count)
+        for (pairIndex, pair) in pairs.enumerated() {
+            let key = try evaluate(pair.0, item, env)
+            if key.isUndefined { continue }
+            guard case .string(let k) = key else {
+                throw JSONataError("T1003", position: position, jvalue: key)
+            }
+            if keys.contains(where: { $0.key == k }) { throw JSONataError("D1009", position: position, value: .string(k)) }
+            keys.append((k, pairIndex))
+        }
+        let result = JObject(OrderedDictionary(minimumCapacity: keys.count))
+        for (k, pairIndex) in keys {
+            let value = try evaluate(pairs[pairIndex].1, item, env)
             if !value.isUndefined { result.fields[k] = value }
         }
         return .object(result)

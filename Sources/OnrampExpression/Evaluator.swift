@@ -158,27 +158,29 @@ final class Evaluator {
             if let stages = expr.stages { result = try evaluateStages(stages, result, env) }
             return result
         }
-        var results: [JValue] = []
-        results.reserveCapacity(input.count)
+        // The step's results, flattened one level unless constructed with `[...]`.
+        var items: [JValue] = []
+        items.reserveCapacity(input.count)
+        var resultCount = 0
+        var onlyResult: JValue = .undefined
         for item in input.items {
             var res = try evaluate(expr, item, env)
             if let stages = expr.stages {
                 for s in stages { res = try evaluateFilter(s.expression!, res, env) }
             }
-            if !res.isUndefined { results.append(res) }
-        }
-        if lastStep, results.count == 1, case .array(let a) = results[0], !a.sequence {
-            return results[0]
-        }
-        let seq = JArray([], sequence: true)
-        for res in results {
+            if res.isUndefined { continue }
+            resultCount += 1
+            if resultCount == 1 { onlyResult = res }
             if case .array(let a) = res, !a.cons {
-                seq.items.append(contentsOf: a.items)
+                items.append(contentsOf: a.items)
             } else {
-                seq.items.append(res)
+                items.append(res)
             }
         }
-        return .array(seq)
+        if lastStep, resultCount == 1, case .array(let a) = onlyResult, !a.sequence {
+            return onlyResult
+        }
+        return .array(JArray(items, sequence: true))
     }
 
     private func evaluateStages(_ stages: [Node], _ input: JValue, _ env: Frame) throws -> JValue {

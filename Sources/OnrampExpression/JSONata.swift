@@ -47,6 +47,16 @@ public struct JSONata: Sendable {
         ast = try Parser.parse(source)
     }
 
+    /// The field this expression reads when it is nothing but a field name (`order_no`): against an
+    /// object whose field holds a scalar, the result is that scalar.
+    public var fieldName: String? {
+        guard ast.kind == .path, ast.steps.count == 1, ast.predicate == nil, ast.groupPairs == nil, !ast.keepSingletonArray else { return nil }
+        let step = ast.steps[0]
+        guard step.kind == .name, step.predicate == nil, step.stages == nil, step.groupPairs == nil, !step.keepArray,
+              step.focus == nil, step.indexVariable == nil, !step.tuple else { return nil }
+        return step.text
+    }
+
     /// Evaluates against `input` (nil: no input at all). Returns nil when the result is undefined.
     public func evaluate(_ input: Value?, bindings: [String: Value] = [:], functions: FunctionRegistry = FunctionRegistry(),
                          limits: Limits = .default) throws(JSONataError) -> Value? {

@@ -64,9 +64,7 @@ extension JValue {
         case .string(let s): self = .string(s)
         case .array(let a): self = .array(JArray(a.map(JValue.init)))
         case .object(let o):
-            var fields = OrderedDictionary<String, JValue>(minimumCapacity: o.count)
-            for (k, v) in o { fields[k] = JValue(v) }
-            self = .object(JObject(fields))
+            self = .object(JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys, values: o.values.map(JValue.init))))
         }
     }
 
@@ -85,9 +83,17 @@ extension JValue {
         case .string(let s): return .string(s)
         case .array(let a): return .array(a.items.compactMap { $0.toValue() })
         case .object(let o):
-            var out = Value.Object(minimumCapacity: o.fields.count)
-            for (k, v) in o.fields { if let cv = v.toValue() { out[k] = cv } }
-            return .object(out)
+            var keys: [String] = []
+            var values: [Value] = []
+            keys.reserveCapacity(o.fields.count)
+            values.reserveCapacity(o.fields.count)
+            for (k, v) in o.fields {
+                if let cv = v.toValue() {
+                    keys.append(k)
+                    values.append(cv)
+                }
+            }
+            return .object(Value.Object(uncheckedUniqueKeys: keys, values: values))
         case .function: return .string("")
         }
     }

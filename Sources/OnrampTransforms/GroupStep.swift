@@ -18,6 +18,7 @@ final class GroupStep: Step {
     }
 
     let by: JSONata
+    let byField: String?
     let header: JSONata?
     let into: String
     let mode: Mode
@@ -35,6 +36,7 @@ final class GroupStep: Step {
         }
         guard let b = o["by"] else { throw OnrampError("spec.missing", "required key is missing", at: "\(path).by") }
         by = try StepFactory.compile(b, "\(path).by")
+        byField = by.fieldName
         header = try o["header"].map { (v) throws(OnrampError) in try StepFactory.compile(v, "\(path).header") }
         guard let into = o["into"]?.stringValue ?? (o["into"] == nil ? "lines" : nil) else {
             throw OnrampError("spec.type", "must be a field name", at: "\(path).into")
@@ -57,7 +59,7 @@ final class GroupStep: Step {
             let key: String
             let isHeader: Bool
             do {
-                guard let k = try by.evaluate(r.value, functions: functions), let text = k.scalarText, !text.isEmpty else {
+                guard let k = try keyValue(r), let text = k.scalarText, !text.isEmpty else {
                     errors.append(RecordError(stage: .transform, position: r.position, code: "group.no_key", message: "the group key is empty", step: label, value: r.value))
                     continue
                 }
@@ -88,6 +90,12 @@ final class GroupStep: Step {
             }
         }
         return out
+    }
+
+    /// `by` for one record; a plain field name holding a scalar is read without the evaluator.
+    private func keyValue(_ r: Record) throws(JSONataError) -> Value? {
+        if let field = byField, case .object(let o) = r.value, let v = o[field], v.scalarText != nil { return v }
+        return try by.evaluate(r.value, functions: functions)
     }
 
     func finish(errors: inout [RecordError]) -> [Record] {
