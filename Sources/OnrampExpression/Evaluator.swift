@@ -93,23 +93,29 @@ final class Evaluator {
     // MARK: paths
 
     private func evaluatePath(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
-        var inputSequence: JArray
-        if case .array(let a) = input, expr.steps[0].kind != .variable {
-            inputSequence = a
-        } else {
-            inputSequence = JArray([input], sequence: true)
-        }
+        // The input sequence of the next step: an array, or a single item not yet wrapped in one.
+        var inputArray: JArray?
+        var single: JValue = .undefined
+        if case .array(let a) = input, expr.steps[0].kind != .variable { inputArray = a } else { single = input }
+        func inputSequence() -> JArray { inputArray ?? JArray([single], sequence: true) }
+        // A last step's single result need not be wrapped in a sequence when nothing asks to keep it one.
+        let bareSingleton = !expr.keepArray && !expr.keepSingletonArray && expr.groupPairs == nil
         var resultSequence: JValue = .undefined
         var isTupleStream = false
         var tupleBindings: JArray?
         for (ii, step) in expr.steps.enumerated() {
             if step.tuple { isTupleStream = true }
+            let lastStep = ii == expr.steps.count - 1
             if ii == 0 && step.consarray {
-                resultSequence = try evaluate(step, .array(inputSequence), env)
+                resultSequence = try evaluate(step, .array(inputSequence()), env)
             } else if isTupleStream {
-                tupleBindings = try evaluateTupleStep(step, inputSequence, tupleBindings, env)
+                tupleBindings = try evaluateTupleStep(step, inputSequence(), tupleBindings, env)
+            } else if step.kind == .sort {
+                resultSequence = try evaluateSortStep(step, inputSequence(), env)
+            } else if let inputArray {
+                resultSequence = try evaluateStep(step, inputArray.items, env, lastStep: lastStep, bare: !lastStep || bareSingleton)
             } else {
-                resultSequence = try evaluateStep(step, inputSequence, env, lastStep: ii == expr.steps.count - 1)
+                resultSequence = try evaluateStep(step, CollectionOfOne(single), env, lastStep: lastStep, bare: !lastStep || bareSingleton)
             }
             if !isTupleStream {
                 if resultSequence.isUndefined { break }
@@ -117,8 +123,10 @@ final class Evaluator {
             }
             if step.focus == nil {
                 switch resultSequence {
-                case .array(let a): inputSequence = a
-                default: inputSequence = JArray([resultSequence], sequence: true)
+                case .array(let a): inputArray = a
+                default:
+                    inputArray = nil
+                    single = resultSequence
                 }
             }
         }
@@ -152,33 +160,46 @@ final class Evaluator {
         return resultSequence
     }
 
-    private func evaluateStep(_ expr: Node, _ input: JArray, _ env: Frame, lastStep: Bool) throws -> JValue {
-        if expr.kind == .sort {
-            var result = try evaluateSort(expr, .array(input), env)
-            if let stages = expr.stages { result = try evaluateStages(stages, result, env) }
-            return result
-        }
-        // The step's results, flattened one level unless constructed with `[...]`.
+    private func evaluateSortStep(_ expr: Node, _ input: JArray, _ env: Frame) throws -> JValue {
+        var result = try evaluateSort(expr, .array(input), env)
+        if let stages = expr.stages { result = try evaluateStages(stages, result, env) }
+        return result
+    }
+
+    /// One step over every item of its input sequence. With `bare`, a single non-array result is
+    /// returned as it is rather than as a sequence of one.
+    private func evaluateStep<Items: Collection<JValue>>(_ expr: Node, _ input: Items, _ env: Frame, lastStep: Bool, bare: Bool) throws -> JValue {
+        // The step's results, flattened one level unless constructed with `[...]`; a single result
+        // is kept as it is until a second one arrives.
         var items: [JValue] = []
-        items.reserveCapacity(input.count)
         var resultCount = 0
         var onlyResult: JValue = .undefined
-        for item in input.items {
+        func add(_ res: JValue) {
+            if case .array(let a) = res, !a.cons { items.append(contentsOf: a.items) } else { items.append(res) }
+        }
+        for item in input {
             var res = try evaluate(expr, item, env)
             if let stages = expr.stages {
                 for s in stages { res = try evaluateFilter(s.expression!, res, env) }
             }
             if res.isUndefined { continue }
             resultCount += 1
-            if resultCount == 1 { onlyResult = res }
-            if case .array(let a) = res, !a.cons {
-                items.append(contentsOf: a.items)
-            } else {
-                items.append(res)
+            if resultCount == 1 {
+                onlyResult = res
+                continue
             }
+            if resultCount == 2 { add(onlyResult) }
+            add(res)
         }
-        if lastStep, resultCount == 1, case .array(let a) = onlyResult, !a.sequence {
-            return onlyResult
+        if resultCount == 1 {
+            if case .array(let a) = onlyResult {
+                if lastStep && !a.sequence { return onlyResult }
+                // An intermediate step's one array feeds the next step item by item, as its flattening would.
+                if !lastStep && !a.cons && !a.items.isEmpty { return onlyResult }
+            } else if bare {
+                return onlyResult
+            }
+            add(onlyResult)
         }
         return .array(JArray(items, sequence: true))
     }

@@ -23,8 +23,12 @@ enum NumericFunctions {
 
     nonisolated(unsafe) static let entries: [String: E] = [
         "sum": E(signature: "<a<n>:n>", arity: 1) { _, a, _ in
-            guard let ns = numbers(a.at(0)) else { return .undefined }
-            return .number(ns.reduce(0, +))
+            switch a.at(0) {
+            case .undefined: return .undefined
+            case .array(let arr): return .number(arr.items.reduce(0) { $0 + ($1.numberValue ?? 0) })
+            case .number(let n): return .number(n)
+            default: return .number(0)
+            }
         },
         "count": E(signature: "<a:n>", arity: 1) { _, a, _ in
             switch a.at(0) {

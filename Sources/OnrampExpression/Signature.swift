@@ -12,8 +12,6 @@ struct Signature: Sendable {
         var maxCount = 1
         var context = false
         var subtype: String?
-        /// Exactly one argument that is passed through unchanged.
-        var plain: Bool { maxCount == 1 && type != "a" }
     }
 
     let definition: String
@@ -125,8 +123,14 @@ struct Signature: Sendable {
     func validate(_ args: [JValue], context: JValue) throws(JSONataError) -> [JValue] {
         // One argument per single-valued parameter, each of an allowed type: the greedy matcher's first try
         // takes one each and succeeds, so the arguments pass unchanged.
-        if args.count == params.count, params.allSatisfy(\.plain),
-           zip(params, args).allSatisfy({ $0.allowed & Signature.bit(Signature.symbol($1)) != 0 }) {
+        // So do arrays for single `a` parameters when their items are of the declared subtype.
+        if args.count == params.count, params.allSatisfy({ $0.maxCount == 1 }),
+           zip(params, args).allSatisfy({ p, arg in
+               let symbol = Signature.symbol(arg)
+               guard p.allowed & Signature.bit(symbol) != 0 else { return false }
+               guard p.type == "a" else { return true }
+               return symbol == 5 && (p.subtype.map { Signature.arrayMatches(arg, 5, [], $0) } ?? true)
+           }) {
             return args
         }
         let symbols = args.map(Signature.symbol)

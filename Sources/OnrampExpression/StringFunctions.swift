@@ -137,22 +137,31 @@ enum StringFunctions {
 
     /// JavaScript's `slice` over code points, as `$substring` defines it.
     static func substring(_ s: String, _ startIn: Double, _ length: Double?) -> String {
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            let bytes = s.utf8
+            guard let (from, to) = substringBounds(bytes.count, startIn, length) else { return "" }
+            return String(s[bytes.index(bytes.startIndex, offsetBy: from)..<bytes.index(bytes.startIndex, offsetBy: to)])
+        }
         let scalars = Array(s.unicodeScalars)
-        let n = scalars.count
+        guard let (from, to) = substringBounds(scalars.count, startIn, length) else { return "" }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars[from..<to])
+        return String(out)
+    }
+
+    /// The code point range `$substring` takes from a string of `n` code points; nil when empty.
+    static func substringBounds(_ n: Int, _ startIn: Double, _ length: Double?) -> (Int, Int)? {
         var start = startIn.isFinite ? Int(startIn.rounded(.towardZero)) : (startIn < 0 ? -n : n)
         if n + start < 0 { start = 0 }
         func clamp(_ i: Int) -> Int { i < 0 ? max(0, n + i) : min(i, n) }
         var end = n
         if let length {
-            if length <= 0 { return "" }
+            if length <= 0 { return nil }
             let l = length.isFinite ? Int(length.rounded(.towardZero)) : n
             end = start >= 0 ? start + l : n + start + l
         }
         let from = clamp(start), to = clamp(end)
-        if from >= to { return "" }
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: scalars[from..<to])
-        return String(out)
+        return from < to ? (from, to) : nil
     }
 
     static func trim(_ s: String) -> String {
