@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release benchmarks and runs them beside their peers in the same run:
-# jsonata-rs (PyPI) for the JSONata expression, Python csv+orjson for the CSV pipeline.
+# jsonata-rs (PyPI) for the JSONata expression, Python csv+orjson for the CSV and grouped pipelines.
+# Usage: Benchmarks/run.sh [jsonata|csv|grouped|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${ONRAMP_BENCH_VENV:-.venv-bench}
@@ -9,4 +10,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/pip" install -q jsonata-rs orjson
 fi
 swift build -c release --product onramp-bench
-ONRAMP_BENCH_PYTHON="$VENV/bin/python" .build/release/onramp-bench "${1:-all}"
+export ONRAMP_BENCH_PYTHON="$VENV/bin/python"
+MODE=${1:-all}
+if [ "$MODE" = all ] || [ "$MODE" = grouped ]; then
+  [ "$MODE" = all ] && .build/release/onramp-bench jsonata && .build/release/onramp-bench csv
+  # The grouped job on one thread (like its Python peer), then on every core.
+  ONRAMP_TRANSFORM_THREADS=1 .build/release/onramp-bench grouped
+  .build/release/onramp-bench grouped
+else
+  .build/release/onramp-bench "$MODE"
+fi

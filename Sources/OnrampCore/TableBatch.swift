@@ -30,12 +30,35 @@ public struct TableBatch: Sendable {
     }
 
     public func record(at row: Int) -> Record {
-        var o = Value.Object(minimumCapacity: columns.count)
-        for i in columns.indices {
-            if let v = value(row: row, column: i) { o[columns[i].name] = v }
+        record(at: row, uniqueNames: Set(columns.map(\.name)).count == columns.count)
+    }
+
+    /// With unique column names the object is built without looking up its keys as it grows.
+    private func record(at row: Int, uniqueNames: Bool) -> Record {
+        var o: Value.Object
+        if uniqueNames {
+            var keys: [String] = []
+            var values: [Value] = []
+            keys.reserveCapacity(columns.count)
+            values.reserveCapacity(columns.count)
+            for i in columns.indices {
+                if let v = value(row: row, column: i) {
+                    keys.append(columns[i].name)
+                    values.append(v)
+                }
+            }
+            o = Value.Object(uncheckedUniqueKeys: keys, values: values)
+        } else {
+            o = Value.Object(minimumCapacity: columns.count)
+            for i in columns.indices {
+                if let v = value(row: row, column: i) { o[columns[i].name] = v }
+            }
         }
         return Record(.object(o), position: table.position(row: row))
     }
 
-    public func records() -> [Record] { (0..<rowCount).map(record(at:)) }
+    public func records() -> [Record] {
+        let unique = Set(columns.map(\.name)).count == columns.count
+        return (0..<rowCount).map { record(at: $0, uniqueNames: unique) }
+    }
 }

@@ -7,8 +7,10 @@ extension Evaluator {
         if proc.isUndefined, expr.procedure!.kind == .path, !env.lookup(procName).isUndefined {
             throw JSONataError("T1005", position: expr.position, token: procName)
         }
-        var args: [JValue] = []
-        args.reserveCapacity(expr.arguments.count + 1)
+        // Argument lists come from a pool: an array the callee kept is copied on the next write, not reused.
+        var args = argumentPool.popLast() ?? []
+        args.removeAll(keepingCapacity: true)
+        defer { argumentPool.append(args) }
         if let applyTo { args.append(applyTo) }
         for a in expr.arguments { args.append(try evaluate(a, input, env)) }
         do {

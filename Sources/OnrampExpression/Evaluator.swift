@@ -8,6 +8,8 @@ final class Evaluator {
     private var ticks = 0
     private let deadline: UInt64
     let extensions: JSONata.FunctionRegistry
+    /// Spare argument arrays, reused across calls within this evaluation.
+    var argumentPool: [[JValue]] = []
     /// `$now()` and `$millis()` return the same instant throughout one evaluation.
     let startMillis = (Date().timeIntervalSince1970 * 1000).rounded(.down)
 

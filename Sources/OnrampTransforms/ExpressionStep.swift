@@ -17,11 +17,10 @@ final class ExpressionStep: Step {
         self.functions = functions
     }
 
+    /// Records are independent here, so a batch is evaluated on all cores (in order).
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
-        var out: [Record] = []
-        out.reserveCapacity(records.count)
-        for r in records {
-            do {
+        ParallelChunks.process(records, errors: &errors) { r, out, errors in
+            do throws(JSONataError) {
                 let v = try expression.evaluate(r.value, functions: functions)
                 switch kind {
                 case .map:
@@ -36,7 +35,6 @@ final class ExpressionStep: Step {
                 errors.append(StepFactory.evaluationError(error, r, label))
             }
         }
-        return out
     }
 }
 
@@ -52,27 +50,25 @@ final class SetStep: Step {
         self.functions = functions
     }
 
+    /// Records are independent here, so a batch is evaluated on all cores (in order).
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
-        var out: [Record] = []
-        out.reserveCapacity(records.count)
-        next: for r in records {
+        ParallelChunks.process(records, errors: &errors) { r, out, errors in
             guard case .object(var o) = r.value else {
                 errors.append(RecordError(stage: .transform, position: r.position, code: "set.not_object", message: "set needs an object record", step: label, value: r.value))
-                continue
+                return
             }
             for (name, expr) in fields {
-                do {
+                do throws(JSONataError) {
                     if let v = try expr.evaluate(r.value, functions: functions) { o[name] = v } else { o[name] = nil }
                 } catch {
                     var e = StepFactory.evaluationError(error, r, label)
                     e.message = "\(name): \(e.message)"
                     errors.append(e)
-                    continue next
+                    return
                 }
             }
             out.append(Record(.object(o), position: r.position))
         }
-        return out
     }
 }
 

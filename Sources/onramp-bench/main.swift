@@ -4,6 +4,7 @@ import OnrampConnectorsFiles
 import OnrampCore
 import OnrampEngine
 import OnrampExpression
+import OnrampTransforms
 
 // Usage: Benchmarks/run.sh [jsonata|csv|grouped|all]  (or swift run -c release onramp-bench …)
 // jsonata: Benchmarks/order-mapping.jsonata over the suite's dataset5, compiled once.
@@ -63,7 +64,7 @@ func benchJSONata() throws {
 
 /// 1,000,000 order lines, 4 per order, written in chunks so the input never sits in this process's memory.
 func writeOrderLines(to url: URL) throws {
-    FileManager.default.createFile(atPath: url.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
     var text = "order_no,line_no,sku,qty,unit_price,region\n"
@@ -140,7 +141,7 @@ func benchGrouped() async throws {
     let summary = await PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(),
                                        checkpoints: FileCheckpointStore(directory: dir.path), outputDirectory: dir.path).run()
     let rate = Double(summary.recordsRead) / summary.seconds
-    print("onramp grouped 1M lines -> group/map (JSONata) -> ndjson: \(Int(rate)) lines/s (\(summary.recordsWritten) transactions in \(String(format: "%.2f", summary.seconds)) s, \(summary.recordsFailed) failed), peak memory \(Int(peakMemoryMiB())) MiB (whole process)")
+    print("onramp grouped 1M lines -> group/map (JSONata, \(ParallelChunks.threads) thread(s)) -> ndjson: \(Int(rate)) lines/s (\(summary.recordsWritten) transactions in \(String(format: "%.2f", summary.seconds)) s, \(summary.recordsFailed) failed), peak memory \(Int(peakMemoryMiB())) MiB (whole process)")
     if ProcessInfo.processInfo.environment["BENCH_KEEP"] != nil {
         print(try String(contentsOf: dir.appendingPathComponent("out.ndjson"), encoding: .utf8).prefix(600))
     }

@@ -4,6 +4,7 @@ import OnrampConnectorsFiles
 import OnrampCore
 import OnrampEngine
 import OnrampExpression
+import OnrampTransforms
 import Testing
 
 /// Lazy tables are an optimisation only: every pipeline must write byte for byte what the
@@ -100,5 +101,32 @@ import Testing
         var shadowing = JSONata.FunctionRegistry()
         shadowing.register("number") { _ in .number(1) }
         #expect(RowExpression(try JSONata("$number(qty)"), columns: ["qty"], functions: shadowing) == nil)
+    }
+}
+
+/// Steps that run a batch on several threads give the output and errors of a sequential run, in order.
+@Suite struct ParallelStepTests {
+    @Test func mapAndSetKeepOrderAndReportEveryError() throws {
+        let records = (0..<2000).map { i in
+            Record(["n": i % 7 == 3 ? .string("x\(i)") : .number(Double(i))], position: SourcePosition(file: "in", line: i + 1))
+        }
+        for stepText in ["- map: '{\"m\": n * 2}'", "- set: { m: n * 2 }"] {
+            let spec = try PipelineLoader.parse("""
+            version: 1
+            name: parallel
+            source: { connector: ndjson, config: { path: in.ndjson } }
+            steps:
+              \(stepText)
+            destination: { connector: file, config: { path: out.ndjson } }
+            """)
+            let step = try StepFactory.make(spec.steps[0])
+            var errors: [RecordError] = []
+            let out = step.process(records, errors: &errors)
+            let expected = (0..<2000).filter { $0 % 7 != 3 }
+            #expect(out.map { $0.value["m"] } == expected.map { .number(Double($0 * 2)) })
+            #expect(out.map { $0.position.line } == expected.map { $0 + 1 })
+            #expect(errors.map(\.position.line) == (0..<2000).filter { $0 % 7 == 3 }.map { $0 + 1 })
+            #expect(errors.allSatisfy { $0.code == "expr.T2001" })
+        }
     }
 }

@@ -1,0 +1,62 @@
+import Dispatch
+import Foundation
+import OnrampCore
+
+/// Data parallelism for record-at-a-time steps: a batch is cut into contiguous chunks that run on
+/// every core, and the chunks' results come back in input order, so output order, error order
+/// and error positions are exactly those of a sequential run.
+public enum ParallelChunks {
+    /// Below this many records per chunk, splitting costs more than it saves.
+    static let minimumChunk = 128
+
+    /// `body` runs concurrently on disjoint ranges; it may only read what it shares (compiled
+    /// expressions and the input are immutable), and each run writes only its own result slot.
+    /// How many threads a step may use: `ONRAMP_TRANSFORM_THREADS`, or every core.
+    public static let threads: Int = {
+        let configured = ProcessInfo.processInfo.environment["ONRAMP_TRANSFORM_THREADS"].flatMap { Int($0) }
+        return max(1, configured ?? ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    static func map<T>(_ count: Int, _ body: (Range<Int>) -> T) -> [T] {
+        let chunks = min(threads, count / minimumChunk)
+        guard chunks > 1 else { return [body(0..<count)] }
+        var results = [T?](repeating: nil, count: chunks)
+        withoutActuallyEscaping(body) { body in
+            results.withUnsafeMutableBufferPointer { slots in
+                let shared = Unchecked((slots, body))
+                DispatchQueue.concurrentPerform(iterations: chunks) { i in
+                    shared.value.0[i] = shared.value.1((count * i / chunks)..<(count * (i + 1) / chunks))
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    private struct Unchecked<V>: @unchecked Sendable {
+        let value: V
+        init(_ value: V) { self.value = value }
+    }
+
+    /// Runs `body` per record on all cores; each call may produce output records and errors.
+    static func process(_ records: [Record], errors: inout [RecordError],
+                        _ body: (Record, inout [Record], inout [RecordError]) -> Void) -> [Record] {
+        let parts = map(records.count) { range in
+            var out: [Record] = []
+            var errs: [RecordError] = []
+            out.reserveCapacity(range.count)
+            for i in range { body(records[i], &out, &errs) }
+            return (out, errs)
+        }
+        if parts.count == 1 {
+            errors.append(contentsOf: parts[0].1)
+            return parts[0].0
+        }
+        var out: [Record] = []
+        out.reserveCapacity(records.count)
+        for (o, e) in parts {
+            out.append(contentsOf: o)
+            errors.append(contentsOf: e)
+        }
+        return out
+    }
+}
