@@ -2,9 +2,10 @@ import Foundation
 
 extension Evaluator {
     func evaluateFunction(_ expr: Node, _ input: JValue, _ env: Frame, applyTo: JValue?) throws -> JValue {
-        let proc = try evaluate(expr.procedure!, input, env)
-        let procName = expr.procedure!.kind == .path ? expr.procedure!.steps[0].text : expr.procedure!.text
-        if proc.isUndefined, expr.procedure!.kind == .path, !env.lookup(procName).isUndefined {
+        let procedure = expr.procedure!
+        let proc = try evaluate(procedure, input, env)
+        var procName: String { procedure.kind == .path ? procedure.steps[0].text : procedure.text }
+        if proc.isUndefined, procedure.kind == .path, !env.lookup(procName).isUndefined {
             throw JSONataError("T1005", position: expr.position, token: procName)
         }
         // Argument lists come from a pool: an array the callee kept is copied on the next write, not reused.

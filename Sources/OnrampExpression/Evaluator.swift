@@ -67,7 +67,7 @@ final class Evaluator {
             if expr.text.isEmpty {
                 if case .array(let a) = input, a.outerWrapper { result = a.items.first ?? .undefined } else { result = input }
             } else {
-                result = env.lookup(expr.text)
+                result = env.lookup(expr.text, library: expr.libraryValue)
             }
         case .lambda:
             result = .function(JFunction(.lambda(body: expr.body!, parameters: expr.arguments.map(\.text), input: input, environment: env, thunk: expr.thunk),
@@ -95,6 +95,12 @@ final class Evaluator {
     // MARK: paths
 
     private func evaluatePath(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        // A lone field name on an object (`Price`): the field's value is the result whenever it is
+        // not itself a sequence.
+        if expr.isFieldLookup, case .object(let o) = input {
+            let v = o.fields[expr.steps[0].text] ?? .undefined
+            if case .array(let a) = v, a.sequence {} else { return v }
+        }
         // The input sequence of the next step: an array, or a single item not yet wrapped in one.
         var inputArray: JArray?
         var single: JValue = .undefined

@@ -25,9 +25,14 @@ final class Frame {
     }
 
     func lookup(_ name: String) -> JValue {
+        lookup(name, library: nil)
+    }
+
+    /// `library` is what the root binds to `name` when the caller already knows it (saves the hash).
+    func lookup(_ name: String, library: JValue?) -> JValue {
         var f: Frame? = self
         while let frame = f {
-            if let table = frame.table { return table[name] ?? .undefined }
+            if let table = frame.table { return library ?? table[name] ?? .undefined }
             var i = frame.names.count - 1
             while i >= 0 {
                 if frame.names[i] == name { return frame.values[i] }

@@ -59,6 +59,25 @@ final class Node: @unchecked Sendable {
     var slot: Slot?
     var seekingParent: [Slot]?
 
+    /// A path of one plain field name with nothing attached (set once the tree is final).
+    var isFieldLookup = false
+    /// For a variable, what the function library binds to its name (`undefined`: nothing).
+    var libraryValue: JValue = .undefined
+
+    /// Marks the shapes the evaluator has fast paths for, throughout the finished tree.
+    func prepare() {
+        if kind == .path, steps.count == 1, predicate == nil, groupPairs == nil, stages == nil, !keepArray, !keepSingletonArray, !tuple {
+            let s = steps[0]
+            isFieldLookup = s.kind == .name && s.stages == nil && s.predicate == nil && s.groupPairs == nil && !s.keepArray
+                && !s.tuple && s.focus == nil && !s.consarray && s.indexVariable == nil && s.ancestor == nil
+        }
+        if kind == .variable, let f = FunctionLibrary.functions[text] { libraryValue = .function(f) }
+        for n in [lhs, rhs, expression, procedure, body, condition, then, otherwise, pattern, update, delete] { n?.prepare() }
+        for n in expressions + steps + arguments + (stages ?? []) + (predicate ?? []) { n.prepare() }
+        for (k, v) in pairs + (groupPairs ?? []) { k.prepare(); v.prepare() }
+        for t in terms { t.expression.prepare() }
+    }
+
     init(_ kind: Kind, position: Int, text: String = "") {
         self.kind = kind
         self.position = position

@@ -26,6 +26,7 @@ struct Parser {
         if ast.kind == .parent || ast.seekingParent != nil {
             throw JSONataError("S0217", position: ast.position, token: ast.kind.rawValue)
         }
+        ast.prepare()
         return ast
     }
 
