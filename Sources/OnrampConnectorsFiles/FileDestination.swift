@@ -27,7 +27,7 @@ public actor RecordFileWriter {
         for v in values {
             switch format {
             case .ndjson:
-                JSONWriter.write(v, into: &out)
+                JSONWriter.writeCompact(v, into: &out)
                 out.append(0x0A)
             case .csv:
                 let o = v.objectValue ?? ["value": v]
@@ -66,7 +66,7 @@ public actor RecordFileWriter {
                         guard let v = values[row] else { continue }
                         if !first { out.append(UInt8(ascii: ",")) }
                         out.append(contentsOf: keys[i])
-                        JSONWriter.write(v, into: &out)
+                        JSONWriter.writeCompact(v, into: &out)
                     }
                     first = false
                 }

@@ -45,6 +45,54 @@ public enum JSONWriter {
         }
     }
 
+    /// Compact JSON with JavaScript number text: the writer for records in bulk (NDJSON).
+    public static func writeCompact(_ value: Value, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let d): writeNumber(d, into: &out)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            for i in a.indices {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeCompact(a[i], into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let o):
+            out.append(UInt8(ascii: "{"))
+            let values = o.values
+            for (i, k) in o.keys.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(k, into: &out)
+                out.append(UInt8(ascii: ":"))
+                writeCompact(values[i], into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// A number as JavaScript prints it (`null` when not finite); whole numbers without a `String`.
+    public static func writeNumber(_ d: Double, into out: inout [UInt8]) {
+        guard d.isFinite else { out.append(contentsOf: "null".utf8); return }
+        if d == d.rounded(), Swift.abs(d) < 1e15, d != 0 || d.sign == .plus {
+            var n = Int64(d)
+            if n < 0 { out.append(UInt8(ascii: "-")); n = -n }
+            var digits: (UInt64, UInt64) = (0, 0)
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { buf in
+                repeat {
+                    buf[15 - count] = UInt8(48 + n % 10)
+                    n /= 10
+                    count += 1
+                } while n > 0
+                out.append(contentsOf: buf[(16 - count)...])
+            }
+            return
+        }
+        out.append(contentsOf: NumberFormatting.javaScript(d).utf8)
+    }
+
     private static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(0x0A)
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))

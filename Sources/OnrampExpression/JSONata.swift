@@ -24,7 +24,13 @@ public struct JSONata: Sendable {
     /// missing (undefined) argument or result is `nil`.
     public struct FunctionRegistry: Sendable {
         public typealias Function = @Sendable ([Value?]) throws -> Value?
-        struct Entry: Sendable { let signature: Signature?; let arity: Int; let body: Function }
+        struct Entry: @unchecked Sendable {
+            let signature: Signature?
+            let arity: Int
+            let body: Function
+            /// The function value evaluations bind; immutable, built once at registration.
+            let value: JValue
+        }
         var entries: [String: Entry] = [:]
         public init() {}
 
@@ -35,7 +41,8 @@ public struct JSONata: Sendable {
             if let signature {
                 do { parsed = try Signature(signature) } catch { preconditionFailure("bad signature \(signature) for $\(name): \(error.message)") }
             }
-            entries[name] = Entry(signature: parsed, arity: arity, body: body)
+            entries[name] = Entry(signature: parsed, arity: arity, body: body,
+                                  value: .function(JFunction.external(signature: parsed, arity: arity, body: body)))
         }
     }
 
@@ -79,9 +86,7 @@ public struct JSONata: Sendable {
         }
         let evaluator = Evaluator(limits: limits, extensions: functions)
         let env = Frame(parent: FunctionLibrary.root)
-        for (name, entry) in functions.entries {
-            env.bind(name, JFunction.external(entry))
-        }
+        for (name, entry) in functions.entries { env.bind(name, entry.value) }
         for (k, v) in bindings { env.bind(k, JValue(v)) }
         if !input.isUndefined { env.bind("$", input) }
         var result = try evaluator.evaluate(ast, input, env)
@@ -93,9 +98,8 @@ public struct JSONata: Sendable {
 }
 
 extension JFunction {
-    static func external(_ entry: JSONata.FunctionRegistry.Entry) -> JFunction {
-        let body = entry.body
-        return JFunction(.native(name: "external", implementation: { _, args, _ in
+    static func external(signature: Signature?, arity: Int, body: @escaping JSONata.FunctionRegistry.Function) -> JFunction {
+        JFunction(.native(name: "external", implementation: { _, args, _ in
             do {
                 return JValue(try body(args.map { $0.toValue() }))
             } catch let e as JSONataError {
@@ -103,6 +107,6 @@ extension JFunction {
             } catch {
                 throw JSONataError("D3137", extra: ["message": "\(error)"])
             }
-        }), signature: entry.signature, arity: entry.arity)
+        }), signature: signature, arity: arity)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import OnrampCore
 import Testing
 
@@ -12,6 +13,20 @@ import Testing
                       (0.000001, "0.000001"), (1.5e-7, "1.5e-7"), (-2.5, "-2.5")])
     func numbersPrintAsJavaScript(_ d: Double, _ expected: String) {
         #expect(NumberFormatting.javaScript(d) == expected)
+    }
+
+    @Test func compactWriterMatchesTheGeneralOne() throws {
+        var numbers: [Value] = [0, -0.0, 1, -1, 999_999_999_999_999, 1e15, -1e15, 12.5, -0.001, 1e-7, 1e21, .number(.infinity)]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let magnitude = Double.random(in: -8...22, using: &generator)
+            let d = (Bool.random(using: &generator) ? 1 : -1) * Double.random(in: 1...10, using: &generator) * pow(10, magnitude.rounded())
+            numbers.append(.number(Bool.random(using: &generator) ? d.rounded() : d))
+        }
+        let doc: Value = ["n": .array(numbers), "s": "tab\tquote\"é\u{01}", "o": ["a": [], "b": [:], "c": nil, "d": true]]
+        var out: [UInt8] = []
+        JSONWriter.writeCompact(doc, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == JSONWriter.string(doc))
     }
 
     @Test func errorsNameLineAndColumn() {
