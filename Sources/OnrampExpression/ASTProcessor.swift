@@ -3,26 +3,26 @@
 struct ASTProcessor {
     private var ancestorLabel = 0
     private var ancestorIndex = 0
-    private var ancestry: [Node] = []
+    private var ancestry: [ParseNode] = []
     /// Nodes already rewritten: the rewrite is not idempotent, and `?:`/`??` share a node.
-    private var done: [ObjectIdentifier: Node] = [:]
+    private var done: [ObjectIdentifier: ParseNode] = [:]
 
-    mutating func process(_ expr: Node) throws(JSONataError) -> Node {
+    mutating func process(_ expr: ParseNode) throws(JSONataError) -> ParseNode {
         if let d = done[ObjectIdentifier(expr)] { return d }
         let result = try rewrite(expr)
         done[ObjectIdentifier(expr)] = result
         return result
     }
 
-    private mutating func rewrite(_ expr: Node) throws(JSONataError) -> Node {
-        var result: Node
+    private mutating func rewrite(_ expr: ParseNode) throws(JSONataError) -> ParseNode {
+        var result: ParseNode
         switch expr.kind {
         case .binary:
             result = try processBinary(expr)
         case .unary:
-            result = Node(.unary, position: expr.position, text: expr.text)
+            result = ParseNode(.unary, position: expr.position, text: expr.text)
             if expr.text == "[" {
-                result.expressions = try expr.expressions.map { (e) throws(JSONataError) -> Node in
+                result.expressions = try expr.expressions.map { (e) throws(JSONataError) -> ParseNode in
                     let v = try process(e)
                     pushAncestry(result, v)
                     return v
@@ -40,20 +40,20 @@ struct ASTProcessor {
                 }
             }
         case .function, .partial:
-            result = Node(expr.kind, position: expr.position, text: expr.text)
-            result.arguments = try expr.arguments.map { (a) throws(JSONataError) -> Node in
+            result = ParseNode(expr.kind, position: expr.position, text: expr.text)
+            result.arguments = try expr.arguments.map { (a) throws(JSONataError) -> ParseNode in
                 let v = try process(a)
                 pushAncestry(result, v)
                 return v
             }
             result.procedure = try process(expr.procedure!)
         case .lambda:
-            result = Node(.lambda, position: expr.position)
+            result = ParseNode(.lambda, position: expr.position)
             result.arguments = expr.arguments
             result.signature = expr.signature
             result.body = tailCallOptimize(try process(expr.body!))
         case .condition:
-            result = Node(.condition, position: expr.position)
+            result = ParseNode(.condition, position: expr.position)
             result.condition = try process(expr.condition!)
             pushAncestry(result, result.condition!)
             result.then = try process(expr.then!)
@@ -63,13 +63,13 @@ struct ASTProcessor {
                 pushAncestry(result, result.otherwise!)
             }
         case .transform:
-            result = Node(.transform, position: expr.position)
+            result = ParseNode(.transform, position: expr.position)
             result.pattern = try process(expr.pattern!)
             result.update = try process(expr.update!)
             if let d = expr.delete { result.delete = try process(d) }
         case .block:
-            result = Node(.block, position: expr.position)
-            result.expressions = try expr.expressions.map { (e) throws(JSONataError) -> Node in
+            result = ParseNode(.block, position: expr.position)
+            result.expressions = try expr.expressions.map { (e) throws(JSONataError) -> ParseNode in
                 let part = try process(e)
                 pushAncestry(result, part)
                 if part.consarray || (part.kind == .path && part.steps.first?.consarray == true) {
@@ -78,12 +78,12 @@ struct ASTProcessor {
                 return part
             }
         case .name:
-            result = Node(.path, position: expr.position)
+            result = ParseNode(.path, position: expr.position)
             result.steps = [expr]
             if expr.keepArray { result.keepSingletonArray = true }
         case .parent:
-            result = Node(.parent, position: expr.position)
-            result.slot = Node.Slot(label: "!\(ancestorLabel)", level: 1, index: ancestorIndex)
+            result = ParseNode(.parent, position: expr.position)
+            result.slot = ParseNode.Slot(label: "!\(ancestorLabel)", level: 1, index: ancestorIndex)
             ancestorLabel += 1
             ancestorIndex += 1
             ancestry.append(result)
@@ -105,8 +105,8 @@ struct ASTProcessor {
         return result
     }
 
-    private mutating func processPairs(_ pairs: [(Node, Node)], into result: Node) throws(JSONataError) -> [(Node, Node)] {
-        var out: [(Node, Node)] = []
+    private mutating func processPairs(_ pairs: [(ParseNode, ParseNode)], into result: ParseNode) throws(JSONataError) -> [(ParseNode, ParseNode)] {
+        var out: [(ParseNode, ParseNode)] = []
         for (k, v) in pairs {
             let key = try process(k)
             pushAncestry(result, key)
@@ -117,15 +117,15 @@ struct ASTProcessor {
         return out
     }
 
-    private mutating func processBinary(_ expr: Node) throws(JSONataError) -> Node {
+    private mutating func processBinary(_ expr: ParseNode) throws(JSONataError) -> ParseNode {
         switch expr.text {
         case ".":
             let lstep = try process(expr.lhs!)
-            let result: Node
+            let result: ParseNode
             if lstep.kind == .path {
                 result = lstep
             } else {
-                result = Node(.path, position: lstep.position)
+                result = ParseNode(.path, position: lstep.position)
                 result.steps = [lstep]
             }
             if lstep.kind == .parent { result.seekingParent = [lstep.slot!] }
@@ -166,14 +166,14 @@ struct ASTProcessor {
                 }
                 pushAncestry(step, predicate)
             }
-            let filter = Node(.filter, position: expr.position)
+            let filter = ParseNode(.filter, position: expr.position)
             filter.expression = predicate
             if usesStages { step.stages = (step.stages ?? []) + [filter] } else { step.predicate = (step.predicate ?? []) + [filter] }
             return result
         case "{":
             let result = try process(expr.lhs!)
             if result.groupPairs != nil { throw JSONataError("S0210", position: expr.position) }
-            var pairs: [(Node, Node)] = []
+            var pairs: [(ParseNode, ParseNode)] = []
             for (k, v) in expr.pairs { pairs.append((try process(k), try process(v))) }
             result.groupPairs = pairs
             result.groupPosition = expr.position
@@ -181,21 +181,21 @@ struct ASTProcessor {
         case "^":
             var result = try process(expr.lhs!)
             if result.kind != .path {
-                let p = Node(.path, position: result.position)
+                let p = ParseNode(.path, position: result.position)
                 p.steps = [result]
                 result = p
             }
-            let sortStep = Node(.sort, position: expr.position)
+            let sortStep = ParseNode(.sort, position: expr.position)
             for term in expr.terms {
                 let e = try process(term.expression)
                 pushAncestry(sortStep, e)
-                sortStep.terms.append(Node.SortTerm(descending: term.descending, expression: e))
+                sortStep.terms.append(ParseNode.SortTerm(descending: term.descending, expression: e))
             }
             result.steps.append(sortStep)
             try resolveAncestry(result)
             return result
         case ":=":
-            let result = Node(.bind, position: expr.position, text: expr.text)
+            let result = ParseNode(.bind, position: expr.position, text: expr.text)
             result.lhs = try process(expr.lhs!)
             result.rhs = try process(expr.rhs!)
             pushAncestry(result, result.rhs!)
@@ -216,7 +216,7 @@ struct ASTProcessor {
             if result.kind == .path {
                 step = result.steps[result.steps.count - 1]
             } else {
-                result = Node(.path, position: step.position)
+                result = ParseNode(.path, position: step.position)
                 result.steps = [step]
                 if let p = step.predicate {
                     step.stages = p
@@ -226,19 +226,19 @@ struct ASTProcessor {
             if step.stages == nil {
                 step.indexVariable = expr.rhs!.text
             } else {
-                let stage = Node(.index, position: expr.position, text: expr.rhs!.text)
+                let stage = ParseNode(.index, position: expr.position, text: expr.rhs!.text)
                 step.stages!.append(stage)
             }
             step.tuple = true
             return result
         case "~>":
-            let result = Node(.apply, position: expr.position, text: expr.text)
+            let result = ParseNode(.apply, position: expr.position, text: expr.text)
             result.lhs = try process(expr.lhs!)
             result.rhs = try process(expr.rhs!)
             result.keepArray = result.lhs!.keepArray || result.rhs!.keepArray
             return result
         default:
-            let result = Node(.binary, position: expr.position, text: expr.text)
+            let result = ParseNode(.binary, position: expr.position, text: expr.text)
             result.lhs = try process(expr.lhs!)
             result.rhs = try process(expr.rhs!)
             pushAncestry(result, result.lhs!)
@@ -247,9 +247,9 @@ struct ASTProcessor {
         }
     }
 
-    private func tailCallOptimize(_ expr: Node) -> Node {
+    private func tailCallOptimize(_ expr: ParseNode) -> ParseNode {
         if expr.kind == .function && expr.predicate == nil {
-            let thunk = Node(.lambda, position: expr.position)
+            let thunk = ParseNode(.lambda, position: expr.position)
             thunk.thunk = true
             thunk.body = expr
             return thunk
@@ -263,7 +263,7 @@ struct ASTProcessor {
         return expr
     }
 
-    private mutating func seekParent(_ node: Node, _ slotIn: Node.Slot) throws(JSONataError) -> Node.Slot {
+    private mutating func seekParent(_ node: ParseNode, _ slotIn: ParseNode.Slot) throws(JSONataError) -> ParseNode.Slot {
         var slot = slotIn
         switch node.kind {
         case .name, .wildcard:
@@ -297,14 +297,14 @@ struct ASTProcessor {
         return slot
     }
 
-    private func pushAncestry(_ result: Node, _ value: Node) {
+    private func pushAncestry(_ result: ParseNode, _ value: ParseNode) {
         guard value.seekingParent != nil || value.kind == .parent else { return }
         var slots = value.seekingParent ?? []
         if value.kind == .parent { slots.append(value.slot!) }
         result.seekingParent = (result.seekingParent ?? []) + slots
     }
 
-    private mutating func resolveAncestry(_ path: Node) throws(JSONataError) {
+    private mutating func resolveAncestry(_ path: ParseNode) throws(JSONataError) {
         let last = path.steps[path.steps.count - 1]
         var slots = last.seekingParent ?? []
         if last.kind == .parent { slots.append(last.slot!) }

@@ -168,6 +168,16 @@ final class Evaluator {
         return resultSequence
     }
 
+    /// What `evaluate` gives for a plain field-name step: the lookup, a sequence of one unwrapped.
+    private static func lookupName(_ input: JValue, _ name: String) -> JValue {
+        let r = Functions.lookup(input, name)
+        if case .array(let a) = r, a.sequence, !a.tupleStream {
+            if a.items.isEmpty { return .undefined }
+            if a.items.count == 1 && !a.keepSingleton { return a.items[0] }
+        }
+        return r
+    }
+
     private func evaluateSortStep(_ expr: Node, _ input: JArray, _ env: Frame) throws -> JValue {
         var result = try evaluateSort(expr, .array(input), env)
         if let stages = expr.stages { result = try evaluateStages(stages, result, env) }
@@ -186,7 +196,7 @@ final class Evaluator {
             if case .array(let a) = res, !a.cons { items.append(contentsOf: a.items) } else { items.append(res) }
         }
         for item in input {
-            var res = try evaluate(expr, item, env)
+            var res = expr.isPlainName ? Self.lookupName(item, expr.text) : try evaluate(expr, item, env)
             if let stages = expr.stages {
                 for s in stages { res = try evaluateFilter(s.expression!, res, env) }
             }

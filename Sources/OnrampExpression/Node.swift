@@ -1,7 +1,7 @@
 import Foundation
 
-/// A node of the compiled expression tree. Mutable only while the parser builds it; a compiled
-/// `JSONata` never changes its tree again, which is what makes it safe to share across tasks.
+/// A node of a compiled expression tree. Every field is a constant: a compiled `JSONata` is shared
+/// by evaluations on many tasks, and the evaluator reads children without retaining them.
 final class Node: @unchecked Sendable {
     enum Kind: String {
         case path, binary, unary, name, string, number, value, wildcard, descendant, parent
@@ -17,90 +17,122 @@ final class Node: @unchecked Sendable {
         init(label: String, level: Int, index: Int) { self.label = label; self.level = level; self.index = index }
     }
 
-    struct SortTerm { var descending: Bool; var expression: Node }
+    struct SortTerm { let descending: Bool; let expression: Node }
 
-    var kind: Kind
-    var position: Int
+    let kind: Kind
+    let position: Int
     /// Operator, name, variable name or string literal text.
-    var text: String = ""
-    var number: Double = 0
+    let text: String
+    let number: Double
 
-    var lhs: Node?
-    var rhs: Node?
-    var expression: Node?
-    var expressions: [Node] = []
-    var pairs: [(Node, Node)] = []
-    var steps: [Node] = []
-    var stages: [Node]?
-    var predicate: [Node]?
-    var groupPairs: [(Node, Node)]?
-    var groupPosition = 0
-    var arguments: [Node] = []
-    var procedure: Node?
-    var body: Node?
-    var signature: Signature?
-    var condition: Node?
-    var then: Node?
-    var otherwise: Node?
-    var pattern: Node?
-    var update: Node?
-    var delete: Node?
-    var terms: [SortTerm] = []
-    var regex: NSRegularExpression?
+    let lhs: Node?
+    let rhs: Node?
+    let expression: Node?
+    let expressions: [Node]
+    let pairs: [(Node, Node)]
+    let steps: [Node]
+    let stages: [Node]?
+    let predicate: [Node]?
+    let groupPairs: [(Node, Node)]?
+    let groupPosition: Int
+    let arguments: [Node]
+    let procedure: Node?
+    let body: Node?
+    let signature: Signature?
+    let condition: Node?
+    let then: Node?
+    let otherwise: Node?
+    let pattern: Node?
+    let update: Node?
+    let delete: Node?
+    let terms: [SortTerm]
+    let regex: NSRegularExpression?
 
-    var keepArray = false
-    var keepSingletonArray = false
-    var consarray = false
-    var tuple = false
-    var thunk = false
-    var focus: String?
-    var indexVariable: String?
-    var ancestor: Slot?
-    var slot: Slot?
-    var seekingParent: [Slot]?
+    let keepArray: Bool
+    let keepSingletonArray: Bool
+    let consarray: Bool
+    let tuple: Bool
+    let thunk: Bool
+    let focus: String?
+    let indexVariable: String?
+    let ancestor: Slot?
+    let slot: Slot?
+    let seekingParent: [Slot]?
 
-    /// A path of one plain field name with nothing attached (set once the tree is final).
-    var isFieldLookup = false
+    /// A path of one plain field name with nothing attached: the evaluator reads the field directly.
+    let isFieldLookup: Bool
+    /// A field-name step with nothing attached: evaluating it is a field lookup.
+    let isPlainName: Bool
     /// For a variable, what the function library binds to its name (`undefined`: nothing).
-    var libraryValue: JValue = .undefined
+    let libraryValue: JValue
 
-    /// Marks the shapes the evaluator has fast paths for, throughout the finished tree.
-    func prepare() {
-        if kind == .path, steps.count == 1, predicate == nil, groupPairs == nil, stages == nil, !keepArray, !keepSingletonArray, !tuple {
-            let s = steps[0]
-            isFieldLookup = s.kind == .name && s.stages == nil && s.predicate == nil && s.groupPairs == nil && !s.keepArray
+    /// The finished tree of `root`; a node shared in the parse tree stays shared.
+    static func make(_ root: ParseNode) -> Node {
+        var made: [ObjectIdentifier: Node] = [:]
+        return make(root, &made)
+    }
+
+    private static func make(_ p: ParseNode, _ made: inout [ObjectIdentifier: Node]) -> Node {
+        if let n = made[ObjectIdentifier(p)] { return n }
+        let n = Node(p, &made)
+        made[ObjectIdentifier(p)] = n
+        return n
+    }
+
+    private init(_ p: ParseNode, _ made: inout [ObjectIdentifier: Node]) {
+        func one(_ c: ParseNode?) -> Node? { c.map { Node.make($0, &made) } }
+        func all(_ cs: [ParseNode]) -> [Node] { cs.map { Node.make($0, &made) } }
+        func pairs(_ ps: [(ParseNode, ParseNode)]) -> [(Node, Node)] { ps.map { (Node.make($0.0, &made), Node.make($0.1, &made)) } }
+        kind = p.kind
+        position = p.position
+        text = p.text
+        number = p.number
+        lhs = one(p.lhs)
+        rhs = one(p.rhs)
+        expression = one(p.expression)
+        expressions = all(p.expressions)
+        self.pairs = pairs(p.pairs)
+        steps = all(p.steps)
+        stages = p.stages.map(all)
+        predicate = p.predicate.map(all)
+        groupPairs = p.groupPairs.map(pairs)
+        groupPosition = p.groupPosition
+        arguments = all(p.arguments)
+        procedure = one(p.procedure)
+        body = one(p.body)
+        signature = p.signature
+        condition = one(p.condition)
+        then = one(p.then)
+        otherwise = one(p.otherwise)
+        pattern = one(p.pattern)
+        update = one(p.update)
+        delete = one(p.delete)
+        terms = p.terms.map { SortTerm(descending: $0.descending, expression: Node.make($0.expression, &made)) }
+        regex = p.regex
+        keepArray = p.keepArray
+        keepSingletonArray = p.keepSingletonArray
+        consarray = p.consarray
+        tuple = p.tuple
+        thunk = p.thunk
+        focus = p.focus
+        indexVariable = p.indexVariable
+        ancestor = p.ancestor
+        slot = p.slot
+        seekingParent = p.seekingParent
+        func plainName(_ s: ParseNode) -> Bool {
+            s.kind == .name && s.stages == nil && s.predicate == nil && s.groupPairs == nil && !s.keepArray
                 && !s.tuple && s.focus == nil && !s.consarray && s.indexVariable == nil && s.ancestor == nil
         }
-        if kind == .variable, let f = FunctionLibrary.functions[text] { libraryValue = .function(f) }
-        for n in [lhs, rhs, expression, procedure, body, condition, then, otherwise, pattern, update, delete] { n?.prepare() }
-        for n in expressions + steps + arguments + (stages ?? []) + (predicate ?? []) { n.prepare() }
-        for (k, v) in pairs + (groupPairs ?? []) { k.prepare(); v.prepare() }
-        for t in terms { t.expression.prepare() }
-    }
-
-    init(_ kind: Kind, position: Int, text: String = "") {
-        self.kind = kind
-        self.position = position
-        self.text = text
-    }
-
-    convenience init(token: Token) {
-        switch token.kind {
-        case .op: self.init(.op, position: token.position, text: token.text)
-        case .name: self.init(.name, position: token.position, text: token.text)
-        case .variable: self.init(.variable, position: token.position, text: token.text)
-        case .string: self.init(.string, position: token.position, text: token.text)
-        case .number:
-            self.init(.number, position: token.position, text: token.text)
-            number = token.number
-        case .value: self.init(.value, position: token.position, text: token.text)
-        case .regex: self.init(.regex, position: token.position, text: token.text)
-        case .end: self.init(.op, position: token.position, text: "(end)")
-        }
+        isPlainName = plainName(p)
+        isFieldLookup = p.kind == .path && p.steps.count == 1 && p.predicate == nil && p.groupPairs == nil && p.stages == nil
+            && !p.keepArray && !p.keepSingletonArray && !p.tuple && plainName(p.steps[0])
+        libraryValue = p.kind == .variable ? FunctionLibrary.functions[p.text].map { .function($0) } ?? .undefined : .undefined
     }
 
     /// The literal's value for string, number and value (true/false/null) nodes.
-    var literal: JValue {
+    var literal: JValue { Node.literal(kind, text, number) }
+
+    static func literal(_ kind: Kind, _ text: String, _ number: Double) -> JValue {
         switch kind {
         case .string: return .string(text)
         case .number: return .number(number)

@@ -26,8 +26,7 @@ struct Parser {
         if ast.kind == .parent || ast.seekingParent != nil {
             throw JSONataError("S0217", position: ast.position, token: ast.kind.rawValue)
         }
-        ast.prepare()
-        return ast
+        return Node.make(ast)
     }
 
     private init(_ source: String) throws(JSONataError) {
@@ -58,7 +57,7 @@ struct Parser {
         token = next
     }
 
-    mutating func expression(_ rbp: Int) throws(JSONataError) -> Node {
+    mutating func expression(_ rbp: Int) throws(JSONataError) -> ParseNode {
         var t = token
         try advance(nil, infix: true)
         var left = try nud(t)
@@ -70,11 +69,11 @@ struct Parser {
         return left
     }
 
-    private mutating func nud(_ t: Token) throws(JSONataError) -> Node {
+    private mutating func nud(_ t: Token) throws(JSONataError) -> ParseNode {
         switch t.kind {
-        case .name, .variable, .string, .number, .value: return Node(token: t)
+        case .name, .variable, .string, .number, .value: return ParseNode(token: t)
         case .regex:
-            let node = Node(token: t)
+            let node = ParseNode(token: t)
             var options: NSRegularExpression.Options = []
             if t.regexFlags.contains("i") { options.insert(.caseInsensitive) }
             if t.regexFlags.contains("m") { options.insert(.anchorsMatchLines) }
@@ -89,7 +88,7 @@ struct Parser {
         case .op:
             break
         }
-        let node = Node(.op, position: t.position, text: t.text)
+        let node = ParseNode(.op, position: t.position, text: t.text)
         switch t.text {
         case "and", "or", "in", "?":
             return node
@@ -101,7 +100,7 @@ struct Parser {
         case "**": node.kind = .descendant; return node
         case "%": node.kind = .parent; return node
         case "(":
-            var exprs: [Node] = []
+            var exprs: [ParseNode] = []
             while token.id != ")" {
                 exprs.append(try expression(0))
                 if token.id != ";" { break }
@@ -112,12 +111,12 @@ struct Parser {
             node.expressions = exprs
             return node
         case "[":
-            var items: [Node] = []
+            var items: [ParseNode] = []
             if token.id != "]" {
                 while true {
                     var item = try expression(0)
                     if token.id == ".." {
-                        let range = Node(.binary, position: token.position, text: "..")
+                        let range = ParseNode(.binary, position: token.position, text: "..")
                         range.lhs = item
                         try advance("..")
                         range.rhs = try expression(0)
@@ -152,8 +151,8 @@ struct Parser {
         }
     }
 
-    private mutating func objectPairs() throws(JSONataError) -> [(Node, Node)] {
-        var pairs: [(Node, Node)] = []
+    private mutating func objectPairs() throws(JSONataError) -> [(ParseNode, ParseNode)] {
+        var pairs: [(ParseNode, ParseNode)] = []
         if token.id != "}" {
             while true {
                 let k = try expression(0)
@@ -168,9 +167,9 @@ struct Parser {
         return pairs
     }
 
-    private mutating func led(_ t: Token, _ left: Node) throws(JSONataError) -> Node {
+    private mutating func led(_ t: Token, _ left: ParseNode) throws(JSONataError) -> ParseNode {
         let op = t.text
-        let node = Node(.binary, position: t.position, text: op)
+        let node = ParseNode(.binary, position: t.position, text: op)
         let bp = Parser.bindingPower[op] ?? 0
         switch op {
         case ".", "+", "-", "*", "/", "%", "=", "<", ">", "!=", "<=", ">=", "&", "and", "or", "in", "~>":
@@ -184,7 +183,7 @@ struct Parser {
                 while true {
                     if token.kind == .op && token.text == "?" {
                         node.kind = .partial
-                        node.arguments.append(Node(.op, position: token.position, text: "?"))
+                        node.arguments.append(ParseNode(.op, position: token.position, text: "?"))
                         try advance("?")
                     } else {
                         node.arguments.append(try expression(0))
@@ -224,7 +223,7 @@ struct Parser {
             return node
         case "[":
             if token.id == "]" {
-                var step: Node? = left
+                var step: ParseNode? = left
                 while let s = step, s.kind == .binary, s.text == "[" { step = s.lhs }
                 step?.keepArray = true
                 try advance("]")
@@ -236,7 +235,7 @@ struct Parser {
             return node
         case "^":
             try advance("(")
-            var terms: [Node.SortTerm] = []
+            var terms: [ParseNode.SortTerm] = []
             while true {
                 var descending = false
                 if token.id == "<" {
@@ -245,7 +244,7 @@ struct Parser {
                     descending = true
                     try advance(">")
                 }
-                terms.append(Node.SortTerm(descending: descending, expression: try expression(0)))
+                terms.append(ParseNode.SortTerm(descending: descending, expression: try expression(0)))
                 if token.id != "," { break }
                 try advance(",")
             }
@@ -286,8 +285,8 @@ struct Parser {
             return node
         case "??":
             node.kind = .condition
-            let exists = Node(.function, position: t.position, text: "(")
-            exists.procedure = Node(.variable, position: t.position, text: "exists")
+            let exists = ParseNode(.function, position: t.position, text: "(")
+            exists.procedure = ParseNode(.variable, position: t.position, text: "exists")
             exists.arguments = [left]
             node.condition = exists
             node.then = left
