@@ -33,9 +33,11 @@ final class Frame {
         var f: Frame? = self
         while let frame = f {
             if let table = frame.table { return library ?? table[name] ?? .undefined }
+            let count = name.utf8.count
             var i = frame.names.count - 1
             while i >= 0 {
-                if frame.names[i] == name { return frame.values[i] }
+                let candidate = frame.names[i]
+                if candidate.utf8.count == count && candidate == name { return frame.values[i] }
                 i -= 1
             }
             f = frame.parent
