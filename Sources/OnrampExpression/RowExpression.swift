@@ -4,7 +4,7 @@ import OnrampCore
 /// columns, evaluated straight from the row's bytes without building the record.
 ///
 /// Only a plain subset compiles (field names, literals, arithmetic, comparisons, `&`, `and`/`or`,
-/// conditions, `$number`, `$string`, `$uppercase`, `$lowercase`), and evaluation answers only when
+/// conditions, `$number`, `$string`, `$uppercase`, `$lowercase`, `$trim`), and evaluation answers only when
 /// every operand has the obvious type. Any other row (a missing value, a string to compare by code
 /// units, an error to report) gives nil, and the caller evaluates the full expression on that row's
 /// record, so the result is always the one `JSONata.evaluate` gives.
@@ -16,6 +16,7 @@ public struct RowExpression: Sendable {
         case string(Op)
         case uppercase(Op)
         case lowercase(Op)
+        case trim(Op)
         case arithmetic(String, Op, Op)
         case compare(String, Op, Op)
         case concat(Op, Op)
@@ -95,6 +96,7 @@ public struct RowExpression: Sendable {
             case "string": return .string(a)
             case "uppercase": return .uppercase(a)
             case "lowercase": return .lowercase(a)
+            case "trim": return .trim(a)
             default: return nil
             }
         default:
@@ -127,12 +129,15 @@ public struct RowExpression: Sendable {
         case .string(let a):
             if case .string(let s)? = run(a, t, row) { return .string(s) }
             return nil
-        case .uppercase(let a), .lowercase(let a):
+        case .uppercase(let a), .lowercase(let a), .trim(let a):
             switch run(a, t, row) {
             case .undefined?: return .undefined
             case .string(let s)?:
-                if case .uppercase = op { return .string(s.uppercased()) }
-                return .string(s.lowercased())
+                switch op {
+                case .uppercase: return .string(s.uppercased())
+                case .lowercase: return .string(s.lowercased())
+                default: return .string(StringFunctions.trim(s))
+                }
             default: return nil
             }
         case .arithmetic(let o, let l, let r):

@@ -2,18 +2,23 @@ import OnrampCore
 import OnrampExpression
 
 extension SetStep: TableStep {
-    /// Computes each field as a column. A row the row expression cannot decide is evaluated in full;
-    /// an evaluation error, or an existing field left out of some rows, sends the table to the record
-    /// path, which reports the error and keeps the field order exactly.
+    /// Computes each field as a column when every expression is a row expression; a row one of them
+    /// cannot decide is evaluated in full. Any other expression, an evaluation error, or an existing
+    /// field left out of some rows sends the table to the record path, which reports the error and
+    /// keeps the field order exactly.
     func process(table: TableBatch) -> TableBatch? {
         let names = table.columns.map(\.name)
-        var computed: [(String, [Value?])] = []
+        var programs: [(String, JSONata, RowExpression)] = []
         for (name, expr) in fields {
-            let fast = RowExpression(expr, columns: names, functions: functions)
+            guard let fast = RowExpression(expr, columns: names, functions: functions) else { return nil }
+            programs.append((name, expr, fast))
+        }
+        var computed: [(String, [Value?])] = []
+        for (name, expr, fast) in programs {
             var values: [Value?] = []
             values.reserveCapacity(table.rowCount)
             for row in 0..<table.rowCount {
-                if let v = fast?.evaluate(table, row: row) {
+                if let v = fast.evaluate(table, row: row) {
                     values.append(v)
                 } else {
                     do {

@@ -57,6 +57,7 @@ import Testing
         "  - set: { amount: \"$number(qty) * $number(unit_price)\" }",
         "  - rename: { order_no: order, line_no: line }\n  - set: { amount: \"$number(qty) * $number(unit_price)\", big: \"$number(qty) > 2 and sku != 'A-1'\" }\n  - drop: [note]",
         "  - set: { sku: \"$lowercase(sku) & '/' & $uppercase(note)\", qty: \"$number(qty) = 0 ? undefined : $number(qty)\" }",
+        "  - set: { note: \"$trim('  ' & note & '  ')\", sku: \"$trim(sku)\" }",
         "  - set: { label: \"line_no = '1' ? 'first' : note\" }\n  - set: { label: \"$string(label) & '!'\" }",
         "  - rename: { qty: sku }",
         "  - drop: [note]\n  - group: { by: order_no, into: lines }",
@@ -96,6 +97,8 @@ import Testing
         let label = try #require(RowExpression(try JSONata("sku = 'a' ? $uppercase(sku)"), columns: ["qty", "price", "sku"]))
         #expect(label.evaluate(batch, row: 0) == .some(.string("A")))
         #expect(label.evaluate(batch, row: 3) == .some(nil))
+        let trimmed = try #require(RowExpression(try JSONata("$trim('  a  b ' & sku)"), columns: ["qty", "price", "sku"]))
+        #expect(trimmed.evaluate(batch, row: 3) == .some(.string("a b D")))
         #expect(RowExpression(try JSONata("missing * 2"), columns: ["qty"]) == nil)
         #expect(RowExpression(try JSONata("$sum(qty)"), columns: ["qty"]) == nil)
         var shadowing = JSONata.FunctionRegistry()
