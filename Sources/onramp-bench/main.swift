@@ -78,7 +78,9 @@ func writeOrderLines(to url: URL) throws {
     try handle.write(contentsOf: Data(text.utf8))
 }
 
-func benchCSV() async throws {
+/// Runs `steps` over the 1M order lines from CSV to an NDJSON file, prints lines/s and peak memory,
+/// then runs the Python peer on the same file and prints the ratio.
+func benchPipeline(_ label: String, steps: String, peerScript: String) async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-bench-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -90,8 +92,7 @@ func benchCSV() async throws {
     batch_size: 5000
     source: { connector: csv, config: { path: "\(input.path)" } }
     steps:
-      - rename: { order_no: order, line_no: line }
-      - set: { amount: "$number(qty) * $number(unit_price)" }
+    \(steps)
     destination: { connector: file, config: { path: "\(dir.path)/out.ndjson" } }
     """)
     var registry = ConnectorRegistry()
@@ -99,26 +100,23 @@ func benchCSV() async throws {
     let summary = await PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(),
                                        checkpoints: FileCheckpointStore(directory: dir.path), outputDirectory: dir.path).run()
     let rate = Double(summary.recordsRead) / summary.seconds
-    print("onramp csv 1M lines -> rename/set -> ndjson: \(Int(rate)) records/s (\(summary.recordsWritten) written in \(String(format: "%.2f", summary.seconds)) s), peak memory \(Int(peakMemoryMiB())) MiB (whole process)")
-    if let (line, peerRate) = peer("Benchmarks/csv_peer.py", [input.path, dir.appendingPathComponent("peer.ndjson").path]) {
+    print("onramp \(label): \(Int(rate)) lines/s (\(summary.recordsWritten) written, \(summary.recordsFailed) failed, in \(String(format: "%.2f", summary.seconds)) s), peak memory \(Int(peakMemoryMiB())) MiB (whole process)")
+    if let (line, peerRate) = peer(peerScript, [input.path, dir.appendingPathComponent("peer.ndjson").path]) {
         print(line)
         print("ratio onramp/python: \(String(format: "%.2f", rate / peerRate))x")
     }
 }
 
+func benchCSV() async throws {
+    try await benchPipeline("csv 1M lines -> rename/set -> ndjson", steps: """
+      - rename: { order_no: order, line_no: line }
+      - set: { amount: "$number(qty) * $number(unit_price)" }
+    """, peerScript: "Benchmarks/csv_peer.py")
+}
+
 /// The same lines grouped into orders and mapped with JSONata into TAXMAN transactions.
 func benchGrouped() async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-bench-grouped-\(getpid())")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let input = dir.appendingPathComponent("lines.csv")
-    try writeOrderLines(to: input)
-    let spec = try PipelineLoader.parse("""
-    version: 1
-    name: bench-grouped
-    batch_size: 5000
-    source: { connector: csv, config: { path: "\(input.path)" } }
-    steps:
+    try await benchPipeline("grouped 1M lines -> group/map (JSONata, \(ParallelChunks.threads) thread(s)) -> ndjson", steps: """
       - group: { by: order_no, into: lines }
       - map: |
           {
@@ -134,21 +132,7 @@ func benchGrouped() async throws {
               "amount": $round($number(qty) * $number(unit_price), 2)
             }]
           }
-    destination: { connector: file, config: { path: "\(dir.path)/out.ndjson" } }
-    """)
-    var registry = ConnectorRegistry()
-    FileConnectors.register(into: &registry)
-    let summary = await PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(),
-                                       checkpoints: FileCheckpointStore(directory: dir.path), outputDirectory: dir.path).run()
-    let rate = Double(summary.recordsRead) / summary.seconds
-    print("onramp grouped 1M lines -> group/map (JSONata, \(ParallelChunks.threads) thread(s)) -> ndjson: \(Int(rate)) lines/s (\(summary.recordsWritten) transactions in \(String(format: "%.2f", summary.seconds)) s, \(summary.recordsFailed) failed), peak memory \(Int(peakMemoryMiB())) MiB (whole process)")
-    if ProcessInfo.processInfo.environment["BENCH_KEEP"] != nil {
-        print(try String(contentsOf: dir.appendingPathComponent("out.ndjson"), encoding: .utf8).prefix(600))
-    }
-    if let (line, peerRate) = peer("Benchmarks/grouped_peer.py", [input.path, dir.appendingPathComponent("peer.ndjson").path]) {
-        print(line)
-        print("ratio onramp/python: \(String(format: "%.2f", rate / peerRate))x")
-    }
+    """, peerScript: "Benchmarks/grouped_peer.py")
 }
 
 let mode = CommandLine.arguments.dropFirst().first ?? "all"
