@@ -47,15 +47,18 @@ extension Evaluator {
         // As in JavaScript, a result may overflow to ±Infinity; using one as an operand is the error.
         if !l.isFinite { throw JSONataError("D1001", value: .number(l)) }
         if !r.isFinite { throw JSONataError("D1001", value: .number(r)) }
-        let result: Double
+        return .number(Self.arithmetic(op, l, r))
+    }
+
+    /// `+ - * / %` on two numbers, as JavaScript computes them.
+    static func arithmetic(_ op: String, _ l: Double, _ r: Double) -> Double {
         switch op {
-        case "+": result = l + r
-        case "-": result = l - r
-        case "*": result = l * r
-        case "/": result = l / r
-        default: result = fmod(l, r)
+        case "+": return l + r
+        case "-": return l - r
+        case "*": return l * r
+        case "/": return l / r
+        default: return fmod(l, r)
         }
-        return .number(result)
     }
 
     private func comparison(_ lhs: JValue, _ rhs: JValue, _ op: String) throws -> JValue {

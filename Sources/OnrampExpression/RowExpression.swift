@@ -142,14 +142,7 @@ public struct RowExpression: Sendable {
             }
         case .arithmetic(let o, let l, let r):
             guard case .number(let x)? = run(l, t, row), case .number(let y)? = run(r, t, row) else { return nil }
-            let v: Double
-            switch o {
-            case "+": v = x + y
-            case "-": v = x - y
-            case "*": v = x * y
-            case "/": v = x / y
-            default: v = x.truncatingRemainder(dividingBy: y)
-            }
+            let v = Evaluator.arithmetic(o, x, y)
             return v.isFinite ? .number(v) : nil
         case .compare(let o, let l, let r):
             switch (run(l, t, row), run(r, t, row)) {
