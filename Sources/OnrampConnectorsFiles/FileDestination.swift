@@ -54,6 +54,7 @@ public actor RecordFileWriter {
         out.reserveCapacity(table.table.bytes.count * 2 + table.rowCount * (keys.reduce(2) { $0 + $1.count + 1 }))
         table.table.bytes.withUnsafeBufferPointer { bytes in
             for row in 0..<table.rowCount {
+                let tableRow = table.tableRow(row)
                 out.append(UInt8(ascii: "{"))
                 var first = true
                 for (i, c) in table.columns.enumerated() {
@@ -61,7 +62,7 @@ public actor RecordFileWriter {
                     case .raw(let rc):
                         if !first { out.append(UInt8(ascii: ",")) }
                         out.append(contentsOf: keys[i])
-                        JSONWriter.writeString(utf8: UnsafeBufferPointer(rebasing: bytes[table.table.range(row: row, column: rc)]), into: &out)
+                        JSONWriter.writeString(utf8: UnsafeBufferPointer(rebasing: bytes[table.table.range(row: tableRow, column: rc)]), into: &out)
                     case .computed(let values):
                         guard let v = values[row] else { continue }
                         if !first { out.append(UInt8(ascii: ",")) }

@@ -108,7 +108,7 @@ public struct RowExpression: Sendable {
         switch op {
         case .field(let c):
             switch t.columns[c].column {
-            case .raw(let rc): return .string(t.table.string(row: row, column: rc))
+            case .raw(let rc): return .string(t.table.string(row: t.tableRow(row), column: rc))
             case .computed(let values):
                 switch values[row] {
                 case nil: return .undefined
@@ -122,7 +122,7 @@ public struct RowExpression: Sendable {
         case .literal(let s): return s
         case .number(.field(let c)):
             if case .raw(let rc) = t.columns[c].column {
-                return t.table.withField(row: row, column: rc) { plainDecimal($0) }.map(Scalar.number)
+                return t.table.withField(row: t.tableRow(row), column: rc) { plainDecimal($0) }.map(Scalar.number)
             }
             return number(run(.field(c), t, row))
         case .number(let a): return number(run(a, t, row))

@@ -43,6 +43,33 @@ extension SetStep: TableStep {
     }
 }
 
+extension ExpressionStep: TableStep {
+    /// `filter` keeps the rows whose predicate is true, when the predicate is a row expression; a
+    /// row it cannot decide is evaluated in full. `map`, an evaluation error or a non-boolean
+    /// result (an error record to report) take the record path.
+    func process(table: TableBatch) -> TableBatch? {
+        guard kind == .filter, let fast = RowExpression(expression, columns: table.columns.map(\.name), functions: functions) else {
+            return nil
+        }
+        var keep: [Int] = []
+        keep.reserveCapacity(table.rowCount)
+        for row in 0..<table.rowCount {
+            let v: Value?
+            if let decided = fast.evaluate(table, row: row) {
+                v = decided
+            } else {
+                do { v = try expression.evaluate(table.record(at: row).value, functions: functions) } catch { return nil }
+            }
+            switch v {
+            case .bool(true)?: keep.append(row)
+            case nil, .bool(false)?, .null?: break
+            default: return nil
+            }
+        }
+        return keep.count == table.rowCount ? table : table.selecting(keep)
+    }
+}
+
 extension RenameStep: TableStep {
     /// Renames columns; a rename onto a name already present (fields merging) takes the record path.
     func process(table: TableBatch) -> TableBatch? {

@@ -60,6 +60,10 @@ import Testing
         "  - set: { note: \"$trim('  ' & note & '  ')\", sku: \"$trim(sku)\" }",
         "  - set: { label: \"line_no = '1' ? 'first' : note\" }\n  - set: { label: \"$string(label) & '!'\" }",
         "  - rename: { qty: sku }",
+        "  - set: { amount: \"$number(qty) * $number(unit_price)\" }\n  - filter: \"amount > 5 or sku = 'A-1'\"\n  - set: { twice: \"amount * 2\" }",
+        "  - filter: \"$number(qty) >= 1\"\n  - drop: [note]",
+        "  - filter: \"sku = 'A-1' ? true : note\"",
+        "  - filter: \"$length(note) > 5\"",
         "  - drop: [note]\n  - group: { by: order_no, into: lines }",
     ])
     func lazyAndEagerWriteTheSame(_ steps: String) async throws {
@@ -104,6 +108,32 @@ import Testing
         var shadowing = JSONata.FunctionRegistry()
         shadowing.register("number") { _ in .number(1) }
         #expect(RowExpression(try JSONata("$number(qty)"), columns: ["qty"], functions: shadowing) == nil)
+    }
+}
+
+@Suite struct TableStepTests {
+    @Test func filterSelectsRowsAndKeepsComputedColumnsAligned() throws {
+        var table = RecordTable(columns: ["sku", "qty"], file: "f.csv")
+        for (i, row) in [["a", "1"], ["b", "5"], ["c", "0"], ["d", "7"]].enumerated() {
+            table.append(line: i + 2, fields: row.map { ArraySlice($0.utf8) })
+        }
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: t
+        source: { connector: csv, config: { path: f.csv } }
+        steps:
+          - set: { double: $number(qty) * 2 }
+          - filter: double > 2
+        destination: { connector: file, config: { path: out.ndjson } }
+        """)
+        var batch = TableBatch(table)
+        for stepSpec in spec.steps {
+            let step = try #require(try StepFactory.make(stepSpec) as? any TableStep)
+            batch = try #require(step.process(table: batch))
+        }
+        #expect(batch.rowCount == 2)
+        #expect(batch.records().map(\.value) == [["sku": "b", "qty": "5", "double": 10], ["sku": "d", "qty": "7", "double": 14]])
+        #expect(batch.records().map(\.position.line) == [3, 5])
     }
 }
 
