@@ -41,16 +41,41 @@ public actor RecordFileWriter {
         try handle.write(contentsOf: out)
     }
 
-    /// Writes a lazy table as NDJSON straight from its bytes; false (nothing written) for CSV.
+    /// Writes a lazy table without building its records: NDJSON straight from its bytes, CSV cell by
+    /// cell. False (nothing written) for CSV when two columns share a name (the record path merges them).
     public func write(table: TableBatch) throws -> Bool {
-        guard format == .ndjson else { return false }
+        var out: [UInt8] = []
+        switch format {
+        case .ndjson: writeNDJSON(table, into: &out)
+        case .csv: guard writeCSV(table, into: &out) else { return false }
+        }
+        try handle.write(contentsOf: out)
+        return true
+    }
+
+    /// The header is the first row's fields, as for records.
+    private func writeCSV(_ table: TableBatch, into out: inout [UInt8]) -> Bool {
+        let names = table.columns.map(\.name)
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        guard index.count == names.count else { return false }
+        for row in 0..<table.rowCount {
+            if columns == nil {
+                columns = names.indices.filter { table.value(row: row, column: $0) != nil }.map { names[$0] }
+                out.append(contentsOf: CSVText.line(columns!).utf8)
+            }
+            let cells = columns!.map { name in CSVText.field(index[name].flatMap { table.value(row: row, column: $0) }) }
+            out.append(contentsOf: CSVText.line(cells).utf8)
+        }
+        return true
+    }
+
+    private func writeNDJSON(_ table: TableBatch, into out: inout [UInt8]) {
         let keys: [[UInt8]] = table.columns.map { c in
             var k: [UInt8] = []
             JSONWriter.writeString(c.name, into: &k)
             k.append(UInt8(ascii: ":"))
             return k
         }
-        var out: [UInt8] = []
         out.reserveCapacity(table.table.bytes.count * 2 + table.rowCount * (keys.reduce(2) { $0 + $1.count + 1 }))
         table.table.bytes.withUnsafeBufferPointer { bytes in
             for row in 0..<table.rowCount {
@@ -75,8 +100,6 @@ public actor RecordFileWriter {
                 out.append(0x0A)
             }
         }
-        try handle.write(contentsOf: out)
-        return true
     }
 
     public func close() throws { try handle.close() }

@@ -76,6 +76,19 @@ import Testing
         #expect(!lazy.output.isEmpty)
     }
 
+    @Test(arguments: [
+        "  - set: { amount: \"$number(qty) * $number(unit_price)\" }",
+        "  - set: { first: \"line_no = '1' ? note : undefined\" }\n  - rename: { sku: qty }",
+        "  - filter: \"$number(line_no) = 1\"",
+    ])
+    func lazyAndEagerWriteTheSameCSV(_ steps: String) async throws {
+        let lazy = try await run(steps, lazy: true, destinationFormat: "csv")
+        let eager = try await run(steps, lazy: false, destinationFormat: "csv")
+        #expect(lazy.output == eager.output)
+        #expect(lazy.errors == eager.errors)
+        #expect(!lazy.output.isEmpty)
+    }
+
     @Test func theFastPathComputesWhatJSONataComputes() async throws {
         let r = try await run("  - set: { amount: \"$number(qty) * $number(unit_price)\" }", lazy: true)
         let lines = r.output.split(separator: "\n").map { try! JSONParser.parse(Array($0.utf8)) }
