@@ -117,13 +117,20 @@ extension Evaluator {
             if expr.consarray { result.arrayValue?.cons = true }
             return result
         case "{":
-            return try evaluateGroup(expr.pairs, position: expr.position, input, env)
+            return try evaluateGroup(expr.pairs, constantKeys: expr.constantPairKeys, position: expr.position, input, env)
         default:
             throw JSONataError("S0211", position: expr.position, token: expr.text)
         }
     }
 
-    func evaluateGroup(_ pairs: [(Node, Node)], position: Int, _ inputValue: JValue, _ env: Frame) throws -> JValue {
+    /// `constantKeys`: the pairs' keys when they are distinct string literals.
+    func evaluateGroup(_ pairs: [(Node, Node)], constantKeys: [String]?, position: Int, _ inputValue: JValue, _ env: Frame) throws -> JValue {
+        switch inputValue {
+        case .array(let a) where !a.tupleStream && a.items.count == 1:
+            return try evaluateObject(pairs, constantKeys, position: position, a.items[0], env)
+        case .array: break
+        default: return try evaluateObject(pairs, constantKeys, position: position, inputValue, env)
+        }
         var reduce = false
         var input: [JValue]
         if case .array(let a) = inputValue {
@@ -133,7 +140,7 @@ extension Evaluator {
             input = [inputValue]
         }
         if input.isEmpty { input = [.undefined] }
-        if !reduce && input.count == 1 { return try evaluateObject(pairs, position: position, input[0], env) }
+        if !reduce && input.count == 1 { return try evaluateObject(pairs, constantKeys, position: position, input[0], env) }
         var groups: [String: (data: JValue, exprIndex: Int)] = [:]
         var order: [String] = []
         for item in input {
@@ -175,7 +182,20 @@ extension Evaluator {
 
     /// The object constructor over one item (the usual case): each pair groups at most that item,
     /// so no grouping table is needed; keys first, then values, as in the general case.
-    private func evaluateObject(_ pairs: [(Node, Node)], position: Int, _ item: JValue, _ env: Frame) throws -> JValue {
+    private func evaluateObject(_ pairs: [(Node, Node)], _ constantKeys: [String]?, position: Int, _ item: JValue, _ env: Frame) throws -> JValue {
+        if let constantKeys {
+            var values: [JValue] = []
+            values.reserveCapacity(pairs.count)
+            var complete = true
+            for pair in pairs {
+                let value = try evaluate(pair.1, item, env)
+                if value.isUndefined { complete = false }
+                values.append(value)
+            }
+            if complete { return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: constantKeys, values: values))) }
+            let kept = values.indices.filter { !values[$0].isUndefined }
+            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: kept.map { constantKeys[$0] }, values: kept.map { values[$0] })))
+        }
         var keys: [(key: String, pair: Int)] = []
         keys.reserveCapacity(pairs.count)
         for (pairIndex, pair) in pairs.enumerated() {

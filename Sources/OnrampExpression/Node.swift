@@ -61,6 +61,9 @@ final class Node: @unchecked Sendable {
 
     /// A path of one plain field name with nothing attached: the evaluator reads the field directly.
     let isFieldLookup: Bool
+    /// The keys of `pairs` / `groupPairs` when they are distinct string literals (no evaluation needed).
+    let constantPairKeys: [String]?
+    let constantGroupKeys: [String]?
     /// A field-name step with nothing attached: evaluating it is a field lookup.
     let isPlainName: Bool
     /// For a variable, what the function library binds to its name (`undefined`: nothing).
@@ -123,6 +126,13 @@ final class Node: @unchecked Sendable {
             s.kind == .name && s.stages == nil && s.predicate == nil && s.groupPairs == nil && !s.keepArray
                 && !s.tuple && s.focus == nil && !s.consarray && s.indexVariable == nil && s.ancestor == nil
         }
+        func constantKeys(_ ps: [(ParseNode, ParseNode)]?) -> [String]? {
+            guard let ps, !ps.isEmpty, ps.allSatisfy({ $0.0.kind == .string && $0.0.predicate == nil && $0.0.stages == nil && $0.0.groupPairs == nil && !$0.0.keepArray }) else { return nil }
+            let keys = ps.map(\.0.text)
+            return Set(keys).count == keys.count ? keys : nil
+        }
+        constantPairKeys = constantKeys(p.pairs)
+        constantGroupKeys = constantKeys(p.groupPairs)
         isPlainName = plainName(p)
         isFieldLookup = p.kind == .path && p.steps.count == 1 && p.predicate == nil && p.groupPairs == nil && p.stages == nil
             && !p.keepArray && !p.keepSingletonArray && !p.tuple && plainName(p.steps[0])
