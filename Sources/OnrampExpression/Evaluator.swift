@@ -108,7 +108,7 @@ final class Evaluator {
         // A lone field name on an object (`Price`): the field's value is the result whenever it is
         // not itself a sequence.
         if expr.isFieldLookup, case .object(let o) = input {
-            let v = o.fields[expr.steps[0].text] ?? .undefined
+            let v = o.value(forKey: expr.steps[0].text) ?? .undefined
             if case .array(let a) = v, a.sequence {} else { return v }
         }
         // The input sequence of the next step: an array, or a single item not yet wrapped in one.

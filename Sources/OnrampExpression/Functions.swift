@@ -16,7 +16,7 @@ enum Functions {
             }
             return .array(result)
         case .object(let o):
-            return o.fields[key] ?? .undefined
+            return o.value(forKey: key) ?? .undefined
         default:
             return .undefined
         }

@@ -49,8 +49,20 @@ final class JArray {
 final class JObject {
     var fields: OrderedDictionary<String, JValue>
     init(_ fields: OrderedDictionary<String, JValue> = [:]) { self.fields = fields }
+    /// The field's value; small objects are scanned comparing lengths before names.
+    func value(forKey key: String) -> JValue? {
+        let keys = fields.keys
+        guard keys.count <= 16 else { return fields[key] }
+        let length = key.utf8.count
+        for i in keys.indices {
+            let k = keys[i]
+            if k.utf8.count == length && k == key { return fields.values[i] }
+        }
+        return nil
+    }
+
     subscript(key: String) -> JValue {
-        get { fields[key] ?? .undefined }
+        get { value(forKey: key) ?? .undefined }
         set { if newValue.isUndefined { fields[key] = nil } else { fields[key] = newValue } }
     }
 }
