@@ -16,6 +16,21 @@ struct Signature: Sendable {
 
     let definition: String
     private var params: [Param] = []
+    /// Every parameter takes exactly one argument (no `+`).
+    private var singleValued = false
+
+    private func passesUnchanged(_ args: [JValue]) -> Bool {
+        for i in params.indices {
+            let p = params[i]
+            let arg = args[i]
+            let symbol = Signature.symbol(arg)
+            guard p.allowed & Signature.bit(symbol) != 0 else { return false }
+            if p.allowed & Signature.bit(5) != 0 && p.type == "a" {
+                guard symbol == 5, p.subtype.map({ Signature.arrayMatches(arg, 5, [], $0) }) ?? true else { return false }
+            }
+        }
+        return true
+    }
 
     init(_ signature: String) throws(JSONataError) {
         definition = signature
@@ -81,6 +96,7 @@ struct Signature: Sendable {
             }
             position += 1
         }
+        singleValued = params.allSatisfy { $0.maxCount == 1 }
     }
 
     /// Type letters by symbol code.
@@ -124,15 +140,7 @@ struct Signature: Sendable {
         // One argument per single-valued parameter, each of an allowed type: the greedy matcher's first try
         // takes one each and succeeds, so the arguments pass unchanged.
         // So do arrays for single `a` parameters when their items are of the declared subtype.
-        if args.count == params.count, params.allSatisfy({ $0.maxCount == 1 }),
-           zip(params, args).allSatisfy({ p, arg in
-               let symbol = Signature.symbol(arg)
-               guard p.allowed & Signature.bit(symbol) != 0 else { return false }
-               guard p.type == "a" else { return true }
-               return symbol == 5 && (p.subtype.map { Signature.arrayMatches(arg, 5, [], $0) } ?? true)
-           }) {
-            return args
-        }
+        if singleValued, args.count == params.count, passesUnchanged(args) { return args }
         let symbols = args.map(Signature.symbol)
         var counts: [Int] = []
         counts.reserveCapacity(params.count)
