@@ -23,7 +23,7 @@ import Testing
             let d = (Bool.random(using: &generator) ? 1 : -1) * Double.random(in: 1...10, using: &generator) * pow(10, magnitude.rounded())
             numbers.append(.number(Bool.random(using: &generator) ? d.rounded() : d))
         }
-        let doc: Value = ["n": .array(numbers), "s": "tab\tquote\"é\u{01}", "o": ["a": [], "b": [:], "c": nil, "d": true]]
+        let doc: Value = ["n": .array(numbers), "empty": "", "s": "tab\tquote\"é\u{01}", "o": ["a": [], "b": [:], "c": nil, "d": true]]
         var out: [UInt8] = []
         JSONWriter.writeCompact(doc, into: &out)
         #expect(String(decoding: out, as: UTF8.self) == JSONWriter.string(doc))
