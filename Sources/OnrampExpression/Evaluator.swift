@@ -64,7 +64,8 @@ final class Evaluator {
                 result = .undefined
             }
         case .block:
-            let frame = Frame(parent: env)
+            // A block that binds nothing reads its enclosing scope; it needs no frame of its own.
+            let frame = expr.bindsVariables ? Frame(parent: env) : env
             result = .undefined
             for e in expr.expressions { result = try evaluate(e, input, frame) }
         case .bind:

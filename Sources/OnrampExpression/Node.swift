@@ -61,6 +61,8 @@ final class Node: @unchecked Sendable {
 
     /// A path of one plain field name with nothing attached: the evaluator reads the field directly.
     let isFieldLookup: Bool
+    /// For a block: whether anything inside may bind a variable, so that it needs a scope of its own.
+    let bindsVariables: Bool
     /// The keys of `pairs` / `groupPairs` when they are distinct string literals (no evaluation needed).
     let constantPairKeys: [String]?
     let constantGroupKeys: [String]?
@@ -131,12 +133,27 @@ final class Node: @unchecked Sendable {
             let keys = ps.map(\.0.text)
             return Set(keys).count == keys.count ? keys : nil
         }
+        bindsVariables = p.kind == .block && Node.containsBind(p)
         constantPairKeys = constantKeys(p.pairs)
         constantGroupKeys = constantKeys(p.groupPairs)
         isPlainName = plainName(p)
         isFieldLookup = p.kind == .path && p.steps.count == 1 && p.predicate == nil && p.groupPairs == nil && p.stages == nil
             && !p.keepArray && !p.keepSingletonArray && !p.tuple && plainName(p.steps[0])
         libraryValue = p.kind == .variable ? FunctionLibrary.functions[p.text].map { .function($0) } ?? .undefined : .undefined
+    }
+
+    /// Whether `p` or anything under it may bind a name in the current scope: `:=`, `%`/tuple
+    /// machinery, or any call (a function such as `$eval` binds into its caller's scope).
+    private static func containsBind(_ p: ParseNode) -> Bool {
+        switch p.kind {
+        case .bind, .parent, .function, .partial, .apply, .transform, .lambda: return true
+        default: break
+        }
+        if p.tuple || p.focus != nil || p.indexVariable != nil || p.ancestor != nil { return true }
+        let children = [p.lhs, p.rhs, p.expression, p.procedure, p.body, p.condition, p.then, p.otherwise, p.pattern, p.update, p.delete]
+            .compactMap { $0 } + p.expressions + p.steps + p.arguments + (p.stages ?? []) + (p.predicate ?? [])
+            + p.pairs.flatMap { [$0.0, $0.1] } + (p.groupPairs ?? []).flatMap { [$0.0, $0.1] } + p.terms.map(\.expression)
+        return children.contains(where: containsBind)
     }
 
     /// The literal's value for string, number and value (true/false/null) nodes.

@@ -48,6 +48,14 @@ import Testing
         }
     }
 
+    @Test func blocksScopeTheirBindings() throws {
+        // A block that binds gets its own scope; one that only reads sees the enclosing one.
+        #expect(try JSONata("($x := 1; ($x := 2; $y := 3); [$x, $y])").evaluate(nil) == [1])
+        #expect(try JSONata("($x := 3; ($x * 2))").evaluate(nil) == .number(6))
+        #expect(try JSONata("($e := $eval; ($e('$z := 5'); $z); $z)").evaluate(nil) == nil)
+        #expect(try JSONata("Product.(Price * Quantity)").evaluate(["Product": [["Price": 2, "Quantity": 3], ["Price": 1.5, "Quantity": 2]]]) == [6, 3])
+    }
+
     @Test func extraFunctionsAndBindings() throws {
         var registry = JSONata.FunctionRegistry()
         registry.register("double", signature: "<n:n>") { args in .number((args[0]?.numberValue ?? 0) * 2) }
