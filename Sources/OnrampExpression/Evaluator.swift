@@ -217,7 +217,13 @@ final class Evaluator {
                 onlyResult = res
                 continue
             }
-            if resultCount == 2 { add(onlyResult) }
+            if resultCount == 2 {
+                // Guess the size from the first result, so flattening rarely regrows the array.
+                var first = 1
+                if case .array(let a) = onlyResult, !a.cons { first = a.items.count }
+                items.reserveCapacity(input.count * Swift.max(first, 1))
+                add(onlyResult)
+            }
             add(res)
         }
         if resultCount == 1 {
