@@ -11,7 +11,7 @@ final class Evaluator {
     /// Spare argument arrays, reused across calls within this evaluation.
     var argumentPool: [[JValue]] = []
     /// `$now()` and `$millis()` return the same instant throughout one evaluation.
-    let startMillis = (Date().timeIntervalSince1970 * 1000).rounded(.down)
+    private(set) lazy var startMillis = (Date().timeIntervalSince1970 * 1000).rounded(.down)
 
     private let maxDepth: Int
 

@@ -2,6 +2,9 @@
 /// Evaluation frames hold a handful of names, so they are scanned linearly; only the shared root
 /// (the function library) is hashed.
 final class Frame {
+    /// The first binding is held inline (most frames have one: `$`, a lambda's parameter).
+    private var firstName: String?
+    private var firstValue: JValue = .undefined
     private var names: [String] = []
     private var values: [JValue] = []
     private let table: [String: JValue]?
@@ -19,6 +22,11 @@ final class Frame {
     }
 
     func bind(_ name: String, _ value: JValue) {
+        if firstName == nil || firstName == name {
+            firstName = name
+            firstValue = value
+            return
+        }
         if let i = names.firstIndex(of: name) { values[i] = value; return }
         names.append(name)
         values.append(value)
@@ -40,6 +48,7 @@ final class Frame {
                 if candidate.utf8.count == count && candidate == name { return frame.values[i] }
                 i -= 1
             }
+            if let first = frame.firstName, first.utf8.count == count, first == name { return frame.firstValue }
             f = frame.parent
         }
         return .undefined
@@ -48,8 +57,7 @@ final class Frame {
     /// A frame whose bindings are a tuple's fields (`@` is the context item).
     static func fromTuple(_ parent: Frame, _ tuple: JObject) -> Frame {
         let frame = Frame(parent: parent)
-        frame.names = Array(tuple.fields.keys)
-        frame.values = Array(tuple.fields.values)
+        for (k, v) in tuple.fields { frame.bind(k, v) }
         return frame
     }
 }
