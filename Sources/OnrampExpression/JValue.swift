@@ -95,6 +95,14 @@ extension JValue {
         case .string(let s): return .string(s)
         case .array(let a): return .array(a.items.compactMap { $0.toValue() })
         case .object(let o):
+            // Usually every field is defined: the keys are then shared, not copied.
+            var all: [Value] = []
+            all.reserveCapacity(o.fields.count)
+            for v in o.fields.values {
+                guard let cv = v.toValue() else { break }
+                all.append(cv)
+            }
+            if all.count == o.fields.count { return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys, values: all)) }
             var keys: [String] = []
             var values: [Value] = []
             keys.reserveCapacity(o.fields.count)
