@@ -15,6 +15,15 @@ extension Evaluator {
             return .bool(Functions.boolean(try evaluate(expr.rhs!, input, env)) ?? false)
         }
         let rhs = try evaluate(expr.rhs!, input, env)
+        if expr.numericOperator != .none, case .number(let l) = lhs, case .number(let r) = rhs, l.isFinite, r.isFinite {
+            switch expr.numericOperator {
+            case .less: return .bool(l < r)
+            case .lessOrEqual: return .bool(l <= r)
+            case .greater: return .bool(l > r)
+            case .greaterOrEqual: return .bool(l >= r)
+            default: return .number(Self.arithmetic(op, l, r))
+            }
+        }
         do {
             switch op {
             case "+", "-", "*", "/", "%": return try numeric(lhs, rhs, op)

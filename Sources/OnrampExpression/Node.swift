@@ -61,6 +61,15 @@ final class Node: @unchecked Sendable {
 
     /// A path of one plain field name with nothing attached: the evaluator reads the field directly.
     let isFieldLookup: Bool
+    /// Binary operators with a fast path for two numbers.
+    enum NumericOperator { case none, add, subtract, multiply, divide, modulo, less, lessOrEqual, greater, greaterOrEqual }
+    let numericOperator: NumericOperator
+    private static let numericOperators: [String: NumericOperator] = [
+        "+": .add, "-": .subtract, "*": .multiply, "/": .divide, "%": .modulo,
+        "<": .less, "<=": .lessOrEqual, ">": .greater, ">=": .greaterOrEqual,
+    ]
+    /// For string, number and value (true/false/null) nodes, their value.
+    let literal: JValue
     /// For a block: whether anything inside may bind a variable, so that it needs a scope of its own.
     let bindsVariables: Bool
     /// The keys of `pairs` / `groupPairs` when they are distinct string literals (no evaluation needed).
@@ -134,6 +143,8 @@ final class Node: @unchecked Sendable {
             return Set(keys).count == keys.count ? keys : nil
         }
         bindsVariables = p.kind == .block && Node.containsBind(p)
+        literal = Node.literal(p.kind, p.text, p.number)
+        numericOperator = p.kind == .binary ? Node.numericOperators[p.text] ?? .none : .none
         constantPairKeys = constantKeys(p.pairs)
         constantGroupKeys = constantKeys(p.groupPairs)
         isPlainName = plainName(p)
@@ -157,8 +168,6 @@ final class Node: @unchecked Sendable {
     }
 
     /// The literal's value for string, number and value (true/false/null) nodes.
-    var literal: JValue { Node.literal(kind, text, number) }
-
     static func literal(_ kind: Kind, _ text: String, _ number: Double) -> JValue {
         switch kind {
         case .string: return .string(text)
