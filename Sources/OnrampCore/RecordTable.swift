@@ -1,6 +1,6 @@
 /// Rows of text fields under one header, read from one file and held as UTF-8 bytes: the lazy form
-/// of a batch of records. No `String` or `Value` exists for a field until a step asks for it;
-/// `record(at:)` builds the record the row stands for (every field a string, in header order).
+/// of a batch of records. No `String` or `Value` exists for a field until a step asks for it
+/// (`TableBatch` builds the records: every field a string, in header order).
 public struct RecordTable: Sendable {
     public let columns: [String]
     public let file: String
@@ -59,10 +59,4 @@ public struct RecordTable: Sendable {
     }
 
     public func position(row: Int) -> SourcePosition { SourcePosition(file: file, line: lines[row]) }
-
-    public func record(at row: Int) -> Record {
-        var o = Value.Object(minimumCapacity: columns.count)
-        for (c, name) in columns.enumerated() { o[name] = .string(string(row: row, column: c)) }
-        return Record(.object(o), position: position(row: row))
-    }
 }

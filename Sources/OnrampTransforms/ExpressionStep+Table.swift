@@ -1,6 +1,14 @@
 import OnrampCore
 import OnrampExpression
 
+/// The expression's value for one row (inner nil: undefined): the row expression's answer, else the
+/// full evaluation of the row's record; nil when that evaluation fails.
+private func rowValue(_ expr: JSONata, _ fast: RowExpression, _ table: TableBatch, _ row: Int,
+                      _ functions: JSONata.FunctionRegistry) -> Value?? {
+    if let v = fast.evaluate(table, row: row) { return v }
+    do { return .some(try expr.evaluate(table.record(at: row).value, functions: functions)) } catch { return nil }
+}
+
 extension SetStep: TableStep {
     /// Computes each field as a column when every expression is a row expression; a row one of them
     /// cannot decide is evaluated in full. Any other expression, an evaluation error, or an existing
@@ -18,15 +26,8 @@ extension SetStep: TableStep {
             var values: [Value?] = []
             values.reserveCapacity(table.rowCount)
             for row in 0..<table.rowCount {
-                if let v = fast.evaluate(table, row: row) {
-                    values.append(v)
-                } else {
-                    do {
-                        values.append(try expr.evaluate(table.record(at: row).value, functions: functions))
-                    } catch {
-                        return nil
-                    }
-                }
+                guard let v = rowValue(expr, fast, table, row, functions) else { return nil }
+                values.append(v)
             }
             computed.append((name, values))
         }
@@ -54,12 +55,7 @@ extension ExpressionStep: TableStep {
         var keep: [Int] = []
         keep.reserveCapacity(table.rowCount)
         for row in 0..<table.rowCount {
-            let v: Value?
-            if let decided = fast.evaluate(table, row: row) {
-                v = decided
-            } else {
-                do { v = try expression.evaluate(table.record(at: row).value, functions: functions) } catch { return nil }
-            }
+            guard let v = rowValue(expression, fast, table, row, functions) else { return nil }
             switch v {
             case .bool(true)?: keep.append(row)
             case nil, .bool(false)?, .null?: break
