@@ -57,7 +57,6 @@ final class Node: @unchecked Sendable {
     let indexVariable: String?
     let ancestor: Slot?
     let slot: Slot?
-    let seekingParent: [Slot]?
 
     /// A path of one plain field name with nothing attached: the evaluator reads the field directly.
     let isFieldLookup: Bool
@@ -132,7 +131,6 @@ final class Node: @unchecked Sendable {
         indexVariable = p.indexVariable
         ancestor = p.ancestor
         slot = p.slot
-        seekingParent = p.seekingParent
         func plainName(_ s: ParseNode) -> Bool {
             s.kind == .name && s.stages == nil && s.predicate == nil && s.groupPairs == nil && !s.keepArray
                 && !s.tuple && s.focus == nil && !s.consarray && s.indexVariable == nil && s.ancestor == nil
