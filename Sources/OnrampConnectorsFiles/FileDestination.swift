@@ -27,7 +27,7 @@ public actor RecordFileWriter {
         for v in values {
             switch format {
             case .ndjson:
-                JSONWriter.writeCompact(v, into: &out)
+                JSONWriter.write(v, into: &out)
                 out.append(0x0A)
             case .csv:
                 let o = v.objectValue ?? ["value": v]
@@ -58,12 +58,15 @@ public actor RecordFileWriter {
         let names = table.columns.map(\.name)
         let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         guard index.count == names.count else { return false }
+        guard table.rowCount > 0 else { return true }
+        if columns == nil {
+            columns = names.indices.filter { table.value(row: 0, column: $0) != nil }.map { names[$0] }
+            out.append(contentsOf: CSVText.line(columns!).utf8)
+        }
+        // Each header column's place in this table, found once per batch.
+        let places = columns!.map { index[$0] }
         for row in 0..<table.rowCount {
-            if columns == nil {
-                columns = names.indices.filter { table.value(row: row, column: $0) != nil }.map { names[$0] }
-                out.append(contentsOf: CSVText.line(columns!).utf8)
-            }
-            let cells = columns!.map { name in CSVText.field(index[name].flatMap { table.value(row: row, column: $0) }) }
+            let cells = places.map { place in CSVText.field(place.flatMap { table.value(row: row, column: $0) }) }
             out.append(contentsOf: CSVText.line(cells).utf8)
         }
         return true
@@ -92,7 +95,7 @@ public actor RecordFileWriter {
                         guard let v = values[row] else { continue }
                         if !first { out.append(UInt8(ascii: ",")) }
                         out.append(contentsOf: keys[i])
-                        JSONWriter.writeCompact(v, into: &out)
+                        JSONWriter.write(v, into: &out)
                     }
                     first = false
                 }
@@ -103,7 +106,6 @@ public actor RecordFileWriter {
     }
 
     public func close() throws { try handle.close() }
-
 }
 
 /// `file` destination: writes every record to one NDJSON or CSV file.

@@ -30,18 +30,19 @@ public struct WebhookNotifier: Sendable {
             request.headers.add(name: "X-Onramp-Signature", value: Self.signature(body, secret: notify.secret))
             request.body = .bytes(ByteBuffer(string: body))
             let failure: RetryPolicy.Failure
+            var answered: Int?
             do {
                 let response = try await client.execute(request, timeout: .seconds(10))
                 let status = Int(response.status.code)
                 if status < 300 { return status }
+                answered = status
                 failure = .status(status, retryAfterSeconds: nil)
-                if case .giveUp = policy.decide(attempt: attempt, failure: failure, jitter: 0.5) { return status }
             } catch {
                 failure = .transport
             }
             switch policy.decide(attempt: attempt, failure: failure, jitter: Double.random(in: 0..<1)) {
             case .retry(let s): try? await Task.sleep(for: .milliseconds(Int(s * 1000)))
-            case .giveUp: return nil
+            case .giveUp: return answered
             }
         }
     }

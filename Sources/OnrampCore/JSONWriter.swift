@@ -2,72 +2,45 @@
 public enum JSONWriter {
     public typealias NumberFormat = (Double) -> String
 
-    public static func string(_ value: Value, pretty: Bool = false, number: NumberFormat = NumberFormatting.javaScript) -> String {
+    public static func string(_ value: Value, pretty: Bool = false, number: NumberFormat? = nil) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         write(value, into: &out, pretty: pretty, indent: 0, number: number)
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func write(_ value: Value, into out: inout [UInt8], pretty: Bool = false, indent: Int = 0,
-                             number: NumberFormat = NumberFormatting.javaScript) {
+    /// Appends the JSON text; compact unless `pretty`. Without `number`, numbers are written as
+    /// JavaScript prints them (whole numbers without an intermediate `String`): the bulk NDJSON path.
+    public static func write(_ value: Value, into out: inout [UInt8], pretty: Bool = false, indent: Int = 0, number: NumberFormat? = nil) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let d):
-            if d.isFinite { out.append(contentsOf: number(d).utf8) } else { out.append(contentsOf: "null".utf8) }
+            if let number, d.isFinite { out.append(contentsOf: number(d).utf8) } else { writeNumber(d, into: &out) }
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
             if a.isEmpty { out.append(contentsOf: "[]".utf8); return }
             out.append(UInt8(ascii: "["))
-            for (n, v) in a.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
+            for i in a.indices {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { newline(&out, indent + 2) }
-                write(v, into: &out, pretty: pretty, indent: indent + 2, number: number)
+                write(a[i], into: &out, pretty: pretty, indent: indent + 2, number: number)
             }
             if pretty { newline(&out, indent) }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             if o.isEmpty { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            var first = true
-            for (k, v) in o {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
+            let values = o.values
+            for (i, k) in o.keys.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { newline(&out, indent + 2) }
                 writeString(k, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if pretty { out.append(UInt8(ascii: " ")) }
-                write(v, into: &out, pretty: pretty, indent: indent + 2, number: number)
+                write(values[i], into: &out, pretty: pretty, indent: indent + 2, number: number)
             }
             if pretty { newline(&out, indent) }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
-
-    /// Compact JSON with JavaScript number text: the writer for records in bulk (NDJSON).
-    public static func writeCompact(_ value: Value, into out: inout [UInt8]) {
-        switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let d): writeNumber(d, into: &out)
-        case .string(let s): writeString(s, into: &out)
-        case .array(let a):
-            out.append(UInt8(ascii: "["))
-            for i in a.indices {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeCompact(a[i], into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let o):
-            out.append(UInt8(ascii: "{"))
-            let values = o.values
-            for (i, k) in o.keys.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(k, into: &out)
-                out.append(UInt8(ascii: ":"))
-                writeCompact(values[i], into: &out)
-            }
             out.append(UInt8(ascii: "}"))
         }
     }

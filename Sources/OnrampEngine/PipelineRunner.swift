@@ -110,6 +110,12 @@ public struct PipelineRunner: Sendable {
             try await record(failures, &summary)
         }
 
+        func closeOutputs() async throws {
+            try await destination.close()
+            try await results.close()
+            try await report.close()
+        }
+
         func transform(_ records: [Record], from first: Int, _ summary: inout RunSummary) async throws -> [Record] {
             var records = records
             for step in steps[first...] {
@@ -147,9 +153,7 @@ public struct PipelineRunner: Sendable {
                 pendingCheckpoint = nil
             }
             if let cancelRequested, await cancelRequested() {
-                try await destination.close()
-                try await results.close()
-                try await report.close()
+                try await closeOutputs()
                 summary.status = .cancelled
                 summary.failureReason = "cancelled on request"
                 return
@@ -169,9 +173,7 @@ public struct PipelineRunner: Sendable {
             try await record(errors, &summary)
             try await deliver(transform(records, from: i + 1, &summary), &summary)
         }
-        try await destination.close()
-        try await results.close()
-        try await report.close()
+        try await closeOutputs()
         if let c = pendingCheckpoint { try await checkpoints.commit(pipeline: key, checkpoint: c) }
 
         let failed = summary.recordsFailed

@@ -17,6 +17,10 @@ public struct RunSummary: Sendable {
 
     public var recordsFailed: Int { failedByStage.values.reduce(0, +) }
 
+    /// The stored summary's keys that name files on the server (`log_path` is added by the worker):
+    /// sealed at rest, and never shown to API clients or sent in webhooks.
+    public static let artifactKeys = ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"]
+
     public var asValue: Value {
         var o: Value.Object = [
             "pipeline": .string(pipeline), "status": .string(status.rawValue),

@@ -39,12 +39,13 @@ enum DateTimeFunctions {
         try (picture.map { try DateTimePicture($0) } ?? DateTimePicture.iso).format(millis, timezone: timezone)
     }
 
+    nonisolated(unsafe) static let isoPattern = try! NSRegularExpression(
+        pattern: #"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?)?)?$"#)
+
     /// ISO 8601 date or date-time text (optional fraction and offset) to epoch millis, as `Date.parse`
     /// reads the forms JSONata accepts.
     static func parseISO(_ s: String) -> Double? {
-        let pattern = #"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?)?)?$"#
-        guard let re = try? NSRegularExpression(pattern: pattern),
-              let m = re.firstMatch(in: s, range: NSRange(location: 0, length: (s as NSString).length)) else { return nil }
+        guard let m = isoPattern.firstMatch(in: s, range: NSRange(location: 0, length: (s as NSString).length)) else { return nil }
         let ns = s as NSString
         func g(_ i: Int) -> String? { let r = m.range(at: i); return r.location == NSNotFound ? nil : ns.substring(with: r) }
         let month = Int(g(2) ?? "1") ?? 1, day = Int(g(3) ?? "1") ?? 1

@@ -134,22 +134,15 @@ extension Evaluator {
 
     /// `constantKeys`: the pairs' keys when they are distinct string literals.
     func evaluateGroup(_ pairs: [(Node, Node)], constantKeys: [String]?, position: Int, _ inputValue: JValue, _ env: Frame) throws -> JValue {
+        // One item (or none) needs no grouping; a tuple stream is reduced per group below.
+        let array: JArray
         switch inputValue {
-        case .array(let a) where !a.tupleStream && a.items.count == 1:
-            return try evaluateObject(pairs, constantKeys, position: position, a.items[0], env)
-        case .array: break
+        case .array(let a) where a.tupleStream || a.items.count > 1: array = a
+        case .array(let a): return try evaluateObject(pairs, constantKeys, position: position, a.items.first ?? .undefined, env)
         default: return try evaluateObject(pairs, constantKeys, position: position, inputValue, env)
         }
-        var reduce = false
-        var input: [JValue]
-        if case .array(let a) = inputValue {
-            reduce = a.tupleStream
-            input = a.items
-        } else {
-            input = [inputValue]
-        }
-        if input.isEmpty { input = [.undefined] }
-        if !reduce && input.count == 1 { return try evaluateObject(pairs, constantKeys, position: position, input[0], env) }
+        let reduce = array.tupleStream
+        let input = array.items.isEmpty ? [.undefined] : array.items
         var groups: [String: (data: JValue, exprIndex: Int)] = [:]
         var order: [String] = []
         for item in input {

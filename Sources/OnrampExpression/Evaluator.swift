@@ -365,13 +365,11 @@ final class Evaluator {
         case .array(let a): values = a.items
         default: values = []
         }
-        do {
-            for value in values {
-                if case .array = value {
-                    results = Functions.append(results, .array(JArray(Functions.flatten(value))))
-                } else {
-                    results.arrayValue?.append(value)
-                }
+        for value in values {
+            if case .array = value {
+                results = Functions.append(results, .array(JArray(Functions.flatten(value))))
+            } else {
+                results.arrayValue?.append(value)
             }
         }
         return results

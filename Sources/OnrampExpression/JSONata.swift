@@ -24,13 +24,8 @@ public struct JSONata: Sendable {
     /// missing (undefined) argument or result is `nil`.
     public struct FunctionRegistry: Sendable {
         public typealias Function = @Sendable ([Value?]) throws -> Value?
-        struct Entry: @unchecked Sendable {
-            let signature: Signature?
-            let arity: Int
-            let body: Function
-            /// The function value evaluations bind; immutable, built once at registration.
-            let value: JValue
-        }
+        /// The function value evaluations bind; immutable, built once at registration.
+        struct Entry: @unchecked Sendable { let value: JValue }
         var entries: [String: Entry] = [:]
         public init() {}
 
@@ -41,8 +36,7 @@ public struct JSONata: Sendable {
             if let signature {
                 do { parsed = try Signature(signature) } catch { preconditionFailure("bad signature \(signature) for $\(name): \(error.message)") }
             }
-            entries[name] = Entry(signature: parsed, arity: arity, body: body,
-                                  value: .function(JFunction.external(signature: parsed, arity: arity, body: body)))
+            entries[name] = Entry(value: .function(JFunction.external(signature: parsed, arity: arity, body: body)))
         }
     }
 
@@ -56,13 +50,7 @@ public struct JSONata: Sendable {
 
     /// The field this expression reads when it is nothing but a field name (`order_no`): against an
     /// object whose field holds a scalar, the result is that scalar.
-    public var fieldName: String? {
-        guard ast.kind == .path, ast.steps.count == 1, ast.predicate == nil, ast.groupPairs == nil, !ast.keepSingletonArray else { return nil }
-        let step = ast.steps[0]
-        guard step.kind == .name, step.predicate == nil, step.stages == nil, step.groupPairs == nil, !step.keepArray,
-              step.focus == nil, step.indexVariable == nil, !step.tuple else { return nil }
-        return step.text
-    }
+    public var fieldName: String? { ast.isFieldLookup ? ast.steps[0].text : nil }
 
     /// Evaluates against `input` (nil: no input at all). Returns nil when the result is undefined.
     public func evaluate(_ input: Value?, bindings: [String: Value] = [:], functions: FunctionRegistry = FunctionRegistry(),

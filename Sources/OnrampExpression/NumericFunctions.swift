@@ -120,9 +120,9 @@ enum NumericFunctions {
         return c == nil
     }
 
-    /// Round half to even at `precision` decimal places, shifting in decimal text as the reference does.
     static let powersOfTen: [Double] = (0...15).map { Foundation.pow(10, Double($0)) }
 
+    /// Round half to even at `precision` decimal places, shifting in decimal text as the reference does.
     static func round(_ value: Double, _ precision: Int) -> Double {
         // Shift the decimal point in the shortest decimal text, not by multiplying: 1.005 * 100 is
         // 100.49999999999999 in binary, but "1.005e2" is exactly the intended 100.5.

@@ -156,7 +156,7 @@ public final class RunWorker: Service, Sendable {
         }
         summaryValue = Self.appendingLog(summaryValue, attemptLog: logPath + ".\(run.attempts)", logPath: logPath)
         if let sealArtifact {
-            for key in ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"] {
+            for key in RunSummary.artifactKeys {
                 guard let path = summaryValue[key]?.stringValue, FileManager.default.fileExists(atPath: path) else { continue }
                 do { try sealArtifact(path, "\(run.id)/\(key)") } catch {
                     logger.error("could not seal a run artifact", metadata: ["run_id": "\(run.id)", "error": "\(error)"])
@@ -178,7 +178,7 @@ public final class RunWorker: Service, Sendable {
                 log.info("run finished", metadata: ["state": "\(state.rawValue)"])
                 if let notify, let notifier {
                     var payload = summaryValue.objectValue ?? [:]
-                    for k in ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"] { payload[k] = nil }
+                    for k in RunSummary.artifactKeys { payload[k] = nil }
                     payload["run_id"] = .string(run.id)
                     payload["tenant_id"] = .string(run.tenantId)
                     payload["pipeline_id"] = .string(run.pipelineId)

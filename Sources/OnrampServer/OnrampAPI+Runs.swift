@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import OnrampCore
+import OnrampEngine
 import OnrampStore
 
 extension OnrampAPI {
@@ -17,7 +18,7 @@ extension OnrampAPI {
     /// The summary without server file paths (those are reached through the download routes).
     static func publicSummary(_ s: Value) -> Value {
         guard case .object(var o) = s else { return s }
-        for k in ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"] { o[k] = nil }
+        for k in RunSummary.artifactKeys { o[k] = nil }
         return .object(o)
     }
 

@@ -9,14 +9,14 @@ public enum ParallelChunks {
     /// Below this many records per chunk, splitting costs more than it saves.
     static let minimumChunk = 128
 
-    /// `body` runs concurrently on disjoint ranges; it may only read what it shares (compiled
-    /// expressions and the input are immutable), and each run writes only its own result slot.
     /// How many threads a step may use: `ONRAMP_TRANSFORM_THREADS`, or every core.
     public static let threads: Int = {
         let configured = ProcessInfo.processInfo.environment["ONRAMP_TRANSFORM_THREADS"].flatMap { Int($0) }
         return max(1, configured ?? ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// `body` runs concurrently on disjoint ranges; it may only read what it shares (compiled
+    /// expressions and the input are immutable), and each run writes only its own result slot.
     static func map<T>(_ count: Int, _ body: (Range<Int>) -> T) -> [T] {
         let chunks = min(threads, count / minimumChunk)
         guard chunks > 1 else { return [body(0..<count)] }
