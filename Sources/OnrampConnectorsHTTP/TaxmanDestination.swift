@@ -44,7 +44,7 @@ struct TaxmanDestination: Destination {
         guard case .object(var o) = tx else { return tx }
         if o["idempotencyKey"] != nil { return tx }
         let digest = SHA256.hash(data: Data(JSONWriter.string(.object(o)).utf8))
-        let hex = digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.string(digest.prefix(12))
         let id = o["transactionId"]?.scalarText ?? ""
         o["idempotencyKey"] = .string("\(id.prefix(64))-\(hex)")
         return .object(o)

@@ -14,7 +14,7 @@ public struct WebhookNotifier: Sendable {
 
     public static func signature(_ body: String, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Hex.string(mac)
     }
 
     /// Sends the summary, retrying 5xx and transport errors; returns the final HTTP status (nil: never answered).

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OnrampCore
 import OnrampStore
 
 /// Authenticates `Authorization: Bearer <api key>` against the stored key hashes, or a person's
@@ -12,7 +13,7 @@ struct AuthMiddleware: RouterMiddleware {
     let store: any AccessStore & UserStore
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// A new secret: 32 random bytes, URL-safe, with a recognisable prefix.

@@ -78,10 +78,9 @@ public struct OnrampAPI: Sendable {
             guard let document = body["document"] else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "document") }
             let limit = min(max(Int(body["limit"]?.numberValue ?? 5), 1), 100)
             do {
-                try await validate(document, tenant: tenant)
-                let connections = try await store.connectionMap(tenantId: tenant)
-                let spec = try PipelineLoader.spec(from: try Connections.expand(document, connections),
-                                                   environment: ProcessInfo.processInfo.environment, secrets: try await secretsFor(tenant))
+                let expanded = try await validate(document, tenant: tenant)
+                let spec = try PipelineLoader.spec(from: expanded, environment: ProcessInfo.processInfo.environment,
+                                                   secrets: try await secretsFor(tenant))
                 return JSONResponse.make(try await PipelinePreview.run(spec, registry: registry, resources: ConnectorResources(baseDirectory: dataDirectory), limit: limit))
             } catch let e as OnrampError {
                 throw APIError.invalid(e)
@@ -98,17 +97,19 @@ public struct OnrampAPI: Sendable {
         }
     }
 
-    /// Validates a pipeline document as a run would use it (connector configs included), without
-    /// secrets. In a template, the parts holding `${param:…}` blanks are checked when it is instantiated.
     /// A tenant's secrets in clear, for a preview (the source may need them); never returned.
     func secretsFor(_ tenant: String) async throws -> [String: String] {
         guard let secretBox else { return [:] }
         return try await SecretResolution(store: store, box: secretBox).resolve(tenant)
     }
 
-    /// With a tenant, `connection` references are expanded from its connections; without one (a
-    /// template), sides that use a connection are checked for structure only.
-    func validate(_ input: Value, tenant: String? = nil) async throws {
+    /// Validates a pipeline document as a run would use it (connector configs included), without
+    /// secrets. In a template, the parts holding `${param:…}` blanks are checked when it is instantiated.
+    /// With a tenant, `connection` references are expanded from its connections, and the expanded
+    /// document is returned; without one (a template), sides that use a connection are checked for
+    /// structure only.
+    @discardableResult
+    func validate(_ input: Value, tenant: String? = nil) async throws -> Value {
         var document = input
         var blankSides: Set<String> = []
         if let tenant {
@@ -131,6 +132,7 @@ public struct OnrampAPI: Sendable {
         for (i, step) in spec.steps.enumerated() where !hasBlanks(document["steps"]?.arrayValue?[i]) {
             _ = try PipelineSpecValidation.step(step)
         }
+        return document
     }
 }
 

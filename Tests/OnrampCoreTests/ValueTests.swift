@@ -30,6 +30,10 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == JSONWriter.string(doc, number: NumberFormatting.javaScript))
     }
 
+    @Test func hexIsLowerCaseTwoDigitsPerByte() {
+        #expect(Hex.string([0x00, 0x0f, 0xab, 0xff]) == "000fabff")
+    }
+
     @Test func errorsNameLineAndColumn() {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse("{\n  \"a\": tru\n}") }
         do { _ = try JSONParser.parse("{\n  \"a\": tru\n}") } catch { #expect(error.line == 2 && error.column == 8) }
