@@ -77,44 +77,35 @@ public struct CronExpression: Sendable, Equatable {
 
     /// The first fire time strictly after `instant`, searching up to five years ahead.
     public func next(after instant: Date, in zone: TimeZone) -> Date? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        // Walk local calendar days from the local date of `instant` (one day earlier covers fall-back overlap).
-        let localStart = instant.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: instant)))
-        guard var day = calendar.date(from: calendar.dateComponents([.year, .month, .day], from: localStart))?.addingTimeInterval(-86_400) else { return nil }
-        for _ in 0..<(366 * 5 + 2) {
-            let c = calendar.dateComponents([.month, .day, .weekday], from: day)
-            if matches(day: c.day!, month: c.month!, weekday: c.weekday! - 1) {
-                for h in hours {
-                    for m in minutes {
-                        let wallClock = day.addingTimeInterval(TimeInterval(h * 3600 + m * 60))
-                        let fire = CronExpression.instant(forWallClock: wallClock, in: zone)
-                        if fire > instant { return fire }
-                    }
-                }
-            }
-            day = day.addingTimeInterval(86_400)
-        }
-        return nil
+        walk(from: instant, in: zone, forward: true) { $0 > instant }
     }
 
     /// The last fire time at or before `instant`, searching up to five years back.
     public func previous(atOrBefore instant: Date, in zone: TimeZone) -> Date? {
+        walk(from: instant, in: zone, forward: false) { $0 <= instant }
+    }
+
+    /// Walks local calendar days from the local date of `instant` (starting one day further back,
+    /// or on, to cover a fall-back overlap) and returns the first fire time `accept` takes.
+    private func walk(from instant: Date, in zone: TimeZone, forward: Bool, accept: (Date) -> Bool) -> Date? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
+        let step: TimeInterval = forward ? 86_400 : -86_400
         let localStart = instant.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: instant)))
-        guard var day = calendar.date(from: calendar.dateComponents([.year, .month, .day], from: localStart))?.addingTimeInterval(86_400) else { return nil }
+        guard var day = calendar.date(from: calendar.dateComponents([.year, .month, .day], from: localStart))?.addingTimeInterval(-step) else { return nil }
+        let hourOrder = forward ? Array(hours) : hours.reversed()
+        let minuteOrder = forward ? Array(minutes) : minutes.reversed()
         for _ in 0..<(366 * 5 + 2) {
             let c = calendar.dateComponents([.month, .day, .weekday], from: day)
             if matches(day: c.day!, month: c.month!, weekday: c.weekday! - 1) {
-                for h in hours.reversed() {
-                    for m in minutes.reversed() {
+                for h in hourOrder {
+                    for m in minuteOrder {
                         let fire = CronExpression.instant(forWallClock: day.addingTimeInterval(TimeInterval(h * 3600 + m * 60)), in: zone)
-                        if fire <= instant { return fire }
+                        if accept(fire) { return fire }
                     }
                 }
             }
-            day = day.addingTimeInterval(-86_400)
+            day = day.addingTimeInterval(step)
         }
         return nil
     }
