@@ -8,7 +8,7 @@ enum ArrayFunctions {
 
     nonisolated(unsafe) static let entries: [String: E] = [
         "map": E(signature: "<af>", arity: 2) { ev, a, f in
-            guard case .array(let arr) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
+            guard let arr = a.at(0).arrayValue, case .function(let fn) = a.at(1) else { return .undefined }
             let result = JArray([], sequence: true)
             for (i, item) in arr.items.enumerated() {
                 let r = try ev.callback(fn, item, i, a.at(0), env: f.environment)
@@ -17,7 +17,7 @@ enum ArrayFunctions {
             return .array(result)
         },
         "filter": E(signature: "<af>", arity: 2) { ev, a, f in
-            guard case .array(let arr) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
+            guard let arr = a.at(0).arrayValue, case .function(let fn) = a.at(1) else { return .undefined }
             let result = JArray([], sequence: true)
             for (i, item) in arr.items.enumerated() where Functions.boolean(try ev.callback(fn, item, i, a.at(0), env: f.environment)) == true {
                 result.append(item)
@@ -25,7 +25,7 @@ enum ArrayFunctions {
             return .array(result)
         },
         "single": E(signature: "<af?>", arity: 2) { ev, a, f in
-            guard case .array(let arr) = a.at(0) else { return .undefined }
+            guard let arr = a.at(0).arrayValue else { return .undefined }
             var found: JValue?
             for (i, item) in arr.items.enumerated() {
                 var ok = true
@@ -41,7 +41,7 @@ enum ArrayFunctions {
             return found
         },
         "reduce": E(signature: "<afj?:j>", arity: 3) { ev, a, f in
-            guard case .array(let arr) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
+            guard let arr = a.at(0).arrayValue, case .function(let fn) = a.at(1) else { return .undefined }
             if fn.arity < 2 { throw JSONataError("D3050", index: 1) }
             var result: JValue
             var index: Int
@@ -69,12 +69,12 @@ enum ArrayFunctions {
         "append": E(signature: "<xx:a>", arity: 2) { _, a, _ in Functions.append(a.at(0), a.at(1)) },
         "exists": E(signature: "<x:b>", arity: 1) { _, a, _ in .bool(!a.at(0).isUndefined) },
         "reverse": E(signature: "<a:a>", arity: 1) { _, a, _ in
-            guard case .array(let arr) = a.at(0) else { return .undefined }
+            guard let arr = a.at(0).arrayValue else { return .undefined }
             if arr.count <= 1 { return a.at(0) }
             return .array(JArray(arr.items.reversed()))
         },
         "sort": E(signature: "<af?:a>", arity: 2) { ev, a, f in
-            guard case .array(let arr) = a.at(0) else { return .undefined }
+            guard let arr = a.at(0).arrayValue else { return .undefined }
             if arr.count <= 1 { return a.at(0) }
             let sorted: [JValue]
             if case .function(let fn) = a.at(1) {
@@ -91,12 +91,12 @@ enum ArrayFunctions {
             return .array(JArray(sorted))
         },
         "shuffle": E(signature: "<a:a>", arity: 1) { _, a, _ in
-            guard case .array(let arr) = a.at(0) else { return .undefined }
+            guard let arr = a.at(0).arrayValue else { return .undefined }
             if arr.count <= 1 { return a.at(0) }
             return .array(JArray(arr.items.shuffled()))
         },
         "distinct": E(signature: "<x:x>", arity: 1) { _, a, _ in
-            guard case .array(let arr) = a.at(0), arr.count > 1 else { return a.at(0) }
+            guard let arr = a.at(0).arrayValue, arr.count > 1 else { return a.at(0) }
             var out: [JValue] = []
             for v in arr.items where !out.contains(where: { Functions.deepEqual($0, v) }) { out.append(v) }
             return .array(JArray(out, sequence: arr.sequence))

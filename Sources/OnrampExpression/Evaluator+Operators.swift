@@ -139,6 +139,8 @@ extension Evaluator {
         switch inputValue {
         case .array(let a) where a.tupleStream || a.items.count > 1: array = a
         case .array(let a): return try evaluateObject(pairs, constantKeys, position: position, a.items.first ?? .undefined, env)
+        case .jsonArray(let xs) where xs.count > 1: array = JArray(xs.map(JValue.init))
+        case .jsonArray(let xs): return try evaluateObject(pairs, constantKeys, position: position, xs.first.map(JValue.init) ?? .undefined, env)
         default: return try evaluateObject(pairs, constantKeys, position: position, inputValue, env)
         }
         let reduce = array.tupleStream
@@ -228,7 +230,7 @@ extension Evaluator {
     }
 
     func evaluateSort(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
-        guard case .array(let a) = input else { return input }
+        guard input.isArray, let a = input.arrayValue else { return input }
         let isTupleSort = a.tupleStream
         func key(_ term: Node.SortTerm, _ item: JValue) throws -> JValue {
             if isTupleSort, let t = item.objectValue {
@@ -283,7 +285,7 @@ extension Evaluator {
             for match in items {
                 let update = try evaluator.evaluate(expr.update!, match, env)
                 if !update.isUndefined {
-                    guard case .object(let u) = update else {
+                    guard let u = update.objectValue else {
                         throw JSONataError("T2011", position: expr.update!.position, jvalue: update)
                     }
                     if case .object(let m) = match { for (k, v) in u.fields { m.fields[k] = v } }

@@ -1,4 +1,5 @@
 import Foundation
+import OnrampCore
 
 /// Evaluates a compiled tree against one input. One evaluator serves one evaluation: it carries the
 /// depth and time guard and is never shared between tasks.
@@ -89,11 +90,13 @@ final class Evaluator {
         case .sort, .filter, .index, .op, .placeholder:
             throw JSONataError("S0206", position: expr.position, token: expr.text)
         }
-        if let predicate = expr.predicate {
-            for p in predicate { result = try evaluateFilter(p.expression!, result, env) }
-        }
-        if expr.kind != .path, let group = expr.groupPairs {
-            result = try evaluateGroup(group, constantKeys: expr.constantGroupKeys, position: expr.groupPosition, result, env)
+        if expr.hasTrailers {
+            if let predicate = expr.predicate {
+                for p in predicate { result = try evaluateFilter(p.expression!, result, env) }
+            }
+            if expr.kind != .path, let group = expr.groupPairs {
+                result = try evaluateGroup(group, constantKeys: expr.constantGroupKeys, position: expr.groupPosition, result, env)
+            }
         }
         if case .array(let a) = result, a.sequence, !a.tupleStream {
             if expr.keepArray { a.keepSingleton = true }
@@ -108,15 +111,32 @@ final class Evaluator {
     private func evaluatePath(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
         // A lone field name on an object (`Price`): the field's value is the result whenever it is
         // not itself a sequence.
-        if expr.isFieldLookup, case .object(let o) = input {
-            let v = o.value(forKey: expr.steps[0].text) ?? .undefined
-            if case .array(let a) = v, a.sequence {} else { return v }
+        if expr.isFieldLookup {
+            switch input {
+            case .object(let o):
+                let v = o.value(forKey: expr.steps[0].text) ?? .undefined
+                if case .array(let a) = v, a.sequence {} else { return v }
+            case .jsonObject(let o):
+                return JObject.value(in: o, forKey: expr.steps[0].text).map(JValue.init) ?? .undefined
+            default: break
+            }
         }
-        // The input sequence of the next step: an array, or a single item not yet wrapped in one.
+        if expr.isSimplePath { return try evaluateSimplePath(expr, input, env) }
+        // The input sequence of the next step: an array (the evaluator's or the input's), or a single
+        // item not yet wrapped in one.
         var inputArray: JArray?
+        var inputJSON: [Value]?
         var single: JValue = .undefined
-        if case .array(let a) = input, expr.steps[0].kind != .variable { inputArray = a } else { single = input }
-        func inputSequence() -> JArray { inputArray ?? JArray([single], sequence: true) }
+        if expr.steps[0].kind != .variable, case .array(let a) = input {
+            inputArray = a
+        } else if expr.steps[0].kind != .variable, case .jsonArray(let xs) = input {
+            inputJSON = xs
+        } else {
+            single = input
+        }
+        func inputSequence() -> JArray {
+            inputArray ?? inputJSON.map { JArray($0.map(JValue.init)) } ?? JArray([single], sequence: true)
+        }
         // A last step's single result need not be wrapped in a sequence when nothing asks to keep it one.
         let bareSingleton = !expr.keepArray && !expr.keepSingletonArray && expr.groupPairs == nil
         var resultSequence: JValue = .undefined
@@ -133,19 +153,21 @@ final class Evaluator {
                 resultSequence = try evaluateSortStep(step, inputSequence(), env)
             } else if let inputArray {
                 resultSequence = try evaluateStep(step, inputArray.items, env, lastStep: lastStep, bare: !lastStep || bareSingleton)
+            } else if let inputJSON {
+                resultSequence = try evaluateStep(step, inputJSON.lazy.map(JValue.init), env, lastStep: lastStep, bare: !lastStep || bareSingleton)
             } else {
                 resultSequence = try evaluateStep(step, CollectionOfOne(single), env, lastStep: lastStep, bare: !lastStep || bareSingleton)
             }
             if !isTupleStream {
-                if resultSequence.isUndefined { break }
-                if case .array(let a) = resultSequence, a.items.isEmpty { break }
+                if resultSequence.isUndefined || resultSequence.arrayCount == 0 { break }
             }
             if step.focus == nil {
+                inputArray = nil
+                inputJSON = nil
                 switch resultSequence {
                 case .array(let a): inputArray = a
-                default:
-                    inputArray = nil
-                    single = resultSequence
+                case .jsonArray(let xs): inputJSON = xs
+                default: single = resultSequence
                 }
             }
         }
@@ -159,6 +181,7 @@ final class Evaluator {
             }
         }
         if expr.keepSingletonArray {
+            if case .jsonArray = resultSequence, let copy = resultSequence.arrayValue { resultSequence = .array(copy) }
             if case .array(let a) = resultSequence {
                 var arr = a
                 if a.cons && !a.sequence {
@@ -177,6 +200,27 @@ final class Evaluator {
                                                isTupleStream ? (tupleBindings.map { .array($0) } ?? .undefined) : resultSequence, env)
         }
         return resultSequence
+    }
+
+    /// `evaluatePath` for a simple path: each step maps the previous step's items.
+    private func evaluateSimplePath(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        let steps = expr.steps
+        let last = steps.count - 1
+        var current = input
+        for i in 0...last {
+            let step = steps[i]
+            let isLast = i == last
+            switch current {
+            case .array(let a) where i > 0 || step.kind != .variable:
+                current = try evaluateStep(step, a.items, env, lastStep: isLast, bare: true)
+            case .jsonArray(let xs) where i > 0 || step.kind != .variable:
+                current = try evaluateStep(step, xs.lazy.map(JValue.init), env, lastStep: isLast, bare: true)
+            default:
+                current = try evaluateStep(step, CollectionOfOne(current), env, lastStep: isLast, bare: true)
+            }
+            if current.isUndefined || current.arrayCount == 0 { break }
+        }
+        return current
     }
 
     /// What `evaluate` gives for a plain field-name step: the lookup, a sequence of one unwrapped.
@@ -204,7 +248,11 @@ final class Evaluator {
         var resultCount = 0
         var onlyResult: JValue = .undefined
         func add(_ res: JValue) {
-            if case .array(let a) = res, !a.cons { items.append(contentsOf: a.items) } else { items.append(res) }
+            switch res {
+            case .array(let a) where !a.cons: items.append(contentsOf: a.items)
+            case .jsonArray(let xs): for x in xs { items.append(JValue(x)) }
+            default: items.append(res)
+            }
         }
         for item in input {
             var res = expr.isPlainName ? Self.lookupName(item, expr.text) : try evaluate(expr, item, env)
@@ -221,6 +269,7 @@ final class Evaluator {
                 // Guess the size from the first result, so flattening rarely regrows the array.
                 var first = 1
                 if case .array(let a) = onlyResult, !a.cons { first = a.items.count }
+                if case .jsonArray(let xs) = onlyResult { first = xs.count }
                 items.reserveCapacity(input.count * Swift.max(first, 1))
                 add(onlyResult)
             }
@@ -231,6 +280,8 @@ final class Evaluator {
                 if lastStep && !a.sequence { return onlyResult }
                 // An intermediate step's one array feeds the next step item by item, as its flattening would.
                 if !lastStep && !a.cons && !a.items.isEmpty { return onlyResult }
+            } else if case .jsonArray(let xs) = onlyResult {
+                if lastStep || !xs.isEmpty { return onlyResult }
             } else if bare {
                 return onlyResult
             }
@@ -284,7 +335,7 @@ final class Evaluator {
             if res.isUndefined { continue }
             let items: [JValue]
             var resIsTupleStream = false
-            if case .array(let a) = res { items = a.items; resIsTupleStream = a.tupleStream } else { items = [res] }
+            if let a = res.arrayValue { items = a.items; resIsTupleStream = a.tupleStream } else { items = [res] }
             for (bb, item) in items.enumerated() {
                 let t = JObject(tuple.fields)
                 if resIsTupleStream {
@@ -311,7 +362,7 @@ final class Evaluator {
     func evaluateFilter(_ predicate: Node, _ inputValue: JValue, _ env: Frame) throws -> JValue {
         let results = JArray([], sequence: true)
         let input: JArray
-        if case .array(let a) = inputValue {
+        if let a = inputValue.arrayValue {
             input = a
             if a.tupleStream { results.tupleStream = true }
         } else {
@@ -322,7 +373,7 @@ final class Evaluator {
             if index < 0 { index = input.count + index }
             if index >= 0 && index < input.count {
                 let item = input.items[index]
-                if case .array = item { return item }
+                if item.isArray { return item }
                 results.append(item)
             }
             return .array(results)
@@ -338,7 +389,7 @@ final class Evaluator {
             var numbers: [Double]?
             if case .number(let n) = res {
                 numbers = [n]
-            } else if case .array(let a) = res, !a.items.isEmpty, a.items.allSatisfy({ $0.numberValue != nil }) {
+            } else if res.isArray, let a = res.arrayValue, !a.items.isEmpty, a.items.allSatisfy({ $0.numberValue != nil }) {
                 numbers = a.items.map { $0.numberValue! }
             }
             if let numbers {
@@ -363,10 +414,12 @@ final class Evaluator {
         switch input {
         case .object(let o): values = Array(o.fields.values)
         case .array(let a): values = a.items
+        case .jsonObject(let o): values = o.values.map(JValue.init)
+        case .jsonArray(let xs): values = xs.map(JValue.init)
         default: values = []
         }
         for value in values {
-            if case .array = value {
+            if value.isArray {
                 results = Functions.append(results, .array(JArray(Functions.flatten(value))))
             } else {
                 results.arrayValue?.append(value)
@@ -379,11 +432,13 @@ final class Evaluator {
         if input.isUndefined { return .undefined }
         var out: [JValue] = []
         func recurse(_ v: JValue) {
-            if case .array(let a) = v {
-                for m in a.items { recurse(m) }
-            } else {
+            switch v {
+            case .array(let a): for m in a.items { recurse(m) }
+            case .jsonArray(let xs): for m in xs { recurse(JValue(m)) }
+            default:
                 out.append(v)
                 if case .object(let o) = v { for (_, x) in o.fields { recurse(x) } }
+                if case .jsonObject(let o) = v { for x in o.values { recurse(JValue(x)) } }
             }
         }
         recurse(input)

@@ -6,19 +6,29 @@ enum Functions {
         switch input {
         case .array(let a):
             let result = JArray([], sequence: true)
-            for item in a.items {
-                let res = lookup(item, key)
-                switch res {
-                case .undefined: break
-                case .array(let r): result.items.append(contentsOf: r.items)
-                default: result.items.append(res)
-                }
-            }
+            for item in a.items { appendLookup(item, key, to: result) }
+            return .array(result)
+        case .jsonArray(let xs):
+            let result = JArray([], sequence: true)
+            for item in xs { appendLookup(JValue(item), key, to: result) }
             return .array(result)
         case .object(let o):
             return o.value(forKey: key) ?? .undefined
+        case .jsonObject(let o):
+            return JObject.value(in: o, forKey: key).map(JValue.init) ?? .undefined
         default:
             return .undefined
+        }
+    }
+
+    /// Adds what `lookup(item, key)` gives to `result`, flattening one level.
+    private static func appendLookup(_ item: JValue, _ key: String, to result: JArray) {
+        let res = lookup(item, key)
+        switch res {
+        case .undefined: break
+        case .array(let r): result.items.append(contentsOf: r.items)
+        case .jsonArray(let r): for x in r { result.items.append(JValue(x)) }
+        default: result.items.append(res)
         }
     }
 
@@ -26,14 +36,18 @@ enum Functions {
         if a.isUndefined { return b }
         if b.isUndefined { return a }
         var items = a.arrayValue?.items ?? [a]
-        if case .array(let bb) = b { items.append(contentsOf: bb.items) } else { items.append(b) }
+        if let bb = b.arrayValue { items.append(contentsOf: bb.items) } else { items.append(b) }
         return .array(JArray(items))
     }
 
     static func flatten(_ v: JValue) -> [JValue] {
         var out: [JValue] = []
         func go(_ x: JValue) {
-            if case .array(let a) = x { for i in a.items { go(i) } } else { out.append(x) }
+            switch x {
+            case .array(let a): for i in a.items { go(i) }
+            case .jsonArray(let xs): for i in xs { go(JValue(i)) }
+            default: out.append(x)
+            }
         }
         go(v)
         return out
@@ -48,9 +62,13 @@ enum Functions {
         case .number(let n): return n != 0
         case .string(let s): return !s.isEmpty
         case .object(let o): return !o.fields.isEmpty
+        case .jsonObject(let o): return !o.isEmpty
         case .array(let a):
             if a.items.count == 1 { return boolean(a.items[0]) ?? false }
             return a.items.contains { boolean($0) == true }
+        case .jsonArray(let xs):
+            if xs.count == 1 { return boolean(JValue(xs[0])) ?? false }
+            return xs.contains { boolean(JValue($0)) == true }
         }
     }
 
@@ -72,6 +90,7 @@ enum Functions {
     private static func stringifiable(_ v: JValue) throws -> Value {
         switch v {
         case .array(let a): return .array(try a.items.map(stringifiable))
+        case .jsonArray, .jsonObject: return v.toValue() ?? .null
         case .object(let o):
             var out = Value.Object(minimumCapacity: o.fields.count)
             for (k, x) in o.fields where !x.isUndefined { out[k] = try stringifiable(x) }
@@ -98,16 +117,23 @@ enum Functions {
                 guard let w = y.fields[k], deepEqual(v, w) else { return false }
             }
             return true
+        case (.jsonArray, .array), (.array, .jsonArray), (.jsonArray, .jsonArray),
+             (.jsonObject, .object), (.object, .jsonObject), (.jsonObject, .jsonObject):
+            return deepEqual(a.arrayValue.map(JValue.array) ?? a.objectValue.map(JValue.object) ?? a,
+                             b.arrayValue.map(JValue.array) ?? b.objectValue.map(JValue.object) ?? b)
         case (.function(let x), .function(let y)): return x === y
         default: return false
         }
     }
 
-    /// JavaScript's `===`.
+    /// JavaScript's `===`: containers are equal only when they are the same one.
     static func strictEqual(_ a: JValue, _ b: JValue) -> Bool {
         switch (a, b) {
         case (.array(let x), .array(let y)): return x === y
         case (.object(let x), .object(let y)): return x === y
+        case (.jsonArray(let x), .jsonArray(let y)): return x.withUnsafeBufferPointer { p in y.withUnsafeBufferPointer { $0.baseAddress == p.baseAddress } }
+        case (.jsonObject(let x), .jsonObject(let y)): return x.values.withUnsafeBufferPointer { p in y.values.withUnsafeBufferPointer { $0.baseAddress == p.baseAddress } }
+        case (.array, _), (.object, _), (.jsonArray, _), (.jsonObject, _): return false
         default: return deepEqual(a, b)
         }
     }
@@ -149,22 +175,10 @@ enum Functions {
         case .bool: return "boolean"
         case .number: return "number"
         case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
+        case .array, .jsonArray: return "array"
+        case .object, .jsonObject: return "object"
         case .function: return "function"
         }
     }
 
-    static func deepClone(_ v: JValue) -> JValue {
-        switch v {
-        case .array(let a):
-            let c = JArray(a.items.map(deepClone), sequence: a.sequence)
-            return .array(c)
-        case .object(let o):
-            var f = o.fields
-            for (k, x) in o.fields { f[k] = deepClone(x) }
-            return .object(JObject(f))
-        default: return v
-        }
-    }
 }

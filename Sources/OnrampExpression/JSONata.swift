@@ -66,12 +66,7 @@ public struct JSONata: Sendable {
     }
 
     func evaluateInternal(_ inputValue: JValue, bindings: [String: Value], functions: FunctionRegistry, limits: Limits) throws -> JValue {
-        var input = inputValue
-        if case .array(let a) = input, !a.sequence {
-            let w = JArray([input], sequence: true)
-            w.outerWrapper = true
-            input = .array(w)
-        }
+        let input = inputValue.asEvaluationInput
         let evaluator = Evaluator(limits: limits, extensions: functions)
         let env = Frame(parent: FunctionLibrary.root)
         for (name, entry) in functions.entries { env.bind(name, entry.value) }

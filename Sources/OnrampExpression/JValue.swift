@@ -2,8 +2,10 @@ import Collections
 import OnrampCore
 
 /// The evaluator's value: JSON plus `undefined`, functions and the sequence flags JSONata relies on.
-/// Arrays and objects are reference types because the language's transform and tuple semantics are
-/// defined in terms of shared, mutable JavaScript objects.
+/// Arrays and objects the evaluator makes are reference types because the language's transform and
+/// tuple semantics are defined in terms of shared, mutable JavaScript objects. Arrays and objects of
+/// the input (and of bindings) are read in place as `jsonArray` / `jsonObject`, never converted as a
+/// whole: they are immutable, and copied into a `JArray` / `JObject` only where one is needed.
 enum JValue {
     case undefined
     case null
@@ -13,15 +15,66 @@ enum JValue {
     case array(JArray)
     case object(JObject)
     case function(JFunction)
+    case jsonArray([Value])
+    case jsonObject(Value.Object)
 
     var isUndefined: Bool { if case .undefined = self { return true }; return false }
-    var isArray: Bool { if case .array = self { return true }; return false }
+    var isArray: Bool {
+        switch self { case .array, .jsonArray: return true; default: return false }
+    }
+    var isObject: Bool {
+        switch self { case .object, .jsonObject: return true; default: return false }
+    }
     var isFunction: Bool { if case .function = self { return true }; return false }
-    var arrayValue: JArray? { if case .array(let a) = self { return a }; return nil }
-    var objectValue: JObject? { if case .object(let o) = self { return o }; return nil }
+    /// The array: the evaluator's own, or a new one over an input array's members (a shallow copy:
+    /// changing it leaves the input as it was).
+    var arrayValue: JArray? {
+        switch self {
+        case .array(let a): return a
+        case .jsonArray(let xs): return JArray(xs.map(JValue.init))
+        default: return nil
+        }
+    }
+    /// The object: the evaluator's own, or a new one over an input object's fields (shallow copy).
+    var objectValue: JObject? {
+        switch self {
+        case .object(let o): return o
+        case .jsonObject(let o): return JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys, values: o.values.map(JValue.init)))
+        default: return nil
+        }
+    }
+    /// An array's first member; nil for an empty array or anything else.
+    var arrayFirst: JValue? {
+        switch self {
+        case .array(let a): return a.items.first
+        case .jsonArray(let xs): return xs.first.map(JValue.init)
+        default: return nil
+        }
+    }
+    /// How many members an array has; nil for anything else.
+    var arrayCount: Int? {
+        switch self {
+        case .array(let a): return a.items.count
+        case .jsonArray(let xs): return xs.count
+        default: return nil
+        }
+    }
     var stringValue: String? { if case .string(let s) = self { return s }; return nil }
     var numberValue: Double? { if case .number(let n) = self { return n }; return nil }
     var functionValue: JFunction? { if case .function(let f) = self { return f }; return nil }
+
+    /// The value as an evaluation's input: an array is wrapped in an outer sequence of one, so that
+    /// a path's first step sees the whole array (`$` still gives the array itself).
+    var asEvaluationInput: JValue {
+        switch self {
+        case .jsonArray: break
+        case .array(let a) where !a.sequence: break
+        default: return self
+        }
+        let w = JArray([self], sequence: true)
+        w.outerWrapper = true
+        return .array(w)
+    }
 
     /// True for an array flagged as a sequence (the result of a path, not a constructed array).
     var isSequence: Bool { if case .array(let a) = self { return a.sequence }; return false }
@@ -51,6 +104,11 @@ final class JObject {
     init(_ fields: OrderedDictionary<String, JValue> = [:]) { self.fields = fields }
     /// The field's value; small objects are scanned comparing lengths before names.
     func value(forKey key: String) -> JValue? {
+        Self.value(in: fields, forKey: key)
+    }
+
+    @inline(__always)
+    static func value<V>(in fields: OrderedDictionary<String, V>, forKey key: String) -> V? {
         let keys = fields.keys
         guard keys.count <= 16 else { return fields[key] }
         let length = key.utf8.count
@@ -68,15 +126,38 @@ final class JObject {
 }
 
 extension JValue {
+    /// JSON as the evaluator reads it: scalars as they are, containers in place (no copy).
+    @inline(__always)
     init(_ value: Value) {
         switch value {
         case .null: self = .null
         case .bool(let b): self = .bool(b)
         case .number(let d): self = .number(d)
         case .string(let s): self = .string(s)
-        case .array(let a): self = .array(JArray(a.map(JValue.init)))
-        case .object(let o):
-            self = .object(JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys, values: o.values.map(JValue.init))))
+        case .array(let a): self = .jsonArray(a)
+        case .object(let o): self = .jsonObject(o)
+        }
+    }
+
+    /// A field of an object, or nil when it has none (or is not an object).
+    @inline(__always)
+    func field(_ key: String) -> JValue? {
+        switch self {
+        case .object(let o): return o.value(forKey: key)
+        case .jsonObject(let o): return JObject.value(in: o, forKey: key).map(JValue.init)
+        default: return nil
+        }
+    }
+
+    /// Copies input containers, all the way down, into evaluator containers that may be changed.
+    var deepCopy: JValue {
+        switch self {
+        case .array(let a): return .array(JArray(a.items.map(\.deepCopy), sequence: a.sequence))
+        case .object(let o): return .object(JObject(o.fields.mapValues(\.deepCopy)))
+        case .jsonArray(let xs): return .array(JArray(xs.map { JValue($0).deepCopy }))
+        case .jsonObject(let o):
+            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys, values: o.values.map { JValue($0).deepCopy })))
+        default: return self
         }
     }
 
@@ -115,6 +196,8 @@ extension JValue {
             }
             return .object(Value.Object(uncheckedUniqueKeys: keys, values: values))
         case .function: return .string("")
+        case .jsonArray(let xs): return .array(xs)
+        case .jsonObject(let o): return .object(o)
         }
     }
 }

@@ -76,6 +76,11 @@ final class Node: @unchecked Sendable {
     let constantGroupKeys: [String]?
     /// A field-name step with nothing attached: evaluating it is a field lookup.
     let isPlainName: Bool
+    /// A path whose steps map item by item, with no tuple stream, sort, focus, leading array
+    /// constructor, kept singleton or grouping: the evaluator runs it in a plain loop.
+    let isSimplePath: Bool
+    /// Whether a predicate or (outside paths) a grouping follows the node's own evaluation.
+    let hasTrailers: Bool
     /// For a variable, what the function library binds to its name (`undefined`: nothing).
     let libraryValue: JValue
 
@@ -146,6 +151,11 @@ final class Node: @unchecked Sendable {
         constantPairKeys = constantKeys(p.pairs)
         constantGroupKeys = constantKeys(p.groupPairs)
         isPlainName = plainName(p)
+        isSimplePath = p.kind == .path && !p.keepArray && !p.keepSingletonArray && p.groupPairs == nil && !p.tuple
+            && p.steps.enumerated().allSatisfy { i, s in
+                !s.tuple && s.focus == nil && s.kind != .sort && !(i == 0 && s.consarray) && s.indexVariable == nil && s.ancestor == nil
+            }
+        hasTrailers = p.predicate != nil || (p.kind != .path && p.groupPairs != nil)
         isFieldLookup = p.kind == .path && p.steps.count == 1 && p.predicate == nil && p.groupPairs == nil && p.stages == nil
             && !p.keepArray && !p.keepSingletonArray && !p.tuple && plainName(p.steps[0])
         libraryValue = p.kind == .variable ? FunctionLibrary.functions[p.text].map { .function($0) } ?? .undefined : .undefined

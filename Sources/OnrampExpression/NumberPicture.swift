@@ -9,7 +9,7 @@ struct NumberPicture {
         var patternSeparator: Character = ";"
 
         init(options: JValue) {
-            guard case .object(let o) = options else { return }
+            guard let o = options.objectValue else { return }
             func ch(_ k: String) -> Character? { o[k].stringValue?.first }
             decimal = ch("decimal-separator") ?? decimal
             grouping = ch("grouping-separator") ?? grouping

@@ -9,6 +9,7 @@ enum NumericFunctions {
         switch v {
         case .undefined: return nil
         case .array(let a): return a.items.compactMap(\.numberValue)
+        case .jsonArray(let xs): return xs.compactMap(\.numberValue)
         case .number(let n): return [n]
         default: return []
         }
@@ -26,6 +27,7 @@ enum NumericFunctions {
             switch a.at(0) {
             case .undefined: return .undefined
             case .array(let arr): return .number(arr.items.reduce(0) { $0 + ($1.numberValue ?? 0) })
+            case .jsonArray(let xs): return .number(xs.reduce(0) { $0 + ($1.numberValue ?? 0) })
             case .number(let n): return .number(n)
             default: return .number(0)
             }
@@ -34,6 +36,7 @@ enum NumericFunctions {
             switch a.at(0) {
             case .undefined: return .number(0)
             case .array(let arr): return .number(Double(arr.count))
+            case .jsonArray(let xs): return .number(Double(xs.count))
             default: return .number(1)
             }
         },

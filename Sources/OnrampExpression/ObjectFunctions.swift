@@ -6,23 +6,25 @@ enum ObjectFunctions {
 
     static func keys(_ v: JValue) -> [String] {
         switch v {
-        case .array(let a):
+        case .array, .jsonArray:
             var seen: [String] = []
             var set = Set<String>()
-            for item in a.items { for k in keys(item) where set.insert(k).inserted { seen.append(k) } }
+            for item in v.arrayValue!.items { for k in keys(item) where set.insert(k).inserted { seen.append(k) } }
             return seen
         case .object(let o): return Array(o.fields.keys)
+        case .jsonObject(let o): return Array(o.keys)
         default: return []
         }
     }
 
     static func spread(_ v: JValue) -> JValue {
         switch v {
-        case .array(let a):
+        case .array, .jsonArray:
             var result: JValue = .sequence()
-            for item in a.items { result = Functions.append(result, spread(item)) }
+            for item in v.arrayValue!.items { result = Functions.append(result, spread(item)) }
             return result
-        case .object(let o):
+        case .object, .jsonObject:
+            let o = v.objectValue!
             return .array(JArray(o.fields.map { .object(JObject([$0.key: $0.value])) }, sequence: true))
         default: return v
         }
@@ -38,13 +40,13 @@ enum ObjectFunctions {
         },
         "spread": E(signature: "<x-:a<o>>", arity: 1) { _, a, _ in spread(a.at(0)) },
         "merge": E(signature: "<a<o>:o>", arity: 1) { _, a, _ in
-            guard case .array(let arr) = a.at(0) else { return .undefined }
+            guard let arr = a.at(0).arrayValue else { return .undefined }
             let result = JObject()
-            for item in arr.items { if case .object(let o) = item { for (k, v) in o.fields { result.fields[k] = v } } }
+            for item in arr.items { if let o = item.objectValue { for (k, v) in o.fields { result.fields[k] = v } } }
             return .object(result)
         },
         "each": E(signature: "<o-f:a>", arity: 2) { ev, a, f in
-            guard case .object(let o) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
+            guard let o = a.at(0).objectValue, case .function(let fn) = a.at(1) else { return .undefined }
             let result = JArray([], sequence: true)
             for (k, v) in o.fields {
                 let r = try ev.callback(fn, v, .string(k), a.at(0), env: f.environment)
@@ -53,7 +55,7 @@ enum ObjectFunctions {
             return .array(result)
         },
         "sift": E(signature: "<o-f?:o>", arity: 2) { ev, a, f in
-            guard case .object(let o) = a.at(0), case .function(let fn) = a.at(1) else { return .undefined }
+            guard let o = a.at(0).objectValue, case .function(let fn) = a.at(1) else { return .undefined }
             let result = JObject()
             for (k, v) in o.fields where Functions.boolean(try ev.callback(fn, v, .string(k), a.at(0), env: f.environment)) == true {
                 result.fields[k] = v
@@ -72,18 +74,11 @@ enum ObjectFunctions {
             }
             return .undefined
         },
-        "clone": E(signature: "<(oa)-:o>", arity: 1) { _, a, _ in Functions.deepClone(a.at(0)) },
+        "clone": E(signature: "<(oa)-:o>", arity: 1) { _, a, _ in a.at(0).deepCopy },
         "eval": E(signature: "<sx?:x>", arity: 2) { ev, a, f in
             guard case .string(let source) = a.at(0) else { return .undefined }
             var input = f.input
-            if !a.at(1).isUndefined {
-                input = a.at(1)
-                if case .array(let arr) = input, !arr.sequence {
-                    let w = JArray([input], sequence: true)
-                    w.outerWrapper = true
-                    input = .array(w)
-                }
-            }
+            if !a.at(1).isUndefined { input = a.at(1).asEvaluationInput }
             let ast: Node
             do { ast = try Parser.parse(source) } catch {
                 throw JSONataError("D3120", value: .string((error as? JSONataError)?.message ?? "\(error)"))

@@ -111,8 +111,8 @@ struct Signature: Sendable {
         case .number: return 2
         case .bool: return 3
         case .null: return 4
-        case .array: return 5
-        case .object: return 6
+        case .array, .jsonArray: return 5
+        case .object, .jsonObject: return 6
         case .undefined: return 7
         }
     }
@@ -192,9 +192,14 @@ struct Signature: Sendable {
     /// Whether an argument for `a<subtype>` holds only items of that type (checked one level deep).
     private static func arrayMatches(_ arg: JValue, _ single: UInt8, _ matched: ArraySlice<UInt8>, _ subtype: String) -> Bool {
         if single != 5 { return String(matched.map { letters[Int($0)] }) == subtype }
-        guard case .array(let a) = arg, let first = a.items.first else { return true }
+        guard let first = arg.arrayFirst else { return true }
         let itemType = symbol(first)
-        return String(letters[Int(itemType)]) == String(subtype.prefix(1)) && a.items.allSatisfy { symbol($0) == itemType }
+        guard String(letters[Int(itemType)]) == String(subtype.prefix(1)) else { return false }
+        switch arg {
+        case .array(let a): return a.items.allSatisfy { symbol($0) == itemType }
+        case .jsonArray(let xs): return xs.allSatisfy { symbol(JValue($0)) == itemType }
+        default: return true
+        }
     }
 
     static let arrayTypeNames = ["a": "arrays", "b": "booleans", "f": "functions", "n": "numbers", "o": "objects", "s": "strings"]

@@ -76,7 +76,7 @@ enum StringFunctions {
                         result.append(s)
                     } else {
                         var start = 0
-                        while case .object(let mo) = match, limit == nil || Double(count) < limit! {
+                        while let mo = match.objectValue, limit == nil || Double(count) < limit! {
                             let ms = Int(mo["start"].numberValue ?? 0)
                             result.append(ns.substring(with: NSRange(location: start, length: max(0, ms - start))))
                             start = Int(mo["end"].numberValue ?? 0)
@@ -91,7 +91,7 @@ enum StringFunctions {
             return .array(JArray(result.map { .string($0) }))
         },
         "join": E(signature: "<a<s>s?:s>", arity: 2) { _, a, _ in
-            guard case .array(let arr) = a.at(0) else { return .undefined }
+            guard let arr = a.at(0).arrayValue else { return .undefined }
             return .string(arr.items.compactMap(\.stringValue).joined(separator: str(a.at(1)) ?? ""))
         },
         "match": E(signature: "<s-f<s:o>n?:a<o>>", arity: 3) { ev, a, f in
@@ -102,7 +102,7 @@ enum StringFunctions {
             if limit == nil || limit! > 0 {
                 var count = 0
                 var match = try matcher(ev, m, s, f)
-                while case .object(let mo) = match, limit == nil || Double(count) < limit! {
+                while let mo = match.objectValue, limit == nil || Double(count) < limit! {
                     result.append(.object(JObject(["match": mo["match"], "index": mo["start"], "groups": mo["groups"]])))
                     match = try next(ev, mo, f)
                     count += 1
@@ -188,7 +188,7 @@ enum StringFunctions {
 
     static func matcher(_ ev: Evaluator, _ m: JFunction, _ s: String, _ f: CallFocus) throws -> JValue {
         let result = try ev.apply(m, [.string(s)], input: .undefined, env: f.environment)
-        if case .object(let o) = result {
+        if let o = result.objectValue {
             if o["start"].numberValue == nil && o["end"].numberValue == nil && o["groups"].arrayValue == nil && !o["next"].isFunction {
                 throw JSONataError("T1010")
             }
@@ -229,7 +229,7 @@ enum StringFunctions {
         guard case .function(let m) = pattern else { return .string(s) }
         var match = try matcher(ev, m, s, f)
         if match.isUndefined { return .string(s) }
-        while case .object(let mo) = match, limit == nil || Double(count) < limit! {
+        while let mo = match.objectValue, limit == nil || Double(count) < limit! {
             let start = Int(mo["start"].numberValue ?? 0)
             result += ns.substring(with: NSRange(location: position, length: max(0, start - position)))
             let replaced: JValue
