@@ -3,15 +3,20 @@ import Foundation
 extension Evaluator {
     func evaluateFunction(_ expr: Node, _ input: JValue, _ env: Frame, applyTo: JValue?) throws -> JValue {
         let procedure = expr.procedure!
-        let proc = try evaluate(procedure, input, env)
+        // `$name(...)`: the name is looked up directly, without a node evaluation around it.
+        let proc = procedure.kind == .variable && !procedure.text.isEmpty && !procedure.hasTrailers
+            ? env.lookup(procedure.text, library: procedure.libraryValue)
+            : try evaluate(procedure, input, env)
         var procName: String { procedure.kind == .path ? procedure.steps[0].text : procedure.text }
         if proc.isUndefined, procedure.kind == .path, !env.lookup(procName).isUndefined {
             throw JSONataError("T1005", position: expr.position, token: procName)
         }
         // Argument lists come from a pool: an array the callee kept is copied on the next write, not reused.
         var args = argumentPool.popLast() ?? []
-        args.removeAll(keepingCapacity: true)
-        defer { argumentPool.append(args) }
+        defer {
+            while !args.isEmpty { args.removeLast() }
+            argumentPool.append(args)
+        }
         if let applyTo { args.append(applyTo) }
         for a in expr.arguments { args.append(try evaluate(a, input, env)) }
         do {

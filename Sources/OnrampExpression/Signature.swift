@@ -18,18 +18,32 @@ struct Signature: Sendable {
     private var params: [Param] = []
     /// Every parameter takes exactly one argument (no `+`).
     private var singleValued = false
+    /// Per parameter, what the one-argument-each check needs: the allowed type bits (low 16 bits)
+    /// and, for an `a` parameter, 1 (any items) or 2 + the symbol its items must have (bits 16...).
+    private var quick: [UInt32] = []
 
     private func passesUnchanged(_ args: [JValue]) -> Bool {
-        for i in params.indices {
-            let p = params[i]
+        for i in quick.indices {
+            let q = quick[i]
             let arg = args[i]
             let symbol = Signature.symbol(arg)
-            guard p.allowed & Signature.bit(symbol) != 0 else { return false }
-            if p.allowed & Signature.bit(5) != 0 && p.type == "a" {
-                guard symbol == 5, p.subtype.map({ Signature.arrayMatches(arg, 5, [], $0) }) ?? true else { return false }
+            guard q & UInt32(Signature.bit(symbol)) != 0 else { return false }
+            let arrayMode = q >> 16
+            if arrayMode != 0 {
+                guard symbol == 5 else { return false }
+                if arrayMode >= 2, !Signature.allItems(of: arg, have: UInt8(arrayMode - 2)) { return false }
             }
         }
         return true
+    }
+
+    /// Whether every item of an array has the symbol `itemSymbol` (true when empty).
+    private static func allItems(of arg: JValue, have itemSymbol: UInt8) -> Bool {
+        switch arg {
+        case .array(let a): return a.items.allSatisfy { symbol($0) == itemSymbol }
+        case .jsonArray(let xs): return xs.allSatisfy { symbol(JValue($0)) == itemSymbol }
+        default: return true
+        }
     }
 
     init(_ signature: String) throws(JSONataError) {
@@ -97,6 +111,17 @@ struct Signature: Sendable {
             position += 1
         }
         singleValued = params.allSatisfy { $0.maxCount == 1 }
+        quick = params.map { p in
+            var arrayMode: UInt32 = 0
+            if p.allowed & Signature.bit(5) != 0 && p.type == "a" {
+                arrayMode = 1
+                if let first = p.subtype?.first {
+                    // A subtype letter no value has (such as `x`) passes only an empty array.
+                    arrayMode = Signature.letters.firstIndex(of: first).map { UInt32($0) + 2 } ?? 0xFF
+                }
+            }
+            return UInt32(p.allowed) | arrayMode << 16
+        }
     }
 
     /// Type letters by symbol code.
@@ -192,14 +217,7 @@ struct Signature: Sendable {
     /// Whether an argument for `a<subtype>` holds only items of that type (checked one level deep).
     private static func arrayMatches(_ arg: JValue, _ single: UInt8, _ matched: ArraySlice<UInt8>, _ subtype: String) -> Bool {
         if single != 5 { return String(matched.map { letters[Int($0)] }) == subtype }
-        guard let first = arg.arrayFirst else { return true }
-        let itemType = symbol(first)
-        guard String(letters[Int(itemType)]) == String(subtype.prefix(1)) else { return false }
-        switch arg {
-        case .array(let a): return a.items.allSatisfy { symbol($0) == itemType }
-        case .jsonArray(let xs): return xs.allSatisfy { symbol(JValue($0)) == itemType }
-        default: return true
-        }
+        return allItems(of: arg, have: subtype.first.flatMap { letters.firstIndex(of: $0) }.map(UInt8.init) ?? 0xFF)
     }
 
     static let arrayTypeNames = ["a": "arrays", "b": "booleans", "f": "functions", "n": "numbers", "o": "objects", "s": "strings"]

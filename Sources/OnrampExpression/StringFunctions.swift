@@ -137,11 +137,13 @@ enum StringFunctions {
 
     /// JavaScript's `slice` over code points, as `$substring` defines it.
     static func substring(_ s: String, _ startIn: Double, _ length: Double?) -> String {
-        if s.utf8.allSatisfy({ $0 < 0x80 }) {
-            let bytes = s.utf8
+        // ASCII: code points are bytes.
+        let ascii: String?? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
             guard let (from, to) = substringBounds(bytes.count, startIn, length) else { return "" }
-            return String(s[bytes.index(bytes.startIndex, offsetBy: from)..<bytes.index(bytes.startIndex, offsetBy: to)])
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
         }
+        if let ascii, let ascii { return ascii }
         let scalars = Array(s.unicodeScalars)
         guard let (from, to) = substringBounds(scalars.count, startIn, length) else { return "" }
         var out = String.UnicodeScalarView()
