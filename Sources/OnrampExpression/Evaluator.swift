@@ -42,6 +42,17 @@ final class Evaluator {
     }
 
     func evaluate(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        // Field lookups and literals, the most common nodes, take no depth and need no clean-up.
+        if expr.isPlainLiteral { return expr.literal }
+        if expr.isFieldLookup {
+            switch input {
+            case .jsonObject(let o): return JObject.value(in: o, forKey: expr.fieldKey).map(JValue.init) ?? .undefined
+            case .object(let o):
+                guard let v = o.value(forKey: expr.fieldKey) else { return .undefined }
+                if case .array(let a) = v, a.sequence {} else { return v }
+            default: break
+            }
+        }
         depth += 1
         try checkLimits()
         defer { depth -= 1 }
@@ -109,18 +120,6 @@ final class Evaluator {
     // MARK: paths
 
     private func evaluatePath(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
-        // A lone field name on an object (`Price`): the field's value is the result whenever it is
-        // not itself a sequence.
-        if expr.isFieldLookup {
-            switch input {
-            case .object(let o):
-                let v = o.value(forKey: expr.steps[0].text) ?? .undefined
-                if case .array(let a) = v, a.sequence {} else { return v }
-            case .jsonObject(let o):
-                return JObject.value(in: o, forKey: expr.steps[0].text).map(JValue.init) ?? .undefined
-            default: break
-            }
-        }
         if expr.isSimplePath { return try evaluateSimplePath(expr, input, env) }
         // The input sequence of the next step: an array (the evaluator's or the input's), or a single
         // item not yet wrapped in one.
@@ -210,6 +209,11 @@ final class Evaluator {
         for i in 0...last {
             let step = steps[i]
             let isLast = i == last
+            if step.isPlainName, let next = Self.plainNameStep(step.text, current, lastStep: isLast) {
+                current = next
+                if current.isUndefined { break }
+                continue
+            }
             switch current {
             case .array(let a) where i > 0 || step.kind != .variable:
                 current = try evaluateStep(step, a.items, env, lastStep: isLast, bare: true)
@@ -221,6 +225,52 @@ final class Evaluator {
             if current.isUndefined || current.arrayCount == 0 { break }
         }
         return current
+    }
+
+    /// A plain field-name step over input JSON, as `evaluateStep` would give it, read straight from
+    /// the `Value`s; undefined stands for an empty result. Nil when the input is not an input object
+    /// or an array of input objects (the general step handles those).
+    private static func plainNameStep(_ name: String, _ current: JValue, lastStep: Bool) -> JValue? {
+        switch current {
+        case .jsonObject(let o):
+            guard let v = JObject.value(in: o, forKey: name) else { return .undefined }
+            if case .array(let xs) = v, xs.isEmpty, !lastStep { return .undefined }
+            return JValue(v)
+        case .jsonArray(let xs):
+            var items: [JValue] = []
+            var only: Value?
+            var count = 0
+            for x in xs {
+                switch x {
+                case .object(let o):
+                    guard let v = JObject.value(in: o, forKey: name) else { continue }
+                    count += 1
+                    if count == 1 {
+                        only = v
+                        continue
+                    }
+                    if count == 2 {
+                        items.reserveCapacity(xs.count)
+                        appendFlattened(only!, to: &items)
+                    }
+                    appendFlattened(v, to: &items)
+                case .array: return nil
+                default: continue
+                }
+            }
+            guard count == 1, let only else { return count == 0 || items.isEmpty ? .undefined : .sequence(items) }
+            if case .array(let a) = only {
+                if lastStep { return .jsonArray(a) }
+                return a.isEmpty ? .undefined : .jsonArray(a)
+            }
+            return JValue(only)
+        default:
+            return nil
+        }
+    }
+
+    private static func appendFlattened(_ v: Value, to items: inout [JValue]) {
+        if case .array(let a) = v { for x in a { items.append(JValue(x)) } } else { items.append(JValue(v)) }
     }
 
     /// What `evaluate` gives for a plain field-name step: the lookup, a sequence of one unwrapped.

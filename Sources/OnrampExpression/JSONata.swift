@@ -50,7 +50,7 @@ public struct JSONata: Sendable {
 
     /// The field this expression reads when it is nothing but a field name (`order_no`): against an
     /// object whose field holds a scalar, the result is that scalar.
-    public var fieldName: String? { ast.isFieldLookup ? ast.steps[0].text : nil }
+    public var fieldName: String? { ast.isFieldLookup ? ast.fieldKey : nil }
 
     /// Evaluates against `input` (nil: no input at all). Returns nil when the result is undefined.
     public func evaluate(_ input: Value?, bindings: [String: Value] = [:], functions: FunctionRegistry = FunctionRegistry(),

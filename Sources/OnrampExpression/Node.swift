@@ -60,6 +60,10 @@ final class Node: @unchecked Sendable {
 
     /// A path of one plain field name with nothing attached: the evaluator reads the field directly.
     let isFieldLookup: Bool
+    /// For a field lookup, the field's name.
+    let fieldKey: String
+    /// A string, number or value literal with nothing attached: its value is `literal`.
+    let isPlainLiteral: Bool
     /// Binary operators with a fast path for two numbers.
     enum NumericOperator { case none, add, subtract, multiply, divide, modulo, less, lessOrEqual, greater, greaterOrEqual }
     let numericOperator: NumericOperator
@@ -158,6 +162,8 @@ final class Node: @unchecked Sendable {
         hasTrailers = p.predicate != nil || (p.kind != .path && p.groupPairs != nil)
         isFieldLookup = p.kind == .path && p.steps.count == 1 && p.predicate == nil && p.groupPairs == nil && p.stages == nil
             && !p.keepArray && !p.keepSingletonArray && !p.tuple && plainName(p.steps[0])
+        fieldKey = isFieldLookup ? p.steps[0].text : ""
+        isPlainLiteral = (p.kind == .string || p.kind == .number || p.kind == .value) && !hasTrailers && !p.keepArray
         libraryValue = p.kind == .variable ? FunctionLibrary.functions[p.text].map { .function($0) } ?? .undefined : .undefined
     }
 
