@@ -1,5 +1,6 @@
 import Collections
 import Foundation
+import OnrampCore
 
 extension Evaluator {
     func evaluateBinary(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
@@ -196,9 +197,17 @@ extension Evaluator {
                 if value.isUndefined { complete = false }
                 values.append(value)
             }
-            if complete { return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: constantKeys, values: values))) }
-            let kept = values.indices.filter { !values[$0].isUndefined }
-            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: kept.map { constantKeys[$0] }, values: kept.map { values[$0] })))
+            let kept = complete ? Array(values.indices) : values.indices.filter { !values[$0].isUndefined }
+            let keys = complete ? constantKeys : kept.map { constantKeys[$0] }
+            // Plain JSON values make a JSON object: nothing to convert when it is output.
+            var json: [Value] = []
+            json.reserveCapacity(kept.count)
+            for i in kept {
+                guard let v = values[i].storableJSON else { break }
+                json.append(v)
+            }
+            if json.count == kept.count { return .jsonObject(Value.Object(uncheckedUniqueKeys: keys, values: json)) }
+            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: keys, values: kept.map { values[$0] })))
         }
         var keys: [(key: String, pair: Int)] = []
         keys.reserveCapacity(pairs.count)

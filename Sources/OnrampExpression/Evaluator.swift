@@ -57,62 +57,78 @@ final class Evaluator {
         try checkLimits()
         defer { depth -= 1 }
         var result: JValue
+        // The common kinds are dispatched here; the rest go through one out-of-line function, which
+        // keeps this hot function's frame small.
         switch expr.kind {
         case .path: result = try evaluatePath(expr, input, env)
         case .binary: result = try evaluateBinary(expr, input, env)
-        case .unary: result = try evaluateUnary(expr, input, env)
-        case .name: result = Functions.lookup(input, expr.text)
-        case .string, .number, .value: result = expr.literal
-        case .wildcard: result = evaluateWildcard(input)
-        case .descendant: result = evaluateDescendants(input)
-        case .parent: result = env.lookup(expr.slot!.label)
-        case .condition:
-            let c = try evaluate(expr.condition!, input, env)
-            if Functions.boolean(c) == true {
-                result = try evaluate(expr.then!, input, env)
-            } else if let e = expr.otherwise {
-                result = try evaluate(e, input, env)
-            } else {
-                result = .undefined
-            }
-        case .block:
-            // A block that binds nothing reads its enclosing scope; it needs no frame of its own.
-            let frame = expr.bindsVariables ? Frame(parent: env) : env
-            result = .undefined
-            for e in expr.expressions { result = try evaluate(e, input, frame) }
-        case .bind:
-            result = try evaluate(expr.rhs!, input, env)
-            env.bind(expr.lhs!.text, result)
-        case .regex:
-            result = .function(JFunction(.regex(expr.regex!, pattern: expr.text), signature: nil, arity: 1))
         case .function: result = try evaluateFunction(expr, input, env, applyTo: nil)
-        case .variable:
-            if expr.text.isEmpty {
-                if case .array(let a) = input, a.outerWrapper { result = a.items.first ?? .undefined } else { result = input }
-            } else {
-                result = env.lookup(expr.text, library: expr.libraryValue)
-            }
-        case .lambda:
-            result = .function(JFunction(.lambda(body: expr.body!, parameters: expr.arguments.map(\.text), input: input, environment: env, thunk: expr.thunk),
-                                         signature: expr.signature, arity: expr.arguments.count))
-        case .partial: result = try evaluatePartialApplication(expr, input, env)
-        case .apply: result = try evaluateApply(expr, input, env)
-        case .transform: result = transformFunction(expr, env)
-        case .sort, .filter, .index, .op, .placeholder:
-            throw JSONataError("S0206", position: expr.position, token: expr.text)
+        case .unary: result = try evaluateUnary(expr, input, env)
+        case .block: result = try evaluateBlock(expr, input, env)
+        case .variable where !expr.text.isEmpty: result = env.lookup(expr.text, library: expr.libraryValue)
+        default: result = try evaluateOther(expr, input, env)
         }
-        if expr.hasTrailers {
-            if let predicate = expr.predicate {
-                for p in predicate { result = try evaluateFilter(p.expression!, result, env) }
-            }
-            if expr.kind != .path, let group = expr.groupPairs {
-                result = try evaluateGroup(group, constantKeys: expr.constantGroupKeys, position: expr.groupPosition, result, env)
-            }
-        }
+        if expr.hasTrailers { result = try evaluateTrailers(expr, result, env) }
         if case .array(let a) = result, a.sequence, !a.tupleStream {
             if expr.keepArray { a.keepSingleton = true }
             if a.items.isEmpty { return .undefined }
             if a.items.count == 1 && !a.keepSingleton { return a.items[0] }
+        }
+        return result
+    }
+
+    private func evaluateBlock(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        // A block that binds nothing reads its enclosing scope; it needs no frame of its own.
+        let frame = expr.bindsVariables ? Frame(parent: env) : env
+        var result: JValue = .undefined
+        for e in expr.expressions { result = try evaluate(e, input, frame) }
+        return result
+    }
+
+    @inline(never)
+    private func evaluateOther(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
+        switch expr.kind {
+        case .name: return Functions.lookup(input, expr.text)
+        case .string, .number, .value: return expr.literal
+        case .wildcard: return evaluateWildcard(input)
+        case .descendant: return evaluateDescendants(input)
+        case .parent: return env.lookup(expr.slot!.label)
+        case .condition:
+            let c = try evaluate(expr.condition!, input, env)
+            if Functions.boolean(c) == true { return try evaluate(expr.then!, input, env) }
+            if let e = expr.otherwise { return try evaluate(e, input, env) }
+            return .undefined
+        case .bind:
+            let result = try evaluate(expr.rhs!, input, env)
+            env.bind(expr.lhs!.text, result)
+            return result
+        case .regex:
+            return .function(JFunction(.regex(expr.regex!, pattern: expr.text), signature: nil, arity: 1))
+        case .variable:
+            // `$` alone: the context item (the whole input, not its outer wrapper).
+            if case .array(let a) = input, a.outerWrapper { return a.items.first ?? .undefined }
+            return input
+        case .lambda:
+            return .function(JFunction(.lambda(body: expr.body!, parameters: expr.arguments.map(\.text), input: input, environment: env, thunk: expr.thunk),
+                                       signature: expr.signature, arity: expr.arguments.count))
+        case .partial: return try evaluatePartialApplication(expr, input, env)
+        case .apply: return try evaluateApply(expr, input, env)
+        case .transform: return transformFunction(expr, env)
+        case .path, .binary, .function, .unary, .block: return try evaluate(expr, input, env)
+        case .sort, .filter, .index, .op, .placeholder:
+            throw JSONataError("S0206", position: expr.position, token: expr.text)
+        }
+    }
+
+    /// A node's predicates and (outside paths) its grouping, applied to its result.
+    @inline(never)
+    private func evaluateTrailers(_ expr: Node, _ value: JValue, _ env: Frame) throws -> JValue {
+        var result = value
+        if let predicate = expr.predicate {
+            for p in predicate { result = try evaluateFilter(p.expression!, result, env) }
+        }
+        if expr.kind != .path, let group = expr.groupPairs {
+            result = try evaluateGroup(group, constantKeys: expr.constantGroupKeys, position: expr.groupPosition, result, env)
         }
         return result
     }
@@ -410,44 +426,46 @@ final class Evaluator {
     }
 
     func evaluateFilter(_ predicate: Node, _ inputValue: JValue, _ env: Frame) throws -> JValue {
+        switch inputValue {
+        case .array(let a): return try filter(predicate, a.items, tupleStream: a.tupleStream, env)
+        case .jsonArray(let xs): return try filter(predicate, xs.lazy.map(JValue.init), tupleStream: false, env)
+        default: return try filter(predicate, CollectionOfOne(inputValue), tupleStream: false, env)
+        }
+    }
+
+    /// The items a predicate keeps: those it is true for, or those at the index (or indexes) it gives.
+    private func filter<Items: RandomAccessCollection<JValue>>(_ predicate: Node, _ input: Items, tupleStream: Bool,
+                                                              _ env: Frame) throws -> JValue where Items.Index == Int {
         let results = JArray([], sequence: true)
-        let input: JArray
-        if let a = inputValue.arrayValue {
-            input = a
-            if a.tupleStream { results.tupleStream = true }
-        } else {
-            input = JArray([inputValue], sequence: true)
+        results.tupleStream = tupleStream
+        let count = input.count
+        func normalized(_ n: Double) -> Int {
+            let i = Int(floor(n))
+            return i < 0 ? count + i : i
         }
         if predicate.kind == .number {
-            var index = Int(floor(predicate.number))
-            if index < 0 { index = input.count + index }
-            if index >= 0 && index < input.count {
-                let item = input.items[index]
+            let index = normalized(predicate.number)
+            if index >= 0 && index < count {
+                let item = input[input.startIndex + index]
                 if item.isArray { return item }
                 results.append(item)
             }
             return .array(results)
         }
-        for (index, item) in input.items.enumerated() {
+        var index = 0
+        for item in input {
+            defer { index += 1 }
             var context = item
             var fenv = env
-            if input.tupleStream, let t = item.objectValue {
+            if tupleStream, let t = item.objectValue {
                 context = t["@"]
                 fenv = Frame.fromTuple(env, t)
             }
             let res = try evaluate(predicate, context, fenv)
-            var numbers: [Double]?
             if case .number(let n) = res {
-                numbers = [n]
+                if normalized(n) == index { results.append(item) }
             } else if res.isArray, let a = res.arrayValue, !a.items.isEmpty, a.items.allSatisfy({ $0.numberValue != nil }) {
-                numbers = a.items.map { $0.numberValue! }
-            }
-            if let numbers {
-                for n in numbers {
-                    var ii = Int(floor(n))
-                    if ii < 0 { ii = input.count + ii }
-                    if ii == index { results.append(item) }
-                }
+                for n in a.items where normalized(n.numberValue!) == index { results.append(item) }
             } else if Functions.boolean(res) == true {
                 results.append(item)
             }

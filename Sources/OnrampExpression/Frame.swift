@@ -8,17 +8,20 @@ final class Frame {
     private var names: [String] = []
     private var values: [JValue] = []
     private let table: [String: JValue]?
+    private let isRoot: Bool
     let parent: Frame?
 
     init(parent: Frame?) {
         self.parent = parent
         table = nil
+        isRoot = false
     }
 
     /// A frame with fixed, hashed bindings (the function library's root).
     init(root: [String: JValue]) {
         parent = nil
         table = root
+        isRoot = true
     }
 
     func bind(_ name: String, _ value: JValue) {
@@ -37,21 +40,24 @@ final class Frame {
     }
 
     /// `library` is what the root binds to `name` when the caller already knows it (saves the hash).
+    /// The walk does not retain the frames it passes: each is kept alive by the one below it.
     func lookup(_ name: String, library: JValue?) -> JValue {
-        var f: Frame? = self
-        while let frame = f {
-            if let table = frame.table { return library ?? table[name] ?? .undefined }
-            let count = name.utf8.count
-            var i = frame.names.count - 1
-            while i >= 0 {
-                let candidate = frame.names[i]
-                if candidate.utf8.count == count && candidate == name { return frame.values[i] }
-                i -= 1
+        let count = name.utf8.count
+        unowned(unsafe) var frame = self
+        while true {
+            if frame.isRoot { return library ?? frame.table![name] ?? .undefined }
+            if let first = frame.firstName {
+                var i = frame.names.count - 1
+                while i >= 0 {
+                    let candidate = frame.names[i]
+                    if candidate.utf8.count == count && candidate == name { return frame.values[i] }
+                    i -= 1
+                }
+                if first.utf8.count == count, first == name { return frame.firstValue }
             }
-            if let first = frame.firstName, first.utf8.count == count, first == name { return frame.firstValue }
-            f = frame.parent
+            guard let parent = frame.parent else { return .undefined }
+            frame = parent
         }
-        return .undefined
     }
 
     /// A frame whose bindings are a tuple's fields (`@` is the context item).

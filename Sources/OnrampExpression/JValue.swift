@@ -109,14 +109,13 @@ final class JObject {
 
     @inline(__always)
     static func value<V>(in fields: OrderedDictionary<String, V>, forKey key: String) -> V? {
-        let keys = fields.keys
-        guard keys.count <= 16 else { return fields[key] }
+        guard fields.count <= 16 else { return fields[key] }
         let length = key.utf8.count
-        for i in keys.indices {
-            let k = keys[i]
-            if k.utf8.count == length && k == key { return fields.values[i] }
+        let index: Int? = fields.keys.elements.withUnsafeBufferPointer { keys in
+            for i in keys.indices where keys[i].utf8.count == length && keys[i] == key { return i }
+            return nil
         }
-        return nil
+        return index.map { fields.values[$0] }
     }
 
     subscript(key: String) -> JValue {
@@ -146,6 +145,38 @@ extension JValue {
         case .object(let o): return o.value(forKey: key)
         case .jsonObject(let o): return JObject.value(in: o, forKey: key).map(JValue.init)
         default: return nil
+        }
+    }
+
+    /// The value as JSON, when storing it as JSON keeps everything the evaluator could later
+    /// observe: nil for functions, undefined members, infinite numbers, and arrays with marks beyond being a sequence
+    /// of two or more (constructed `[...]`, tuple streams, wrappers, kept singletons).
+    var storableJSON: Value? {
+        switch self {
+        case .undefined, .function: return nil
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .number(let n): return n.isFinite ? .number(n) : nil
+        case .string(let s): return .string(s)
+        case .jsonArray(let xs): return .array(xs)
+        case .jsonObject(let o): return .object(o)
+        case .array(let a):
+            guard !a.cons, !a.tupleStream, !a.outerWrapper, !a.keepSingleton, !a.sequence || a.items.count >= 2 else { return nil }
+            var out: [Value] = []
+            out.reserveCapacity(a.items.count)
+            for x in a.items {
+                guard let v = x.storableJSON else { return nil }
+                out.append(v)
+            }
+            return .array(out)
+        case .object(let o):
+            var out: [Value] = []
+            out.reserveCapacity(o.fields.count)
+            for x in o.fields.values {
+                guard let v = x.storableJSON else { return nil }
+                out.append(v)
+            }
+            return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys, values: out))
         }
     }
 
