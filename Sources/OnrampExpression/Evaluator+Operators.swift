@@ -5,10 +5,10 @@ import OnrampCore
 extension Evaluator {
     func evaluateBinary(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
         let lhs = try evaluate(expr.lhs!, input, env)
-        let op = expr.text
-        if op == "and" || op == "or" {
+        let op = expr.binaryOperator
+        if op == .and || op == .or {
             let l = Functions.boolean(lhs) ?? false
-            if op == "and" {
+            if op == .and {
                 if !l { return .bool(false) }
                 return .bool(Functions.boolean(try evaluate(expr.rhs!, input, env)) ?? false)
             }
@@ -16,8 +16,8 @@ extension Evaluator {
             return .bool(Functions.boolean(try evaluate(expr.rhs!, input, env)) ?? false)
         }
         let rhs = try evaluate(expr.rhs!, input, env)
-        if expr.numericOperator != .none, case .number(let l) = lhs, case .number(let r) = rhs, l.isFinite, r.isFinite {
-            switch expr.numericOperator {
+        if op.isArithmetic || op.isComparison, case .number(let l) = lhs, case .number(let r) = rhs, l.isFinite, r.isFinite {
+            switch op {
             case .less: return .bool(l < r)
             case .lessOrEqual: return .bool(l <= r)
             case .greater: return .bool(l > r)
@@ -27,30 +27,30 @@ extension Evaluator {
         }
         do {
             switch op {
-            case "+", "-", "*", "/", "%": return try numeric(lhs, rhs, op)
-            case "=": return .bool(!lhs.isUndefined && !rhs.isUndefined && Functions.deepEqual(lhs, rhs))
-            case "!=": return .bool(!lhs.isUndefined && !rhs.isUndefined && !Functions.deepEqual(lhs, rhs))
-            case "<", "<=", ">", ">=": return try comparison(lhs, rhs, op)
-            case "&":
+            case .add, .subtract, .multiply, .divide, .modulo: return try numeric(lhs, rhs, op)
+            case .equal: return .bool(!lhs.isUndefined && !rhs.isUndefined && Functions.deepEqual(lhs, rhs))
+            case .notEqual: return .bool(!lhs.isUndefined && !rhs.isUndefined && !Functions.deepEqual(lhs, rhs))
+            case .less, .lessOrEqual, .greater, .greaterOrEqual: return try comparison(lhs, rhs, op)
+            case .concat:
                 let l = lhs.isUndefined ? "" : try Functions.string(lhs)
                 let r = rhs.isUndefined ? "" : try Functions.string(rhs)
                 return .string(l + r)
-            case "..": return try range(lhs, rhs)
-            case "in":
+            case .range: return try range(lhs, rhs)
+            case .in:
                 if lhs.isUndefined || rhs.isUndefined { return .bool(false) }
                 let items = rhs.arrayValue?.items ?? [rhs]
                 return .bool(items.contains { Functions.strictEqual($0, lhs) })
-            default:
-                throw JSONataError("S0201", position: expr.position, token: op)
+            case .none, .and, .or:
+                throw JSONataError("S0201", position: expr.position, token: expr.text)
             }
         } catch var e as JSONataError {
             e.position = expr.position
-            if e.token == nil { e.token = op }
+            if e.token == nil { e.token = expr.text }
             throw e
         }
     }
 
-    private func numeric(_ lhs: JValue, _ rhs: JValue, _ op: String) throws -> JValue {
+    private func numeric(_ lhs: JValue, _ rhs: JValue, _ op: Node.BinaryOperator) throws -> JValue {
         if !lhs.isUndefined && lhs.numberValue == nil { throw JSONataError("T2001", jvalue: lhs) }
         if !rhs.isUndefined && rhs.numberValue == nil { throw JSONataError("T2002", jvalue: rhs) }
         guard let l = lhs.numberValue, let r = rhs.numberValue else { return .undefined }
@@ -61,17 +61,17 @@ extension Evaluator {
     }
 
     /// `+ - * / %` on two numbers, as JavaScript computes them.
-    static func arithmetic(_ op: String, _ l: Double, _ r: Double) -> Double {
+    static func arithmetic(_ op: Node.BinaryOperator, _ l: Double, _ r: Double) -> Double {
         switch op {
-        case "+": return l + r
-        case "-": return l - r
-        case "*": return l * r
-        case "/": return l / r
+        case .add: return l + r
+        case .subtract: return l - r
+        case .multiply: return l * r
+        case .divide: return l / r
         default: return fmod(l, r)
         }
     }
 
-    private func comparison(_ lhs: JValue, _ rhs: JValue, _ op: String) throws -> JValue {
+    private func comparison(_ lhs: JValue, _ rhs: JValue, _ op: Node.BinaryOperator) throws -> JValue {
         func comparable(_ v: JValue) -> Bool {
             switch v { case .undefined, .string, .number: return true; default: return false }
         }
@@ -84,10 +84,10 @@ extension Evaluator {
         if lhs.isUndefined || rhs.isUndefined { return .undefined }
         switch (lhs, rhs) {
         case (.number(let a), .number(let b)):
-            switch op { case "<": return .bool(a < b); case "<=": return .bool(a <= b); case ">": return .bool(a > b); default: return .bool(a >= b) }
+            switch op { case .less: return .bool(a < b); case .lessOrEqual: return .bool(a <= b); case .greater: return .bool(a > b); default: return .bool(a >= b) }
         case (.string(let a), .string(let b)):
             let c = Functions.compareStrings(a, b)
-            switch op { case "<": return .bool(c < 0); case "<=": return .bool(c <= 0); case ">": return .bool(c > 0); default: return .bool(c >= 0) }
+            switch op { case .less: return .bool(c < 0); case .lessOrEqual: return .bool(c <= 0); case .greater: return .bool(c > 0); default: return .bool(c >= 0) }
         default:
             throw JSONataError("T2009", jvalue: lhs, value2: rhs)
         }
@@ -105,15 +105,16 @@ extension Evaluator {
     }
 
     func evaluateUnary(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
-        switch expr.text {
-        case "-":
+        // The operator is one character: `-`, `[` or `{`.
+        switch expr.text.utf8.first {
+        case UInt8(ascii: "-"):
             let v = try evaluate(expr.expression!, input, env)
             if v.isUndefined { return .undefined }
             guard case .number(let n) = v else {
                 throw JSONataError("D1002", position: expr.position, token: "-", jvalue: v)
             }
             return .number(-n)
-        case "[":
+        case UInt8(ascii: "["):
             var result: JValue = .array(JArray())
             for item in expr.expressions {
                 let value = try evaluate(item, input, env)
@@ -126,7 +127,7 @@ extension Evaluator {
             }
             if expr.consarray { result.arrayValue?.cons = true }
             return result
-        case "{":
+        case UInt8(ascii: "{"):
             return try evaluateGroup(expr.pairs, constantKeys: expr.constantPairKeys, position: expr.position, input, env)
         default:
             throw JSONataError("S0211", position: expr.position, token: expr.text)

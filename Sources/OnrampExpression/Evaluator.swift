@@ -21,7 +21,7 @@ final class Evaluator {
         maxDepth = limits.maxDepth
         self.extensions = extensions
         let now = DispatchTime.now().uptimeNanoseconds
-        deadline = limits.timeout.map { now + UInt64($0.components.seconds) * 1_000_000_000 + UInt64($0.components.attoseconds / 1_000_000_000) } ?? UInt64.max
+        deadline = limits.timeoutNanoseconds.map { now + $0 } ?? UInt64.max
     }
 
     /// Runs on every node: the common case is two comparisons; the clock is read every 256 nodes.

@@ -12,10 +12,18 @@ public struct JSONata: Sendable {
     /// Guardrails for one evaluation: exceeding either fails with `U1001`.
     public struct Limits: Sendable {
         public var maxDepth: Int
-        public var timeout: Duration?
+        public var timeout: Duration? {
+            didSet { timeoutNanoseconds = Self.nanoseconds(timeout) }
+        }
+        /// `timeout` in nanoseconds, worked out once rather than on every evaluation.
+        private(set) var timeoutNanoseconds: UInt64?
         public init(maxDepth: Int = 500, timeout: Duration? = .seconds(10)) {
             self.maxDepth = maxDepth
             self.timeout = timeout
+            timeoutNanoseconds = Self.nanoseconds(timeout)
+        }
+        private static func nanoseconds(_ d: Duration?) -> UInt64? {
+            d.map { UInt64(max(0, $0.components.seconds)) * 1_000_000_000 + UInt64(max(0, $0.components.attoseconds / 1_000_000_000)) }
         }
         public static let `default` = Limits()
     }

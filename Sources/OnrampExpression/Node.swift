@@ -64,12 +64,18 @@ final class Node: @unchecked Sendable {
     let fieldKey: String
     /// A string, number or value literal with nothing attached: its value is `literal`.
     let isPlainLiteral: Bool
-    /// Binary operators with a fast path for two numbers.
-    enum NumericOperator { case none, add, subtract, multiply, divide, modulo, less, lessOrEqual, greater, greaterOrEqual }
-    let numericOperator: NumericOperator
-    private static let numericOperators: [String: NumericOperator] = [
+    /// A binary node's operator, resolved once from its text.
+    enum BinaryOperator {
+        case none, add, subtract, multiply, divide, modulo, less, lessOrEqual, greater, greaterOrEqual
+        case and, or, equal, notEqual, concat, range, `in`
+        var isArithmetic: Bool { switch self { case .add, .subtract, .multiply, .divide, .modulo: return true; default: return false } }
+        var isComparison: Bool { switch self { case .less, .lessOrEqual, .greater, .greaterOrEqual: return true; default: return false } }
+    }
+    let binaryOperator: BinaryOperator
+    private static let binaryOperators: [String: BinaryOperator] = [
         "+": .add, "-": .subtract, "*": .multiply, "/": .divide, "%": .modulo,
         "<": .less, "<=": .lessOrEqual, ">": .greater, ">=": .greaterOrEqual,
+        "and": .and, "or": .or, "=": .equal, "!=": .notEqual, "&": .concat, "..": .range, "in": .in,
     ]
     /// For string, number and value (true/false/null) nodes, their value.
     let literal: JValue
@@ -151,7 +157,7 @@ final class Node: @unchecked Sendable {
         }
         bindsVariables = p.kind == .block && Node.containsBind(p)
         literal = Node.literal(p.kind, p.text, p.number)
-        numericOperator = p.kind == .binary ? Node.numericOperators[p.text] ?? .none : .none
+        binaryOperator = p.kind == .binary ? Node.binaryOperators[p.text] ?? .none : .none
         constantPairKeys = constantKeys(p.pairs)
         constantGroupKeys = constantKeys(p.groupPairs)
         isPlainName = plainName(p)

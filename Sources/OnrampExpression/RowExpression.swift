@@ -17,7 +17,7 @@ public struct RowExpression: Sendable {
         case uppercase(Op)
         case lowercase(Op)
         case trim(Op)
-        case arithmetic(String, Op, Op)
+        case arithmetic(Node.BinaryOperator, Op, Op)
         case compare(String, Op, Op)
         case concat(Op, Op)
         case and(Op, Op)
@@ -74,7 +74,7 @@ public struct RowExpression: Sendable {
         case .binary:
             guard let l = sub(node.lhs), let r = sub(node.rhs) else { return nil }
             switch node.text {
-            case "+", "-", "*", "/", "%": return .arithmetic(node.text, l, r)
+            case "+", "-", "*", "/", "%": return .arithmetic(node.binaryOperator, l, r)
             case "=", "!=", "<", "<=", ">", ">=": return .compare(node.text, l, r)
             case "&": return .concat(l, r)
             case "and": return .and(l, r)
