@@ -256,24 +256,29 @@ final class Evaluator {
             var items: [JValue] = []
             var only: Value?
             var count = 0
-            for x in xs {
-                switch x {
-                case .object(let o):
-                    guard let v = JObject.value(in: o, forKey: name) else { continue }
-                    count += 1
-                    if count == 1 {
-                        only = v
-                        continue
+            // Items are read in place (a loop over the array would copy each object it passes).
+            let mixed = xs.withUnsafeBufferPointer { buffer in
+                for i in buffer.indices {
+                    switch buffer[i] {
+                    case .object(let o):
+                        guard let v = JObject.value(in: o, forKey: name) else { continue }
+                        count += 1
+                        if count == 1 {
+                            only = v
+                            continue
+                        }
+                        if count == 2 {
+                            items.reserveCapacity(buffer.count)
+                            appendFlattened(only!, to: &items)
+                        }
+                        appendFlattened(v, to: &items)
+                    case .array: return true
+                    default: continue
                     }
-                    if count == 2 {
-                        items.reserveCapacity(xs.count)
-                        appendFlattened(only!, to: &items)
-                    }
-                    appendFlattened(v, to: &items)
-                case .array: return nil
-                default: continue
                 }
+                return false
             }
+            if mixed { return nil }
             guard count == 1, let only else { return count == 0 || items.isEmpty ? .undefined : .sequence(items) }
             if case .array(let a) = only {
                 if lastStep { return .jsonArray(a) }
