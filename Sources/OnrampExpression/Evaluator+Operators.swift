@@ -198,17 +198,20 @@ extension Evaluator {
                 if value.isUndefined { complete = false }
                 values.append(value)
             }
-            let kept = complete ? Array(values.indices) : values.indices.filter { !values[$0].isUndefined }
-            let keys = complete ? constantKeys : kept.map { constantKeys[$0] }
+            var keys = constantKeys
+            if !complete {
+                keys = values.indices.filter { !values[$0].isUndefined }.map { constantKeys[$0] }
+                values.removeAll { $0.isUndefined }
+            }
             // Plain JSON values make a JSON object: nothing to convert when it is output.
             var json: [Value] = []
-            json.reserveCapacity(kept.count)
-            for i in kept {
-                guard let v = values[i].storableJSON else { break }
+            json.reserveCapacity(values.count)
+            for value in values {
+                guard let v = value.storableJSON else { break }
                 json.append(v)
             }
-            if json.count == kept.count { return .jsonObject(Value.Object(uncheckedUniqueKeys: keys, values: json)) }
-            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: keys, values: kept.map { values[$0] })))
+            if json.count == values.count { return .jsonObject(Value.Object(uncheckedUniqueKeys: keys, values: json)) }
+            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: keys, values: values)))
         }
         var keys: [(key: String, pair: Int)] = []
         keys.reserveCapacity(pairs.count)

@@ -39,7 +39,7 @@ enum JValue {
     var objectValue: JObject? {
         switch self {
         case .object(let o): return o
-        case .jsonObject(let o): return JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys, values: o.values.map(JValue.init)))
+        case .jsonObject(let o): return JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys.elements, values: o.values.map(JValue.init)))
         default: return nil
         }
     }
@@ -176,7 +176,7 @@ extension JValue {
                 guard let v = x.storableJSON else { return nil }
                 out.append(v)
             }
-            return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys, values: out))
+            return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys.elements, values: out))
         }
     }
 
@@ -187,7 +187,7 @@ extension JValue {
         case .object(let o): return .object(JObject(o.fields.mapValues(\.deepCopy)))
         case .jsonArray(let xs): return .array(JArray(xs.map { JValue($0).deepCopy }))
         case .jsonObject(let o):
-            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys, values: o.values.map { JValue($0).deepCopy })))
+            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys.elements, values: o.values.map { JValue($0).deepCopy })))
         default: return self
         }
     }
@@ -214,7 +214,7 @@ extension JValue {
                 guard let cv = v.toValue() else { break }
                 all.append(cv)
             }
-            if all.count == o.fields.count { return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys, values: all)) }
+            if all.count == o.fields.count { return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys.elements, values: all)) }
             var keys: [String] = []
             var values: [Value] = []
             keys.reserveCapacity(o.fields.count)
