@@ -110,12 +110,25 @@ final class JObject {
     @inline(__always)
     static func value<V>(in fields: OrderedDictionary<String, V>, forKey key: String) -> V? {
         guard fields.count <= 16 else { return fields[key] }
-        let length = key.utf8.count
         let index: Int? = fields.keys.elements.withUnsafeBufferPointer { keys in
+            // Field names are usually short, and a short string is stored inline, so the same name
+            // has the same representation: one comparison per key finds it.
+            for i in keys.indices where sameRepresentation(keys[i], key) { return i }
+            let length = key.utf8.count
             for i in keys.indices where keys[i].utf8.count == length && keys[i] == key { return i }
             return nil
         }
         return index.map { fields.values[$0] }
+    }
+
+    /// True when two strings have the same bits, which makes them equal (the converse does not hold).
+    @inline(__always)
+    static func sameRepresentation(_ a: String, _ b: String) -> Bool {
+        #if arch(x86_64) || arch(arm64)
+        return unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+        #else
+        return false
+        #endif
     }
 
     subscript(key: String) -> JValue {
