@@ -10,7 +10,14 @@ struct Lexer {
 
     private func at(_ i: Int) -> UInt16 { i < chars.count && i >= 0 ? chars[i] : 0 }
     private static func isSpace(_ c: UInt16) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0B }
-    private func text(_ from: Int, _ to: Int) -> String { String(decoding: chars[from..<to], as: UTF16.self) }
+    private func text(_ from: Int, _ to: Int) -> String { Lexer.string(chars[from..<to]) }
+
+    /// The text of UTF-16 code units, made from UTF-8 so that a short one is stored inline (names
+    /// and literals are compared and copied on every evaluation; inline strings need no retain).
+    static func string(_ units: some Collection<UInt16>) -> String {
+        if units.allSatisfy({ $0 < 0x80 }) { return String(decoding: units.map { UInt8($0) }, as: UTF8.self) }
+        return String(decoding: Array(String(decoding: units, as: UTF16.self).utf8), as: UTF8.self)
+    }
 
     mutating func next(infix: Bool) throws(JSONataError) -> Token {
         while position < chars.count, Lexer.isSpace(chars[position]) { position += 1 }
@@ -40,7 +47,7 @@ struct Lexer {
         }
         if Lexer.singleCharOperators.contains(c) {
             position += 1
-            return Token(kind: .op, text: String(decoding: [c], as: UTF16.self), position: position)
+            return Token(kind: .op, text: Lexer.string(CollectionOfOne(c)), position: position)
         }
         if c == 0x22 || c == 0x27 { return try scanString(quote: c) }
         if c >= 0x30 && c <= 0x39 { return try scanNumber() }
@@ -112,11 +119,11 @@ struct Lexer {
                     out.append(code)
                     position += 4
                 default:
-                    throw JSONataError("S0103", position: position, token: String(decoding: [c], as: UTF16.self))
+                    throw JSONataError("S0103", position: position, token: Lexer.string(CollectionOfOne(c)))
                 }
             } else if c == quote {
                 position += 1
-                return Token(kind: .string, text: String(decoding: out, as: UTF16.self), position: position)
+                return Token(kind: .string, text: Lexer.string(out), position: position)
             } else {
                 out.append(c)
             }
