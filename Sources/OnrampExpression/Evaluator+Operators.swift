@@ -190,28 +190,29 @@ extension Evaluator {
     /// so no grouping table is needed; keys first, then values, as in the general case.
     private func evaluateObject(_ pairs: [(Node, Node)], _ constantKeys: [String]?, position: Int, _ item: JValue, _ env: Frame) throws -> JValue {
         if let constantKeys {
-            var values: [JValue] = []
-            values.reserveCapacity(pairs.count)
-            var complete = true
-            for pair in pairs {
-                let value = try evaluate(pair.1, item, env)
-                if value.isUndefined { complete = false }
-                values.append(value)
-            }
-            var keys = constantKeys
-            if !complete {
-                keys = values.indices.filter { !values[$0].isUndefined }.map { constantKeys[$0] }
-                values.removeAll { $0.isUndefined }
-            }
-            // Plain JSON values make a JSON object: nothing to convert when it is output.
+            // Plain JSON values go straight into a JSON object (nothing to convert when it is
+            // output); the first value that is not plain JSON turns it into an evaluator object.
             var json: [Value] = []
-            json.reserveCapacity(values.count)
-            for value in values {
-                guard let v = value.storableJSON else { break }
-                json.append(v)
+            json.reserveCapacity(pairs.count)
+            var keys: [String]?
+            var values: [JValue]?
+            for (index, pair) in pairs.enumerated() {
+                let value = try evaluate(pair.1, item, env)
+                if value.isUndefined {
+                    if keys == nil { keys = Array(constantKeys[..<index]) }
+                    continue
+                }
+                keys?.append(constantKeys[index])
+                if values == nil, let v = value.storableJSON {
+                    json.append(v)
+                } else {
+                    if values == nil { values = json.map(JValue.init) }
+                    values!.append(value)
+                }
             }
-            if json.count == values.count { return .jsonObject(Value.Object(uncheckedUniqueKeys: keys, values: json)) }
-            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: keys, values: values)))
+            let finalKeys = keys ?? constantKeys
+            if let values { return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: finalKeys, values: values))) }
+            return .jsonObject(Value.Object(uncheckedUniqueKeys: finalKeys, values: json))
         }
         var keys: [(key: String, pair: Int)] = []
         keys.reserveCapacity(pairs.count)

@@ -91,8 +91,20 @@ enum StringFunctions {
             return .array(JArray(result.map { .string($0) }))
         },
         "join": E(signature: "<a<s>s?:s>", arity: 2) { _, a, _ in
-            guard let arr = a.at(0).arrayValue else { return .undefined }
-            return .string(arr.items.compactMap(\.stringValue).joined(separator: str(a.at(1)) ?? ""))
+            let separator = str(a.at(1)) ?? ""
+            var joined = ""
+            var first = true
+            func add(_ part: String) {
+                if !first { joined += separator }
+                joined += part
+                first = false
+            }
+            switch a.at(0) {
+            case .array(let arr): for case .string(let part) in arr.items { add(part) }
+            case .jsonArray(let xs): for case .string(let part) in xs { add(part) }
+            default: return .undefined
+            }
+            return .string(joined)
         },
         "match": E(signature: "<s-f<s:o>n?:a<o>>", arity: 3) { ev, a, f in
             guard let s = str(a.at(0)), case .function(let m) = a.at(1) else { return .undefined }

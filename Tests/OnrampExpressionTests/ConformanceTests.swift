@@ -56,6 +56,24 @@ import Testing
         #expect(try JSONata("Product.(Price * Quantity)").evaluate(["Product": [["Price": 2, "Quantity": 3], ["Price": 1.5, "Quantity": 2]]]) == [6, 3])
     }
 
+    /// The input is read in place and plain objects are built as JSON; these are the cases where
+    /// that must not change a result.
+    @Test func inputReadInPlaceAndJSONObjects() throws {
+        let input: Value = ["items": [["name": "x", "n": 1], ["name": "y", "n": 2]], "nested": [[["name": "p"]], ["name": "q"]]]
+        #expect(try JSONata("$join([\"\", \"a\", \"\"], \",\")").evaluate(nil) == ",a,")
+        #expect(try JSONata("$join(items.name, \"-\")").evaluate(input) == "x-y")
+        #expect(try JSONata("{\"a\": missing, \"b\": 1}").evaluate(input) == ["b": 1])
+        #expect(try JSONata("{\"a\": 1, \"f\": function($v) { $v * 2 }, \"c\": 2}.f(5)").evaluate(nil) == .number(10))
+        #expect(try JSONata("{\"a\": 1, \"f\": function($v) { $v }, \"c\": 2}").evaluate(nil) == ["a": 1, "f": "", "c": 2])
+        #expect(try JSONata("{\"s\": items.name}.s").evaluate(input) == ["x", "y"])
+        #expect(try JSONata("{\"s\": items.name}.s[1]").evaluate(input) == "y")
+        #expect(try JSONata("nested.name").evaluate(input) == ["p", "q"])
+        #expect(try JSONata("items[n > 1].name").evaluate(input) == "y")
+        #expect(try JSONata("items.name[]").evaluate(["items": [["name": "x"]]]) == ["x"])
+        #expect(try JSONata("$sum(items.(n * 10))").evaluate(input) == .number(30))
+        #expect(try JSONata("items[0] = items[0]").evaluate(input) == true)
+    }
+
     @Test func extraFunctionsAndBindings() throws {
         var registry = JSONata.FunctionRegistry()
         registry.register("double", signature: "<n:n>") { args in .number((args[0]?.numberValue ?? 0) * 2) }
