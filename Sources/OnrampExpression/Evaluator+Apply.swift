@@ -12,7 +12,7 @@ extension Evaluator {
             throw JSONataError("T1005", position: expr.position, token: procName)
         }
         // Argument lists come from a pool: an array the callee kept is copied on the next write, not reused.
-        var args = argumentPool.popLast() ?? []
+        var args = argumentPool.popLast() ?? newArgumentList()
         defer {
             while !args.isEmpty { args.removeLast() }
             argumentPool.append(args)
@@ -27,6 +27,15 @@ extension Evaluator {
             if e.token == nil { e.token = procName }
             throw e
         }
+    }
+
+    /// An argument list for the pool, with room for the usual number of arguments; the pool itself
+    /// gets room for a few levels of nested calls at the first.
+    private func newArgumentList() -> [JValue] {
+        if argumentPool.capacity == 0 { argumentPool.reserveCapacity(8) }
+        var list: [JValue] = []
+        list.reserveCapacity(4)
+        return list
     }
 
     /// Applies a function, running tail calls in a loop so deep tail recursion does not grow the stack.
