@@ -5,7 +5,7 @@ extension Evaluator {
         let procedure = expr.procedure!
         // `$name(...)`: the name is looked up directly, without a node evaluation around it.
         let proc = procedure.kind == .variable && !procedure.text.isEmpty && !procedure.hasTrailers
-            ? env.lookup(procedure.text, library: procedure.libraryValue)
+            ? env.lookup(variable: procedure)
             : try evaluate(procedure, input, env)
         var procName: String { procedure.kind == .path ? procedure.steps[0].text : procedure.text }
         if proc.isUndefined, procedure.kind == .path, !env.lookup(procName).isUndefined {

@@ -65,7 +65,7 @@ final class Evaluator {
         case .function: result = try evaluateFunction(expr, input, env, applyTo: nil)
         case .unary: result = try evaluateUnary(expr, input, env)
         case .block: result = try evaluateBlock(expr, input, env)
-        case .variable where !expr.text.isEmpty: result = env.lookup(expr.text, library: expr.libraryValue)
+        case .variable where !expr.text.isEmpty: result = env.lookup(variable: expr)
         default: result = try evaluateOther(expr, input, env)
         }
         if expr.hasTrailers { result = try evaluateTrailers(expr, result, env) }

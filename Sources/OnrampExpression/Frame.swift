@@ -35,17 +35,17 @@ final class Frame {
         values.append(value)
     }
 
-    func lookup(_ name: String) -> JValue {
-        lookup(name, library: nil)
+    /// What a `$name` node names: the node knows what the library binds to the name (no hash).
+    func lookup(variable node: Node) -> JValue {
+        lookupBound(node.text) ?? node.libraryValue
     }
 
-    /// `library` is what the root binds to `name` when the caller already knows it (saves the hash).
-    /// The walk does not retain the frames it passes: each is kept alive by the one below it.
-    func lookup(_ name: String, library: JValue?) -> JValue {
+    /// What a frame below the root binds to `name`; nil when none does. The walk does not retain
+    /// the frames it passes: each is kept alive by the one below it.
+    private func lookupBound(_ name: String) -> JValue? {
         let count = name.utf8.count
         unowned(unsafe) var frame = self
-        while true {
-            if frame.isRoot { return library ?? frame.table![name] ?? .undefined }
+        while !frame.isRoot {
             if let first = frame.firstName {
                 var i = frame.names.count - 1
                 while i >= 0 {
@@ -55,9 +55,15 @@ final class Frame {
                 }
                 if first.utf8.count == count, first == name { return frame.firstValue }
             }
-            guard let parent = frame.parent else { return .undefined }
+            guard let parent = frame.parent else { return nil }
             frame = parent
         }
+        return nil
+    }
+
+    /// What `name` is bound to, in these frames or else in the function library.
+    func lookup(_ name: String) -> JValue {
+        lookupBound(name) ?? FunctionLibrary.root.table?[name] ?? .undefined
     }
 
     /// A frame whose bindings are a tuple's fields (`@` is the context item).
