@@ -253,7 +253,9 @@ final class Evaluator {
             if case .array(let xs) = v, xs.isEmpty, !lastStep { return .undefined }
             return JValue(v)
         case .jsonArray(let xs):
-            var items: [JValue] = []
+            // The flattened values are input JSON too, so they make a JSON array: to every later
+            // step and function it reads as the sequence would, and it is output without a copy.
+            var items: [Value] = []
             var only: Value?
             var count = 0
             // Items are read in place (a loop over the array would copy each object it passes).
@@ -279,7 +281,7 @@ final class Evaluator {
                 return false
             }
             if mixed { return nil }
-            guard count == 1, let only else { return count == 0 || items.isEmpty ? .undefined : .sequence(items) }
+            guard count == 1, let only else { return count == 0 || items.isEmpty ? .undefined : .jsonArray(items) }
             if case .array(let a) = only {
                 if lastStep { return .jsonArray(a) }
                 return a.isEmpty ? .undefined : .jsonArray(a)
@@ -290,8 +292,8 @@ final class Evaluator {
         }
     }
 
-    private static func appendFlattened(_ v: Value, to items: inout [JValue]) {
-        if case .array(let a) = v { for x in a { items.append(JValue(x)) } } else { items.append(JValue(v)) }
+    private static func appendFlattened(_ v: Value, to items: inout [Value]) {
+        if case .array(let a) = v { items.append(contentsOf: a) } else { items.append(v) }
     }
 
     /// What `evaluate` gives for a plain field-name step: the lookup, a sequence of one unwrapped.
