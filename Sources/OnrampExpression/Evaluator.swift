@@ -316,11 +316,29 @@ final class Evaluator {
     /// returned as it is rather than as a sequence of one.
     private func evaluateStep<Items: Collection<JValue>>(_ expr: Node, _ input: Items, _ env: Frame, lastStep: Bool, bare: Bool) throws -> JValue {
         // The step's results, flattened one level unless constructed with `[...]`; a single result
-        // is kept as it is until a second one arrives.
+        // is kept as it is until a second one arrives. While every result is plain JSON they are
+        // collected as `Value`s: two or more of them make a JSON array, which reads as the sequence
+        // would and is output without a copy.
         var items: [JValue] = []
+        var json: [Value] = []
+        var jsonOnly = true
         var resultCount = 0
         var onlyResult: JValue = .undefined
         func add(_ res: JValue) {
+            if jsonOnly {
+                switch res {
+                case .jsonArray(let xs): json.append(contentsOf: xs); return
+                case .jsonObject(let o): json.append(.object(o)); return
+                case .string(let s): json.append(.string(s)); return
+                case .number(let n) where n.isFinite: json.append(.number(n)); return
+                case .bool(let b): json.append(.bool(b)); return
+                case .null: json.append(.null); return
+                default:
+                    jsonOnly = false
+                    items = json.map(JValue.init)
+                    json = []
+                }
+            }
             switch res {
             case .array(let a) where !a.cons: items.append(contentsOf: a.items)
             case .jsonArray(let xs): for x in xs { items.append(JValue(x)) }
@@ -343,7 +361,7 @@ final class Evaluator {
                 var first = 1
                 if case .array(let a) = onlyResult, !a.cons { first = a.items.count }
                 if case .jsonArray(let xs) = onlyResult { first = xs.count }
-                items.reserveCapacity(input.count * Swift.max(first, 1))
+                json.reserveCapacity(input.count * Swift.max(first, 1))
                 add(onlyResult)
             }
             add(res)
@@ -359,6 +377,11 @@ final class Evaluator {
                 return onlyResult
             }
             add(onlyResult)
+        }
+        if jsonOnly {
+            // One value stays a sequence, which unwraps to it; so does none.
+            if json.count >= 2 { return .jsonArray(json) }
+            items = json.map(JValue.init)
         }
         return .array(JArray(items, sequence: true))
     }
