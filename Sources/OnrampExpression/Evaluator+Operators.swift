@@ -25,6 +25,12 @@ extension Evaluator {
             default: return .number(Self.arithmetic(op, l, r))
             }
         }
+        return try evaluateOperator(expr, op, lhs, rhs)
+    }
+
+    /// A binary operator on anything but two finite numbers (or a logical one).
+    @inline(never)
+    private func evaluateOperator(_ expr: Node, _ op: Node.BinaryOperator, _ lhs: JValue, _ rhs: JValue) throws -> JValue {
         do {
             switch op {
             case .add, .subtract, .multiply, .divide, .modulo: return try numeric(lhs, rhs, op)

@@ -1,3 +1,5 @@
+import OnrampCore
+
 /// A function signature such as `<s-nn?:s>`: validates arguments, fills in the context argument (`-`)
 /// and wraps single values where an array is expected, as the reference implementation does.
 ///
@@ -41,7 +43,7 @@ struct Signature: Sendable {
     private static func allItems(of arg: JValue, have itemSymbol: UInt8) -> Bool {
         switch arg {
         case .array(let a): return a.items.allSatisfy { symbol($0) == itemSymbol }
-        case .jsonArray(let xs): return xs.allSatisfy { symbol(JValue($0)) == itemSymbol }
+        case .jsonArray(let xs): return xs.allSatisfy { symbol($0) == itemSymbol }
         default: return true
         }
     }
@@ -139,6 +141,18 @@ struct Signature: Sendable {
         case .array, .jsonArray: return 5
         case .object, .jsonObject: return 6
         case .undefined: return 7
+        }
+    }
+
+    /// The type letter of an input JSON value, as `symbol` gives it for the same value read in place.
+    static func symbol(_ v: Value) -> UInt8 {
+        switch v {
+        case .string: return 1
+        case .number: return 2
+        case .bool: return 3
+        case .null: return 4
+        case .array: return 5
+        case .object: return 6
         }
     }
 
