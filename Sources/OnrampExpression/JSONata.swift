@@ -101,10 +101,3 @@ extension JFunction {
         }), signature: signature, arity: arity)
     }
 }
-public func _probeConvert(_ v: Value) -> Int { if case .object(let o) = JValue(v).objectValue.map(JValue.object) ?? .undefined { return o.fields.count }; return 0 }
-public func _probeRoundTrip(_ v: Value) -> Value? { JValue(v).toValue() }
-public func _probePre(_ e: JSONata, _ v: Value, _ n: Int) throws -> Int {
-    let j = JValue(v); var k = 0
-    for _ in 0..<n { if try e.evaluateInternal(j, bindings: [:], functions: .init(), limits: .default).isUndefined { k += 1 } }
-    return k
-}

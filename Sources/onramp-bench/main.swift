@@ -41,12 +41,6 @@ func peakMemoryMiB() -> Double {
 
 func benchJSONata() throws {
     let input = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: datasetPath))))
-    if let src = ProcessInfo.processInfo.environment["PROBE_CG"] {
-        let e = try JSONata(src)
-        let n = Int(ProcessInfo.processInfo.environment["PROBE_N"] ?? "0") ?? 0
-        for _ in 0..<n { _ = try e.evaluate(input) }
-        exit(0)
-    }
     let orderMapping = try String(contentsOfFile: expressionPath, encoding: .utf8)
     let clock = ContinuousClock()
     var compiled: JSONata?
@@ -60,47 +54,6 @@ func benchJSONata() throws {
         n += 100
     }
     let elapsed = seconds(clock.now - start)
-    if let src = ProcessInfo.processInfo.environment["PROBE_CG"] {
-        let e = try JSONata(src)
-        let n = Int(ProcessInfo.processInfo.environment["PROBE_N"] ?? "0") ?? 0
-        for _ in 0..<n { _ = try e.evaluate(input) }
-        exit(0)
-    }
-    if let list = ProcessInfo.processInfo.environment["PROBE_LIST"] {
-        for src in list.split(separator: "\n") {
-            let e = try JSONata(String(src))
-            let t0 = clock.now
-            _ = try _probePre(e, input, 300_000)
-            print(String(format: "%7.3f µs  ", seconds(clock.now - t0) / 300_000 * 1e6) + src)
-        }
-    }
-    if let src = ProcessInfo.processInfo.environment["PROBE_EXPR"] {
-        let e = try JSONata(src)
-        let t0 = clock.now
-        _ = try _probePre(e, input, 300_000)
-        print(String(format: "%7.2f µs pre-converted, no output ", seconds(clock.now - t0) / 300_000 * 1e6))
-        let t = clock.now
-        for _ in 0..<300_000 { _ = try e.evaluate(input) }
-        print(String(format: "%7.2f µs  ", seconds(clock.now - t) / 300_000 * 1e6) + "  " + src.prefix(20))
-    }
-    if ProcessInfo.processInfo.environment["PROBE"] != nil {
-        var k = 0
-        let t0 = clock.now
-        for _ in 0..<200_000 { k &+= _probeConvert(input) }
-        print("convert: \(seconds(clock.now - t0) / 200_000 * 1e6) µs \(k)")
-        let t1 = clock.now
-        for _ in 0..<200_000 { k &+= _probeRoundTrip(input) == nil ? 1 : 0 }
-        for src in ["$", "Account", "Account.`Account Name`", "$uppercase(Account.`Account Name`)", "Account.Order.{}", "Account.Order.{\"id\": OrderID}",
-                    "Account.Order.{\"lineCount\": $count(Product)}", "Account.Order.{\"total\": $round($sum(Product.(Price * Quantity)), 2)}",
-                    "Account.Order.{\"skus\": $join(Product.SKU, \",\")}", "Account.Order.{\"names\": Product.$substring(`Product Name`, 0, 8)}",
-                    "Account.Order.{\"heavy\": Product[Description.Weight > 0.5].`Product Name`}", "$round($sum(Account.Order.Product.(Price * Quantity)), 2)"] {
-            let e = try JSONata(src)
-            let t = clock.now
-            for _ in 0..<50_000 { _ = try e.evaluate(input) }
-            print(String(format: "%7.2f µs  ", seconds(clock.now - t) / 50_000 * 1e6) + src)
-        }
-        print("roundtrip: \(seconds(clock.now - t1) / 200_000 * 1e6) µs \(k)")
-    }
     let rate = Double(n) / elapsed
     print("onramp jsonata order-mapping: \(Int(rate)) evaluations/s (\(n) in \(String(format: "%.2f", elapsed)) s); compile \(String(format: "%.1f", seconds(compileTime) / 1000 * 1e6)) µs/expression")
     if let (line, peerRate) = peer("Benchmarks/jsonata_peer.py", [expressionPath, datasetPath, "3"]) {
