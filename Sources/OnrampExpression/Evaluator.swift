@@ -221,26 +221,28 @@ final class Evaluator {
     private func evaluateSimplePath(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
         let steps = expr.steps
         let last = steps.count - 1
-        var current = input
-        for i in 0...last {
-            let step = steps[i]
-            let isLast = i == last
-            if step.isPlainName, let next = Self.plainNameStep(step.text, current, lastStep: isLast) {
-                current = next
-                if current.isUndefined { break }
-                continue
-            }
-            switch current {
-            case .array(let a) where i > 0 || step.kind != .variable:
-                current = try evaluateStep(step, a.items, env, lastStep: isLast, bare: true)
-            case .jsonArray(let xs) where i > 0 || step.kind != .variable:
-                current = try evaluateStep(step, xs.lazy.map(JValue.init), env, lastStep: isLast, bare: true)
-            default:
-                current = try evaluateStep(step, CollectionOfOne(current), env, lastStep: isLast, bare: true)
-            }
-            if current.isUndefined || current.arrayCount == 0 { break }
+        // The first step reads the input where it is; only results are held.
+        var current = try simpleStep(steps[0], input, first: true, last: last == 0, env)
+        var i = 1
+        while i <= last, !current.isUndefined, current.arrayCount != 0 {
+            current = try simpleStep(steps[i], current, first: false, last: i == last, env)
+            i += 1
         }
         return current
+    }
+
+    /// One step of a simple path over the previous step's result (`first`: over the path's input).
+    @inline(__always)
+    private func simpleStep(_ step: Node, _ value: JValue, first: Bool, last: Bool, _ env: Frame) throws -> JValue {
+        if step.isPlainName, let next = Self.plainNameStep(step.text, value, lastStep: last) { return next }
+        switch value {
+        case .array(let a) where !first || step.kind != .variable:
+            return try evaluateStep(step, a.items, env, lastStep: last, bare: true)
+        case .jsonArray(let xs) where !first || step.kind != .variable:
+            return try evaluateStep(step, xs.lazy.map(JValue.init), env, lastStep: last, bare: true)
+        default:
+            return try evaluateStep(step, CollectionOfOne(value), env, lastStep: last, bare: true)
+        }
     }
 
     /// A plain field-name step over input JSON, as `evaluateStep` would give it, read straight from
