@@ -487,13 +487,12 @@ final class Evaluator {
         var index = 0
         for item in input {
             defer { index += 1 }
-            var context = item
-            var fenv = env
+            let res: JValue
             if tupleStream, let t = item.objectValue {
-                context = t["@"]
-                fenv = Frame.fromTuple(env, t)
+                res = try evaluate(predicate, t["@"], Frame.fromTuple(env, t))
+            } else {
+                res = try evaluate(predicate, item, env)
             }
-            let res = try evaluate(predicate, context, fenv)
             if case .number(let n) = res {
                 if normalized(n) == index { results.append(item) }
             } else if res.isArray, let a = res.arrayValue, !a.items.isEmpty, a.items.allSatisfy({ $0.numberValue != nil }) {
