@@ -202,8 +202,8 @@ extension Evaluator {
             json.reserveCapacity(pairs.count)
             var keys: [String]?
             var values: [JValue]?
-            for (index, pair) in pairs.enumerated() {
-                let value = try evaluate(pair.1, item, env)
+            for index in pairs.indices {
+                let value = try evaluate(pairs[index].1, item, env)
                 if value.isUndefined {
                     if keys == nil { keys = Array(constantKeys[..<index]) }
                     continue

@@ -347,9 +347,11 @@ final class Evaluator {
             default: items.append(res)
             }
         }
+        let stages = expr.stages
+        let isPlainName = expr.isPlainName
         for item in input {
-            var res = expr.isPlainName ? Self.lookupName(item, expr.text) : try evaluate(expr, item, env)
-            if let stages = expr.stages {
+            var res = isPlainName ? Self.lookupName(item, expr.text) : try evaluate(expr, item, env)
+            if let stages {
                 for s in stages { res = try evaluateFilter(s.expression!, res, env) }
             }
             if res.isUndefined { continue }
