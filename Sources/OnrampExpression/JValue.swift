@@ -22,9 +22,6 @@ enum JValue {
     var isArray: Bool {
         switch self { case .array, .jsonArray: return true; default: return false }
     }
-    var isObject: Bool {
-        switch self { case .object, .jsonObject: return true; default: return false }
-    }
     var isFunction: Bool { if case .function = self { return true }; return false }
     /// The array: the evaluator's own, or a new one over an input array's members (a shallow copy:
     /// changing it leaves the input as it was).
@@ -40,14 +37,6 @@ enum JValue {
         switch self {
         case .object(let o): return o
         case .jsonObject(let o): return JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys.elements, values: o.values.map(JValue.init)))
-        default: return nil
-        }
-    }
-    /// An array's first member; nil for an empty array or anything else.
-    var arrayFirst: JValue? {
-        switch self {
-        case .array(let a): return a.items.first
-        case .jsonArray(let xs): return xs.first.map(JValue.init)
         default: return nil
         }
     }
@@ -102,11 +91,13 @@ final class JArray {
 final class JObject {
     var fields: OrderedDictionary<String, JValue>
     init(_ fields: OrderedDictionary<String, JValue> = [:]) { self.fields = fields }
-    /// The field's value; small objects are scanned comparing lengths before names.
+    /// The field's value; small objects are scanned (see `value(in:forKey:)`).
     func value(forKey key: String) -> JValue? {
         Self.value(in: fields, forKey: key)
     }
 
+    /// A field of any ordered object: up to 16 keys are scanned, comparing representations first,
+    /// then lengths before names; larger objects use their hash table.
     @inline(__always)
     static func value<V>(in fields: OrderedDictionary<String, V>, forKey key: String) -> V? {
         guard fields.count <= 16 else { return fields[key] }
@@ -151,19 +142,9 @@ extension JValue {
         }
     }
 
-    /// A field of an object, or nil when it has none (or is not an object).
-    @inline(__always)
-    func field(_ key: String) -> JValue? {
-        switch self {
-        case .object(let o): return o.value(forKey: key)
-        case .jsonObject(let o): return JObject.value(in: o, forKey: key).map(JValue.init)
-        default: return nil
-        }
-    }
-
     /// The value as JSON, when storing it as JSON keeps everything the evaluator could later
-    /// observe: nil for functions, undefined members, infinite numbers, and arrays with marks beyond being a sequence
-    /// of two or more (constructed `[...]`, tuple streams, wrappers, kept singletons).
+    /// observe: nil for functions, undefined members, infinite numbers, and arrays with marks beyond
+    /// being a sequence of two or more (constructed `[...]`, tuple streams, wrappers, kept singletons).
     var storableJSON: Value? {
         switch self {
         case .undefined, .function: return nil
