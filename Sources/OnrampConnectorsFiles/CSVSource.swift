@@ -99,13 +99,11 @@ struct CSVSource: Source {
             let row = pendingRows.rows[r]
             // The common row: well-formed, after the header, ASCII or valid UTF-8, the right field count.
             if row.problem == nil, current!.header != nil || !options.header {
-                let lastEnd = row.firstField + row.fieldCount - 1
-                let start = row.firstField == 0 ? 0 : pendingRows.ends[row.firstField - 1]
-                let bytes = pendingRows.bytes[start..<pendingRows.ends[lastEnd]]
+                let (bytes, fieldEnds) = pendingRows.packed(r)
                 let columnCount = current!.header?.count ?? row.fieldCount
                 if row.fieldCount == columnCount, table?.columns.count == columnCount, !bytes.isEmpty,
-                   bytes.allSatisfy({ $0 < 0x80 }) || (options.encoding == .utf8 && String(validating: bytes, as: UTF8.self) != nil) {
-                    table!.append(line: row.line, utf8: bytes, fieldEnds: pendingRows.ends[row.firstField...lastEnd])
+                   options.encoding.isUTF8Already(bytes) {
+                    table!.append(line: row.line, utf8: bytes, fieldEnds: fieldEnds)
                     return
                 }
             }

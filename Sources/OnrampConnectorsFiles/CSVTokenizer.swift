@@ -18,10 +18,17 @@ struct CSVTokenizer {
 
         func fields(_ r: Int) -> [ArraySlice<UInt8>] {
             let row = rows[r]
-            return (row.firstField..<(row.firstField + row.fieldCount)).map { i in
-                bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
-            }
+            return (row.firstField..<(row.firstField + row.fieldCount)).map { bytes[start(ofField: $0)..<ends[$0]] }
         }
+
+        /// Row `r`'s fields' bytes back to back, and each field's end offset in them.
+        func packed(_ r: Int) -> (utf8: ArraySlice<UInt8>, fieldEnds: ArraySlice<Int>) {
+            let row = rows[r]
+            let last = row.firstField + row.fieldCount - 1
+            return (bytes[start(ofField: row.firstField)..<ends[last]], ends[row.firstField...last])
+        }
+
+        private func start(ofField i: Int) -> Int { i == 0 ? 0 : ends[i - 1] }
 
         mutating func removeAll() {
             bytes.removeAll(keepingCapacity: true)

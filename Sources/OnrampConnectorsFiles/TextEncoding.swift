@@ -11,9 +11,14 @@ enum TextEncoding: String, Sendable {
 
     /// The text as UTF-8 (ASCII and valid UTF-8 pass through unchanged); nil when UTF-8 text is not valid UTF-8.
     func utf8(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        if bytes.allSatisfy({ $0 < 0x80 }) { return bytes }
-        if self == .utf8 { return String(validating: bytes, as: UTF8.self) == nil ? nil : bytes }
+        if isUTF8Already(bytes) { return bytes }
+        if self == .utf8 { return nil }
         return decode(bytes).map { ArraySlice($0.utf8) }
+    }
+
+    /// Whether the bytes are already the text's UTF-8: ASCII, or valid UTF-8 in a UTF-8 file.
+    func isUTF8Already(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 < 0x80 } || (self == .utf8 && String(validating: bytes, as: UTF8.self) != nil)
     }
 
     /// Decodes bytes; nil when UTF-8 text is not valid UTF-8.

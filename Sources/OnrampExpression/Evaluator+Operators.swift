@@ -147,7 +147,7 @@ extension Evaluator {
         switch inputValue {
         case .array(let a) where a.tupleStream || a.items.count > 1: array = a
         case .array(let a): return try evaluateObject(pairs, constantKeys, position: position, a.items.first ?? .undefined, env)
-        case .jsonArray(let xs) where xs.count > 1: array = JArray(xs.map(JValue.init))
+        case .jsonArray(let xs) where xs.count > 1: array = inputValue.arrayValue!
         case .jsonArray(let xs): return try evaluateObject(pairs, constantKeys, position: position, xs.first.map(JValue.init) ?? .undefined, env)
         default: return try evaluateObject(pairs, constantKeys, position: position, inputValue, env)
         }
@@ -250,7 +250,7 @@ extension Evaluator {
     }
 
     func evaluateSort(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
-        guard input.isArray, let a = input.arrayValue else { return input }
+        guard let a = input.arrayValue else { return input }
         let isTupleSort = a.tupleStream
         func key(_ term: Node.SortTerm, _ item: JValue) throws -> JValue {
             if isTupleSort, let t = item.objectValue {

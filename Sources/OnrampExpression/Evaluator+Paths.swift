@@ -5,20 +5,13 @@ import OnrampCore
 extension Evaluator {
     func evaluatePath(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
         if expr.isSimplePath { return try evaluateSimplePath(expr, input, env) }
-        // The input sequence of the next step: an array (the evaluator's or the input's), or a single
-        // item not yet wrapped in one.
-        var inputArray: JArray?
-        var inputJSON: [Value]?
-        var single: JValue = .undefined
-        if expr.steps[0].kind != .variable, case .array(let a) = input {
-            inputArray = a
-        } else if expr.steps[0].kind != .variable, case .jsonArray(let xs) = input {
-            inputJSON = xs
-        } else {
-            single = input
-        }
+        // The next step's input: the path's input, then each step's result (unless the step binds
+        // a focus). A first step that is a variable takes an input array as one item.
+        var current = input
+        var asItem = expr.steps[0].kind == .variable
         func inputSequence() -> JArray {
-            inputArray ?? inputJSON.map { JArray($0.map(JValue.init)) } ?? JArray([single], sequence: true)
+            if !asItem, let a = current.arrayValue { return a }
+            return JArray([current], sequence: true)
         }
         // A last step's single result need not be wrapped in a sequence when nothing asks to keep it one.
         let bareSingleton = !expr.keepArray && !expr.keepSingletonArray && expr.groupPairs == nil
@@ -34,24 +27,15 @@ extension Evaluator {
                 tupleBindings = try evaluateTupleStep(step, inputSequence(), tupleBindings, env)
             } else if step.kind == .sort {
                 resultSequence = try evaluateSortStep(step, inputSequence(), env)
-            } else if let inputArray {
-                resultSequence = try evaluateStep(step, inputArray.items, env, lastStep: lastStep, bare: !lastStep || bareSingleton)
-            } else if let inputJSON {
-                resultSequence = try evaluateStep(step, inputJSON.lazy.map(JValue.init), env, lastStep: lastStep, bare: !lastStep || bareSingleton)
             } else {
-                resultSequence = try evaluateStep(step, CollectionOfOne(single), env, lastStep: lastStep, bare: !lastStep || bareSingleton)
+                resultSequence = try stepOver(step, current, asItem: asItem, lastStep: lastStep, bare: !lastStep || bareSingleton, env)
             }
             if !isTupleStream {
                 if resultSequence.isUndefined || resultSequence.arrayCount == 0 { break }
             }
             if step.focus == nil {
-                inputArray = nil
-                inputJSON = nil
-                switch resultSequence {
-                case .array(let a): inputArray = a
-                case .jsonArray(let xs): inputJSON = xs
-                default: single = resultSequence
-                }
+                current = resultSequence
+                asItem = false
             }
         }
         if isTupleStream {
@@ -103,13 +87,20 @@ extension Evaluator {
     @inline(__always)
     private func simpleStep(_ step: Node, _ value: JValue, first: Bool, last: Bool, _ env: Frame) throws -> JValue {
         if step.isPlainName, let next = Self.plainNameStep(step.text, value, lastStep: last) { return next }
+        return try stepOver(step, value, asItem: first && step.kind == .variable, lastStep: last, bare: true, env)
+    }
+
+    /// One step over the items of `value`: an array's members, or `value` itself when it is not an
+    /// array or `asItem` says to take it whole.
+    @inline(__always)
+    private func stepOver(_ step: Node, _ value: JValue, asItem: Bool, lastStep: Bool, bare: Bool, _ env: Frame) throws -> JValue {
         switch value {
-        case .array(let a) where !first || step.kind != .variable:
-            return try evaluateStep(step, a.items, env, lastStep: last, bare: true)
-        case .jsonArray(let xs) where !first || step.kind != .variable:
-            return try evaluateStep(step, xs.lazy.map(JValue.init), env, lastStep: last, bare: true)
+        case .array(let a) where !asItem:
+            return try evaluateStep(step, a.items, env, lastStep: lastStep, bare: bare)
+        case .jsonArray(let xs) where !asItem:
+            return try evaluateStep(step, xs.lazy.map(JValue.init), env, lastStep: lastStep, bare: bare)
         default:
-            return try evaluateStep(step, CollectionOfOne(value), env, lastStep: last, bare: true)
+            return try evaluateStep(step, CollectionOfOne(value), env, lastStep: lastStep, bare: bare)
         }
     }
 
@@ -168,12 +159,7 @@ extension Evaluator {
 
     /// What `evaluate` gives for a plain field-name step: the lookup, a sequence of one unwrapped.
     private static func lookupName(_ input: JValue, _ name: String) -> JValue {
-        let r = Functions.lookup(input, name)
-        if case .array(let a) = r, a.sequence, !a.tupleStream {
-            if a.items.isEmpty { return .undefined }
-            if a.items.count == 1 && !a.keepSingleton { return a.items[0] }
-        }
-        return r
+        Functions.lookup(input, name).unwrappingSequence()
     }
 
     private func evaluateSortStep(_ expr: Node, _ input: JArray, _ env: Frame) throws -> JValue {
@@ -196,18 +182,17 @@ extension Evaluator {
         var onlyResult: JValue = .undefined
         func add(_ res: JValue) {
             if jsonOnly {
-                switch res {
-                case .jsonArray(let xs): json.append(contentsOf: xs); return
-                case .jsonObject(let o): json.append(.object(o)); return
-                case .string(let s): json.append(.string(s)); return
-                case .number(let n) where n.isFinite: json.append(.number(n)); return
-                case .bool(let b): json.append(.bool(b)); return
-                case .null: json.append(.null); return
-                default:
-                    jsonOnly = false
-                    items = json.map(JValue.init)
-                    json = []
+                if case .jsonArray(let xs) = res {
+                    json.append(contentsOf: xs)
+                    return
                 }
+                if let v = res.plainJSON {
+                    json.append(v)
+                    return
+                }
+                jsonOnly = false
+                items = json.map(JValue.init)
+                json = []
             }
             switch res {
             case .array(let a) where !a.cons: items.append(contentsOf: a.items)

@@ -3,11 +3,9 @@ import Foundation
 /// Evaluates a compiled tree against one input. One evaluator serves one evaluation: it carries the
 /// depth and time guard and is never shared between tasks.
 final class Evaluator {
-    let limits: JSONata.Limits
     private var depth = 0
     private var ticks = 0
     private let deadline: UInt64
-    let extensions: JSONata.FunctionRegistry
     /// Spare argument arrays, reused across calls within this evaluation.
     var argumentPool: [[JValue]] = []
     /// `$now()` and `$millis()` return the same instant throughout one evaluation.
@@ -15,10 +13,8 @@ final class Evaluator {
 
     private let maxDepth: Int
 
-    init(limits: JSONata.Limits, extensions: JSONata.FunctionRegistry) {
-        self.limits = limits
+    init(limits: JSONata.Limits) {
         maxDepth = limits.maxDepth
-        self.extensions = extensions
         let now = DispatchTime.now().uptimeNanoseconds
         deadline = limits.timeoutNanoseconds.map { now + $0 } ?? UInt64.max
     }
@@ -68,12 +64,8 @@ final class Evaluator {
         default: result = try evaluateOther(expr, input, env)
         }
         if expr.hasTrailers { result = try evaluateTrailers(expr, result, env) }
-        if case .array(let a) = result, a.sequence, !a.tupleStream {
-            if expr.keepArray { a.keepSingleton = true }
-            if a.items.isEmpty { return .undefined }
-            if a.items.count == 1 && !a.keepSingleton { return a.items[0] }
-        }
-        return result
+        if expr.keepArray, case .array(let a) = result, a.sequence, !a.tupleStream { a.keepSingleton = true }
+        return result.unwrappingSequence()
     }
 
     private func evaluateBlock(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {

@@ -75,7 +75,7 @@ public struct JSONata: Sendable {
 
     func evaluateInternal(_ inputValue: JValue, bindings: [String: Value], functions: FunctionRegistry, limits: Limits) throws -> JValue {
         let input = inputValue.asEvaluationInput
-        let evaluator = Evaluator(limits: limits, extensions: functions)
+        let evaluator = Evaluator(limits: limits)
         let env = Frame(parent: FunctionLibrary.root)
         for (name, entry) in functions.entries { env.bind(name, entry.value) }
         for (k, v) in bindings { env.bind(k, JValue(v)) }

@@ -147,13 +147,6 @@ extension JValue {
     /// being a sequence of two or more (constructed `[...]`, tuple streams, wrappers, kept singletons).
     var storableJSON: Value? {
         switch self {
-        case .undefined, .function: return nil
-        case .null: return .null
-        case .bool(let b): return .bool(b)
-        case .number(let n): return n.isFinite ? .number(n) : nil
-        case .string(let s): return .string(s)
-        case .jsonArray(let xs): return .array(xs)
-        case .jsonObject(let o): return .object(o)
         case .array(let a):
             guard !a.cons, !a.tupleStream, !a.outerWrapper, !a.keepSingleton, !a.sequence || a.items.count >= 2 else { return nil }
             var out: [Value] = []
@@ -171,7 +164,34 @@ extension JValue {
                 out.append(v)
             }
             return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys.elements, values: out))
+        default:
+            return plainJSON
         }
+    }
+
+    /// Scalars and input JSON as `Value`s; nil for undefined, functions, infinite numbers and the
+    /// evaluator's own arrays and objects.
+    var plainJSON: Value? {
+        switch self {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .number(let n): return n.isFinite ? .number(n) : nil
+        case .string(let s): return .string(s)
+        case .jsonArray(let xs): return .array(xs)
+        case .jsonObject(let o): return .object(o)
+        case .undefined, .function, .array, .object: return nil
+        }
+    }
+
+    /// A result as JSONata gives a sequence: an empty one is undefined, one of a single item (not
+    /// kept as an array) is that item; anything else is itself.
+    @inline(__always)
+    consuming func unwrappingSequence() -> JValue {
+        if case .array(let a) = self, a.sequence, !a.tupleStream {
+            if a.items.isEmpty { return .undefined }
+            if a.items.count == 1 && !a.keepSingleton { return a.items[0] }
+        }
+        return self
     }
 
     /// Copies input containers, all the way down, into evaluator containers that may be changed.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A node of a compiled expression tree. Every field is a constant: a compiled `JSONata` is shared
-/// by evaluations on many tasks, and the evaluator reads children without retaining them.
+/// by evaluations on many tasks.
 final class Node: @unchecked Sendable {
     enum Kind: String {
         case path, binary, unary, name, string, number, value, wildcard, descendant, parent

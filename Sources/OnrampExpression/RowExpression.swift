@@ -18,7 +18,7 @@ public struct RowExpression: Sendable {
         case lowercase(Op)
         case trim(Op)
         case arithmetic(Node.BinaryOperator, Op, Op)
-        case compare(String, Op, Op)
+        case compare(Node.BinaryOperator, Op, Op)
         case concat(Op, Op)
         case and(Op, Op)
         case or(Op, Op)
@@ -63,22 +63,22 @@ public struct RowExpression: Sendable {
             return sub(node.steps[0])
         case .name:
             return columns.firstIndex(of: node.text).map(Op.field)
-        case .string: return .literal(.string(node.text))
-        case .number: return .literal(.number(node.number))
-        case .value:
-            switch node.text {
-            case "true": return .literal(.bool(true))
-            case "false": return .literal(.bool(false))
+        case .string, .number, .value:
+            switch node.literal {
+            case .string(let s): return .literal(.string(s))
+            case .number(let n): return .literal(.number(n))
+            case .bool(let b): return .literal(.bool(b))
             default: return .literal(.null)
             }
         case .binary:
             guard let l = sub(node.lhs), let r = sub(node.rhs) else { return nil }
-            switch node.text {
-            case "+", "-", "*", "/", "%": return .arithmetic(node.binaryOperator, l, r)
-            case "=", "!=", "<", "<=", ">", ">=": return .compare(node.text, l, r)
-            case "&": return .concat(l, r)
-            case "and": return .and(l, r)
-            case "or": return .or(l, r)
+            let op = node.binaryOperator
+            switch op {
+            case .add, .subtract, .multiply, .divide, .modulo: return .arithmetic(op, l, r)
+            case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return .compare(op, l, r)
+            case .concat: return .concat(l, r)
+            case .and: return .and(l, r)
+            case .or: return .or(l, r)
             default: return nil
             }
         case .condition:
@@ -148,19 +148,19 @@ public struct RowExpression: Sendable {
             switch (run(l, t, row), run(r, t, row)) {
             case (.number(let x)?, .number(let y)?):
                 switch o {
-                case "=": return .bool(x == y)
-                case "!=": return .bool(x != y)
-                case "<": return .bool(x < y)
-                case "<=": return .bool(x <= y)
-                case ">": return .bool(x > y)
+                case .equal: return .bool(x == y)
+                case .notEqual: return .bool(x != y)
+                case .less: return .bool(x < y)
+                case .lessOrEqual: return .bool(x <= y)
+                case .greater: return .bool(x > y)
                 default: return .bool(x >= y)
                 }
-            case (.string(let x)?, .string(let y)?) where o == "=" || o == "!=":
+            case (.string(let x)?, .string(let y)?) where o == .equal || o == .notEqual:
                 // Equal bytes are equal strings; unequal ASCII strings are unequal. Anything else is
                 // left to the full evaluator (Swift and JavaScript disagree about canonical equivalence).
                 let same = x.utf8.elementsEqual(y.utf8)
                 guard same || (x.utf8.allSatisfy { $0 < 0x80 } && y.utf8.allSatisfy { $0 < 0x80 }) else { return nil }
-                return .bool(same == (o == "="))
+                return .bool(same == (o == .equal))
             default: return nil
             }
         case .concat(let l, let r):

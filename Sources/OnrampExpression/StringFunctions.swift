@@ -150,12 +150,12 @@ enum StringFunctions {
     /// JavaScript's `slice` over code points, as `$substring` defines it.
     static func substring(_ s: String, _ startIn: Double, _ length: Double?) -> String {
         // ASCII: code points are bytes.
-        let ascii: String?? = s.utf8.withContiguousStorageIfAvailable { bytes in
+        let ascii = s.utf8.withContiguousStorageIfAvailable { bytes -> String? in
             guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
             guard let (from, to) = substringBounds(bytes.count, startIn, length) else { return "" }
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
         }
-        if let ascii, let ascii { return ascii }
+        if let result = ascii.flatMap({ $0 }) { return result }
         let scalars = Array(s.unicodeScalars)
         guard let (from, to) = substringBounds(scalars.count, startIn, length) else { return "" }
         var out = String.UnicodeScalarView()
