@@ -1,19 +1,27 @@
 import Logging
 import OnrampCore
 
-/// What a connector needs from its host: a logger and the directory relative paths resolve against.
+/// What a connector needs from its host, and what its run may reach: a logger, the file area its paths
+/// resolve in, and the network it may connect to. A connector reaches files and hosts only through these.
 public struct ConnectorResources: Sendable {
     public var logger: Logger
-    public var baseDirectory: String
+    public var files: FileArea
+    public var egress: EgressPolicy
+    /// A resumed attempt of a run: file outputs add to what earlier attempts wrote instead of replacing it.
+    public var appendToOutputs = false
+    /// The bytes the run's file outputs may take (nil: no limit).
+    public var outputBudget: OutputBudget?
 
-    public init(logger: Logger = Logger(label: "onramp.connector"), baseDirectory: String = ".") {
+    public init(logger: Logger = Logger(label: "onramp.connector"), files: FileArea = .local("."),
+                egress: EgressPolicy = .unrestricted) {
         self.logger = logger
-        self.baseDirectory = baseDirectory
+        self.files = files
+        self.egress = egress
     }
 
-    /// Resolves a path from a config against the pipeline file's directory.
-    public func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path)
+    /// Resolves a config's path in the run's file area (`field` names it in errors).
+    public func resolve(_ path: String, field: String, forWriting: Bool = false) throws -> String {
+        try files.resolve(path, field: field, forWriting: forWriting)
     }
 }
 

@@ -7,7 +7,7 @@ import OnrampCore
 /// line number; the rows around it go on.
 struct CSVSource: Source {
     struct Options: Sendable {
-        var path: String
+        var location: FileSet.Location
         var delimiter: UInt8
         var quote: UInt8
         var escape: UInt8?
@@ -22,7 +22,7 @@ struct CSVSource: Source {
     let options: Options
 
     func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader {
-        var files = try FileSet.list(options.path)
+        var files = try FileSet.list(options.location, allowNone: options.incremental)
         if options.incremental { files = FileSet.pending(files, checkpoint: checkpoint) }
         return Reader(options: options, files: files, checkpoint: options.incremental ? checkpoint : nil, batchSize: batchSize)
     }
@@ -59,7 +59,7 @@ struct CSVSource: Source {
                     if files.isEmpty { break }
                     let entry = files.removeFirst()
                     guard let h = FileHandle(forReadingAtPath: entry.path) else {
-                        batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.path), code: "source.unreadable", message: "cannot open file"))
+                        batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name), code: "source.unreadable", message: "cannot open file"))
                         continue
                     }
                     current = (entry, h, CSVTokenizer(delimiter: options.delimiter, quote: options.quote, escape: options.escape, multiline: options.multiline), options.columns, true)
@@ -95,7 +95,7 @@ struct CSVSource: Source {
 
         /// Adds tokenized row `r` to `table` (a new table when the columns change), or an error to the batch.
         private mutating func convert(_ r: Int, into table: inout RecordTable?, batch: inout SourceBatch) {
-            guard let file = current?.entry.path else { return }
+            guard let file = current?.entry.name else { return }
             let row = pendingRows.rows[r]
             // The common row: well-formed, after the header, ASCII or valid UTF-8, the right field count.
             if row.problem == nil, current!.header != nil || !options.header {
@@ -156,7 +156,7 @@ extension CSVSource {
         configSchema: [
             "type": "object", "additionalProperties": false, "required": ["path"],
             "properties": [
-                "path": ["type": "string", "minLength": 1, "description": "File path or glob (*, ?), relative to the pipeline file"],
+                "path": ["type": "string", "minLength": 1, "description": "File path or glob (*, ?), relative to the pipeline file (CLI) or the tenant's file area (server)"],
                 "delimiter": ["type": "string", "default": ",", "description": "One character; \\t for tab"],
                 "quote": ["type": "string", "default": "\""],
                 "escape": ["type": "string", "description": "Escape character inside quotes (default: a doubled quote)"],
@@ -179,7 +179,7 @@ extension CSVSource {
                 return t.utf8.first
             }
             return CSVSource(options: Options(
-                path: resources.resolve(config["path"]!.stringValue!),
+                location: try FileSet.Location(config["path"]!.stringValue!, in: resources),
                 delimiter: try byte("delimiter")!, quote: try byte("quote")!, escape: try byte("escape"),
                 header: config["header"]?.boolValue ?? true,
                 columns: config["columns"]?.arrayValue?.compactMap(\.stringValue),

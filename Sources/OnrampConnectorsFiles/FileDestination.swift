@@ -1,24 +1,59 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OnrampConnectorKit
 import OnrampCore
 
-/// Appends records to a file as NDJSON or CSV (header from the first record's fields).
+/// Writes records to a file as NDJSON or CSV (header from the first record's fields). Nothing touches the
+/// disk until the first write (validating a pipeline builds its writers): then the folder is created
+/// owner-only and the file opened without following a symbolic link, created `0600`, and either
+/// truncated or, with `append`, added to (a CSV file keeps the header it has).
 public actor RecordFileWriter {
     public enum Format: String, Sendable { case ndjson, csv }
-    let handle: FileHandle
+    var handle: FileHandle?
     let format: Format
+    let append: Bool
+    /// Checks the folder once it exists (a confined file area: no link out of it).
+    let checkFolder: @Sendable (String) throws -> Void
+    let budget: OutputBudget?
     var columns: [String]?
     public let path: String
 
-    public init(path: String, format: Format) throws {
+    public init(path: String, format: Format, append: Bool = false, budget: OutputBudget? = nil,
+                checkFolder: @escaping @Sendable (String) throws -> Void = { _ in }) {
+        self.budget = budget
         self.path = path
         self.format = format
+        self.append = append
+        self.checkFolder = checkFolder
+    }
+
+    /// Whether anything was written (or the file created by `close(creating:)`).
+    public var isOpen: Bool { handle != nil }
+
+    private func open() throws -> FileHandle {
+        if let handle { return handle }
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw OnrampError("file.create", "cannot create file", at: path)
+        if !dir.isEmpty {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try checkFolder(dir)
         }
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o600)
+        guard fd >= 0 else {
+            let reason = errno == ELOOP ? "the path is a symbolic link; links are not followed" : String(cString: strerror(errno))
+            throw OnrampError("file.create", "cannot create file: \(reason)", at: path)
+        }
+        if append, format == .csv, let existing = FileHandle(forReadingAtPath: path) {
+            let head = existing.readData(ofLength: 64 << 10)
+            try? existing.close()
+            if let line = head.split(separator: 0x0A, omittingEmptySubsequences: false).first, !line.isEmpty {
+                columns = CSVText.parseLine(String(decoding: line, as: UTF8.self))
+            }
+        }
+        let h = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         handle = h
+        return h
     }
 
     public func write(_ values: [Value]) throws {
@@ -38,7 +73,12 @@ public actor RecordFileWriter {
                 out.append(contentsOf: CSVText.line(columns!.map { CSVText.field(o[$0]) }).utf8)
             }
         }
-        try handle.write(contentsOf: out)
+        try emit(out)
+    }
+
+    private func emit(_ bytes: [UInt8]) throws {
+        try budget?.spend(bytes.count)
+        try open().write(contentsOf: bytes)
     }
 
     /// Writes a lazy table without building its records: NDJSON straight from its bytes, CSV cell by
@@ -49,7 +89,7 @@ public actor RecordFileWriter {
         case .ndjson: writeNDJSON(table, into: &out)
         case .csv: guard writeCSV(table, into: &out) else { return false }
         }
-        try handle.write(contentsOf: out)
+        try emit(out)
         return true
     }
 
@@ -105,7 +145,12 @@ public actor RecordFileWriter {
         }
     }
 
-    public func close() throws { try handle.close() }
+    /// Closes the file; `creating` makes it (empty) when nothing was written.
+    public func close(creating: Bool = false) throws {
+        if handle == nil, creating { _ = try open() }
+        try handle?.close()
+        handle = nil
+    }
 }
 
 /// `file` destination: writes every record to one NDJSON or CSV file.
@@ -127,8 +172,12 @@ struct FileDestination: Destination {
                        "properties": ["path": ["type": "string", "minLength": 1],
                                       "format": ["type": "string", "enum": ["ndjson", "csv"], "default": "ndjson"]]],
         build: { config, res in
-            FileDestination(writer: try RecordFileWriter(path: res.resolve(config["path"]!.stringValue!),
-                                                         format: RecordFileWriter.Format(rawValue: config["format"]!.stringValue!)!))
+            let field = "destination.config.path"
+            let path = try res.resolve(config["path"]!.stringValue!, field: field, forWriting: true)
+            let files = res.files
+            return FileDestination(writer: RecordFileWriter(
+                path: path, format: RecordFileWriter.Format(rawValue: config["format"]!.stringValue!)!, append: res.appendToOutputs,
+                budget: res.outputBudget, checkFolder: { folder in try files.check(match: folder, field: field) }))
         })
 }
 

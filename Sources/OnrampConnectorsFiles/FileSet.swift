@@ -1,4 +1,5 @@
 import Foundation
+import OnrampConnectorKit
 import OnrampCore
 
 /// The files a file source reads: a path or a glob, in name order, with the `new_files`
@@ -7,6 +8,37 @@ struct FileSet: Sendable {
     struct Entry: Sendable {
         var path: String
         var fingerprint: String
+        /// The path as the pipeline's author sees it (inside a tenant's file area: relative to it), for positions.
+        var name: String
+    }
+
+    /// Where a file source's files are: `pattern` as configured, resolved in the run's file area.
+    struct Location: Sendable {
+        var configured: String
+        var resolved: String
+        var area: FileArea
+        static let field = "source.config.path"
+
+        init(_ configured: String, in resources: ConnectorResources) throws {
+            self.configured = configured
+            resolved = try resources.resolve(configured, field: Self.field)
+            area = resources.files
+        }
+    }
+
+    /// The files matching the location, each checked against the file area (a match that is a link
+    /// leaving it is an error). Nothing matching is an error unless `allowNone` (an incremental read).
+    static func list(_ location: Location, allowNone: Bool) throws -> [Entry] {
+        var entries = try list(location.resolved)
+        for i in entries.indices {
+            try location.area.check(match: entries[i].path, field: Location.field)
+            let root = location.area.root.hasSuffix("/") ? location.area.root : location.area.root + "/"
+            if location.area.isConfined, entries[i].path.hasPrefix(root) { entries[i].name = String(entries[i].path.dropFirst(root.count)) }
+        }
+        if entries.isEmpty && !allowNone {
+            throw OnrampError("source.not_found", "no file matches '\(location.configured)'", at: Location.field)
+        }
+        return entries
     }
 
     static func list(_ pattern: String) throws -> [Entry] {
@@ -14,7 +46,7 @@ struct FileSet: Sendable {
         defer { globfree(&g) }
         let rc = glob(pattern, 0, nil, &g)
         if rc == GLOB_NOMATCH { return [] }
-        guard rc == 0 else { throw OnrampError("source.glob", "cannot list files matching '\(pattern)'", at: "source.config.path") }
+        guard rc == 0 else { throw OnrampError("source.glob", "cannot list files matching '\(pattern)'", at: Location.field) }
         var out: [Entry] = []
         for i in 0..<Int(g.gl_pathc) {
             guard let p = g.gl_pathv[i].map({ String(cString: $0) }) else { continue }
@@ -23,7 +55,7 @@ struct FileSet: Sendable {
             let attrs = try FileManager.default.attributesOfItem(atPath: p)
             let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
             let mtime = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            out.append(Entry(path: p, fingerprint: "\(size):\(Int64(mtime * 1000))"))
+            out.append(Entry(path: p, fingerprint: "\(size):\(Int64(mtime * 1000))", name: p))
         }
         return out.sorted { $0.path < $1.path }
     }

@@ -5,12 +5,12 @@ import OnrampCore
 /// `ndjson` (one JSON value per line) and `json` (an array, or records at a path inside a document).
 struct JSONSource: Source {
     enum Format: Sendable { case ndjson, document(path: [String]) }
-    let pattern: String
+    let location: FileSet.Location
     let format: Format
     let incremental: Bool
 
     func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader {
-        var files = try FileSet.list(pattern)
+        var files = try FileSet.list(location, allowNone: incremental)
         if incremental { files = FileSet.pending(files, checkpoint: checkpoint) }
         return Reader(source: self, files: files, checkpoint: incremental ? checkpoint : nil, batchSize: batchSize)
     }
@@ -43,7 +43,7 @@ struct JSONSource: Source {
 
         private mutating func load(_ entry: FileSet.Entry) {
             guard let data = FileManager.default.contents(atPath: entry.path) else {
-                pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.path), code: "source.unreadable", message: "cannot read file"))
+                pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name), code: "source.unreadable", message: "cannot read file"))
                 return
             }
             var bytes = [UInt8](data)
@@ -56,7 +56,7 @@ struct JSONSource: Source {
                     var s = Array(slice)
                     if s.last == 0x0D { s.removeLast() }
                     if s.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                    let pos = SourcePosition(file: entry.path, line: line)
+                    let pos = SourcePosition(file: entry.name, line: line)
                     do {
                         pending.append(Record(try JSONParser.parse(s), position: pos))
                     } catch {
@@ -69,7 +69,7 @@ struct JSONSource: Source {
                     var v = try JSONParser.parse(bytes)
                     for (i, key) in path.enumerated() {
                         guard let next = v[key] else {
-                            pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.path), code: "json.path",
+                            pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name), code: "json.path",
                                                              message: "no field '\(path[...i].joined(separator: "."))' in the document"))
                             return
                         }
@@ -77,10 +77,10 @@ struct JSONSource: Source {
                     }
                     let items = v.arrayValue ?? [v]
                     for (i, item) in items.enumerated() {
-                        pending.append(Record(item, position: SourcePosition(file: entry.path, key: "[\(i)]")))
+                        pending.append(Record(item, position: SourcePosition(file: entry.name, key: "[\(i)]")))
                     }
                 } catch {
-                    pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.path, line: error.line),
+                    pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name, line: error.line),
                                                      code: "json.syntax", message: "\(error)"))
                 }
             }
@@ -99,7 +99,7 @@ extension JSONSource {
         configSchema: ["type": "object", "additionalProperties": false, "required": ["path"],
                        "properties": ["path": ["type": "string", "minLength": 1]]],
         incrementalSchema: incrementalSchema,
-        build: { config, inc, res in JSONSource(pattern: res.resolve(config["path"]!.stringValue!), format: .ndjson, incremental: inc != nil) })
+        build: { config, inc, res in JSONSource(location: try FileSet.Location(config["path"]!.stringValue!, in: res), format: .ndjson, incremental: inc != nil) })
 
     static let jsonSpec = SourceSpec(
         name: "json", summary: "Reads JSON documents: an array of records, or the records at `records_path` (dot-separated).",
@@ -109,6 +109,6 @@ extension JSONSource {
         incrementalSchema: incrementalSchema,
         build: { config, inc, res in
             let p = config["records_path"]?.stringValue.map { $0.split(separator: ".").map(String.init) } ?? []
-            return JSONSource(pattern: res.resolve(config["path"]!.stringValue!), format: .document(path: p), incremental: inc != nil)
+            return JSONSource(location: try FileSet.Location(config["path"]!.stringValue!, in: res), format: .document(path: p), incremental: inc != nil)
         })
 }

@@ -19,6 +19,7 @@ struct TaxmanDestination: Destination {
     let timeout: TimeAmount
     let policy: RetryPolicy
     let client: HTTPClient
+    let egress: EgressPolicy
 
     func write(_ records: [Record]) async throws -> [RecordOutcome] {
         let chunks = stride(from: 0, to: records.count, by: batchSize).map { Array(records[$0..<min($0 + batchSize, records.count)]) }
@@ -53,6 +54,7 @@ struct TaxmanDestination: Destination {
     private func send(_ records: [Record]) async throws -> [RecordOutcome] {
         let body = Value.object(["transactions": .array(records.map { Self.keyed($0.value) })])
         let bytes = JSONWriter.string(body)
+        try await egress.check(url: baseURL, field: "destination.config.base_url")
         var attempt = 0
         while true {
             attempt += 1
@@ -118,14 +120,15 @@ struct TaxmanDestination: Destination {
             "type": "object", "additionalProperties": false, "required": ["base_url", "api_key"],
             "properties": [
                 "base_url": ["type": "string", "minLength": 1, "description": "e.g. http://127.0.0.1:8081"],
-                "api_key": ["type": "string", "minLength": 1, "description": "Write ${env:NAME}, never the key itself"],
+                "api_key": ["type": "string", "minLength": 1, "x-secret": true, "format": "password",
+                            "description": "Write ${secret:NAME} (server) or ${env:NAME} (CLI), never the key itself"],
                 "batch_size": ["type": "integer", "minimum": 1, "maximum": 100, "default": 100],
                 "concurrency": ["type": "integer", "minimum": 1, "maximum": 64, "default": 4],
                 "timeout_seconds": ["type": "number", "minimum": 1, "maximum": 600, "default": 30],
                 "max_attempts": ["type": "integer", "minimum": 1, "maximum": 20, "default": 8],
             ],
         ],
-        build: { config, _ in
+        build: { config, resources in
             var base = config["base_url"]!.stringValue!
             while base.hasSuffix("/") { base.removeLast() }
             return TaxmanDestination(
@@ -133,7 +136,7 @@ struct TaxmanDestination: Destination {
                 batchSize: Int(config["batch_size"]!.numberValue!), concurrency: Int(config["concurrency"]!.numberValue!),
                 timeout: .milliseconds(Int64(config["timeout_seconds"]!.numberValue! * 1000)),
                 policy: RetryPolicy(maxAttempts: Int(config["max_attempts"]!.numberValue!)),
-                client: HTTPClient.shared)
+                client: HTTPClient.shared, egress: resources.egress)
         })
 }
 

@@ -2,15 +2,20 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import NIOCore
+import OnrampConnectorKit
 import OnrampCore
 
 /// Posts a run summary to a pipeline's `notify.url`, signed with HMAC-SHA256 so the receiver can
 /// check it came from Onramp: `X-Onramp-Signature: sha256=<hex of HMAC(secret, body)>`.
 public struct WebhookNotifier: Sendable {
     let client: HTTPClient
+    let egress: EgressPolicy
     let policy = RetryPolicy(maxAttempts: 4, baseDelaySeconds: 0.5, maxDelaySeconds: 10)
 
-    public init(client: HTTPClient = .shared) { self.client = client }
+    public init(client: HTTPClient = .shared, egress: EgressPolicy = .unrestricted) {
+        self.client = client
+        self.egress = egress
+    }
 
     public static func signature(_ body: String, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
@@ -21,6 +26,7 @@ public struct WebhookNotifier: Sendable {
     @discardableResult
     public func send(_ summary: Value, to notify: PipelineSpec.Notify) async -> Int? {
         let body = JSONWriter.string(summary)
+        do { try await egress.check(url: notify.url, field: "notify.url") } catch { return nil }
         var attempt = 0
         while true {
             attempt += 1

@@ -12,4 +12,30 @@ public enum CSVText {
         guard let v else { return "" }
         return v.scalarText ?? JSONWriter.string(v)
     }
+
+    /// The fields of one line `line(_:)` wrote (the header of a file being appended to).
+    public static func parseLine(_ text: String) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var chars = Array(text.hasSuffix("\r") ? String(text.dropLast()) : text)[...]
+        while let c = chars.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if chars.first == "\"" { current.append("\""); chars.removeFirst() } else { quoted = false }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        fields.append(current)
+        return fields
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampCore
 
@@ -7,14 +8,17 @@ actor ErrorReport {
     let csv: RecordFileWriter
     let ndjson: RecordFileWriter
 
-    init(basePath: String) throws {
-        csv = try RecordFileWriter(path: basePath + ".csv", format: .csv)
-        ndjson = try RecordFileWriter(path: basePath + ".ndjson", format: .ndjson)
+    let redact: Redactor
+
+    init(basePath: String, append: Bool, budget: OutputBudget?, redact: Redactor) {
+        csv = RecordFileWriter(path: basePath + ".csv", format: .csv, append: append, budget: budget)
+        ndjson = RecordFileWriter(path: basePath + ".ndjson", format: .ndjson, append: append, budget: budget)
+        self.redact = redact
     }
 
     func append(_ errors: [RecordError]) async throws {
         guard !errors.isEmpty else { return }
-        let values = errors.map(\.asValue)
+        let values = errors.map { redact.value($0.asValue) }
         try await ndjson.write(values)
         try await csv.write(values.map { v in
             guard case .object(var o) = v else { return v }
@@ -24,7 +28,7 @@ actor ErrorReport {
     }
 
     func close() async throws {
-        try await csv.close()
-        try await ndjson.close()
+        try await csv.close(creating: true)
+        try await ndjson.close(creating: true)
     }
 }

@@ -1,25 +1,35 @@
 import Foundation
+import OnrampConnectorKit
 import OnrampCore
 import Yams
 
 /// Reads a pipeline file (YAML or JSON), substitutes `${env:NAME}` in strings, and validates it.
 public enum PipelineLoader {
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelineSpec {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            registry: ConnectorRegistry? = nil) throws -> PipelineSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw OnrampError("file.unreadable", "cannot read the pipeline file", at: path)
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment)
+        return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment, registry: registry)
     }
 
-    public static func parse(_ text: String, file: String = "pipeline", environment: [String: String] = [:]) throws -> PipelineSpec {
-        try spec(from: try document(text, file: file), file: file, environment: environment)
+    public static func parse(_ text: String, file: String = "pipeline", environment: [String: String] = [:],
+                             registry: ConnectorRegistry? = nil) throws -> PipelineSpec {
+        try spec(from: try document(text, file: file), file: file, environment: environment, registry: registry)
     }
 
     /// Validates a pipeline document already parsed (as the API receives it), after `${env:…}` and
-    /// `${secret:…}` substitution.
+    /// `${secret:…}` substitution. With a registry, `${secret:…}` outside a secret config field is an error.
     public static func spec(from document: Value, file: String = "pipeline", environment: [String: String] = [:],
-                            secrets: [String: String] = [:]) throws -> PipelineSpec {
-        let substituted = try Placeholders.substitute(document, path: "", values: ["env": environment, "secret": secrets])
+                            secrets: [String: String] = [:], registry: ConnectorRegistry? = nil,
+                            envHint: String = "is not set") throws -> PipelineSpec {
+        if let registry {
+            do { try Placeholders.checkSecretPlacement(document, registry: registry) } catch let e as OnrampError {
+                throw OnrampError(e.code, e.message, at: "\(file): \(e.location ?? "")")
+            }
+        }
+        let substituted = try Placeholders.substitute(document, path: "", values: ["env": environment, "secret": secrets],
+                                                      envHint: envHint)
         do {
             return try PipelineSpec(from: substituted)
         } catch {

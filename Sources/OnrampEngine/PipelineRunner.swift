@@ -19,8 +19,12 @@ public struct PipelineRunner: Sendable {
     public var fullResync = false
     /// The key the incremental state is kept under (the server uses the pipeline id); default: the name.
     public var checkpointKey: String?
-    /// Asked after every batch: true stops the run there (status `cancelled`).
-    public var cancelRequested: (@Sendable () async -> Bool)?
+    /// Asked after every batch: a stop ends the run there (status `cancelled`; `RunSummary.stop` says why).
+    public var stopRequested: (@Sendable () async -> RunStop?)?
+    /// The records the run may read (nil: no limit); past it the run fails with `run.limit_records`.
+    public var maxRecordsRead: Int?
+    /// Hides the tenant's secret values in error reports.
+    public var redactor = Redactor.none
     /// Keep tabular batches lazy through the steps and destinations that take tables (the default);
     /// false builds every record first. Both give the same output.
     public var lazyTables = true
@@ -54,8 +58,8 @@ public struct PipelineRunner: Sendable {
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
-    private func path(_ configured: String?, default name: String) -> String {
-        if let configured { return resources.resolve(configured) }
+    private func path(_ configured: String?, field: String, default name: String) throws -> String {
+        if let configured { return try resources.resolve(configured, field: field, forWriting: true) }
         return "\(outputDirectory)/\(name)"
     }
 
@@ -63,13 +67,16 @@ public struct PipelineRunner: Sendable {
         let source = try registry.makeSource(spec.source, resources: resources)
         let destination = try registry.makeDestination(spec.destination, resources: resources)
         let steps = try spec.steps.map { try StepFactory.make($0) }
-        let resultsPath = path(spec.results.path, default: "\(spec.name)-results.\(spec.results.format.rawValue)")
-        let results = try RecordFileWriter(path: resultsPath, format: spec.results.format == .csv ? .csv : .ndjson)
-        let errorsBase = path(spec.errors.path.map { p in
+        let resultsPath = try path(spec.results.path, field: "results.path",
+                                   default: "\(spec.name)-results.\(spec.results.format.rawValue)")
+        let results = RecordFileWriter(path: resultsPath, format: spec.results.format == .csv ? .csv : .ndjson,
+                                       append: resources.appendToOutputs, budget: resources.outputBudget)
+        let errorsBase = try path(spec.errors.path.map { p in
             for ext in [".csv", ".ndjson"] where p.hasSuffix(ext) { return String(p.dropLast(ext.count)) }
             return p
-        }, default: "\(spec.name)-errors")
-        let report = try ErrorReport(basePath: errorsBase)
+        }, field: "errors.path", default: "\(spec.name)-errors")
+        let report = ErrorReport(basePath: errorsBase, append: resources.appendToOutputs, budget: resources.outputBudget,
+                                 redact: redactor)
         summary.resultsPath = resultsPath
         summary.errorsCSVPath = errorsBase + ".csv"
         summary.errorsNDJSONPath = errorsBase + ".ndjson"
@@ -112,7 +119,7 @@ public struct PipelineRunner: Sendable {
 
         func closeOutputs() async throws {
             try await destination.close()
-            try await results.close()
+            try await results.close(creating: true)
             try await report.close()
         }
 
@@ -144,6 +151,9 @@ public struct PipelineRunner: Sendable {
 
         while let batch = try await reader.next() {
             summary.recordsRead += batch.recordCount + batch.errors.count
+            if let max = maxRecordsRead, summary.recordsRead > max {
+                throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
+            }
             try await record(batch.errors, &summary)
             try await deliver(transform(batch.records, from: 0, &summary), &summary)
             for table in batch.tables { try await deliver(table, &summary) }
@@ -152,10 +162,11 @@ public struct PipelineRunner: Sendable {
                 try await checkpoints.commit(pipeline: key, checkpoint: c)
                 pendingCheckpoint = nil
             }
-            if let cancelRequested, await cancelRequested() {
+            if let stopRequested, let stop = await stopRequested() {
                 try await closeOutputs()
                 summary.status = .cancelled
-                summary.failureReason = "cancelled on request"
+                summary.stop = stop
+                summary.failureReason = stop.reason
                 return
             }
             if let max = spec.errors.maxFailed, summary.recordsFailed > max {

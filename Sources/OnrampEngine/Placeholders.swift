@@ -1,3 +1,4 @@
+import OnrampConnectorKit
 import OnrampCore
 
 /// `${env:NAME}`, `${secret:NAME}` and `${param:NAME}` references inside a pipeline document's
@@ -16,9 +17,21 @@ public enum Placeholders {
         }
     }
 
+    /// Every reference in the document with the path of the string that holds it.
+    public static func locatedReferences(in v: Value, path: String = "") -> [(kind: String, name: String, path: String)] {
+        switch v {
+        case .string(let s): return scan(s).compactMap { $0.reference.map { ($0.kind, $0.name, path) } }
+        case .array(let a): return a.enumerated().flatMap { locatedReferences(in: $0.element, path: "\(path)[\($0.offset)]") }
+        case .object(let o): return o.flatMap { locatedReferences(in: $0.value, path: path.isEmpty ? $0.key : "\(path).\($0.key)") }
+        default: return []
+        }
+    }
+
     /// Replaces every reference with `values[kind][name]`, leaving kinds not in `values` as written
-    /// when they are in `leaving`; a missing one is an error naming the path.
-    public static func substitute(_ v: Value, path: String = "", values: [String: [String: String]], leaving: Set<String> = []) throws -> Value {
+    /// when they are in `leaving`; a missing one is an error naming the path (`envHint` says what
+    /// reaches a document from the environment).
+    public static func substitute(_ v: Value, path: String = "", values: [String: [String: String]], leaving: Set<String> = [],
+                                  envHint: String = "is not set") throws -> Value {
         switch v {
         case .string(let s) where s.contains("${"):
             var out = ""
@@ -27,7 +40,7 @@ public enum Placeholders {
                 if leaving.contains(kind) { out += "${\(kind):\(name)}"; continue }
                 guard let value = values[kind]?[name] else {
                     let (code, message) = switch kind {
-                    case "env": ("spec.env", "environment variable \(name) is not set")
+                    case "env": ("spec.env", "environment variable \(name) \(envHint)")
                     case "secret": ("spec.secret", "secret \(name) is not defined for this tenant")
                     default: ("spec.param", "template parameter \(name) has no value")
                     }
@@ -37,13 +50,67 @@ public enum Placeholders {
             }
             return .string(out)
         case .array(let a):
-            return .array(try a.enumerated().map { try substitute($0.element, path: "\(path)[\($0.offset)]", values: values, leaving: leaving) })
+            return .array(try a.enumerated().map { try substitute($0.element, path: "\(path)[\($0.offset)]", values: values, leaving: leaving,
+                                                                 envHint: envHint) })
         case .object(let o):
             var out = Value.Object()
-            for (k, x) in o { out[k] = try substitute(x, path: path.isEmpty ? k : "\(path).\(k)", values: values, leaving: leaving) }
+            for (k, x) in o { out[k] = try substitute(x, path: path.isEmpty ? k : "\(path).\(k)", values: values, leaving: leaving,
+                                                     envHint: envHint) }
             return .object(out)
         default:
             return v
+        }
+    }
+
+    /// Checks that `${secret:…}` appears only where a secret belongs: a connector config field its
+    /// JSON Schema marks secret (`"x-secret": true` or `"format": "password"`), or `notify.secret`.
+    /// Anywhere else (a step expression, a path, a URL) it is an error naming the place.
+    public static func checkSecretPlacement(_ document: Value, registry: ConnectorRegistry) throws {
+        guard case .object(let root) = document else { return }
+        for (key, value) in root {
+            switch key {
+            case "source", "destination":
+                guard case .object(let side) = value else { try refuseSecrets(value, path: key); continue }
+                let connector = side["connector"]?.stringValue ?? ""
+                let schema = key == "source" ? registry.sources[connector]?.configSchema : registry.destinations[connector]?.configSchema
+                for (k, v) in side {
+                    if k == "config" { try checkConfig(v, schema: schema, path: "\(key).config") } else { try refuseSecrets(v, path: "\(key).\(k)") }
+                }
+            case "notify":
+                guard case .object(let notify) = value else { try refuseSecrets(value, path: key); continue }
+                for (k, v) in notify where k != "secret" { try refuseSecrets(v, path: "notify.\(k)") }
+            default:
+                try refuseSecrets(value, path: key)
+            }
+        }
+    }
+
+    static func isSecretField(_ schema: Value?) -> Bool {
+        schema?["x-secret"]?.boolValue == true || schema?["format"]?.stringValue == "password"
+    }
+
+    private static func checkConfig(_ v: Value, schema: Value?, path: String) throws {
+        switch v {
+        case .string where isSecretField(schema): return
+        case .object(let o):
+            for (k, x) in o { try checkConfig(x, schema: schema?["properties"]?[k], path: "\(path).\(k)") }
+        case .array(let a):
+            for (i, x) in a.enumerated() { try checkConfig(x, schema: schema?["items"], path: "\(path)[\(i)]") }
+        default:
+            try refuseSecrets(v, path: path)
+        }
+    }
+
+    private static func refuseSecrets(_ v: Value, path: String) throws {
+        switch v {
+        case .string(let s):
+            if let r = scan(s).compactMap(\.reference).first(where: { $0.kind == "secret" }) {
+                throw OnrampError("spec.secret_placement", "${secret:\(r.name)} may only fill a connector config field marked "
+                                  + "secret (such as destination.config.api_key), not this one", at: path)
+            }
+        case .array(let a): for (i, x) in a.enumerated() { try refuseSecrets(x, path: "\(path)[\(i)]") }
+        case .object(let o): for (k, x) in o { try refuseSecrets(x, path: "\(path).\(k)") }
+        default: return
         }
     }
 

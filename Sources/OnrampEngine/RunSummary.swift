@@ -14,6 +14,8 @@ public struct RunSummary: Sendable {
     public var failureReason: String?
     /// Up to 20 of the run's error records, for a quick look.
     public var sampleErrors: [RecordError] = []
+    /// Why the run stopped before the end of its input, if it did.
+    public var stop: RunStop?
 
     public var recordsFailed: Int { failedByStage.values.reduce(0, +) }
 
@@ -34,6 +36,24 @@ public struct RunSummary: Sendable {
         o["errors_ndjson_path"] = errorsNDJSONPath.map(Value.string) ?? .null
         o["failure_reason"] = failureReason.map(Value.string) ?? .null
         return .object(o)
+    }
+}
+
+/// Why a run stops at a batch boundary before the end of its input.
+public enum RunStop: String, Sendable {
+    /// A person asked (the run ends `cancelled`).
+    case cancelled
+    /// The worker is shutting down: the run goes back to the queue and resumes from its checkpoint.
+    case handBack = "hand_back"
+    /// Another worker holds the run now (its lease was lost): this attempt stops writing.
+    case leaseLost = "lease_lost"
+
+    public var reason: String {
+        switch self {
+        case .cancelled: "cancelled on request"
+        case .handBack: "handed back to the queue: the worker is shutting down"
+        case .leaseLost: "the worker lost the run's lease"
+        }
     }
 }
 

@@ -1,19 +1,26 @@
 import Foundation
 import Logging
+import OnrampCore
 
 /// Appends a run's log lines to its `run.log`, which customers download from the API.
 struct RunLogHandler: LogHandler {
     final class Sink: @unchecked Sendable {
         private let lock = NSLock()
         private let handle: FileHandle?
-        init(path: String) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+        let redactor: Redactor
+        init(path: String, redactor: Redactor = .none) {
+            if !FileManager.default.fileExists(atPath: path) {
+                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
             handle = FileHandle(forWritingAtPath: path)
+            handle?.seekToEndOfFile()
+            self.redactor = redactor
         }
         func write(_ line: String) {
+            let text = redactor.string(line)
             lock.lock()
             defer { lock.unlock() }
-            handle?.write(Data(line.utf8))
+            handle?.write(Data(text.utf8))
         }
         func close() {
             lock.lock()

@@ -6,25 +6,37 @@ import OnrampCore
 import OnrampEngine
 import OnrampStore
 import ServiceLifecycle
+import Synchronization
 
-/// A pool of `concurrency` workers that claim queued runs from the store, run them with a lease
-/// kept alive by heartbeats, and record the outcome. A run whose worker died is taken over once its
-/// lease expires and resumes from the last committed checkpoint. Idle workers sleep until woken
-/// (`wake()`, called when a run is enqueued) or until the next lease could have expired.
+/// A pool of `concurrency` workers that claim queued runs from the store, run each attempt through a
+/// `RunExecutor` (by default in a child process) with a lease kept alive by heartbeats from this process,
+/// and record the outcome. An attempt that dies is retried up to `maxAttempts`; a run whose worker died
+/// is taken over once its lease expires and resumes from the last committed checkpoint. On graceful
+/// shutdown no new run is claimed and running attempts stop at their next batch boundary (after
+/// `shutdownGrace` seconds) and are handed back to the queue.
 public final class RunWorker: Service, Sendable {
     public struct Options: Sendable {
         public var concurrency = 2
         public var perTenantLimit = 2
         public var lease: TimeInterval = 30
+        public var maxAttempts = 3
+        /// Seconds running attempts may go on after a shutdown signal before they are handed back.
+        public var shutdownGrace: Double = 0
+        public var limits = RunLimits()
         public var dataDirectory: String
+        public var policy: TenantPolicy
         public var workerId = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
-        public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+        public init(dataDirectory: String, policy: TenantPolicy? = nil) {
+            self.dataDirectory = dataDirectory
+            self.policy = policy ?? TenantPolicy(dataDirectory: dataDirectory)
+        }
     }
 
     let store: any OnrampStore
     let registry: ConnectorRegistry
     let options: Options
     let logger: Logger
+    let executor: any RunExecutor
     /// Called after a run's outcome is recorded, with the pipeline's `notify` target (webhooks).
     public typealias Notifier = @Sendable (_ run: RunRecord, _ summary: Value, _ notify: PipelineSpec.Notify) async -> Void
     let notifier: Notifier?
@@ -35,14 +47,18 @@ public final class RunWorker: Service, Sendable {
     public typealias ArtifactSealing = @Sendable (_ path: String, _ context: String) throws -> Void
     let sealArtifact: ArtifactSealing?
     private let doorbell = Doorbell()
+    private let active = Mutex<[RunFence: AttemptControl]>([:])
+    private let drainingFlag = Mutex(false)
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker"),
-                secrets: SecretResolver? = nil, sealArtifact: ArtifactSealing? = nil, notifier: Notifier? = nil) {
+                executor: (any RunExecutor)? = nil, secrets: SecretResolver? = nil, sealArtifact: ArtifactSealing? = nil,
+                notifier: Notifier? = nil) {
         self.sealArtifact = sealArtifact
         self.store = store
         self.registry = registry
         self.options = options
         self.logger = logger
+        self.executor = executor ?? InProcessRunExecutor(store: store, registry: registry, logger: logger)
         self.secrets = secrets
         self.notifier = notifier
     }
@@ -50,8 +66,9 @@ public final class RunWorker: Service, Sendable {
     /// Tells idle workers there may be work (a run was enqueued).
     public func wake() { Task { await doorbell.ring() } }
 
-    /// Runs until graceful shutdown; a run in progress finishes its current batch boundary check
-    /// or is handed back by its lease.
+    /// True from the shutdown signal on: no new runs are claimed (`/readyz` answers 503).
+    public var isDraining: Bool { drainingFlag.withLock { $0 } }
+
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -64,16 +81,43 @@ public final class RunWorker: Service, Sendable {
                 }
             }
         } onGracefulShutdown: {
-            Task { await self.doorbell.close() }
+            self.drain()
         }
+        logger.info("worker stopped", metadata: ["worker": "\(options.workerId)"])
+    }
+
+    /// Stops claiming, then (at once, or after the grace period) asks every running attempt to hand its
+    /// run back at its next batch boundary.
+    public func drain() {
+        drainingFlag.withLock { $0 = true }
+        let running = active.withLock { $0.count }
+        logger.info("shutting down: no new runs are claimed", metadata: ["running": "\(running)",
+                                                                         "grace_seconds": "\(options.shutdownGrace)"])
+        if options.shutdownGrace <= 0 || running == 0 { handBackRunning() }
+        Task {
+            await doorbell.close()
+            if options.shutdownGrace > 0, running > 0 {
+                try? await Task.sleep(for: .seconds(options.shutdownGrace))
+                handBackRunning()
+            }
+        }
+    }
+
+    private func handBackRunning() {
+        let controls = active.withLock { Array($0.values) }
+        if !controls.isEmpty {
+            logger.info("handing back running runs at their next batch boundary", metadata: ["runs": "\(controls.count)"])
+        }
+        for control in controls { control.requestHandBack() }
     }
 
     private func loop(slot: Int) async {
         let worker = "\(options.workerId)/\(slot)"
+        let policy = ClaimPolicy(lease: options.lease, perTenantLimit: options.perTenantLimit, maxAttempts: options.maxAttempts)
         while !Task.isCancelled, await doorbell.isOpen {
             do {
-                if let run = try await store.claim(worker: worker, now: Date(), lease: options.lease, perTenantLimit: options.perTenantLimit) {
-                    await execute(run, worker: worker)
+                if let run = try await store.claim(worker: worker, now: Date(), policy: policy), let fence = run.fence {
+                    await execute(run, fence: fence)
                     continue
                 }
             } catch {
@@ -84,82 +128,102 @@ public final class RunWorker: Service, Sendable {
         }
     }
 
-    func execute(_ run: RunRecord, worker: String) async {
-        let outputDirectory = "\(options.dataDirectory)/runs/\(run.id)"
-        try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        // The process log and the run's own log (an attempt after a takeover appends to it).
-        let logPath = "\(outputDirectory)/run.log"
-        let sink = RunLogHandler.Sink(path: logPath + ".\(run.attempts)")
-        defer { sink.close() }
-        let processLogger = logger
-        var log = Logger(label: logger.label) { _ in
-            MultiplexLogHandler([processLogger.handler, RunLogHandler(sink: sink)])
+    /// The attempt as an executor runs it: the tenant's document resolved under the tenant policy.
+    func prepare(_ run: RunRecord, fence: RunFence) async throws -> (RunAttemptRequest, PipelineSpec.Notify?) {
+        guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
+            throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
         }
+        let connections = try await store.connectionMap(tenantId: run.tenantId)
+        let document = try Connections.expand(version.document, connections)
+        let tenantSecrets = try await secrets?(run.tenantId) ?? [:]
+        let resolved = try options.policy.resolve(document, secrets: tenantSecrets, registry: registry, file: version.name)
+        let request = RunAttemptRequest(
+            runId: run.id, tenantId: run.tenantId, pipelineId: run.pipelineId, worker: fence.worker, attempt: fence.attempt,
+            fullResync: run.fullResync, document: JSONWriter.string(resolved.document), dataDirectory: options.dataDirectory,
+            files: options.policy.fileArea(tenant: run.tenantId), egress: options.policy.egress, limits: options.limits,
+            redact: Array(tenantSecrets.values))
+        return (request, resolved.spec.notify)
+    }
+
+    func execute(_ run: RunRecord, fence: RunFence) async {
+        var log = logger
         log[metadataKey: "run_id"] = "\(run.id)"
         log[metadataKey: "tenant_id"] = "\(run.tenantId)"
-        log.info("run started", metadata: ["pipeline_id": "\(run.pipelineId)", "version": "\(run.pipelineVersion)", "attempt": "\(run.attempts)", "worker": "\(worker)"])
-        var summaryValue: Value
-        var state: RunState
-        var notify: PipelineSpec.Notify?
+        log.info("run claimed", metadata: ["pipeline_id": "\(run.pipelineId)", "version": "\(run.pipelineVersion)",
+                                          "attempt": "\(fence.attempt)", "worker": "\(fence.worker)"])
+        let outputDirectory = "\(options.dataDirectory)/runs/\(run.id)"
+        try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        let logPath = "\(outputDirectory)/run.log"
+        let attemptLog = "\(logPath).\(fence.attempt)"
+        let request: RunAttemptRequest
+        let notify: PipelineSpec.Notify?
         do {
-            guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
-                throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
-            }
-            let connections = try await store.connectionMap(tenantId: run.tenantId)
-            let document = try Connections.expand(version.document, connections)
-            let spec = try PipelineLoader.spec(from: document, file: version.name, environment: ProcessInfo.processInfo.environment,
-                                               secrets: try await secrets?(run.tenantId) ?? [:])
-            notify = spec.notify
-            var runner = PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(logger: log, baseDirectory: options.dataDirectory),
-                                        checkpoints: store, outputDirectory: outputDirectory, fullResync: run.fullResync && run.attempts == 1)
-            runner.checkpointKey = run.pipelineId
-            let store = self.store
-            runner.cancelRequested = { (try? await store.run(id: run.id))?.cancelRequested ?? false }
-            let progressLog = log
-            let configured = runner
-            let summary = await withTaskGroup(of: RunSummary?.self) { group in
-                group.addTask {
-                    await configured.run { p in
-                        progressLog.info("progress", metadata: ["read": "\(p.read)", "written": "\(p.written)", "failed": "\(p.failed)"])
-                    }
-                }
-                group.addTask {
-                    // Heartbeats: extend the lease; if another worker took the run over, stop.
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(self.options.lease / 3))
-                        if Task.isCancelled { return nil }
-                        let held = (try? await store.heartbeat(runId: run.id, worker: worker, until: Date().addingTimeInterval(self.options.lease))) ?? true
-                        if !held { return nil }
-                    }
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first
-            }
-            guard let summary else {
-                log.warning("run lost its lease to another worker")
-                return
-            }
-            summaryValue = summary.asValue
-            state = RunState(summary.status)
-            var details: Logger.Metadata = ["read": "\(summary.recordsRead)", "written": "\(summary.recordsWritten)", "failed": "\(summary.recordsFailed)"]
-            if let reason = summary.failureReason { details["reason"] = "\(reason)" }
-            log.info("run \(summary.status.rawValue)", metadata: details)
-            for e in summary.sampleErrors.prefix(10) {
-                log.warning("record failed", metadata: ["stage": "\(e.stage.rawValue)", "at": "\(e.position)", "code": "\(e.code)", "message": "\(e.message)"])
-            }
+            (request, notify) = try await prepare(run, fence: fence)
         } catch {
-            summaryValue = ["status": "failed", "failure_reason": .string("\(error)")]
-            state = .failed
-            log.error("run failed before it started", metadata: ["reason": "\(error)"])
+            let reason = "\(error)"
+            RunLogHandler.Sink(path: attemptLog).write("\(Date().formatted(.iso8601)) error run failed before it started reason=\(reason)\n")
+            log.error("run failed before it started", metadata: ["reason": "\(reason)"])
+            await record(run, fence: fence, result: RunAttemptResult(state: .failed, summary: JSONWriter.string(["failure_reason": .string(reason)])),
+                         notify: nil, attemptLog: attemptLog, logPath: logPath, log: log)
+            return
         }
-        summaryValue = Self.appendingLog(summaryValue, attemptLog: logPath + ".\(run.attempts)", logPath: logPath)
+        let control = AttemptControl()
+        active.withLock { $0[fence] = control }
+        defer { _ = active.withLock { $0.removeValue(forKey: fence) } }
+        let heartbeats = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(self.options.lease / 3))
+                if Task.isCancelled { return }
+                let now = Date()
+                let held = (try? await store.heartbeat(fence, until: now.addingTimeInterval(self.options.lease), now: now)) ?? true
+                if !held {
+                    log.warning("run lost its lease; stopping this attempt")
+                    control.abandon()
+                    return
+                }
+            }
+        }
+        let outcome = await executor.execute(request, control: control)
+        heartbeats.cancel()
+        switch outcome {
+        case .finished(let result):
+            await record(run, fence: fence, result: result, notify: notify, attemptLog: attemptLog, logPath: logPath, log: log)
+        case .handedBack:
+            _ = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
+            let released = (try? await store.release(fence, failure: nil, summary: nil, at: Date(),
+                                                     maxAttempts: options.maxAttempts)) ?? false
+            log.info(released ? "run handed back to the queue" : "run could not be handed back (lease lost)")
+        case .died(let reason):
+            RunLogHandler.Sink(path: attemptLog).write("\(Date().formatted(.iso8601)) error attempt \(fence.attempt) failed reason=\(reason)\n")
+            let kept = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
+            log.error("run attempt died", metadata: ["reason": "\(reason)", "attempt": "\(fence.attempt)"])
+            _ = try? await store.release(fence, failure: reason, summary: kept, at: Date(), maxAttempts: options.maxAttempts)
+            if let ended = try? await store.run(id: run.id), ended.state.isFinished {
+                try? sealArtifact?(logPath, "\(run.id)/log_path")
+                Counter(label: "onramp_runs_total", dimensions: [("state", ended.state.rawValue)]).increment()
+                log.error("run failed", metadata: ["reason": "\(ended.summary?["failure_reason"]?.stringValue ?? reason)"])
+            }
+        case .lostLease:
+            _ = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
+            log.warning("run lost its lease to another worker; its outcome is that worker's")
+        }
+    }
+
+    /// Records a finished attempt: appends its log, seals the artifacts, stores the outcome, notifies.
+    func record(_ run: RunRecord, fence: RunFence, result: RunAttemptResult, notify: PipelineSpec.Notify?,
+                attemptLog: String, logPath: String, log: Logger) async {
+        let state = result.state
+        var summaryValue = Self.appendingLog(result.summaryValue, attemptLog: attemptLog, logPath: logPath)
+        if case .object(var o) = summaryValue, !run.attemptErrors.isEmpty {
+            o["attempt_errors"] = .array(run.attemptErrors.map(Value.string))
+            summaryValue = .object(o)
+        }
         if let sealArtifact {
             for key in RunSummary.artifactKeys {
                 guard let path = summaryValue[key]?.stringValue, FileManager.default.fileExists(atPath: path) else { continue }
                 do { try sealArtifact(path, "\(run.id)/\(key)") } catch {
-                    logger.error("could not seal a run artifact", metadata: ["run_id": "\(run.id)", "error": "\(error)"])
+                    log.error("could not seal a run artifact", metadata: ["error": "\(error)"])
                 }
             }
         }
@@ -174,7 +238,7 @@ public final class RunWorker: Service, Sendable {
             Counter(label: "onramp_records_failed_total", dimensions: [("stage", stage)]).increment(by: Int64(n.numberValue ?? 0))
         }
         do {
-            if try await store.finish(runId: run.id, worker: worker, state: state, summary: summaryValue, at: Date()) {
+            if try await store.finish(fence, state: state, summary: summaryValue, at: Date()) {
                 log.info("run finished", metadata: ["state": "\(state.rawValue)"])
                 if let notify, let notifier {
                     var payload = summaryValue.objectValue ?? [:]
@@ -217,8 +281,16 @@ actor Doorbell {
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     private(set) var isOpen = true
 
+    /// A ring with nobody waiting is kept for the next `wait`, so a wake-up between a worker's empty
+    /// claim and its sleep is not lost.
+    private var pending = false
+
     func wait(timeout: TimeInterval) async {
         guard isOpen else { return }
+        if pending {
+            pending = false
+            return
+        }
         let id = UUID()
         let timer = Task { [weak self] in
             try? await Task.sleep(for: .seconds(timeout))
@@ -235,6 +307,7 @@ actor Doorbell {
     private func resume(_ id: UUID) { waiters.removeValue(forKey: id)?.resume() }
 
     func ring() {
+        if waiters.isEmpty { pending = true }
         let all = waiters
         waiters = [:]
         for (_, c) in all { c.resume() }

@@ -23,13 +23,17 @@ extension OnrampAPI {
                 throw APIError(.unprocessableContent, "missing", "required key is missing", field: "connector")
             }
             let config = body["config"] ?? .object([:])
-            // Check the config against the connector's schema, secrets referenced but not resolved.
+            // Check the config against the connector's schema and the tenant policy, secrets named but not opened.
             var values: [String: [String: String]] = [:]
             for (kind, n) in Placeholders.references(in: config) { values[kind, default: [:]][n] = "placeholder" }
             do {
+                let side = registry.sources[connector] != nil ? "source" : "destination"
+                let names = Set(try await store.secrets(tenantId: tenant).map(\.name))
+                try policy.checkReferences([side: ["connector": .string(connector), "config": config]], secretNames: names,
+                                           registry: registry)
                 let filled = try Placeholders.substitute(config, path: "config", values: values)
                 let ref = PipelineSpec.ConnectorRef(connector: connector, config: filled, incremental: nil)
-                let resources = ConnectorResources(baseDirectory: dataDirectory)
+                let resources = policy.resources(tenant: tenant)
                 if registry.sources[connector] != nil {
                     _ = try registry.makeSource(ref, resources: resources)
                 } else {

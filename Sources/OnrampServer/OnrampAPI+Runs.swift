@@ -12,6 +12,7 @@ extension OnrampAPI {
                 "pipeline_version": .number(Double(r.pipelineVersion)), "trigger": .string(r.trigger), "full_resync": .bool(r.fullResync),
                 "state": .string(r.state.rawValue), "created_at": date(r.createdAt), "started_at": date(r.startedAt),
                 "finished_at": date(r.finishedAt), "attempts": .number(Double(r.attempts)), "cancel_requested": .bool(r.cancelRequested),
+                "attempt_errors": .array(r.attemptErrors.map(Value.string)),
                 "summary": r.summary.map(Self.publicSummary) ?? .null]
     }
 

@@ -23,6 +23,13 @@ public struct OnrampAPI: Sendable {
     public var artifacts: ArtifactSealer?
     /// Session cookies carry `Secure` when the server speaks HTTPS.
     public var secureCookies = false
+    /// What tenants' documents may reach (file areas, exposed environment, egress).
+    public var policy: TenantPolicy
+    /// Where previews run (the composition root picks a child process; tests run them in process).
+    public var previews: any PreviewExecutor
+    /// A preview's limits: seconds and memory of its process.
+    public var previewSeconds: Double = 10
+    public var previewMemoryMiB = 1024
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
                 secretBox: SecretBox? = nil, dataDirectory: String) {
@@ -32,12 +39,15 @@ public struct OnrampAPI: Sendable {
         self.scheduler = scheduler
         self.secretBox = secretBox
         self.dataDirectory = dataDirectory
+        policy = TenantPolicy(dataDirectory: dataDirectory)
+        previews = InProcessPreviewExecutor(registry: registry)
     }
 
     public func buildRouter() -> Router<OnrampRequestContext> {
         let router = Router(context: OnrampRequestContext.self)
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/readyz") { _, _ in
+            if worker?.isDraining == true { return JSONResponse.make(["status": "draining"], status: .serviceUnavailable) }
             _ = try await store.queueDepth()
             return JSONResponse.make(["status": "ready"])
         }
@@ -77,13 +87,17 @@ public struct OnrampAPI: Sendable {
             let body = try await request.jsonBody()
             guard let document = body["document"] else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "document") }
             let limit = min(max(Int(body["limit"]?.numberValue ?? 5), 1), 100)
+            let secrets = try await secretsFor(tenant)
+            let redactor = Redactor(secrets: secrets.values)
             do {
                 let expanded = try await validate(document, tenant: tenant)
-                let spec = try PipelineLoader.spec(from: expanded, environment: ProcessInfo.processInfo.environment,
-                                                   secrets: try await secretsFor(tenant))
-                return JSONResponse.make(try await PipelinePreview.run(spec, registry: registry, resources: ConnectorResources(baseDirectory: dataDirectory), limit: limit))
+                let resolved = try policy.resolve(expanded, secrets: secrets, registry: registry)
+                let answer = await previews.preview(PreviewRequest(
+                    document: JSONWriter.string(resolved.document), files: policy.fileArea(tenant: tenant), egress: policy.egress,
+                    limit: limit, seconds: previewSeconds, memoryMiB: previewMemoryMiB))
+                return JSONResponse.make(redactor.value(try answer.value()))
             } catch let e as OnrampError {
-                throw APIError.invalid(e)
+                throw APIError.invalid(OnrampError(e.code, redactor.string(e.message), at: e.location))
             }
         }
         api.post("/validate") { request, _ in
@@ -103,9 +117,10 @@ public struct OnrampAPI: Sendable {
         return try await SecretResolution(store: store, box: secretBox).resolve(tenant)
     }
 
-    /// Validates a pipeline document as a run would use it (connector configs included), without
-    /// secrets. In a template, the parts holding `${param:…}` blanks are checked when it is instantiated.
-    /// With a tenant, `connection` references are expanded from its connections, and the expanded
+    /// Validates a pipeline document as a run would use it (connector configs included) under the tenant
+    /// policy, without secret values and without touching any file. In a template, the parts holding
+    /// `${param:…}` blanks are checked when it is instantiated. With a tenant, `connection` references are
+    /// expanded from its connections, every `${secret:…}` must name one of its secrets, and the expanded
     /// document is returned; without one (a template), sides that use a connection are checked for
     /// structure only.
     @discardableResult
@@ -115,6 +130,8 @@ public struct OnrampAPI: Sendable {
         if let tenant {
             let connections = try await store.connectionMap(tenantId: tenant)
             document = try Connections.expand(document, connections)
+            let names = Set(try await store.secrets(tenantId: tenant).map(\.name))
+            try policy.checkReferences(document, secretNames: names, registry: registry)
         } else if case .object(var root) = document {
             for side in ["source", "destination"] where root[side]?["connection"] != nil {
                 blankSides.insert(side)
@@ -122,8 +139,9 @@ public struct OnrampAPI: Sendable {
             }
             document = .object(root)
         }
+        if tenant == nil { try policy.checkReferences(document, secretNames: nil, registry: registry) }
         let spec = try PipelineSpecValidation.spec(document)
-        let resources = ConnectorResources(baseDirectory: dataDirectory)
+        let resources = policy.resources(tenant: tenant ?? "_validation")
         func hasBlanks(_ v: Value?) -> Bool { v.map { Placeholders.references(in: $0).contains { $0.kind == "param" } } ?? false }
         let source: Value? = blankSides.contains("source") ? nil : document["source"]
         let destination: Value? = blankSides.contains("destination") ? nil : document["destination"]

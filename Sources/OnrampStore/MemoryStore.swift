@@ -88,49 +88,41 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
         return true
     }
 
-    public func claim(worker: String, now: Date, lease: TimeInterval, perTenantLimit: Int) -> RunRecord? {
-        var running: [String: Int] = [:]
-        for r in runsById.values where r.state == .running && (r.leaseExpiresAt ?? .distantPast) > now { running[r.tenantId, default: 0] += 1 }
-        let candidates = runsById.values.filter { r in
-            r.state == .queued || (r.state == .running && (r.leaseExpiresAt ?? .distantPast) <= now)
-        }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        guard var run = candidates.first(where: { running[$0.tenantId, default: 0] < perTenantLimit }) else { return nil }
-        run.state = .running
-        run.startedAt = run.startedAt ?? now
-        run.leaseOwner = worker
-        run.leaseExpiresAt = now.addingTimeInterval(lease)
-        run.attempts += 1
-        runsById[run.id] = run
-        return run
+    public func claim(worker: String, now: Date, policy: ClaimPolicy) -> RunRecord? {
+        let active = runsById.values.filter { $0.state == .queued || $0.state == .running }
+        let (claimed, changed) = RunLifecycle.claim(active: Array(active), worker: worker, now: now, policy: policy)
+        for r in changed { runsById[r.id] = r }
+        return claimed
     }
 
-    public func heartbeat(runId: String, worker: String, until: Date) -> Bool {
-        guard var r = runsById[runId], r.state == .running, r.leaseOwner == worker else { return false }
-        r.leaseExpiresAt = until
-        runsById[runId] = r
+    public func heartbeat(_ fence: RunFence, until: Date, now: Date) -> Bool {
+        update(fence.runId) { RunLifecycle.heartbeat($0, fence, until: until, now: now) }
+    }
+
+    public func finish(_ fence: RunFence, state: RunState, summary: Value, at: Date) -> Bool {
+        update(fence.runId) { RunLifecycle.finish($0, fence, state: state, summary: summary, at: at) }
+    }
+
+    public func release(_ fence: RunFence, failure: String?, summary: Value?, at: Date, maxAttempts: Int) -> Bool {
+        update(fence.runId) { RunLifecycle.release($0, fence, failure: failure, summary: summary, at: at, maxAttempts: maxAttempts) }
+    }
+
+    public func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) -> Bool {
+        guard let run = runsById[fence.runId], RunLifecycle.holds(run, fence, now: now) else { return false }
+        checkpoints[pipeline] = checkpoint
         return true
     }
 
-    public func finish(runId: String, worker: String, state: RunState, summary: Value, at: Date) -> Bool {
-        guard var r = runsById[runId], r.state == .running, r.leaseOwner == worker else { return false }
-        r.state = state
-        r.summary = summary
-        r.finishedAt = at
-        r.leaseOwner = nil
-        r.leaseExpiresAt = nil
-        runsById[runId] = r
+    private func update(_ id: String, _ transition: (RunRecord) -> RunRecord?) -> Bool {
+        guard let run = runsById[id], let next = transition(run) else { return false }
+        runsById[id] = next
         return true
     }
 
     public func requestCancel(runId: String) -> RunRecord? {
-        guard var r = runsById[runId] else { return nil }
-        if r.state == .queued {
-            r.state = .cancelled
-        } else if r.state == .running {
-            r.cancelRequested = true
-        }
-        runsById[runId] = r
-        return r
+        guard let r = runsById[runId] else { return nil }
+        runsById[runId] = RunLifecycle.requestCancel(r)
+        return runsById[runId]
     }
 
     public func run(id: String) -> RunRecord? { runsById[id] }

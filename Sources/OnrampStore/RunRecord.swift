@@ -36,12 +36,18 @@ public struct RunRecord: Sendable, Equatable {
     public var leaseExpiresAt: Date?
     public var attempts: Int
     public var cancelRequested: Bool
+    /// Why each earlier attempt ended without an outcome (worker died, lease lost), oldest first.
+    public var attemptErrors: [String]
     /// The run summary (counts per stage, paths, failure reason) once finished.
     public var summary: Value?
 
+    /// The fence of the attempt holding the run, if one does.
+    public var fence: RunFence? { leaseOwner.map { RunFence(runId: id, worker: $0, attempt: attempts) } }
+
     public init(id: String, tenantId: String, pipelineId: String, pipelineVersion: Int, trigger: String, fullResync: Bool = false,
                 state: RunState = .queued, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, leaseOwner: String? = nil,
-                leaseExpiresAt: Date? = nil, attempts: Int = 0, cancelRequested: Bool = false, summary: Value? = nil) {
+                leaseExpiresAt: Date? = nil, attempts: Int = 0, cancelRequested: Bool = false, attemptErrors: [String] = [],
+                summary: Value? = nil) {
         self.id = id
         self.tenantId = tenantId
         self.pipelineId = pipelineId
@@ -56,6 +62,7 @@ public struct RunRecord: Sendable, Equatable {
         self.leaseExpiresAt = leaseExpiresAt
         self.attempts = attempts
         self.cancelRequested = cancelRequested
+        self.attemptErrors = attemptErrors
         self.summary = summary
     }
 }

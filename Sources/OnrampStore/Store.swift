@@ -10,20 +10,32 @@ public protocol PipelineStore: Sendable {
 }
 
 /// The run queue and history. `claim` is the only way a run starts: it takes the oldest queued run
-/// (or a running one whose lease expired: its worker died) within the per-tenant concurrency limit.
+/// (or a running one whose lease expired: its worker died) within the per-tenant concurrency limit,
+/// never while another run of the same pipeline is live. Every transition is `RunLifecycle`'s.
 public protocol RunStore: Sendable {
     /// Adds a run; an id that exists already is left as it is (schedulers derive ids from slots).
     func enqueue(_ run: RunRecord) async throws
-    func claim(worker: String, now: Date, lease: TimeInterval, perTenantLimit: Int) async throws -> RunRecord?
-    /// Extends the lease; false when the worker no longer holds the run (it was taken over).
-    func heartbeat(runId: String, worker: String, until: Date) async throws -> Bool
-    /// Records the outcome; false when the worker no longer holds the run.
-    func finish(runId: String, worker: String, state: RunState, summary: Value, at: Date) async throws -> Bool
+    func claim(worker: String, now: Date, policy: ClaimPolicy) async throws -> RunRecord?
+    /// Extends the lease; false when the fence no longer holds the run (it was taken over or expired).
+    func heartbeat(_ fence: RunFence, until: Date, now: Date) async throws -> Bool
+    /// Records the outcome; false when the fence no longer holds the run.
+    func finish(_ fence: RunFence, state: RunState, summary: Value, at: Date) async throws -> Bool
+    /// Gives the run back (`RunLifecycle.release`); false when the fence no longer holds the run.
+    func release(_ fence: RunFence, failure: String?, summary: Value?, at: Date, maxAttempts: Int) async throws -> Bool
+    /// Commits a pipeline's checkpoint only while `fence` holds the run, in one transaction; false (and
+    /// nothing written) otherwise.
+    func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) async throws -> Bool
     func requestCancel(runId: String) async throws -> RunRecord?
     func run(id: String) async throws -> RunRecord?
     /// Newest first; `before` pages by creation time.
     func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, before: Date?) async throws -> [RunRecord]
     func queueDepth() async throws -> Int
+}
+
+extension RunStore {
+    public func claim(worker: String, now: Date, lease: TimeInterval, perTenantLimit: Int) async throws -> RunRecord? {
+        try await claim(worker: worker, now: now, policy: ClaimPolicy(lease: lease, perTenantLimit: perTenantLimit))
+    }
 }
 
 /// Everything the control plane keeps; one contract test suite runs against every backend.

@@ -75,6 +75,9 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                                           updated_at REAL NOT NULL, PRIMARY KEY (tenant_id, name));
                 """)
         }
+        m.registerMigration("v8-attempts") { db in
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN attempt_errors TEXT NOT NULL DEFAULT '[]'")
+        }
         return m
     }
 
@@ -91,7 +94,9 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                   trigger: row["trigger"], fullResync: row["full_resync"], state: RunState(rawValue: row["state"]) ?? .failed,
                   createdAt: Date(timeIntervalSince1970: row["created_at"]), startedAt: date(row["started_at"]),
                   finishedAt: date(row["finished_at"]), leaseOwner: row["lease_owner"], leaseExpiresAt: date(row["lease_expires_at"]),
-                  attempts: row["attempts"], cancelRequested: row["cancel_requested"], summary: json(row["summary"]))
+                  attempts: row["attempts"], cancelRequested: row["cancel_requested"],
+                  attemptErrors: json(row["attempt_errors"])?.arrayValue?.compactMap(\.stringValue) ?? [],
+                  summary: json(row["summary"]))
     }
 
     // MARK: pipelines
@@ -132,61 +137,73 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
 
     // MARK: runs
 
+    static let runColumns = ["id", "tenant_id", "pipeline_id", "pipeline_version", "trigger", "full_resync", "state", "created_at",
+                             "started_at", "finished_at", "lease_owner", "lease_expires_at", "attempts", "cancel_requested",
+                             "summary", "attempt_errors"]
+
+    static func values(_ r: RunRecord) -> [(any DatabaseValueConvertible)?] {
+        [r.id, r.tenantId, r.pipelineId, r.pipelineVersion, r.trigger, r.fullResync, r.state.rawValue, r.createdAt.timeIntervalSince1970,
+         r.startedAt?.timeIntervalSince1970, r.finishedAt?.timeIntervalSince1970, r.leaseOwner, r.leaseExpiresAt?.timeIntervalSince1970,
+         r.attempts, r.cancelRequested, r.summary.map { JSONWriter.string($0) },
+         JSONWriter.string(.array(r.attemptErrors.map(Value.string)))]
+    }
+
     public func enqueue(_ r: RunRecord) async throws {
         try await db.write { db in
-            try db.execute(sql: "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", arguments: [
-                r.id, r.tenantId, r.pipelineId, r.pipelineVersion, r.trigger, r.fullResync, r.state.rawValue, r.createdAt.timeIntervalSince1970,
-                r.startedAt?.timeIntervalSince1970, r.finishedAt?.timeIntervalSince1970, r.leaseOwner, r.leaseExpiresAt?.timeIntervalSince1970,
-                r.attempts, r.cancelRequested, r.summary.map { JSONWriter.string($0) },
-            ])
+            try db.execute(sql: "INSERT INTO runs (\(Self.runColumns.joined(separator: ", "))) VALUES "
+                           + "(\(Self.runColumns.map { _ in "?" }.joined(separator: ", "))) ON CONFLICT (id) DO NOTHING",
+                           arguments: StatementArguments(Self.values(r)))
         }
     }
 
-    public func claim(worker: String, now: Date, lease: TimeInterval, perTenantLimit: Int) async throws -> RunRecord? {
-        let t = now.timeIntervalSince1970
-        return try await db.write { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT * FROM runs
-                WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at <= ?))
-                  AND tenant_id NOT IN (SELECT tenant_id FROM runs WHERE state = 'running' AND lease_expires_at > ?
-                                        GROUP BY tenant_id HAVING COUNT(*) >= ?)
-                ORDER BY created_at, id LIMIT 1
-                """, arguments: [t, t, perTenantLimit]) else { return nil }
-            var run = SQLiteStore.run(row)
-            run.state = .running
-            run.startedAt = run.startedAt ?? now
-            run.leaseOwner = worker
-            run.leaseExpiresAt = now.addingTimeInterval(lease)
-            run.attempts += 1
-            try db.execute(sql: "UPDATE runs SET state = 'running', started_at = ?, lease_owner = ?, lease_expires_at = ?, attempts = ? WHERE id = ?",
-                           arguments: [run.startedAt!.timeIntervalSince1970, worker, run.leaseExpiresAt!.timeIntervalSince1970, run.attempts, run.id])
-            return run
-        }
+    /// Stores a run changed by a `RunLifecycle` transition.
+    static func save(_ r: RunRecord, _ db: Database) throws {
+        try db.execute(sql: "UPDATE runs SET \(runColumns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                       arguments: StatementArguments(Array(values(r).dropFirst()) + [r.id]))
     }
 
-    public func heartbeat(runId: String, worker: String, until: Date) async throws -> Bool {
+    public func claim(worker: String, now: Date, policy: ClaimPolicy) async throws -> RunRecord? {
         try await db.write { db in
-            try db.execute(sql: "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
-                           arguments: [until.timeIntervalSince1970, runId, worker])
-            return db.changesCount == 1
+            let active = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE state IN ('queued', 'running')").map(SQLiteStore.run)
+            let (claimed, changed) = RunLifecycle.claim(active: active, worker: worker, now: now, policy: policy)
+            for r in changed { try SQLiteStore.save(r, db) }
+            return claimed
         }
     }
 
-    public func finish(runId: String, worker: String, state: RunState, summary: Value, at: Date) async throws -> Bool {
+    /// Applies a transition to one run in a write transaction; false when it refused.
+    func update(_ id: String, _ transition: @escaping @Sendable (RunRecord) -> RunRecord?) async throws -> Bool {
         try await db.write { db in
-            try db.execute(sql: """
-                UPDATE runs SET state = ?, summary = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state = 'running' AND lease_owner = ?
-                """, arguments: [state.rawValue, JSONWriter.string(summary), at.timeIntervalSince1970, runId, worker])
-            return db.changesCount == 1
+            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(SQLiteStore.run),
+                  let next = transition(run) else { return false }
+            try SQLiteStore.save(next, db)
+            return true
         }
+    }
+
+    public func heartbeat(_ fence: RunFence, until: Date, now: Date) async throws -> Bool {
+        try await update(fence.runId) { RunLifecycle.heartbeat($0, fence, until: until, now: now) }
+    }
+
+    public func finish(_ fence: RunFence, state: RunState, summary: Value, at: Date) async throws -> Bool {
+        try await update(fence.runId) { RunLifecycle.finish($0, fence, state: state, summary: summary, at: at) }
+    }
+
+    public func release(_ fence: RunFence, failure: String?, summary: Value?, at: Date, maxAttempts: Int) async throws -> Bool {
+        try await update(fence.runId) { RunLifecycle.release($0, fence, failure: failure, summary: summary, at: at, maxAttempts: maxAttempts) }
     }
 
     public func requestCancel(runId: String) async throws -> RunRecord? {
+        _ = try await update(runId) { RunLifecycle.requestCancel($0) }
+        return try await run(id: runId)
+    }
+
+    public func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) async throws -> Bool {
         try await db.write { db in
-            try db.execute(sql: "UPDATE runs SET state = 'cancelled' WHERE id = ? AND state = 'queued'", arguments: [runId])
-            try db.execute(sql: "UPDATE runs SET cancel_requested = 1 WHERE id = ? AND state = 'running'", arguments: [runId])
-            return try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runId]).map(SQLiteStore.run)
+            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [fence.runId]).map(SQLiteStore.run),
+                  RunLifecycle.holds(run, fence, now: now) else { return false }
+            try SQLiteStore.upsertCheckpoint(pipeline, checkpoint, db)
+            return true
         }
     }
 
@@ -219,10 +236,14 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
         try await db.read { db in SQLiteStore.json(try String.fetchOne(db, sql: "SELECT checkpoint FROM checkpoints WHERE pipeline = ?", arguments: [pipeline])) }
     }
 
+    static func upsertCheckpoint(_ pipeline: String, _ checkpoint: Value, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO checkpoints VALUES (?, ?) ON CONFLICT (pipeline) DO UPDATE SET checkpoint = excluded.checkpoint",
+                       arguments: [pipeline, JSONWriter.string(checkpoint)])
+    }
+
     public func commit(pipeline: String, checkpoint: Value) async throws {
         try await db.write { db in
-            try db.execute(sql: "INSERT INTO checkpoints VALUES (?, ?) ON CONFLICT (pipeline) DO UPDATE SET checkpoint = excluded.checkpoint",
-                           arguments: [pipeline, JSONWriter.string(checkpoint)])
+            try SQLiteStore.upsertCheckpoint(pipeline, checkpoint, db)
         }
     }
 

@@ -8,7 +8,7 @@ struct Onramp: AsyncParsableCommand {
         commandName: "onramp",
         abstract: "Onramp: low-code data integration for TAXMAN.",
         subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, PreviewCommand.self, ExprCommand.self,
-                      ConnectorsCommand.self, SandboxCommand.self, DemoCommand.self])
+                      ConnectorsCommand.self, SandboxCommand.self, DemoCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
 }
 
 /// Prints an error the way the CLI shows every error: code, message, where.

@@ -12,7 +12,7 @@ struct PreviewCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let spec = try PipelineLoader.load(path: file)
+            let spec = try PipelineLoader.load(path: file, registry: .build())
             let out = try await PipelinePreview.run(spec, registry: .build(), resources: .forPipeline(file), limit: limit)
             print(JSONWriter.string(out, pretty: true))
         } catch {

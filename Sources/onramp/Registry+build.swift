@@ -17,6 +17,6 @@ extension ConnectorResources {
     /// Resources for a pipeline file: relative paths in its config resolve against its directory.
     static func forPipeline(_ file: String) -> ConnectorResources {
         let directory = (file as NSString).deletingLastPathComponent
-        return ConnectorResources(baseDirectory: directory.isEmpty ? "." : directory)
+        return ConnectorResources(files: .local(directory.isEmpty ? "." : directory))
     }
 }

@@ -17,7 +17,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec: PipelineSpec
-        do { spec = try PipelineLoader.load(path: file) } catch {
+        do { spec = try PipelineLoader.load(path: file, registry: .build()) } catch {
             report(error)
             throw ExitCode(2)
         }
@@ -59,7 +59,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let spec = try PipelineLoader.load(path: file)
+            let spec = try PipelineLoader.load(path: file, registry: .build())
             let registry = ConnectorRegistry.build()
             let res = ConnectorResources.forPipeline(file)
             _ = try registry.makeSource(spec.source, resources: res)

@@ -8,6 +8,7 @@ import Metrics
 import Prometheus
 import OnrampConnectorKit
 import OnrampConnectorsHTTP
+import OnrampEngine
 import OnrampScheduler
 import OnrampServer
 import OnrampStoreSQLite
@@ -23,28 +24,58 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a worker holds a run between heartbeats before another may take it over.") var lease = 30.0
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
+    @Option(help: "Environment variables pipelines may read with ${env:NAME} (comma-separated); no other is readable.")
+    var exposeEnv: String = ""
+    @Flag(help: "Let tenants' connectors reach loopback and private addresses (link-local/metadata stay refused).")
+    var allowPrivateEgress = false
+    @Option(help: "Hosts, addresses or CIDR blocks tenants may reach even when private (comma-separated).")
+    var egressAllow: String = ""
+    @Option(help: "A read-only folder a tenant's pipelines may read besides its file area: TENANT=PATH (repeatable).")
+    var tenantMount: [String] = []
+    @Option(help: "Attempts a run gets before it ends failed.") var maxAttempts = 3
+    @Option(help: "Memory limit of a run's process, MiB.") var runMemoryMb = 4096
+    @Option(help: "Wall-clock limit of a run attempt, seconds.") var runTimeout = 3600.0
+    @Option(help: "Records a run may read.") var runMaxRecords = 50_000_000
+    @Option(help: "Bytes a run may write (results, error reports, files), MiB.") var runMaxOutputMb = 10240
+    @Option(help: "Time limit of a preview, seconds.") var previewSeconds = 10.0
+    @Option(help: "Memory limit of a preview's process, MiB.") var previewMemoryMb = 1024
+    @Option(help: "Seconds running runs may go on after SIGTERM before they are handed back.") var shutdownGrace = 0.0
 
     func run() async throws {
         var logger = Logger(label: "onramp")
         logger.logLevel = .info
+        let lock = try DataDirectoryLock(directory: data)
+        defer { lock.release() }
         let store = try SQLiteStore(path: "\(data)/onramp.sqlite")
-        var options = RunWorker.Options(dataDirectory: data)
+        let policy = try tenantPolicy()
+        var options = RunWorker.Options(dataDirectory: data, policy: policy)
         options.concurrency = workers
         options.perTenantLimit = tenantLimit
         options.lease = lease
+        options.maxAttempts = maxAttempts
+        options.shutdownGrace = shutdownGrace
+        options.limits.memoryMiB = runMemoryMb
+        options.limits.wallSeconds = runTimeout
+        options.limits.maxRecordsRead = runMaxRecords
+        options.limits.maxOutputBytes = Int64(runMaxOutputMb) << 20
         let registry = ConnectorRegistry.build()
-        let webhooks = WebhookNotifier()
+        let webhooks = WebhookNotifier(egress: policy.egress)
         let log = logger
         let box = try SecretBox.loadOrCreate(directory: data)
         let secrets = SecretResolution(store: store, box: box)
         let artifacts = ArtifactSealer(box: box, previous: SecretBox.previous(directory: data).map { [$0] } ?? [])
-        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger, secrets: secrets.resolve,
+        let worker = RunWorker(store: store, registry: registry, options: options, logger: logger,
+                               executor: ChildProcessRunExecutor(storeArguments: ["--data", data]), secrets: secrets.resolve,
                                sealArtifact: { path, context in try artifacts.seal(path: path, context: context) }) { run, summary, notify in
             let status = await webhooks.send(summary, to: notify)
             log.info("webhook sent", metadata: ["run_id": "\(run.id)", "status": "\(status.map(String.init) ?? "no answer")"])
         }
         let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
         var api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, secretBox: box, dataDirectory: data)
+        api.policy = policy
+        api.previews = ChildProcessPreviewExecutor()
+        api.previewSeconds = previewSeconds
+        api.previewMemoryMiB = previewMemoryMb
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
         api.metricsText = {
@@ -82,5 +113,27 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(services: [app, worker, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The tenant boundary from the flags: exposed variables, read-only mounts, egress.
+    func tenantPolicy() throws -> TenantPolicy {
+        let environment = ProcessInfo.processInfo.environment
+        var exposed: [String: String] = [:]
+        for name in Self.list(exposeEnv) {
+            guard let value = environment[name] else { throw ValidationError("--expose-env: \(name) is not set") }
+            exposed[name] = value
+        }
+        var mounts: [String: [String]] = [:]
+        for m in tenantMount {
+            let parts = m.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[1].hasPrefix("/") else { throw ValidationError("--tenant-mount takes TENANT=/absolute/path") }
+            mounts[parts[0], default: []].append(parts[1])
+        }
+        return TenantPolicy(dataDirectory: data, exposedEnvironment: exposed, readOnlyRoots: mounts,
+                            egress: EgressPolicy(allowPrivate: allowPrivateEgress, allowed: Self.list(egressAllow)))
+    }
+
+    static func list(_ s: String) -> [String] {
+        s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

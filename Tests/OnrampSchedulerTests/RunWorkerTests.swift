@@ -10,15 +10,17 @@ import Testing
 @Suite struct RunWorkerTests {
     static func setUp(rows: Int) throws -> (URL, Value) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-worker-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let files = dir.appendingPathComponent("tenants/acme/files")
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
         var csv = "id,amount\n"
         for i in 0..<rows { csv += "\(i),\(i).5\n" }
-        try csv.write(to: dir.appendingPathComponent("in-1.csv"), atomically: true, encoding: .utf8)
+        try csv.write(to: files.appendingPathComponent("in-1.csv"), atomically: true, encoding: .utf8)
+        // Paths are the tenant's: relative to its file area under the data directory.
         let document: Value = [
             "version": 1, "name": "copy",
-            "source": ["connector": "csv", "config": ["path": .string(dir.path + "/in-*.csv")], "incremental": ["mode": "new_files"]],
+            "source": ["connector": "csv", "config": ["path": "in-*.csv"], "incremental": ["mode": "new_files"]],
             "steps": [["set": ["amount": "$number(amount)"]]],
-            "destination": ["connector": "file", "config": ["path": .string(dir.path + "/out.ndjson")]],
+            "destination": ["connector": "file", "config": ["path": "out.ndjson"]],
             "notify": ["url": "https://hooks.example.invalid/onramp", "secret": "s"],
         ]
         return (dir, document)
@@ -31,7 +33,7 @@ import Testing
     }
 
     static func waitUntil(_ condition: @Sendable () async throws -> Bool) async throws {
-        for _ in 0..<500 {
+        for _ in 0..<1500 {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -80,7 +82,7 @@ import Testing
         let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
         await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
         // A worker claims it and dies (never heartbeats).
-        _ = await store.claim(worker: "dead", now: Date(), lease: 1, perTenantLimit: 2)
+        _ = try await store.claim(worker: "dead", now: Date(), lease: 1, perTenantLimit: 2)
         var options = RunWorker.Options(dataDirectory: dir.path)
         options.lease = 1
         let worker = RunWorker(store: store, registry: Self.registry(), options: options)
@@ -101,7 +103,7 @@ import Testing
         await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
         // Running (held by a worker whose lease has already run out) with a cancel requested: the
         // worker that takes it over stops after its first batch, whatever the machine's speed.
-        _ = await store.claim(worker: "gone", now: Date(), lease: 0, perTenantLimit: 2)
+        _ = try await store.claim(worker: "gone", now: Date(), lease: 0, perTenantLimit: 2)
         #expect(await store.requestCancel(runId: "r1")?.cancelRequested == true)
         let worker = RunWorker(store: store, registry: Self.registry(), options: RunWorker.Options(dataDirectory: dir.path))
         let task = Task { try await worker.run() }
@@ -116,6 +118,79 @@ import Testing
         let store = MemoryStore()
         await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "manual", createdAt: Date()))
         #expect(await store.requestCancel(runId: "r1")?.state == .cancelled)
-        #expect(await store.claim(worker: "w", now: Date(), lease: 5, perTenantLimit: 2) == nil)
+        #expect(try await store.claim(worker: "w", now: Date(), lease: 5, perTenantLimit: 2) == nil)
+    }
+
+    /// An executor whose attempts all die, as a trapping expression kills its child process.
+    struct DyingExecutor: RunExecutor {
+        func execute(_ request: RunAttemptRequest, control: AttemptControl) async -> AttemptOutcome {
+            .died("worker process died: signal 4 (attempt \(request.attempt))")
+        }
+    }
+
+    @Test func aRunWhoseAttemptsDieEndsFailedAfterMaxAttemptsWithEveryReason() async throws {
+        let (dir, document) = try Self.setUp(rows: 3)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = MemoryStore()
+        let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
+        var options = RunWorker.Options(dataDirectory: dir.path)
+        options.maxAttempts = 3
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options, executor: DyingExecutor())
+        let task = Task { try await worker.run() }
+        defer { task.cancel() }
+        await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
+        worker.wake()
+        try await Self.waitUntil { await store.run(id: "r1")?.state.isFinished == true }
+        let r = try #require(await store.run(id: "r1"))
+        #expect(r.state == .failed && r.attempts == 3)
+        #expect(r.attemptErrors == (1...3).map { "attempt \($0): worker process died: signal 4 (attempt \($0))" })
+        #expect(r.summary?["failure_reason"]?.stringValue?.hasPrefix("gave up after 3 attempt(s)") == true)
+        // Every attempt's reason is in the run's log too.
+        let log = try String(contentsOfFile: dir.path + "/runs/r1/run.log", encoding: .utf8)
+        #expect((1...3).allSatisfy { log.contains("attempt \($0) failed") })
+    }
+
+    /// The in-process executor, telling the test when an attempt starts and going on only when the test
+    /// says so (no polling, which a loaded machine can starve).
+    struct SignallingExecutor: RunExecutor {
+        let inner: InProcessRunExecutor
+        let started: AsyncStream<Void>.Continuation
+        let go: AsyncStream<Void>
+        func execute(_ request: RunAttemptRequest, control: AttemptControl) async -> AttemptOutcome {
+            started.yield()
+            var wait = go.makeAsyncIterator()
+            await wait.next()
+            return await inner.execute(request, control: control)
+        }
+    }
+
+    @Test func aDrainHandsARunningRunBackAtABatchBoundary() async throws {
+        let (dir, document) = try Self.setUp(rows: 200_000)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var small = document.objectValue!
+        small["batch_size"] = 10
+        let store = MemoryStore()
+        let p = await store.savePipeline(tenantId: "acme", name: "copy", document: .object(small), at: Date())
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let (go, proceed) = AsyncStream<Void>.makeStream()
+        let executor = SignallingExecutor(inner: InProcessRunExecutor(store: store, registry: Self.registry()), started: signal, go: go)
+        let worker = RunWorker(store: store, registry: Self.registry(), options: RunWorker.Options(dataDirectory: dir.path),
+                               executor: executor)
+        let task = Task { try await worker.run() }
+        defer { task.cancel() }
+        await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
+        worker.wake()
+        var iterator = started.makeAsyncIterator()
+        await iterator.next()
+        worker.drain()
+        proceed.yield()
+        #expect(worker.isDraining)
+        try await Self.waitUntil { await store.run(id: "r1")?.state == .queued }
+        let r = try #require(await store.run(id: "r1"))
+        #expect(r.summary == nil)
+        // Handed back without spending an attempt, and nothing claims it while draining.
+        #expect(r.attempts == 0 && r.leaseOwner == nil && r.attemptErrors.isEmpty)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(await store.run(id: "r1")?.state == .queued)
     }
 }

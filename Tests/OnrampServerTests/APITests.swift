@@ -23,8 +23,9 @@ import Testing
 
     static func fixture() async throws -> Fixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-api-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("in"), withIntermediateDirectories: true)
-        try "id,amount\n1,2.5\n2,x\n3,4\n".write(to: dir.appendingPathComponent("in/a.csv"), atomically: true, encoding: .utf8)
+        let files = dir.appendingPathComponent("tenants/acme/files")
+        try FileManager.default.createDirectory(at: files.appendingPathComponent("in"), withIntermediateDirectories: true)
+        try "id,amount\n1,2.5\n2,x\n3,4\n".write(to: files.appendingPathComponent("in/a.csv"), atomically: true, encoding: .utf8)
         let store = MemoryStore()
         var registry = ConnectorRegistry()
         FileConnectors.register(into: &registry)
@@ -48,11 +49,12 @@ import Testing
         return Fixture(api: api, store: store, dir: dir, keys: keys)
     }
 
+    /// A pipeline over acme's file area (paths relative to `<data>/tenants/acme/files`).
     static func pipeline(_ dir: URL) -> Value {
         ["version": 1, "name": "copy",
-         "source": ["connector": "csv", "config": ["path": .string(dir.path + "/in/*.csv")]],
+         "source": ["connector": "csv", "config": ["path": "in/*.csv"]],
          "steps": [["set": ["amount": "$number(amount)"]]],
-         "destination": ["connector": "file", "config": ["path": .string(dir.path + "/${secret:OUT_FILE}")]]]
+         "destination": ["connector": "file", "config": ["path": "out.ndjson"]]]
     }
 
     static func body(_ v: Value) -> ByteBuffer { ByteBuffer(string: JSONWriter.string(v)) }
@@ -121,7 +123,7 @@ import Testing
             #expect(detail["state"] == "succeeded_with_errors")
             #expect(detail["summary"]?["failed_by_stage"]?["transform"] == .number(1))
             #expect(detail["summary"]?["results_path"] == nil)
-            #expect(FileManager.default.fileExists(atPath: f.dir.appendingPathComponent("out.ndjson").path))
+            #expect(FileManager.default.fileExists(atPath: f.dir.appendingPathComponent("tenants/acme/files/out.ndjson").path))
             // Artifacts are sealed at rest: no plain error report under the data directory.
             let runDir = f.dir.appendingPathComponent("runs/\(runId)")
             let files = try FileManager.default.contentsOfDirectory(atPath: runDir.path)
@@ -191,7 +193,7 @@ import Testing
             #expect(try Self.json(saved)["parameters"] == ["DELIMITER", "EXPORT_GLOB"])
             // The customer's admin onboards: parameters in, a validated pipeline out.
             let missing = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["acme-admin"],
-                                         body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": .string(f.dir.path + "/in/*.csv")]])
+                                         body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": "in/*.csv"]])
             #expect(missing.status == .unprocessableContent)
             #expect(try Self.json(missing)["error"]?["field"] == "parameters.DELIMITER")
             let bad = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["acme-admin"],
@@ -199,11 +201,11 @@ import Testing
             #expect(bad.status == .unprocessableContent)
             #expect(try Self.json(bad)["error"]?["field"] == "source.config.delimiter")
             let made = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["acme-admin"],
-                                      body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": .string(f.dir.path + "/in/*.csv"), "DELIMITER": ","]])
+                                      body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": "in/*.csv", "DELIMITER": ","]])
             #expect(made.status == .created)
             let doc = try Self.json(made)["document"]
             #expect(doc?["name"] == "acme-orders" && doc?["source"]?["config"]?["delimiter"] == ",")
-            #expect(doc?["destination"]?["config"]?["path"]?.stringValue?.hasSuffix("${secret:OUT_FILE}") == true)
+            #expect(doc?["destination"]?["config"]?["path"] == "out.ndjson")
             #expect(try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["globex-admin"],
                                    body: ["name": "x", "parameters": [:]]).status == .notFound)
         }
@@ -249,7 +251,7 @@ import Testing
             #expect(bad.status == .unprocessableContent)
             #expect(try Self.json(bad)["error"]?["field"] == "config.path")
             let ok = try await call(client, .put, "/api/v1/tenants/acme/connections/erp", key: f.keys["acme-admin"],
-                                    body: ["connector": "csv", "config": ["path": .string(f.dir.path + "/in/*.csv")]])
+                                    body: ["connector": "csv", "config": ["path": "in/*.csv"]])
             #expect(ok.status == .ok)
             #expect(try await call(client, .get, "/api/v1/tenants/acme/connections", key: f.keys["globex-admin"]).status == .notFound)
             var document = Self.pipeline(f.dir).objectValue!

@@ -60,13 +60,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var csv = "id,region,amount\n"
         for i in 1...400 { csv += "T\(i),\(["CA", "NY", "TX"][i % 3]),\(i % 90).\(i % 10)0\n" }
-        try csv.write(to: dir.appendingPathComponent("in/orders.csv"), atomically: true, encoding: .utf8)
+        let files = dir.appendingPathComponent("data/tenants/acme/files/in")
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        try csv.write(to: files.appendingPathComponent("orders.csv"), atomically: true, encoding: .utf8)
 
         let sandbox = try Child(["taxman-sandbox", "--port", "0", "--latency-ms", "60", "--api-key", "tk"], log: dir.appendingPathComponent("sandbox.log"))
         defer { sandbox.stop() }
         let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
         let env = ["ONRAMP_ADMIN_KEY": "admin-key"]
-        let serveArgs = ["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0", "--lease", "2"]
+        let serveArgs = ["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0", "--lease", "2",
+                         "--egress-allow", "127.0.0.1"]
         var server = try Child(serveArgs, env: env, log: dir.appendingPathComponent("serve1.log"))
         defer { server.stop() }
         var api = "http://127.0.0.1:\(try await server.port())/api/v1"
@@ -75,7 +78,7 @@ import Testing
         #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: "admin-key", body: ["value": "tk"]).0 == 200)
         let document: Value = [
             "version": 1, "name": "orders", "batch_size": 20,
-            "source": ["connector": "csv", "config": ["path": .string(dir.path + "/in/*.csv")]],
+            "source": ["connector": "csv", "config": ["path": "in/*.csv"]],
             "steps": [["map": """
                 {"transactionId": id, "type": "SalesOrder", "date": "2026-11-03", "currency": "USD",
                  "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": $number(amount)}]}
@@ -124,13 +127,15 @@ import Testing
             return
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-day-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("export"), withIntermediateDirectories: true)
+        let export = dir.appendingPathComponent("data/tenants/acme/files/export")
+        try FileManager.default.createDirectory(at: export, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try "id;region;amount\nA1;CA;10,00\nA2;ZZ;5,00\nA3;NY;abc\nA4;TX;7,50\n".write(to: dir.appendingPathComponent("export/day1.csv"), atomically: true, encoding: .utf8)
+        try "id;region;amount\nA1;CA;10,00\nA2;ZZ;5,00\nA3;NY;abc\nA4;TX;7,50\n".write(to: export.appendingPathComponent("day1.csv"), atomically: true, encoding: .utf8)
         let sandbox = try Child(["taxman-sandbox", "--port", "0", "--api-key", "customer-taxman-key"], log: dir.appendingPathComponent("sandbox.log"))
         defer { sandbox.stop() }
         let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
-        let server = try Child(["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0"], env: ["ONRAMP_ADMIN_KEY": "admin-key"],
+        let server = try Child(["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0", "--egress-allow", "127.0.0.1"],
+                               env: ["ONRAMP_ADMIN_KEY": "admin-key"],
                                log: dir.appendingPathComponent("serve.log"))
         defer { server.stop() }
         let api = "http://127.0.0.1:\(try await server.port())/api/v1"
@@ -151,12 +156,12 @@ import Testing
         let (_, key) = try await Self.http("POST", "\(api)/tenants/acme/api-keys", key: "admin-key", body: ["name": "acme ops", "role": "tenant_admin"])
         let customer = try #require(key?["key"]?.stringValue)
 
-        // The customer's day: onboard from the template, set the secret, run now, watch, download.
+        // The customer's day: set the secret, onboard from the template, run now, watch, download.
+        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: customer, body: ["value": "customer-taxman-key"]).0 == 200)
         let (onboarded, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/templates/csv-to-taxman/pipelines", key: customer,
-                                                        body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": .string(dir.path + "/export/*.csv"), "TAXMAN_URL": .string(sandboxURL)]])
+                                                        body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": "export/*.csv", "TAXMAN_URL": .string(sandboxURL)]])
         #expect(onboarded == 201)
         let pid = try #require(pipeline?["id"]?.stringValue)
-        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: customer, body: ["value": "customer-taxman-key"]).0 == 200)
         let runId = try #require(try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/runs", key: customer).1?["id"]?.stringValue)
         var detail: Value?
         for _ in 0..<300 {
@@ -181,7 +186,7 @@ import Testing
                                                         body: ["cron": "0 6 * * *", "timezone": "America/New_York", "enabled": false])
         #expect(scheduled == 201)
         let sid = try #require(schedule?["id"]?.stringValue)
-        try "id;region;amount\nB1;WA;20,00\n".write(to: dir.appendingPathComponent("export/day2.csv"), atomically: true, encoding: .utf8)
+        try "id;region;amount\nB1;WA;20,00\n".write(to: export.appendingPathComponent("day2.csv"), atomically: true, encoding: .utf8)
         let (changed, updated) = try await Self.http("PATCH", "\(api)/tenants/acme/schedules/\(sid)", key: customer,
                                                      body: ["cron": "* * * * *", "timezone": "Europe/Berlin", "enabled": true])
         #expect(changed == 200)

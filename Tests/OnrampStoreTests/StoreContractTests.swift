@@ -21,8 +21,9 @@ import Testing
 
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func run(_ id: String, tenant: String = "acme", at offset: TimeInterval = 0) -> RunRecord {
-        RunRecord(id: id, tenantId: tenant, pipelineId: "p1", pipelineVersion: 1, trigger: "manual", createdAt: t0.addingTimeInterval(offset))
+    func run(_ id: String, tenant: String = "acme", pipeline: String? = nil, at offset: TimeInterval = 0) -> RunRecord {
+        RunRecord(id: id, tenantId: tenant, pipelineId: pipeline ?? "p-\(id)", pipelineVersion: 1, trigger: "manual",
+                  createdAt: t0.addingTimeInterval(offset))
     }
 
     @Test(arguments: Backend.allCases)
@@ -50,7 +51,7 @@ import Testing
         // acme is at its limit: the next claim skips a2 for globex's b1.
         #expect(try await store.claim(worker: "w2", now: t0, lease: 30, perTenantLimit: 1)?.id == "b1")
         #expect(try await store.claim(worker: "w3", now: t0, lease: 30, perTenantLimit: 1) == nil)
-        #expect(try await store.finish(runId: "a1", worker: "w1", state: .succeeded, summary: ["records_read": 3], at: t0))
+        #expect(try await store.finish(first!.fence!, state: .succeeded, summary: ["records_read": 3], at: t0))
         #expect(try await store.claim(worker: "w3", now: t0, lease: 30, perTenantLimit: 1)?.id == "a2")
         #expect(try await store.run(id: "a1")?.summary?["records_read"] == .number(3))
     }
@@ -59,14 +60,76 @@ import Testing
     func anExpiredLeaseIsTakenOverAndTheOldWorkerIsFencedOut(_ backend: Backend) async throws {
         let store = try backend.make()
         try await store.enqueue(run("r1"))
-        _ = try await store.claim(worker: "dead", now: t0, lease: 30, perTenantLimit: 4)
-        #expect(try await store.heartbeat(runId: "r1", worker: "dead", until: t0.addingTimeInterval(60)))
+        let dead = try #require(try await store.claim(worker: "dead", now: t0, lease: 30, perTenantLimit: 4)?.fence)
+        #expect(try await store.heartbeat(dead, until: t0.addingTimeInterval(60), now: t0))
         #expect(try await store.claim(worker: "w2", now: t0.addingTimeInterval(59), lease: 30, perTenantLimit: 4) == nil)
         let taken = try await store.claim(worker: "w2", now: t0.addingTimeInterval(61), lease: 30, perTenantLimit: 4)
         #expect(taken?.id == "r1" && taken?.attempts == 2 && taken?.leaseOwner == "w2")
-        #expect(try await store.heartbeat(runId: "r1", worker: "dead", until: t0.addingTimeInterval(200)) == false)
-        #expect(try await store.finish(runId: "r1", worker: "dead", state: .failed, summary: [:], at: t0) == false)
-        #expect(try await store.finish(runId: "r1", worker: "w2", state: .succeeded, summary: [:], at: t0))
+        #expect(try await store.heartbeat(dead, until: t0.addingTimeInterval(200), now: t0.addingTimeInterval(62)) == false)
+        #expect(try await store.finish(dead, state: .failed, summary: [:], at: t0.addingTimeInterval(62)) == false)
+        #expect(try await store.run(id: "r1")?.attemptErrors.count == 1)
+        #expect(try await store.finish(taken!.fence!, state: .succeeded, summary: [:], at: t0.addingTimeInterval(62)))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func checkpointCommitsAreFencedByTheLease(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.enqueue(run("r1", pipeline: "orders"))
+        let first = try #require(try await store.claim(worker: "w1", now: t0, lease: 30, perTenantLimit: 4)?.fence)
+        #expect(try await store.commit(pipeline: "orders", checkpoint: ["n": 1], fence: first, now: t0.addingTimeInterval(1)))
+        // The lease expired: the old holder's commit is refused even before anyone took the run over.
+        #expect(try await store.commit(pipeline: "orders", checkpoint: ["n": 2], fence: first, now: t0.addingTimeInterval(31)) == false)
+        let second = try #require(try await store.claim(worker: "w2", now: t0.addingTimeInterval(31), lease: 30, perTenantLimit: 4)?.fence)
+        #expect(try await store.commit(pipeline: "orders", checkpoint: ["n": 3], fence: first, now: t0.addingTimeInterval(32)) == false)
+        #expect(try await store.load(pipeline: "orders") == ["n": 1])
+        #expect(try await store.commit(pipeline: "orders", checkpoint: ["n": 4], fence: second, now: t0.addingTimeInterval(32)))
+        #expect(try await store.load(pipeline: "orders") == ["n": 4])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func twoRunsOfOnePipelineNeverRunAtOnce(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.enqueue(run("r1", pipeline: "orders", at: 1))
+        try await store.enqueue(run("r2", pipeline: "orders", at: 2))
+        try await store.enqueue(run("r3", pipeline: "invoices", at: 3))
+        let first = try #require(try await store.claim(worker: "w1", now: t0, lease: 30, perTenantLimit: 4))
+        #expect(first.id == "r1")
+        // r2 waits for r1 (same pipeline); r3 goes ahead.
+        #expect(try await store.claim(worker: "w2", now: t0, lease: 30, perTenantLimit: 4)?.id == "r3")
+        #expect(try await store.claim(worker: "w3", now: t0, lease: 30, perTenantLimit: 4) == nil)
+        #expect(try await store.finish(first.fence!, state: .succeeded, summary: [:], at: t0))
+        #expect(try await store.claim(worker: "w3", now: t0, lease: 30, perTenantLimit: 4)?.id == "r2")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aRunGetsMaxAttemptsThenFailsWithEveryReason(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.enqueue(run("r1"))
+        let policy = ClaimPolicy(lease: 30, perTenantLimit: 4, maxAttempts: 3)
+        // Attempt 1 dies (the worker reports it), attempt 2 is lost (lease expires), attempt 3 dies too.
+        let a1 = try #require(try await store.claim(worker: "w", now: t0, policy: policy)?.fence)
+        #expect(try await store.release(a1, failure: "worker process died: signal 4", summary: nil, at: t0, maxAttempts: 3))
+        #expect(try await store.run(id: "r1")?.state == .queued)
+        _ = try #require(try await store.claim(worker: "w", now: t0, policy: policy))
+        let a3 = try #require(try await store.claim(worker: "w", now: t0.addingTimeInterval(31), policy: policy)?.fence)
+        #expect(a3.attempt == 3)
+        #expect(try await store.release(a3, failure: "worker process died: signal 9", summary: ["log_path": "x"], at: t0.addingTimeInterval(32), maxAttempts: 3))
+        let ended = try #require(try await store.run(id: "r1"))
+        #expect(ended.state == .failed && ended.attemptErrors.count == 3 && ended.summary?["log_path"] == "x")
+        let reason = ended.summary?["failure_reason"]?.stringValue ?? ""
+        #expect(reason.contains("signal 4") && reason.contains("expired") && reason.contains("signal 9"))
+        #expect(try await store.claim(worker: "w", now: t0.addingTimeInterval(40), policy: policy) == nil)
+        // A run lost on its last attempt ends failed at the next claim instead of running a fourth time.
+        try await store.enqueue(run("r2"))
+        let one = ClaimPolicy(lease: 30, perTenantLimit: 4, maxAttempts: 1)
+        _ = try await store.claim(worker: "w", now: t0, policy: one)
+        #expect(try await store.claim(worker: "w", now: t0.addingTimeInterval(31), policy: one) == nil)
+        #expect(try await store.run(id: "r2")?.state == .failed)
+        // A drain hands the run back without spending an attempt.
+        try await store.enqueue(run("r3"))
+        let d = try #require(try await store.claim(worker: "w", now: t0.addingTimeInterval(50), policy: one)?.fence)
+        #expect(try await store.release(d, failure: nil, summary: nil, at: t0.addingTimeInterval(50), maxAttempts: 1))
+        #expect(try await store.claim(worker: "w", now: t0.addingTimeInterval(51), policy: one)?.attempts == 1)
     }
 
     @Test(arguments: Backend.allCases)
