@@ -59,7 +59,7 @@ enum ChildLimits {
     }
 
     static func limitMemory(mebibytes: Int) {
-        let bytes = rlim_t(max(mebibytes, 64)) << 20
+        let bytes = rlim_t(max(mebibytes, 512)) << 20
         var limit = rlimit(rlim_cur: bytes, rlim_max: bytes)
         _ = setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
     }
