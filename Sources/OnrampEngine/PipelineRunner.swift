@@ -24,6 +24,9 @@ public struct PipelineRunner: Sendable {
     /// Keep tabular batches lazy through the steps and destinations that take tables (the default);
     /// false builds every record first. Both give the same output.
     public var lazyTables = true
+    /// When set (the CLI's run id), results and error paths the pipeline names get `-<label>` before
+    /// their extension, so a run never overwrites an earlier run's reports.
+    public var runLabel: String?
 
     public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
                 checkpoints: any CheckpointStore, outputDirectory: String, fullResync: Bool = false) {
@@ -45,6 +48,12 @@ public struct PipelineRunner: Sendable {
             summary.failureReason = "\(error)"
             resources.logger.error("run failed", metadata: ["pipeline": "\(spec.name)", "error": "\(error)"])
         }
+        summary.resultsPath = Self.keepIfWritten(summary.resultsPath)
+        summary.errorsCSVPath = Self.keepIfWritten(summary.errorsCSVPath)
+        summary.errorsNDJSONPath = Self.keepIfWritten(summary.errorsNDJSONPath)
+        if let p = summary.destinationPath, summary.recordsWritten == 0 || !FileManager.default.fileExists(atPath: p) {
+            summary.destinationPath = nil
+        }
         summary.seconds = Self.seconds(since: clock)
         return summary
     }
@@ -55,8 +64,20 @@ public struct PipelineRunner: Sendable {
     }
 
     private func path(_ configured: String?, default name: String) -> String {
-        if let configured { return resources.resolve(configured) }
-        return "\(outputDirectory)/\(name)"
+        guard let configured else { return "\(outputDirectory)/\(name)" }
+        guard let runLabel else { return resources.resolve(configured) }
+        let ns = configured as NSString
+        let ext = ns.pathExtension
+        let stem = ext.isEmpty ? configured : ns.deletingPathExtension
+        return resources.resolve("\(stem)-\(runLabel)" + (ext.isEmpty ? "" : ".\(ext)"))
+    }
+
+    /// The summary names only the reports that hold something; an empty report this run made is removed.
+    private static func keepIfWritten(_ path: String?) -> String? {
+        guard let path, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else { return nil }
+        if size > 0 { return path }
+        try? FileManager.default.removeItem(atPath: path)
+        return nil
     }
 
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
@@ -73,6 +94,7 @@ public struct PipelineRunner: Sendable {
         summary.resultsPath = resultsPath
         summary.errorsCSVPath = errorsBase + ".csv"
         summary.errorsNDJSONPath = errorsBase + ".ndjson"
+        summary.destinationPath = destination.outputPath
 
         let key = checkpointKey ?? spec.name
         if fullResync { try await checkpoints.reset(pipeline: key) }

@@ -115,6 +115,18 @@ enum OpenAPIDocument {
         return ["application/json"]
     }
 
+    /// The methods the route table has for a concrete path (`{…}` segments match any one segment), upper case.
+    static func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let matching = routes.filter { r in
+            let pattern = r.path.split(separator: "/", omittingEmptySubsequences: false)
+            return pattern.count == segments.count && zip(pattern, segments).allSatisfy { p, s in p.hasPrefix("{") ? !s.isEmpty : p == s }
+        }
+        var methods: [String] = []
+        for r in matching where !methods.contains(r.method.uppercased()) { methods.append(r.method.uppercased()) }
+        return methods
+    }
+
     static func operationId(_ r: Route) -> String {
         r.method + r.path.split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "")
             .replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_") }.joined(separator: "_")
