@@ -3,7 +3,7 @@ import HTTPTypes
 import OnrampCore
 
 /// The outermost middleware: whatever goes wrong leaves as the `{"error": {…}}` envelope. A path no
-/// route has is 404 `not_found`; a route that exists without this method is 405 `method_not_allowed`
+/// route has is 404 `no_route`; a route that exists without this method is 405 `method_not_allowed`
 /// with `Allow`; Hummingbird's own errors keep their status; anything else (and every 5xx) is logged
 /// and answers 500 `internal`.
 struct ErrorEnvelopeMiddleware: RouterMiddleware {
@@ -30,7 +30,7 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
         let path = request.uri.path
         if e.status == .notFound {
             let allowed = OpenAPIDocument.methods(forPath: path)
-            guard !allowed.isEmpty else { return APIError(.notFound, "not_found", "no route \(path)") }
+            guard !allowed.isEmpty else { return APIError(.notFound, "no_route", "no route \(path)") }
             var error = APIError(.methodNotAllowed, "method_not_allowed",
                                  "\(request.method.rawValue) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))")
             error.headers[.allow] = allowed.joined(separator: ", ")
