@@ -68,7 +68,13 @@ public struct OnrampAPI: Sendable {
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
             let body = try await request.jsonBody()
             guard let document = body["document"] else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "document") }
-            let limit = min(max(Int(body["limit"]?.numberValue ?? 5), 1), 100)
+            var limit = 5
+            if let l = body["limit"] {
+                guard let n = l.numberValue, n == n.rounded(), (1...100).contains(n) else {
+                    throw APIError(.unprocessableContent, "invalid", "must be an integer from 1 to 100", field: "limit")
+                }
+                limit = Int(n)
+            }
             do {
                 let expanded = try await validate(document, tenant: tenant)
                 let spec = try PipelineLoader.spec(from: expanded, environment: ProcessInfo.processInfo.environment,

@@ -50,8 +50,8 @@ struct DemoCommand: AsyncParsableCommand {
             if let path = summary.resultsPath, let first = try? String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first {
                 print("   first result: \(first.prefix(300))…")
             }
-            print("   run it again: the demo writes a fresh export and state each time, so every order is sent again;")
-            print("   TAXMAN answers the repeats from its idempotency keys and charges nothing twice.")
+            print("   run it again: the demo starts over (a new export, no incremental state, a new sandbox), so every order")
+            print("   is sent again; against a real TAXMAN, the idempotency keys make such repeats free.")
             print("   incremental: with `onramp taxman-sandbox` running, `ACME_EXPORT_DIR=\(exportDir) TAXMAN_URL=http://127.0.0.1:8081 "
                   + "TAXMAN_API_KEY=demo-key onramp run \(pipeline)` twice: the second run reads only new files.")
             await services.triggerGracefulShutdown()

@@ -59,6 +59,11 @@ import Testing
                 #expect(r.status == .unprocessableContent && error(r)?["field"] == .string(parameter), "\(path): \(r.status)")
             }
             #expect(try await call(client, .get, "/api/v1/tenants/acme/runs?limit=500", key: f.keys["acme-viewer"]).status == .ok)
+            for limit: Value in [0, 101, 2.5, "3"] {
+                let r = try await call(client, .post, "/api/v1/tenants/acme/preview", key: f.keys["engineer"],
+                                       body: ["document": APITests.pipeline(f.dir), "limit": limit])
+                #expect(r.status == .unprocessableContent && error(r)?["field"] == "limit", "limit \(limit): \(r.status)")
+            }
         }
     }
 
