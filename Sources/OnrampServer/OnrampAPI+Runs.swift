@@ -62,6 +62,10 @@ extension OnrampAPI {
         }
         api.get("/tenants/:tenant/runs") { request, context in
             let tenant = try context.tenant()
+            if request.uri.queryParameters["before"] != nil {
+                throw APIError(.unprocessableContent, "unknown_parameter", "before was replaced by cursor: pass next_cursor from the previous page",
+                               field: "before")
+            }
             let q = try QueryValues(request, allowed: ["pipeline_id", "state", "limit", "cursor"])
             let state = try q.choice("state", RunState.allCases.map(\.rawValue)).flatMap(RunState.init(rawValue:))
             let limit = try q.integer("limit", default: 50, in: 1...500)
