@@ -105,6 +105,7 @@ let package = Package(
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -50,9 +50,12 @@ public protocol Destination: Sendable {
     /// this destination needs the rows as records.
     func write(table: TableBatch) async throws -> Bool
     func close() async throws
+    /// The file this destination writes, for the run summary (nil: it writes no local file).
+    var outputPath: String? { get }
 }
 
 extension Destination {
     public func write(table: TableBatch) async throws -> Bool { false }
     public func close() async throws {}
+    public var outputPath: String? { nil }
 }

@@ -166,6 +166,8 @@ struct FileDestination: Destination {
 
     func close() async throws { try await writer.close() }
 
+    var outputPath: String? { writer.path }
+
     static let spec = DestinationSpec(
         name: "file", summary: "Writes records to a file as NDJSON or CSV.",
         configSchema: ["type": "object", "additionalProperties": false, "required": ["path"],

@@ -28,7 +28,7 @@ actor ErrorReport {
     }
 
     func close() async throws {
-        try await csv.close(creating: true)
-        try await ndjson.close(creating: true)
+        try await csv.close()
+        try await ndjson.close()
     }
 }

@@ -28,6 +28,9 @@ public struct PipelineRunner: Sendable {
     /// Keep tabular batches lazy through the steps and destinations that take tables (the default);
     /// false builds every record first. Both give the same output.
     public var lazyTables = true
+    /// When set (the CLI's run id), results and error paths the pipeline names get `-<label>` before
+    /// their extension, so a run never overwrites an earlier run's reports.
+    public var runLabel: String?
 
     public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
                 checkpoints: any CheckpointStore, outputDirectory: String, fullResync: Bool = false) {
@@ -49,6 +52,12 @@ public struct PipelineRunner: Sendable {
             summary.failureReason = "\(error)"
             resources.logger.error("run failed", metadata: ["pipeline": "\(spec.name)", "error": "\(error)"])
         }
+        summary.resultsPath = Self.keepIfWritten(summary.resultsPath)
+        summary.errorsCSVPath = Self.keepIfWritten(summary.errorsCSVPath)
+        summary.errorsNDJSONPath = Self.keepIfWritten(summary.errorsNDJSONPath)
+        if let p = summary.destinationPath, summary.recordsWritten == 0 || !FileManager.default.fileExists(atPath: p) {
+            summary.destinationPath = nil
+        }
         summary.seconds = Self.seconds(since: clock)
         return summary
     }
@@ -59,8 +68,20 @@ public struct PipelineRunner: Sendable {
     }
 
     private func path(_ configured: String?, field: String, default name: String) throws -> String {
-        if let configured { return try resources.resolve(configured, field: field, forWriting: true) }
-        return "\(outputDirectory)/\(name)"
+        guard let configured else { return "\(outputDirectory)/\(name)" }
+        guard let runLabel else { return try resources.resolve(configured, field: field, forWriting: true) }
+        let ns = configured as NSString
+        let ext = ns.pathExtension
+        let stem = ext.isEmpty ? configured : ns.deletingPathExtension
+        return try resources.resolve("\(stem)-\(runLabel)" + (ext.isEmpty ? "" : ".\(ext)"), field: field, forWriting: true)
+    }
+
+    /// The summary names only the reports that hold something; an empty report this run made is removed.
+    private static func keepIfWritten(_ path: String?) -> String? {
+        guard let path, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else { return nil }
+        if size > 0 { return path }
+        try? FileManager.default.removeItem(atPath: path)
+        return nil
     }
 
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
@@ -80,6 +101,7 @@ public struct PipelineRunner: Sendable {
         summary.resultsPath = resultsPath
         summary.errorsCSVPath = errorsBase + ".csv"
         summary.errorsNDJSONPath = errorsBase + ".ndjson"
+        summary.destinationPath = destination.outputPath
 
         let key = checkpointKey ?? spec.name
         if fullResync { try await checkpoints.reset(pipeline: key) }
@@ -119,7 +141,7 @@ public struct PipelineRunner: Sendable {
 
         func closeOutputs() async throws {
             try await destination.close()
-            try await results.close(creating: true)
+            try await results.close()
             try await report.close()
         }
 

@@ -11,6 +11,8 @@ public struct RunSummary: Sendable {
     public var resultsPath: String?
     public var errorsCSVPath: String?
     public var errorsNDJSONPath: String?
+    /// The file the destination wrote (a `file` destination), when it exists.
+    public var destinationPath: String?
     public var failureReason: String?
     /// Up to 20 of the run's error records, for a quick look.
     public var sampleErrors: [RecordError] = []
@@ -23,19 +25,40 @@ public struct RunSummary: Sendable {
     /// sealed at rest, and never shown to API clients or sent in webhooks.
     public static let artifactKeys = ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"]
 
+    /// The stored summary: the counts, the failure reason, and the paths of the run's reports (null
+    /// for a report that was not written). The run's state is kept beside it, not in it.
     public var asValue: Value {
+        var o = counts
+        o["results_path"] = resultsPath.map(Value.string) ?? .null
+        o["errors_csv_path"] = errorsCSVPath.map(Value.string) ?? .null
+        o["errors_ndjson_path"] = errorsNDJSONPath.map(Value.string) ?? .null
+        return .object(o)
+    }
+
+    /// The summary as `onramp run --json` prints it (docs/pipeline-reference.md): the state, the
+    /// counts, the failure reason, and `outputs`: the files this run wrote, by kind.
+    public var reportValue: Value {
+        var o: Value.Object = ["state": .string(status.rawValue)]
+        o.merge(counts) { a, _ in a }
+        var outputs = Value.Object()
+        for (kind, path) in [("results", resultsPath), ("errors_csv", errorsCSVPath), ("errors_ndjson", errorsNDJSONPath),
+                             ("destination", destinationPath)] {
+            if let path { outputs[kind] = .string(path) }
+        }
+        o["outputs"] = .object(outputs)
+        return .object(o)
+    }
+
+    var counts: Value.Object {
         var o: Value.Object = [
-            "pipeline": .string(pipeline), "status": .string(status.rawValue),
+            "pipeline": .string(pipeline),
             "records_read": .number(Double(recordsRead)), "records_written": .number(Double(recordsWritten)),
             "records_failed": .number(Double(recordsFailed)),
         ]
         o["failed_by_stage"] = .object(Value.Object(uniqueKeysWithValues: [Stage.extract, .transform, .load].map { ($0.rawValue, .number(Double(failedByStage[$0] ?? 0))) }))
         o["seconds"] = .number((seconds * 1000).rounded() / 1000)
-        o["results_path"] = resultsPath.map(Value.string) ?? .null
-        o["errors_csv_path"] = errorsCSVPath.map(Value.string) ?? .null
-        o["errors_ndjson_path"] = errorsNDJSONPath.map(Value.string) ?? .null
         o["failure_reason"] = failureReason.map(Value.string) ?? .null
-        return .object(o)
+        return o
     }
 }
 

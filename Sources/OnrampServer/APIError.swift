@@ -4,11 +4,13 @@ import NIOCore
 import OnrampCore
 
 /// An error shown to API clients: `{"error": {"code", "message", "field"?}}` with its own status.
+/// A 401 names the scheme it wants (`WWW-Authenticate: Bearer`).
 public struct APIError: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
     public let field: String?
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
         self.status = status
@@ -27,13 +29,25 @@ public struct APIError: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var e: Value.Object = ["code": .string(code), "message": .string(message)]
         if let field { e["field"] = .string(field) }
-        return JSONResponse.make(["error": .object(e)], status: status)
+        var response = JSONResponse.make(["error": .object(e)], status: status)
+        response.headers.append(contentsOf: headers)
+        if status == .unauthorized && response.headers[.wwwAuthenticate] == nil {
+            response.headers[.wwwAuthenticate] = #"Bearer realm="onramp""#
+        }
+        return response
     }
 }
 
 enum JSONResponse {
     static func make(_ v: Value, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: JSONWriter.string(v))))
+    }
+
+    /// A new resource (201, or 202 for a queued run) with `Location` naming where it is read.
+    static func created(_ v: Value, at location: String, status: HTTPResponse.Status = .created) -> Response {
+        var response = make(v, status: status)
+        response.headers[.location] = location
+        return response
     }
 }
 

@@ -52,6 +52,14 @@ extension OnrampAPI {
             let tenant = try context.tenant()
             return JSONResponse.make(["connections": .array(try await store.connections(tenantId: tenant).map(Self.connectionValue))])
         }
+        api.get("/tenants/:tenant/connections/:name") { _, context in
+            let tenant = try context.tenant()
+            let name = try context.parameters.require("name")
+            guard let c = try await store.connections(tenantId: tenant).first(where: { $0.name == name }) else {
+                throw APIError.notFound("connection \(name)")
+            }
+            return JSONResponse.make(Self.connectionValue(c))
+        }
         api.delete("/tenants/:tenant/connections/:name") { _, context in
             let tenant = try context.tenant(allowing: writers)
             let name = try context.parameters.require("name")

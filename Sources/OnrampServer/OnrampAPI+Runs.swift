@@ -13,14 +13,28 @@ extension OnrampAPI {
                 "state": .string(r.state.rawValue), "created_at": date(r.createdAt), "started_at": date(r.startedAt),
                 "finished_at": date(r.finishedAt), "attempts": .number(Double(r.attempts)), "cancel_requested": .bool(r.cancelRequested),
                 "attempt_errors": .array(r.attemptErrors.map(Value.string)),
-                "summary": r.summary.map(Self.publicSummary) ?? .null]
+                "summary": publicSummary(r)]
     }
 
-    /// The summary without server file paths (those are reached through the download routes).
-    static func publicSummary(_ s: Value) -> Value {
-        guard case .object(var o) = s else { return s }
-        for k in RunSummary.artifactKeys { o[k] = nil }
-        return .object(o)
+    /// The run summary as clients see it, in one shape whatever the run's state: the counts (0 until
+    /// the run ends), the failure reason, and `outputs`: the download routes that have something.
+    /// No server file paths, and no state (the run has it).
+    static func publicSummary(_ r: RunRecord) -> Value {
+        let s = r.summary ?? .object([:])
+        func number(_ v: Value?) -> Value { .number(v?.numberValue ?? 0) }
+        let stages = s["failed_by_stage"]
+        var outputs = Value.Object()
+        let base = "/api/v1/tenants/\(r.tenantId)/runs/\(r.id)"
+        for (key, name, route) in [("results_path", "results", "results"), ("errors_csv_path", "errors", "errors"), ("log_path", "log", "logs")]
+        where s[key]?.stringValue != nil {
+            outputs[name] = .string("\(base)/\(route)")
+        }
+        return ["pipeline": s["pipeline"]?.stringValue.map(Value.string) ?? .null,
+                "records_read": number(s["records_read"]), "records_written": number(s["records_written"]),
+                "records_failed": number(s["records_failed"]),
+                "failed_by_stage": ["extract": number(stages?["extract"]), "transform": number(stages?["transform"]), "load": number(stages?["load"])],
+                "seconds": number(s["seconds"]), "failure_reason": s["failure_reason"]?.stringValue.map(Value.string) ?? .null,
+                "outputs": .object(outputs)]
     }
 
     func run(_ context: OnrampRequestContext, tenant: String) async throws -> RunRecord {
@@ -32,7 +46,7 @@ extension OnrampAPI {
     func addRunRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.post("/tenants/:tenant/pipelines/:pipeline/runs") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
-            let p = try await pipeline(context, tenant: tenant)
+            let p = try await activePipeline(context, tenant: tenant)
             var fullResync = false
             if request.headers[.contentLength].map({ $0 != "0" }) ?? false || request.headers[.transferEncoding] != nil {
                 let body = try await request.jsonBody()
@@ -45,29 +59,26 @@ extension OnrampAPI {
                                 trigger: "api", fullResync: fullResync, createdAt: Date())
             try await store.enqueue(run)
             worker?.wake()
-            return JSONResponse.make(Self.runValue(run), status: .accepted)
+            return JSONResponse.created(Self.runValue(run), at: "/api/v1/tenants/\(tenant)/runs/\(run.id)", status: .accepted)
         }
         api.get("/tenants/:tenant/runs") { request, context in
             let tenant = try context.tenant()
-            let q = request.uri.queryParameters
-            var state: RunState?
-            if let s = q["state"] {
-                guard let st = RunState(rawValue: String(s)) else {
-                    throw APIError(.unprocessableContent, "invalid", "unknown state \(s)", field: "state")
-                }
-                state = st
+            if request.uri.queryParameters["before"] != nil {
+                throw APIError(.unprocessableContent, "unknown_parameter", "before was replaced by cursor: pass next_cursor from the previous page",
+                               field: "before")
             }
-            let limit = min(max(Int(q["limit"].map(String.init) ?? "50") ?? 50, 1), 500)
-            var before: Date?
-            if let b = q["before"] {
-                guard let d = ISOTime.date(String(b)) else {
-                    throw APIError(.unprocessableContent, "invalid", "must be an ISO 8601 time", field: "before")
-                }
-                before = d
+            let q = try QueryValues(request, allowed: ["pipeline_id", "state", "limit", "cursor"])
+            let state = try q.choice("state", RunState.allCases.map(\.rawValue)).flatMap(RunState.init(rawValue:))
+            let limit = try q.integer("limit", default: 50, in: 1...500)
+            var cursor: PageCursor?
+            if let token = q.string("cursor") {
+                do { cursor = try PageCursor(token: token) } catch let e as OnrampError { throw APIError.invalid(e) }
             }
-            let runs = try await store.runs(tenantId: tenant, pipelineId: q["pipeline_id"].map(String.init), state: state, limit: limit, before: before)
-            var out: Value.Object = ["runs": .array(runs.map(Self.runValue))]
-            out["next_before"] = runs.count == limit ? runs.last.map { .string(ISOTime.string($0.createdAt)) } ?? .null : .null
+            // One more than asked: whether a next page exists, so the last page says so.
+            let runs = try await store.runs(tenantId: tenant, pipelineId: q.string("pipeline_id"), state: state, limit: limit + 1, after: cursor)
+            let page = runs.prefix(limit)
+            var out: Value.Object = ["runs": .array(page.map(Self.runValue))]
+            out["next_cursor"] = runs.count > limit ? page.last.map { .string(PageCursor(after: $0).token) } ?? .null : .null
             return JSONResponse.make(.object(out))
         }
         api.get("/tenants/:tenant/runs/:run") { _, context in
@@ -82,24 +93,26 @@ extension OnrampAPI {
         }
         api.get("/tenants/:tenant/runs/:run/results") { request, context in
             let tenant = try context.tenant()
-            let r = try await run(context, tenant: tenant)
-            if request.uri.queryParameters["format"] == "csv" {
-                return Self.csv(try artifact(r, key: "results_path"))
-            }
-            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: ByteBuffer(bytes: try artifact(r, key: "results_path"))))
+            let q = try QueryValues(request, allowed: ["format"])
+            let format = try q.choice("format", ["ndjson", "csv"]) ?? "ndjson"
+            let data = try artifact(try await run(context, tenant: tenant), key: "results_path")
+            if format == "csv" { return Self.csv(data) }
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         api.get("/tenants/:tenant/runs/:run/logs") { _, context in
             let tenant = try context.tenant()
-            return try await download(try await run(context, tenant: tenant), key: "log_path", type: "text/plain; charset=utf-8")
+            return download(try artifact(try await run(context, tenant: tenant), key: "log_path"), type: "text/plain; charset=utf-8")
         }
         api.get("/tenants/:tenant/runs/:run/errors") { request, context in
             let tenant = try context.tenant()
+            let q = try QueryValues(request, allowed: ["format", "offset", "limit"])
+            let format = try q.choice("format", ["csv", "json"]) ?? "csv"
+            // Paged JSON: the error records from `offset`, at most `limit`; the report does not change
+            // once the run ended, so offsets are stable.
+            let offset = try q.integer("offset", default: 0, in: 0...Int.max)
+            let limit = try q.integer("limit", default: 100, in: 1...1000)
             let r = try await run(context, tenant: tenant)
-            let q = request.uri.queryParameters
-            guard q["format"] == "json" else { return try await download(r, key: "errors_csv_path", type: "text/csv") }
-            // Paged JSON: the error records from `offset`, at most `limit` (1-1000).
-            let offset = max(Int(q["offset"].map(String.init) ?? "0") ?? 0, 0)
-            let limit = min(max(Int(q["limit"].map(String.init) ?? "100") ?? 100, 1), 1000)
+            guard format == "json" else { return download(try artifact(r, key: "errors_csv_path"), type: "text/csv") }
             let lines = try artifact(r, key: "errors_ndjson_path").split(separator: 0x0A)
             let page = lines.dropFirst(offset).prefix(limit).compactMap { try? JSONParser.parse([UInt8]($0)) }
             var out: Value.Object = ["errors": .array(page), "total": .number(Double(lines.count))]
@@ -108,8 +121,8 @@ extension OnrampAPI {
         }
     }
 
-    func download(_ run: RunRecord, key: String, type: String) async throws -> Response {
-        Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: try artifact(run, key: key))))
+    func download(_ data: Data, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// NDJSON records as CSV: the columns of the first record, nested values as JSON.
@@ -128,18 +141,28 @@ extension OnrampAPI {
         return Response(status: .ok, headers: [.contentType: "text/csv"], body: .init(byteBuffer: ByteBuffer(string: out)))
     }
 
-    /// A run artifact's content, opened when it is sealed.
+    /// A run artifact's content, opened when it is sealed; empty when the run ended without that
+    /// output (no error, no result). 404 while the run has not ended; a sealed artifact that does not
+    /// open is a 500 `artifact.unreadable` (logged), never an empty answer.
     func artifact(_ run: RunRecord, key: String) throws -> Data {
-        let missing = APIError.notFound("the \(["results_path": "results", "log_path": "log"][key] ?? "error report") of run \(run.id)")
-        guard let path = run.summary?[key]?.stringValue else { throw missing }
-        let data: Data
-        if let artifacts, FileManager.default.fileExists(atPath: path + ".sealed") {
-            data = try artifacts.open(path: path + ".sealed", context: "\(run.id)/\(key)")
-        } else if let plain = FileManager.default.contents(atPath: path) {
-            data = plain
-        } else {
-            throw missing
+        let what = ["results_path": "results", "log_path": "log"][key] ?? "error report"
+        guard run.state.isFinished else {
+            throw APIError(.notFound, "not_finished", "the \(what) of run \(run.id) are there once it ends (it is \(run.state.rawValue))")
         }
-        return data
+        guard let path = run.summary?[key]?.stringValue else { return Data() }
+        if FileManager.default.fileExists(atPath: path + ".sealed") {
+            guard let artifacts else {
+                throw APIError(.internalServerError, "artifact.unreadable", "the \(what) of run \(run.id) are sealed and this server has no key")
+            }
+            do {
+                return try artifacts.open(path: path + ".sealed", context: "\(run.id)/\(key)")
+            } catch let e as OnrampError {
+                throw APIError(.internalServerError, "artifact.unreadable", "the \(what) of run \(run.id) cannot be opened: \(e.message)")
+            }
+        }
+        guard let plain = FileManager.default.contents(atPath: path) else {
+            throw APIError(.notFound, "not_found", "the \(what) of run \(run.id) are no longer on the server")
+        }
+        return plain
     }
 }

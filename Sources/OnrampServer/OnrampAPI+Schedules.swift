@@ -48,7 +48,7 @@ extension OnrampAPI {
         let changers: Set<Role> = [.platformAdmin, .engineer, .tenantAdmin]
         api.post("/tenants/:tenant/pipelines/:pipeline/schedules") { request, context in
             let tenant = try context.tenant(allowing: changers)
-            let p = try await pipeline(context, tenant: tenant)
+            let p = try await activePipeline(context, tenant: tenant)
             let body = try await request.jsonBody()
             guard body["cron"] != nil else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "cron") }
             var s = ScheduleRecord(id: UUID().uuidString.lowercased(), tenantId: tenant, pipelineId: p.pipelineId, cron: "", timezone: "UTC",
@@ -56,7 +56,7 @@ extension OnrampAPI {
             try Self.apply(body, to: &s)
             try await store.saveSchedule(s)
             scheduler?.wake()
-            return JSONResponse.make(Self.scheduleValue(s), status: .created)
+            return JSONResponse.created(Self.scheduleValue(s), at: "/api/v1/tenants/\(tenant)/schedules/\(s.id)")
         }
         api.get("/tenants/:tenant/schedules") { _, context in
             let tenant = try context.tenant()

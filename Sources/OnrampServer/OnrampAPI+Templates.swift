@@ -66,7 +66,8 @@ extension OnrampAPI {
             document = .object(o)
             do { try await validate(document, tenant: tenant) } catch let e as OnrampError { throw APIError.invalid(e) }
             let saved = try await store.savePipeline(tenantId: tenant, name: pipelineName, document: document, at: Date())
-            return JSONResponse.make(Self.pipelineValue(saved, withDocument: true), status: .created)
+            return JSONResponse.created(Self.pipelineValue(saved, withDocument: true),
+                                        at: "/api/v1/tenants/\(tenant)/pipelines/\(saved.pipelineId)/versions/\(saved.version)")
         }
     }
 }

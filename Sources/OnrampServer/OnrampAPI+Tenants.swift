@@ -23,7 +23,12 @@ extension OnrampAPI {
             }
             let tenant = TenantRecord(id: id, name: body["name"]?.stringValue ?? id, createdAt: Date())
             guard try await store.createTenant(tenant) else { throw APIError(.conflict, "conflict", "tenant \(id) exists", field: "id") }
-            return JSONResponse.make(Self.tenantValue(tenant), status: .created)
+            return JSONResponse.created(Self.tenantValue(tenant), at: "/api/v1/tenants/\(id)")
+        }
+        api.get("/tenants/:tenant") { _, context in
+            let id = try context.tenant()
+            guard let tenant = try await store.tenant(id: id) else { throw APIError.notFound("tenant \(id)") }
+            return JSONResponse.make(Self.tenantValue(tenant))
         }
         api.get("/tenants") { _, context in
             guard let principal = context.principal else { throw APIError.unauthorized }
@@ -43,7 +48,13 @@ extension OnrampAPI {
             try await store.createKey(key)
             var out = Self.keyValue(key).objectValue!
             out["key"] = .string(secret)  // shown once; only its hash is stored
-            return JSONResponse.make(.object(out), status: .created)
+            return JSONResponse.created(.object(out), at: "/api/v1/tenants/\(tenant)/api-keys/\(key.id)")
+        }
+        api.get("/tenants/:tenant/api-keys/:key") { _, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])
+            let id = try context.parameters.require("key")
+            guard let key = try await store.keys(tenantId: tenant).first(where: { $0.id == id }) else { throw APIError.notFound("api key \(id)") }
+            return JSONResponse.make(Self.keyValue(key))
         }
         api.get("/tenants/:tenant/api-keys") { _, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])

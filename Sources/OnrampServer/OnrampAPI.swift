@@ -45,6 +45,7 @@ public struct OnrampAPI: Sendable {
 
     public func buildRouter() -> Router<OnrampRequestContext> {
         let router = Router(context: OnrampRequestContext.self)
+        router.add(middleware: ErrorEnvelopeMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/readyz") { _, _ in
             if worker?.isDraining == true { return JSONResponse.make(["status": "draining"], status: .serviceUnavailable) }
@@ -72,21 +73,18 @@ public struct OnrampAPI: Sendable {
     }
 
     func addSystemRoutes(_ api: RouterGroup<OnrampRequestContext>) {
-        api.get("/connectors") { _, _ in
-            var list: [Value] = registry.sources.values.sorted { $0.name < $1.name }.map {
-                ["kind": "source", "name": .string($0.name), "summary": .string($0.summary), "config_schema": $0.configSchema,
-                 "incremental_schema": $0.incrementalSchema ?? .null]
-            }
-            list += registry.destinations.values.sorted { $0.name < $1.name }.map {
-                ["kind": "destination", "name": .string($0.name), "summary": .string($0.summary), "config_schema": $0.configSchema]
-            }
-            return JSONResponse.make(["connectors": .array(list)])
-        }
+        api.get("/connectors") { _, _ in JSONResponse.make(["connectors": .array(registry.catalog)]) }
         api.post("/tenants/:tenant/preview") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
             let body = try await request.jsonBody()
             guard let document = body["document"] else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "document") }
-            let limit = min(max(Int(body["limit"]?.numberValue ?? 5), 1), 100)
+            var limit = 5
+            if let l = body["limit"] {
+                guard let n = l.numberValue, n == n.rounded(), (1...100).contains(n) else {
+                    throw APIError(.unprocessableContent, "invalid", "must be an integer from 1 to 100", field: "limit")
+                }
+                limit = Int(n)
+            }
             let secrets = try await secretsFor(tenant)
             let redactor = Redactor(secrets: secrets.values)
             do {
@@ -101,7 +99,7 @@ public struct OnrampAPI: Sendable {
             }
         }
         api.post("/validate") { request, _ in
-            let document = try await request.jsonBody()
+            let document = try await request.documentBody()
             do {
                 try await validate(document)
                 return JSONResponse.make(["valid": true])

@@ -23,15 +23,20 @@ enum OpenAPIDocument {
         Route(method: "post", path: "/api/v1/tenants/{tenant}/preview", summary: "First records after each step {document, limit}; nothing is sent", success: 200, body: "{document, limit}"),
         Route(method: "post", path: "/api/v1/tenants", summary: "Create a tenant (platform_admin)", success: 201, body: "{id, name}"),
         Route(method: "get", path: "/api/v1/tenants", summary: "Tenants the caller may see", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}", summary: "One tenant", success: 200),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/api-keys", summary: "Create an API key; the key is shown once", success: 201, body: "{name, role}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/api-keys", summary: "List API keys (no secrets)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/api-keys/{key}", summary: "One API key (no secret)", success: 200),
         Route(method: "delete", path: "/api/v1/tenants/{tenant}/api-keys/{key}", summary: "Revoke an API key", success: 204),
-        Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines", summary: "Save a pipeline (a new version each time)", success: 201, body: "pipeline document"),
-        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines", summary: "List pipelines (latest versions)", success: 200),
-        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}", summary: "Latest version of a pipeline", success: 200),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines", summary: "Save a pipeline (a new version each time; JSON or YAML)", success: 201, body: "pipeline document"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines", summary: "List pipelines (latest versions, archived ones left out)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}", summary: "Latest version of a pipeline (by id or name)", success: 200),
+        Route(method: "delete", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}",
+              summary: "Archive a pipeline: out of the list, schedules deleted, queued runs cancelled; versions and runs stay", success: 204),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions", summary: "A pipeline's versions, newest first", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions/{version}", summary: "One version of a pipeline", success: 200),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/runs", summary: "Run now (optionally {full_resync: true})", success: 202, body: "{full_resync}"),
-        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs", summary: "Runs, newest first (filters: pipeline_id, state; paging: limit, before)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs", summary: "Runs, newest first (filters: pipeline_id, state; paging: limit, cursor -> next_cursor)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}", summary: "One run with its counts per stage", success: 200),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/runs/{run}/cancel", summary: "Cancel (at the next batch boundary)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/results", summary: "Download the results (NDJSON)", success: 200),
@@ -47,6 +52,7 @@ enum OpenAPIDocument {
         Route(method: "delete", path: "/api/v1/tenants/{tenant}/secrets/{name}", summary: "Delete a secret", success: 204),
         Route(method: "put", path: "/api/v1/tenants/{tenant}/connections/{name}", summary: "Save a connection {connector, config}; pipelines use {connection: name}", success: 200, body: "{connector, config}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/connections", summary: "A tenant's connections (secrets only as ${secret:NAME})", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/connections/{name}", summary: "One connection", success: 200),
         Route(method: "delete", path: "/api/v1/tenants/{tenant}/connections/{name}", summary: "Delete a connection", success: 204),
         Route(method: "put", path: "/api/v1/templates/{template}", summary: "Save a template: a pipeline with ${param:NAME} blanks", success: 200, body: "{description, document}"),
         Route(method: "get", path: "/api/v1/templates", summary: "Templates with their parameters", success: 200),
@@ -68,7 +74,7 @@ enum OpenAPIDocument {
                 query = [["name": "pipeline_id", "in": "query", "schema": ["type": "string"]],
                          ["name": "state", "in": "query", "schema": ["type": "string", "enum": ["queued", "running", "succeeded", "succeeded_with_errors", "failed", "cancelled"]]],
                          ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500]],
-                         ["name": "before", "in": "query", "schema": ["type": "string", "format": "date-time"]]]
+                         ["name": "cursor", "in": "query", "schema": ["type": "string"]]]
             }
             if r.path.hasSuffix("/errors") {
                 query = [["name": "format", "in": "query", "schema": ["type": "string", "enum": ["csv", "json"]]],
@@ -79,8 +85,10 @@ enum OpenAPIDocument {
             }
             if !(params + query).isEmpty { op["parameters"] = .array(params + query) }
             if let body = r.body {
+                var types: Value.Object = ["application/json": ["schema": ["type": "object"]]]
+                if body == "pipeline document" { types["application/yaml"] = ["schema": ["type": "string"]] }
                 op["requestBody"] = ["required": .bool(r.method == "post" && !r.path.hasSuffix("/runs")), "description": .string(body),
-                                     "content": ["application/json": ["schema": ["type": "object"]]]]
+                                     "content": .object(types)]
             }
             var content = Value.Object()
             for type in contentTypes(r) { content[type] = ["schema": type == "application/json" ? ["type": "object"] : ["type": "string"]] }
@@ -113,6 +121,18 @@ enum OpenAPIDocument {
         if r.path.hasSuffix("/results") { return ["application/x-ndjson", "text/csv"] }
         if r.path.hasSuffix("/errors") { return ["text/csv", "application/json"] }
         return ["application/json"]
+    }
+
+    /// The methods the route table has for a concrete path (`{…}` segments match any one segment), upper case.
+    static func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let matching = routes.filter { r in
+            let pattern = r.path.split(separator: "/", omittingEmptySubsequences: false)
+            return pattern.count == segments.count && zip(pattern, segments).allSatisfy { p, s in p.hasPrefix("{") ? !s.isEmpty : p == s }
+        }
+        var methods: [String] = []
+        for r in matching where !methods.contains(r.method.uppercased()) { methods.append(r.method.uppercased()) }
+        return methods
     }
 
     static func operationId(_ r: Route) -> String {

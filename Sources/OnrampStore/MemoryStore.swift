@@ -49,6 +49,7 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
     private var tenantsById: [String: TenantRecord] = [:]
     private var keysById: [String: APIKeyRecord] = [:]
     private var versions: [String: [PipelineVersion]] = [:]
+    private var archived: [String: Date] = [:]
     private var runsById: [String: RunRecord] = [:]
     private var checkpoints: [String: Value] = [:]
 
@@ -58,17 +59,33 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
         let id = versions.first { $0.value.first?.tenantId == tenantId && $0.value.first?.name == name }?.key ?? UUID().uuidString.lowercased()
         let v = PipelineVersion(pipelineId: id, tenantId: tenantId, name: name, version: (versions[id]?.count ?? 0) + 1, document: document, createdAt: at)
         versions[id, default: []].append(v)
+        archived[id] = nil
         return v
     }
 
     public func pipeline(id: String, version: Int?) -> PipelineVersion? {
         guard let all = versions[id] else { return nil }
-        guard let version else { return all.last }
-        return all.first { $0.version == version }
+        guard let version else { return all.last.map(marked) }
+        return all.first { $0.version == version }.map(marked)
     }
 
     public func pipelines(tenantId: String?) -> [PipelineVersion] {
-        versions.values.compactMap(\.last).filter { tenantId == nil || $0.tenantId == tenantId }.sorted { $0.name < $1.name }
+        versions.values.compactMap(\.last).filter { (tenantId == nil || $0.tenantId == tenantId) && archived[$0.pipelineId] == nil }
+            .sorted { $0.name < $1.name }
+    }
+
+    public func pipelineVersions(id: String) -> [PipelineVersion] { (versions[id] ?? []).map(marked) }
+
+    public func archivePipeline(id: String, at: Date) -> Bool {
+        guard versions[id] != nil, archived[id] == nil else { return false }
+        archived[id] = at
+        return true
+    }
+
+    private func marked(_ v: PipelineVersion) -> PipelineVersion {
+        var v = v
+        v.archivedAt = archived[v.pipelineId]
+        return v
     }
 
     /// Enqueuing an id that exists is a no-op (schedulers derive run ids from slots).
@@ -127,10 +144,10 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
 
     public func run(id: String) -> RunRecord? { runsById[id] }
 
-    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, before: Date?) -> [RunRecord] {
+    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?) -> [RunRecord] {
         Array(runsById.values.filter {
             (tenantId == nil || $0.tenantId == tenantId) && (pipelineId == nil || $0.pipelineId == pipelineId)
-                && (state == nil || $0.state == state) && (before == nil || $0.createdAt < before!)
+                && (state == nil || $0.state == state) && (cursor?.precedes(createdAt: $0.createdAt, id: $0.id) ?? true)
         }.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit))
     }
 

@@ -75,13 +75,17 @@ public struct PipelineVersion: Sendable, Equatable {
     public var version: Int
     public var document: Value
     public var createdAt: Date
+    /// When the pipeline (all its versions) was archived; nil while it is in use.
+    public var archivedAt: Date?
 
-    public init(pipelineId: String, tenantId: String, name: String, version: Int, document: Value, createdAt: Date) {
+    public init(pipelineId: String, tenantId: String, name: String, version: Int, document: Value, createdAt: Date,
+                archivedAt: Date? = nil) {
         self.pipelineId = pipelineId
         self.tenantId = tenantId
         self.name = name
         self.version = version
         self.document = document
         self.createdAt = createdAt
+        self.archivedAt = archivedAt
     }
 }

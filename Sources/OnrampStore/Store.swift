@@ -1,12 +1,19 @@
 import Foundation
 import OnrampCore
 
-/// Pipelines and their versions.
+/// Pipelines and their versions. An archived pipeline keeps its versions (runs refer to them) but
+/// leaves the list; saving it again brings it back with a new version.
 public protocol PipelineStore: Sendable {
-    /// Saves a new version of the tenant's pipeline `name` (creating it on first save); returns it.
+    /// Saves a new version of the tenant's pipeline `name` (creating it on first save, un-archiving it); returns it.
     func savePipeline(tenantId: String, name: String, document: Value, at: Date) async throws -> PipelineVersion
+    /// The latest version (nil) or the one asked for, archived or not.
     func pipeline(id: String, version: Int?) async throws -> PipelineVersion?
+    /// The latest version of each pipeline that is not archived, by name.
     func pipelines(tenantId: String?) async throws -> [PipelineVersion]
+    /// Every version of a pipeline, oldest first (empty when there is no such pipeline).
+    func pipelineVersions(id: String) async throws -> [PipelineVersion]
+    /// Archives a pipeline; false when there is no such pipeline or it is archived already.
+    func archivePipeline(id: String, at: Date) async throws -> Bool
 }
 
 /// The run queue and history. `claim` is the only way a run starts: it takes the oldest queued run
@@ -27,8 +34,8 @@ public protocol RunStore: Sendable {
     func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) async throws -> Bool
     func requestCancel(runId: String) async throws -> RunRecord?
     func run(id: String) async throws -> RunRecord?
-    /// Newest first; `before` pages by creation time.
-    func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, before: Date?) async throws -> [RunRecord]
+    /// Newest first by (created_at, id), a total order: the page after `cursor` (nil: the first page).
+    func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?) async throws -> [RunRecord]
     func queueDepth() async throws -> Int
 }
 

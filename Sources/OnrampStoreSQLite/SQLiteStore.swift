@@ -75,7 +75,10 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                                           updated_at REAL NOT NULL, PRIMARY KEY (tenant_id, name));
                 """)
         }
-        m.registerMigration("v8-attempts") { db in
+        m.registerMigration("v8-pipeline-archive") { db in
+            try db.execute(sql: "CREATE TABLE archived_pipelines (pipeline_id TEXT PRIMARY KEY, archived_at REAL NOT NULL)")
+        }
+        m.registerMigration("v9-attempts") { db in
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN attempt_errors TEXT NOT NULL DEFAULT '[]'")
         }
         return m
@@ -86,7 +89,8 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
 
     static func version(_ row: Row) -> PipelineVersion {
         PipelineVersion(pipelineId: row["pipeline_id"], tenantId: row["tenant_id"], name: row["name"], version: row["version"],
-                        document: json(row["document"]) ?? .null, createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                        document: json(row["document"]) ?? .null, createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                        archivedAt: date(row["archived_at"]))
     }
 
     static func run(_ row: Row) -> RunRecord {
@@ -109,6 +113,7 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
             let version = (existing?["v"] as Int? ?? 0) + 1
             try db.execute(sql: "INSERT INTO pipeline_versions VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [id, tenantId, name, version, JSONWriter.string(document), at.timeIntervalSince1970])
+            try db.execute(sql: "DELETE FROM archived_pipelines WHERE pipeline_id = ?", arguments: [id])
             return PipelineVersion(pipelineId: id, tenantId: tenantId, name: name, version: version, document: document, createdAt: at)
         }
     }
@@ -116,9 +121,10 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
     public func pipeline(id: String, version: Int?) async throws -> PipelineVersion? {
         try await db.read { db in
             let row = if let version {
-                try Row.fetchOne(db, sql: "SELECT * FROM pipeline_versions WHERE pipeline_id = ? AND version = ?", arguments: [id, version])
+                try Row.fetchOne(db, sql: "\(SQLiteStore.versionsWithArchive) WHERE p.pipeline_id = ? AND p.version = ?", arguments: [id, version])
             } else {
-                try Row.fetchOne(db, sql: "SELECT * FROM pipeline_versions WHERE pipeline_id = ? ORDER BY version DESC LIMIT 1", arguments: [id])
+                try Row.fetchOne(db, sql: "\(SQLiteStore.versionsWithArchive) WHERE p.pipeline_id = ? ORDER BY p.version DESC LIMIT 1",
+                                 arguments: [id])
             }
             return row.map(SQLiteStore.version)
         }
@@ -130,7 +136,8 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                 SELECT p.* FROM pipeline_versions p
                 JOIN (SELECT pipeline_id, MAX(version) AS v FROM pipeline_versions GROUP BY pipeline_id) l
                   ON p.pipeline_id = l.pipeline_id AND p.version = l.v
-                WHERE (? IS NULL OR p.tenant_id = ?) ORDER BY p.name
+                WHERE (? IS NULL OR p.tenant_id = ?) AND p.pipeline_id NOT IN (SELECT pipeline_id FROM archived_pipelines)
+                ORDER BY p.name
                 """, arguments: [tenantId, tenantId]).map(SQLiteStore.version)
         }
     }
@@ -211,14 +218,20 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
         try await db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(SQLiteStore.run) }
     }
 
-    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, before: Date?) async throws -> [RunRecord] {
+    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?) async throws -> [RunRecord] {
         // Only the filters given go into the query, so SQLite can use the (tenant_id, created_at) index.
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let tenantId { conditions.append("tenant_id = ?"); arguments += [tenantId] }
         if let pipelineId { conditions.append("pipeline_id = ?"); arguments += [pipelineId] }
         if let state { conditions.append("state = ?"); arguments += [state.rawValue] }
-        if let before { conditions.append("created_at < ?"); arguments += [before.timeIntervalSince1970] }
+        if let cursor {
+            // The cursor's run's stored time when it exists (exact), else the cursor's own.
+            let time = "COALESCE((SELECT created_at FROM runs WHERE id = ?), ?)"
+            conditions.append("(created_at < \(time) OR (created_at = \(time) AND id < ?))")
+            let seconds = cursor.createdAt.timeIntervalSince1970
+            arguments += [cursor.id, seconds, cursor.id, seconds, cursor.id]
+        }
         arguments += [limit]
         let sql = "SELECT * FROM runs" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
             + " ORDER BY created_at DESC, id DESC LIMIT ?"

@@ -4,10 +4,12 @@ import Foundation
 import FoundationNetworking
 #endif
 import Hummingbird
+import Logging
 import OnrampConnectorKit
 import OnrampCore
 import OnrampEngine
 import OnrampTaxmanSandbox
+import ServiceLifecycle
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo", abstract: "Generate a sample ERP export, start the TAXMAN sandbox and run examples/acme-orders.yaml against it.")
@@ -26,8 +28,10 @@ struct DemoCommand: AsyncParsableCommand {
         let sandbox = try TaxmanSandbox(options: options)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = sandbox.application { port in portContinuation.yield(port) }
+        // Stopped with a graceful shutdown at the end, as a server is stopped (nothing logged as an error).
+        let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "onramp-demo")))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            group.addTask { try await services.run() }
             var it = portStream.makeAsyncIterator()
             guard let port = await it.next() else { throw OnrampError("demo.sandbox", "the sandbox did not start") }
             print("2. started the TAXMAN sandbox on http://127.0.0.1:\(port)")
@@ -46,8 +50,11 @@ struct DemoCommand: AsyncParsableCommand {
             if let path = summary.resultsPath, let first = try? String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first {
                 print("   first result: \(first.prefix(300))…")
             }
-            print("   run it again: nothing new is sent (incremental new_files); delete \(directory)/state to re-send (TAXMAN replays, charges nothing twice).")
-            group.cancelAll()
+            print("   run it again: the demo starts over (a new export, no incremental state, a new sandbox), so every order")
+            print("   is sent again; against a real TAXMAN, the idempotency keys make such repeats free.")
+            print("   incremental: with `onramp taxman-sandbox` running, `ACME_EXPORT_DIR=\(exportDir) TAXMAN_URL=http://127.0.0.1:8081 "
+                  + "TAXMAN_API_KEY=demo-key onramp run \(pipeline)` twice: the second run reads only new files.")
+            await services.triggerGracefulShutdown()
         }
     }
 

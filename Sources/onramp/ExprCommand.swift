@@ -43,17 +43,26 @@ struct ExprCommand: AsyncParsableCommand {
 }
 
 struct ConnectorsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "connectors", abstract: "List connectors and their config specs (JSON Schema).")
+    static let configuration = CommandConfiguration(
+        commandName: "connectors", abstract: "List connectors, or print one's catalog entry (config_schema: JSON Schema); exit 2 when unknown.")
     @Argument var name: String?
 
     func run() async throws {
-        let r = ConnectorRegistry.build()
-        if let name {
-            if let s = r.sources[name] { print(JSONWriter.string(["kind": "source", "name": .string(s.name), "config": s.configSchema, "incremental": s.incrementalSchema ?? .null], pretty: true)) }
-            if let d = r.destinations[name] { print(JSONWriter.string(["kind": "destination", "name": .string(d.name), "config": d.configSchema], pretty: true)) }
+        let catalog = ConnectorRegistry.build().catalog
+        guard let name else {
+            for c in catalog {
+                let kind = (c["kind"]?.stringValue ?? "").padding(toLength: 12, withPad: " ", startingAt: 0)
+                let name = (c["name"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)
+                print("\(kind) \(name) \(c["summary"]?.stringValue ?? "")")
+            }
             return
         }
-        for s in r.sources.values.sorted(by: { $0.name < $1.name }) { print("source       \(s.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(s.summary)") }
-        for d in r.destinations.values.sorted(by: { $0.name < $1.name }) { print("destination  \(d.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d.summary)") }
+        let matches = catalog.filter { $0["name"]?.stringValue == name }
+        guard !matches.isEmpty else {
+            let known = Set(catalog.compactMap { $0["name"]?.stringValue }).sorted().joined(separator: ", ")
+            report(OnrampError("connector.unknown", "unknown connector '\(name)'; known: \(known)"))
+            throw ExitCode(2)
+        }
+        for c in matches { print(JSONWriter.string(c, pretty: true)) }
     }
 }

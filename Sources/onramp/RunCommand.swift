@@ -10,7 +10,7 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a pipeline file locally (exit 0 ok, 1 failed, 2 invalid file).")
 
     @Argument(help: "The pipeline file (YAML or JSON).") var file: String
-    @Option(help: "Directory for results and error reports.") var output = "onramp-output"
+    @Option(help: "Directory for the runs' results and error reports (each run in its own folder).") var output = "onramp-output"
     @Option(help: "Directory for incremental state (default: next to the output).") var state: String?
     @Flag(help: "Ignore the incremental state and read everything.") var fullResync = false
     @Flag(help: "Print the summary as JSON.") var json = false
@@ -21,15 +21,39 @@ struct RunCommand: AsyncParsableCommand {
             report(error)
             throw ExitCode(2)
         }
-        let runner = PipelineRunner(
+        let runId: String
+        do { runId = try Self.newRunFolder(in: output) } catch {
+            report(error)
+            throw ExitCode(1)
+        }
+        var runner = PipelineRunner(
             spec: spec, registry: ConnectorRegistry.build(), resources: .forPipeline(file),
-            checkpoints: FileCheckpointStore(directory: state ?? "\(output)/state"), outputDirectory: output, fullResync: fullResync)
+            checkpoints: FileCheckpointStore(directory: state ?? "\(output)/state"), outputDirectory: "\(output)/\(runId)", fullResync: fullResync)
+        runner.runLabel = runId
         let showProgress = isatty(2) != 0
         let progress: (@Sendable (RunProgress) -> Void)? = showProgress ? RunCommand.showProgress : nil
         let summary: RunSummary = await runner.run(progress: progress)
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
         RunCommand.printSummary(summary, json: json)
         if summary.status == .failed { throw ExitCode(1) }
+    }
+
+    /// Makes `<output>/<run id>` for a new run and returns the id: the UTC time to the second, with
+    /// `-2`, `-3`… when a run of the same second has that folder already. Earlier runs' folders stay.
+    static func newRunFolder(in output: String) throws -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let base = formatter.string(from: Date())
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        for n in 1...1000 {
+            let id = n == 1 ? base : "\(base)-\(n)"
+            // mkdir fails when the folder exists: two runs never share one.
+            if mkdir("\(output)/\(id)", 0o755) == 0 { return id }
+            guard errno == EEXIST else { break }
+        }
+        throw OnrampError("run.output", "cannot create a run folder (\(String(cString: strerror(errno))))", at: output)
     }
 
     @Sendable static func showProgress(_ p: RunProgress) {
@@ -39,13 +63,15 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     static func printSummary(_ s: RunSummary, json: Bool) {
-        if json { print(JSONWriter.string(s.asValue, pretty: true)); return }
+        if json { print(JSONWriter.string(s.reportValue, pretty: true)); return }
         let rate = s.seconds > 0 ? Int(Double(s.recordsRead) / s.seconds) : 0
         print("run \(s.status.rawValue): \(s.pipeline)")
         print("  read \(s.recordsRead), written \(s.recordsWritten), failed \(s.recordsFailed) (extract \(s.failedByStage[.extract] ?? 0), transform \(s.failedByStage[.transform] ?? 0), load \(s.failedByStage[.load] ?? 0)) in \(String(format: "%.2f", s.seconds)) s, \(rate) records/s")
         if let r = s.failureReason { print("  reason: \(r)") }
+        if let p = s.destinationPath { print("  output:  \(p)") }
         if let p = s.resultsPath { print("  results: \(p)") }
-        if let p = s.errorsCSVPath, s.recordsFailed > 0 { print("  errors:  \(p) (and \(s.errorsNDJSONPath ?? ""))") }
+        if let p = s.errorsCSVPath { print("  errors:  \(p)" + (s.errorsNDJSONPath.map { " (and \($0))" } ?? "")) }
+        if s.destinationPath == nil && s.resultsPath == nil && s.errorsCSVPath == nil { print("  no files written") }
         for e in s.sampleErrors.prefix(8) {
             print("    [\(e.stage.rawValue)] \(e.position) \(e.code): \(e.message)")
         }

@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "onramp")
         logger.logLevel = .info
+        // Everything this process creates (data directory, database, run files) is owner-only.
+        umask(0o077)
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let lock = try DataDirectoryLock(directory: data)
         defer { lock.release() }
         let store = try SQLiteStore(path: "\(data)/onramp.sqlite")

@@ -24,13 +24,10 @@ import Testing
         let sandbox = try TaxmanSandbox(options: o)
         let (ports, cont) = AsyncStream.makeStream(of: Int.self)
         let app = sandbox.application { cont.yield($0) }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.run(); return nil }
+        return try await withRunningService(app) {
             var it = ports.makeAsyncIterator()
             let port = await it.next()!
-            let result = try await body(sandbox, "http://127.0.0.1:\(port)")
-            group.cancelAll()
-            return result
+            return try await body(sandbox, "http://127.0.0.1:\(port)")
         }
     }
 

@@ -20,7 +20,7 @@ import Testing
         // Two schedulers at 08:25 (down since 08:00): the 08:20 slot fires once.
         await a.tick(now: t0.addingTimeInterval(1500))
         await b.tick(now: t0.addingTimeInterval(1500))
-        let runs = await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 10, before: nil)
+        let runs = await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 10, after: nil)
         #expect(runs.map(\.id) == ["s1-\(Int(t0.timeIntervalSince1970) + 1200)"])
         #expect(runs.first?.trigger == "schedule")
     }

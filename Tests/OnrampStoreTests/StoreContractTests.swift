@@ -40,6 +40,25 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func archivedPipelinesLeaveTheListKeepTheirVersionsAndComeBackWhenSaved(_ backend: Backend) async throws {
+        let store = try backend.make()
+        let v1 = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders"], at: t0)
+        _ = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders", "batch_size": 5], at: t0)
+        #expect(try await store.pipelineVersions(id: v1.pipelineId).map(\.version) == [1, 2])
+        #expect(try await store.pipelineVersions(id: "nope").isEmpty)
+        #expect(try await store.archivePipeline(id: v1.pipelineId, at: t0.addingTimeInterval(60)))
+        #expect(try await store.archivePipeline(id: v1.pipelineId, at: t0) == false)
+        #expect(try await store.archivePipeline(id: "nope", at: t0) == false)
+        #expect(try await store.pipelines(tenantId: "acme").isEmpty)
+        #expect(try await store.pipeline(id: v1.pipelineId, version: 1)?.archivedAt == t0.addingTimeInterval(60))
+        #expect(try await store.pipelineVersions(id: v1.pipelineId).allSatisfy { $0.archivedAt != nil })
+        let v3 = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders"], at: t0)
+        #expect(v3.pipelineId == v1.pipelineId && v3.version == 3 && v3.archivedAt == nil)
+        #expect(try await store.pipelines(tenantId: "acme").map(\.version) == [3])
+        #expect(try await store.pipeline(id: v1.pipelineId, version: nil)?.archivedAt == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
     func claimsOldestFirstWithinTheTenantLimit(_ backend: Backend) async throws {
         let store = try backend.make()
         try await store.enqueue(run("a1", at: 1))
@@ -139,12 +158,36 @@ import Testing
         #expect(try await store.requestCancel(runId: "r0")?.state == .cancelled)
         _ = try await store.claim(worker: "w", now: t0, lease: 30, perTenantLimit: 4)
         #expect(try await store.requestCancel(runId: "r1")?.cancelRequested == true)
-        let page1 = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 2, before: nil)
+        let page1 = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 2, after: nil)
         #expect(page1.map(\.id) == ["r4", "r3"])
-        let page2 = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 2, before: page1.last?.createdAt)
+        let page2 = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 2, after: page1.last.map(PageCursor.init(after:)))
         #expect(page2.map(\.id) == ["r2", "r1"])
-        #expect(try await store.runs(tenantId: nil, pipelineId: nil, state: .cancelled, limit: 10, before: nil).map(\.id) == ["r0"])
-        #expect(try await store.runs(tenantId: "globex", pipelineId: nil, state: nil, limit: 10, before: nil).isEmpty)
+        #expect(try await store.runs(tenantId: nil, pipelineId: nil, state: .cancelled, limit: 10, after: nil).map(\.id) == ["r0"])
+        #expect(try await store.runs(tenantId: "globex", pipelineId: nil, state: nil, limit: 10, after: nil).isEmpty)
+    }
+
+    /// Runs created at the same instant (and within one second) are neither skipped nor repeated:
+    /// the cursor orders by (created_at, id), and survives its opaque token.
+    @Test(arguments: Backend.allCases)
+    func pagingVisitsEveryRunOnceWhenTimesTie(_ backend: Backend) async throws {
+        let store = try backend.make()
+        let instant = t0.addingTimeInterval(0.123_456)
+        for id in ["b", "d", "a", "c"] {
+            try await store.enqueue(RunRecord(id: id, tenantId: "acme", pipelineId: "p1", pipelineVersion: 1, trigger: "api", createdAt: instant))
+        }
+        try await store.enqueue(run("e", at: 0.5))
+        try await store.enqueue(run("older", at: -0.25))
+        var seen: [String] = []
+        var cursor: PageCursor?
+        for _ in 0..<10 {
+            let page = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 2, after: cursor)
+            seen += page.map(\.id)
+            guard page.count == 2, let last = page.last else { break }
+            cursor = try PageCursor(token: PageCursor(after: last).token)
+        }
+        #expect(seen == ["e", "d", "c", "b", "a", "older"])
+        #expect(throws: OnrampError.self) { try PageCursor(token: "not-a-cursor") }
+        #expect(throws: OnrampError.self) { try PageCursor(token: "2026-12-01T10:00:00Z") }
     }
 
     @Test(arguments: Backend.allCases)
