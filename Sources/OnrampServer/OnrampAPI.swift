@@ -23,6 +23,11 @@ public struct OnrampAPI: Sendable {
     public var artifacts: ArtifactSealer?
     /// Session cookies carry `Secure` when the server speaks HTTPS.
     public var secureCookies = false
+    /// Behind a TLS-terminating proxy: believe its `X-Forwarded-Proto` (Secure cookies, HSTS) and `X-Forwarded-For`.
+    public var trustProxy = false
+    /// The largest file an upload to a tenant's file area may have.
+    public var maxUploadBytes: Int64 = 256 << 20
+    public var loginPolicy = LoginLimiter.Policy()
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
                 secretBox: SecretBox? = nil, dataDirectory: String) {
@@ -36,6 +41,7 @@ public struct OnrampAPI: Sendable {
 
     public func buildRouter() -> Router<OnrampRequestContext> {
         let router = Router(context: OnrampRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware(tls: secureCookies, trustProxy: trustProxy))
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/readyz") { _, _ in
             _ = try await store.queueDepth()
@@ -48,7 +54,7 @@ public struct OnrampAPI: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metricsText())))
         }
         addLoginRoute(router)
-        let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
+        let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store)).add(middleware: AuditMiddleware(store: store))
         addUserRoutes(api)
         addSystemRoutes(api)
         addTenantRoutes(api)
@@ -58,6 +64,8 @@ public struct OnrampAPI: Sendable {
         addSecretRoutes(api)
         addTemplateRoutes(api)
         addConnectionRoutes(api)
+        addAuditRoutes(api)
+        addFileRoutes(api)
         return router
     }
 
@@ -137,6 +145,9 @@ public struct OnrampAPI: Sendable {
 }
 
 extension OnrampAPI {
+    /// `onramp serve` refuses an `ONRAMP_ADMIN_KEY` shorter than this.
+    public static let minimumAdminKeyLength = 32
+
     /// On first start (no platform admin key yet) creates one: `secret` if given (from the
     /// environment), else a generated one. Returns the secret when a key was created, to print once.
     public func bootstrapAdminKey(secret: String?) async throws -> String? {

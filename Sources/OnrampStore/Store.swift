@@ -27,4 +27,4 @@ public protocol RunStore: Sendable {
 }
 
 /// Everything the control plane keeps; one contract test suite runs against every backend.
-public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore & ScheduleStore & SecretStore & TemplateStore & UserStore & ConnectionStore
+public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore & ScheduleStore & SecretStore & TemplateStore & UserStore & ConnectionStore & AuditStore

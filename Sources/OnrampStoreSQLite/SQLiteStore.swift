@@ -5,7 +5,8 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore {
+public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+    AuditStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
 
@@ -75,6 +76,7 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                                           updated_at REAL NOT NULL, PRIMARY KEY (tenant_id, name));
                 """)
         }
+        m.registerMigration("v8-audit", migrate: SQLiteStore.migrateAudit)
         return m
     }
 
