@@ -32,9 +32,13 @@ public struct TenantFileArea: Sendable {
     /// segment, `.`, `..` or other name starting with a dot (also after Unicode compatibility mapping),
     /// no NUL, control character or backslash, and within the length limits.
     public static func segments(of relative: String, field: String = "path") throws -> [String] {
-        func refuse(_ why: String) -> OnrampError { OnrampError("file.path", "\(why) (in \"\(printable(relative))\")", at: field) }
+        func refuse(_ why: String) -> OnrampError {
+            OnrampError("file.path", "\(why) (in \"\(printable(relative))\")", at: field)
+        }
         guard !relative.isEmpty else { throw refuse("a file name is required") }
-        guard !relative.hasPrefix("/") else { throw refuse("an absolute path is not allowed; name a file inside the tenant's area") }
+        guard !relative.hasPrefix("/") else {
+            throw refuse("an absolute path is not allowed; name a file inside the tenant's area")
+        }
         guard relative.utf8.count <= maxNameBytes else { throw refuse("the name is longer than \(maxNameBytes) bytes") }
         if let bad = relative.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0 == "\\" }) {
             throw refuse("the name contains the character U+\(String(bad.value, radix: 16, uppercase: true))")
@@ -64,7 +68,9 @@ public struct TenantFileArea: Sendable {
         for (i, part) in parts.enumerated() {
             path += "/" + part
             guard let kind = Self.kind(path) else { break }
-            if kind == .symlink { throw OnrampError("file.path", "\"\(Self.printable(relative))\" passes through a symbolic link", at: field) }
+            if kind == .symlink {
+                throw OnrampError("file.path", "\"\(Self.printable(relative))\" passes through a symbolic link", at: field)
+            }
             if i < parts.count - 1 && kind != .directory {
                 throw OnrampError("file.path", "\"\(Self.printable(relative))\": \(part) is not a folder", at: field)
             }
@@ -78,7 +84,8 @@ public struct TenantFileArea: Sendable {
     public func prepare(_ relative: String) throws -> String {
         let parts = try Self.segments(of: relative, field: field)
         do {
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw OnrampError("file.io", "cannot create the tenant's file area: \(error.localizedDescription)", at: field)
         }
@@ -112,14 +119,16 @@ public struct TenantFileArea: Sendable {
         var folder = path
         for _ in 0..<3 {
             if Self.kind(folder) == .symlink {
-                throw OnrampError("file.path", "the tenant's file area is reached through a symbolic link (\(folder))", at: field)
+                throw OnrampError("file.path", "the tenant's file area is reached through a symbolic link (\(folder))",
+                                  at: field)
             }
             folder = (folder as NSString).deletingLastPathComponent
         }
     }
 
     static func printable(_ s: String) -> String {
-        let limited = s.unicodeScalars.prefix(120).map { $0.properties.generalCategory == .control ? "?" : String($0) }.joined()
+        let limited = s.unicodeScalars.prefix(120)
+            .map { $0.properties.generalCategory == .control ? "?" : String($0) }.joined()
         return s.unicodeScalars.count > 120 ? limited + "…" : limited
     }
 }

@@ -80,8 +80,8 @@ struct AuditMiddleware: RouterMiddleware {
         if change.resourceType == "session" { change.resourceId = context.principal?.keyId }
         if change.resourceType == "tenant", change.tenantId == nil { change.tenantId = change.resourceId }
         if change.tenantId == nil, change.resourceType == "session" { change.tenantId = context.principal?.tenantId }
-        await Self.record(store, context, action: change.action, resourceType: change.resourceType, resourceId: change.resourceId,
-                          tenantId: change.tenantId, status: Int(response.status.code))
+        await Self.record(store, context, action: change.action, resourceType: change.resourceType,
+                          resourceId: change.resourceId, tenantId: change.tenantId, status: Int(response.status.code))
         return response
     }
 
@@ -96,7 +96,8 @@ struct AuditMiddleware: RouterMiddleware {
         do {
             try await store.appendAudit(entry)
         } catch {
-            context.logger.error("audit entry not recorded: \(error)", metadata: ["action": "\(action)", "resource": "\(resourceType)"])
+            context.logger.error("audit entry not recorded: \(error)",
+                                 metadata: ["action": "\(action)", "resource": "\(resourceType)"])
         }
     }
 }

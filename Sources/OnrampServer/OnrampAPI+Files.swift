@@ -31,7 +31,8 @@ extension OnrampAPI {
                 throw APIError(.conflict, "conflict", "\(name) is a folder", field: "path")
             }
             let size = try await receive(request.body, into: target)
-            return JSONResponse.make(Self.fileValue(name, path: target) ?? ["path": .string(name), "size": .number(Double(size))])
+            let fallback: Value = ["path": .string(name), "size": .number(Double(size))]
+            return JSONResponse.make(Self.fileValue(name, path: target) ?? fallback)
         }
         api.get("/tenants/:tenant/files/**") { _, context in
             let area = try await fileArea(context, roles: Set(Role.allCases))
@@ -40,7 +41,9 @@ extension OnrampAPI {
             var st = stat()
             guard TenantFileArea.kind(path) == .file, lstat(path, &st) == 0 else { throw APIError.notFound("file \(name)") }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"],
-                            body: ResponseBody(contentLength: Int(st.st_size)) { writer in try await Self.send(path, to: &writer) })
+                            body: ResponseBody(contentLength: Int(st.st_size)) { writer in
+                                try await Self.send(path, to: &writer)
+                            })
         }
         api.delete("/tenants/:tenant/files/**") { _, context in
             let area = try await fileArea(context, roles: Self.fileWriters)
@@ -58,12 +61,14 @@ extension OnrampAPI {
     }
 
     func tooLarge() -> APIError {
-        APIError(.contentTooLarge, "too_large", "a file may have at most \(maxUploadBytes) bytes (the server's --max-upload-bytes)")
+        APIError(.contentTooLarge, "too_large",
+                 "a file may have at most \(maxUploadBytes) bytes (the server's --max-upload-bytes)")
     }
 
     /// The file name after the route's `files/`, percent-decoded (so `%2e%2e` is `..`, and refused).
     static func fileName(_ context: OnrampRequestContext) throws -> String {
-        guard let raw = context.parameters[Parameters.recursiveCaptureKey], let name = String(raw).removingPercentEncoding else {
+        guard let raw = context.parameters[Parameters.recursiveCaptureKey],
+              let name = String(raw).removingPercentEncoding else {
             throw APIError(.unprocessableContent, "file.path", "the file name is not valid percent-encoded UTF-8", field: "path")
         }
         return name
@@ -123,7 +128,9 @@ extension OnrampAPI {
         defer { close(fd) }
         while true {
             var buffer = ByteBufferAllocator().buffer(capacity: 64 << 10)
-            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 << 10) { max(0, read(fd, $0.baseAddress, $0.count)) }
+            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 << 10) {
+                max(0, read(fd, $0.baseAddress, $0.count))
+            }
             if n == 0 { break }
             try await writer.write(buffer)
         }

@@ -54,7 +54,8 @@ public struct OnrampAPI: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metricsText())))
         }
         addLoginRoute(router)
-        let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store)).add(middleware: AuditMiddleware(store: store))
+        let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
+            .add(middleware: AuditMiddleware(store: store))
         addUserRoutes(api)
         addSystemRoutes(api)
         addTenantRoutes(api)

@@ -7,8 +7,8 @@ extension SQLiteStore {
     static func migrateAudit(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE audit_log (
-              seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, at REAL NOT NULL, tenant_id TEXT, actor_kind TEXT NOT NULL, actor_id TEXT NOT NULL,
-              actor_name TEXT NOT NULL, action TEXT NOT NULL, resource_type TEXT NOT NULL, resource_id TEXT, status INTEGER NOT NULL);
+              seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, at REAL NOT NULL, tenant_id TEXT,
+              actor_kind TEXT NOT NULL, actor_id TEXT NOT NULL, actor_name TEXT NOT NULL, action TEXT NOT NULL, resource_type TEXT NOT NULL, resource_id TEXT, status INTEGER NOT NULL);
             CREATE INDEX audit_log_by_tenant ON audit_log (tenant_id, seq);
             """)
     }

@@ -23,9 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a worker holds a run between heartbeats before another may take it over.") var lease = 30.0
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
-    @Flag(help: "Behind a TLS-terminating proxy: trust X-Forwarded-Proto (Secure cookies, HSTS) and X-Forwarded-For (login limits).")
+    @Flag(help: "Behind a TLS-terminating proxy: trust X-Forwarded-Proto (Secure cookies, HSTS) and X-Forwarded-For.")
     var trustProxy = false
-    @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.") var maxUploadBytes: Int64 = 256 << 20
+    @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.")
+    var maxUploadBytes: Int64 = 256 << 20
 
     /// Refuses to start with an admin key a guess could find (`ONRAMP_ADMIN_KEY` under 32 characters).
     static func checkAdminKey(_ environment: [String: String]) throws {

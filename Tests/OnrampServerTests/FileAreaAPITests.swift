@@ -9,6 +9,16 @@ import OnrampCore
 import OnrampStore
 import Testing
 
+extension Sequence where Self: Sendable, Element: Sendable {
+    /// The elements as an async sequence (a streamed request body in tests).
+    var asStream: AsyncStream<Element> {
+        AsyncStream { continuation in
+            for element in self { continuation.yield(element) }
+            continuation.finish()
+        }
+    }
+}
+
 /// A tenant's file area over the API: the round trip, the size limit, path tricks and who may do what.
 @Suite struct FileAreaAPITests {
     func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, key: String?, raw: String? = nil) async throws -> TestResponse {
@@ -75,6 +85,24 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["small.csv"])
             #expect(try String(contentsOfFile: root + "/small.csv", encoding: .utf8) == String(repeating: "x", count: 1000))
         }
+    }
+
+    /// A body with no (or a lying) Content-Length is cut off while streaming, and its temporary file removed.
+    @Test func aStreamedBodyOverTheLimitIsCutOffWhileStreaming() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        var api = f.api
+        api.maxUploadBytes = 10_000
+        let area = TenantFileArea(dataDirectory: f.dir.path, tenant: "acme")
+        let target = try area.prepare("stream.bin")
+        let chunks = (0..<8).map { _ in ByteBuffer(repeating: 0x41, count: 4096) }
+        let error = await #expect(throws: APIError.self) {
+            try await api.receive(RequestBody(asyncSequence: chunks.asStream), into: target)
+        }
+        #expect(error?.status == .contentTooLarge)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: area.root).isEmpty)
+        #expect(try await api.receive(RequestBody(asyncSequence: Array(chunks.prefix(2)).asStream), into: target) == 8192)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: area.root) == ["stream.bin"])
     }
 
     @Test func pathTricksAre422WithTheFieldAndTouchNothingOutside() async throws {
