@@ -27,10 +27,14 @@ public struct LoginLimiter: Sendable {
     private(set) var entries: [Key: Entry] = [:]
     /// Entries kept before stale ones are swept (bounds memory under a spray of unknown e-mails).
     let sweepThreshold: Int
+    /// The size at which the next sweep runs: doubles while the entries are all recent, so sweeping
+    /// stays amortised constant time per failure.
+    private var nextSweep: Int
 
     public init(policy: Policy = Policy(), sweepThreshold: Int = 10_000) {
         self.policy = policy
         self.sweepThreshold = sweepThreshold
+        nextSweep = sweepThreshold
     }
 
     public static func account(_ email: String) -> Key { .account(email.lowercased()) }
@@ -47,7 +51,10 @@ public struct LoginLimiter: Sendable {
     /// Counts a failed attempt against every key; returns the wait if this failure locked any of them.
     @discardableResult
     public mutating func recordFailure(_ keys: [Key], now: Date) -> TimeInterval? {
-        if entries.count >= sweepThreshold { sweep(now: now) }
+        if entries.count >= nextSweep {
+            sweep(now: now)
+            nextSweep = max(sweepThreshold, entries.count * 2)
+        }
         for key in keys {
             var entry = entries[key] ?? Entry()
             if let until = entry.lockedUntil, until <= now { entry = Entry() }
