@@ -13,16 +13,17 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
   "$VENV/bin/pip" install -q schemathesis
 fi
 DATA=$(mktemp -d /tmp/onramp-schemathesis.XXXXXX)
+ADMIN_KEY="schemathesis-admin-$(python3 -c 'import secrets;print(secrets.token_hex(16))')"   # serve wants 32+ characters
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-ONRAMP_ADMIN_KEY=schemathesis-admin .build/debug/onramp serve --data "$DATA" --port "$PORT" > "$DATA/serve.log" 2>&1 &
+ONRAMP_ADMIN_KEY="$ADMIN_KEY" .build/debug/onramp serve --data "$DATA" --port "$PORT" > "$DATA/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-curl -sf -X POST -H "Authorization: Bearer schemathesis-admin" "http://127.0.0.1:$PORT/api/v1/tenants" -d '{"id":"acme"}' >/dev/null
+curl -sf -X POST -H "Authorization: Bearer $ADMIN_KEY" "http://127.0.0.1:$PORT/api/v1/tenants" -d '{"id":"acme"}' >/dev/null
 OUT="$DATA/schemathesis.txt"
 set +e
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
-  -H "Authorization: Bearer schemathesis-admin" \
+  -H "Authorization: Bearer $ADMIN_KEY" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --phases examples,fuzzing,stateful --max-time "${SCHEMATHESIS_SECONDS:-30}" -w 2 --seed 1 > "$OUT" 2>&1
 STATUS=$?

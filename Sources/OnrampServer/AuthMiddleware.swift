@@ -24,23 +24,34 @@ struct AuthMiddleware: RouterMiddleware {
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
+    /// Compares two secrets in time that depends only on their lengths, not on where they differ.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) {
+            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return difference == 0
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let auth = request.headers[.authorization] {
             guard auth.hasPrefix("Bearer "), let key = try await store.key(secretHash: Self.hash(String(auth.dropFirst(7)))) else {
                 throw APIError.unauthorized
             }
-            context.principal = Principal(keyId: key.id, role: key.role, tenantId: key.tenantId)
+            context.principal = Principal(keyId: key.id, role: key.role, tenantId: key.tenantId, name: key.name)
             context.logger[metadataKey: "key_id"] = "\(key.id)"
         } else if let cookie = request.cookies[Self.cookieName] {
             let hash = Self.hash(cookie.value)
             guard let session = try await store.session(secretHash: hash, now: Date()), let user = try await store.user(id: session.userId) else {
                 throw APIError.unauthorized
             }
-            if ![.get, .head, .options].contains(request.method) && request.headers[HTTPField.Name("X-CSRF-Token")!] != session.csrfToken {
+            if ![.get, .head, .options].contains(request.method)
+                && !Self.constantTimeEquals(request.headers[HTTPField.Name("X-CSRF-Token")!] ?? "", session.csrfToken) {
                 throw APIError(.forbidden, "csrf", "a write with a session cookie needs the session's X-CSRF-Token header")
             }
-            context.principal = Principal(keyId: user.id, role: user.role, tenantId: user.tenantId, sessionHash: hash)
+            context.principal = Principal(keyId: user.id, role: user.role, tenantId: user.tenantId, sessionHash: hash, name: user.email)
             context.logger[metadataKey: "user_id"] = "\(user.id)"
         } else {
             throw APIError.unauthorized

@@ -13,33 +13,64 @@ extension OnrampAPI {
     }
 
     /// Password sign-in for people: sets an HttpOnly, SameSite=Strict session cookie and returns the
-    /// CSRF token that every write made with the cookie must send as `X-CSRF-Token`.
+    /// CSRF token that every write made with the cookie must send as `X-CSRF-Token`. Failures are
+    /// counted per account and per client address; a locked one is answered 429 with `Retry-After`.
     func addLoginRoute(_ router: Router<OnrampRequestContext>) {
-        router.post("/api/v1/login") { request, _ -> Response in
+        let throttle = LoginThrottle(policy: loginPolicy)
+        router.post("/api/v1/login") { request, context -> Response in
             let body = try await request.jsonBody()
             guard case .string(let email)? = body["email"], case .string(let password)? = body["password"] else {
                 throw APIError(.unprocessableContent, "missing", "email and password are required", field: body["email"] == nil ? "email" : "password")
             }
+            let address = request.clientAddress(peer: context.peerAddress, trustProxy: trustProxy)
+            let keys = [LoginLimiter.account(email), .address(address)]
+            if let wait = await throttle.retryAfter(keys) { return try Self.tooManyAttempts(wait, request, context) }
             let user = try await store.user(email: email)
             // Verify against a fixed hash when the user is unknown, so timing does not reveal which e-mails exist.
             let hash = user?.passwordHash ?? Self.unknownUserHash
-            guard Bcrypt.verify(password, hash: hash), let user else { throw APIError(.unauthorized, "unauthorized", "wrong e-mail or password") }
+            guard await Self.offloaded({ Bcrypt.verify(password, hash: hash) }), let user else {
+                if let wait = await throttle.failed(keys) { return try Self.tooManyAttempts(wait, request, context) }
+                throw APIError(.unauthorized, "unauthorized", "wrong e-mail or password")
+            }
+            await throttle.succeeded(account: keys[0])
             let secret = AuthMiddleware.newSecret()
             let csrf = AuthMiddleware.newSecret()
             try await store.createSession(SessionRecord(secretHash: AuthMiddleware.hash(secret), userId: user.id, csrfToken: csrf,
                                                         expiresAt: Date().addingTimeInterval(Self.sessionLifetime)))
+            var signedIn = context
+            signedIn.principal = Principal(keyId: user.id, role: user.role, tenantId: user.tenantId, sessionHash: "", name: user.email)
+            await AuditMiddleware.record(store, signedIn, action: "login", resourceType: "session", resourceId: user.id,
+                                         tenantId: user.tenantId, status: 200)
             var response = JSONResponse.make(["user": Self.userValue(user), "csrf_token": .string(csrf)])
+            let secure = request.arrivedOverHTTPS(tls: secureCookies, trustProxy: trustProxy)
             response.setCookie(try Cookie.validated(name: AuthMiddleware.cookieName, value: secret, maxAge: Int(Self.sessionLifetime), path: "/",
-                                                    secure: secureCookies, httpOnly: true, sameSite: .strict))
+                                                    secure: secure, httpOnly: true, sameSite: .strict))
             return response
         }
     }
 
+    static func tooManyAttempts(_ wait: TimeInterval, _ request: Request, _ context: OnrampRequestContext) throws -> Response {
+        let seconds = max(1, Int(wait.rounded(.up)))
+        var response = try APIError(.tooManyRequests, "rate_limited", "too many failed sign-ins; try again in \(seconds) s")
+            .response(from: request, context: context)
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+
+    /// Runs CPU-heavy work (bcrypt) on a Dispatch thread, leaving the server's threads free.
+    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        }
+    }
+
     func addUserRoutes(_ api: RouterGroup<OnrampRequestContext>) {
-        api.post("/logout") { _, context -> Response in
+        api.post("/logout") { request, context -> Response in
             if let hash = context.principal?.sessionHash { try await store.deleteSession(secretHash: hash) }
             var response = Response(status: .noContent)
-            response.setCookie(try Cookie.validated(name: AuthMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            let secure = request.arrivedOverHTTPS(tls: secureCookies, trustProxy: trustProxy)
+            response.setCookie(try Cookie.validated(name: AuthMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: secure,
+                                                    httpOnly: true, sameSite: .strict))
             return response
         }
         api.post("/tenants/:tenant/users") { request, context in
@@ -62,7 +93,7 @@ extension OnrampAPI {
                 password = generated!
             }
             let user = UserRecord(id: UUID().uuidString.lowercased(), email: email, role: role, tenantId: tenant,
-                                  passwordHash: Bcrypt.hash(password, cost: Self.bcryptCost), createdAt: Date())
+                                  passwordHash: await Self.offloaded { Self.hashPassword(password) }, createdAt: Date())
             guard try await store.createUser(user) else { throw APIError(.conflict, "conflict", "\(email) has an account", field: "email") }
             var out = Self.userValue(user).objectValue!
             if let generated { out["password"] = .string(generated) }  // shown once
@@ -75,6 +106,9 @@ extension OnrampAPI {
     }
 
     static let bcryptCost: UInt8 = 10
+
+    /// A bcrypt hash of a password at the server's cost.
+    static func hashPassword(_ password: String) -> String { Bcrypt.hash(password, cost: bcryptCost) }
     static let unknownUserHash = Bcrypt.hash("no such user", cost: bcryptCost)
 
     /// On first start (no platform admin user yet) creates `email` with `password`, or a generated

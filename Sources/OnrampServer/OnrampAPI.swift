@@ -30,6 +30,11 @@ public struct OnrampAPI: Sendable {
     /// A preview's limits: seconds and memory of its process.
     public var previewSeconds: Double = 10
     public var previewMemoryMiB = 1024
+    /// Behind a TLS-terminating proxy: believe its `X-Forwarded-Proto` (Secure cookies, HSTS) and `X-Forwarded-For`.
+    public var trustProxy = false
+    /// The largest file an upload to a tenant's file area may have.
+    public var maxUploadBytes: Int64 = 256 << 20
+    public var loginPolicy = LoginLimiter.Policy()
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
                 secretBox: SecretBox? = nil, dataDirectory: String) {
@@ -45,6 +50,7 @@ public struct OnrampAPI: Sendable {
 
     public func buildRouter() -> Router<OnrampRequestContext> {
         let router = Router(context: OnrampRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware(tls: secureCookies, trustProxy: trustProxy))
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/readyz") { _, _ in
@@ -60,6 +66,7 @@ public struct OnrampAPI: Sendable {
         }
         addLoginRoute(router)
         let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
+            .add(middleware: AuditMiddleware(store: store))
         addUserRoutes(api)
         addSystemRoutes(api)
         addTenantRoutes(api)
@@ -69,6 +76,8 @@ public struct OnrampAPI: Sendable {
         addSecretRoutes(api)
         addTemplateRoutes(api)
         addConnectionRoutes(api)
+        addAuditRoutes(api)
+        addFileRoutes(api)
         return router
     }
 
@@ -153,6 +162,9 @@ public struct OnrampAPI: Sendable {
 }
 
 extension OnrampAPI {
+    /// `onramp serve` refuses an `ONRAMP_ADMIN_KEY` shorter than this.
+    public static let minimumAdminKeyLength = 32
+
     /// On first start (no platform admin key yet) creates one: `secret` if given (from the
     /// environment), else a generated one. Returns the secret when a key was created, to print once.
     public func bootstrapAdminKey(secret: String?) async throws -> String? {

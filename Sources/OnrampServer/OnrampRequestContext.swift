@@ -9,6 +9,8 @@ public struct Principal: Sendable {
     public var tenantId: String?
     /// Set when the caller is a signed-in person (cookie session), for logout.
     public var sessionHash: String?
+    /// The key's name or the person's e-mail, for the audit log.
+    public var name: String = ""
 
     /// Whether this principal may see the tenant at all (others get 404, never 403).
     public func canSee(tenant: String) -> Bool { role.isPlatformWide || tenantId == tenant }
@@ -17,8 +19,11 @@ public struct Principal: Sendable {
 public struct OnrampRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// The socket peer's IP address (nil in router tests); `ClientOrigin` decides what to trust.
+    public var peerAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 }

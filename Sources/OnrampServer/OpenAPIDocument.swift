@@ -58,6 +58,12 @@ enum OpenAPIDocument {
         Route(method: "get", path: "/api/v1/templates", summary: "Templates with their parameters", success: 200),
         Route(method: "get", path: "/api/v1/templates/{template}", summary: "One template", success: 200),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/templates/{template}/pipelines", summary: "Onboard: a pipeline from a template {name, parameters}", success: 201, body: "{name, parameters}"),
+        Route(method: "get", path: "/api/v1/audit", summary: "The audit log, newest first (platform_admin; filter tenant_id; paging: limit, cursor)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/audit", summary: "A tenant's audit log, newest first (paging: limit, cursor)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/files", summary: "Files in the tenant's file area with size and modified time (filter: prefix)", success: 200),
+        Route(method: "put", path: "/api/v1/tenants/{tenant}/files/{path}", summary: "Upload a file (raw body, streamed; size-limited)", success: 200, body: "the file's bytes"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/files/{path}", summary: "Download a file (streamed)", success: 200),
+        Route(method: "delete", path: "/api/v1/tenants/{tenant}/files/{path}", summary: "Delete a file", success: 204),
     ]
 
     static let document: Value = {
@@ -83,6 +89,7 @@ enum OpenAPIDocument {
             } else if r.path.hasSuffix("/results") {
                 query = [["name": "format", "in": "query", "schema": ["type": "string", "enum": ["ndjson", "csv"]]]]
             }
+            query += auditAndFileQuery(r)
             if !(params + query).isEmpty { op["parameters"] = .array(params + query) }
             if let body = r.body {
                 var types: Value.Object = ["application/json": ["schema": ["type": "object"]]]
@@ -90,10 +97,16 @@ enum OpenAPIDocument {
                 op["requestBody"] = ["required": .bool(r.method == "post" && !r.path.hasSuffix("/runs")), "description": .string(body),
                                      "content": .object(types)]
             }
+            if r.method == "put" && r.path.hasSuffix("/files/{path}") {
+                op["requestBody"] = ["required": false, "description": "the file's bytes",
+                                     "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
+            }
             var content = Value.Object()
             for type in contentTypes(r) { content[type] = ["schema": type == "application/json" ? ["type": "object"] : ["type": "string"]] }
             var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"] : ["description": "OK", "content": .object(content)]]
             for code in r.secured || r.body != nil ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
+            if r.path.hasSuffix("/files/{path}") && r.method == "put" { responses["413"] = errorRef }
+            if r.path == "/api/v1/login" { responses["429"] = errorRef }
             op["responses"] = .object(responses)
             if !r.secured { op["security"] = [] }
             var item = paths[r.path]?.objectValue ?? [:]
@@ -116,10 +129,23 @@ enum OpenAPIDocument {
         ]
     }()
 
+    /// Query parameters of the audit and file routes.
+    static func auditAndFileQuery(_ r: Route) -> [Value] {
+        guard r.method == "get" else { return [] }
+        if r.path.hasSuffix("/audit") {
+            let paging: [Value] = [["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500]],
+                                   ["name": "cursor", "in": "query", "schema": ["type": "string"]]]
+            return r.path == "/api/v1/audit" ? [["name": "tenant_id", "in": "query", "schema": ["type": "string"]]] + paging : paging
+        }
+        if r.path.hasSuffix("/files") { return [["name": "prefix", "in": "query", "schema": ["type": "string"]]] }
+        return []
+    }
+
     static func contentTypes(_ r: Route) -> [String] {
         if r.path == "/metrics" || r.path.hasSuffix("/logs") { return ["text/plain"] }
         if r.path.hasSuffix("/results") { return ["application/x-ndjson", "text/csv"] }
         if r.path.hasSuffix("/errors") { return ["text/csv", "application/json"] }
+        if r.path.hasSuffix("/files/{path}") && r.method == "get" { return ["application/octet-stream"] }
         return ["application/json"]
     }
 

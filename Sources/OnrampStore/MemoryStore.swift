@@ -2,7 +2,20 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore {
+public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+    AuditStore {
+    private var auditLog: [AuditRecord] = []
+
+    public func appendAudit(_ entry: AuditRecord) {
+        var entry = entry
+        entry.sequence = Int64(auditLog.count + 1)
+        auditLog.append(entry)
+    }
+    public func auditEntries(tenantId: String?, limit: Int, before: Int64?) -> [AuditRecord] {
+        let older = auditLog.prefix(before.map { Int(max(0, min($0 - 1, Int64(auditLog.count)))) } ?? auditLog.count)
+        return Array(older.reversed().lazy.filter { tenantId == nil || $0.tenantId == tenantId }.prefix(max(limit, 0)))
+    }
+
     private var connectionsByKey: [String: ConnectionRecord] = [:]
 
     public func saveConnection(_ c: ConnectionRecord) { connectionsByKey["\(c.tenantId)/\(c.name)"] = c }

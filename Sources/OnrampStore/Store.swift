@@ -46,4 +46,4 @@ extension RunStore {
 }
 
 /// Everything the control plane keeps; one contract test suite runs against every backend.
-public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore & ScheduleStore & SecretStore & TemplateStore & UserStore & ConnectionStore
+public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore & ScheduleStore & SecretStore & TemplateStore & UserStore & ConnectionStore & AuditStore

@@ -5,7 +5,8 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore {
+public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+    AuditStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
 
@@ -81,6 +82,7 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
         m.registerMigration("v9-attempts") { db in
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN attempt_errors TEXT NOT NULL DEFAULT '[]'")
         }
+        m.registerMigration("v10-audit", migrate: SQLiteStore.migrateAudit)
         return m
     }
 

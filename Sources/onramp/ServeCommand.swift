@@ -40,8 +40,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Time limit of a preview, seconds.") var previewSeconds = 10.0
     @Option(help: "Memory limit of a preview's process, MiB.") var previewMemoryMb = 1024
     @Option(help: "Seconds running runs may go on after SIGTERM before they are handed back.") var shutdownGrace = 0.0
+    @Flag(help: "Behind a TLS-terminating proxy: trust X-Forwarded-Proto (Secure cookies, HSTS) and X-Forwarded-For.")
+    var trustProxy = false
+    @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.")
+    var maxUploadBytes: Int64 = 256 << 20
+
+    /// Refuses to start with an admin key a guess could find (`ONRAMP_ADMIN_KEY` under 32 characters).
+    static func checkAdminKey(_ environment: [String: String]) throws {
+        guard let key = environment["ONRAMP_ADMIN_KEY"], key.count < OnrampAPI.minimumAdminKeyLength else { return }
+        let message = "onramp serve: ONRAMP_ADMIN_KEY has \(key.count) characters; it needs at least "
+            + "\(OnrampAPI.minimumAdminKeyLength) (for example: openssl rand -base64 32). Not started.\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        throw ExitCode(2)
+    }
 
     func run() async throws {
+        try Self.checkAdminKey(ProcessInfo.processInfo.environment)
+        guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be positive") }
         var logger = Logger(label: "onramp")
         logger.logLevel = .info
         // Everything this process creates (data directory, database, run files) is owner-only.
@@ -100,6 +115,8 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         api.secureCookies = tlsCert != nil
+        api.trustProxy = trustProxy
+        api.maxUploadBytes = maxUploadBytes
         api.artifacts = artifacts
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port))
         let app: any Service

@@ -8,6 +8,8 @@ import Testing
 /// `onramp serve` and `onramp taxman-sandbox` as real processes, driven over HTTP: a customer's
 /// run end to end, and a server killed with SIGKILL mid-run whose run another start completes.
 @Suite(.serialized) struct ProcessTests {
+    /// Long enough for `serve` (it refuses admin keys under 32 characters).
+    static let adminKey = "process-test-admin-key-0123456789abcdef"
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onramp").path
 
     final class Child: @unchecked Sendable {
@@ -50,6 +52,24 @@ import Testing
         return ((response as! HTTPURLResponse).statusCode, try? JSONParser.parse([UInt8](data)))
     }
 
+    @Test func serveRefusesAShortAdminKey() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            Issue.record("build the onramp executable first (swift build): \(Self.binary)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-key-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try Child(["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0"],
+                               env: ["ONRAMP_ADMIN_KEY": "schemathesis-admin"], log: dir.appendingPathComponent("serve.log"))
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus != 0)
+        let log = try String(contentsOf: server.log, encoding: .utf8)
+        #expect(log.contains("ONRAMP_ADMIN_KEY has 18 characters; it needs at least 32"), "\(log)")
+        #expect(!log.contains("listening on"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("data").path))
+    }
+
     @Test func killedServerRunIsCompletedByTheNextStartWithNothingChargedTwice() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             Issue.record("build the onramp executable first (swift build): \(Self.binary)")
@@ -67,15 +87,15 @@ import Testing
         let sandbox = try Child(["taxman-sandbox", "--port", "0", "--latency-ms", "60", "--api-key", "tk"], log: dir.appendingPathComponent("sandbox.log"))
         defer { sandbox.stop() }
         let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
-        let env = ["ONRAMP_ADMIN_KEY": "admin-key"]
+        let env = ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey]
         let serveArgs = ["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0", "--lease", "2",
                          "--egress-allow", "127.0.0.1"]
         var server = try Child(serveArgs, env: env, log: dir.appendingPathComponent("serve1.log"))
         defer { server.stop() }
         var api = "http://127.0.0.1:\(try await server.port())/api/v1"
 
-        #expect(try await Self.http("POST", "\(api)/tenants", key: "admin-key", body: ["id": "acme"]).0 == 201)
-        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: "admin-key", body: ["value": "tk"]).0 == 200)
+        #expect(try await Self.http("POST", "\(api)/tenants", key: ProcessTests.adminKey, body: ["id": "acme"]).0 == 201)
+        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: ProcessTests.adminKey, body: ["value": "tk"]).0 == 200)
         let document: Value = [
             "version": 1, "name": "orders", "batch_size": 20,
             "source": ["connector": "csv", "config": ["path": "in/*.csv"]],
@@ -86,10 +106,10 @@ import Testing
             "destination": ["connector": "taxman", "config": ["base_url": .string(sandboxURL), "api_key": "${secret:TAXMAN_KEY}",
                                                               "batch_size": 10, "concurrency": 1]],
         ]
-        let (created, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/pipelines", key: "admin-key", body: document)
+        let (created, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/pipelines", key: ProcessTests.adminKey, body: document)
         #expect(created == 201)
         let pid = try #require(pipeline?["id"]?.stringValue)
-        let (accepted, run) = try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/runs", key: "admin-key")
+        let (accepted, run) = try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/runs", key: ProcessTests.adminKey)
         #expect(accepted == 202)
         let runId = try #require(run?["id"]?.stringValue)
 
@@ -108,7 +128,7 @@ import Testing
         api = "http://127.0.0.1:\(try await server.port())/api/v1"
         var detail: Value?
         for _ in 0..<600 {
-            detail = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)", key: "admin-key").1
+            detail = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)", key: ProcessTests.adminKey).1
             if detail?["state"] == "succeeded" { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -117,7 +137,7 @@ import Testing
         let (_, stats) = try await Self.http("GET", "\(sandboxURL)/_sandbox/stats")
         #expect(stats?["calculations"] == .number(400))
         #expect(stats?["conflicts"] == .number(0))
-        let (status, _) = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)/results", key: "admin-key")
+        let (status, _) = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)/results", key: ProcessTests.adminKey)
         #expect(status == 200)
     }
 
@@ -135,13 +155,13 @@ import Testing
         defer { sandbox.stop() }
         let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
         let server = try Child(["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0", "--egress-allow", "127.0.0.1"],
-                               env: ["ONRAMP_ADMIN_KEY": "admin-key"],
+                               env: ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey],
                                log: dir.appendingPathComponent("serve.log"))
         defer { server.stop() }
         let api = "http://127.0.0.1:\(try await server.port())/api/v1"
 
         // The platform: a tenant, a template with blanks, a key for the customer's admin.
-        #expect(try await Self.http("POST", "\(api)/tenants", key: "admin-key", body: ["id": "acme"]).0 == 201)
+        #expect(try await Self.http("POST", "\(api)/tenants", key: ProcessTests.adminKey, body: ["id": "acme"]).0 == 201)
         let template: Value = [
             "version": 1, "name": "template",
             "source": ["connector": "csv", "config": ["path": "${param:EXPORT_GLOB}", "delimiter": ";"], "incremental": ["mode": "new_files"]],
@@ -152,8 +172,8 @@ import Testing
                 """]],
             "destination": ["connector": "taxman", "config": ["base_url": "${param:TAXMAN_URL}", "api_key": "${secret:TAXMAN_KEY}"]],
         ]
-        #expect(try await Self.http("PUT", "\(api)/templates/csv-to-taxman", key: "admin-key", body: ["document": template]).0 == 200)
-        let (_, key) = try await Self.http("POST", "\(api)/tenants/acme/api-keys", key: "admin-key", body: ["name": "acme ops", "role": "tenant_admin"])
+        #expect(try await Self.http("PUT", "\(api)/templates/csv-to-taxman", key: ProcessTests.adminKey, body: ["document": template]).0 == 200)
+        let (_, key) = try await Self.http("POST", "\(api)/tenants/acme/api-keys", key: ProcessTests.adminKey, body: ["name": "acme ops", "role": "tenant_admin"])
         let customer = try #require(key?["key"]?.stringValue)
 
         // The customer's day: set the secret, onboard from the template, run now, watch, download.
@@ -182,7 +202,7 @@ import Testing
 
         // The engineer set a daily schedule, disabled; a new file arrives; the customer changes it to
         // every minute, enables it, and sees it fire.
-        let (scheduled, schedule) = try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/schedules", key: "admin-key",
+        let (scheduled, schedule) = try await Self.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/schedules", key: ProcessTests.adminKey,
                                                         body: ["cron": "0 6 * * *", "timezone": "America/New_York", "enabled": false])
         #expect(scheduled == 201)
         let sid = try #require(schedule?["id"]?.stringValue)

@@ -290,6 +290,38 @@ import Testing
         #expect(try await store.connections(tenantId: "globex").count == 1)
     }
 
+    @Test(arguments: Backend.allCases)
+    func auditLogPagesNewestFirstPerTenant(_ backend: Backend) async throws {
+        let store = try backend.make()
+        func entry(_ id: String, _ tenant: String?, at offset: TimeInterval) -> AuditRecord {
+            AuditRecord(id: id, at: t0.addingTimeInterval(offset), tenantId: tenant, actorKind: tenant == nil ? .apiKey : .user,
+                        actorId: "actor-\(id)", actorName: "ann@acme.test", action: "put", resourceType: "secret",
+                        resourceId: tenant == nil ? nil : "S\(id)", status: 200)
+        }
+        // Appended order is the log's order, whatever the clocks said (a3 and a2 share a time, p1 is earlier).
+        for e in [entry("a1", "acme", at: 1), entry("g1", "globex", at: 2), entry("a2", "acme", at: 3), entry("a3", "acme", at: 3),
+                  entry("p1", nil, at: 0)] {
+            try await store.appendAudit(e)
+        }
+        let all = try await store.auditEntries(tenantId: nil, limit: 10, before: nil)
+        #expect(all.map(\.id) == ["p1", "a3", "a2", "g1", "a1"])
+        #expect(all.map(\.sequence) == all.map(\.sequence).sorted(by: >) && Set(all.map(\.sequence)).count == 5)
+        let first = try await store.auditEntries(tenantId: "acme", limit: 2, before: nil)
+        #expect(first.map(\.id) == ["a3", "a2"])
+        let cursor = AuditCursor.encode(first[1].sequence)
+        #expect(AuditCursor.decode(cursor) == first[1].sequence)
+        #expect(try await store.auditEntries(tenantId: "acme", limit: 2, before: AuditCursor.decode(cursor)).map(\.id) == ["a1"])
+        #expect(try await store.auditEntries(tenantId: "acme", limit: 2, before: first[0].sequence).map(\.id) == ["a2", "a1"])
+        #expect(try await store.auditEntries(tenantId: "initech", limit: 10, before: nil).isEmpty)
+        var stored = try #require(try await store.auditEntries(tenantId: "globex", limit: 1, before: nil).first)
+        stored.sequence = 0
+        #expect(stored == entry("g1", "globex", at: 2))
+        var platform = try #require(try await store.auditEntries(tenantId: nil, limit: 1, before: nil).first)
+        platform.sequence = 0
+        #expect(platform == entry("p1", nil, at: 0))
+        #expect(AuditCursor.decode("not a cursor") == nil && AuditCursor.decode("") == nil)
+    }
+
     @Test func sqliteKeepsEverythingAcrossReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path
         do {

@@ -1,0 +1,173 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OnrampConnectorKit
+import OnrampCore
+import OnrampStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A tenant's file area over the API: upload (streamed to a temporary file, renamed into place when
+/// complete), list, download (streamed) and delete. Names are checked by `TenantFileArea`.
+extension OnrampAPI {
+    static let fileWriters: Set<Role> = [.platformAdmin, .engineer, .tenantAdmin]
+    static let maxListedFiles = 10_000
+
+    func addFileRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+        api.get("/tenants/:tenant/files") { request, context in
+            let area = try await fileArea(context, roles: Set(Role.allCases))
+            let prefix = request.uri.queryParameters.get("prefix") ?? ""
+            var files: [Value] = []
+            let truncated = Self.listFiles(area.root, "", prefix: prefix, into: &files)
+            return JSONResponse.make(["files": .array(files), "truncated": .bool(truncated)])
+        }
+        api.put("/tenants/:tenant/files/**") { request, context in
+            let area = try await fileArea(context, roles: Self.fileWriters)
+            let name = try Self.fileName(context)
+            if let length = request.headers[.contentLength].flatMap(Int64.init), length > maxUploadBytes { throw tooLarge() }
+            let target = try Self.checked { try area.prepare(name) }
+            if TenantFileArea.kind(target) == .directory {
+                throw APIError(.conflict, "conflict", "\(name) is a folder", field: "path")
+            }
+            let size = try await receive(request.body, into: target)
+            let fallback: Value = ["path": .string(name), "size": .number(Double(size))]
+            return JSONResponse.make(Self.fileValue(name, path: target) ?? fallback)
+        }
+        api.get("/tenants/:tenant/files/**") { _, context in
+            let area = try await fileArea(context, roles: Set(Role.allCases))
+            let name = try Self.fileName(context)
+            let path = try Self.checked { try area.resolve(name) }
+            var st = stat()
+            guard TenantFileArea.kind(path) == .file, lstat(path, &st) == 0 else { throw APIError.notFound("file \(name)") }
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"],
+                            body: ResponseBody(contentLength: Int(st.st_size)) { writer in
+                                try await Self.send(path, to: &writer)
+                            })
+        }
+        api.delete("/tenants/:tenant/files/**") { _, context in
+            let area = try await fileArea(context, roles: Self.fileWriters)
+            let name = try Self.fileName(context)
+            let path = try Self.checked { try area.resolve(name) }
+            guard TenantFileArea.kind(path) == .file, unlink(path) == 0 else { throw APIError.notFound("file \(name)") }
+            return Response(status: .noContent)
+        }
+    }
+
+    func fileArea(_ context: OnrampRequestContext, roles: Set<Role>) async throws -> TenantFileArea {
+        let tenant = try context.tenant(allowing: roles)
+        guard try await store.tenant(id: tenant) != nil else { throw APIError.notFound("tenant \(tenant)") }
+        return TenantFileArea(dataDirectory: dataDirectory, tenant: tenant)
+    }
+
+    func tooLarge() -> APIError {
+        APIError(.contentTooLarge, "too_large",
+                 "a file may have at most \(maxUploadBytes) bytes (the server's --max-upload-bytes)")
+    }
+
+    /// The file name after the route's `files/`, percent-decoded (so `%2e%2e` is `..`, and refused).
+    static func fileName(_ context: OnrampRequestContext) throws -> String {
+        guard let raw = context.parameters[Parameters.recursiveCaptureKey],
+              let name = String(raw).removingPercentEncoding else {
+            throw APIError(.unprocessableContent, "file.path", "the file name is not valid percent-encoded UTF-8", field: "path")
+        }
+        return name
+    }
+
+    static func checked<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as OnrampError {
+            throw e.code == "file.path" ? APIError.invalid(e) : APIError(.internalServerError, e.code, e.message)
+        }
+    }
+
+    /// Streams the body into a new owner-only temporary file beside `target` and renames it into place;
+    /// over the size limit, or on any error, the temporary file is removed. Returns the size.
+    func receive(_ body: RequestBody, into target: String) async throws -> Int64 {
+        let temporary = (target as NSString).deletingLastPathComponent + "/.upload-\(UUID().uuidString.lowercased())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.ioError("cannot create a temporary file") }
+        var isOpen = true
+        defer {
+            if isOpen { close(fd) }
+        }
+        do {
+            var size: Int64 = 0
+            for try await buffer in body {
+                size += Int64(buffer.readableBytes)
+                guard size <= maxUploadBytes else { throw tooLarge() }
+                try Self.writeAll(fd, buffer)
+            }
+            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync the file") }
+            isOpen = false
+            guard close(fd) == 0 else { throw Self.ioError("cannot close the file") }
+            guard rename(temporary, target) == 0 else { throw Self.ioError("cannot move the file into place") }
+            return size
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ buffer: ByteBuffer) throws {
+        try buffer.withUnsafeReadableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw ioError("cannot write the file") }
+                offset += n
+            }
+        }
+    }
+
+    static func send(_ path: String, to writer: inout any ResponseBodyWriter) async throws {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError("cannot open the file") }
+        defer { close(fd) }
+        while true {
+            var buffer = ByteBufferAllocator().buffer(capacity: 64 << 10)
+            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 << 10) {
+                max(0, read(fd, $0.baseAddress, $0.count))
+            }
+            if n == 0 { break }
+            try await writer.write(buffer)
+        }
+        try await writer.finish(nil)
+    }
+
+    static func ioError(_ what: String) -> APIError {
+        APIError(.internalServerError, "file.io", "\(what): \(String(cString: strerror(errno)))")
+    }
+
+    static func fileValue(_ name: String, path: String) -> Value? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        let modified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+        return ["path": .string(name), "size": .number(Double(st.st_size)), "modified_at": .string(ISOTime.string(modified))]
+    }
+
+    /// Regular files under `folder`, depth first in name order; links and dot names are skipped.
+    /// Returns true when the listing stopped at `maxListedFiles`.
+    static func listFiles(_ folder: String, _ relative: String, prefix: String, into files: inout [Value]) -> Bool {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return false }
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let path = folder + "/" + name
+            let child = relative.isEmpty ? name : relative + "/" + name
+            switch TenantFileArea.kind(path) {
+            case .directory?:
+                if prefix.hasPrefix(child + "/") || child.hasPrefix(prefix) || prefix.isEmpty {
+                    if listFiles(path, child, prefix: prefix, into: &files) { return true }
+                }
+            case .file?:
+                guard child.hasPrefix(prefix), let value = fileValue(child, path: path) else { continue }
+                guard files.count < maxListedFiles else { return true }
+                files.append(value)
+            default:
+                continue
+            }
+        }
+        return false
+    }
+}

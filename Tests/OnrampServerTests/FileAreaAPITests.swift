@@ -1,0 +1,155 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OnrampConnectorKit
+import OnrampCore
+@testable import OnrampServer
+import OnrampStore
+import Testing
+
+extension Sequence where Self: Sendable, Element: Sendable {
+    /// The elements as an async sequence (a streamed request body in tests).
+    var asStream: AsyncStream<Element> {
+        AsyncStream { continuation in
+            for element in self { continuation.yield(element) }
+            continuation.finish()
+        }
+    }
+}
+
+/// A tenant's file area over the API: the round trip, the size limit, path tricks and who may do what.
+@Suite struct FileAreaAPITests {
+    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, key: String?, raw: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: raw.map { ByteBuffer(string: $0) })
+    }
+
+    static func mode(_ path: String) throws -> Int? { try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int }
+
+    @Test func uploadListDownloadDelete() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let root = TenantFileArea.root(dataDirectory: f.dir.path, tenant: "acme")
+        try FileManager.default.removeItem(atPath: root + "/in")  // the fixture's pipeline input; these tests start empty
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            let content = String(repeating: "id,amount\n1,2.5\n", count: 20_000)
+            let put = try await call(client, .put, "/api/v1/tenants/acme/files/exports/2026/day%201.csv", key: f.keys["acme-admin"], raw: content)
+            #expect(put.status == .ok)
+            #expect(try APITests.json(put)["path"] == "exports/2026/day 1.csv")
+            #expect(try APITests.json(put)["size"] == .number(Double(content.utf8.count)))
+            #expect(try String(contentsOfFile: root + "/exports/2026/day 1.csv", encoding: .utf8) == content)
+            #expect(try Self.mode(root + "/exports/2026/day 1.csv") == 0o600)
+            #expect(try Self.mode(root + "/exports/2026") == 0o700)
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/files/top.txt", key: f.keys["engineer"], raw: "v1").status == .ok)
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/files/top.txt", key: f.keys["admin"], raw: "v2").status == .ok)
+            // No temporary file is left beside the uploads.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["exports", "top.txt"])
+
+            let list = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/files", key: f.keys["acme-viewer"]))
+            #expect(list["files"]?.arrayValue?.map { $0["path"]?.stringValue ?? "" } == ["exports/2026/day 1.csv", "top.txt"])
+            #expect(list["files"]?.arrayValue?.last?["size"] == 2)
+            #expect(list["files"]?.arrayValue?.last?["modified_at"]?.stringValue?.hasPrefix("20") == true)
+            let filtered = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/files?prefix=exports/", key: f.keys["acme-viewer"]))
+            #expect(filtered["files"]?.arrayValue?.count == 1)
+
+            let download = try await call(client, .get, "/api/v1/tenants/acme/files/exports/2026/day%201.csv", key: f.keys["acme-viewer"])
+            #expect(download.status == .ok)
+            #expect(download.headers[.contentType] == "application/octet-stream")
+            #expect(String(buffer: download.body) == content)
+            #expect(String(buffer: try await call(client, .get, "/api/v1/tenants/acme/files/top.txt", key: f.keys["acme-admin"]).body) == "v2")
+
+            #expect(try await call(client, .delete, "/api/v1/tenants/acme/files/top.txt", key: f.keys["acme-admin"]).status == .noContent)
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/files/top.txt", key: f.keys["acme-admin"]).status == .notFound)
+            #expect(try await call(client, .delete, "/api/v1/tenants/acme/files/top.txt", key: f.keys["acme-admin"]).status == .notFound)
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/files/exports", key: f.keys["acme-admin"]).status == .notFound)
+        }
+    }
+
+    @Test func anUploadOverTheLimitIs413AndLeavesNothing() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        var api = f.api
+        api.maxUploadBytes = 1000
+        let root = TenantFileArea.root(dataDirectory: f.dir.path, tenant: "acme")
+        try FileManager.default.removeItem(atPath: root + "/in")  // the fixture's pipeline input; these tests start empty
+        try await Application(router: api.buildRouter()).test(.router) { client in
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/files/small.csv", key: f.keys["acme-admin"],
+                                   raw: String(repeating: "x", count: 1000)).status == .ok)
+            let big = try await call(client, .put, "/api/v1/tenants/acme/files/big.csv", key: f.keys["acme-admin"], raw: String(repeating: "x", count: 1001))
+            #expect(big.status == .contentTooLarge)
+            #expect(try APITests.json(big)["error"]?["message"]?.stringValue?.contains("1000 bytes") == true)
+            // Replacing an existing file with too much keeps the old one.
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/files/small.csv", key: f.keys["acme-admin"],
+                                   raw: String(repeating: "y", count: 5000)).status == .contentTooLarge)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["small.csv"])
+            #expect(try String(contentsOfFile: root + "/small.csv", encoding: .utf8) == String(repeating: "x", count: 1000))
+        }
+    }
+
+    /// A body with no (or a lying) Content-Length is cut off while streaming, and its temporary file removed.
+    @Test func aStreamedBodyOverTheLimitIsCutOffWhileStreaming() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        var api = f.api
+        api.maxUploadBytes = 10_000
+        let area = TenantFileArea(dataDirectory: f.dir.path, tenant: "acme")
+        try FileManager.default.removeItem(atPath: area.root + "/in")
+        let target = try area.prepare("stream.bin")
+        let chunks = (0..<8).map { _ in ByteBuffer(repeating: 0x41, count: 4096) }
+        let error = await #expect(throws: APIError.self) {
+            try await api.receive(RequestBody(asyncSequence: chunks.asStream), into: target)
+        }
+        #expect(error?.status == .contentTooLarge)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: area.root).isEmpty)
+        #expect(try await api.receive(RequestBody(asyncSequence: Array(chunks.prefix(2)).asStream), into: target) == 8192)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: area.root) == ["stream.bin"])
+    }
+
+    @Test func pathTricksAre422WithTheFieldAndTouchNothingOutside() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let root = TenantFileArea.root(dataDirectory: f.dir.path, tenant: "acme")
+        try FileManager.default.removeItem(atPath: root + "/in")  // the fixture's pipeline input; these tests start empty
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/up", withDestinationPath: f.dir.path)
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            for trick in ["..%2F..%2Fmaster.key", "%2e%2e/%2e%2e/x", "a/%2E%2E/%2E%2E/x", "%2Fetc%2Fpasswd", "a//b", ".hidden", "a%00b",
+                          "a%0Ab", "%EF%BC%8E%EF%BC%8E/x", "up/in/a.csv", "up/escape.txt", "bad%zzescape",
+                          String(repeating: "n", count: 300)] {
+                for method in [HTTPRequest.Method.put, .get, .delete] {
+                    let r = try await call(client, method, "/api/v1/tenants/acme/files/\(trick)", key: f.keys["admin"], raw: method == .put ? "x" : nil)
+                    #expect(r.status == .unprocessableContent, "\(method) \(trick): \(r.status)")
+                    #expect(try APITests.json(r)["error"]?["field"] == "path", "\(trick)")
+                }
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: f.dir.path + "/escape.txt"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["up"])
+    }
+
+    @Test func viewersOnlyReadAndTenantsCannotReachEachOther() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/files/a.csv", key: f.keys["acme-viewer"], raw: "x").status == .forbidden)
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/files/a.csv", key: f.keys["acme-admin"], raw: "acme data").status == .ok)
+            #expect(try await call(client, .delete, "/api/v1/tenants/acme/files/a.csv", key: f.keys["acme-viewer"]).status == .forbidden)
+            for method in [HTTPRequest.Method.put, .get, .delete] {
+                let r = try await call(client, method, "/api/v1/tenants/acme/files/a.csv", key: f.keys["globex-admin"], raw: method == .put ? "x" : nil)
+                #expect(r.status == .notFound)
+            }
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/files", key: f.keys["globex-admin"]).status == .notFound)
+            // Globex's own area does not see acme's file, even by a crafted name.
+            #expect(try await call(client, .get, "/api/v1/tenants/globex/files/a.csv", key: f.keys["globex-admin"]).status == .notFound)
+            #expect(try await call(client, .get, "/api/v1/tenants/globex/files/..%2Facme%2Ffiles%2Fa.csv", key: f.keys["globex-admin"]).status
+                    == .unprocessableContent)
+            let list = try APITests.json(try await call(client, .get, "/api/v1/tenants/globex/files", key: f.keys["globex-admin"]))
+            #expect(list["files"] == [])
+            #expect(String(buffer: try await call(client, .get, "/api/v1/tenants/acme/files/a.csv", key: f.keys["acme-viewer"]).body) == "acme data")
+            #expect(try await call(client, .get, "/api/v1/tenants/nope/files", key: f.keys["admin"]).status == .notFound)
+        }
+    }
+}
