@@ -20,9 +20,6 @@ public struct FileArea: Sendable, Equatable, Codable {
         FileArea(root: root, kind: .confined(readOnlyRoots: readOnlyRoots))
     }
 
-    /// A tenant's file area in a data directory.
-    public static func tenantRoot(dataDirectory: String, tenant: String) -> String { "\(dataDirectory)/tenants/\(tenant)/files" }
-
     public var isConfined: Bool { kind != .local }
 
     /// The absolute path a config's `path` names; for a confined area, after checking it stays inside.
@@ -31,19 +28,17 @@ public struct FileArea: Sendable, Equatable, Codable {
         guard case .confined(let readOnly) = kind else {
             return path.hasPrefix("/") ? path : Self.join(root, path)
         }
-        if path.isEmpty || path.utf8.contains(0) || path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw OnrampError("file.path", "not a usable path", at: field)
-        }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        if segments.contains(where: { $0 == ".." }) {
-            throw OnrampError("file.outside", "'..' is not allowed: paths stay inside the tenant's file area", at: field)
-        }
         if path.hasPrefix("/") {
+            if path.utf8.contains(0) { throw OnrampError("file.outside", "not a usable path", at: field) }
             guard !forWriting, readOnly.contains(where: { Self.isInside(path, $0) }) else {
                 throw OnrampError("file.outside", "absolute paths are not allowed: give a path relative to the tenant's file area",
                                   at: field)
             }
             return try checked(path, field: field, roots: readOnly)
+        }
+        // The same name rules as the file upload API: no `..`, `.`, dot names, empty segments or control characters.
+        do { _ = try TenantFileArea.segments(of: path, field: field) } catch let e as OnrampError {
+            throw OnrampError("file.outside", e.message, at: field)
         }
         let full = Self.join(root, path)
         if forWriting {

@@ -26,7 +26,7 @@ public struct TenantPolicy: Sendable {
     static let envHint = "is not exposed to pipelines on this server (the operator exposes variables with --expose-env)"
 
     public func fileArea(tenant: String) -> FileArea {
-        .confined(FileArea.tenantRoot(dataDirectory: dataDirectory, tenant: tenant), readOnlyRoots: readOnlyRoots[tenant] ?? [])
+        .confined(TenantFileArea.root(dataDirectory: dataDirectory, tenant: tenant), readOnlyRoots: readOnlyRoots[tenant] ?? [])
     }
 
     public func resources(tenant: String, logger: Logger = Logger(label: "onramp.connector")) -> ConnectorResources {

@@ -25,18 +25,14 @@ public struct PageCursor: Sendable, Equatable {
 
     /// The opaque token: base64url of `v1`, the time's exact bits and the id.
     public var token: String {
-        let text = "v1:\(String(createdAt.timeIntervalSinceReferenceDate.bitPattern, radix: 16)):\(id)"
-        return Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode("v1:\(String(createdAt.timeIntervalSinceReferenceDate.bitPattern, radix: 16)):\(id)")
     }
 
     /// Reads a token made by `token`; anything else is `page.cursor`.
     public init(token: String) throws {
         let invalid = OnrampError("page.cursor", "not a cursor from this API: pass next_cursor from the previous page unchanged",
                                   at: "cursor")
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { throw invalid }
+        guard let text = Base64URL.decode(token) else { throw invalid }
         let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "v1", let bits = UInt64(parts[1], radix: 16), !parts[2].isEmpty else { throw invalid }
         let seconds = Double(bitPattern: bits)
