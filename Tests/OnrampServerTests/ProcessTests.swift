@@ -222,4 +222,70 @@ import Testing
         let (_, stats) = try await Self.http("GET", "\(sandboxURL)/_sandbox/stats")
         #expect(stats?["calculations"] == .number(3))
     }
+
+    @Test func sigtermDrainsHandsTheRunBackAndTheNextStartFinishesIt() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            Issue.record("build the onramp executable first (swift build): \(Self.binary)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-drain-\(UUID().uuidString)")
+        let files = dir.appendingPathComponent("data/tenants/acme/files")
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "id,region,amount\n"
+        for i in 1...600 { csv += "D\(i),CA,\(i % 90).50\n" }
+        try csv.write(to: files.appendingPathComponent("orders.csv"), atomically: true, encoding: .utf8)
+        let sandbox = try Child(["taxman-sandbox", "--port", "0", "--latency-ms", "60", "--api-key", "tk"], log: dir.appendingPathComponent("sandbox.log"))
+        defer { sandbox.stop() }
+        let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
+        let args = ["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0", "--lease", "2", "--shutdown-grace", "1",
+                    "--egress-allow", "127.0.0.1"]
+        let env = ["ONRAMP_ADMIN_KEY": Self.adminKey]
+        let first = try Child(args, env: env, log: dir.appendingPathComponent("serve1.log"))
+        defer { first.stop() }
+        let base = "http://127.0.0.1:\(try await first.port())"
+        #expect(try await Self.http("POST", "\(base)/api/v1/tenants", key: Self.adminKey, body: ["id": "acme"]).0 == 201)
+        #expect(try await Self.http("PUT", "\(base)/api/v1/tenants/acme/secrets/TAXMAN_KEY", key: Self.adminKey, body: ["value": "tk"]).0 == 200)
+        let document: Value = [
+            "version": 1, "name": "drain", "batch_size": 10,
+            "source": ["connector": "csv", "config": ["path": "orders.csv"]],
+            "steps": [["map": """
+                {"transactionId": id, "type": "SalesOrder", "date": "2026-11-03", "currency": "USD",
+                 "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": $number(amount)}]}
+                """]],
+            "destination": ["connector": "taxman", "config": ["base_url": .string(sandboxURL), "api_key": "${secret:TAXMAN_KEY}",
+                                                              "batch_size": 10, "concurrency": 1]],
+        ]
+        let pid = try #require(try await Self.http("POST", "\(base)/api/v1/tenants/acme/pipelines", key: Self.adminKey, body: document).1?["id"]?.stringValue)
+        let runId = try #require(try await Self.http("POST", "\(base)/api/v1/tenants/acme/pipelines/\(pid)/runs", key: Self.adminKey).1?["id"]?.stringValue)
+        for _ in 0..<200 {
+            if (try await Self.http("GET", "\(sandboxURL)/_sandbox/stats").1?["calculations"]?.numberValue ?? 0) >= 20 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await Self.http("GET", "\(base)/readyz").0 == 200)
+        first.process.terminate()
+        // Draining: not ready at once, while the grace period lets the run go on.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await Self.http("GET", "\(base)/readyz").0 == 503)
+        first.process.waitUntilExit()
+        let log = try String(contentsOf: first.log, encoding: .utf8)
+        for line in ["shutting down: no new runs are claimed", "handing back running runs", "run handed back to the queue", "worker stopped"] {
+            #expect(log.contains(line), "\(line)")
+        }
+        #expect(!log.contains("error Hummingbird"))
+        let (_, afterFirst) = try await Self.http("GET", "\(sandboxURL)/_sandbox/stats")
+        #expect((afterFirst?["calculations"]?.numberValue ?? 0) < 600)
+        // The next start resumes it; the hand-back spent no attempt.
+        let second = try Child(args, env: env, log: dir.appendingPathComponent("serve2.log"))
+        defer { second.stop() }
+        let again = "http://127.0.0.1:\(try await second.port())/api/v1"
+        var detail: Value?
+        for _ in 0..<400 {
+            detail = try await Self.http("GET", "\(again)/tenants/acme/runs/\(runId)", key: Self.adminKey).1
+            if detail?["state"] == "succeeded" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(detail?["state"] == "succeeded" && detail?["attempts"] == .number(1) && detail?["attempt_errors"] == [])
+        #expect(try await Self.http("GET", "\(sandboxURL)/_sandbox/stats").1?["calculations"] == .number(600))
+    }
 }
