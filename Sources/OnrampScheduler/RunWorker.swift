@@ -34,7 +34,7 @@ public final class RunWorker: Service, Sendable {
 
     let store: any OnrampStore
     let registry: ConnectorRegistry
-    let options: Options
+    public let options: Options
     let logger: Logger
     let executor: any RunExecutor
     /// Called after a run's outcome is recorded, with the pipeline's `notify` target (webhooks).

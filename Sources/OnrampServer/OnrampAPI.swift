@@ -83,6 +83,7 @@ public struct OnrampAPI: Sendable {
 
     func addSystemRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.get("/connectors") { _, _ in JSONResponse.make(["connectors": .array(registry.catalog)]) }
+        api.get("/limits") { _, _ in JSONResponse.make(limits) }
         api.post("/tenants/:tenant/preview") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
             let body = try await request.jsonBody()
@@ -116,6 +117,21 @@ public struct OnrampAPI: Sendable {
                 return JSONResponse.make(["valid": false, "error": ["code": .string(e.code), "message": .string(e.message), "field": e.location.map(Value.string) ?? .null]])
             }
         }
+    }
+
+    /// The operator's limits, as `GET /limits` shows them.
+    var limits: Value {
+        var out: Value.Object = [
+            "preview": ["seconds": .number(previewSeconds), "memory_mib": .number(Double(previewMemoryMiB)), "max_records": 100],
+            "upload": ["max_bytes": .number(Double(maxUploadBytes))],
+        ]
+        if let options = worker?.options {
+            out["run"] = ["memory_mib": .number(Double(options.limits.memoryMiB)), "wall_seconds": .number(options.limits.wallSeconds),
+                          "max_records_read": .number(Double(options.limits.maxRecordsRead)),
+                          "max_output_bytes": .number(Double(options.limits.maxOutputBytes)),
+                          "max_attempts": .number(Double(options.maxAttempts)), "per_tenant_concurrency": .number(Double(options.perTenantLimit))]
+        }
+        return .object(out)
     }
 
     /// A tenant's secrets in clear, for a preview (the source may need them); never returned.

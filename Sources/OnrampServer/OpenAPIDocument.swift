@@ -15,6 +15,7 @@ enum OpenAPIDocument {
         Route(method: "get", path: "/api/v1/openapi.json", summary: "This document", success: 200, secured: false),
         Route(method: "get", path: "/metrics", summary: "Prometheus metrics: runs by state, records by stage, queue depth, run duration, TAXMAN latency", success: 200, secured: false),
         Route(method: "get", path: "/api/v1/connectors", summary: "Connector catalog with config schemas", success: 200),
+        Route(method: "get", path: "/api/v1/limits", summary: "What a run, a preview and an upload may cost on this server (the operator's limits)", success: 200),
         Route(method: "post", path: "/api/v1/login", summary: "Sign in {email, password}: session cookie and CSRF token", success: 200, secured: false, body: "{email, password}"),
         Route(method: "post", path: "/api/v1/logout", summary: "End the session", success: 204),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/users", summary: "Create a person's account {email, role, password?}; a generated password is shown once", success: 201, body: "{email, role, password}"),

@@ -99,6 +99,19 @@ import Testing
         #expect(Self.listing(f.dir) == before)
     }
 
+    @Test func theLimitsAreVisibleToEveryKey() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        var api = f.api
+        api.previewSeconds = 4
+        let app = Application(router: api.buildRouter())
+        try await app.test(.router) { client in
+            let limits = try APITests.json(try await call(client, .get, "/api/v1/limits", key: f.keys["acme-viewer"]))
+            #expect(limits["run"]?["max_attempts"] == 3 && limits["run"]?["memory_mib"] == 4096)
+            #expect(limits["preview"]?["seconds"] == 4 && limits["upload"]?["max_bytes"] == .number(Double(256 << 20)))
+        }
+    }
+
     static func listing(_ dir: URL) -> [String] {
         (FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []).sorted()
     }
