@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Logging
 import NIOCore
 import OnrampConnectorKit
 import OnrampCore
@@ -10,11 +11,13 @@ import OnrampCore
 public struct WebhookNotifier: Sendable {
     let client: HTTPClient
     let egress: EgressPolicy
+    let logger: Logger
     let policy = RetryPolicy(maxAttempts: 4, baseDelaySeconds: 0.5, maxDelaySeconds: 10)
 
-    public init(client: HTTPClient = .shared, egress: EgressPolicy = .unrestricted) {
+    public init(client: HTTPClient = .shared, egress: EgressPolicy = .unrestricted, logger: Logger = Logger(label: "onramp.webhook")) {
         self.client = client
         self.egress = egress
+        self.logger = logger
     }
 
     public static func signature(_ body: String, secret: String) -> String {
@@ -26,7 +29,10 @@ public struct WebhookNotifier: Sendable {
     @discardableResult
     public func send(_ summary: Value, to notify: PipelineSpec.Notify) async -> Int? {
         let body = JSONWriter.string(summary)
-        do { try await egress.check(url: notify.url, field: "notify.url") } catch { return nil }
+        do { try await egress.check(url: notify.url, field: "notify.url") } catch {
+            logger.warning("webhook not sent", metadata: ["reason": "\(error)"])
+            return nil
+        }
         var attempt = 0
         while true {
             attempt += 1

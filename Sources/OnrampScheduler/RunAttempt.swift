@@ -63,7 +63,9 @@ public enum RunAttempt {
         let sink = RunLogHandler.Sink(path: request.attemptLogPath, redactor: redactor)
         defer { sink.close() }
         let processLogger = logger
-        var log = Logger(label: logger.label) { _ in MultiplexLogHandler([processLogger.handler, RunLogHandler(sink: sink)]) }
+        var log = Logger(label: logger.label) { _ in
+            MultiplexLogHandler([RedactingLogHandler(inner: processLogger.handler, redactor: redactor), RunLogHandler(sink: sink)])
+        }
         log[metadataKey: "run_id"] = "\(request.runId)"
         log[metadataKey: "tenant_id"] = "\(request.tenantId)"
         log.info("run started", metadata: ["attempt": "\(request.attempt)", "worker": "\(request.worker)"])

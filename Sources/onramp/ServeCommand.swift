@@ -77,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.limits.maxRecordsRead = runMaxRecords
         options.limits.maxOutputBytes = Int64(runMaxOutputMb) << 20
         let registry = ConnectorRegistry.build()
-        let webhooks = WebhookNotifier(egress: policy.egress)
+        let webhooks = WebhookNotifier(egress: policy.egress, logger: logger)
         let log = logger
         let box = try SecretBox.loadOrCreate(directory: data)
         let secrets = SecretResolution(store: store, box: box)
