@@ -97,7 +97,13 @@ extension OnrampAPI {
             guard try await store.createUser(user) else { throw APIError(.conflict, "conflict", "\(email) has an account", field: "email") }
             var out = Self.userValue(user).objectValue!
             if let generated { out["password"] = .string(generated) }  // shown once
-            return JSONResponse.make(.object(out), status: .created)
+            return JSONResponse.created(.object(out), at: "/api/v1/tenants/\(tenant)/users/\(user.id)")
+        }
+        api.get("/tenants/:tenant/users/:user") { _, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])
+            let id = try context.parameters.require("user")
+            guard let user = try await store.user(id: id), user.tenantId == tenant else { throw APIError.notFound("user \(id)") }
+            return JSONResponse.make(Self.userValue(user))
         }
         api.get("/tenants/:tenant/users") { _, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])

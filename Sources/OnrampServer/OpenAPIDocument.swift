@@ -20,6 +20,7 @@ enum OpenAPIDocument {
         Route(method: "post", path: "/api/v1/logout", summary: "End the session", success: 204),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/users", summary: "Create a person's account {email, role, password?}; a generated password is shown once", success: 201, body: "{email, role, password}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/users", summary: "A tenant's people", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/users/{user}", summary: "One person's account", success: 200),
         Route(method: "post", path: "/api/v1/validate", summary: "Validate a pipeline document", success: 200, body: "pipeline document"),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/preview", summary: "First records after each step {document, limit}; nothing is sent", success: 200, body: "{document, limit}"),
         Route(method: "post", path: "/api/v1/tenants", summary: "Create a tenant (platform_admin)", success: 201, body: "{id, name}"),

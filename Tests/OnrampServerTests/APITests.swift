@@ -219,6 +219,11 @@ import Testing
             let created = try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"], body: ["email": "viewer@acme.test", "role": "tenant_admin"])
             #expect(created.status == .created)
             let password = try #require(try Self.json(created)["password"]?.stringValue)
+            let location = try #require(created.headers[.location])
+            let account = try Self.json(try await call(client, .get, location, key: f.keys["acme-admin"]))
+            #expect(account["email"] == "viewer@acme.test" && account["password"] == nil)
+            #expect(try await call(client, .get, location.replacingOccurrences(of: "/acme/", with: "/globex/"),
+                                   key: f.keys["globex-admin"]).status == .notFound)
             #expect(try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"],
                                    body: ["email": "VIEWER@acme.test", "role": "tenant_viewer", "password": "long enough password"]).status == .conflict)
             let wrong = try await client.execute(uri: "/api/v1/login", method: .post, body: Self.body(["email": "viewer@acme.test", "password": "nope"]))
