@@ -35,6 +35,16 @@ public struct RunSummary: Sendable {
         return .object(o)
     }
 
+    /// The stored summary of a run that failed before it read anything (the same shape as any other).
+    public static func failed(_ reason: String, pipeline: String? = nil) -> Value {
+        var s = RunSummary(pipeline: pipeline ?? "")
+        s.status = .failed
+        s.failureReason = reason
+        guard case .object(var o) = s.asValue else { return s.asValue }
+        if pipeline == nil { o["pipeline"] = .null }
+        return .object(o)
+    }
+
     /// The summary as `onramp run --json` prints it (docs/pipeline-reference.md): the state, the
     /// counts, the failure reason, and `outputs`: the files this run wrote, by kind.
     public var reportValue: Value {

@@ -74,7 +74,7 @@ public enum RunAttempt {
             spec = try PipelineSpec(from: try JSONParser.parse(request.document))
         } catch {
             log.error("run failed before it started", metadata: ["reason": "\(redactor.string("\(error)"))"])
-            return RunAttemptResult(state: .failed, summary: JSONWriter.string(["failure_reason": .string("\(error)")]))
+            return RunAttemptResult(state: .failed, summary: JSONWriter.string(RunSummary.failed("\(error)")))
         }
         var resources = ConnectorResources(logger: log, files: request.files, egress: request.egress)
         resources.appendToOutputs = request.attempt > 1

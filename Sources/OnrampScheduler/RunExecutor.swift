@@ -97,7 +97,7 @@ public struct ChildProcessRunExecutor: RunExecutor {
             return .lostLease
         case .timedOut:
             let reason = "run.limit_wall_time: the run took longer than its limit of \(Int(request.limits.wallSeconds)) s"
-            return .finished(RunAttemptResult(state: .failed, summary: JSONWriter.string(["failure_reason": .string(reason)])))
+            return .finished(RunAttemptResult(state: .failed, summary: JSONWriter.string(RunSummary.failed(reason))))
         }
     }
 

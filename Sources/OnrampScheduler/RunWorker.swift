@@ -164,7 +164,7 @@ public final class RunWorker: Service, Sendable {
             let reason = "\(error)"
             RunLogHandler.Sink(path: attemptLog).write("\(Date().formatted(.iso8601)) error run failed before it started reason=\(reason)\n")
             log.error("run failed before it started", metadata: ["reason": "\(reason)"])
-            await record(run, fence: fence, result: RunAttemptResult(state: .failed, summary: JSONWriter.string(["failure_reason": .string(reason)])),
+            await record(run, fence: fence, result: RunAttemptResult(state: .failed, summary: JSONWriter.string(RunSummary.failed(reason))),
                          notify: nil, attemptLog: attemptLog, logPath: logPath, log: log)
             return
         }
