@@ -81,7 +81,11 @@ enum Functions {
         case .array(let a) where a.outerWrapper && !a.items.isEmpty:
             return try string(a.items[0], pretty: pretty)
         default:
-            return JSONWriter.string(try stringifiable(v), pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
+            // Each item prints as at least one character and a comma: a longer array is refused unwritten.
+            try SizeLimits.checkString(2 * (v.arrayCount ?? 0) - 1)
+            let text = JSONWriter.string(try stringifiable(v), pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
+            try SizeLimits.checkString(text.utf8.count)
+            return text
         }
     }
 
