@@ -49,10 +49,13 @@ final class Evaluator {
         if depth > maxDepth || Evaluator.stackAddress() < stackFloor {
             throw JSONataError("U1001", extra: ["message": "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive."])
         }
-        if deadline != UInt64.max, DispatchTime.now().uptimeNanoseconds > deadline {
-            throw JSONataError("U1001", extra: ["message": "Expression evaluation timeout: Check for infinite loop"])
-        }
+        if isPastDeadline { throw Evaluator.timeout }
     }
+
+    /// Whether the evaluation's time is up (reads the clock).
+    var isPastDeadline: Bool { deadline != UInt64.max && DispatchTime.now().uptimeNanoseconds > deadline }
+
+    static let timeout = JSONataError("U1001", extra: ["message": "Expression evaluation timeout: Check for infinite loop"])
 
     func evaluate(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
         // Field lookups and literals, the most common nodes, take no depth and need no clean-up.
