@@ -50,7 +50,8 @@ public enum PipelineLoader {
 
     static func value(_ node: Node, depth: Int = 0) throws -> Value {
         guard depth < maxNesting else {
-            throw OnrampError("spec.syntax", "YAML nested deeper than \(maxNesting) levels", at: "line \(node.mark?.line ?? 0)")
+            let line = node.mark?.line ?? 0
+            throw OnrampError("spec.syntax", "YAML nested deeper than \(maxNesting) levels", at: "line \(line)")
         }
         switch node {
         case .scalar(let s):

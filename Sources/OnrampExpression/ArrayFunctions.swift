@@ -102,8 +102,9 @@ enum ArrayFunctions {
             guard let arr = a.at(0).arrayValue, arr.count > 1 else { return a.at(0) }
             var out: [JValue] = []
             // Quadratic: the time limit is checked as it goes.
-            for v in arr.items where try !out.contains(where: { try ev.checkTime(); return Functions.deepEqual($0, v) }) {
-                out.append(v)
+            for v in arr.items {
+                let seen = try out.contains { try ev.checkTime(); return Functions.deepEqual($0, v) }
+                if !seen { out.append(v) }
             }
             return .array(JArray(out, sequence: arr.sequence))
         },

@@ -98,7 +98,9 @@ extension DateTimePicture {
             }
         }
         // Parsed numbers may be anything ("[Y]" reads any digits): beyond ±10^8 none is a date.
-        for (c, v) in components where !(Swift.abs(v) <= 1e8) { throw JSONataError("D1001", token: String(c), value: .number(v)) }
+        for (c, v) in components where !(Swift.abs(v) <= 1e8) {
+            throw JSONataError("D1001", token: String(c), value: .number(v))
+        }
         var month = max(0, (components["M"] ?? 1) - 1)
         var day = components["D"] ?? 1
         if dateB {

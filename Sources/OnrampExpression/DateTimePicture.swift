@@ -58,7 +58,9 @@ struct DateTimePicture {
         var presentation: String
         if let comma = text.lastIndex(of: ",") {
             let width = text[text.index(after: comma)...]
-            func parseWidth(_ w: Substring?) -> Int? { w.flatMap { $0 == "*" ? nil : Int($0).flatMap { $0 >= 0 ? $0 : nil } } }
+            func parseWidth(_ w: Substring?) -> Int? {
+                w.flatMap { $0 == "*" ? nil : Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+            }
             if let dash = width.firstIndex(of: "-") {
                 m.widthMin = parseWidth(width[..<dash])
                 m.widthMax = parseWidth(width[width.index(after: dash)...])
@@ -162,7 +164,9 @@ struct DateTimePicture {
         }
         let shifted = millis + Double((60 * offsetHours + offsetMinutes) * 60 * 1000)
         // JavaScript's Date range (±8.64e15 ms, years ±275760), with a day to spare for the offset.
-        guard shifted.isFinite, Swift.abs(shifted) <= CivilTime.maxMillis else { throw JSONataError("D1001", value: .number(millis)) }
+        guard shifted.isFinite, Swift.abs(shifted) <= CivilTime.maxMillis else {
+            throw JSONataError("D1001", value: .number(millis))
+        }
         var out = ""
         for part in parts {
             switch part {

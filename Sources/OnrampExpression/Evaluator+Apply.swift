@@ -83,7 +83,8 @@ extension Evaluator {
         // (`/(a+)+$/` on a long line) stops at the time limit.
         var found: NSTextCheckingResult?
         var late = false
-        re.enumerateMatches(in: s, options: [.reportProgress], range: NSRange(location: from, length: ns.length - from)) { m, _, stop in
+        let range = NSRange(location: from, length: ns.length - from)
+        re.enumerateMatches(in: s, options: [.reportProgress], range: range) { m, _, stop in
             if let m { found = m } else if self.isPastDeadline { late = true } else { return }
             stop.pointee = true
         }

@@ -30,11 +30,12 @@ final class Evaluator {
         return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
     }
 
-    /// Runs on every node: the common case is three comparisons; the clock is read every 256 nodes.
+    /// Runs on every node: the common case is three comparisons; the clock is read every 256 nodes and
+    /// the stack every 16 levels (16 levels take a few KiB, well within the budget's margin).
     @inline(__always)
     private func checkLimits() throws {
         ticks &+= 1
-        if depth > maxDepth || ticks & 0xFF == 0 || Evaluator.stackAddress() < stackFloor { try checkLimitsNow() }
+        if depth > maxDepth || ticks & 0xFF == 0 || depth & 0xF == 0 { try checkLimitsNow() }
     }
 
     /// For loops inside built-in functions that evaluate no nodes: the clock is read every 256 calls.
@@ -49,13 +50,14 @@ final class Evaluator {
         if depth > maxDepth || Evaluator.stackAddress() < stackFloor {
             throw JSONataError("U1001", extra: ["message": "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive."])
         }
-        if isPastDeadline { throw Evaluator.timeout }
+        if ticks & 0xFF == 0 && isPastDeadline { throw Evaluator.timeout }
     }
 
     /// Whether the evaluation's time is up (reads the clock).
     var isPastDeadline: Bool { deadline != UInt64.max && DispatchTime.now().uptimeNanoseconds > deadline }
 
-    static let timeout = JSONataError("U1001", extra: ["message": "Expression evaluation timeout: Check for infinite loop"])
+    static let timeout = JSONataError("U1001",
+                                      extra: ["message": "Expression evaluation timeout: Check for infinite loop"])
 
     func evaluate(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
         // Field lookups and literals, the most common nodes, take no depth and need no clean-up.

@@ -83,7 +83,8 @@ enum Functions {
         default:
             // Each item prints as at least one character and a comma: a longer array is refused unwritten.
             try SizeLimits.checkString(2 * (v.arrayCount ?? 0) - 1)
-            let text = JSONWriter.string(try stringifiable(v), pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
+            let value = try stringifiable(v)
+            let text = JSONWriter.string(value, pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
             try SizeLimits.checkString(text.utf8.count)
             return text
         }

@@ -20,7 +20,8 @@ public struct JSONata: Sendable {
         }
         /// `timeout` in nanoseconds, worked out once rather than on every evaluation.
         private(set) var timeoutNanoseconds: UInt64?
-        public init(maxDepth: Int = 500, timeout: Duration? = .seconds(10), maxStackBytes: Int = Limits.defaultStackBytes) {
+        public init(maxDepth: Int = 500, timeout: Duration? = .seconds(10),
+                    maxStackBytes: Int = Limits.defaultStackBytes) {
             self.maxDepth = maxDepth
             self.maxStackBytes = maxStackBytes
             self.timeout = timeout

@@ -70,7 +70,9 @@ enum NumericFunctions {
             guard let n = a.at(0).numberValue else { return .undefined }
             // Beyond ±1000 places no double changes (and jsonata-js gives NaN): out of range.
             let p = a.at(1).numberValue ?? 0
-            guard let precision = SizeLimits.exactInt(p, within: 1000) else { throw JSONataError("D1001", value: .number(p)) }
+            guard let precision = SizeLimits.exactInt(p, within: 1000) else {
+                throw JSONataError("D1001", value: .number(p))
+            }
             let r = round(n, precision)
             if !r.isFinite && n.isFinite { throw JSONataError("D1001", value: .number(p)) }
             return .number(r)

@@ -47,7 +47,8 @@ enum StringFunctions {
             let padLength = SizeLimits.clampedInt(abs(width)) - s.unicodeScalars.count
             if padLength <= 0 { return .string(s) }
             // Checked before allocating: the padding is at most `padLength` copies of `ch`.
-            try SizeLimits.checkString(s.utf8.count + padLength.multipliedReportingOverflow(by: ch.utf8.count).partialValue)
+            let paddingBytes = padLength.multipliedReportingOverflow(by: ch.utf8.count)
+            try SizeLimits.checkString(paddingBytes.overflow ? Int.max : s.utf8.count + paddingBytes.partialValue)
             var padding = String(repeating: ch, count: padLength)
             if ch.unicodeScalars.count > 1 { padding = substring(padding, 0, Double(padLength)) }
             return .string(width > 0 ? s + padding : padding + s)

@@ -16,7 +16,8 @@ public enum CleansingFunctions {
             let group = decimalSeparator == "," ? "." : ","
             s = s.replacingOccurrences(of: group, with: "").replacingOccurrences(of: " ", with: "")
             s = s.replacingOccurrences(of: decimalSeparator, with: ".")
-            guard s.range(of: #"^[-+]?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil, let d = Double(s), d.isFinite else {
+            guard s.range(of: #"^[-+]?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil,
+                  let d = Double(s), d.isFinite else {
                 throw OnrampError("clean.decimal", "'\(raw)' is not a decimal number")
             }
             return .number(d)
