@@ -13,7 +13,7 @@ final class Evaluator {
 
     private let maxDepth: Int
     /// The lowest stack address evaluation may reach (stacks grow down): `maxStackBytes` below where it began.
-    private let stackFloor: UInt
+    let stackFloor: UInt
 
     init(limits: JSONata.Limits) {
         maxDepth = limits.maxDepth

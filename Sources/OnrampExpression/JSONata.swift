@@ -13,7 +13,8 @@ public struct JSONata: Sendable {
     public struct Limits: Sendable {
         public var maxDepth: Int
         /// Stack the evaluation may use below its caller's frame, whatever the depth: 384 KiB leaves a
-        /// 512 KiB thread 128 KiB for its callers. Debug builds' frames are several times larger: 4 MiB.
+        /// 512 KiB thread 128 KiB for its callers. Debug builds' frames are many times larger: 6 MiB.
+        /// Compiling an expression has the same budget.
         public var maxStackBytes: Int
         public var timeout: Duration? {
             didSet { timeoutNanoseconds = Self.nanoseconds(timeout) }
@@ -32,7 +33,7 @@ public struct JSONata: Sendable {
         }
         public static let `default` = Limits()
         #if DEBUG
-        public static let defaultStackBytes = 4 << 20
+        public static let defaultStackBytes = 6 << 20
         #else
         public static let defaultStackBytes = 384 << 10
         #endif

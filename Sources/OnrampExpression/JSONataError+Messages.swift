@@ -98,7 +98,7 @@ extension JSONataError {
         "D3141": "{{{message}}}",
         "U1001": "{{{message}}}",
         // Onramp's own limits (not in the reference implementation).
-        "S0901": "The expression is nested too deeply (more than {{limit}} levels)",
+        "S0901": "The expression is nested too deeply (the limit is {{limit}} levels, fewer for function calls)",
         "D9001": "The string would be longer than the limit of {{limit}} bytes ({{value}} bytes)",
         "D9002": "The array would have more than the limit of {{limit}} items ({{value}} items)",
     ]

@@ -87,7 +87,7 @@ enum ObjectFunctions {
             var input = f.input
             if !a.at(1).isUndefined { input = a.at(1).asEvaluationInput }
             let ast: Node
-            do { ast = try Parser.parse(source) } catch {
+            do { ast = try Parser.parse(source, stackFloor: ev.stackFloor) } catch {
                 throw JSONataError("D3120", value: .string((error as? JSONataError)?.message ?? "\(error)"))
             }
             do { return try ev.evaluate(ast, input, f.environment) } catch let e as JSONataError {

@@ -8,6 +8,8 @@ struct Parser {
     let source: String
     /// How many `expression` calls are open: bounded so that deep nesting is an error, not a stack overflow.
     private var depth = 0
+    /// The stack may not grow below this address either (a call's frames are larger than a parenthesis's).
+    private var stackFloor: UInt = 0
 
     /// Left binding power of every operator symbol; separators and closers bind nothing (0).
     static let bindingPower: [String: Int] = [
@@ -17,13 +19,18 @@ struct Parser {
         "and": 30, "or": 25, "in": 40, "&": 50,
     ]
 
-    static func parse(_ source: String) throws(JSONataError) -> Node {
+    /// Parses and rewrites `source`. `stackFloor` is the lowest stack address the recursion may reach
+    /// (default: the evaluation stack budget below the caller's frame); `$eval` passes its evaluation's.
+    static func parse(_ source: String, stackFloor: UInt? = nil) throws(JSONataError) -> Node {
         var p = try Parser(source)
+        let budget = UInt(JSONata.Limits.defaultStackBytes)
+        let here = Evaluator.stackAddress()
+        p.stackFloor = stackFloor ?? (here > budget ? here - budget : 0)
         let raw = try p.expression(0)
         if p.token.kind != .end {
             throw JSONataError("S0201", position: p.token.position, token: p.token.text)
         }
-        var processor = ASTProcessor()
+        var processor = ASTProcessor(stackFloor: p.stackFloor)
         let ast = try processor.process(raw)
         if ast.kind == .parent || ast.seekingParent != nil {
             throw JSONataError("S0217", position: ast.position, token: ast.kind.rawValue)
@@ -62,7 +69,9 @@ struct Parser {
     mutating func expression(_ rbp: Int) throws(JSONataError) -> ParseNode {
         depth += 1
         defer { depth -= 1 }
-        if depth > SizeLimits.maxNesting { throw Parser.tooDeep(at: token.position) }
+        if depth > SizeLimits.maxNesting || Evaluator.stackAddress() < stackFloor {
+            throw Parser.tooDeep(at: token.position)
+        }
         var t = token
         try advance(nil, infix: true)
         var left = try measured(nud(t))

@@ -1,8 +1,9 @@
 /// The fixed ceilings that keep one expression from taking the process down: nesting (the stack),
 /// string and array sizes (memory). Documented in docs/pipeline-reference.md ("Expression limits").
 public enum SizeLimits {
-    /// Levels of nesting an expression may have (parentheses, operators, calls, constructors): S0901 beyond.
-    public static let maxNesting = 250
+    /// Levels of nesting an expression may have (parentheses, operators, calls, constructors): S0901 beyond,
+    /// and sooner if the parser's recursion reaches the evaluation stack budget (`JSONata.Limits.maxStackBytes`).
+    public static let maxNesting = 200
     /// UTF-8 bytes a string built by the evaluator may have: D9001 beyond.
     public static let maxStringBytes = 10_000_000
     /// Items an array built by the evaluator may have: D9002 beyond (ranges keep their own D2014 at 1e7).
