@@ -12,7 +12,10 @@ import Testing
     /// Parses and writes `text` on a thread with a small stack, as secondary threads have.
     /// Debug builds' frames are several times larger than release ones, so they get 6 MiB.
     static func onSmallStack(_ text: String) -> Result<String, JSONParser.Failure> {
-        final class Box: @unchecked Sendable { var result: Result<String, JSONParser.Failure>?; let done = DispatchSemaphore(value: 0) }
+        final class Box: @unchecked Sendable {
+            var result: Result<String, JSONParser.Failure>?
+            let done = DispatchSemaphore(value: 0)
+        }
         let box = Box()
         let thread = Thread {
             box.result = Result { () throws(JSONParser.Failure) in JSONWriter.string(try JSONParser.parse(text)) }
