@@ -15,7 +15,7 @@ public func fuzzJSONata(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         input = try? JSONParser.parse(Array(bytes[(split + 1)...]))
     }
     guard let expression = try? JSONata(source) else { return 0 }
-    let limits = JSONata.Limits(maxDepth: 500, timeout: .milliseconds(500))
+    let limits = JSONata.Limits(maxDepth: 500, timeout: .milliseconds(100))
     if let result = try? expression.evaluate(input, limits: limits) {
         _ = JSONWriter.string(result)
     }

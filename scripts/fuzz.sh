@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh TARGET SECONDS: builds the libFuzzer harness for TARGET (jsonata, csv, json, or
 # all) into .build-fuzz/ and runs it for SECONDS each. Exits non-zero when an input crashes, hangs
-# or exhausts memory, and prints where that input was saved (.build-fuzz/crashes/TARGET/).
+# or exhausts memory, and prints where that input was saved (.build-fuzz/SANITIZERS/crashes/TARGET/).
+# The corpus grows in .build-fuzz/SANITIZERS/corpus/TARGET; the seeds (Fuzz/seeds.py: the conformance
+# suite's expressions and datasets) are written to a temporary directory on each run.
 # The harnesses compile the module sources directly with swiftc (no Hummingbird/NIO); swift-collections
 # comes from the debug build (`swift build --target OnrampCore`, which is quick once built).
 set -euo pipefail
@@ -13,7 +15,7 @@ SECS=${2:-20}
 SANITIZERS=${FUZZ_SANITIZERS:-fuzzer}
 B=.build-fuzz/${SANITIZERS//,/-}
 SAN=(-sanitize="$SANITIZERS")
-# A secondary thread's 512 KiB of stack, as optimized code runs on; ASan's frames are several times larger: 2 MiB.
+# A secondary thread's 512 KiB of stack for optimized code; ASan's frames are several times larger: 2 MiB.
 STACK_KB=${FUZZ_STACK_KB:-$([ "$SANITIZERS" = fuzzer ] && echo 512 || echo 2048)}
 mkdir -p "$B/modules"
 
@@ -60,7 +62,8 @@ build() {
           "$B/OnrampCore.o" "$B/libcollections.a" -o "$B/fuzz-jsonata"
       fi ;;
     csv)
-      local files=(Fuzz/CSVFuzz.swift Sources/OnrampConnectorsFiles/CSVTokenizer.swift Sources/OnrampConnectorsFiles/TextEncoding.swift)
+      local files=(Fuzz/CSVFuzz.swift Sources/OnrampConnectorsFiles/CSVTokenizer.swift
+                   Sources/OnrampConnectorsFiles/TextEncoding.swift)
       if stale "$B/fuzz-csv" "${files[@]}"; then
         quiet swiftc -O -parse-as-library -module-name CSVFuzz "${SAN[@]}" "${files[@]}" -o "$B/fuzz-csv"
       fi ;;
@@ -77,14 +80,15 @@ run() {
   echo "fuzz $name: ${SECS}s, $SANITIZERS, ${STACK_KB} KiB stack"
   set +e
   # An input that needs more stack than STACK_KB is a crash here; one running 30 s is a hang (evaluations
-  # stop at 500 ms, but a legal 10^7-item result takes seconds to convert on a busy machine).
+  # stop at 100 ms, but a legal 10^7-item result takes seconds to convert on a busy machine).
   (ulimit -s "$STACK_KB"; SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
     "$B/fuzz-$name" -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 -max_len=4096 \
     -artifact_prefix="$crashes/" -print_final_stats=1 "${extra[@]}" "$corpus" "$seeds") > "$B/$name.log" 2>&1
   local status=$?
   set -e
   rm -rf "$seeds"
-  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|^(Done|INFO: .*corpus)' "$B/$name.log" | tail -5
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|^(Done|INFO: .*corpus)' \
+    "$B/$name.log" | tail -5
   echo "corpus $name: $(ls "$corpus" | wc -l) inputs"
   if [ $status -ne 0 ]; then
     tail -n 40 "$B/$name.log"
