@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Every test: the Swift suites (unit, contract, in-process API, real processes), then schemathesis
-# fuzzing `onramp serve` against its own OpenAPI document (no 5xx, responses match the document).
+# Every test: the Swift suites (unit, contract, in-process API, real processes), a short run of each
+# libFuzzer harness, then schemathesis fuzzing `onramp serve` against its own OpenAPI document (no 5xx,
+# responses match the document).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 swift build                      # the process tests start the onramp binary
 swift test
+scripts/fuzz.sh all "${FUZZ_SECONDS:-20}"   # libFuzzer: JSONata, CSV tokenizer, JSON parser (no crash, hang or blow-up)
 
 VENV=${ONRAMP_TEST_VENV:-.venv-test}
 if [ ! -x "$VENV/bin/schemathesis" ]; then

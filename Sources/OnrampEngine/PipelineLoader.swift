@@ -55,7 +55,14 @@ public enum PipelineLoader {
         }
     }
 
-    static func value(_ node: Node) throws -> Value {
+    /// Levels a YAML document may nest, as for JSON documents (`JSONParser`): deeper is an error, not a stack overflow.
+    static let maxNesting = 512
+
+    static func value(_ node: Node, depth: Int = 0) throws -> Value {
+        guard depth < maxNesting else {
+            let line = node.mark?.line ?? 0
+            throw OnrampError("spec.syntax", "YAML nested deeper than \(maxNesting) levels", at: "line \(line)")
+        }
         switch node {
         case .scalar(let s):
             if s.style == .plain {
@@ -69,11 +76,11 @@ public enum PipelineLoader {
             var o = Value.Object()
             for (k, v) in m {
                 guard case .scalar(let ks) = k else { throw OnrampError("spec.syntax", "mapping keys must be plain text", at: "line \(k.mark?.line ?? 0)") }
-                o[ks.string] = try value(v)
+                o[ks.string] = try value(v, depth: depth + 1)
             }
             return .object(o)
         case .sequence(let seq):
-            return .array(try seq.map(value))
+            return .array(try seq.map { try value($0, depth: depth + 1) })
         case .alias:
             throw OnrampError("spec.syntax", "YAML aliases are not supported", at: "line \(node.mark?.line ?? 0)")
         }

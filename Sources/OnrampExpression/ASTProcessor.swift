@@ -6,9 +6,14 @@ struct ASTProcessor {
     private var ancestry: [ParseNode] = []
     /// Nodes already rewritten: the rewrite is not idempotent, and `?:`/`??` share a node.
     private var done: [ObjectIdentifier: ParseNode] = [:]
+    /// The lowest stack address the rewrite's recursion may reach (the parser's limit).
+    let stackFloor: UInt
+
+    init(stackFloor: UInt) { self.stackFloor = stackFloor }
 
     mutating func process(_ expr: ParseNode) throws(JSONataError) -> ParseNode {
         if let d = done[ObjectIdentifier(expr)] { return d }
+        if Evaluator.stackAddress() < stackFloor { throw Parser.tooDeep(at: expr.position) }
         let result = try rewrite(expr)
         done[ObjectIdentifier(expr)] = result
         return result

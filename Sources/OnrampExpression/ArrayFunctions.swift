@@ -66,7 +66,10 @@ enum ArrayFunctions {
             let n = arrays.map(\.count).min() ?? 0
             return .array(JArray((0..<n).map { i in .array(JArray(arrays.map { $0[i] })) }))
         },
-        "append": E(signature: "<xx:a>", arity: 2) { _, a, _ in Functions.append(a.at(0), a.at(1)) },
+        "append": E(signature: "<xx:a>", arity: 2) { _, a, _ in
+            try SizeLimits.checkItems((a.at(0).arrayCount ?? 1) + (a.at(1).arrayCount ?? 1))
+            return Functions.append(a.at(0), a.at(1))
+        },
         "exists": E(signature: "<x:b>", arity: 1) { _, a, _ in .bool(!a.at(0).isUndefined) },
         "reverse": E(signature: "<a:a>", arity: 1) { _, a, _ in
             guard let arr = a.at(0).arrayValue else { return .undefined }
@@ -95,10 +98,14 @@ enum ArrayFunctions {
             if arr.count <= 1 { return a.at(0) }
             return .array(JArray(arr.items.shuffled()))
         },
-        "distinct": E(signature: "<x:x>", arity: 1) { _, a, _ in
+        "distinct": E(signature: "<x:x>", arity: 1) { ev, a, _ in
             guard let arr = a.at(0).arrayValue, arr.count > 1 else { return a.at(0) }
             var out: [JValue] = []
-            for v in arr.items where !out.contains(where: { Functions.deepEqual($0, v) }) { out.append(v) }
+            // Quadratic: the time limit is checked as it goes.
+            for v in arr.items {
+                let seen = try out.contains { try ev.checkTime(); return Functions.deepEqual($0, v) }
+                if !seen { out.append(v) }
+            }
             return .array(JArray(out, sequence: arr.sequence))
         },
     ]

@@ -9,6 +9,8 @@ struct CivilTime {
     var weekday: Int
 
     static let millisInADay = 86_400_000.0
+    /// The instants `Date` can hold, plus a day either side for a time zone offset.
+    static let maxMillis = 8.64e15 + millisInADay
 
     static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0

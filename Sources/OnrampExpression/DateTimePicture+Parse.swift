@@ -30,7 +30,7 @@ extension DateTimePicture {
                         hours = Int(value.prefix(3)) ?? 0
                         minutes = Int(value.dropFirst(3)) ?? 0
                     }
-                    return Double(hours * 60 + minutes)
+                    return Double(hours) * 60 + Double(minutes)
                 }
             case .marker(let m):
                 if m.component == "f" {
@@ -96,6 +96,10 @@ extension DateTimePicture {
                 startSpecified = true
                 if endSpecified { throw JSONataError("D3136") }
             }
+        }
+        // Parsed numbers may be anything ("[Y]" reads any digits): beyond ±10^8 none is a date.
+        for (c, v) in components where !(Swift.abs(v) <= 1e8) {
+            throw JSONataError("D1001", token: String(c), value: .number(v))
         }
         var month = max(0, (components["M"] ?? 1) - 1)
         var day = components["D"] ?? 1

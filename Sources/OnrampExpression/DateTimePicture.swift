@@ -58,14 +58,17 @@ struct DateTimePicture {
         var presentation: String
         if let comma = text.lastIndex(of: ",") {
             let width = text[text.index(after: comma)...]
-            func parseWidth(_ w: Substring?) -> Int? { w.flatMap { $0 == "*" ? nil : Int($0) } }
+            func parseWidth(_ w: Substring?) -> Int? {
+                w.flatMap { $0 == "*" ? nil : Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+            }
             if let dash = width.firstIndex(of: "-") {
                 m.widthMin = parseWidth(width[..<dash])
                 m.widthMax = parseWidth(width[width.index(after: dash)...])
             } else {
                 m.widthMin = parseWidth(width)
             }
-            presentation = String(text[text.index(after: text.startIndex)..<comma])
+            // `[,…]`: the comma is the component itself, with no presentation.
+            presentation = comma > text.startIndex ? String(text[text.index(after: text.startIndex)..<comma]) : ""
         } else {
             presentation = String(text.dropFirst())
         }
@@ -154,10 +157,16 @@ struct DateTimePicture {
     func format(_ millis: Double, timezone: String?) throws -> String {
         var offsetHours = 0, offsetMinutes = 0
         if let timezone, let offset = Int(timezone) {
+            // ±99:59 at most; a larger offset is out of range (and would overflow the arithmetic below).
+            guard Swift.abs(offset) <= 9999 else { throw JSONataError("D1001", value: .string(timezone)) }
             offsetHours = Int(floor(Double(offset) / 100))
             offsetMinutes = offset % 100
         }
         let shifted = millis + Double((60 * offsetHours + offsetMinutes) * 60 * 1000)
+        // JavaScript's Date range (±8.64e15 ms, years ±275760), with a day to spare for the offset.
+        guard shifted.isFinite, Swift.abs(shifted) <= CivilTime.maxMillis else {
+            throw JSONataError("D1001", value: .number(millis))
+        }
         var out = ""
         for part in parts {
             switch part {

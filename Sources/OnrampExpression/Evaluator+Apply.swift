@@ -78,9 +78,18 @@ extension Evaluator {
     /// One match of a regex as JSONata's matcher contract gives it: `{match, start, end, groups, next}`.
     func regexMatch(_ re: NSRegularExpression, pattern: String, in s: String, from: Int) throws -> JValue {
         let ns = s as NSString
-        guard from <= ns.length, let m = re.firstMatch(in: s, range: NSRange(location: from, length: ns.length - from)) else {
-            return .undefined
+        guard from <= ns.length else { return .undefined }
+        // The first match, with progress reports so that a pattern that backtracks for ever
+        // (`/(a+)+$/` on a long line) stops at the time limit.
+        var found: NSTextCheckingResult?
+        var late = false
+        let range = NSRange(location: from, length: ns.length - from)
+        re.enumerateMatches(in: s, options: [.reportProgress], range: range) { m, _, stop in
+            if let m { found = m } else if self.isPastDeadline { late = true } else { return }
+            stop.pointee = true
         }
+        if late { throw Evaluator.timeout }
+        guard let m = found else { return .undefined }
         let o = JObject()
         o["match"] = .string(ns.substring(with: m.range))
         o["start"] = .number(Double(m.range.location))

@@ -40,6 +40,7 @@ extension Evaluator {
             case .concat:
                 let l = lhs.isUndefined ? "" : try Functions.string(lhs)
                 let r = rhs.isUndefined ? "" : try Functions.string(rhs)
+                try SizeLimits.checkString(l.utf8.count + r.utf8.count)
                 return .string(l + r)
             case .range: return try range(lhs, rhs)
             case .in:
@@ -105,9 +106,9 @@ extension Evaluator {
         if !rhs.isUndefined && !isInteger(rhs) { throw JSONataError("T2004", jvalue: rhs) }
         guard let l = lhs.numberValue, let r = rhs.numberValue, l <= r else { return .undefined }
         let size = r - l + 1
-        if size > 1e7 { throw JSONataError("D2014", value: .number(size)) }
-        let from = Int(l), to = Int(r)
-        return .array(JArray((from...to).map { .number(Double($0)) }, sequence: true))
+        if !(size <= 1e7) { throw JSONataError("D2014", value: .number(size)) }  // NaN too (Infinity..Infinity)
+        // In doubles: the ends may be integers beyond Int's range.
+        return .array(JArray((0..<Int(size)).map { .number(l + Double($0)) }, sequence: true))
     }
 
     func evaluateUnary(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
@@ -130,6 +131,7 @@ extension Evaluator {
                 } else {
                     result = Functions.append(result, value)
                 }
+                try SizeLimits.checkItems(result.arrayCount ?? 0)
             }
             if expr.consarray { result.arrayValue?.cons = true }
             return result

@@ -12,29 +12,52 @@ final class Evaluator {
     private(set) lazy var startMillis = (Date().timeIntervalSince1970 * 1000).rounded(.down)
 
     private let maxDepth: Int
+    /// The lowest stack address evaluation may reach (stacks grow down): `maxStackBytes` below where it began.
+    let stackFloor: UInt
 
     init(limits: JSONata.Limits) {
         maxDepth = limits.maxDepth
         let now = DispatchTime.now().uptimeNanoseconds
         deadline = limits.timeoutNanoseconds.map { now + $0 } ?? UInt64.max
+        let here = Evaluator.stackAddress()
+        stackFloor = here > UInt(limits.maxStackBytes) ? here - UInt(limits.maxStackBytes) : 0
     }
 
-    /// Runs on every node: the common case is two comparisons; the clock is read every 256 nodes.
+    /// An address in the caller's stack frame.
+    @inline(__always)
+    static func stackAddress() -> UInt {
+        var marker: UInt8 = 0
+        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    }
+
+    /// Runs on every node: the common case is three comparisons; the clock is read every 256 nodes and
+    /// the stack every 16 levels (16 levels take a few KiB, well within the budget's margin).
     @inline(__always)
     private func checkLimits() throws {
         ticks &+= 1
-        if depth > maxDepth || ticks & 0xFF == 0 { try checkLimitsNow() }
+        if depth > maxDepth || ticks & 0xFF == 0 || depth & 0xF == 0 { try checkLimitsNow() }
+    }
+
+    /// For loops inside built-in functions that evaluate no nodes: the clock is read every 256 calls.
+    @inline(__always)
+    func checkTime() throws {
+        ticks &+= 1
+        if ticks & 0xFF == 0 { try checkLimitsNow() }
     }
 
     @inline(never)
     private func checkLimitsNow() throws {
-        if depth > maxDepth {
+        if depth > maxDepth || Evaluator.stackAddress() < stackFloor {
             throw JSONataError("U1001", extra: ["message": "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive."])
         }
-        if deadline != UInt64.max, DispatchTime.now().uptimeNanoseconds > deadline {
-            throw JSONataError("U1001", extra: ["message": "Expression evaluation timeout: Check for infinite loop"])
-        }
+        if ticks & 0xFF == 0 && isPastDeadline { throw Evaluator.timeout }
     }
+
+    /// Whether the evaluation's time is up (reads the clock).
+    var isPastDeadline: Bool { deadline != UInt64.max && DispatchTime.now().uptimeNanoseconds > deadline }
+
+    static let timeout = JSONataError("U1001",
+                                      extra: ["message": "Expression evaluation timeout: Check for infinite loop"])
 
     func evaluate(_ expr: Node, _ input: JValue, _ env: Frame) throws -> JValue {
         // Field lookups and literals, the most common nodes, take no depth and need no clean-up.
@@ -81,7 +104,7 @@ final class Evaluator {
         switch expr.kind {
         case .name: return Functions.lookup(input, expr.text)
         case .string, .number, .value: return expr.literal
-        case .wildcard: return evaluateWildcard(input)
+        case .wildcard: return try evaluateWildcard(input)
         case .descendant: return evaluateDescendants(input)
         case .parent: return env.lookup(expr.slot!.label)
         case .condition:
@@ -140,7 +163,7 @@ final class Evaluator {
         results.tupleStream = tupleStream
         let count = input.count
         func normalized(_ n: Double) -> Int {
-            let i = Int(floor(n))
+            let i = SizeLimits.clampedInt(floor(n))
             return i < 0 ? count + i : i
         }
         if predicate.kind == .number {
@@ -172,7 +195,7 @@ final class Evaluator {
         return .array(results)
     }
 
-    private func evaluateWildcard(_ inputValue: JValue) -> JValue {
+    private func evaluateWildcard(_ inputValue: JValue) throws -> JValue {
         var results: JValue = .sequence()
         var input = inputValue
         if case .array(let a) = input, a.outerWrapper, !a.items.isEmpty { input = a.items[0] }
@@ -186,6 +209,7 @@ final class Evaluator {
         default: values = []
         }
         for value in values {
+            try checkTime()
             if value.isArray {
                 results = Functions.append(results, .array(JArray(Functions.flatten(value))))
             } else {

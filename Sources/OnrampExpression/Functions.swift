@@ -81,7 +81,23 @@ enum Functions {
         case .array(let a) where a.outerWrapper && !a.items.isEmpty:
             return try string(a.items[0], pretty: pretty)
         default:
-            return JSONWriter.string(try stringifiable(v), pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
+            // What the top level alone must print: a text over the limit is refused unwritten.
+            try SizeLimits.checkString(minimumJSONLength(v))
+            let value = try stringifiable(v)
+            let text = JSONWriter.string(value, pretty: pretty, number: NumberFormatting.javaScriptPrecision15)
+            try SizeLimits.checkString(text.utf8.count)
+            return text
+        }
+    }
+
+    /// A lower bound of the length of `v` as JSON, looking no deeper than its members.
+    private static func minimumJSONLength(_ v: JValue) -> Int {
+        func member(_ x: JValue) -> Int { if case .string(let s) = x { return s.utf8.count + 2 }; return 1 }
+        switch v {
+        case .array(let a): return a.items.reduce(a.items.count + 1) { $0 + member($1) }
+        case .object(let o):  // undefined fields are left out
+            return o.fields.reduce(1) { $1.value.isUndefined ? $0 : $0 + $1.key.utf8.count + 4 + member($1.value) }
+        default: return 0
         }
     }
 

@@ -89,6 +89,7 @@ struct IntegerPicture {
     }
 
     func format(_ input: Double) throws -> String {
+        guard input.isFinite else { throw JSONataError("D1001", value: .number(input)) }
         let negative = input < 0
         let value = abs(input)
         var out: String
@@ -96,12 +97,13 @@ struct IntegerPicture {
         case .letters:
             out = IntegerWords.letters(value, upper: letterCase == .upper)
         case .roman:
-            out = IntegerWords.roman(value)
+            out = try IntegerWords.roman(value)
             if letterCase == .upper { out = out.uppercased() }
         case .words:
             out = IntegerWords.words(value, ordinal: ordinal)
             if letterCase == .upper { out = out.uppercased() } else if letterCase == .lower { out = out.lowercased() }
         case .decimal:
+            try SizeLimits.checkString(mandatoryDigits)
             var digits = Array(String(format: "%.0f", value))
             if mandatoryDigits > digits.count { digits = Array(repeating: "0", count: mandatoryDigits - digits.count) + digits }
             if zeroCode != 0x30 {
@@ -163,7 +165,10 @@ struct IntegerPicture {
                 for s in separators { digits = digits.replacingOccurrences(of: String(s.character), with: "") }
             }
             if zeroCode != 0x30 {
-                digits = String(String.UnicodeScalarView(digits.unicodeScalars.map { Unicode.Scalar($0.value - zeroCode + 0x30)! }))
+                // Only the picture's digits map to ASCII ones; anything else ends the number below.
+                digits = String(String.UnicodeScalarView(digits.unicodeScalars.map { s in
+                    s.value >= zeroCode && s.value <= zeroCode + 9 ? Unicode.Scalar(s.value - zeroCode + 0x30)! : s
+                }))
             }
             return Double(digits.prefix { $0.isASCII && $0.isNumber })
         case .sequence:

@@ -90,8 +90,12 @@ enum IntegerWords {
     static let romanNumerals: [(Double, String)] = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
                                                      (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
 
-    static func roman(_ value: Double) -> String {
-        var v = value, out = ""
+    /// Roman numerals; the thousands are one "m" each, so their count is checked against the size limit first.
+    static func roman(_ value: Double) throws(JSONataError) -> String {
+        let thousands = (value / 1000).rounded(.down)
+        try SizeLimits.checkString(SizeLimits.clampedInt(thousands))
+        var v = value - thousands * 1000
+        var out = String(repeating: "m", count: Int(thousands))
         for (n, s) in romanNumerals { while v >= n { out += s; v -= n } }
         return out
     }
@@ -108,12 +112,14 @@ enum IntegerWords {
 
     static func letters(_ value: Double, upper: Bool) -> String {
         let a = upper ? 65 : 97
-        var v = Int(value), out: [Character] = []
+        // In doubles: any finite value has at most a few hundred letters.
+        var v = value.rounded(.towardZero), out: [Character] = []
         while v > 0 {
-            out.insert(Character(Unicode.Scalar(UInt8((v - 1) % 26 + a))), at: 0)
-            v = (v - 1) / 26
+            let digit = Int((v - 1).truncatingRemainder(dividingBy: 26))
+            out.append(Character(Unicode.Scalar(UInt8(digit + a))))
+            v = ((v - 1) / 26).rounded(.down)
         }
-        return String(out)
+        return String(out.reversed())
     }
 
     static func fromLetters(_ text: String, upper: Bool) -> Double {

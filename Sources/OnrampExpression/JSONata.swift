@@ -9,16 +9,22 @@ import OnrampCore
 /// let total = try expr.evaluate(input)
 /// ```
 public struct JSONata: Sendable {
-    /// Guardrails for one evaluation: exceeding either fails with `U1001`.
+    /// Guardrails for one evaluation: exceeding any fails with `U1001`.
     public struct Limits: Sendable {
         public var maxDepth: Int
+        /// Stack the evaluation may use below its caller's frame, whatever the depth: 384 KiB leaves a
+        /// 512 KiB thread 128 KiB for its callers. Debug builds' frames are many times larger: 6 MiB.
+        /// Compiling an expression has the same budget.
+        public var maxStackBytes: Int
         public var timeout: Duration? {
             didSet { timeoutNanoseconds = Self.nanoseconds(timeout) }
         }
         /// `timeout` in nanoseconds, worked out once rather than on every evaluation.
         private(set) var timeoutNanoseconds: UInt64?
-        public init(maxDepth: Int = 500, timeout: Duration? = .seconds(10)) {
+        public init(maxDepth: Int = 500, timeout: Duration? = .seconds(10),
+                    maxStackBytes: Int = Limits.defaultStackBytes) {
             self.maxDepth = maxDepth
+            self.maxStackBytes = maxStackBytes
             self.timeout = timeout
             timeoutNanoseconds = Self.nanoseconds(timeout)
         }
@@ -26,6 +32,11 @@ public struct JSONata: Sendable {
             d.map { UInt64(max(0, $0.components.seconds)) * 1_000_000_000 + UInt64(max(0, $0.components.attoseconds / 1_000_000_000)) }
         }
         public static let `default` = Limits()
+        #if DEBUG
+        public static let defaultStackBytes = 6 << 20
+        #else
+        public static let defaultStackBytes = 384 << 10
+        #endif
     }
 
     /// Extra native functions, callable as `$name(...)`. Arguments and result are JSON values; a

@@ -97,5 +97,9 @@ extension JSONataError {
         "D3140": "Malformed URL passed to ${{{functionName}}}(): {{value}}",
         "D3141": "{{{message}}}",
         "U1001": "{{{message}}}",
+        // Onramp's own limits (not in the reference implementation).
+        "S0901": "The expression is nested too deeply (the limit is {{limit}} levels, fewer for function calls)",
+        "D9001": "The string would be longer than the limit of {{limit}} bytes ({{value}} bytes)",
+        "D9002": "The array would have more than the limit of {{limit}} items ({{value}} items)",
     ]
 }

@@ -21,8 +21,8 @@ struct Lexer {
 
     mutating func next(infix: Bool) throws(JSONataError) -> Token {
         while position < chars.count, Lexer.isSpace(chars[position]) { position += 1 }
-        // comments
-        if at(position) == 0x2F, at(position + 1) == 0x2A {
+        // comments (a loop, not a recursion: any number of them may follow each other)
+        while at(position) == 0x2F, at(position + 1) == 0x2A {
             let start = position
             position += 2
             while !(at(position) == 0x2A && at(position + 1) == 0x2F) {
@@ -30,7 +30,7 @@ struct Lexer {
                 if position >= chars.count { throw JSONataError("S0106", position: start) }
             }
             position += 2
-            return try next(infix: infix)
+            while position < chars.count, Lexer.isSpace(chars[position]) { position += 1 }
         }
         if position >= chars.count { return Token(kind: .end, position: chars.count) }
         let c = chars[position]

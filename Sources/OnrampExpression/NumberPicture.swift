@@ -41,16 +41,21 @@ struct NumberPicture {
     let family: [Character]
     let active: Set<Character>
 
-    init(options: JValue) {
+    init(options: JValue) throws {
         p = Properties(options: options)
         let z = p.zero.unicodeScalars.first!.value
-        family = (0..<10).map { Character(Unicode.Scalar(z + $0)!) }
+        // The zero digit starts ten consecutive characters; one too close to a gap or the end is refused.
+        let digits = (0..<10).compactMap { Unicode.Scalar(z + $0) }
+        guard digits.count == 10 else { throw JSONataError("D3131") }
+        family = digits.map(Character.init)
         active = Set(family + [p.decimal, p.exponent, p.grouping, p.digit, p.patternSeparator])
     }
 
     func isDigit(_ c: Character) -> Bool { family.contains(c) }
 
     func format(_ value: Double, picture: String) throws -> String {
+        // Infinity would never scale into the mantissa range below.
+        guard value.isFinite else { throw JSONataError("D1001", value: .number(value)) }
         let subs = Array(picture).split(separator: p.patternSeparator, omittingEmptySubsequences: false).map(Array.init)
         if subs.count > 2 { throw JSONataError("D3080") }
         var variables = try subs.map { try analyse($0) }

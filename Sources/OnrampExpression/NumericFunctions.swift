@@ -68,14 +68,25 @@ enum NumericFunctions {
         },
         "round": E(signature: "<n-n?:n>", arity: 2) { _, a, _ in
             guard let n = a.at(0).numberValue else { return .undefined }
-            return .number(round(n, Int(a.at(1).numberValue ?? 0)))
+            // Beyond ±1000 places no double changes (and jsonata-js gives NaN): out of range.
+            let p = a.at(1).numberValue ?? 0
+            guard let precision = SizeLimits.exactInt(p, within: 1000) else {
+                throw JSONataError("D1001", value: .number(p))
+            }
+            let r = round(n, precision)
+            if !r.isFinite && n.isFinite { throw JSONataError("D1001", value: .number(p)) }
+            return .number(r)
         },
         "random": E(signature: "<:n>", arity: 0) { _, _, _ in .number(Double.random(in: 0..<1)) },
         "formatBase": E(signature: "<n-n?:s>", arity: 2) { _, a, _ in
             guard let n = a.at(0).numberValue else { return .undefined }
-            let radix = a.at(1).numberValue.map { Int($0) } ?? 10
-            if radix < 2 || radix > 36 { throw JSONataError("D3100", value: .number(Double(radix))) }
+            let r = a.at(1).numberValue ?? 10
+            guard let radix = SizeLimits.exactInt(r, within: 1000), radix >= 2, radix <= 36 else {
+                throw JSONataError("D3100", value: .number(r.isFinite ? r.rounded(.towardZero) : r))
+            }
             let v = round(n, 0)
+            // Int64 holds the magnitude below 2^63; beyond that the number is out of range.
+            guard Swift.abs(v) < 9.223372036854775807e18 else { throw JSONataError("D1001", value: .number(n)) }
             let s = String(Int64(Swift.abs(v)), radix: radix)
             return .string(v < 0 ? "-" + s : s)
         },

@@ -20,9 +20,16 @@ enum ObjectFunctions {
     static func spread(_ v: JValue) -> JValue {
         switch v {
         case .array, .jsonArray:
-            var result: JValue = .sequence()
-            for item in v.arrayValue!.items { result = Functions.append(result, spread(item)) }
-            return result
+            // What appending each item's spread to the result gives, built in place (not copied per item).
+            var items: [JValue] = []
+            var appended = false
+            for item in v.arrayValue!.items {
+                let s = spread(item)
+                if s.isUndefined { continue }
+                appended = true
+                if let a = s.arrayValue { items.append(contentsOf: a.items) } else { items.append(s) }
+            }
+            return appended ? .array(JArray(items)) : .sequence()
         case .object, .jsonObject:
             let o = v.objectValue!
             return .array(JArray(o.fields.map { .object(JObject([$0.key: $0.value])) }, sequence: true))
@@ -80,7 +87,7 @@ enum ObjectFunctions {
             var input = f.input
             if !a.at(1).isUndefined { input = a.at(1).asEvaluationInput }
             let ast: Node
-            do { ast = try Parser.parse(source) } catch {
+            do { ast = try Parser.parse(source, stackFloor: ev.stackFloor) } catch {
                 throw JSONataError("D3120", value: .string((error as? JSONataError)?.message ?? "\(error)"))
             }
             do { return try ev.evaluate(ast, input, f.environment) } catch let e as JSONataError {

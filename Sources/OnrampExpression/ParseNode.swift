@@ -37,6 +37,8 @@ final class ParseNode {
     var terms: [SortTerm] = []
     var regex: NSRegularExpression?
 
+    /// Levels of nodes from this one down to its deepest leaf, as the parser built it.
+    var height = 1
     var keepArray = false
     var keepSingletonArray = false
     var consarray = false

@@ -6,6 +6,10 @@ struct Parser {
     private var lexer: Lexer
     private var token: Token
     let source: String
+    /// How many `expression` calls are open: bounded so that deep nesting is an error, not a stack overflow.
+    private var depth = 0
+    /// The stack may not grow below this address either (a call's frames are larger than a parenthesis's).
+    private var stackFloor: UInt = 0
 
     /// Left binding power of every operator symbol; separators and closers bind nothing (0).
     static let bindingPower: [String: Int] = [
@@ -15,13 +19,18 @@ struct Parser {
         "and": 30, "or": 25, "in": 40, "&": 50,
     ]
 
-    static func parse(_ source: String) throws(JSONataError) -> Node {
+    /// Parses and rewrites `source`. `stackFloor` is the lowest stack address the recursion may reach
+    /// (default: the evaluation stack budget below the caller's frame); `$eval` passes its evaluation's.
+    static func parse(_ source: String, stackFloor: UInt? = nil) throws(JSONataError) -> Node {
         var p = try Parser(source)
+        let budget = UInt(JSONata.Limits.defaultStackBytes)
+        let here = Evaluator.stackAddress()
+        p.stackFloor = stackFloor ?? (here > budget ? here - budget : 0)
         let raw = try p.expression(0)
         if p.token.kind != .end {
             throw JSONataError("S0201", position: p.token.position, token: p.token.text)
         }
-        var processor = ASTProcessor()
+        var processor = ASTProcessor(stackFloor: p.stackFloor)
         let ast = try processor.process(raw)
         if ast.kind == .parent || ast.seekingParent != nil {
             throw JSONataError("S0217", position: ast.position, token: ast.kind.rawValue)
@@ -58,15 +67,40 @@ struct Parser {
     }
 
     mutating func expression(_ rbp: Int) throws(JSONataError) -> ParseNode {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > SizeLimits.maxNesting || Evaluator.stackAddress() < stackFloor {
+            throw Parser.tooDeep(at: token.position)
+        }
         var t = token
         try advance(nil, infix: true)
-        var left = try nud(t)
+        var left = try measured(nud(t))
         while rbp < lbp {
             t = token
             try advance()
-            left = try led(t, left)
+            left = try measured(led(t, left))
         }
         return left
+    }
+
+    /// The node, once its height (1 + its tallest child's) is within the nesting limit; a long
+    /// operator chain (`1+1+1…`) is as tall as it is long, though it is parsed without recursion.
+    private func measured(_ node: ParseNode) throws(JSONataError) -> ParseNode {
+        var tallest = 0
+        func see(_ c: ParseNode?) { if let c, c.height > tallest { tallest = c.height } }
+        see(node.lhs); see(node.rhs); see(node.expression); see(node.procedure); see(node.body)
+        see(node.condition); see(node.then); see(node.otherwise); see(node.pattern); see(node.update); see(node.delete)
+        for c in node.expressions { see(c) }
+        for c in node.arguments { see(c) }
+        for (k, v) in node.pairs { see(k); see(v) }
+        for term in node.terms { see(term.expression) }
+        node.height = tallest + 1
+        if node.height > SizeLimits.maxNesting { throw Parser.tooDeep(at: node.position) }
+        return node
+    }
+
+    static func tooDeep(at position: Int) -> JSONataError {
+        JSONataError("S0901", position: position, extra: ["limit": String(SizeLimits.maxNesting)])
     }
 
     private mutating func nud(_ t: Token) throws(JSONataError) -> ParseNode {
@@ -120,7 +154,7 @@ struct Parser {
                         range.lhs = item
                         try advance("..")
                         range.rhs = try expression(0)
-                        item = range
+                        item = try measured(range)
                     }
                     items.append(item)
                     if token.id != "," { break }
@@ -288,7 +322,7 @@ struct Parser {
             let exists = ParseNode(.function, position: t.position, text: "(")
             exists.procedure = ParseNode(.variable, position: t.position, text: "exists")
             exists.arguments = [left]
-            node.condition = exists
+            node.condition = try measured(exists)
             node.then = left
             node.otherwise = try expression(0)
             return node

@@ -44,8 +44,11 @@ enum StringFunctions {
             guard let s = str(a.at(0)), let width = a.at(1).numberValue else { return .undefined }
             var ch = str(a.at(2)) ?? " "
             if ch.isEmpty { ch = " " }
-            let padLength = Int(abs(width)) - s.unicodeScalars.count
+            let padLength = SizeLimits.clampedInt(abs(width)) - s.unicodeScalars.count
             if padLength <= 0 { return .string(s) }
+            // Checked before allocating: the padding is at most `padLength` copies of `ch`.
+            let paddingBytes = padLength.multipliedReportingOverflow(by: ch.utf8.count)
+            try SizeLimits.checkString(paddingBytes.overflow ? Int.max : s.utf8.count + paddingBytes.partialValue)
             var padding = String(repeating: ch, count: padLength)
             if ch.unicodeScalars.count > 1 { padding = substring(padding, 0, Double(padLength)) }
             return .string(width > 0 ? s + padding : padding + s)
@@ -67,7 +70,7 @@ enum StringFunctions {
                 switch a.at(1) {
                 case .string(let sep):
                     result = split(s, sep)
-                    if let l = limit { result = Array(result.prefix(Int(l))) }
+                    if let l = limit { result = Array(result.prefix(SizeLimits.clampedInt(l))) }
                 case .function(let m):
                     let ns = s as NSString
                     var count = 0
@@ -77,9 +80,11 @@ enum StringFunctions {
                     } else {
                         var start = 0
                         while let mo = match.objectValue, limit == nil || Double(count) < limit! {
-                            let ms = Int(mo["start"].numberValue ?? 0)
+                            try ev.checkTime()
+                            let ms = offset(mo["start"], in: ns)
                             result.append(ns.substring(with: NSRange(location: start, length: max(0, ms - start))))
-                            start = Int(mo["end"].numberValue ?? 0)
+                            try SizeLimits.checkItems(result.count)
+                            start = offset(mo["end"], in: ns)
                             match = try next(ev, mo, f)
                             count += 1
                         }
@@ -94,14 +99,15 @@ enum StringFunctions {
             let separator = str(a.at(1)) ?? ""
             var joined = ""
             var first = true
-            func add(_ part: String) {
+            func add(_ part: String) throws(JSONataError) {
+                try SizeLimits.checkString(joined.utf8.count + separator.utf8.count + part.utf8.count)
                 if !first { joined += separator }
                 joined += part
                 first = false
             }
             switch a.at(0) {
-            case .array(let arr): for case .string(let part) in arr.items { add(part) }
-            case .jsonArray(let xs): for case .string(let part) in xs { add(part) }
+            case .array(let arr): for case .string(let part) in arr.items { try add(part) }
+            case .jsonArray(let xs): for case .string(let part) in xs { try add(part) }
             default: return .undefined
             }
             return .string(joined)
@@ -115,6 +121,8 @@ enum StringFunctions {
                 var count = 0
                 var match = try matcher(ev, m, s, f)
                 while let mo = match.objectValue, limit == nil || Double(count) < limit! {
+                    try ev.checkTime()
+                    try SizeLimits.checkItems(result.count + 1)
                     result.append(.object(JObject(["match": mo["match"], "index": mo["start"], "groups": mo["groups"]])))
                     match = try next(ev, mo, f)
                     count += 1
@@ -165,13 +173,13 @@ enum StringFunctions {
 
     /// The code point range `$substring` takes from a string of `n` code points; nil when empty.
     static func substringBounds(_ n: Int, _ startIn: Double, _ length: Double?) -> (Int, Int)? {
-        var start = startIn.isFinite ? Int(startIn.rounded(.towardZero)) : (startIn < 0 ? -n : n)
+        var start = startIn.isFinite ? SizeLimits.clampedInt(startIn) : (startIn < 0 ? -n : n)
         if n + start < 0 { start = 0 }
         func clamp(_ i: Int) -> Int { i < 0 ? max(0, n + i) : min(i, n) }
         var end = n
         if let length {
             if length <= 0 { return nil }
-            let l = length.isFinite ? Int(length.rounded(.towardZero)) : n
+            let l = length.isFinite ? SizeLimits.clampedInt(length) : n
             end = start >= 0 ? start + l : n + start + l
         }
         let from = clamp(start), to = clamp(end)
@@ -198,6 +206,12 @@ enum StringFunctions {
     static func split(_ s: String, _ sep: String) -> [String] {
         if sep.isEmpty { return s.utf16.map { String(decoding: [$0], as: UTF16.self) } }
         return s.components(separatedBy: sep)
+    }
+
+    /// A matcher's `start` or `end` as a UTF-16 offset into `ns`, clamped to the string (a custom
+    /// matcher may return any number).
+    static func offset(_ v: JValue, in ns: NSString) -> Int {
+        min(max(0, SizeLimits.clampedInt(v.numberValue ?? 0)), ns.length)
     }
 
     static func matcher(_ ev: Evaluator, _ m: JFunction, _ s: String, _ f: CallFocus) throws -> JValue {
@@ -230,9 +244,12 @@ enum StringFunctions {
         var count = 0
         if case .string(let p) = pattern {
             var r = ns.range(of: p, range: NSRange(location: 0, length: ns.length))
+            let replacement = (try? Functions.string(a.at(2))) ?? ""
             while r.location != NSNotFound && (limit == nil || Double(count) < limit!) {
+                try ev.checkTime()
                 result += ns.substring(with: NSRange(location: position, length: r.location - position))
-                result += (try? Functions.string(a.at(2))) ?? ""
+                try SizeLimits.checkString(result.utf8.count + replacement.utf8.count)
+                result += replacement
                 position = r.location + r.length
                 count += 1
                 r = ns.range(of: p, range: NSRange(location: position, length: ns.length - position))
@@ -244,8 +261,9 @@ enum StringFunctions {
         var match = try matcher(ev, m, s, f)
         if match.isUndefined { return .string(s) }
         while let mo = match.objectValue, limit == nil || Double(count) < limit! {
-            let start = Int(mo["start"].numberValue ?? 0)
-            result += ns.substring(with: NSRange(location: position, length: max(0, start - position)))
+            try ev.checkTime()
+            let start = offset(mo["start"], in: ns)
+            if start > position { result += ns.substring(with: NSRange(location: position, length: start - position)) }
             let replaced: JValue
             switch a.at(2) {
             case .string(let template): replaced = .string(substitute(template, mo))
@@ -253,8 +271,9 @@ enum StringFunctions {
             default: replaced = .undefined
             }
             guard case .string(let rs) = replaced else { throw JSONataError("D3012", jvalue: replaced) }
+            try SizeLimits.checkString(result.utf8.count + rs.utf8.count)
             result += rs
-            position = start + ((mo["match"].stringValue ?? "") as NSString).length
+            position = max(position, min(ns.length, start + ((mo["match"].stringValue ?? "") as NSString).length))
             count += 1
             match = try next(ev, mo, f)
         }

@@ -9,13 +9,15 @@ public enum CleansingFunctions {
         // $parseDecimal("1.234,56", ",") -> 1234.56: numbers written with a decimal comma and group separators.
         r.register("parseDecimal", signature: "<s-s?:n>", arity: 2) { args in
             guard case .string(let raw)? = args[0] else { return nil }
-            let decimalSeparator = args.count > 1 ? (args[1]?.stringValue ?? ".") : "."
+            var decimalSeparator = args.count > 1 ? (args[1]?.stringValue ?? ".") : "."
+            if decimalSeparator.isEmpty { decimalSeparator = "." }
             var s = raw.trimmingCharacters(in: .whitespaces)
             if s.isEmpty { return nil }
             let group = decimalSeparator == "," ? "." : ","
             s = s.replacingOccurrences(of: group, with: "").replacingOccurrences(of: " ", with: "")
             s = s.replacingOccurrences(of: decimalSeparator, with: ".")
-            guard s.range(of: #"^[-+]?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil, let d = Double(s) else {
+            guard s.range(of: #"^[-+]?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil,
+                  let d = Double(s), d.isFinite else {
                 throw OnrampError("clean.decimal", "'\(raw)' is not a decimal number")
             }
             return .number(d)
@@ -28,11 +30,15 @@ public enum CleansingFunctions {
             guard digits.count == 3, parts.count == 3 else { throw OnrampError("clean.date", "'\(raw)' does not match \(format)") }
             var y = 0, m = 0, d = 0
             for (p, v) in zip(parts, digits) {
+                // Nine digits at most, so that the year arithmetic below cannot overflow; more is no date.
+                guard v.count <= 9, let number = Int(v) else {
+                    throw OnrampError("clean.date", "'\(raw)' is not a calendar date (\(format))")
+                }
                 switch p.uppercased() {
-                case "YYYY": y = Int(v) ?? 0
-                case "YY": y = 2000 + (Int(v) ?? 0)
-                case "MM", "M": m = Int(v) ?? 0
-                case "DD", "D": d = Int(v) ?? 0
+                case "YYYY": y = number
+                case "YY": y = 2000 + number
+                case "MM", "M": m = number
+                case "DD", "D": d = number
                 default: break
                 }
             }
