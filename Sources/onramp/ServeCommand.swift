@@ -79,9 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = ConnectorRegistry.build()
         let webhooks = WebhookNotifier(egress: policy.egress, logger: logger)
         let log = logger
-        let box = try SecretBox.loadOrCreate(directory: data)
+        let ring = try KeyRing.load(directory: data)
+        let box = SecretBox(ring: ring)
         let secrets = SecretResolution(store: store, box: box)
-        let artifacts = ArtifactSealer(box: box, previous: SecretBox.previous(directory: data).map { [$0] } ?? [])
+        let artifacts = ArtifactSealer(ring: ring)
         let worker = RunWorker(store: store, registry: registry, options: options, logger: logger,
                                executor: ChildProcessRunExecutor(storeArguments: ["--data", data]), secrets: secrets.resolve,
                                sealArtifact: { path, context in try artifacts.seal(path: path, context: context) }) { run, summary, notify in

@@ -15,23 +15,6 @@ import Testing
         let other = SecretBox(key: SymmetricKey(size: .bits256))
         #expect(throws: OnrampError.self) { try other.open(sealed, context: "acme/TAXMAN_KEY") }
     }
-
-    @Test func keyFileIsOwnerOnlyAndRotationReseals() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-key-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let box = try SecretBox.loadOrCreate(directory: dir, environment: [:])
-        let perms = try FileManager.default.attributesOfItem(atPath: "\(dir)/master.key")[.posixPermissions] as? Int
-        #expect(perms == 0o600)
-        #expect(try SecretBox.loadOrCreate(directory: dir, environment: [:]).keyId == box.keyId)
-        let store = MemoryStore()
-        await store.putSecret(SecretRecord(tenantId: "acme", name: "K", ciphertext: try box.seal("v1", context: "acme/K"), updatedAt: Date()))
-        #expect(try await SecretBox.rotate(store: store, directory: dir) == 1)
-        let rotated = try SecretBox.loadOrCreate(directory: dir, environment: [:])
-        #expect(rotated.keyId != box.keyId)
-        let sealed = await store.secrets(tenantId: "acme")[0].ciphertext
-        #expect(try rotated.open(sealed, context: "acme/K") == "v1")
-        #expect(try await SecretResolution(store: store, box: rotated).resolve("acme") == ["K": "v1"])
-    }
 }
 
 @Suite struct ArtifactSealerTests {

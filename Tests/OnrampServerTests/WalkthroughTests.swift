@@ -57,6 +57,6 @@ import Testing
         }
         let rootMode = try FileManager.default.attributesOfItem(atPath: root)[.posixPermissions] as? Int
         #expect(rootMode.map { $0 & 0o077 == 0 } == true, "the data directory has mode \(String(rootMode ?? 0, radix: 8))")
-        #expect(checked.contains("onramp.sqlite") && checked.contains("master.key") && checked.contains { $0.hasPrefix("runs/") }, "\(checked)")
+        #expect(checked.contains("onramp.sqlite") && checked.contains("keys/current") && checked.contains { $0.hasPrefix("runs/") }, "\(checked)")
     }
 }
