@@ -52,11 +52,20 @@ public enum ChildProcess {
             default:
                 break
             }
+            if Task.isCancelled {
+                // The caller is gone: leave no child behind (and do not spin on a cancelled sleep).
+                kill(process.processIdentifier, SIGKILL)
+                forced = forced ?? .killed
+            }
             if ContinuousClock.now - start > deadline {
                 kill(process.processIdentifier, SIGKILL)
                 forced = forced ?? .timedOut
             }
-            try? await Task.sleep(for: .milliseconds(forced == nil ? 50 : 10))
+            if forced != nil || Task.isCancelled {
+                usleep(10_000)
+            } else {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
         }
         process.waitUntilExit()
         let output = await collected.wait()

@@ -29,6 +29,13 @@ struct RunLogHandler: LogHandler {
         }
     }
 
+    /// Appends one line to a log file (a worker noting what happened to an attempt).
+    static func append(_ line: String, to path: String) {
+        let sink = Sink(path: path)
+        sink.write("\(Date().formatted(.iso8601)) \(line)\n")
+        sink.close()
+    }
+
     let sink: Sink
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .info

@@ -162,7 +162,7 @@ public final class RunWorker: Service, Sendable {
             (request, notify) = try await prepare(run, fence: fence)
         } catch {
             let reason = "\(error)"
-            RunLogHandler.Sink(path: attemptLog).write("\(Date().formatted(.iso8601)) error run failed before it started reason=\(reason)\n")
+            RunLogHandler.append("error run failed before it started reason=\(reason)", to: attemptLog)
             log.error("run failed before it started", metadata: ["reason": "\(reason)"])
             await record(run, fence: fence, result: RunAttemptResult(state: .failed, summary: JSONWriter.string(RunSummary.failed(reason))),
                          notify: nil, attemptLog: attemptLog, logPath: logPath, log: log)
@@ -195,7 +195,7 @@ public final class RunWorker: Service, Sendable {
                                                      maxAttempts: options.maxAttempts)) ?? false
             log.info(released ? "run handed back to the queue" : "run could not be handed back (lease lost)")
         case .died(let reason):
-            RunLogHandler.Sink(path: attemptLog).write("\(Date().formatted(.iso8601)) error attempt \(fence.attempt) failed reason=\(reason)\n")
+            RunLogHandler.append("error attempt \(fence.attempt) failed reason=\(reason)", to: attemptLog)
             let kept = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
             log.error("run attempt died", metadata: ["reason": "\(reason)", "attempt": "\(fence.attempt)"])
             _ = try? await store.release(fence, failure: reason, summary: kept, at: Date(), maxAttempts: options.maxAttempts)
