@@ -137,8 +137,14 @@ import Testing
         let (_, stats) = try await Self.http("GET", "\(sandboxURL)/_sandbox/stats")
         #expect(stats?["calculations"] == .number(400))
         #expect(stats?["conflicts"] == .number(0))
-        let (status, _) = try await Self.http("GET", "\(api)/tenants/acme/runs/\(runId)/results", key: ProcessTests.adminKey)
-        #expect(status == 200)
+        // The results hold what both attempts delivered: the first attempt's lines were kept, not replaced.
+        var request = URLRequest(url: URL(string: "\(api)/tenants/acme/runs/\(runId)/results")!)
+        request.setValue("Bearer \(ProcessTests.adminKey)", forHTTPHeaderField: "Authorization")
+        let (body, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let lines = String(decoding: body, as: UTF8.self).split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        #expect(Set(lines.compactMap { $0["transactionId"]?.stringValue }).count == 400)
+        #expect(lines.count > 400, "\(lines.count) result lines: the first attempt's were lost")
     }
 
     @Test func aCustomersWholeDayOverHTTP() async throws {
