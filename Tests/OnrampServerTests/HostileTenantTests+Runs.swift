@@ -34,7 +34,9 @@ extension HostileTenantTests {
                 }
                 group.addTask {
                     while !Task.isCancelled {
-                        do { try await server.expectHealthy() } catch { if Task.isCancelled { break } else { throw error } }
+                        do { try await server.expectHealthy() } catch {
+                            if Task.isCancelled { break } else { throw error }
+                        }
                         try? await Task.sleep(for: .milliseconds(200))
                     }
                     return nil
@@ -63,6 +65,15 @@ extension HostileTenantTests {
             #expect(took < .seconds(3 + 4), "\(name) took \(took)")
             try await s.expectHealthy()
         }
+        // The API server compiles expressions itself when it validates or saves: a deep one is an error there too.
+        let nested = String(repeating: "(", count: 20_000) + "1" + String(repeating: ")", count: 20_000)
+        let deep = S.pipeline("deep", source: S.csv("in/one.csv"), steps: [["set": ["x": .string(nested)]]])
+        let validated = try await s.call("POST", "/validate", key: s.keys["acme"], json: deep)
+        #expect(validated.json?["valid"] == false && validated.json?["error"]?["field"] == "steps[0].set.x",
+                "\(validated.body.prefix(300))")
+        let saved = try await s.call("POST", "/tenants/acme/pipelines", key: S.admin, json: deep)
+        #expect(saved.status == 422 && saved.field == "steps[0].set.x", "\(saved.body.prefix(300))")
+        try await s.expectHealthy()
         #expect(try await s.preview("acme", S.pipeline("fine", source: S.csv("in/one.csv"))).status == 200)
     }
 

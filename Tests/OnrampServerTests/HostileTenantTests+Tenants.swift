@@ -31,7 +31,8 @@ extension HostileTenantTests {
         let bs = try #require(schedule.json?["id"]?.stringValue)
         let t = "/tenants/bobco"
         let attempts: [(String, String, Value?)] = [
-            ("GET", t, nil), ("GET", "\(t)/pipelines", nil), ("GET", "\(t)/pipelines/\(bp)", nil), ("GET", "\(t)/pipelines/bobs", nil),
+            ("GET", t, nil), ("GET", "\(t)/pipelines", nil), ("GET", "\(t)/pipelines/\(bp)", nil),
+            ("GET", "\(t)/pipelines/bobs", nil),
             ("GET", "\(t)/pipelines/\(bp)/versions", nil), ("GET", "\(t)/pipelines/\(bp)/versions/1", nil),
             ("POST", "\(t)/pipelines", document), ("DELETE", "\(t)/pipelines/\(bp)", nil),
             ("POST", "\(t)/pipelines/\(bp)/runs", [:]), ("GET", "\(t)/runs", nil), ("GET", "\(t)/runs/\(br)", nil),
@@ -39,7 +40,8 @@ extension HostileTenantTests {
             ("POST", "\(t)/runs/\(br)/cancel", nil), ("GET", "\(t)/files", nil), ("GET", "\(t)/files/b.csv", nil),
             ("PUT", "\(t)/files/b.csv", "overwritten"), ("DELETE", "\(t)/files/b.csv", nil),
             ("GET", "\(t)/connections", nil), ("GET", "\(t)/connections/bconn", nil), ("PUT", "\(t)/connections/bconn", connection),
-            ("DELETE", "\(t)/connections/bconn", nil), ("GET", "\(t)/secrets", nil), ("PUT", "\(t)/secrets/BSECRET", ["value": "x"]),
+            ("DELETE", "\(t)/connections/bconn", nil), ("GET", "\(t)/secrets", nil),
+            ("PUT", "\(t)/secrets/BSECRET", ["value": "x"]),
             ("DELETE", "\(t)/secrets/BSECRET", nil), ("GET", "\(t)/schedules", nil), ("GET", "\(t)/schedules/\(bs)", nil),
             ("PATCH", "\(t)/schedules/\(bs)", ["enabled": true]), ("DELETE", "\(t)/schedules/\(bs)", nil),
             ("POST", "\(t)/pipelines/\(bp)/schedules", ["cron": "* * * * *", "timezone": "UTC"]), ("GET", "\(t)/audit", nil),

@@ -65,13 +65,14 @@ import Testing
             #expect(validated.json?["valid"] == false && validated.json?["error"]?["field"]?.stringValue == field)
             for reply in [saved, previewed, validated] { s.expectNoLeak(reply.body, "env attack on \(field)") }
         }
-        let exposed = try await s.preview("acme", S.pipeline("ok", source: ok, steps: [["set": ["x": "\"${env:ONRAMP_HOSTILE_EXPOSED}\""]]],
-                                                                 destination: fileOut))
+        let readsExposed: Value = [["set": ["x": "\"${env:ONRAMP_HOSTILE_EXPOSED}\""]]]
+        let exposed = try await s.preview("acme", S.pipeline("ok", source: ok, steps: readsExposed, destination: fileOut))
         #expect(exposed.status == 200 && exposed.body.contains(S.exposedEnv.values.first!), "\(exposed.body)")
 
         // 2. Secrets: not in a step; a secret value in the data is redacted from every answer and artifact.
         let inStep = S.pipeline("s1", source: ok, steps: [["set": ["x": "\"${secret:TOKEN}\""]]], destination: fileOut)
-        for reply in [try await s.preview("acme", inStep), try await s.call("POST", "/tenants/acme/pipelines", key: S.admin, json: inStep)] {
+        let savedInStep = try await s.call("POST", "/tenants/acme/pipelines", key: S.admin, json: inStep)
+        for reply in [try await s.preview("acme", inStep), savedInStep] {
             #expect(reply.status == 422 && reply.code == "spec.secret_placement" && reply.field == "steps[0].set.x", "\(reply.body)")
             s.expectNoLeak(reply.body, "secret in a step")
         }
@@ -98,8 +99,8 @@ import Testing
                        "*/*.csv", "up/outside.csv"]
         for connector in ["csv", "ndjson", "json"] {
             for path in escapes {
-                let reply = try await s.preview("acme", S.pipeline("p", source: ["connector": .string(connector), "config": ["path": .string(path)]],
-                                                                   destination: fileOut))
+                let source: Value = ["connector": .string(connector), "config": ["path": .string(path)]]
+                let reply = try await s.preview("acme", S.pipeline("p", source: source, destination: fileOut))
                 #expect(reply.status == 422 && reply.code == "file.outside" && reply.field == "source.config.path",
                         "\(connector) \(path): \(reply.body)")
                 s.expectNoLeak(reply.body, "\(connector) source \(path)")
@@ -125,7 +126,8 @@ import Testing
             let validated = try await s.call("POST", "/validate", key: acme, json: document)
             let previewed = try await s.preview("acme", document)
             if targets.contains(path) {
-                #expect(validated.json?["valid"] == false && validated.json?["error"]?["code"] == "file.outside", "\(path): \(validated.body)")
+                #expect(validated.json?["valid"] == false && validated.json?["error"]?["code"] == "file.outside",
+                        "\(path): \(validated.body)")
             }
             if !inside.contains(path) {
                 #expect(previewed.status == 422 && previewed.code == "file.outside" && previewed.field == "destination.config.path",
