@@ -79,13 +79,11 @@ extension HostileTenantTests {
 
     /// The crash test: `$count([1..9999999])` allocates past `--run-memory-mb 600` and kills its
     /// worker on each of its 2 attempts; the API answers throughout and another tenant's run completes.
-    /// Then a run past `--run-max-records 50` and one past `--run-timeout 3` fail with the limit's name.
     @Test func aRunThatKillsItsWorkerFailsAfterItsAttemptsWhileOthersComplete() async throws {
         guard Self.available() else { return }
         let dir = try S.temporaryDirectory("hostile-crash")
         defer { try? FileManager.default.removeItem(at: dir) }
-        var s = try await S.start(dir, ["--run-memory-mb", "600", "--max-attempts", "2", "--run-max-records", "50",
-                                        "--run-timeout", "3"])
+        var s = try await S.start(dir, ["--run-memory-mb", "600", "--max-attempts", "2"])
         defer { s.child.stop() }
         try await s.setUp()
         try S.write("id,name\n1,alice\n", to: s.area("acme").appendingPathComponent("in/one.csv"))
@@ -102,7 +100,16 @@ extension HostileTenantTests {
         #expect(completed["state"] == "succeeded", "\(completed)")
         #expect(completed["summary"]?["records_written"] == 3, "\(completed)")
         try await s.expectHealthy()
+    }
 
+    /// A run past `--run-max-records 50` and one past `--run-timeout 3` fail with the limit's name.
+    @Test func runsPastTheirLimitsFailNamingTheLimit() async throws {
+        guard Self.available() else { return }
+        let dir = try S.temporaryDirectory("hostile-limits")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var s = try await S.start(dir, ["--run-max-records", "50", "--run-timeout", "3"])
+        defer { s.child.stop() }
+        try await s.setUp()
         var sixty = "id,name\n"
         for i in 1...60 { sixty += "\(i),n\(i)\n" }
         try S.write(sixty, to: s.area("acme").appendingPathComponent("in/sixty.csv"))
