@@ -65,6 +65,19 @@ import Testing
             #expect(validated.json?["valid"] == false && validated.json?["error"]?["field"]?.stringValue == field)
             for reply in [saved, previewed, validated] { s.expectNoLeak(reply.body, "env attack on \(field)") }
         }
+        let connection = try await s.call("PUT", "/tenants/acme/connections/c", key: acme,
+                                          json: ["connector": "csv", "config": ["path": "${env:ONRAMP_HOSTILE_HIDDEN}"]])
+        #expect(connection.status == 422 && connection.code == "spec.env" && connection.field == "config.path", "\(connection.body)")
+        let template: Value = ["document": ["version": 1, "name": "t", "source": S.csv("${param:P}"), "destination": fileOut]]
+        #expect(try await s.call("PUT", "/templates/t", key: S.admin, json: template).status == 200)
+        for (parameter, code) in [("${env:ONRAMP_HOSTILE_HIDDEN}", "spec.env"), ("/etc/passwd", "file.outside"),
+                                  ("../../../master.key", "file.outside")] {
+            let onboarded = try await s.call("POST", "/tenants/acme/templates/t/pipelines", key: acme,
+                                             json: ["name": "x", "parameters": ["P": .string(parameter)]])
+            #expect(onboarded.status == 422 && onboarded.code == code && onboarded.field == "source.config.path",
+                    "\(parameter): \(onboarded.body)")
+            s.expectNoLeak(onboarded.body, "template parameter \(parameter)")
+        }
         let readsExposed: Value = [["set": ["x": "\"${env:ONRAMP_HOSTILE_EXPOSED}\""]]]
         let exposed = try await s.preview("acme", S.pipeline("ok", source: ok, steps: readsExposed, destination: fileOut))
         #expect(exposed.status == 200 && exposed.body.contains(S.exposedEnv.values.first!), "\(exposed.body)")
