@@ -66,6 +66,10 @@ public struct FileArea: Sendable, Equatable, Codable {
         guard let realRoot = Self.realPath(lexical) else { return path }
         var existing = path
         while existing.count > lexical.count, Self.realPath(existing) == nil {
+            var st = stat()
+            if lstat(existing, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
+                throw OnrampError("file.outside", "the path is a symbolic link whose target does not exist", at: field)
+            }
             existing = (existing as NSString).deletingLastPathComponent
         }
         guard let real = Self.realPath(existing), Self.isInside(real, realRoot) else {

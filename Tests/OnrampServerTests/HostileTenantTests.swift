@@ -107,7 +107,11 @@ import Testing
 
         // 3. Sources that leave the area: refused with the field named, no byte of what is outside.
         var before = s.snapshot()
-        let escapes = ["/etc/passwd", data.path + "/master.key", data.path + "/outside.csv", "../../../master.key",
+        // The server moved master.key into its keyring: in/key.csv now dangles, which is refused too.
+        let keyFile = try #require(S.masterKeyFile(data))
+        #expect(keyFile.contains("/keys/"))
+        let escapes = ["/etc/passwd", keyFile, data.path + "/master.key", data.path + "/outside.csv", "../../../master.key",
+                       "../../../keys/" + (keyFile as NSString).lastPathComponent,
                        "../../../outside.csv", "in/../../../../outside.csv", "in/link.csv", "in/key.csv", "glob/*.csv",
                        "*/*.csv", "up/outside.csv"]
         for connector in ["csv", "ndjson", "json"] {
@@ -164,7 +168,7 @@ import Testing
         try await s.restart()
         #expect(try await s.call("GET", s.base + "/readyz", key: nil).status == 200)
         #expect(try await s.call("GET", "/tenants/acme/runs/\(leakyRun)", key: acme).json?["state"] == "succeeded_with_errors")
-        #expect(try Data(contentsOf: data.appendingPathComponent("master.key")) == key)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keyFile)) == key)
         #expect(try String(contentsOf: data.appendingPathComponent("outside.csv"), encoding: .utf8) == "id,name\n1,\(S.outside)\n")
     }
 }
