@@ -25,6 +25,9 @@ public struct EgressPolicy: Sendable, Equatable, Codable {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
             throw OnrampError("egress.url", "not a URL with a host", at: field)
         }
+        guard let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw OnrampError("egress.url", "only http and https URLs are reachable", at: field)
+        }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         let addresses = try await Self.resolve(bare, field: field)
         for address in addresses {

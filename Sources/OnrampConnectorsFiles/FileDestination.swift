@@ -17,12 +17,15 @@ public actor RecordFileWriter {
     /// Checks the folder once it exists (a confined file area: no link out of it).
     let checkFolder: @Sendable (String) throws -> Void
     let budget: OutputBudget?
+    /// Where errors say the file is (a config field; default: its path).
+    let label: String?
     var columns: [String]?
     public let path: String
 
-    public init(path: String, format: Format, append: Bool = false, budget: OutputBudget? = nil,
+    public init(path: String, format: Format, append: Bool = false, budget: OutputBudget? = nil, label: String? = nil,
                 checkFolder: @escaping @Sendable (String) throws -> Void = { _ in }) {
         self.budget = budget
+        self.label = label
         self.path = path
         self.format = format
         self.append = append
@@ -42,7 +45,7 @@ public actor RecordFileWriter {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o600)
         guard fd >= 0 else {
             let reason = errno == ELOOP ? "the path is a symbolic link; links are not followed" : String(cString: strerror(errno))
-            throw OnrampError("file.create", "cannot create file: \(reason)", at: path)
+            throw OnrampError("file.create", "cannot create file: \(reason)", at: label ?? path)
         }
         if append, format == .csv, let existing = FileHandle(forReadingAtPath: path) {
             let head = existing.readData(ofLength: 64 << 10)
@@ -179,7 +182,7 @@ struct FileDestination: Destination {
             let files = res.files
             return FileDestination(writer: RecordFileWriter(
                 path: path, format: RecordFileWriter.Format(rawValue: config["format"]!.stringValue!)!, append: res.appendToOutputs,
-                budget: res.outputBudget, checkFolder: { folder in try files.check(match: folder, field: field) }))
+                budget: res.outputBudget, label: res.files.isConfined ? field : nil, checkFolder: { folder in try files.check(match: folder, field: field) }))
         })
 }
 

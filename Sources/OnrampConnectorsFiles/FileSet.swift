@@ -29,7 +29,10 @@ struct FileSet: Sendable {
     /// The files matching the location, each checked against the file area (a match that is a link
     /// leaving it is an error). Nothing matching is an error unless `allowNone` (an incremental read).
     static func list(_ location: Location, allowNone: Bool) throws -> [Entry] {
-        var entries = try list(location.resolved)
+        var entries: [Entry]
+        do { entries = try list(location.resolved) } catch {
+            throw OnrampError("source.glob", "cannot list files matching '\(location.configured)'", at: Location.field)
+        }
         for i in entries.indices {
             try location.area.check(match: entries[i].path, field: Location.field)
             let root = location.area.root.hasSuffix("/") ? location.area.root : location.area.root + "/"

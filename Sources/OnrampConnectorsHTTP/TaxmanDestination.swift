@@ -119,7 +119,7 @@ struct TaxmanDestination: Destination {
         configSchema: [
             "type": "object", "additionalProperties": false, "required": ["base_url", "api_key"],
             "properties": [
-                "base_url": ["type": "string", "minLength": 1, "description": "e.g. http://127.0.0.1:8081"],
+                "base_url": ["type": "string", "minLength": 1, "pattern": "^https?://", "description": "e.g. http://127.0.0.1:8081"],
                 "api_key": ["type": "string", "minLength": 1, "x-secret": true, "format": "password",
                             "description": "Write ${secret:NAME} (server) or ${env:NAME} (CLI), never the key itself"],
                 "batch_size": ["type": "integer", "minimum": 1, "maximum": 100, "default": 100],
@@ -136,7 +136,7 @@ struct TaxmanDestination: Destination {
                 batchSize: Int(config["batch_size"]!.numberValue!), concurrency: Int(config["concurrency"]!.numberValue!),
                 timeout: .milliseconds(Int64(config["timeout_seconds"]!.numberValue! * 1000)),
                 policy: RetryPolicy(maxAttempts: Int(config["max_attempts"]!.numberValue!)),
-                client: HTTPClient.shared, egress: resources.egress)
+                client: OutboundClient.shared, egress: resources.egress)
         })
 }
 

@@ -14,7 +14,7 @@ public struct WebhookNotifier: Sendable {
     let logger: Logger
     let policy = RetryPolicy(maxAttempts: 4, baseDelaySeconds: 0.5, maxDelaySeconds: 10)
 
-    public init(client: HTTPClient = .shared, egress: EgressPolicy = .unrestricted, logger: Logger = Logger(label: "onramp.webhook")) {
+    public init(client: HTTPClient = OutboundClient.shared, egress: EgressPolicy = .unrestricted, logger: Logger = Logger(label: "onramp.webhook")) {
         self.client = client
         self.egress = egress
         self.logger = logger

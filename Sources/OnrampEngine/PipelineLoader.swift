@@ -47,7 +47,8 @@ public enum PipelineLoader {
         }
         do {
             guard let node = try Yams.compose(yaml: text) else { throw OnrampError("spec.empty", "the pipeline file is empty", at: file) }
-            return try value(node)
+            var budget = maxNodes
+            return try value(node, budget: &budget)
         } catch let e as OnrampError {
             throw e
         } catch let e as YamlError {
@@ -58,7 +59,16 @@ public enum PipelineLoader {
     /// Levels a YAML document may nest, as for JSON documents (`JSONParser`): deeper is an error, not a stack overflow.
     static let maxNesting = 512
 
-    static func value(_ node: Node, depth: Int = 0) throws -> Value {
+    /// Nodes a YAML document may expand to: aliases are shared by the YAML parser but copied out here, so
+    /// a few hundred bytes of nested aliases ("billion laughs") would otherwise become gigabytes.
+    static let maxNodes = 200_000
+
+    static func value(_ node: Node, depth: Int = 0, budget: inout Int) throws -> Value {
+        budget -= 1
+        guard budget >= 0 else {
+            throw OnrampError("spec.too_large", "the YAML document expands to more than \(maxNodes) values (aliases?)",
+                              at: "line \(node.mark?.line ?? 0)")
+        }
         guard depth < maxNesting else {
             let line = node.mark?.line ?? 0
             throw OnrampError("spec.syntax", "YAML nested deeper than \(maxNesting) levels", at: "line \(line)")
@@ -76,11 +86,13 @@ public enum PipelineLoader {
             var o = Value.Object()
             for (k, v) in m {
                 guard case .scalar(let ks) = k else { throw OnrampError("spec.syntax", "mapping keys must be plain text", at: "line \(k.mark?.line ?? 0)") }
-                o[ks.string] = try value(v, depth: depth + 1)
+                o[ks.string] = try value(v, depth: depth + 1, budget: &budget)
             }
             return .object(o)
         case .sequence(let seq):
-            return .array(try seq.map { try value($0, depth: depth + 1) })
+            var items: [Value] = []
+            for item in seq { items.append(try value(item, depth: depth + 1, budget: &budget)) }
+            return .array(items)
         case .alias:
             throw OnrampError("spec.syntax", "YAML aliases are not supported", at: "line \(node.mark?.line ?? 0)")
         }

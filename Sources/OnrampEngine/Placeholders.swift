@@ -116,22 +116,30 @@ public enum Placeholders {
 
     private struct Piece { var text: String; var reference: (kind: String, name: String)? }
 
+    /// The pieces of `s` in one pass: `${kind:name}` with a known kind and a name of letters, digits, `_`,
+    /// `-` or `.` is a reference; everything else is text (linear in `s`, whatever it holds).
     private static func scan(_ s: String) -> [Piece] {
-        var pieces: [Piece] = []
-        var rest = Substring(s)
-        while let open = rest.range(of: "${") {
-            let inner = rest[open.upperBound...]
-            guard let close = inner.firstIndex(of: "}"), let colon = inner[..<close].firstIndex(of: ":"),
-                  kinds.contains(String(inner[..<colon])) else {
-                pieces.append(Piece(text: String(rest[..<open.upperBound])))
-                rest = inner
-                continue
-            }
-            pieces.append(Piece(text: String(rest[..<open.lowerBound])))
-            pieces.append(Piece(text: "", reference: (String(inner[..<colon]), String(inner[inner.index(after: colon)..<close]))))
-            rest = inner[inner.index(after: close)...]
+        let u = Array(s.utf8)
+        func text(_ r: Range<Int>) -> String { String(decoding: u[r], as: UTF8.self) }
+        func isName(_ c: UInt8) -> Bool {
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c == 45 || c == 46
         }
-        pieces.append(Piece(text: String(rest)))
+        var pieces: [Piece] = []
+        var i = 0, textStart = 0
+        while i + 1 < u.count {
+            guard u[i] == UInt8(ascii: "$"), u[i + 1] == UInt8(ascii: "{") else { i += 1; continue }
+            var k = i + 2
+            while k < u.count, (u[k] >= 97 && u[k] <= 122) { k += 1 }
+            guard k < u.count, u[k] == UInt8(ascii: ":"), kinds.contains(text(i + 2..<k)) else { i += 2; continue }
+            var n = k + 1
+            while n < u.count, isName(u[n]) { n += 1 }
+            guard n < u.count, u[n] == UInt8(ascii: "}"), n > k + 1 else { i += 2; continue }
+            pieces.append(Piece(text: text(textStart..<i)))
+            pieces.append(Piece(text: "", reference: (text(i + 2..<k), text(k + 1..<n))))
+            i = n + 1
+            textStart = i
+        }
+        pieces.append(Piece(text: text(textStart..<u.count)))
         return pieces
     }
 }

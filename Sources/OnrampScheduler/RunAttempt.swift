@@ -123,5 +123,9 @@ struct FencedCheckpoints: CheckpointStore {
         }
     }
 
-    func reset(pipeline: String) async throws { try await store.reset(pipeline: pipeline) }
+    func reset(pipeline: String) async throws {
+        guard try await store.reset(pipeline: pipeline, fence: fence, now: Date()) else {
+            throw OnrampError("run.lease_lost", "another worker holds this run now; this attempt stops")
+        }
+    }
 }

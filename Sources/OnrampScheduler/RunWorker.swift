@@ -172,11 +172,22 @@ public final class RunWorker: Service, Sendable {
         active.withLock { $0[fence] = control }
         defer { _ = active.withLock { $0.removeValue(forKey: fence) } }
         let heartbeats = Task {
+            // Every lease/3; two failed heartbeats in a row (the store unreachable) give the run up before
+            // its lease can run out under it.
+            var failures = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(self.options.lease / 3))
                 if Task.isCancelled { return }
                 let now = Date()
-                let held = (try? await store.heartbeat(fence, until: now.addingTimeInterval(self.options.lease), now: now)) ?? true
+                let held: Bool
+                do {
+                    held = try await store.heartbeat(fence, until: now.addingTimeInterval(self.options.lease), now: now)
+                    failures = 0
+                } catch {
+                    failures += 1
+                    log.warning("heartbeat failed", metadata: ["error": "\(error)", "in_a_row": "\(failures)"])
+                    held = failures < 2
+                }
                 if !held {
                     log.warning("run lost its lease; stopping this attempt")
                     control.abandon()

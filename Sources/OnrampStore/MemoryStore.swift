@@ -137,6 +137,12 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
         update(fence.runId) { RunLifecycle.release($0, fence, failure: failure, summary: summary, at: at, maxAttempts: maxAttempts) }
     }
 
+    public func reset(pipeline: String, fence: RunFence, now: Date) -> Bool {
+        guard let run = runsById[fence.runId], RunLifecycle.holds(run, fence, now: now) else { return false }
+        checkpoints[pipeline] = nil
+        return true
+    }
+
     public func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) -> Bool {
         guard let run = runsById[fence.runId], RunLifecycle.holds(run, fence, now: now) else { return false }
         checkpoints[pipeline] = checkpoint

@@ -123,9 +123,13 @@ public enum RunLifecycle {
     }
 
     /// A queued run is cancelled at once; a running one is asked to stop at its next batch.
-    public static func requestCancel(_ run: RunRecord) -> RunRecord {
+    public static func requestCancel(_ run: RunRecord, at: Date = Date()) -> RunRecord {
         var r = run
-        if r.state == .queued { r.state = .cancelled } else if r.state == .running { r.cancelRequested = true }
+        if r.state == .queued {
+            end(&r, .cancelled, at: at, reason: "cancelled before it started")
+        } else if r.state == .running {
+            r.cancelRequested = true
+        }
         return r
     }
 

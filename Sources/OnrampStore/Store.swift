@@ -32,6 +32,8 @@ public protocol RunStore: Sendable {
     /// Commits a pipeline's checkpoint only while `fence` holds the run, in one transaction; false (and
     /// nothing written) otherwise.
     func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) async throws -> Bool
+    /// Removes a pipeline's checkpoint (a full resync) only while `fence` holds the run; false otherwise.
+    func reset(pipeline: String, fence: RunFence, now: Date) async throws -> Bool
     func requestCancel(runId: String) async throws -> RunRecord?
     func run(id: String) async throws -> RunRecord?
     /// Newest first by (created_at, id), a total order: the page after `cursor` (nil: the first page).

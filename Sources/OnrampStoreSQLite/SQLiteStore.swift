@@ -207,6 +207,15 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
         return try await run(id: runId)
     }
 
+    public func reset(pipeline: String, fence: RunFence, now: Date) async throws -> Bool {
+        try await db.write { db in
+            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [fence.runId]).map(SQLiteStore.run),
+                  RunLifecycle.holds(run, fence, now: now) else { return false }
+            try db.execute(sql: "DELETE FROM checkpoints WHERE pipeline = ?", arguments: [pipeline])
+            return true
+        }
+    }
+
     public func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) async throws -> Bool {
         try await db.write { db in
             guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [fence.runId]).map(SQLiteStore.run),

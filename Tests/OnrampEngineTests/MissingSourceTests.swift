@@ -41,3 +41,21 @@ import Testing
         #expect(incremental.status == .succeeded && incremental.recordsRead == 0)
     }
 }
+
+/// Hostile pipeline documents cost the server linear time and bounded memory.
+@Suite struct HostileDocumentTests {
+    @Test func placeholderScanningIsLinear() throws {
+        let bomb = String(repeating: "${", count: 200_000) + "${env:REAL}" + String(repeating: "${env:${secret:", count: 50_000)
+        let refs = Placeholders.references(in: .string(bomb))
+        #expect(refs.count == 1 && refs.first?.name == "REAL")
+        #expect(Placeholders.references(in: "a ${secret:TAXMAN_KEY} b ${param:X.y-z}").map(\.name) == ["TAXMAN_KEY", "X.y-z"])
+    }
+
+    @Test func aliasBombsAreRefused() throws {
+        var yaml = "version: 1\nname: x\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...7 { yaml += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        #expect(yaml.utf8.count < 600)
+        #expect(throws: OnrampError.self) { _ = try PipelineLoader.document(yaml, file: "bomb.yaml") }
+        do { _ = try PipelineLoader.document(yaml, file: "bomb.yaml") } catch let e as OnrampError { #expect(e.code == "spec.too_large") }
+    }
+}

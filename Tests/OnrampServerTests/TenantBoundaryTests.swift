@@ -167,5 +167,7 @@ import Testing
         try await listed.check(url: "http://127.0.0.1:9", field: "f")
         await #expect(throws: OnrampError.self) { try await listed.check(url: "http://10.0.0.1", field: "f") }
         try await EgressPolicy.unrestricted.check(url: "http://169.254.169.254/", field: "f")
+        // Only http and https: a unix socket URL would ignore its host.
+        await #expect(throws: OnrampError.self) { try await strict.check(url: "unix://8.8.8.8/tmp/s.sock?", field: "f") }
     }
 }

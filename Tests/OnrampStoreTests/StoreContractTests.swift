@@ -103,6 +103,11 @@ import Testing
         #expect(try await store.load(pipeline: "orders") == ["n": 1])
         #expect(try await store.commit(pipeline: "orders", checkpoint: ["n": 4], fence: second, now: t0.addingTimeInterval(32)))
         #expect(try await store.load(pipeline: "orders") == ["n": 4])
+        // A full resync's reset is fenced the same way.
+        #expect(try await store.reset(pipeline: "orders", fence: first, now: t0.addingTimeInterval(33)) == false)
+        #expect(try await store.load(pipeline: "orders") == ["n": 4])
+        #expect(try await store.reset(pipeline: "orders", fence: second, now: t0.addingTimeInterval(33)))
+        #expect(try await store.load(pipeline: "orders") == nil)
     }
 
     @Test(arguments: Backend.allCases)
@@ -155,7 +160,9 @@ import Testing
     func cancelAndHistoryPaging(_ backend: Backend) async throws {
         let store = try backend.make()
         for i in 0..<5 { try await store.enqueue(run("r\(i)", at: Double(i))) }
-        #expect(try await store.requestCancel(runId: "r0")?.state == .cancelled)
+        let cancelled = try await store.requestCancel(runId: "r0")
+        #expect(cancelled?.state == .cancelled && cancelled?.finishedAt != nil)
+        #expect(cancelled?.summary?["failure_reason"] == "cancelled before it started")
         _ = try await store.claim(worker: "w", now: t0, lease: 30, perTenantLimit: 4)
         #expect(try await store.requestCancel(runId: "r1")?.cancelRequested == true)
         let page1 = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 2, after: nil)
