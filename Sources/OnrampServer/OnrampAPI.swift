@@ -30,6 +30,7 @@ public struct OnrampAPI: Sendable {
     /// A preview's limits: seconds and memory of its process.
     public var previewSeconds: Double = 10
     public var previewMemoryMiB = 1024
+    let previewGate = PreviewGate()
     /// Behind a TLS-terminating proxy: believe its `X-Forwarded-Proto` (Secure cookies, HSTS) and `X-Forwarded-For`.
     public var trustProxy = false
     /// The largest file an upload to a tenant's file area may have.
@@ -100,9 +101,13 @@ public struct OnrampAPI: Sendable {
             do {
                 let expanded = try await validate(document, tenant: tenant)
                 let resolved = try policy.resolve(expanded, secrets: secrets, registry: registry)
+                guard await previewGate.enter(tenant) else {
+                    throw APIError(.tooManyRequests, "preview.busy", "too many previews are running; try again in a moment")
+                }
                 let answer = await previews.preview(PreviewRequest(
                     document: JSONWriter.string(resolved.document), files: policy.fileArea(tenant: tenant), egress: policy.egress,
                     limit: limit, seconds: previewSeconds, memoryMiB: previewMemoryMiB))
+                await previewGate.leave(tenant)
                 return JSONResponse.make(redactor.value(try answer.value()))
             } catch let e as OnrampError {
                 throw APIError.invalid(OnrampError(e.code, redactor.string(e.message), at: e.location))

@@ -108,7 +108,7 @@ enum OpenAPIDocument {
             var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"] : ["description": "OK", "content": .object(content)]]
             for code in r.secured || r.body != nil ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
             if r.path.hasSuffix("/files/{path}") && r.method == "put" { responses["413"] = errorRef }
-            if r.path == "/api/v1/login" { responses["429"] = errorRef }
+            if r.path == "/api/v1/login" || r.path.hasSuffix("/preview") { responses["429"] = errorRef }
             op["responses"] = .object(responses)
             if !r.secured { op["security"] = [] }
             var item = paths[r.path]?.objectValue ?? [:]

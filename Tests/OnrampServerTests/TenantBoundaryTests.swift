@@ -112,6 +112,17 @@ import Testing
         }
     }
 
+    @Test func previewsRunAFewAtATimeInAllAndPerTenant() async {
+        let gate = PreviewGate(total: 3, perTenant: 2)
+        #expect(await gate.enter("a"))
+        #expect(await gate.enter("a"))
+        #expect(await gate.enter("a") == false)  // acme's two places are taken
+        #expect(await gate.enter("b"))
+        #expect(await gate.enter("c") == false)  // all three are
+        await gate.leave("a")
+        #expect(await gate.enter("c"))
+    }
+
     static func listing(_ dir: URL) -> [String] {
         (FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []).sorted()
     }
