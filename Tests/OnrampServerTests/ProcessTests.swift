@@ -70,6 +70,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("data").path))
     }
 
+    /// Orders (id, region, amount) from a tenant file to the sandbox, one request of 10 at a time.
+    static func ordersToTaxman(_ name: String, path: String, batch: Int, sandboxURL: String) -> Value {
+        ["version": 1, "name": .string(name), "batch_size": .number(Double(batch)),
+         "source": ["connector": "csv", "config": ["path": .string(path)]],
+         "steps": [["map": """
+             {"transactionId": id, "type": "SalesOrder", "date": "2026-11-03", "currency": "USD",
+              "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": $number(amount)}]}
+             """]],
+         "destination": ["connector": "taxman", "config": ["base_url": .string(sandboxURL), "api_key": "${secret:TAXMAN_KEY}",
+                                                           "batch_size": 10, "concurrency": 1]]]
+    }
+
     @Test func killedServerRunIsCompletedByTheNextStartWithNothingChargedTwice() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             Issue.record("build the onramp executable first (swift build): \(Self.binary)")
@@ -96,16 +108,7 @@ import Testing
 
         #expect(try await Self.http("POST", "\(api)/tenants", key: ProcessTests.adminKey, body: ["id": "acme"]).0 == 201)
         #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: ProcessTests.adminKey, body: ["value": "tk"]).0 == 200)
-        let document: Value = [
-            "version": 1, "name": "orders", "batch_size": 20,
-            "source": ["connector": "csv", "config": ["path": "in/*.csv"]],
-            "steps": [["map": """
-                {"transactionId": id, "type": "SalesOrder", "date": "2026-11-03", "currency": "USD",
-                 "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": $number(amount)}]}
-                """]],
-            "destination": ["connector": "taxman", "config": ["base_url": .string(sandboxURL), "api_key": "${secret:TAXMAN_KEY}",
-                                                              "batch_size": 10, "concurrency": 1]],
-        ]
+        let document = Self.ordersToTaxman("orders", path: "in/*.csv", batch: 20, sandboxURL: sandboxURL)
         let (created, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/pipelines", key: ProcessTests.adminKey, body: document)
         #expect(created == 201)
         let pid = try #require(pipeline?["id"]?.stringValue)
@@ -252,16 +255,7 @@ import Testing
         let base = "http://127.0.0.1:\(try await first.port())"
         #expect(try await Self.http("POST", "\(base)/api/v1/tenants", key: Self.adminKey, body: ["id": "acme"]).0 == 201)
         #expect(try await Self.http("PUT", "\(base)/api/v1/tenants/acme/secrets/TAXMAN_KEY", key: Self.adminKey, body: ["value": "tk"]).0 == 200)
-        let document: Value = [
-            "version": 1, "name": "drain", "batch_size": 10,
-            "source": ["connector": "csv", "config": ["path": "orders.csv"]],
-            "steps": [["map": """
-                {"transactionId": id, "type": "SalesOrder", "date": "2026-11-03", "currency": "USD",
-                 "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": $number(amount)}]}
-                """]],
-            "destination": ["connector": "taxman", "config": ["base_url": .string(sandboxURL), "api_key": "${secret:TAXMAN_KEY}",
-                                                              "batch_size": 10, "concurrency": 1]],
-        ]
+        let document = Self.ordersToTaxman("drain", path: "orders.csv", batch: 10, sandboxURL: sandboxURL)
         let pid = try #require(try await Self.http("POST", "\(base)/api/v1/tenants/acme/pipelines", key: Self.adminKey, body: document).1?["id"]?.stringValue)
         let runId = try #require(try await Self.http("POST", "\(base)/api/v1/tenants/acme/pipelines/\(pid)/runs", key: Self.adminKey).1?["id"]?.stringValue)
         for _ in 0..<200 {
