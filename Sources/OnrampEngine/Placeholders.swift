@@ -9,12 +9,7 @@ public enum Placeholders {
 
     /// Every reference in the document, as (kind, name).
     public static func references(in v: Value) -> [(kind: String, name: String)] {
-        switch v {
-        case .string(let s): return scan(s).compactMap { $0.reference }
-        case .array(let a): return a.flatMap(references)
-        case .object(let o): return o.values.flatMap(references)
-        default: return []
-        }
+        locatedReferences(in: v).map { ($0.kind, $0.name) }
     }
 
     /// Every reference in the document with the path of the string that holds it.

@@ -119,13 +119,15 @@ struct FencedCheckpoints: CheckpointStore {
 
     func commit(pipeline: String, checkpoint: Value) async throws {
         guard try await store.commit(pipeline: pipeline, checkpoint: checkpoint, fence: fence, now: Date()) else {
-            throw OnrampError("run.lease_lost", "another worker holds this run now; this attempt stops")
+            throw Self.leaseLost
         }
     }
 
+    static let leaseLost = OnrampError("run.lease_lost", "another worker holds this run now; this attempt stops")
+
     func reset(pipeline: String) async throws {
         guard try await store.reset(pipeline: pipeline, fence: fence, now: Date()) else {
-            throw OnrampError("run.lease_lost", "another worker holds this run now; this attempt stops")
+            throw Self.leaseLost
         }
     }
 }

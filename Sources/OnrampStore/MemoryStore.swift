@@ -138,14 +138,16 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
     }
 
     public func reset(pipeline: String, fence: RunFence, now: Date) -> Bool {
-        guard let run = runsById[fence.runId], RunLifecycle.holds(run, fence, now: now) else { return false }
-        checkpoints[pipeline] = nil
-        return true
+        whileHolding(fence, now: now) { checkpoints[pipeline] = nil }
     }
 
     public func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) -> Bool {
+        whileHolding(fence, now: now) { checkpoints[pipeline] = checkpoint }
+    }
+
+    private func whileHolding(_ fence: RunFence, now: Date, _ write: () -> Void) -> Bool {
         guard let run = runsById[fence.runId], RunLifecycle.holds(run, fence, now: now) else { return false }
-        checkpoints[pipeline] = checkpoint
+        write()
         return true
     }
 

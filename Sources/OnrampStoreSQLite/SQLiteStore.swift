@@ -208,19 +208,21 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
     }
 
     public func reset(pipeline: String, fence: RunFence, now: Date) async throws -> Bool {
-        try await db.write { db in
-            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [fence.runId]).map(SQLiteStore.run),
-                  RunLifecycle.holds(run, fence, now: now) else { return false }
+        try await whileHolding(fence, now: now) { db in
             try db.execute(sql: "DELETE FROM checkpoints WHERE pipeline = ?", arguments: [pipeline])
-            return true
         }
     }
 
     public func commit(pipeline: String, checkpoint: Value, fence: RunFence, now: Date) async throws -> Bool {
+        try await whileHolding(fence, now: now) { db in try SQLiteStore.upsertCheckpoint(pipeline, checkpoint, db) }
+    }
+
+    /// Runs `write` in the transaction that checks `fence` still holds its run; false (nothing written) otherwise.
+    func whileHolding(_ fence: RunFence, now: Date, _ write: @escaping @Sendable (Database) throws -> Void) async throws -> Bool {
         try await db.write { db in
             guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [fence.runId]).map(SQLiteStore.run),
                   RunLifecycle.holds(run, fence, now: now) else { return false }
-            try SQLiteStore.upsertCheckpoint(pipeline, checkpoint, db)
+            try write(db)
             return true
         }
     }
