@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "onramp", targets: ["onramp"]),
+        // The connector SDK: what a connector package outside this repository depends on.
+        .library(name: "OnrampConnectorKit", targets: ["OnrampConnectorKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
@@ -31,7 +33,7 @@ let package = Package(
         .target(name: "OnrampExpression", dependencies: ["OnrampCore"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "OnrampConnectorKit", dependencies: [
-            "OnrampCore", "OnrampExpression",
+            "OnrampCore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
@@ -44,7 +46,7 @@ let package = Package(
         ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
-            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms", "OnrampConnectorsFiles",
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -11,6 +11,8 @@ public struct ConnectorResources: Sendable {
     public var appendToOutputs = false
     /// The bytes the run's file outputs may take (nil: no limit).
     public var outputBudget: OutputBudget?
+    /// Waits between retries; tests replace it to run backoff without waiting.
+    public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
 
     public init(logger: Logger = Logger(label: "onramp.connector"), files: FileArea = .local("."),
                 egress: EgressPolicy = .unrestricted) {
@@ -43,6 +45,16 @@ public struct SourceSpec: Sendable {
         self.incrementalSchema = incrementalSchema
         self.build = build
     }
+
+    /// A source whose config decodes into `C` (after schema validation and defaults).
+    public init<C: Decodable>(name: String, summary: String, configSchema: Value, incrementalSchema: Value? = nil,
+                              config: C.Type,
+                              build: @escaping @Sendable (C, Value?, ConnectorResources) throws -> any Source) {
+        self.init(name: name, summary: summary, configSchema: configSchema, incrementalSchema: incrementalSchema) {
+            config, incremental, resources in
+            try build(try ConnectorConfig.decode(C.self, from: config, at: "source.config"), incremental, resources)
+        }
+    }
 }
 
 public struct DestinationSpec: Sendable {
@@ -58,14 +70,32 @@ public struct DestinationSpec: Sendable {
         self.configSchema = configSchema
         self.build = build
     }
+
+    /// A destination whose config decodes into `C` (after schema validation and defaults).
+    public init<C: Decodable>(name: String, summary: String, configSchema: Value, config: C.Type,
+                              build: @escaping @Sendable (C, ConnectorResources) throws -> any Destination) {
+        self.init(name: name, summary: summary, configSchema: configSchema) { config, resources in
+            try build(try ConnectorConfig.decode(C.self, from: config, at: "destination.config"), resources)
+        }
+    }
 }
 
 /// The explicit registry of connectors a process knows about.
 public struct ConnectorRegistry: Sendable {
     public private(set) var sources: [String: SourceSpec] = [:]
     public private(set) var destinations: [String: DestinationSpec] = [:]
+    /// Where runs write results and error reports (nil until a family registers one).
+    public var sinks: SinkFactory?
 
     public init() {}
+
+    /// A sink for a run's results or error report.
+    public func makeSink(_ request: SinkRequest) throws -> any RecordSink {
+        guard let sinks else {
+            throw OnrampError("connector.no_sink", "no output sink is registered for results and error reports")
+        }
+        return sinks.make(request)
+    }
 
     public mutating func register(_ spec: SourceSpec) { sources[spec.name] = spec }
     public mutating func register(_ spec: DestinationSpec) { destinations[spec.name] = spec }

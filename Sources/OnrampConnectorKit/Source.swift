@@ -28,13 +28,36 @@ public struct SourceBatch: Sendable {
 /// Reads a stream of batches. Pull-based: the engine asks for the next batch only when it has
 /// room, which is what keeps memory flat whatever the input size.
 public protocol BatchReader: Sendable {
-    /// The next batch, or nil at the end of input.
+    /// The next batch, or nil at the end of input. A cancelled task ends the read within a batch
+    /// (`CancellationError` or nil).
     mutating func next() async throws -> SourceBatch?
+    /// Releases cursors, connections and files. The engine calls it once on every path (finished,
+    /// failed, cancelled); it must not throw and must be safe after a failed `next`.
+    mutating func close() async
+}
+
+extension BatchReader {
+    public mutating func close() async {}
 }
 
 /// A source connector instance. `checkpoint` is the last committed cursor (nil: full load).
 public protocol Source: Sendable {
     func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader
+    /// Tests that the source can be reached with its config; throws an `OnrampError` whose message a
+    /// person can act on ("password authentication failed for user initech").
+    func check() async throws -> ConnectorCheck
+    /// The streams this source offers (tables, views, resources, files, sheets), with their fields.
+    func discover() async throws -> [DiscoveredStream]
+}
+
+extension Source {
+    public func check() async throws -> ConnectorCheck {
+        var reader = try await open(checkpoint: nil, batchSize: 1)
+        await reader.close()
+        return ConnectorCheck(message: "the source opens")
+    }
+
+    public func discover() async throws -> [DiscoveredStream] { [] }
 }
 
 /// The outcome a destination gives for one record: its answer, or why it was refused.
@@ -50,6 +73,8 @@ public protocol Destination: Sendable {
     /// this destination needs the rows as records.
     func write(table: TableBatch) async throws -> Bool
     func close() async throws
+    /// Tests that the destination can be reached and accepts the config, writing nothing.
+    func check() async throws -> ConnectorCheck
     /// The file this destination writes, for the run summary (nil: it writes no local file).
     var outputPath: String? { get }
 }
@@ -57,5 +82,6 @@ public protocol Destination: Sendable {
 extension Destination {
     public func write(table: TableBatch) async throws -> Bool { false }
     public func close() async throws {}
+    public func check() async throws -> ConnectorCheck { ConnectorCheck(message: "the configuration is valid") }
     public var outputPath: String? { nil }
 }

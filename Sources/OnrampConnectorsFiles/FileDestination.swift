@@ -9,8 +9,8 @@ import OnrampCore
 /// disk until the first write (validating a pipeline builds its writers): then the folder is created
 /// owner-only and the file opened without following a symbolic link, created `0600`, and either
 /// truncated or, with `append`, added to (a CSV file keeps the header it has).
-public actor RecordFileWriter {
-    public enum Format: String, Sendable { case ndjson, csv }
+public actor RecordFileWriter: RecordSink {
+    public typealias Format = SinkRequest.Format
     var handle: FileHandle?
     let format: Format
     let append: Bool
@@ -193,5 +193,11 @@ public enum FileConnectors {
         registry.register(JSONSource.ndjsonSpec)
         registry.register(JSONSource.jsonSpec)
         registry.register(FileDestination.spec)
+        registry.sinks = sinks
+    }
+
+    /// Results and error reports as local files (in the run's output directory or file area).
+    public static let sinks = SinkFactory { request in
+        RecordFileWriter(path: request.path, format: request.format, append: request.append, budget: request.budget)
     }
 }

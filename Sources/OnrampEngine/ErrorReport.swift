@@ -1,18 +1,17 @@
 import Foundation
 import OnrampConnectorKit
-import OnrampConnectorsFiles
 import OnrampCore
 
 /// The error report of a run: every failed record, as CSV (for people) and NDJSON (for programs).
 actor ErrorReport {
-    let csv: RecordFileWriter
-    let ndjson: RecordFileWriter
+    let csv: any RecordSink
+    let ndjson: any RecordSink
 
     let redact: Redactor
 
-    init(basePath: String, append: Bool, budget: OutputBudget?, redact: Redactor) {
-        csv = RecordFileWriter(path: basePath + ".csv", format: .csv, append: append, budget: budget)
-        ndjson = RecordFileWriter(path: basePath + ".ndjson", format: .ndjson, append: append, budget: budget)
+    init(basePath: String, append: Bool, budget: OutputBudget?, redact: Redactor, registry: ConnectorRegistry) throws {
+        csv = try registry.makeSink(SinkRequest(path: basePath + ".csv", format: .csv, append: append, budget: budget))
+        ndjson = try registry.makeSink(SinkRequest(path: basePath + ".ndjson", format: .ndjson, append: append, budget: budget))
         self.redact = redact
     }
 
@@ -28,7 +27,7 @@ actor ErrorReport {
     }
 
     func close() async throws {
-        try await csv.close()
-        try await ndjson.close()
+        try await csv.close(creating: false)
+        try await ndjson.close(creating: false)
     }
 }

@@ -7,7 +7,12 @@ public enum PipelinePreview {
     public static func run(_ spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources, limit: Int) async throws -> Value {
         let source = try registry.makeSource(spec.source, resources: resources)
         var reader = try await source.open(checkpoint: nil, batchSize: limit)
-        let batch = try await reader.next() ?? SourceBatch()
+        let batch: SourceBatch
+        do { batch = try await reader.next() ?? SourceBatch() } catch {
+            await reader.close()
+            throw error
+        }
+        await reader.close()
         var records = Array(batch.allRecords().prefix(limit))
         var out: Value.Object = ["source": .array(records.map(\.value))]
         var errors = batch.errors.map(\.asValue)

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import OnrampConnectorKit
-import OnrampConnectorsFiles
 import OnrampCore
 import OnrampTransforms
 
@@ -90,14 +89,14 @@ public struct PipelineRunner: Sendable {
         let steps = try spec.steps.map { try StepFactory.make($0) }
         let resultsPath = try path(spec.results.path, field: "results.path",
                                    default: "\(spec.name)-results.\(spec.results.format.rawValue)")
-        let results = RecordFileWriter(path: resultsPath, format: spec.results.format == .csv ? .csv : .ndjson,
-                                       append: resources.appendToOutputs, budget: resources.outputBudget)
+        let results = try registry.makeSink(SinkRequest(path: resultsPath, format: spec.results.format == .csv ? .csv : .ndjson,
+                                                        append: resources.appendToOutputs, budget: resources.outputBudget))
         let errorsBase = try path(spec.errors.path.map { p in
             for ext in [".csv", ".ndjson"] where p.hasSuffix(ext) { return String(p.dropLast(ext.count)) }
             return p
         }, field: "errors.path", default: "\(spec.name)-errors")
-        let report = ErrorReport(basePath: errorsBase, append: resources.appendToOutputs, budget: resources.outputBudget,
-                                 redact: redactor)
+        let report = try ErrorReport(basePath: errorsBase, append: resources.appendToOutputs, budget: resources.outputBudget,
+                                     redact: redactor, registry: registry)
         summary.resultsPath = resultsPath
         summary.errorsCSVPath = errorsBase + ".csv"
         summary.errorsNDJSONPath = errorsBase + ".ndjson"
@@ -141,7 +140,7 @@ public struct PipelineRunner: Sendable {
 
         func closeOutputs() async throws {
             try await destination.close()
-            try await results.close()
+            try await results.close(creating: false)
             try await report.close()
         }
 
@@ -171,34 +170,48 @@ public struct PipelineRunner: Sendable {
             }
         }
 
-        while let batch = try await reader.next() {
-            summary.recordsRead += batch.recordCount + batch.errors.count
-            if let max = maxRecordsRead, summary.recordsRead > max {
-                throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
+        /// Reads batches to the end or to a requested stop (returned).
+        func pump(_ reader: inout any BatchReader) async throws -> RunStop? {
+            while let batch = try await reader.next() {
+                summary.recordsRead += batch.recordCount + batch.errors.count
+                if let max = maxRecordsRead, summary.recordsRead > max {
+                    throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
+                }
+                try await record(batch.errors, &summary)
+                try await deliver(transform(batch.records, from: 0, &summary), &summary)
+                for table in batch.tables { try await deliver(table, &summary) }
+                if let c = batch.checkpoint { pendingCheckpoint = c }
+                if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
+                    try await checkpoints.commit(pipeline: key, checkpoint: c)
+                    pendingCheckpoint = nil
+                }
+                if let stopRequested, let stop = await stopRequested() { return stop }
+                if let max = spec.errors.maxFailed, summary.recordsFailed > max {
+                    throw OnrampError("run.error_budget", "more than \(max) failed records")
+                }
+                if let progress, ContinuousClock.now - lastReport > .milliseconds(500) {
+                    lastReport = .now
+                    progress(RunProgress(read: summary.recordsRead, written: summary.recordsWritten, failed: summary.recordsFailed, seconds: Self.seconds(since: start)))
+                }
             }
-            try await record(batch.errors, &summary)
-            try await deliver(transform(batch.records, from: 0, &summary), &summary)
-            for table in batch.tables { try await deliver(table, &summary) }
-            if let c = batch.checkpoint { pendingCheckpoint = c }
-            if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
-                try await checkpoints.commit(pipeline: key, checkpoint: c)
-                pendingCheckpoint = nil
-            }
-            if let stopRequested, let stop = await stopRequested() {
-                try await closeOutputs()
-                summary.status = .cancelled
-                summary.stop = stop
-                summary.failureReason = stop.reason
-                return
-            }
-            if let max = spec.errors.maxFailed, summary.recordsFailed > max {
-                throw OnrampError("run.error_budget", "more than \(max) failed records")
-            }
-            if let progress, ContinuousClock.now - lastReport > .milliseconds(500) {
-                lastReport = .now
-                progress(RunProgress(read: summary.recordsRead, written: summary.recordsWritten, failed: summary.recordsFailed, seconds: Self.seconds(since: start)))
-            }
+            return nil
         }
+        var stop: RunStop?
+        do {
+            stop = try await pump(&reader)
+        } catch {
+            await reader.close()
+            throw error
+        }
+        await reader.close()
+        if let stop {
+            try await closeOutputs()
+            summary.status = .cancelled
+            summary.stop = stop
+            summary.failureReason = stop.reason
+            return
+        }
+
         // Flush what the steps still hold (open groups), each step's leftovers through the steps after it.
         for (i, step) in steps.enumerated() {
             var errors: [RecordError] = []
