@@ -37,7 +37,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit"]),
+        // The file formats every file source shares (local area, object stores, HTTPS downloads).
+        .target(name: "OnrampFileFormats", dependencies: ["OnrampCore", "OnrampConnectorKit"]),
+        .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit", "OnrampFileFormats"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
             "OnrampConnectorKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -104,7 +106,7 @@ let package = Package(
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OnrampEngineTests", dependencies: [
-            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampFileFormats",
             "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
