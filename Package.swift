@@ -46,6 +46,9 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "OnrampConnectorsSQLite", dependencies: [
+            "OnrampConnectorKit", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
@@ -75,7 +78,7 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
             "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,6 +92,10 @@ let package = Package(
         .executableTarget(name: "onramp-bench", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampTransforms", "OnrampEngine",
+        ]),
+        .testTarget(name: "OnrampConnectorTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
+            "OnrampConnectorsSQLite", "OnrampEngine", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: [
