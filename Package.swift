@@ -114,9 +114,10 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OnrampEngineTests", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampFileFormats",
-            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]
