@@ -83,7 +83,7 @@ extension PreviewAnswer {
               let connector = document["connector"]?.stringValue else {
             throw OnrampError("preview.request", "a check names a side and a connector")
         }
-        let incremental = document["incremental"].flatMap { $0.isNull ? nil : $0 }
+        let incremental: Value? = document["incremental"]?.isNull == false ? document["incremental"] : nil
         return (side, PipelineSpec.ConnectorRef(connector: connector, config: document["config"] ?? .object([:]),
                                                 incremental: incremental))
     }
