@@ -49,6 +49,9 @@ let package = Package(
         .target(name: "OnrampConnectorsSQLite", dependencies: [
             "OnrampConnectorKit", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The connector of docs/connector-sdk.md: built and run through the conformance suite by the tests.
+        .target(name: "OnrampExampleConnector", dependencies: ["OnrampCore", "OnrampConnectorKit"],
+                path: "Examples/FixedWidthConnector"),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
@@ -95,7 +98,7 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
-            "OnrampConnectorsSQLite", "OnrampEngine", .product(name: "GRDB", package: "GRDB.swift"),
+            "OnrampConnectorsSQLite", "OnrampEngine", "OnrampExampleConnector", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: [

@@ -5,14 +5,22 @@ import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampConnectorsSQLite
 import OnrampCore
+import OnrampExampleConnector
 
-/// Every connector family this repository ships, as the composition root registers them.
+/// Every connector family the binary ships, as the composition root registers them (`shipped`), and
+/// those plus the SDK's example connector (`all`).
 enum TestRegistry {
-    static let all: ConnectorRegistry = {
+    static let shipped: ConnectorRegistry = {
         var r = ConnectorRegistry()
         FileConnectors.register(into: &r)
         HTTPConnectors.register(into: &r)
         SQLiteConnectors.register(into: &r)
+        return r
+    }()
+
+    static let all: ConnectorRegistry = {
+        var r = shipped
+        r.register(FixedWidthSource.spec)
         return r
     }()
 }
@@ -69,8 +77,26 @@ struct SQLiteFixture: ConformanceFixture {
     func missing(in dir: URL) -> Value { ["path": .string(dir.path + "/absent.sqlite"), "table": "orders"] }
 }
 
+struct FixedWidthFixture: ConformanceFixture {
+    let connector = "fixed_width"
+
+    func seed(rows: Int, in dir: URL) async throws -> (config: Value, incremental: Value) {
+        let path = dir.appendingPathComponent("orders.txt").path
+        let text = "ORDER   NAME\n" + (1...rows).map { String(format: "%-8d", $0) + "n\($0)\n" }.joined()
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return (["path": .string(path), "skip_lines": 1,
+                 "columns": [["name": "id", "start": 1, "length": 8], ["name": "name", "start": 9, "length": 4]]],
+                ["mode": "appended_lines"])
+    }
+
+    func missing(in dir: URL) -> Value {
+        ["path": .string(dir.path + "/absent.txt"), "columns": [["name": "id", "start": 1, "length": 8]]]
+    }
+}
+
 enum Fixtures {
     static let sources: [any ConformanceFixture] = [
         FileFixture(connector: "csv"), FileFixture(connector: "ndjson"), FileFixture(connector: "json"), SQLiteFixture(),
+        FixedWidthFixture(),
     ]
 }
