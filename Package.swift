@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
     ],
     targets: [
         .target(name: "OnrampCore", dependencies: [
@@ -43,6 +44,10 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "OnrampConnectorsPostgres", dependencies: [
+            "OnrampConnectorKit",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
@@ -73,8 +78,8 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
-            "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
+            "OnrampConnectorsHTTP", "OnrampConnectorsPostgres", "OnrampTransforms", "OnrampEngine",
+            "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -103,6 +108,13 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "OnrampConnectorsPostgresTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampConnectorsHTTP",
+            "OnrampTransforms", "OnrampTaxmanSandbox",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "OnrampEngineTests", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
