@@ -110,7 +110,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OnrampConnectorsPostgresTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampConnectorsHTTP",
-            "OnrampTransforms", "OnrampTaxmanSandbox",
+            "OnrampConnectorsFiles", "OnrampTransforms", "OnrampTaxmanSandbox",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -64,8 +64,8 @@ extension PostgresSource {
                                "description": "A table or view, schema-qualified or on the search path (give table or query)",
                                "examples": ["public.orders", "orders"]]
         properties["query"] = ["type": "string", "minLength": 1, "title": "Query",
-                               "description": "A custom SELECT (give table or query); incremental reads wrap it and "
-                                   + "compare the cursor with bind parameters",
+                               "description": .string("A custom SELECT (give table or query); incremental reads wrap it and "
+                                   + "compare the cursor with bind parameters"),
                                "examples": ["SELECT o.id, o.updated_at, l.amount FROM orders o JOIN lines l ON l.order_id = o.id"]]
         properties["time_zone"] = ["type": "string", "minLength": 1, "default": "UTC", "title": "Time zone",
                                    "description": "The zone timestamptz values are written in, with their offset",

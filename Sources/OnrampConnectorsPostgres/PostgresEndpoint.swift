@@ -152,12 +152,12 @@ struct PostgresEndpoint: Decodable, Sendable {
                      "examples": ["${secret:ERP_DB_PASSWORD}"]],
         "sslmode": ["type": "string", "enum": ["disable", "require", "verify-full"], "default": "disable",
                     "title": "TLS mode",
-                    "description": "disable: plain TCP; require: TLS without checking the certificate; verify-full: "
-                        + "TLS, the certificate checked against ca_file/ca_pem (or the system roots) and the host name",
+                    "description": .string("disable: plain TCP; require: TLS without checking the certificate; verify-full: "
+                        + "TLS, the certificate checked against ca_file/ca_pem (or the system roots) and the host name"),
                     "examples": ["verify-full"]],
         "ca_file": ["type": "string", "minLength": 1, "title": "CA file",
-                    "description": "A PEM file in the file area with the CA that signed the server's certificate "
-                        + "(verify-full)", "examples": ["certs/erp-ca.pem"]],
+                    "description": .string("A PEM file in the file area with the CA that signed the server's certificate "
+                        + "(verify-full)"), "examples": ["certs/erp-ca.pem"]],
         "ca_pem": ["type": "string", "minLength": 1, "title": "CA certificate",
                    "description": "The CA certificate as PEM text (verify-full), instead of ca_file",
                    "examples": ["-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----"]],

@@ -66,6 +66,11 @@ struct PostgresSource: Source {
 
     /// The result's columns (names and type OIDs), from the statement run with no rows.
     func describe(_ connection: PostgresConnection) async throws -> [PostgresColumn] {
+        if case .query = relation {
+            // Parsed as written first, so that a mistake is reported where the user made it.
+            try await connection.query(PostgresQuery(unsafeSQL: "PREPARE onramp_describe AS \(baseSQL)"), logger: logger)
+            try await connection.query("DEALLOCATE onramp_describe", logger: logger)
+        }
         let rows = try await connection.query(
             PostgresQuery(unsafeSQL: "SELECT * FROM (\(baseSQL)) AS q LIMIT 0"), logger: logger)
         let columns = Array(rows.columns)

@@ -122,8 +122,8 @@ extension PostgresDestination {
                              "description": "The columns of a unique constraint the upsert matches on",
                              "examples": [["transaction_id"]]]
         properties["columns"] = ["type": "object", "title": "Columns",
-                                 "description": "Record field -> column; without it every field goes to the column of "
-                                     + "its name", "examples": [["transactionId": "transaction_id", "totalTax": "total_tax"]]]
+                                 "description": .string("Record field -> column; without it every field goes to the column of "
+                                     + "its name"), "examples": [["transactionId": "transaction_id", "totalTax": "total_tax"]]]
         return ["type": "object", "additionalProperties": false, "required": ["host", "database", "user", "table"],
                 "properties": .object(properties)]
     }

@@ -1,6 +1,7 @@
 import Foundation
 import OnrampConnectorKit
 @testable import OnrampConnectorsPostgres
+import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampCore
 import OnrampEngine
@@ -87,6 +88,7 @@ struct PostgresCloseTests {
                 """)
             var registry = PG.registry()
             HTTPConnectors.register(into: &registry)
+            FileConnectors.register(into: &registry)
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pg-close-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let summary = await PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OnrampConnectorKit
+import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampConnectorsPostgres
 import OnrampCore
@@ -90,6 +91,7 @@ struct PostgresEndToEndTests {
                     """)
                 var registry = PG.registry()
                 HTTPConnectors.register(into: &registry)
+                FileConnectors.register(into: &registry)
                 let runner = PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(),
                                             checkpoints: FileCheckpointStore(directory: dir + "/state"), outputDirectory: dir)
                 let first = await runner.run()

@@ -47,7 +47,7 @@ struct PostgresSourceTests {
                 // 00:59:59.5 UTC is 01:59:59.5 in Berlin (before the switch to summer time at 02:00 local).
                 "atz": "2026-03-29T01:59:59.5+01:00", "clock": "23:59:59",
                 "tags": ["x", nil, "y,z"], "grid": [[1, 2], [3, 4]], "amounts": ["1.10", "-2"],
-                "span": "1 day 02:00:00", "ip": "10.1.2.3", "feeling": "sad", "nothing": nil,
+                "span": "1 day 02:00:00", "ip": "10.1.2.3/32", "feeling": "sad", "nothing": nil,
             ]
             #expect(record.value == expected)
             #expect(batches.count == 1 && batches[0].checkpoint == nil)
