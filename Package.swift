@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
     ],
     targets: [
         .target(name: "OnrampCore", dependencies: [
@@ -52,6 +53,10 @@ let package = Package(
         // The connector of docs/connector-sdk.md: built and run through the conformance suite by the tests.
         .target(name: "OnrampExampleConnector", dependencies: ["OnrampCore", "OnrampConnectorKit"],
                 path: "Examples/FixedWidthConnector"),
+        .target(name: "OnrampConnectorsPostgres", dependencies: [
+            "OnrampConnectorKit",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
@@ -81,8 +86,8 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
-            "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
+            "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampTransforms", "OnrampEngine",
+            "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -98,7 +103,8 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
-            "OnrampConnectorsSQLite", "OnrampEngine", "OnrampExampleConnector", .product(name: "GRDB", package: "GRDB.swift"),
+            "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampExampleConnector",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: [
@@ -116,6 +122,13 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "OnrampConnectorsPostgresTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampConnectorsHTTP",
+            "OnrampConnectorsFiles", "OnrampTransforms", "OnrampTaxmanSandbox",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "OnrampEngineTests", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampFileFormats",
             "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
