@@ -39,7 +39,7 @@ let package = Package(
         ]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
-            "OnrampConnectorKit",
+            "OnrampConnectorKit", "OnrampExpression",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -100,6 +100,13 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .testTarget(name: "OnrampConnectorsHTTPTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsHTTP", "OnrampConnectorsFiles", "OnrampEngine",
+            "OnrampTaxmanSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
