@@ -122,7 +122,7 @@ actor ERPState {
 struct ERPServer {
     let state = ERPState()
 
-    static func orders(_ n: Int, updatedAt: (Int) -> String = { i in "2026-11-0\(1 + i % 5)T10:00:00Z" }) -> [Value] {
+    static func orders(_ n: Int, updatedAt: (Int) -> String = { _ in "2026-11-01T10:00:00Z" }) -> [Value] {
         (1...max(1, n)).prefix(n).map { i in
             ["id": .number(Double(i)), "number": .string("SO-\(1000 + i)"), "updated_at": .string(updatedAt(i)),
              "region": .string(["CA", "NY", "TX"][i % 3]), "total": .string("\(i).50")]

@@ -6,7 +6,7 @@ import Testing
 @Suite struct HTTPAPIPaginationTests {
     static let count = 53
 
-    func readAll(_ config: (String) -> Value) async throws -> (Harness.Read, [String]) {
+    func readAll(_ config: @Sendable (String) -> Value) async throws -> (Harness.Read, [String]) {
         let server = ERPServer()
         await server.state.set(orders: ERPServer.orders(Self.count))
         return try await server.run { base in

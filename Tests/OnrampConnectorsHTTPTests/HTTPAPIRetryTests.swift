@@ -78,7 +78,7 @@ import Testing
     @Test func aServerThatNeverAnswersFailsAfterTheAttempts() async throws {
         let sleeps = SleepLog()
         let error = await Harness.error {
-            _ = try await Harness.read(try Harness.source(["url": "http://127.0.0.1:9/api/orders", "max_attempts": 2],
+            _ = try await Harness.read(try Harness.source(["url": "http://127.0.0.1:9/api/orders", "max_attempts": 2, "timeout_seconds": 1],
                                                           resources: Harness.resources(sleeps)))
         }
         #expect(error?.code == "http.unreachable")

@@ -41,9 +41,9 @@ import Testing
                 $amount := $number(total);
                 {"transactionId": "SO-" & $string(id), "type": "SalesOrder", "date": "2026-11-03", "currency": "USD",
                  "shipTo": {"country": "US", "region": region},
-                 "lines": $map(lines, function($l, $i) {
+                 "lines": $append([], $map(lines, function($l, $i) {
                    {"number": $string($i + 1), "quantity": $l.qty, "amount": $amount}
-                 })}
+                 }))}
               )
         destination:
           connector: taxman
@@ -87,7 +87,7 @@ import Testing
                 return (first, second, third, await sandbox.state.stats())
             }
         }
-        #expect(first.status == .succeeded, "\(first.failureReason ?? "")")
+        #expect(first.status == .succeeded, "\(first.failureReason ?? "") \(first.sampleErrors.prefix(3))")
         #expect(first.recordsRead == 45 && first.recordsWritten == 45)
         // The 503 and 429 on the first page, and the 502 on one order's lines.
         #expect(sleeps.seconds.count == 3 && sleeps.seconds.contains(30))
