@@ -52,7 +52,8 @@ extension HTTPAPIConfig {
         "properties": [
             "type": ["type": "string", "title": "Style", "default": "none",
                      "enum": ["none", "page", "offset", "cursor", "link_header", "next_url"],
-                     "description": .string("page: a page number; offset: offset/limit; cursor: a token from the body sent back "
+                     "description": .string("page: a page number; offset: offset/limit; cursor: a token from the body "
+                        + "sent back "
                         + "as a query parameter; link_header: the Link header's rel=\"next\"; next_url: a URL in the body."),
                      "examples": ["link_header"]],
             "page_param": ["type": "string", "title": "Page parameter", "default": "page", "minLength": 1,

@@ -38,7 +38,8 @@ extension HTTPAPISource {
             if t == ["integer", "number"] { t = ["number"] }
             let nullable = nulls.contains(name) || seen[name, default: 0] < records.count
             let type = t.count == 1 ? t.first! : "string"
-            return DiscoveredStream.Field(name: name, type: type, sourceType: t.count > 1 ? t.sorted().joined(separator: "|") : nil,
+            let seen = t.count > 1 ? t.sorted().joined(separator: "|") : nil
+            return DiscoveredStream.Field(name: name, type: type, sourceType: seen,
                                           nullable: nullable)
         }
     }

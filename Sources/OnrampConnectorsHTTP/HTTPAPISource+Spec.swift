@@ -12,7 +12,9 @@ extension HTTPAPISource {
         configSchema: HTTPAPIConfig.schema, incrementalSchema: HTTPAPIConfig.incrementalSchema,
         config: HTTPAPIConfig.self
     ) { config, incremental, resources in
-        let inc = try incremental.map { try ConnectorConfig.decode(HTTPAPIIncremental.self, from: $0, at: "source.incremental") }
+        let inc = try incremental.map {
+            try ConnectorConfig.decode(HTTPAPIIncremental.self, from: $0, at: "source.incremental")
+        }
         return try HTTPAPISource(config: config, incremental: inc, resources: resources)
     }
 
@@ -30,8 +32,8 @@ extension HTTPAPISource {
         if config.method == "POST", let body = config.body, (try? JSONParser.parse(body)) == nil {
             throw OnrampError("config.invalid", "must be JSON text", at: "\(f).body")
         }
-        var caller = HTTPCaller(client: client, egress: resources.egress,
-                                policy: RetryPolicy(maxAttempts: config.maxAttempts, baseDelaySeconds: 0.5, maxDelaySeconds: 60),
+        let policy = RetryPolicy(maxAttempts: config.maxAttempts, baseDelaySeconds: 0.5, maxDelaySeconds: 60)
+        var caller = HTTPCaller(client: client, egress: resources.egress, policy: policy,
                                 sleep: resources.sleep, auth: nil, maxBytes: config.maxResponseMib << 20,
                                 timeout: .milliseconds(Int64(config.timeoutSeconds * 1000)))
         let auth = try HTTPAuth(config.auth ?? .none, at: "\(f).auth", caller: caller)

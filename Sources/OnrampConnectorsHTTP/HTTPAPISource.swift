@@ -51,7 +51,8 @@ struct HTTPAPISource: Source {
     func firstPageURL(cursor: String?) -> String {
         switch paging {
         case .page(let param, let start, let sizeParam, let size):
-            return listURL(cursor: cursor, [(param, String(start))] + (size.flatMap { n in sizeParam.map { [($0, String(n))] } } ?? []))
+            let sized = size.flatMap { n in sizeParam.map { [($0, String(n))] } } ?? []
+            return listURL(cursor: cursor, [(param, String(start))] + sized)
         case .offset(let param, let limitParam, let limit):
             return listURL(cursor: cursor, [(param, "0"), (limitParam, String(limit))])
         case .none, .cursor, .linkHeader, .nextURL:

@@ -20,8 +20,8 @@ extension HTTPDestination {
                 throw OnrampError("config.expression", "\(describe(error)) in '\(text)'", at: "\(f).\(field)")
             }
         }
-        var caller = HTTPCaller(client: client, egress: resources.egress,
-                                policy: RetryPolicy(maxAttempts: config.maxAttempts, baseDelaySeconds: 0.5, maxDelaySeconds: 60),
+        let policy = RetryPolicy(maxAttempts: config.maxAttempts, baseDelaySeconds: 0.5, maxDelaySeconds: 60)
+        var caller = HTTPCaller(client: client, egress: resources.egress, policy: policy,
                                 sleep: resources.sleep, auth: nil, maxBytes: config.maxResponseMib << 20,
                                 timeout: .milliseconds(Int64(config.timeoutSeconds * 1000)))
         let auth = try HTTPAuth(config.auth ?? .none, at: "\(f).auth", caller: caller)

@@ -71,7 +71,8 @@ struct HTTPDestination: Destination {
         let parsed = answer.body.isEmpty ? nil : try? JSONParser.parse(answer.body)
         let projected: Value?
         if let result {
-            do { projected = try result.evaluate(parsed ?? .null, bindings: ["status": .number(Double(answer.status))]) } catch {
+            let status: Value = .number(Double(answer.status))
+            do { projected = try result.evaluate(parsed ?? .null, bindings: ["status": status]) } catch {
                 return failed("http.result", "result failed on the response from \(request.url): \(describe(error))")
             }
         } else {

@@ -47,14 +47,16 @@ struct HTTPDestinationConfig: Decodable, Sendable {
                 "required": ["name", "value"],
                 "description": "A header whose value (the same on every retry) lets the API drop a repeated request.",
                 "properties": [
-                    "name": ["type": "string", "title": "Header", "minLength": 1, "examples": ["Idempotency-Key"]],
+                    "name": ["type": "string", "title": "Header", "minLength": 1, "description": "The header's name.",
+                             "examples": ["Idempotency-Key"]],
                     "value": ["type": "string", "title": "Value", "minLength": 1,
                               "description": "A JSONata expression on the record (or the array), e.g. the order id.",
                               "examples": ["\"order-\" & id"]],
                 ],
             ],
             "result": ["type": "string", "title": "Result", "minLength": 1,
-                       "description": .string("A JSONata projection of the response body kept as the record's result ($status is "
+                       "description": .string("A JSONata projection of the response body kept as the record's result "
+                        + "($status is "
                         + "the status); with batch_size > 1, an array of one item per record is split over them. "
                         + "Default: the response body."), "examples": ["{\"id\": id, \"status\": $status}"]],
             "auth": HTTPAuthConfig.schema,

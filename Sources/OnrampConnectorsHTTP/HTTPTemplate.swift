@@ -57,7 +57,8 @@ struct HTTPTemplate: Sendable {
                 text = ""
                 parts.append(.expression(try JSONata(expression)))
             } catch {
-                throw OnrampError("http.template", "bad expression {\(expression)} in \"\(source)\": \(describe(error))", at: field)
+                throw OnrampError("http.template", "bad expression {\(expression)} in \"\(source)\": \(describe(error))",
+                                  at: field)
             }
             i = j
         }

@@ -67,7 +67,8 @@ struct IncrementalCursor: Sendable {
         return v
     }
 
-    /// Numbers (and a number against numeric text) compare numerically, everything else by its text (ISO 8601 times in one format sort as text).
+    /// Numbers (and a number against numeric text) compare numerically, everything else by its text
+    /// (ISO 8601 times in one format sort as text).
     static func compare(_ a: Value, _ b: Value) -> CursorOrder {
         func number(_ v: Value) -> Double? { v.numberValue ?? v.stringValue.flatMap(Double.init) }
         if a.numberValue != nil || b.numberValue != nil, let x = number(a), let y = number(b) {

@@ -50,7 +50,7 @@ actor OAuth2TokenCache {
         fetches += 1
         var form = "grant_type=client_credentials"
         if let scope, !scope.isEmpty { form += "&scope=" + HTTPTemplate.percentEncode(scope) }
-        var headers: [(String, String)] = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
+        var headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
         if basic {
             let pair = HTTPTemplate.percentEncode(clientID) + ":" + HTTPTemplate.percentEncode(clientSecret)
             headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
@@ -65,11 +65,13 @@ actor OAuth2TokenCache {
             throw OnrampError("http.oauth2", "the token request to \(tokenURL) answered \(answer.status)\(why) "
                               + "(\(answer.excerpt))", at: field)
         }
-        guard let body = try? JSONParser.parse(answer.body), let token = body["access_token"]?.stringValue, !token.isEmpty else {
+        guard let body = try? JSONParser.parse(answer.body), let token = body["access_token"]?.stringValue,
+              !token.isEmpty else {
             throw OnrampError("http.oauth2", "the token response from \(tokenURL) has no access_token", at: field)
         }
         // Renew a little early: 10% of the lifetime, at most 60 s.
-        let expires = body["expires_in"]?.numberValue.map { s in started + .milliseconds(Int64(max(0, s - min(60, s / 10)) * 1000)) }
+        let lifetime = body["expires_in"]?.numberValue ?? body["expires_in"]?.stringValue.flatMap(Double.init)
+        let expires = lifetime.map { s in started + .milliseconds(Int64(max(0, s - min(60, s / 10)) * 1000)) }
         return (token, expires)
     }
 }
