@@ -21,6 +21,7 @@ struct HTTPAPIConfig: Decodable, Sendable {
         var url: String
         var into: String
         var recordsPath: String?
+        var concurrency: Int
     }
 
     var url: String
@@ -119,6 +120,8 @@ extension HTTPAPIConfig {
                     "records_path": ["type": "string", "title": "Answer path", "minLength": 1,
                                      "description": "A JSONata expression on the answer (default: all of it).",
                                      "examples": ["lines"]],
+                    "concurrency": ["type": "integer", "title": "Requests in flight", "default": 1, "minimum": 1,
+                                    "maximum": 16, "description": "Detail requests sent at once.", "examples": [4]],
                 ],
             ],
             "max_attempts": ["type": "integer", "title": "Attempts", "default": 6, "minimum": 1, "maximum": 20,

@@ -48,6 +48,7 @@ struct HTTPAPIReader: BatchReader {
                               at: "\(HTTPAPISource.field).pagination.max_pages")
         }
         let page = try await source.fetch(url)
+        var kept: [(Value, SourcePosition)] = []
         for (i, value) in page.records.enumerated() {
             let key = cursor.flatMap { IncrementalCursor.lookup(value, $0.keyField)?.scalarText }
             let position = SourcePosition(file: url, key: key ?? "[\(i)]")
@@ -63,7 +64,10 @@ struct HTTPAPIReader: BatchReader {
                     cursor = c
                 }
             }
-            switch try await source.withDetail(value, position: position) {
+            kept.append((value, position))
+        }
+        for (result, position) in try await source.withDetails(kept) {
+            switch result {
             case .success(let full): pending.append(Record(full, position: position))
             case .failure(let error): pendingErrors.append(error)
             }

@@ -2,6 +2,30 @@ import NIOHTTP1
 import OnrampCore
 
 extension HTTPAPISource {
+    /// `withDetail` for each record, `detail.concurrency` at a time, in the records' order.
+    func withDetails(_ records: [(Value, SourcePosition)]) async throws -> [(Result<Value, RecordError>, SourcePosition)] {
+        guard let detail, detail.concurrency > 1, records.count > 1 else {
+            var out: [(Result<Value, RecordError>, SourcePosition)] = []
+            for (value, position) in records { out.append((try await withDetail(value, position: position), position)) }
+            return out
+        }
+        var results = [Result<Value, RecordError>?](repeating: nil, count: records.count)
+        try await withThrowingTaskGroup(of: (Int, Result<Value, RecordError>).self) { group in
+            var next = 0
+            func launch() {
+                let i = next
+                next += 1
+                group.addTask { (i, try await withDetail(records[i].0, position: records[i].1)) }
+            }
+            while next < min(detail.concurrency, records.count) { launch() }
+            while let (i, r) = try await group.next() {
+                results[i] = r
+                if next < records.count { launch() }
+            }
+        }
+        return zip(results, records).map { ($0!, $1.1) }
+    }
+
     /// `record` with its detail answer in `detail.into`; a detail URL that cannot be built, a 4xx answer
     /// or a body that is not JSON is that record's error. A 401 or an answer still failing after the
     /// retries fails the run.

@@ -64,7 +64,7 @@ extension HTTPAPISource {
         }
         let detail = try config.detail.map { d in
             Detail(url: try HTTPTemplate(d.url, field: "\(f).detail.url"), into: d.into,
-                   path: try d.recordsPath.map { try compile($0, "detail.records_path") })
+                   path: try d.recordsPath.map { try compile($0, "detail.records_path") }, concurrency: d.concurrency)
         }
         self.init(config: config, incremental: incremental, caller: caller,
                   recordsPath: try compile(config.recordsPath, "records_path"), paging: paging, detail: detail,

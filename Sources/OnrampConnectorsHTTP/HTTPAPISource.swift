@@ -21,6 +21,7 @@ struct HTTPAPISource: Source {
         let url: HTTPTemplate
         let into: String
         let path: JSONata?
+        let concurrency: Int
     }
 
     let config: HTTPAPIConfig

@@ -88,7 +88,13 @@ actor ERPState {
     func issueToken(_ headers: HTTPFields, form: String) -> Value? {
         guard case .oauth2(let id, let secret, _) = auth else { return nil }
         let expected = "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
-        guard headers[.authorization] == expected, form.contains("grant_type=client_credentials") else { return nil }
+        let fields = Set(form.split(separator: "&").map {
+            String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+        })
+        let inForm = fields.contains("client_id=\(id)") && fields.contains("client_secret=\(secret)")
+        guard headers[.authorization] == expected || inForm, fields.contains("grant_type=client_credentials") else {
+            return nil
+        }
         tokenFetches += 1
         let token = "tok-\(tokenFetches)"
         tokens[token] = 0

@@ -82,6 +82,15 @@ import Testing
         #expect(requests.filter { $0.contains("page=4") }.count == 2)
     }
 
+    @Test func oauth2ClientCredentialsInTheForm() async throws {
+        let (ok, _, requests) = try await read(.oauth2(id: "onramp", secret: "c s", uses: 100),
+                                               config: ["auth": ["type": "oauth2_client_credentials", "token_url": "x",
+                                                                 "client_id": "onramp", "client_secret": "c s",
+                                                                 "client_auth": "body"]])
+        #expect(ok?.records.count == 12)
+        #expect(requests.filter { $0.hasPrefix("/oauth/token") }.count == 1)
+    }
+
     @Test func oauth2WrongSecretNamesTheTokenURL() async throws {
         let (_, bad, _) = try await read(.oauth2(id: "onramp", secret: "cs", uses: 100),
                                          config: ["auth": ["type": "oauth2_client_credentials", "token_url": "x",

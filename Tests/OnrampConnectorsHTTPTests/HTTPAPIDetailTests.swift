@@ -30,6 +30,21 @@ import Testing
         #expect(sleeps.all.count == 1)
     }
 
+    @Test func concurrentDetailRequestsKeepTheRecordsOrder() async throws {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(30))
+        await server.state.hideLines(17)
+        let read = try await server.run { base in
+            try await Harness.read(try Harness.source(
+                ["url": .string(base + "/api/orders/page"), "records_path": "orders", "pagination": ["type": "page"],
+                 "detail": ["url": "/api/orders/{id}/lines", "into": "lines", "concurrency": 4]]), batchSize: 7)
+        }
+        #expect(read.ids == Array(1...16) + Array(18...30))
+        let skus = read.records.map { $0["lines"]?["lines"]?.arrayValue?.first?["sku"]?.stringValue ?? "" }
+        #expect(skus == read.ids.map { "SKU-\($0)-1" })
+        #expect(read.errors.map { $0.value?["id"] } == [17])
+    }
+
     @Test func aDetailURLThatCannotBeBuiltIsThatRecordsError() async throws {
         let server = ERPServer()
         var orders = ERPServer.orders(3)

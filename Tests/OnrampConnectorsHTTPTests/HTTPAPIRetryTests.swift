@@ -75,6 +75,27 @@ import Testing
         #expect(sleeps.seconds[1] >= sleeps.seconds[0])
     }
 
+    @Test func cancellingEndsAReadThatWaitsForARateLimit() async throws {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(5))
+        await server.state.script("/api/orders/page", [.init(status: 429, headers: ["Retry-After": "3600"])])
+        let started = ContinuousClock.now
+        let outcome = try await server.run { base in
+            // The real sleep: the wait must end when the task is cancelled.
+            let source = try Harness.source(Self.config(base, ["max_attempts": 3]), resources: ConnectorResources())
+            let task = Task { () -> String in
+                do { _ = try await Harness.read(source); return "finished" } catch is CancellationError {
+                    return "cancelled"
+                } catch { return "\(error)" }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            return await task.value
+        }
+        #expect(outcome == "cancelled")
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
     @Test func aServerThatNeverAnswersFailsAfterTheAttempts() async throws {
         let sleeps = SleepLog()
         let error = await Harness.error {
