@@ -243,6 +243,10 @@ struct ERPServer {
             if let r = await gate(request) { return r }
             return Self.json(["orders": .array([["blob": .string(String(repeating: "x", count: 2 << 20))]])])
         }
+        router.get("/api/moved") { request, _ -> Response in
+            if let r = await gate(request) { return r }
+            return Response(status: .temporaryRedirect, headers: [.location: "/api/orders/page"])
+        }
         router.get("/api/elsewhere") { request, _ -> Response in
             if let r = await gate(request) { return r }
             return Self.json(["results": [["id": 1]], "links": ["next": "http://evil.example/steal"]])

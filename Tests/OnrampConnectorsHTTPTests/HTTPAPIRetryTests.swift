@@ -130,6 +130,17 @@ import Testing
         #expect(error?.message.contains("gave string at [0], not an object") == true)
     }
 
+    @Test func aRedirectIsNotFollowed() async throws {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(3))
+        let error = try await server.run { base in
+            await Harness.error { _ = try await Harness.read(try Harness.source(["url": .string(base + "/api/moved")])) }
+        }
+        #expect(error?.message.contains("307 from http://127.0.0.1:") == true)
+        #expect(error?.message.contains("a redirect (to /api/orders/page), which is not followed") == true)
+        #expect(await server.state.requests == ["/api/moved"])
+    }
+
     @Test func anOversizedBodyIsRefused() async throws {
         let server = ERPServer()
         let error = try await server.run { base in
