@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "OnrampFileFormats", dependencies: ["OnrampCore", "OnrampConnectorKit"]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit", "OnrampFileFormats"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
-            "OnrampConnectorKit",
+            "OnrampConnectorKit", "OnrampExpression",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -119,6 +119,13 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "OnrampConnectorsHTTPTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsHTTP", "OnrampConnectorsFiles", "OnrampEngine",
+            "OnrampTaxmanSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),

@@ -146,5 +146,7 @@ struct TaxmanDestination: Destination {
 public enum HTTPConnectors {
     public static func register(into registry: inout ConnectorRegistry) {
         registry.register(TaxmanDestination.spec)
+        registry.register(HTTPAPISource.spec)
+        registry.register(HTTPDestination.spec)
     }
 }
