@@ -102,10 +102,6 @@ struct PostgresEndpoint: Decodable, Sendable {
             return OnrampError("postgres.\(state.isEmpty ? "server" : state)", text,
                                at: field.isEmpty ? prefix : "\(prefix).\(field)")
         }
-        if let tls = Self.certificateProblem(e.underlying ?? e) {
-            let field = caFile != nil ? "ca_file" : caPem != nil ? "ca_pem" : "sslmode"
-            return OnrampError("postgres.tls", "TLS with \(address) failed: \(tls)", at: "\(prefix).\(field)")
-        }
         switch e.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown:
             return OnrampError("postgres.connect", "cannot connect to \(address): \(Self.reason(e.underlying ?? e))",
@@ -127,18 +123,6 @@ struct PostgresEndpoint: Decodable, Sendable {
     }
 
     /// The cause in plain words: "connection refused", "timed out", a TLS failure.
-    /// Why the server's certificate was refused, in words; nil when the error is not about the certificate.
-    static func certificateProblem(_ error: any Error) -> String? {
-        let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "the server's certificate is not signed by the CA in ca_file/ca_pem (or the system roots)"
-        }
-        if let tls = error as? NIOSSLExtraError, tls == .failedToValidateHostname || text.contains("hostname") {
-            return "the server's certificate does not name this host"
-        }
-        return nil
-    }
-
     static func reason(_ error: any Error) -> String {
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
         if let connect = error as? NIOConnectionError {
