@@ -6,6 +6,8 @@ public struct XLSXOptions: Sendable {
     public var sheet: String?
     /// The 1-based row holding the column names (rows above it are skipped); 0: no header, columns are named A, B, ...
     public var headerRow = 1
+    /// Error values (#N/A, #DIV/0!) are null instead of making their row an error record.
+    public var nullCellErrors = false
 
     public init() {}
 
@@ -18,6 +20,8 @@ public struct XLSXOptions: Sendable {
             }
             headerRow = Int(n)
         }
+        nullCellErrors = config["cell_errors"]?.stringValue == "null"
+
     }
 
     static let schemaProperties: Value.Object = [
@@ -26,5 +30,8 @@ public struct XLSXOptions: Sendable {
         "header_row": ["type": "integer", "minimum": 0, "default": 1, "title": "Header row",
                        "description": "The row that names the columns; rows above it are skipped; 0: no header (columns A, B, ...)",
                        "examples": [1, 3]],
+        "cell_errors": ["type": "string", "enum": ["row_error", "null"], "default": "row_error", "title": "Cells with errors",
+                        "description": "row_error: a row with an error value (#N/A, #DIV/0!) is an error record; null: such cells are null",
+                        "examples": ["null"]],
     ]
 }

@@ -73,9 +73,10 @@ struct XLSXReader: BatchReader {
             }
             let limit = input.maxUncompressedBytes, part = sheet.part, sheetPath = path
             let stream = try ZipEntryStream(path: path, entry: part, limit: limit)
-            let sheetReader = XLSXSheet(workbook: workbook, headerRow: options.headerRow) { () throws(FileReadError) in
+            var sheetReader = XLSXSheet(workbook: workbook, headerRow: options.headerRow) { () throws(FileReadError) in
                 try XLSXRange.merges(path: sheetPath, part: part, limit: limit)
             }
+            sheetReader.nullCellErrors = options.nullCellErrors
             return Open(entry: entry, stream: stream, sheet: sheetReader, part: part, temporary: temporary)
         } catch {
             if let temporary { try? FileManager.default.removeItem(atPath: temporary) }
@@ -86,9 +87,9 @@ struct XLSXReader: BatchReader {
     /// Reads rows of the open sheet into the batch until it is full; true when the sheet is done.
     private mutating func step(into batch: inout SourceBatch) throws -> Bool {
         let file = current!.entry.name
-        func report(_ code: String, _ message: String, row: Int?) {
+        func report(_ code: String, _ message: String, row: Int?, value: Value? = nil) {
             batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: file, line: row),
-                                            code: code, message: message))
+                                            code: code, message: message, value: value))
         }
         while batch.records.count + batch.errors.count < batchSize {
             let event: XMLTokenizer.Event?
@@ -109,7 +110,7 @@ struct XLSXReader: BatchReader {
                 for output in try current!.sheet.handle(event, open: current!.tokenizer.openElements) {
                     switch output {
                     case .record(let value, let row): batch.records.append(Record(value, position: SourcePosition(file: file, line: row)))
-                    case .error(let code, let message, let row): report(code, message, row: row)
+                    case .error(let code, let message, let row, let value): report(code, message, row: row, value: value)
                     }
                 }
             } catch let error as FileReadError {

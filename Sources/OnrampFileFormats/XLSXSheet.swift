@@ -2,15 +2,17 @@ import OnrampCore
 
 /// Turns one sheet's XML events into rows: each `<row>` becomes a record keyed by the header row's names (a
 /// column without a header cell is named by its letter), cells typed by their `t` attribute and number format.
-/// A cell that cannot be read (an error value such as #N/A, a bad number) is null and an error names it.
+/// A row with a cell that cannot be read (an error value such as #N/A, a bad number) is an error record naming
+/// the cells, its value the row with those cells null; with `nullCellErrors`, error values are just null.
 struct XLSXSheet {
     enum Output {
         case record(Value, row: Int)
-        case error(code: String, message: String, row: Int)
+        case error(code: String, message: String, row: Int, value: Value?)
     }
 
     let workbook: XLSXWorkbook
     let headerRow: Int
+    var nullCellErrors = false
     /// Finds the merged ranges of the sheet (read on demand: they follow the cells in the sheet's XML).
     let merges: @Sendable () throws(FileReadError) -> [XLSXRange]
     private(set) var header: [String]?
@@ -18,7 +20,7 @@ struct XLSXSheet {
     private var dimensionColumns: Int?
     private var row = 0
     private var cells: [(column: Int, value: Value)] = []
-    private var problems: [Output] = []
+    private var problems: [(code: String, message: String)] = []
     private var column = -1
     private var type = ""
     private var style = 0
@@ -77,7 +79,7 @@ struct XLSXSheet {
         guard hasValue else { return .null }
         let ref = XLSXRange.name(column: column) + String(row)
         func problem(_ code: String, _ message: String) -> Value {
-            problems.append(.error(code: code, message: "cell \(ref): \(message)", row: row))
+            if !(nullCellErrors && code == "xlsx.cell_error") { problems.append((code, "cell \(ref): \(message)")) }
             return .null
         }
         switch type {
@@ -106,8 +108,8 @@ struct XLSXSheet {
     }
 
     private mutating func finishRow() throws(FileReadError) -> [Output] {
-        var out = problems
-        problems = []
+        let problems = self.problems
+        self.problems = []
         defer { cells = [] }
         if row < headerRow {
             if headerRow > 1 { aboveHeader[row] = texts() }
@@ -116,19 +118,22 @@ struct XLSXSheet {
         if header == nil {
             if row == headerRow {
                 header = try names(texts())
-                return out
+                return problems.map { .error(code: $0.code, message: "header " + $0.message, row: row, value: nil) }
             }
             header = try names([:])
         }
-        guard cells.contains(where: { !$0.value.isNull }) else { return out }
+        guard !problems.isEmpty || cells.contains(where: { !$0.value.isNull }) else { return [] }
         var object = Value.Object()
         let header = self.header ?? []
         for name in header { object[name] = .null }
         for (c, v) in cells {
             object[c < header.count ? header[c] : XLSXRange.name(column: c)] = v
         }
-        out.insert(.record(.object(object), row: row), at: 0)
-        return out
+        if let first = problems.first {
+            let message = problems.map(\.message).joined(separator: "; ")
+            return [.error(code: first.code, message: message, row: row, value: .object(object))]
+        }
+        return [.record(.object(object), row: row)]
     }
 
     /// The current row's cells as text, by column.

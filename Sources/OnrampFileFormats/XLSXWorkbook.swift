@@ -34,7 +34,7 @@ struct XLSXWorkbook: Sendable {
             }
         }
         self.date1904 = date1904
-        guard found != nil else { throw FileReadError("xlsx.corrupt", "not an XLSX workbook (no \(workbookPart))") }
+        guard found else { throw FileReadError("xlsx.corrupt", "not an XLSX workbook (no \(workbookPart))") }
         for s in sheetIds {
             guard let r = rels.first(where: { $0.id == s.id }) else {
                 throw FileReadError("xlsx.corrupt", "sheet '\(s.name)' has no part in the workbook")

@@ -87,11 +87,12 @@ enum ZipParts {
                       + "raise max_uncompressed_mb if the workbook is genuine")
     }
 
-    /// Streams the part at `entry` through a tokenizer, calling `handle` for each event with the open elements'
-    /// local names; nil when the part is absent.
+    /// Streams the part at `entry` through a tokenizer, calling `handle` for each event with the open elements;
+    /// false when the part is absent.
+    @discardableResult
     static func parse(_ archive: Archive, _ entry: String, limit: Int64,
-                      _ handle: (XMLTokenizer.Event, [String]) throws(FileReadError) -> Void) throws(FileReadError) -> Void? {
-        guard let found = archive[entry] else { return nil }
+                      _ handle: (XMLTokenizer.Event, [String]) throws(FileReadError) -> Void) throws(FileReadError) -> Bool {
+        guard let found = archive[entry] else { return false }
         var tokenizer = XMLTokenizer()
         var total: Int64 = 0
         func drain() throws(FileReadError) {
@@ -119,7 +120,7 @@ enum ZipParts {
         }
         tokenizer.finish()
         try drain()
-        return ()
+        return true
     }
 }
 

@@ -12,7 +12,7 @@ import Testing
         switch format {
         case "csv": #expect(out.values == [["id": "1", "amount": "12.50"], ["id": "2", "amount": "0.10"]])
         case "xml": #expect(out.values == [["@id": "1"], ["@id": "2"]])
-        case "xlsx": #expect(out.records.count == 3 && out.values.first?["note"] == "Acme")
+        case "xlsx": #expect(out.records.count == 2 && out.values.first?["note"] == "Acme")
         default: #expect(out.values == [["id": 1], ["id": 2]])
         }
     }
@@ -44,6 +44,6 @@ import Testing
         #expect(out.errors.first?.message.contains("max_uncompressed_mb") == true)
         format.input.maxUncompressedBytes = 8 << 20
         let whole = try await FormatHarness.read(format, paths: [FormatHarness.fixture("bomb.csv.gz")], batchSize: 100_000)
-        #expect(whole.errors.isEmpty && whole.records.count == 600_000)
+        #expect(whole.errors.isEmpty && whole.records.count == 1200)
     }
 }

@@ -92,4 +92,4 @@ with open("two-members.csv.gz", "wb") as f:
 whole = gzip.compress(b"id\n" + b"1\n" * 5000, mtime=0)
 with open("truncated.csv.gz", "wb") as f:
     f.write(whole[: len(whole) // 2])
-gz("bomb.csv.gz", b"id\n" + b"0\n" * 600_000)
+gz("bomb.csv.gz", b"id\n" + (b"0" * 999 + b"\n") * 1200)
