@@ -16,28 +16,34 @@ struct XMLRecordMapper {
         var path: String
         var keys: [String] = []
         var values: [[Value]] = []
-        var index: [String: Int] = [:]
-        var arrayKeys: Set<String> = []
+        var isArray: [Bool] = []
+        /// Built once an element has many fields; few fields are found by a linear search.
+        var index: [String: Int]?
         var text = ""
 
         init(path: String) { self.path = path }
 
         mutating func add(_ key: String, _ value: Value, array: Bool) {
-            if let i = index[key] {
+            let found = index.map { $0[key] } ?? keys.firstIndex(of: key)
+            if let i = found {
                 values[i].append(value)
-                arrayKeys.insert(key)
-            } else {
-                index[key] = keys.count
-                keys.append(key)
-                values.append([value])
-                if array { arrayKeys.insert(key) }
+                isArray[i] = true
+                return
+            }
+            keys.append(key)
+            values.append([value])
+            isArray.append(array)
+            if index != nil {
+                index![key] = keys.count - 1
+            } else if keys.count > 32 {
+                index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
             }
         }
 
         func value(isRecord: Bool) -> Value {
             if keys.isEmpty && !isRecord { return text.isEmpty ? .null : .string(text) }
-            var object = Value.Object()
-            for (k, vs) in zip(keys, values) { object[k] = arrayKeys.contains(k) ? .array(vs) : vs[0] }
+            var object = Value.Object(minimumCapacity: keys.count + 1)
+            for i in keys.indices { object[keys[i]] = isArray[i] ? .array(values[i]) : values[i][0] }
             let trimmed = text.trimmingXMLWhitespace()
             if !trimmed.isEmpty { object["#text"] = .string(trimmed) }
             return .object(object)
@@ -74,8 +80,9 @@ struct XMLRecordMapper {
                 recordOffset = offset
                 frames.append(Frame(path: ""))
             } else {
+                // Paths are only needed to match `arrays`.
                 let parent = frames[frames.count - 1].path
-                frames.append(Frame(path: parent.isEmpty ? name : parent + "/" + name))
+                frames.append(Frame(path: options.arrays.isEmpty ? "" : parent.isEmpty ? name : parent + "/" + name))
             }
             for a in attributes where a.name != "xmlns" && !a.name.hasPrefix("xmlns:") {
                 frames[frames.count - 1].add("@" + a.name, .string(a.value), array: false)
@@ -85,7 +92,8 @@ struct XMLRecordMapper {
         case .end(let name):
             guard let frame = frames.popLast() else { return nil }
             if frames.isEmpty { return .record(frame.value(isRecord: true), line: recordLine) }
-            frames[frames.count - 1].add(name, frame.value(isRecord: false), array: options.arrays.contains(frame.path))
+            let forced = !options.arrays.isEmpty && options.arrays.contains(frame.path)
+            frames[frames.count - 1].add(name, frame.value(isRecord: false), array: forced)
         }
         return nil
     }

@@ -72,7 +72,20 @@ extension XMLTokenizer {
     private func checkedName(_ start: Int, _ end: Int) -> String? {
         guard end > start, isNameByte(buffer[start], first: true) else { return nil }
         for i in (start + 1)..<end where !isNameByte(buffer[i], first: false) { return nil }
-        return String(validating: buffer[start..<end], as: UTF8.self)
+        return utf8String(start, end)
+    }
+
+    /// `buffer[start..<end]` as a String; nil when it is not valid UTF-8. ASCII takes the fast path.
+    func utf8String(_ start: Int, _ end: Int) -> String? {
+        buffer.withUnsafeBufferPointer { b in
+            let slice = UnsafeBufferPointer(rebasing: b[start..<end])
+            var ascii = true
+            for byte in slice where byte >= 0x80 {
+                ascii = false
+                break
+            }
+            return ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+        }
     }
 
     /// The end (`>`) of the start tag at `start`, skipping quoted attribute values; nil when more input is needed.
@@ -184,7 +197,7 @@ extension XMLTokenizer {
             break
         }
         if plain {
-            guard let s = String(validating: buffer[start..<end], as: UTF8.self) else {
+            guard let s = utf8String(start, end) else {
                 return .failure(Problem(code: "xml.encoding", message: "invalid UTF-8", index: start))
             }
             return .success(s)

@@ -121,7 +121,10 @@ func writeWorkbook(rows: Int, to url: URL, scratch: URL) throws {
             + "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
             + "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument."
             + "spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/"
-            + "vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>"),
+            + "vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/><Override PartName=\"/xl/sharedStrings.xml\" "
+            + "ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml\"/>"
+            + "<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument."
+            + "spreadsheetml.styles+xml\"/></Types>"),
     ]
     let archive = try Archive(url: url, accessMode: .create)
     for (name, text) in parts {
