@@ -174,8 +174,9 @@ struct FileDestination: Destination {
     static let spec = DestinationSpec(
         name: "file", summary: "Writes records to a file as NDJSON or CSV.",
         configSchema: ["type": "object", "additionalProperties": false, "required": ["path"],
-                       "properties": ["path": ["type": "string", "minLength": 1],
-                                      "format": ["type": "string", "enum": ["ndjson", "csv"], "default": "ndjson"]]],
+                       "properties": ["path": ["type": "string", "minLength": 1, "title": "Path",
+                                              "description": "The file to write, in the file area", "examples": ["out/results.ndjson"]],
+                                      "format": ["type": "string", "enum": ["ndjson", "csv"], "default": "ndjson", "title": "Format"]]],
         build: { config, res in
             let field = "destination.config.path"
             let path = try res.resolve(config["path"]!.stringValue!, field: field, forWriting: true)
@@ -189,9 +190,9 @@ struct FileDestination: Destination {
 /// The file-family connectors, for the composition root to register.
 public enum FileConnectors {
     public static func register(into registry: inout ConnectorRegistry) {
-        registry.register(CSVSource.spec)
-        registry.register(JSONSource.ndjsonSpec)
-        registry.register(JSONSource.jsonSpec)
+        registry.register(FileSource.spec("csv", summary: "Reads CSV files (a path or a glob): RFC 4180, header or not, UTF-8/Windows-1252/ISO-8859-1."))
+        registry.register(FileSource.spec("ndjson", summary: "Reads newline-delimited JSON files (a path or a glob); a bad line is an error record."))
+        registry.register(FileSource.spec("json", summary: "Reads JSON documents: an array of records, or the records at `records_path` (dot-separated)."))
         registry.register(FileDestination.spec)
         registry.sinks = sinks
     }

@@ -1,16 +1,13 @@
 import Foundation
 import OnrampConnectorKit
 import OnrampCore
+import OnrampFileFormats
 
 /// The files a file source reads: a path or a glob, in name order, with the `new_files`
 /// incremental filter (each file read once, remembered by name, size and modification time).
 struct FileSet: Sendable {
-    struct Entry: Sendable {
-        var path: String
-        var fingerprint: String
-        /// The path as the pipeline's author sees it (inside a tenant's file area: relative to it), for positions.
-        var name: String
-    }
+    /// `name` is the path as the pipeline's author sees it (inside a tenant's file area: relative to it).
+    typealias Entry = FileInput
 
     /// Where a file source's files are: `pattern` as configured, resolved in the run's file area.
     struct Location: Sendable {
@@ -58,7 +55,7 @@ struct FileSet: Sendable {
             let attrs = try FileManager.default.attributesOfItem(atPath: p)
             let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
             let mtime = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            out.append(Entry(path: p, fingerprint: "\(size):\(Int64(mtime * 1000))", name: p))
+            out.append(Entry(path: p, name: p, fingerprint: "\(size):\(Int64(mtime * 1000))"))
         }
         return out.sorted { $0.path < $1.path }
     }
@@ -69,7 +66,7 @@ struct FileSet: Sendable {
         return entries.filter { seen[$0.path]?.stringValue != $0.fingerprint }
     }
 
-    static func checkpoint(_ prior: Value?, adding e: Entry) -> Value {
+    @Sendable static func checkpoint(_ prior: Value?, adding e: Entry) -> Value {
         var files = prior?["files"]?.objectValue ?? [:]
         files[e.path] = .string(e.fingerprint)
         return .object(["files": .object(files)])

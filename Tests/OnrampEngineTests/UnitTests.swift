@@ -1,5 +1,6 @@
 import Foundation
-@testable import OnrampConnectorsFiles
+import OnrampConnectorsFiles
+@testable import OnrampFileFormats
 import OnrampConnectorsHTTP
 import OnrampCore
 @testable import OnrampTaxmanSandbox
