@@ -30,6 +30,7 @@ struct HTTPAPIReader: BatchReader {
     }
 
     mutating func next() async throws -> SourceBatch? {
+        try Task.checkCancellation()
         while pending.isEmpty && pendingErrors.isEmpty {
             guard let url = nextURL else { return nil }
             try await read(url)
