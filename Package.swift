@@ -41,10 +41,17 @@ let package = Package(
         .target(name: "OnrampFileFormats", dependencies: ["OnrampCore", "OnrampConnectorKit"]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit", "OnrampFileFormats"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
-            "OnrampConnectorKit",
+            "OnrampConnectorKit", "OnrampFileFormats",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Amazon S3 and S3-compatible stores (MinIO, Ceph, R2): SigV4 over AsyncHTTPClient, no AWS SDK.
+        .target(name: "OnrampConnectorsS3", dependencies: [
+            "OnrampConnectorKit", "OnrampFileFormats",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
@@ -75,7 +82,7 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
             "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,6 +112,15 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "OnrampConnectorsS3Tests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsS3", "OnrampConnectorsHTTP", "OnrampConnectorsFiles",
+            "OnrampFileFormats",
+            "OnrampEngine", "OnrampTaxmanSandbox",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "OnrampEngineTests", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampFileFormats",
             "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",

@@ -144,5 +144,6 @@ struct TaxmanDestination: Destination {
 public enum HTTPConnectors {
     public static func register(into registry: inout ConnectorRegistry) {
         registry.register(TaxmanDestination.spec)
+        registry.register(HTTPSFileSource.spec)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
+import OnrampConnectorsS3
 
 extension ConnectorRegistry {
     /// Every connector this binary ships.
@@ -9,6 +10,7 @@ extension ConnectorRegistry {
         var r = ConnectorRegistry()
         FileConnectors.register(into: &r)
         HTTPConnectors.register(into: &r)
+        S3Connectors.register(into: &r)
         return r
     }
 }
