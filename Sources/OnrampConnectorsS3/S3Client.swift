@@ -64,7 +64,8 @@ public struct S3Client: Sendable {
     /// `s3://bucket/key` (positions and messages name objects this way).
     public func uri(_ key: String) -> String { "s3://\(bucket)/\(key)" }
 
-    /// Sends a signed request; retries 500/503 and connection failures twice. Non-2xx answers throw.
+    /// Sends a signed request; retries 500/503 and failures other than a refused connection twice.
+    /// Non-2xx answers throw.
     func send(_ method: HTTPMethod, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
               body: [UInt8] = [], timeout: TimeAmount = .seconds(60), what: String,
               place: String? = nil) async throws -> HTTPClientResponse {
@@ -97,9 +98,9 @@ public struct S3Client: Sendable {
             do {
                 response = try await http.execute(request, timeout: timeout)
             } catch {
-                if attempt < 3 { try await sleep(.milliseconds(200 * attempt)); continue }
-                throw OnrampError("s3.connect", "cannot connect to \(scheme)://\(host): \(Self.describe(error))",
-                                  at: "\(field).endpoint")
+                let reason = Self.describe(error)
+                if attempt < 3, reason != "connection refused" { try await sleep(.milliseconds(200 * attempt)); continue }
+                throw OnrampError("s3.connect", "cannot connect to \(scheme)://\(host): \(reason)", at: "\(field).endpoint")
             }
             let status = Int(response.status.code)
             if (200..<300).contains(status) { return response }
@@ -243,6 +244,13 @@ public struct S3Client: Sendable {
         let md5 = Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
         _ = try await send(.PUT, key: key, query: [("tagging", "")], headers: [("content-md5", md5)], body: bytes,
                            what: "tagging")
+    }
+
+    /// The object's tags, in the order S3 gives them.
+    public func tags(_ key: String) async throws -> [(String, String)] {
+        let response = try await send(.GET, key: key, query: [("tagging", "")], what: "reading the tags of")
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        return S3XML.blocks("Tag", in: text[...]).map { (S3XML.text("Key", in: $0) ?? "", S3XML.text("Value", in: $0) ?? "") }
     }
 
     /// Succeeds when the bucket exists and the key may reach it.

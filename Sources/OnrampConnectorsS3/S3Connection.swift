@@ -16,7 +16,8 @@ struct S3Connection: Decodable, Sendable {
 
     /// The redirect-free client tenant traffic uses (see `OutboundClient` in the HTTP family).
     static let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+                                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                                         timeout: .init(connect: .seconds(5))))
 
     func client(_ resources: ConnectorResources, field: String) throws -> S3Client {
         let environment = resources.files.isConfined ? nil : ProcessInfo.processInfo.environment

@@ -26,11 +26,14 @@ struct S3Reader: BatchReader {
     var downloads = 0
     /// Objects read to their end in an earlier call, waiting for `after_read`.
     var finished: [S3Client.Object] = []
+    /// The opening checkpoint dropped keys no longer listed: hand it out even if no object is read.
+    var announce: Bool
 
     init(client: S3Client, format: FileFormat, objects: [S3Client.Object], batchSize: Int, checkpoint: Value?,
          incremental: Bool, maxObjectBytes: Int64, afterRead: S3Source.Config.AfterRead?, logger: Logger,
-         listPrefix: String) {
+         listPrefix: String, announce: Bool = false) {
         self.listPrefix = listPrefix
+        self.announce = announce
         self.client = client
         self.format = format
         self.objects = objects
@@ -50,7 +53,7 @@ struct S3Reader: BatchReader {
             try Task.checkCancellation()
             if current != nil {
                 if let batch = try await current!.reader.next() {
-                    if let c = batch.checkpoint { checkpoint = c }
+                    if let c = batch.checkpoint { checkpoint = c; announce = false }
                     return batch
                 }
                 finished.append(current!.object)
@@ -59,6 +62,10 @@ struct S3Reader: BatchReader {
             }
             guard !objects.isEmpty else {
                 await runAfterRead()
+                if announce, let checkpoint {
+                    announce = false
+                    return SourceBatch(checkpoint: checkpoint)
+                }
                 return nil
             }
             let object = objects.removeFirst()
@@ -151,7 +158,8 @@ struct S3Reader: BatchReader {
                 try await client.tag(object.key, tags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             }
             if let target = afterRead.moveToPrefix {
-                let rest = object.key.hasPrefix(listPrefix) ? String(object.key.dropFirst(listPrefix.count)) : object.key
+                var rest = object.key.hasPrefix(listPrefix) ? object.key.dropFirst(listPrefix.count) : object.key[...]
+                if target.hasSuffix("/") { rest = rest.drop { $0 == "/" } }
                 try await client.copy(object.key, to: target + rest)
                 try await client.delete(object.key)
             }

@@ -66,7 +66,7 @@ struct S3Source: Source {
         return S3Reader(client: client, format: format, objects: pending, batchSize: batchSize,
                         checkpoint: .object(["objects": .object(kept)]), incremental: true,
                         maxObjectBytes: maxObjectBytes, afterRead: afterRead, logger: logger,
-                            listPrefix: listPrefix)
+                        listPrefix: listPrefix, announce: kept.count != seen.count)
     }
 
     func check() async throws -> ConnectorCheck {

@@ -46,6 +46,7 @@ struct S3EndToEndTests {
                 endpoint: "\(server.endpoint)"
                 access_key_id: \(server.accessKeyId)
                 secret_access_key: "\(server.secretAccessKey)"
+                prefix: exports
                 glob: "exports/*.csv"
                 format: csv
               incremental: { mode: new_objects }

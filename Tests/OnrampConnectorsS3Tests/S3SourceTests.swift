@@ -15,25 +15,27 @@ struct S3SourceTests {
         try await client.put("exports/readme.txt", body: Array("not csv".utf8))
         try await client.put("exports/2026/deep.csv", body: Self.csv(["D,1"]))
         try await client.put("other/o-99.csv", body: Self.csv(["X,1"]))
-        // 7 keys a page: 26 keys under exports/ take 4 pages.
-        let page = try await client.list(prefix: "exports/", continuationToken: nil, maxKeys: 7)
+        // 7 keys a page: 25 keys under exports take 4 pages.
+        let page = try await client.list(prefix: "exports", continuationToken: nil, maxKeys: 7)
         #expect(page.objects.count == 7 && page.nextToken != nil)
-        let config = MotoS3.config(client, server, ["glob": "exports/*.csv", "format": "csv", "max_keys": 7])
+        let config = MotoS3.config(client, server, ["prefix": "exports", "glob": "exports/*.csv", "format": "csv",
+                                                    "max_keys": 7])
         let (records, errors, _) = try await MotoS3.read(config)
         #expect(errors.isEmpty)
         #expect(records.map { $0.value["id"]?.stringValue ?? "" } == (0..<23).map { "K\($0)" })
         #expect(records[3].position.file == "s3://\(client.bucket)/exports/o-03.csv")
         #expect(records[3].position.line == 2)
         #expect(records[3].value["amount"]?.stringValue == "3.50")
-        // A prefix without a glob reads every object under it, folders included.
-        let deep = try await MotoS3.read(MotoS3.config(client, server, ["prefix": "exports/2026/", "format": "csv"]))
+        // A glob reaches into one folder.
+        let deep = try await MotoS3.read(MotoS3.config(client, server, ["prefix": "exports", "glob": "exports/2026/*",
+                                                                        "format": "csv"]))
         #expect(deep.records.map { $0.value["id"]?.stringValue } == ["D"])
     }
 
     @Test func incrementalReadsNewAndChangedObjectsOnce() async throws {
         let (client, server) = try await MotoS3.bucket("incr")
         for i in 1...3 { try await client.put("in/\(i).ndjson", body: Array("{\"n\":\(i)}\n{\"n\":\(i * 10)}\n".utf8)) }
-        let config = MotoS3.config(client, server, ["prefix": "in/", "format": "ndjson"])
+        let config = MotoS3.config(client, server, ["prefix": "in", "format": "ndjson"])
         let first = try await MotoS3.read(config, incremental: true, batchSize: 1)
         #expect(first.records.compactMap { $0.value["n"]?.numberValue } == [1, 10, 2, 20, 3, 30])
         #expect(first.checkpoint?["objects"]?.objectValue?.count == 3)
@@ -68,14 +70,14 @@ struct S3SourceTests {
             try await registry.makeSource(.init(connector: "s3", config: config, incremental: nil),
                                           resources: ConnectorResources()).check()
         }
-        let good = try await check(MotoS3.config(client, server, ["prefix": "exports/", "format": "csv"]))
-        #expect(good.message == "bucket \(client.bucket) reachable; 1 object match s3://\(client.bucket)/exports/")
+        let good = try await check(MotoS3.config(client, server, ["prefix": "exports", "format": "csv"]))
+        #expect(good.message == "bucket \(client.bucket) reachable; 1 object match s3://\(client.bucket)/exports")
 
-        var wrongSecret = MotoS3.config(client, server, ["prefix": "exports/", "format": "csv"])
+        var wrongSecret = MotoS3.config(client, server, ["prefix": "exports", "format": "csv"])
         wrongSecret = wrongSecret.merging(["secret_access_key": "not-the-secret"])
         let denied = await #expect(throws: OnrampError.self) { try await check(wrongSecret) }
         #expect(denied?.code == "s3.access_denied")
-        #expect(denied?.message.hasPrefix("access denied to s3://\(client.bucket)/exports/") == true)
+        #expect(denied?.message.hasPrefix("access denied to s3://\(client.bucket)/exports:") == true)
         #expect(denied?.message.hasSuffix("check the key") == true)
         #expect(denied?.location == "source.config.secret_access_key")
 
@@ -98,11 +100,14 @@ struct S3SourceTests {
         let (client, server) = try await MotoS3.bucket("after")
         try await client.put("inbox/a.csv", body: Self.csv(["A,1"]))
         try await client.put("inbox/sub/b.csv", body: Self.csv(["B,2"]))
-        let config = MotoS3.config(client, server, ["prefix": "inbox/", "format": "csv",
+        let config = MotoS3.config(client, server, ["prefix": "inbox", "format": "csv",
                                                     "after_read": ["move_to_prefix": "done/", "tag": ["onramp": "read"]]])
         let (records, _, _) = try await MotoS3.read(config)
         #expect(records.count == 2)
-        #expect(try await client.listAll(prefix: "").map(\.key) == ["done/a.csv", "done/sub/b.csv"])
+        let keys = try await client.listAll(prefix: "").map(\.key)
+        #expect(keys == ["done/a.csv", "done/sub/b.csv"])
+        let tags = try await client.tags("done/sub/b.csv")
+        #expect(tags.map { "\($0.0)=\($0.1)" } == ["onramp=read"])
         let second = await #expect(throws: OnrampError.self) { try await MotoS3.read(config) }
         #expect(second?.code == "source.not_found")
     }
