@@ -53,6 +53,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "OnrampConnectorsSQLite", dependencies: [
+            "OnrampConnectorKit", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The connector of docs/connector-sdk.md: built and run through the conformance suite by the tests.
+        .target(name: "OnrampExampleConnector", dependencies: ["OnrampCore", "OnrampConnectorKit"],
+                path: "Examples/FixedWidthConnector"),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
@@ -82,7 +88,8 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampTransforms", "OnrampEngine",
+            "OnrampTaxmanSandbox",
             "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,6 +104,11 @@ let package = Package(
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampTransforms", "OnrampEngine",
         ]),
+        .testTarget(name: "OnrampConnectorTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
+            "OnrampConnectorsSQLite", "OnrampConnectorsS3", "OnrampEngine", "OnrampExampleConnector",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: [
             "OnrampCore", "OnrampScheduler", "OnrampStore", "OnrampEngine", "OnrampConnectorKit", "OnrampConnectorsFiles",
@@ -109,6 +121,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
@@ -123,9 +136,10 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampEngineTests", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampFileFormats",
-            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@ import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampConnectorsS3
+import OnrampConnectorsSQLite
 
 extension ConnectorRegistry {
     /// Every connector this binary ships.
@@ -11,6 +12,7 @@ extension ConnectorRegistry {
         FileConnectors.register(into: &r)
         HTTPConnectors.register(into: &r)
         S3Connectors.register(into: &r)
+        SQLiteConnectors.register(into: &r)
         return r
     }
 }
