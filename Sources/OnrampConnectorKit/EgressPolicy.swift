@@ -26,8 +26,8 @@ public struct EgressPolicy: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(restricted: try c.decode(Bool.self, forKey: .restricted), allowPrivate: try c.decode(Bool.self, forKey: .allowPrivate),
-                  allowed: try c.decode([String].self, forKey: .allowed),
+        self.init(restricted: try c.decode(Bool.self, forKey: .restricted),
+                  allowPrivate: try c.decode(Bool.self, forKey: .allowPrivate), allowed: try c.decode([String].self, forKey: .allowed),
                   instanceCredentials: try c.decodeIfPresent(Bool.self, forKey: .instanceCredentials) ?? false)
     }
 

@@ -69,7 +69,8 @@ extension HTTPSFileSource {
                     headers.append((h.name, value))
                 }
                 return HTTPSFileSource(
-                    targets: targets, headers: headers, format: try FileFormat.make(validating: c.format, config: config, at: field),
+                    targets: targets, headers: headers,
+                    format: try FileFormat.make(validating: c.format, config: config, at: field),
                     incremental: incremental != nil, maxBytes: c.maxBytes,
                     timeout: .milliseconds(Int64(c.timeoutSeconds * 1000)), client: OutboundClient.shared,
                     egress: resources.egress)

@@ -99,7 +99,8 @@ struct HTTPSFileSource: Source {
         if let path {
             try await save(response, to: path, target: target)
         }
-        return .downloaded(etag: response.headers.first(name: "ETag"), lastModified: response.headers.first(name: "Last-Modified"))
+        return .downloaded(etag: response.headers.first(name: "ETag"),
+                           lastModified: response.headers.first(name: "Last-Modified"))
     }
 
     private func save(_ response: HTTPClientResponse, to path: String, target: Target) async throws {

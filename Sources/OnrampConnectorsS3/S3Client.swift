@@ -137,7 +137,8 @@ public struct S3Client: Sendable {
             return OnrampError("s3.region", "bucket \(bucket) is not in region \(region): \(message)", at: "\(field).region")
         default:
             if status == 403 {
-                return OnrampError("s3.access_denied", "access denied to \(place) (\(what)): check the key", at: "\(field).access_key_id")
+                return OnrampError("s3.access_denied", "access denied to \(place) (\(what)): check the key",
+                                   at: "\(field).access_key_id")
             }
             if (300..<400).contains(status) {
                 return OnrampError("s3.region", "S3 redirected the request (HTTP \(status)): check region and endpoint",

@@ -20,6 +20,12 @@ struct S3Connection: Decodable, Sendable {
                                                                          timeout: .init(connect: .seconds(5))))
 
     func client(_ resources: ConnectorResources, field: String) throws -> S3Client {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+        guard (3...63).contains(bucket.count), bucket.allSatisfy(allowed.contains), !bucket.contains(".."),
+              bucket.first?.isLetter == true || bucket.first?.isNumber == true else {
+            throw OnrampError("config.invalid", "not a bucket name (3 to 63 letters, digits, '.', '-', '_')",
+                              at: "\(field).bucket")
+        }
         let environment = resources.files.isConfined ? nil : ProcessInfo.processInfo.environment
         let credentials = try CredentialProvider.chain(
             accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: sessionToken,

@@ -138,7 +138,8 @@ actor S3ObjectWriter {
         let part = Array(buffer.prefix(partSize))
         buffer.removeFirst(part.count)
         do {
-            let etag = try await client.uploadPart(upload!.key, uploadId: upload!.id, number: upload!.etags.count + 1, body: part)
+            let etag = try await client.uploadPart(upload!.key, uploadId: upload!.id, number: upload!.etags.count + 1,
+                                                   body: part)
             upload!.etags.append(etag)
         } catch {
             await client.abortMultipartUpload(upload!.key, uploadId: upload!.id)

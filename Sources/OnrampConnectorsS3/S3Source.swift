@@ -108,7 +108,8 @@ struct S3Source: Source {
             "description": "What to do with each object once its records were delivered",
             "properties": [
                 "move_to_prefix": ["type": "string", "minLength": 1, "title": "Move to prefix",
-                                   "description": .string("Copy the object under this prefix (keeping its key after the prefix read), "
+                                   "description": .string("Copy the object under this prefix (keeping its key "
+                                       + "after the prefix read), "
                                        + "then delete it"), "examples": ["processed/"]],
                 "tag": ["type": "object", "title": "Tag", "description": "Set these tags on the object",
                         "examples": [["onramp": "processed"]]],
@@ -134,7 +135,8 @@ struct S3Source: Source {
                 }
                 let listed = c.prefix.isEmpty ? c.glob.map { String($0.prefix { !"*?[".contains($0) }) } ?? "" : c.prefix
                 if let target = c.afterRead?.moveToPrefix, target.hasPrefix(listed) || listed.hasPrefix(target) {
-                    throw OnrampError("config.invalid", "must not overlap the prefix read, '\(listed)' (moved objects would be read again)",
+                    throw OnrampError("config.invalid",
+                                      "must not overlap the prefix read, '\(listed)' (moved objects would be read again)",
                                       at: "\(field).after_read.move_to_prefix")
                 }
                 return S3Source(client: try connection.client(resources, field: field), prefix: c.prefix, glob: c.glob,

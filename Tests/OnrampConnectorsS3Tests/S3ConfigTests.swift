@@ -23,6 +23,8 @@ struct S3ConfigTests {
             try build(["format": "csv", "prefix": "in/", "after_read": ["move_to_prefix": "in/done/"]])
         }
         #expect(overlap?.location == "source.config.after_read.move_to_prefix")
+        let badBucket = #expect(throws: OnrampError.self) { try build(["format": "csv", "bucket": "../etc"]) }
+        #expect(badBucket?.location == "source.config.bucket")
         try build(["format": "csv", "delimiter": ";"])
     }
 

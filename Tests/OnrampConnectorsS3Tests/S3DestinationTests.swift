@@ -55,7 +55,8 @@ struct S3DestinationTests {
         let destination = try Self.destination(client, server, ["prefix": "big/", "objects": "per_run", "part_size_mb": 5])
         let pad = String(repeating: "x", count: 100)
         for chunk in 0..<7 {
-            _ = try await destination.write((0..<10_000).map { Record(["n": .number(Double(chunk * 10_000 + $0)), "pad": .string(pad)]) })
+            let batch = (0..<10_000).map { Record(["n": .number(Double(chunk * 10_000 + $0)), "pad": .string(pad)]) }
+            _ = try await destination.write(batch)
         }
         #expect(try await client.listAll(prefix: "big").isEmpty)
         try await destination.close()

@@ -44,7 +44,8 @@ import Testing
     }
 
     static func read(_ config: Value, incremental: Bool = false, checkpoint: Value? = nil,
-                     egress: EgressPolicy = .unrestricted) async throws -> (records: [Record], errors: [RecordError], checkpoint: Value?) {
+                     egress: EgressPolicy = .unrestricted) async throws
+        -> (records: [Record], errors: [RecordError], checkpoint: Value?) {
         var registry = ConnectorRegistry()
         HTTPConnectors.register(into: &registry)
         let source = try registry.makeSource(.init(connector: "https_file", config: config,
@@ -128,7 +129,8 @@ import Testing
         let both = #expect(throws: OnrampError.self) {
             try registry.makeSource(.init(connector: "https_file", config: [
                 "url": "https://example.com/a.csv", "format": "csv",
-                "headers": [["name": "X", "value": "a", "secret_value": "b"]]], incremental: nil), resources: ConnectorResources())
+                "headers": [["name": "X", "value": "a", "secret_value": "b"]]], incremental: nil),
+                resources: ConnectorResources())
         }
         #expect(both?.location == "source.config.headers[0]")
     }
