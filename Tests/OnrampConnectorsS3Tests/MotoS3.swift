@@ -37,7 +37,7 @@ enum MotoS3 {
 
     static func server() async throws -> Server { try await shared.value }
 
-    /// Starts moto on a free port under a shell that stops it when this process's end closes its stdin.
+    /// Starts moto on a free port under a shell that stops it once this test process is gone.
     static func startMoto() async throws -> String {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -52,14 +52,15 @@ enum MotoS3 {
         }
         let port = Int(UInt16(bigEndian: address.sin_port))
         close(socket)
+        let me = ProcessInfo.processInfo.processIdentifier
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "INITIAL_NO_AUTH_ACTION_COUNT=3 '\(motoPath!)' -H 127.0.0.1 -p \(port) "
-                             + ">/dev/null 2>&1 & M=$!; read _; kill $M"]
-        let stdin = Pipe()
-        process.standardInput = stdin
+                             + ">/dev/null 2>&1 </dev/null & M=$!; while kill -0 \(me) 2>/dev/null; do sleep 1; done; kill $M"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
-        keepAlive.append(stdin)
         let endpoint = "http://127.0.0.1:\(port)"
         for _ in 0..<100 {
             if (try? await http.execute(HTTPClientRequest(url: endpoint + "/moto-api/"), timeout: .seconds(1))) != nil {
@@ -69,8 +70,6 @@ enum MotoS3 {
         }
         throw OnrampError("test.moto", "moto_server did not start on port \(port)")
     }
-
-    nonisolated(unsafe) static var keepAlive: [Pipe] = []
 
     /// CreateUser, PutUserPolicy (everything allowed), CreateAccessKey: moto's unauthenticated three.
     static func createUser(_ endpoint: String) async throws -> Server {

@@ -62,6 +62,20 @@ struct S3SourceTests {
         #expect(errors.first?.position.description == "s3://\(client.bucket)/a.csv:3")
     }
 
+    @Test func theScratchFolderGoesAwayOnClose() async throws {
+        let (client, server) = try await MotoS3.bucket("scratch")
+        for i in 1...2 { try await client.put("s\(i).ndjson", body: Array("{\"n\":1}\n{\"n\":2}\n".utf8)) }
+        let source = try MotoS3.registry().makeSource(
+            .init(connector: "s3", config: MotoS3.config(client, server, ["format": "ndjson"]), incremental: nil),
+            resources: ConnectorResources())
+        var reader = try await source.open(checkpoint: nil, batchSize: 1)
+        _ = try await reader.next()
+        let scratch = try #require((reader as? S3Reader)?.scratch)
+        #expect(FileManager.default.fileExists(atPath: scratch))
+        await reader.close()
+        #expect(!FileManager.default.fileExists(atPath: scratch))
+    }
+
     @Test func checkSaysWhatIsWrong() async throws {
         let (client, server) = try await MotoS3.bucket("check")
         try await client.put("exports/a.csv", body: Self.csv(["A,1"]))
