@@ -48,10 +48,17 @@ let package = Package(
         ]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit", "OnrampFileFormats"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
-            "OnrampConnectorKit", "OnrampExpression",
+            "OnrampConnectorKit", "OnrampExpression", "OnrampFileFormats",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Amazon S3 and S3-compatible stores (MinIO, Ceph, R2): SigV4 over AsyncHTTPClient, no AWS SDK.
+        .target(name: "OnrampConnectorsS3", dependencies: [
+            "OnrampConnectorKit", "OnrampFileFormats",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "OnrampConnectorsSQLite", dependencies: [
             "OnrampConnectorKit", .product(name: "GRDB", package: "GRDB.swift"),
@@ -92,8 +99,9 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampTransforms", "OnrampEngine",
-            "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
+            "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
+            "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -110,7 +118,7 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
-            "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampExampleConnector",
+            "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampConnectorsS3", "OnrampEngine", "OnrampExampleConnector",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
@@ -146,6 +154,15 @@ let package = Package(
             "OnrampConnectorsFiles", "OnrampTransforms", "OnrampTaxmanSandbox",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "OnrampConnectorsS3Tests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsS3", "OnrampConnectorsHTTP", "OnrampConnectorsFiles",
+            "OnrampFileFormats",
+            "OnrampEngine", "OnrampTaxmanSandbox",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "OnrampEngineTests", dependencies: [

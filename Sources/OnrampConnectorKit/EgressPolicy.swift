@@ -10,11 +10,25 @@ public struct EgressPolicy: Sendable, Equatable, Codable {
     public var allowPrivate: Bool
     /// Host names (exact, case-insensitive), addresses and CIDR blocks reachable even when private.
     public var allowed: [String]
+    /// Connectors may sign with the platform's own cloud role (EC2 instance metadata) when a config gives
+    /// no keys. Off for tenants unless the operator allows it; CLI runs (`unrestricted`) always may.
+    public var instanceCredentials: Bool
 
-    public init(restricted: Bool = true, allowPrivate: Bool = false, allowed: [String] = []) {
+    public init(restricted: Bool = true, allowPrivate: Bool = false, allowed: [String] = [],
+                instanceCredentials: Bool = false) {
         self.restricted = restricted
         self.allowPrivate = allowPrivate
         self.allowed = allowed
+        self.instanceCredentials = instanceCredentials || !restricted
+    }
+
+    enum CodingKeys: String, CodingKey { case restricted, allowPrivate, allowed, instanceCredentials }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(restricted: try c.decode(Bool.self, forKey: .restricted),
+                  allowPrivate: try c.decode(Bool.self, forKey: .allowPrivate), allowed: try c.decode([String].self, forKey: .allowed),
+                  instanceCredentials: try c.decodeIfPresent(Bool.self, forKey: .instanceCredentials) ?? false)
     }
 
     public static let unrestricted = EgressPolicy(restricted: false)

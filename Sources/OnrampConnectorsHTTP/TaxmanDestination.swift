@@ -148,5 +148,6 @@ public enum HTTPConnectors {
         registry.register(TaxmanDestination.spec)
         registry.register(HTTPAPISource.spec)
         registry.register(HTTPDestination.spec)
+        registry.register(HTTPSFileSource.spec)
     }
 }

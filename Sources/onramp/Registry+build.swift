@@ -2,6 +2,7 @@ import Foundation
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
+import OnrampConnectorsS3
 import OnrampConnectorsSQLite
 import OnrampConnectorsPostgres
 
@@ -11,6 +12,7 @@ extension ConnectorRegistry {
         var r = ConnectorRegistry()
         FileConnectors.register(into: &r)
         HTTPConnectors.register(into: &r)
+        S3Connectors.register(into: &r)
         SQLiteConnectors.register(into: &r)
         PostgresConnectors.register(into: &r)
         return r

@@ -30,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
     var allowPrivateEgress = false
     @Option(help: "Hosts, addresses or CIDR blocks tenants may reach even when private (comma-separated).")
     var egressAllow: String = ""
+    @Flag(help: "Let S3 connectors with no keys in their config sign with this machine's EC2 instance role.")
+    var allowInstanceCredentials = false
     @Option(help: "A read-only folder a tenant's pipelines may read besides its file area: TENANT=PATH (repeatable).")
     var tenantMount: [String] = []
     @Option(help: "Attempts a run gets before it ends failed.") var maxAttempts = 3
@@ -151,7 +153,8 @@ struct ServeCommand: AsyncParsableCommand {
             mounts[parts[0], default: []].append(parts[1])
         }
         return TenantPolicy(dataDirectory: data, exposedEnvironment: exposed, readOnlyRoots: mounts,
-                            egress: EgressPolicy(allowPrivate: allowPrivateEgress, allowed: Self.list(egressAllow)))
+                            egress: EgressPolicy(allowPrivate: allowPrivateEgress, allowed: Self.list(egressAllow),
+                                                 instanceCredentials: allowInstanceCredentials))
     }
 
     static func list(_ s: String) -> [String] {

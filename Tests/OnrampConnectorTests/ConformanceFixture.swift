@@ -4,6 +4,7 @@ import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampConnectorsPostgres
+import OnrampConnectorsS3
 import OnrampConnectorsSQLite
 import OnrampCore
 import OnrampExampleConnector
@@ -17,6 +18,7 @@ enum TestRegistry {
         HTTPConnectors.register(into: &r)
         SQLiteConnectors.register(into: &r)
         PostgresConnectors.register(into: &r)
+        S3Connectors.register(into: &r)
         return r
     }()
 

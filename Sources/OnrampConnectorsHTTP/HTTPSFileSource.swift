@@ -1,0 +1,126 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OnrampConnectorKit
+import OnrampCore
+import OnrampFileFormats
+
+/// `https_file`: files downloaded over HTTP(S) (one URL or a list) in one file format. Each download
+/// streams to a scratch file (at most `max_bytes`) and is parsed there; redirects are not followed and
+/// every URL passes the egress check. Incremental `changed`: a file is read again only when its ETag
+/// (`If-None-Match`) or Last-Modified (`If-Modified-Since`) changed.
+struct HTTPSFileSource: Source {
+    struct Header: Decodable, Sendable {
+        var name: String
+        var value: String?
+        var secretValue: String?
+    }
+
+    struct Config: Decodable {
+        var url: String?
+        var urls: [String]?
+        var headers: [Header]?
+        var format: String
+        var maxBytes: Int64
+        var timeoutSeconds: Double
+    }
+
+    /// A URL with the config field that names it.
+    struct Target: Sendable {
+        var url: String
+        var field: String
+    }
+
+    let targets: [Target]
+    let headers: [(String, String)]
+    let format: FileFormat
+    let incremental: Bool
+    let maxBytes: Int64
+    let timeout: TimeAmount
+    let client: HTTPClient
+    let egress: EgressPolicy
+
+    func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader {
+        HTTPSFileReader(source: self, pending: targets, batchSize: batchSize,
+                        checkpoint: incremental ? (checkpoint ?? ["urls": [:]]) : nil)
+    }
+
+    func check() async throws -> ConnectorCheck {
+        for t in targets {
+            let answer = try await fetch(t, conditional: nil, method: .HEAD, to: nil)
+            if case .missing = answer { throw OnrampError("https_file.not_found", "\(t.url) answered HTTP 404", at: t.field) }
+        }
+        return ConnectorCheck(message: "\(targets.count) URL\(targets.count == 1 ? "" : "s") reachable")
+    }
+
+    func discover() async throws -> [DiscoveredStream] {
+        try await DiscoveredStream.infer(from: self, name: targets.first?.url ?? "", kind: .file)
+    }
+
+    enum Answer: Sendable {
+        case downloaded(etag: String?, lastModified: String?)
+        case unchanged
+        case missing
+    }
+
+    /// GETs `target` into `path` (or HEADs it), sending the conditional headers of a prior read.
+    func fetch(_ target: Target, conditional: (etag: String?, lastModified: String?)?, method: HTTPMethod = .GET,
+               to path: String?) async throws -> Answer {
+        try await egress.check(url: target.url, field: target.field)
+        var request = HTTPClientRequest(url: target.url)
+        request.method = method
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        if let etag = conditional?.etag { request.headers.add(name: "If-None-Match", value: etag) }
+        if let modified = conditional?.lastModified, conditional?.etag == nil {
+            request.headers.add(name: "If-Modified-Since", value: modified)
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: timeout)
+        } catch {
+            throw OnrampError("https_file.connect", "cannot download \(target.url): \(error)", at: target.field)
+        }
+        let status = Int(response.status.code)
+        switch status {
+        case 200..<300: break
+        case 304: return .unchanged
+        case 404, 410: return .missing
+        case 300..<400:
+            let location = response.headers.first(name: "Location").map { " to \($0)" } ?? ""
+            throw OnrampError("https_file.redirect", "\(target.url) redirects (HTTP \(status))\(location); redirects are "
+                              + "not followed: give the final URL", at: target.field)
+        case 401, 403:
+            throw OnrampError("https_file.unauthorized", "\(target.url) refused access (HTTP \(status)): check the headers",
+                              at: "source.config.headers")
+        default:
+            throw OnrampError("https_file.http", "\(target.url) answered HTTP \(status)", at: target.field)
+        }
+        if let path {
+            try await save(response, to: path, target: target)
+        }
+        return .downloaded(etag: response.headers.first(name: "ETag"),
+                           lastModified: response.headers.first(name: "Last-Modified"))
+    }
+
+    private func save(_ response: HTTPClientResponse, to path: String, target: Target) async throws {
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length > maxBytes {
+            throw OnrampError("https_file.too_large", "\(target.url) is \(length) bytes, more than max_bytes (\(maxBytes))",
+                              at: "source.config.max_bytes")
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw OnrampError("https_file.scratch", "cannot create a temporary file for \(target.url)")
+        }
+        defer { try? handle.close() }
+        var total: Int64 = 0
+        for try await chunk in response.body {
+            total += Int64(chunk.readableBytes)
+            if total > maxBytes {
+                throw OnrampError("https_file.too_large", "\(target.url) is more than max_bytes (\(maxBytes))",
+                                  at: "source.config.max_bytes")
+            }
+            try handle.write(contentsOf: Data(chunk.readableBytesView))
+        }
+    }
+}
