@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.0"),
     ],
     targets: [
@@ -47,10 +48,20 @@ let package = Package(
         ]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit", "OnrampFileFormats"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
-            "OnrampConnectorKit",
+            "OnrampConnectorKit", "OnrampExpression",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "OnrampConnectorsSQLite", dependencies: [
+            "OnrampConnectorKit", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The connector of docs/connector-sdk.md: built and run through the conformance suite by the tests.
+        .target(name: "OnrampExampleConnector", dependencies: ["OnrampCore", "OnrampConnectorKit"],
+                path: "Examples/FixedWidthConnector"),
+        .target(name: "OnrampConnectorsPostgres", dependencies: [
+            "OnrampConnectorKit",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
@@ -81,8 +92,8 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
-            "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
+            "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampTransforms", "OnrampEngine",
+            "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -96,6 +107,12 @@ let package = Package(
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampTransforms", "OnrampEngine",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .testTarget(name: "OnrampConnectorTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
+            "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampExampleConnector",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: [
@@ -113,14 +130,30 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "OnrampConnectorsHTTPTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsHTTP", "OnrampConnectorsFiles", "OnrampEngine",
+            "OnrampTaxmanSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "OnrampEngineTests", dependencies: [
-            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampFileFormats",
-            "OnrampConnectorsHTTP", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+        .testTarget(name: "OnrampConnectorsPostgresTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampConnectorsHTTP",
+            "OnrampConnectorsFiles", "OnrampTransforms", "OnrampTaxmanSandbox",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "OnrampEngineTests", dependencies: [
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampFileFormats",
+            "OnrampConnectorsHTTP", "OnrampConnectorsSQLite", "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]

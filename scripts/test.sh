@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Every test: the Swift suites (unit, contract, in-process API, real processes), a short run of each
+# Every test: the Swift suites (unit, contract, in-process API, real processes; the postgres connector's
+# against a throwaway PostgreSQL), a short run of each
 # libFuzzer harness, then schemathesis fuzzing `onramp serve` against its own OpenAPI document (no 5xx,
 # responses match the document).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 swift build                      # the process tests start the onramp binary
+source scripts/postgres-test.sh  # a throwaway PostgreSQL for the postgres connector tests (ONRAMP_TEST_POSTGRES)
+trap postgres_test_stop EXIT
 swift test
 scripts/fuzz.sh all "${FUZZ_SECONDS:-20}"   # libFuzzer: JSONata, CSV tokenizer, JSON parser (no crash, hang or blow-up)
 
@@ -19,7 +22,7 @@ ADMIN_KEY="schemathesis-admin-$(python3 -c 'import secrets;print(secrets.token_h
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 ONRAMP_ADMIN_KEY="$ADMIN_KEY" .build/debug/onramp serve --data "$DATA" --port "$PORT" > "$DATA/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"; postgres_test_stop' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 curl -sf -X POST -H "Authorization: Bearer $ADMIN_KEY" "http://127.0.0.1:$PORT/api/v1/tenants" -d '{"id":"acme"}' >/dev/null
 OUT="$DATA/schemathesis.txt"

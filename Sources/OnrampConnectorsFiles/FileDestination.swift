@@ -174,8 +174,9 @@ struct FileDestination: Destination {
     static let spec = DestinationSpec(
         name: "file", summary: "Writes records to a file as NDJSON or CSV.",
         configSchema: ["type": "object", "additionalProperties": false, "required": ["path"],
-                       "properties": ["path": ["type": "string", "minLength": 1],
-                                      "format": ["type": "string", "enum": ["ndjson", "csv"], "default": "ndjson"]]],
+                       "properties": ["path": ["type": "string", "minLength": 1, "title": "Path",
+                                              "description": "The file to write, in the file area", "examples": ["out/results.ndjson"]],
+                                      "format": ["type": "string", "enum": ["ndjson", "csv"], "default": "ndjson", "title": "Format"]]],
         build: { config, res in
             let field = "destination.config.path"
             let path = try res.resolve(config["path"]!.stringValue!, field: field, forWriting: true)

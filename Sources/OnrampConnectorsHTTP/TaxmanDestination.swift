@@ -119,13 +119,15 @@ struct TaxmanDestination: Destination {
         configSchema: [
             "type": "object", "additionalProperties": false, "required": ["base_url", "api_key"],
             "properties": [
-                "base_url": ["type": "string", "minLength": 1, "pattern": "^https?://", "description": "e.g. http://127.0.0.1:8081"],
-                "api_key": ["type": "string", "minLength": 1, "x-secret": true, "format": "password",
+                "base_url": ["type": "string", "minLength": 1, "pattern": "^https?://", "title": "TAXMAN address",
+                             "description": "TAXMAN's base URL", "examples": ["https://api.taxman.example", "http://127.0.0.1:8081"]],
+                "api_key": ["type": "string", "minLength": 1, "x-secret": true, "format": "password", "title": "API key",
                             "description": "Write ${secret:NAME} (server) or ${env:NAME} (CLI), never the key itself"],
-                "batch_size": ["type": "integer", "minimum": 1, "maximum": 100, "default": 100],
-                "concurrency": ["type": "integer", "minimum": 1, "maximum": 64, "default": 4],
-                "timeout_seconds": ["type": "number", "minimum": 1, "maximum": 600, "default": 30],
-                "max_attempts": ["type": "integer", "minimum": 1, "maximum": 20, "default": 8],
+                "batch_size": ["type": "integer", "minimum": 1, "maximum": 100, "default": 100, "title": "Transactions per request"],
+                "concurrency": ["type": "integer", "minimum": 1, "maximum": 64, "default": 4, "title": "Requests in flight"],
+                "timeout_seconds": ["type": "number", "minimum": 1, "maximum": 600, "default": 30, "title": "Request timeout (seconds)"],
+                "max_attempts": ["type": "integer", "minimum": 1, "maximum": 20, "default": 8, "title": "Attempts per request",
+                                 "description": "Tries of a request that meets 429, 5xx or a timeout, with backoff"],
             ],
         ],
         build: { config, resources in
@@ -144,5 +146,7 @@ struct TaxmanDestination: Destination {
 public enum HTTPConnectors {
     public static func register(into registry: inout ConnectorRegistry) {
         registry.register(TaxmanDestination.spec)
+        registry.register(HTTPAPISource.spec)
+        registry.register(HTTPDestination.spec)
     }
 }

@@ -3,18 +3,24 @@ import OnrampConnectorKit
 import OnrampCore
 
 /// A preview as the API hands it to an executor: the tenant's document resolved under the tenant
-/// policy, where it may reach, and the preview's own small limits.
+/// policy, where it may reach, and the preview's own small limits. A `check` or `discover` of one
+/// connector (`{side, connector, config, incremental}` as the document) runs the same way.
 public struct PreviewRequest: Codable, Sendable {
-    /// The resolved pipeline document as JSON text.
+    public enum Operation: String, Codable, Sendable { case preview, check, discover }
+    /// The resolved pipeline document (or connector reference) as JSON text.
     public var document: String
+    /// What to run (nil: a preview).
+    public var operation: Operation?
     public var files: FileArea
     public var egress: EgressPolicy
     public var limit: Int
     public var seconds: Double
     public var memoryMiB: Int
 
-    public init(document: String, files: FileArea, egress: EgressPolicy, limit: Int, seconds: Double = 10, memoryMiB: Int = 1024) {
+    public init(document: String, operation: Operation? = nil, files: FileArea, egress: EgressPolicy, limit: Int,
+                seconds: Double = 10, memoryMiB: Int = 1024) {
         self.document = document
+        self.operation = operation
         self.files = files
         self.egress = egress
         self.limit = limit
@@ -47,15 +53,44 @@ public struct PreviewAnswer: Codable, Sendable {
     /// Runs the preview here and now (in whatever process this is).
     public static func compute(_ request: PreviewRequest, registry: ConnectorRegistry) async -> PreviewAnswer {
         do {
-            let spec = try PipelineSpec(from: try JSONParser.parse(request.document))
+            let document = try JSONParser.parse(request.document)
             let resources = ConnectorResources(files: request.files, egress: request.egress)
-            let out = try await PipelinePreview.run(spec, registry: registry, resources: resources, limit: request.limit)
+            let out: Value
+            switch request.operation ?? .preview {
+            case .preview:
+                let spec = try PipelineSpec(from: document)
+                out = try await PipelinePreview.run(spec, registry: registry, resources: resources, limit: request.limit)
+            case .check:
+                let (side, ref) = try connectorRef(document)
+                out = try wire(try await registry.check(ref, side: side, resources: resources))
+            case .discover:
+                let (_, ref) = try connectorRef(document)
+                out = ["streams": try wire(try await registry.discover(ref, resources: resources))]
+            }
             return PreviewAnswer(output: JSONWriter.string(out))
         } catch let e as OnrampError {
             return PreviewAnswer(e)
         } catch {
             return PreviewAnswer(OnrampError("preview.failed", "\(error)"))
         }
+    }
+}
+
+extension PreviewAnswer {
+    /// The `{side, connector, config, incremental}` a check or discover names.
+    static func connectorRef(_ document: Value) throws -> (ConnectorRegistry.Side, PipelineSpec.ConnectorRef) {
+        guard let side = document["side"]?.stringValue.flatMap(ConnectorRegistry.Side.init(rawValue:)),
+              let connector = document["connector"]?.stringValue else {
+            throw OnrampError("preview.request", "a check names a side and a connector")
+        }
+        let incremental: Value? = document["incremental"]?.isNull == false ? document["incremental"] : nil
+        return (side, PipelineSpec.ConnectorRef(connector: connector, config: document["config"] ?? .object([:]),
+                                                incremental: incremental))
+    }
+
+    /// A Codable answer as a wire value (snake_case keys as its coding keys give them).
+    static func wire(_ value: some Encodable) throws -> Value {
+        try JSONParser.parse(Array(try JSONEncoder().encode(value)))
     }
 }
 

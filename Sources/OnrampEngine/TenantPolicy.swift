@@ -47,6 +47,18 @@ public struct TenantPolicy: Sendable {
         }
     }
 
+    /// A connection's `{side, connector, config, incremental}` with its placeholders resolved under this
+    /// policy, as a check or discover hands it to a worker process.
+    public func resolveConnector(side: ConnectorRegistry.Side, connector: String, config: Value, incremental: Value? = nil,
+                                 secrets: [String: String], registry: ConnectorRegistry) throws -> Value {
+        let reference: Value = ["connector": .string(connector), "config": config]
+        try checkReferences([side.rawValue: reference], secretNames: Set(secrets.keys), registry: registry)
+        let resolved = try Placeholders.substitute(config, path: "\(side.rawValue).config",
+                                                   values: ["env": exposedEnvironment, "secret": secrets], envHint: Self.envHint)
+        return ["side": .string(side.rawValue), "connector": .string(connector), "config": resolved,
+                "incremental": incremental ?? .null]
+    }
+
     /// Every `${env:…}` names an exposed variable, every `${secret:…}` sits in a secret field and, when
     /// `secretNames` is given, names a secret the tenant has. Errors name the path, never a value.
     public func checkReferences(_ document: Value, secretNames: Set<String>?, registry: ConnectorRegistry) throws {

@@ -24,6 +24,7 @@ struct CSVReader: BatchReader, @unchecked Sendable {
 
     /// Rows go into a lazy table per file (`SourceBatch.tables`); rows that cannot be read become errors.
     mutating func next() async throws -> SourceBatch? {
+        try Task.checkCancellation()
         var batch = SourceBatch()
         var table: RecordTable?
         while batch.recordCount + (table?.rowCount ?? 0) + batch.errors.count < batchSize {

@@ -15,6 +15,7 @@ struct JSONReader: BatchReader {
     var pendingErrors: [RecordError] = []
 
     mutating func next() async throws -> SourceBatch? {
+        try Task.checkCancellation()
         while pending.isEmpty && pendingErrors.isEmpty {
             guard !files.isEmpty else { return nil }
             let entry = files.removeFirst()

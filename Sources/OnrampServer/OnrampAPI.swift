@@ -79,6 +79,7 @@ public struct OnrampAPI: Sendable {
         addConnectionRoutes(api)
         addAuditRoutes(api)
         addFileRoutes(api)
+        addConnectionCheckRoutes(api)
         return router
     }
 

@@ -56,6 +56,10 @@ enum OpenAPIDocument {
         Route(method: "get", path: "/api/v1/tenants/{tenant}/connections", summary: "A tenant's connections (secrets only as ${secret:NAME})", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/connections/{name}", summary: "One connection", success: 200),
         Route(method: "delete", path: "/api/v1/tenants/{tenant}/connections/{name}", summary: "Delete a connection", success: 204),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/connections/{name}/check",
+              summary: "Test that the connection reaches its system: {ok, message} or {ok: false, code, message, field}", success: 200),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/connections/{name}/discover",
+              summary: "A source connection's streams with their fields, primary key and cursor", success: 200),
         Route(method: "put", path: "/api/v1/templates/{template}", summary: "Save a template: a pipeline with ${param:NAME} blanks", success: 200, body: "{description, document}"),
         Route(method: "get", path: "/api/v1/templates", summary: "Templates with their parameters", success: 200),
         Route(method: "get", path: "/api/v1/templates/{template}", summary: "One template", success: 200),
@@ -108,7 +112,8 @@ enum OpenAPIDocument {
             var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"] : ["description": "OK", "content": .object(content)]]
             for code in r.secured || r.body != nil ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
             if r.path.hasSuffix("/files/{path}") && r.method == "put" { responses["413"] = errorRef }
-            if r.path == "/api/v1/login" || r.path.hasSuffix("/preview") { responses["429"] = errorRef }
+            if r.path == "/api/v1/login" || r.path.hasSuffix("/preview") || r.path.hasSuffix("/check")
+                || r.path.hasSuffix("/discover") { responses["429"] = errorRef }
             op["responses"] = .object(responses)
             if !r.secured { op["security"] = [] }
             var item = paths[r.path]?.objectValue ?? [:]

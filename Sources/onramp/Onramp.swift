@@ -7,7 +7,8 @@ struct Onramp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onramp",
         abstract: "Onramp: low-code data integration for TAXMAN.",
-        subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, PreviewCommand.self, ExprCommand.self,
+        subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, PreviewCommand.self, CheckCommand.self,
+                      DiscoverCommand.self, ExprCommand.self,
                       ConnectorsCommand.self, SandboxCommand.self, DemoCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
 }
 

@@ -2,6 +2,8 @@ import Foundation
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
+import OnrampConnectorsSQLite
+import OnrampConnectorsPostgres
 
 extension ConnectorRegistry {
     /// Every connector this binary ships.
@@ -9,6 +11,8 @@ extension ConnectorRegistry {
         var r = ConnectorRegistry()
         FileConnectors.register(into: &r)
         HTTPConnectors.register(into: &r)
+        SQLiteConnectors.register(into: &r)
+        PostgresConnectors.register(into: &r)
         return r
     }
 }

@@ -75,6 +75,29 @@ import Testing
         #expect(entry["config_schema"]?["properties"]?["path"] != nil && entry["config"] == nil, "\(csv.stdout)")
     }
 
+    @Test func checkSaysWhatIsReachedAndDiscoverListsTheFields() async throws {
+        guard Self.available else { return }
+        let dir = try Self.temporaryDirectory("check")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "id,total\n1,2.50\n".write(to: dir.appendingPathComponent("orders-1.csv"), atomically: true, encoding: .utf8)
+        let port = try CommandRunner.freePort()
+        try """
+        version: 1
+        name: check
+        source: {connector: csv, config: {path: "orders-*.csv"}}
+        destination: {connector: taxman, config: {base_url: "http://127.0.0.1:\(port)", api_key: k}}
+        """.write(to: dir.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
+        let check = try await CommandRunner.run(ProcessTests.binary, ["check", "p.yaml"], directory: dir)
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("source csv: ok: 1 file match 'orders-*.csv'"), "\(check.stdout)")
+        #expect(check.stdout.contains("destination taxman: failed: destination.config.base_url: cannot reach http://127.0.0.1:\(port): "
+                                      + "connection refused [check.unreachable]"), "\(check.stdout)")
+        let discover = try await CommandRunner.run(ProcessTests.binary, ["discover", "p.yaml"], directory: dir)
+        #expect(discover.status == 0)
+        let fields = try JSONParser.parse(discover.stdout)["streams"]?.arrayValue?.first?["fields"]?.arrayValue
+        #expect(fields?.compactMap { $0["name"]?.stringValue } == ["id", "total"], "\(discover.stdout)")
+    }
+
     @Test func theDemoEndsWithoutErrorLogsAndSaysWhatARerunDoes() async throws {
         guard Self.available else { return }
         let dir = try Self.temporaryDirectory("demo")
