@@ -28,11 +28,11 @@ public struct XLSXOptions: Sendable {
         "sheet": ["type": "string", "minLength": 1, "title": "Sheet",
                   "description": "The sheet's name as its tab shows it (default: the first sheet)", "examples": ["Orders"]],
         "header_row": ["type": "integer", "minimum": 0, "default": 1, "title": "Header row",
-                       "description": "The row naming the columns; rows above it are skipped; 0: no header (columns A, B, ...)",
+                       "description": "The row that names the columns; rows above it are skipped; 0: no header (columns A, B, ...)",
                        "examples": [1, 3]],
         "cell_errors": ["type": "string", "enum": ["row_error", "null"], "default": "row_error",
                         "title": "Cells with errors",
-                        "description": "row_error: a row with an error value (#N/A) is an error record; null: such cells are null",
+                        "description": "row_error: a row with an error value (#N/A, #DIV/0!) is an error record; null: such cells are null",
                         "examples": ["null"]],
     ]
 }

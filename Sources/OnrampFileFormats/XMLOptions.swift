@@ -32,10 +32,10 @@ public struct XMLOptions: Sendable {
 
     static let schemaProperties: Value.Object = [
         "records_path": ["type": "string", "minLength": 1, "default": "*/*", "title": "Records path",
-                         "description": "Element names from the root to each record, separated by '/'; * matches any name",
+                         "description": "Element names from the root to each record, separated by '/'; * matches any name; prefixes as written",
                          "examples": ["Orders/Order", "*/Order", "ns:Export/ns:Invoice"]],
         "arrays": ["type": "array", "items": ["type": "string"], "title": "Always arrays",
-                   "description": "Child element paths, relative to the record, that are arrays even when they occur once",
+                   "description": "Child element paths, relative to the record element, that are arrays even when they occur once",
                    "examples": [["Lines/Line", "Contact"]]],
     ]
 }
