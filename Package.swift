@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
     ],
     targets: [
         .target(name: "OnrampCore", dependencies: [
@@ -41,7 +42,7 @@ let package = Package(
         .target(name: "OnrampFileFormats", dependencies: ["OnrampCore", "OnrampConnectorKit"]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit", "OnrampFileFormats"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
-            "OnrampConnectorKit", "OnrampFileFormats",
+            "OnrampConnectorKit", "OnrampExpression", "OnrampFileFormats",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -59,6 +60,10 @@ let package = Package(
         // The connector of docs/connector-sdk.md: built and run through the conformance suite by the tests.
         .target(name: "OnrampExampleConnector", dependencies: ["OnrampCore", "OnrampConnectorKit"],
                 path: "Examples/FixedWidthConnector"),
+        .target(name: "OnrampConnectorsPostgres", dependencies: [
+            "OnrampConnectorKit",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
@@ -88,9 +93,9 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampTransforms", "OnrampEngine",
-            "OnrampTaxmanSandbox",
-            "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
+            "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
+            "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite",
+            "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -106,7 +111,8 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
-            "OnrampConnectorsSQLite", "OnrampConnectorsS3", "OnrampEngine", "OnrampExampleConnector",
+            "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampConnectorsS3", "OnrampEngine",
+            "OnrampExampleConnector",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
@@ -123,6 +129,13 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .testTarget(name: "OnrampConnectorsHTTPTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsHTTP", "OnrampConnectorsFiles", "OnrampEngine",
+            "OnrampTaxmanSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OnrampConnectorsS3Tests", dependencies: [
@@ -132,6 +145,13 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "OnrampConnectorsPostgresTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampConnectorsHTTP",
+            "OnrampConnectorsFiles", "OnrampTransforms", "OnrampTaxmanSandbox",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "OnrampEngineTests", dependencies: [

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the release benchmarks and runs them beside their peers in the same run:
 # jsonata-rs (PyPI) for the JSONata expression, Python csv+orjson for the CSV and grouped pipelines.
-# Usage: Benchmarks/run.sh [jsonata|csv|grouped|all]
+# Usage: Benchmarks/run.sh [jsonata|csv|grouped|all|postgres]   (postgres: Benchmarks/postgres.sh, beside psql \copy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "${1:-}" = postgres ] && exec Benchmarks/postgres.sh
 VENV=${ONRAMP_BENCH_VENV:-.venv-bench}
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"

@@ -2,20 +2,16 @@ import OnrampCore
 
 extension ConnectorRegistry {
     /// The config table of a connector's section in docs/connectors.md, generated from its spec so the
-    /// two cannot drift: one row per property (nested objects as `parent.child`). `destination:NAME` is
-    /// the destination of a name that is a source too.
+    /// two cannot drift: one row per property (nested objects as `parent.child`).
+    /// `name` is a source's (or, when no source has it, a destination's); `destination/NAME` the destination's.
     public func configTable(_ name: String) -> String? {
-        if name.hasPrefix("destination:") {
-            guard let schema = destinations[String(name.dropFirst("destination:".count))]?.configSchema else { return nil }
-            var lines = ["| Field | Type | Required | Default | Description |", "|---|---|---|---|---|"]
-            Self.rows(schema, prefix: "", into: &lines)
-            return lines.joined(separator: "\n")
-        }
-        let schema = sources[name]?.configSchema ?? destinations[name]?.configSchema
-        guard let schema else { return nil }
+        let destinationOnly = name.hasPrefix("destination/")
+        let name = destinationOnly ? String(name.dropFirst("destination/".count)) : name
+        let source = destinationOnly ? nil : sources[name]
+        guard let schema = source?.configSchema ?? destinations[name]?.configSchema else { return nil }
         var lines = ["| Field | Type | Required | Default | Description |", "|---|---|---|---|---|"]
         Self.rows(schema, prefix: "", into: &lines)
-        if let incremental = sources[name]?.incrementalSchema {
+        if let incremental = source?.incrementalSchema {
             Self.rows(incremental, prefix: "incremental.", into: &lines, required: false)
         }
         return lines.joined(separator: "\n")

@@ -42,7 +42,15 @@ public struct EgressPolicy: Sendable, Equatable, Codable {
         guard let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw OnrampError("egress.url", "only http and https URLs are reachable", at: field)
         }
+        try await check(host: host, field: field)
+    }
+
+    /// Throws `egress.refused` naming `field` when `host` (a name or an address, IPv6 with or without
+    /// brackets) may not be reached: for connections that are not HTTP (databases).
+    public func check(host: String, field: String) async throws {
+        guard restricted else { return }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        guard !bare.isEmpty else { throw OnrampError("egress.host", "no host to connect to", at: field) }
         let addresses = try await Self.resolve(bare, field: field)
         for address in addresses {
             if let reason = refusal(address, host: bare) {

@@ -146,6 +146,8 @@ struct TaxmanDestination: Destination {
 public enum HTTPConnectors {
     public static func register(into registry: inout ConnectorRegistry) {
         registry.register(TaxmanDestination.spec)
+        registry.register(HTTPAPISource.spec)
+        registry.register(HTTPDestination.spec)
         registry.register(HTTPSFileSource.spec)
     }
 }

@@ -4,6 +4,7 @@ import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampConnectorsS3
 import OnrampConnectorsSQLite
+import OnrampConnectorsPostgres
 
 extension ConnectorRegistry {
     /// Every connector this binary ships.
@@ -13,6 +14,7 @@ extension ConnectorRegistry {
         HTTPConnectors.register(into: &r)
         S3Connectors.register(into: &r)
         SQLiteConnectors.register(into: &r)
+        PostgresConnectors.register(into: &r)
         return r
     }
 }

@@ -3,6 +3,7 @@ import GRDB
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
+import OnrampConnectorsPostgres
 import OnrampConnectorsS3
 import OnrampConnectorsSQLite
 import OnrampCore
@@ -16,6 +17,7 @@ enum TestRegistry {
         FileConnectors.register(into: &r)
         HTTPConnectors.register(into: &r)
         SQLiteConnectors.register(into: &r)
+        PostgresConnectors.register(into: &r)
         S3Connectors.register(into: &r)
         return r
     }()
@@ -96,9 +98,50 @@ struct FixedWidthFixture: ConformanceFixture {
     }
 }
 
+/// The PostgreSQL server scripts/test.sh starts (ONRAMP_TEST_POSTGRES), seeded with psql: each seed in a schema of its own.
+struct PostgresFixture: ConformanceFixture {
+    let connector = "postgres"
+    let url: URLComponents
+
+    func seed(rows: Int, in dir: URL) async throws -> (config: Value, incremental: Value) {
+        let schema = "conformance_" + UUID().uuidString.prefix(8).lowercased()
+        try psql("""
+            CREATE SCHEMA \(schema);
+            CREATE TABLE \(schema).orders (id int PRIMARY KEY, name text, updated_at timestamptz NOT NULL);
+            INSERT INTO \(schema).orders SELECT i, 'n' || i, timestamptz '2026-11-01' + (i / 40) * interval '1 day'
+              FROM generate_series(1, \(rows)) AS i;
+            """)
+        var config = base
+        config["table"] = .string("\(schema).orders")
+        return (.object(config), ["cursor": ["updated_at"], "key": ["id"]])
+    }
+
+    func missing(in dir: URL) -> Value {
+        var config = base
+        config["database"] = "no_such_database"
+        config["table"] = "orders"
+        return .object(config)
+    }
+
+    var base: Value.Object {
+        ["host": .string(url.host ?? "127.0.0.1"), "port": .number(Double(url.port ?? 5432)),
+         "database": .string(String(url.path.dropFirst())), "user": .string(url.user ?? "postgres")]
+    }
+
+    func psql(_ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", url.string ?? "", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw OnrampError("test.psql", "psql failed seeding the fixture") }
+    }
+}
+
 enum Fixtures {
     static let sources: [any ConformanceFixture] = [
         FileFixture(connector: "csv"), FileFixture(connector: "ndjson"), FileFixture(connector: "json"), SQLiteFixture(),
         FixedWidthFixture(),
-    ]
+    ] + (ProcessInfo.processInfo.environment["ONRAMP_TEST_POSTGRES"].flatMap(URLComponents.init(string:))
+        .map { [PostgresFixture(url: $0)] } ?? [])
 }

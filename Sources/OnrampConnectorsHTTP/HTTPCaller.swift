@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OnrampConnectorKit
+import OnrampCore
+
+/// A response read whole (up to the body cap).
+struct HTTPAnswer: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+    var url: String
+    var attempts: Int
+
+    var ok: Bool { (200..<300).contains(status) }
+
+    /// The start of the body as text, for messages (500 characters).
+    var excerpt: String {
+        let text = String(decoding: body.prefix(500), as: UTF8.self)
+        return body.count > 500 ? text + "…" : text
+    }
+}
+
+/// Sends one request with the connector's policy: egress checked first, credentials applied, 429/408/5xx
+/// and connection errors retried with backoff (`Retry-After` in seconds or as an HTTP date, else
+/// `X-RateLimit-Reset`), one retry with a fresh OAuth2 token after a 401, a pause when
+/// `X-RateLimit-Remaining` reaches 0, and the body capped. Non-retried and exhausted statuses are
+/// returned; only a connection that never answered throws.
+struct HTTPCaller: Sendable {
+    var client: HTTPClient
+    var egress: EgressPolicy
+    var policy: RetryPolicy
+    var sleep: @Sendable (Duration) async throws -> Void
+    var auth: HTTPAuth?
+    var maxBytes: Int
+    var timeout: TimeAmount
+    /// The longest pause `X-RateLimit-Reset` may ask for.
+    var maxRateLimitWaitSeconds: Double = 900
+
+    func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+              field: String) async throws -> HTTPAnswer {
+        try await egress.check(url: url, field: field)
+        var attempt = 0
+        var refreshed = false
+        while true {
+            attempt += 1
+            try Task.checkCancellation()
+            var request = HTTPClientRequest(url: auth?.requestURL(url) ?? url)
+            request.method = method
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if request.headers["Accept"].isEmpty { request.headers.add(name: "Accept", value: "application/json") }
+            try await auth?.authorize(&request.headers)
+            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+            let failure: RetryPolicy.Failure
+            var last: HTTPAnswer?
+            var transportError: (any Error)?
+            do {
+                let response = try await client.execute(request, timeout: timeout)
+                let payload: ByteBuffer
+                do { payload = try await response.body.collect(upTo: maxBytes) } catch is NIOTooManyBytesError {
+                    throw OnrampError("http.too_large", "the response from \(url) is larger than "
+                                      + "\(maxBytes >> 20) MiB (max_response_mib)", at: field)
+                }
+                let answer = HTTPAnswer(status: Int(response.status.code), headers: response.headers,
+                                        body: Array(buffer: payload), url: url, attempts: attempt)
+                if answer.status == 401, !refreshed, await auth?.invalidate() == true {
+                    refreshed = true
+                    attempt -= 1
+                    continue
+                }
+                guard answer.status == 429 || answer.status == 408 || answer.status >= 500 else {
+                    try await pauseForRateLimit(answer.headers)
+                    return answer
+                }
+                last = answer
+                failure = .status(answer.status, retryAfterSeconds: Self.retryAfter(answer.headers))
+            } catch let e as OnrampError {
+                throw e
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
+                failure = .timeout
+                transportError = e
+            } catch {
+                failure = .transport
+                transportError = error
+            }
+            switch policy.decide(attempt: attempt, failure: failure, jitter: Double.random(in: 0..<1)) {
+            case .retry(let seconds):
+                try await sleep(.milliseconds(Int64(seconds * 1000)))
+            case .giveUp:
+                if let last { return last }
+                throw OnrampError("http.unreachable", "\(method.rawValue) \(url) failed after \(attempt) attempts: "
+                                  + "\(transportError.map { "\($0)" } ?? "no answer")", at: field)
+            }
+        }
+    }
+
+    /// Waits until the rate-limit window resets when the server says none is left.
+    func pauseForRateLimit(_ headers: HTTPHeaders) async throws {
+        guard let remaining = headers.first(name: "X-RateLimit-Remaining").flatMap(Double.init), remaining <= 0,
+              let reset = Self.rateLimitReset(headers), reset > 0 else { return }
+        try await sleep(.milliseconds(Int64(min(reset, maxRateLimitWaitSeconds) * 1000)))
+    }
+
+    /// Seconds to wait from `Retry-After` (seconds or an HTTP date), else from `X-RateLimit-Reset`.
+    static func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Double? {
+        if let text = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) {
+            if let seconds = Double(text) { return max(0, seconds) }
+            if let date = httpDate(text) { return max(0, date.timeIntervalSince(now)) }
+        }
+        return rateLimitReset(headers, now: now)
+    }
+
+    /// `X-RateLimit-Reset` as seconds from now: a value above 10⁹ is a Unix time, anything else a delay.
+    static func rateLimitReset(_ headers: HTTPHeaders, now: Date = Date()) -> Double? {
+        guard let reset = headers.first(name: "X-RateLimit-Reset").flatMap(Double.init) else { return nil }
+        return reset > 1_000_000_000 ? max(0, reset - now.timeIntervalSince1970) : max(0, reset)
+    }
+
+    /// An IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`).
+    static func httpDate(_ text: String) -> Date? {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return f.date(from: text)
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import OnrampCore
+import PostgresNIO
+
+/// Turns cells in PostgreSQL's binary format into `Value`s (the mapping table in docs/connectors.md).
+/// Types not listed in `decodable` are selected as their text form (`::text`) and arrive as strings.
+struct PostgresTypes: Sendable {
+    /// The zone `timestamptz` values are written in (ISO 8601 with its offset at that instant).
+    var timeZone: TimeZone
+
+    enum Failure: Error { case malformed(String) }
+
+    static let scalarOIDs: Set<UInt32> = [16, 20, 21, 23, 26, 700, 701, 1700, 25, 1043, 1042, 19, 18, 2950,
+                                          114, 3802, 1082, 1114, 1184, 1083]
+    /// Array types whose elements decode (their element types are in `scalarOIDs`).
+    static let arrayElements: [UInt32: UInt32] = [
+        1000: 16, 1016: 20, 1005: 21, 1007: 23, 1028: 26, 1021: 700, 1022: 701, 1231: 1700, 1009: 25, 1015: 1043,
+        1014: 1042, 1003: 19, 1002: 18, 2951: 2950, 199: 114, 3807: 3802, 1182: 1082, 1115: 1114, 1185: 1184, 1183: 1083,
+    ]
+
+    static func decodable(_ oid: UInt32) -> Bool { scalarOIDs.contains(oid) || arrayElements[oid] != nil }
+
+    /// The JSON type a column's values take, for `discover`.
+    static func jsonType(_ oid: UInt32) -> String {
+        if arrayElements[oid] != nil { return "array" }
+        switch oid {
+        case 16: return "boolean"
+        case 20, 21, 23, 26: return "integer"
+        case 700, 701: return "number"
+        case 114, 3802: return "object"
+        default: return "string"
+        }
+    }
+
+    func value(_ cell: PostgresCell) throws -> Value {
+        guard var bytes = cell.bytes else { return .null }
+        if cell.format == .text { return .string(bytes.readString(length: bytes.readableBytes) ?? "") }
+        return try value(&bytes, oid: cell.dataType.rawValue)
+    }
+
+    func value(_ buffer: inout ByteBuffer, oid: UInt32) throws -> Value {
+        if let element = Self.arrayElements[oid] { return try array(&buffer, element: element) }
+        switch oid {
+        case 16:
+            guard let b = buffer.readInteger(as: UInt8.self) else { throw Failure.malformed("bool") }
+            return .bool(b != 0)
+        case 21: return try integer(Int64(read(&buffer, Int16.self)))
+        case 23: return try integer(Int64(read(&buffer, Int32.self)))
+        case 26: return try integer(Int64(read(&buffer, UInt32.self)))
+        case 20: return try integer(read(&buffer, Int64.self))
+        case 700: return float(Double(Float(bitPattern: try read(&buffer, UInt32.self))))
+        case 701: return float(Double(bitPattern: try read(&buffer, UInt64.self)))
+        case 1700: return .string(try Self.numericText(&buffer))
+        case 2950:
+            guard let b = buffer.readBytes(length: 16) else { throw Failure.malformed("uuid") }
+            let hex = Hex.string(b)
+            let h = Array(hex)
+            return .string(String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-"
+                           + String(h[16..<20]) + "-" + String(h[20...]))
+        case 114: return try json(&buffer)
+        case 3802:
+            guard buffer.readInteger(as: UInt8.self) == 1 else { throw Failure.malformed("jsonb version") }
+            return try json(&buffer)
+        case 1082: return .string(try Self.dateText(days: read(&buffer, Int32.self)))
+        case 1114: return .string(try timestampText(read(&buffer, Int64.self), zoned: false))
+        case 1184: return .string(try timestampText(read(&buffer, Int64.self), zoned: true))
+        case 1083: return .string(Self.timeOfDay(try read(&buffer, Int64.self)))
+        default:
+            guard let s = buffer.readString(length: buffer.readableBytes) else { throw Failure.malformed("text") }
+            return .string(s)
+        }
+    }
+
+    private func read<T: FixedWidthInteger>(_ buffer: inout ByteBuffer, _: T.Type) throws -> T {
+        guard let v = buffer.readInteger(endianness: .big, as: T.self) else { throw Failure.malformed("\(T.self)") }
+        return v
+    }
+
+    /// Integers beyond ±2^53 (which a double cannot hold exactly) come as their decimal text.
+    private func integer(_ v: Int64) -> Value {
+        v.magnitude <= 1 << 53 ? .number(Double(v)) : .string(String(v))
+    }
+
+    /// NaN and the infinities have no JSON number: their PostgreSQL text.
+    private func float(_ d: Double) -> Value {
+        if d.isNaN { return .string("NaN") }
+        if d.isInfinite { return .string(d > 0 ? "Infinity" : "-Infinity") }
+        return .number(d)
+    }
+
+    private func json(_ buffer: inout ByteBuffer) throws -> Value {
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        return try JSONParser.parse(bytes)
+    }
+
+    private func array(_ buffer: inout ByteBuffer, element: UInt32) throws -> Value {
+        let dimensions = Int(try read(&buffer, Int32.self))
+        _ = try read(&buffer, Int32.self)   // has-nulls flag
+        _ = try read(&buffer, UInt32.self)  // element type
+        guard (0...6).contains(dimensions) else { throw Failure.malformed("array dimensions") }
+        if dimensions == 0 { return .array([]) }
+        var sizes: [Int] = []
+        for _ in 0..<dimensions {
+            sizes.append(Int(try read(&buffer, Int32.self)))
+            _ = try read(&buffer, Int32.self)  // lower bound
+        }
+        func level(_ d: Int) throws -> Value {
+            var items: [Value] = []
+            items.reserveCapacity(sizes[d])
+            for _ in 0..<sizes[d] {
+                if d + 1 < sizes.count { items.append(try level(d + 1)); continue }
+                let length = Int(try read(&buffer, Int32.self))
+                if length < 0 { items.append(.null); continue }
+                guard var slice = buffer.readSlice(length: length) else { throw Failure.malformed("array element") }
+                items.append(try value(&slice, oid: element))
+            }
+            return .array(items)
+        }
+        return try level(0)
+    }
+
+    /// PostgreSQL's binary numeric (base-10000 digits, weight, sign, display scale) as exact decimal text.
+    static func numericText(_ buffer: inout ByteBuffer) throws -> String {
+        guard let count = buffer.readInteger(endianness: .big, as: Int16.self),
+              let weight = buffer.readInteger(endianness: .big, as: Int16.self),
+              let sign = buffer.readInteger(endianness: .big, as: UInt16.self),
+              let scale = buffer.readInteger(endianness: .big, as: Int16.self), count >= 0, scale >= 0
+        else { throw Failure.malformed("numeric") }
+        switch sign {
+        case 0xC000: return "NaN"
+        case 0xD000: return "Infinity"
+        case 0xF000: return "-Infinity"
+        default: break
+        }
+        var digits: [Int16] = []
+        for _ in 0..<count {
+            guard let d = buffer.readInteger(endianness: .big, as: Int16.self), (0..<10000).contains(d) else {
+                throw Failure.malformed("numeric digit")
+            }
+            digits.append(d)
+        }
+        func group(_ i: Int) -> Int16 { i >= 0 && i < digits.count ? digits[i] : 0 }
+        var text = sign == 0x4000 ? "-" : ""
+        if weight < 0 {
+            text += "0"
+        } else {
+            text += String(group(0))
+            for i in stride(from: 1, through: Int(weight), by: 1) { text += pad(group(i)) }
+        }
+        if scale > 0 {
+            var fraction = ""
+            var i = Int(weight) + 1
+            while fraction.count < Int(scale) {
+                fraction += pad(group(i))
+                i += 1
+            }
+            text += "." + fraction.prefix(Int(scale))
+        }
+        return text
+    }
+
+    private static func pad(_ g: Int16) -> String {
+        let s = String(g)
+        return String(repeating: "0", count: 4 - s.count) + s
+    }
+
+    /// Days since 2000-01-01 as `YYYY-MM-DD` (proleptic Gregorian; `infinity` for the open ends).
+    static func dateText(days: Int32) throws -> String {
+        if days == Int32.max { return "infinity" }
+        if days == Int32.min { return "-infinity" }
+        let (y, m, d) = civil(Int64(days) + 10957)
+        return ymd(y, m, d)
+    }
+
+    /// Microseconds since 2000-01-01 00:00 as ISO 8601; with `zoned`, in `timeZone` with its offset.
+    func timestampText(_ micros: Int64, zoned: Bool) throws -> String {
+        if micros == Int64.max { return "infinity" }
+        if micros == Int64.min { return "-infinity" }
+        var local = micros
+        var offset = 0
+        if zoned {
+            let unix = Double(micros) / 1_000_000 + 946_684_800
+            offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: unix))
+            local += Int64(offset) * 1_000_000
+        }
+        let dayMicros: Int64 = 86_400_000_000
+        let day = local >= 0 ? local / dayMicros : (local - dayMicros + 1) / dayMicros
+        let (y, m, d) = Self.civil(day + 10957)
+        var text = Self.ymd(y, m, d) + "T" + Self.timeOfDay(local - day * dayMicros)
+        if zoned {
+            let a = abs(offset)
+            text += (offset < 0 ? "-" : "+") + two(a / 3600) + ":" + two(a % 3600 / 60)
+        }
+        return text
+    }
+
+    /// Microseconds since midnight as `HH:MM:SS` with the fraction when there is one.
+    static func timeOfDay(_ micros: Int64) -> String {
+        let seconds = micros / 1_000_000
+        var text = two(Int(seconds / 3600)) + ":" + two(Int(seconds % 3600 / 60)) + ":" + two(Int(seconds % 60))
+        var fraction = Int(micros % 1_000_000)
+        if fraction > 0 {
+            var digits = 6
+            while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+            let s = String(fraction)
+            text += "." + String(repeating: "0", count: digits - s.count) + s
+        }
+        return text
+    }
+
+    /// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+    static func civil(_ z0: Int64) -> (Int64, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = Int(doy - (153 * mp + 2) / 5 + 1)
+        let m = Int(mp < 10 ? mp + 3 : mp - 9)
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    private static func ymd(_ y: Int64, _ m: Int, _ d: Int) -> String {
+        let year = String(y <= 0 ? 1 - y : y)
+        let text = String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + two(m) + "-" + two(d)
+        return y <= 0 ? text + " BC" : text
+    }
+}
+
+private func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
