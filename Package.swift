@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.0"),
     ],
     targets: [
         .target(name: "OnrampCore", dependencies: [
@@ -39,7 +40,12 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // The file formats every file source shares (local area, object stores, HTTPS downloads).
-        .target(name: "OnrampFileFormats", dependencies: ["OnrampCore", "OnrampConnectorKit"]),
+        // The system zlib (gzip files); a fresh machine needs `apt-get install -y zlib1g-dev`.
+        .systemLibrary(name: "COnrampZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "OnrampFileFormats", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "COnrampZlib",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit", "OnrampFileFormats"]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
             "OnrampConnectorKit", "OnrampExpression", "OnrampFileFormats",
@@ -108,17 +114,23 @@ let package = Package(
         .executableTarget(name: "onramp-bench", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampTransforms", "OnrampEngine",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
             "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampConnectorsS3", "OnrampEngine",
             "OnrampExampleConnector",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: [
             "OnrampCore", "OnrampScheduler", "OnrampStore", "OnrampEngine", "OnrampConnectorKit", "OnrampConnectorsFiles",
         ]),
+        .testTarget(name: "OnrampFileFormatsTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampEngine",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "OnrampStoreTests", dependencies: ["OnrampCore", "OnrampStore", "OnrampStoreSQLite"]),
         .testTarget(name: "OnrampServerTests", dependencies: [
             "OnrampCore", "OnrampServer", "OnrampStore", "OnrampScheduler", "OnrampConnectorKit", "OnrampConnectorsFiles",

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release benchmarks and runs them beside their peers in the same run:
-# jsonata-rs (PyPI) for the JSONata expression, Python csv+orjson for the CSV and grouped pipelines.
-# Usage: Benchmarks/run.sh [jsonata|csv|grouped|all|postgres]   (postgres: Benchmarks/postgres.sh, beside psql \copy)
+# jsonata-rs (PyPI) for the JSONata expression, Python csv+orjson for the CSV and grouped pipelines,
+# xml.etree/lxml iterparse for the 1 GB XML file, openpyxl read-only mode for the 1M-row workbook.
+# Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|all|postgres]  (xml, xlsx and postgres are not part of all;
+# postgres runs Benchmarks/postgres.sh, beside psql \copy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = postgres ] && exec Benchmarks/postgres.sh
@@ -9,6 +11,9 @@ VENV=${ONRAMP_BENCH_VENV:-.venv-bench}
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q jsonata-rs orjson
+fi
+if [ "${1:-all}" = xml ] || [ "${1:-all}" = xlsx ]; then
+  "$VENV/bin/python" -c 'import openpyxl, lxml' 2>/dev/null || "$VENV/bin/pip" install -q openpyxl lxml
 fi
 swift build -c release --product onramp-bench
 export ONRAMP_BENCH_PYTHON="$VENV/bin/python"

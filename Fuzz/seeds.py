@@ -35,6 +35,11 @@ elif target == "csv":
     # First byte: dialect and encoding (see Fuzz/CSVFuzz.swift); second: chunk size.
     seeds = [b"\x00\x07id,name\n1,\"a \"\"b\"\"\"\n2,c\r\n", b"\x01\x03a;b\n\"x;y\";\xe9\n",
              b"\x28\x10a,\"b\\\"c\"\n\"multi\nline\",d", b"\x46\x01a\tb\n\x80\x9f\xff\t\"\"\n", b"\x85\x20'a'|'b''c'\n"]
+elif target == "xml":
+    # First byte: chunk size (see Fuzz/XMLFuzz.swift).
+    seeds = [b"\x07<?xml version=\"1.0\"?><Orders><Order id=\"1\"><Total c='EUR'>1&amp;2&#x41;</Total><n/></Order></Orders>",
+             b"\x02<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", b"\x05<a><![CDATA[<b>]]><!-- c --><?pi x?></a>",
+             b"\x01<r><a x=\"1\" x=\"2\"/><b>&bad;</b>\r\n<c>\xff</c></r>", b"\x03<p:a xmlns:p=\"u\"><p:b>t</p:c></p:a>"]
 for i, seed in enumerate(seeds):
     with open(os.path.join(out, "seed%05d" % i), "wb") as f:
         f.write(seed)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/fuzz.sh TARGET SECONDS: builds the libFuzzer harness for TARGET (jsonata, csv, json, or
+# scripts/fuzz.sh TARGET SECONDS: builds the libFuzzer harness for TARGET (jsonata, csv, json, xml, or
 # all) into .build-fuzz/ and runs it for SECONDS each. Exits non-zero when an input crashes, hangs
 # or exhausts memory, and prints where that input was saved (.build-fuzz/SANITIZERS/crashes/TARGET/).
 # The corpus grows in .build-fuzz/SANITIZERS/corpus/TARGET; the seeds (Fuzz/seeds.py: the conformance
@@ -8,7 +8,7 @@
 # comes from the debug build (`swift build --target OnrampCore`, which is quick once built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGET=${1:?usage: scripts/fuzz.sh jsonata|csv|json|all SECONDS}
+TARGET=${1:?usage: scripts/fuzz.sh jsonata|csv|json|xml|all SECONDS}
 SECS=${2:-20}
 # Swift code is memory-safe, so the default looks for traps, stack overflows, hangs and memory blow-ups
 # without AddressSanitizer (about 20 times faster); FUZZ_SANITIZERS=fuzzer,address adds it.
@@ -62,12 +62,18 @@ build() {
           "$B/OnrampCore.o" "$B/libcollections.a" -o "$B/fuzz-jsonata"
       fi ;;
     csv)
-      local files=(Fuzz/CSVFuzz.swift Sources/OnrampConnectorsFiles/CSVTokenizer.swift
-                   Sources/OnrampConnectorsFiles/TextEncoding.swift)
+      local files=(Fuzz/CSVFuzz.swift Sources/OnrampFileFormats/CSVTokenizer.swift
+                   Sources/OnrampFileFormats/TextEncoding.swift)
       if stale "$B/fuzz-csv" "${files[@]}"; then
         quiet swiftc -O -parse-as-library -module-name CSVFuzz "${SAN[@]}" "${files[@]}" -o "$B/fuzz-csv"
       fi ;;
-    *) echo "unknown target $1 (jsonata, csv, json, all)"; exit 2 ;;
+    xml)
+      local files=(Fuzz/XMLFuzz.swift Sources/OnrampFileFormats/XMLTokenizer.swift
+                   Sources/OnrampFileFormats/XMLTokenizer+Scanning.swift)
+      if stale "$B/fuzz-xml" "${files[@]}"; then
+        quiet swiftc -O -parse-as-library -module-name XMLFuzz "${SAN[@]}" "${files[@]}" -o "$B/fuzz-xml"
+      fi ;;
+    *) echo "unknown target $1 (jsonata, csv, json, xml, all)"; exit 2 ;;
   esac
 }
 
@@ -97,6 +103,6 @@ run() {
   fi
 }
 
-if [ "$TARGET" = all ]; then TARGETS=(jsonata csv json); else TARGETS=("$TARGET"); fi
+if [ "$TARGET" = all ]; then TARGETS=(jsonata csv json xml); else TARGETS=("$TARGET"); fi
 for t in "${TARGETS[@]}"; do build "$t"; done
 for t in "${TARGETS[@]}"; do run "$t"; done

@@ -193,6 +193,8 @@ public enum FileConnectors {
         registry.register(FileSource.spec("csv", summary: "Reads CSV files (a path or a glob): RFC 4180, header or not, UTF-8/Windows-1252/ISO-8859-1."))
         registry.register(FileSource.spec("ndjson", summary: "Reads newline-delimited JSON files (a path or a glob); a bad line is an error record."))
         registry.register(FileSource.spec("json", summary: "Reads JSON documents: an array of records, or the records at `records_path` (dot-separated)."))
+        registry.register(FileSource.spec("xml", summary: "Reads XML files as a stream: the elements at `records_path` become records (attributes, children, repeated elements as arrays)."))
+        registry.register(FileSource.spec("xlsx", summary: "Reads one sheet of Excel workbooks (.xlsx): header row, typed cells, dates as ISO 8601."))
         registry.register(FileDestination.spec)
         registry.sinks = sinks
     }

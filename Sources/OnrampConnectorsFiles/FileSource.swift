@@ -2,7 +2,7 @@ import OnrampConnectorKit
 import OnrampCore
 import OnrampFileFormats
 
-/// `csv`, `ndjson` and `json`: files in the run's file area (a path or a glob) in one format, all of
+/// `csv`, `ndjson`, `json`, `xml` and `xlsx` (each also gzipped): files in the run's file area (a path or a glob) in one format, all of
 /// them or (`new_files`) each new or changed file once.
 struct FileSource: Source {
     let location: FileSet.Location

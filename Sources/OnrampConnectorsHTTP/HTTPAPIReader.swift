@@ -14,6 +14,8 @@ struct HTTPAPIReader: BatchReader {
     var pageNumber: Int
     var offset = 0
     var previousToken: String?
+    /// The previous page's body: a server that ignores the page parameter answers the same page again.
+    var previousBody: [UInt8]?
     var pages = 0
     var pending: [Record] = []
     var pendingErrors: [RecordError] = []
@@ -28,6 +30,7 @@ struct HTTPAPIReader: BatchReader {
     }
 
     mutating func next() async throws -> SourceBatch? {
+        try Task.checkCancellation()
         while pending.isEmpty && pendingErrors.isEmpty {
             guard let url = nextURL else { return nil }
             try await read(url)
@@ -48,6 +51,11 @@ struct HTTPAPIReader: BatchReader {
                               at: "\(HTTPAPISource.field).pagination.max_pages")
         }
         let page = try await source.fetch(url)
+        if !page.records.isEmpty, page.answer.body == previousBody {
+            throw OnrampError("http_api.pagination_loop", "\(url) answered the same page as the request before; "
+                              + "check the pagination settings", at: "\(HTTPAPISource.field).pagination")
+        }
+        previousBody = page.answer.body
         var kept: [(Value, SourcePosition)] = []
         for (i, value) in page.records.enumerated() {
             let key = cursor.flatMap { IncrementalCursor.lookup(value, $0.keyField)?.scalarText }

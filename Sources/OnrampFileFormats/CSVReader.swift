@@ -6,15 +6,17 @@ import OnrampCore
 /// is an error record with its line number, and the rows around it go on.
 struct CSVReader: BatchReader, @unchecked Sendable {
     let options: CSVOptions
+    let input: InputOptions
     var files: [FileInput]
     var progress: FileProgress
     let batchSize: Int
-    var current: (entry: FileInput, handle: FileHandle, tokenizer: CSVTokenizer, header: [String]?, firstChunk: Bool)?
+    var current: (entry: FileInput, handle: FileBytes, tokenizer: CSVTokenizer, header: [String]?, firstChunk: Bool)?
     var pendingRows = CSVTokenizer.Rows()
     var rowIndex = 0
 
-    init(options: CSVOptions, files: [FileInput], progress: FileProgress, batchSize: Int) {
+    init(options: CSVOptions, input: InputOptions, files: [FileInput], progress: FileProgress, batchSize: Int) {
         self.options = options
+        self.input = input
         self.files = files
         self.progress = progress
         self.batchSize = batchSize
@@ -36,26 +38,35 @@ struct CSVReader: BatchReader, @unchecked Sendable {
             if current == nil {
                 if files.isEmpty { break }
                 let entry = files.removeFirst()
-                guard let h = FileHandle(forReadingAtPath: entry.path) else {
+                let h: FileBytes
+                do throws(FileReadError) { h = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes) } catch {
                     batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name),
-                                                    code: "source.unreadable", message: "cannot open file"))
+                                                    code: error.code, message: error.message))
                     continue
                 }
                 current = (entry, h, CSVTokenizer(delimiter: options.delimiter, quote: options.quote, escape: options.escape, multiline: options.multiline), options.columns, true)
             }
-            let chunk = current!.handle.readData(ofLength: 1 << 18)
+            let chunk: [UInt8]
+            do throws(FileReadError) { chunk = try current!.handle.read() ?? [] } catch {
+                // A corrupt or too large compressed file: its rows so far are kept, its rest is this error.
+                batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: current!.entry.name),
+                                                code: error.code, message: error.message + "; the rest of the file is not read"))
+                current!.tokenizer = CSVTokenizer(delimiter: options.delimiter, quote: options.quote, escape: options.escape,
+                                                  multiline: options.multiline)
+                chunk = []
+            }
             if chunk.isEmpty {
                 // End of file: flush its last rows into this batch, which then carries the file's checkpoint.
                 current!.tokenizer.finish(into: &pendingRows)
                 for r in 0..<pendingRows.count { convert(r, into: &table, batch: &batch) }
                 pendingRows.removeAll()
                 if let t = table.take() { batch.tables.append(t) }
-                try? current!.handle.close()
+                current!.handle.close()
                 if let c = progress.finished(current!.entry) { batch.checkpoint = c }
                 current = nil
                 break
             }
-            var bytes = [UInt8](chunk)
+            var bytes = chunk
             if current!.firstChunk {
                 current!.firstChunk = false
                 if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
@@ -124,7 +135,7 @@ struct CSVReader: BatchReader, @unchecked Sendable {
     }
 
     mutating func close() async {
-        try? current?.handle.close()
+        current?.handle.close()
         current = nil
         files = []
     }

@@ -7,6 +7,7 @@ import OnrampCore
 struct JSONReader: BatchReader {
     enum Format: Sendable { case ndjson, document(path: [String]) }
     let format: Format
+    let input: InputOptions
     var files: [FileInput]
     var progress: FileProgress
     let batchSize: Int
@@ -31,11 +32,15 @@ struct JSONReader: BatchReader {
     }
 
     private mutating func load(_ entry: FileInput) {
-        guard let data = FileManager.default.contents(atPath: entry.path) else {
-            pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name), code: "source.unreadable", message: "cannot read file"))
+        var bytes: [UInt8]
+        do throws(FileReadError) {
+            var file = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes)
+            defer { file.close() }
+            bytes = try file.readAll()
+        } catch {
+            pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name), code: error.code, message: error.message))
             return
         }
-        var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         switch format {
         case .ndjson:

@@ -6,7 +6,7 @@ import OnrampEngine
 import OnrampExpression
 import OnrampTransforms
 
-// Usage: Benchmarks/run.sh [jsonata|csv|grouped|all]  (or swift run -c release onramp-bench …)
+// Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|all]  (or swift run -c release onramp-bench …)
 // jsonata: Benchmarks/order-mapping.jsonata over the suite's dataset5, compiled once.
 // csv: 1,000,000 order lines CSV -> rename/set -> NDJSON file; records/s and peak memory (VmHWM).
 // grouped: the same lines grouped into orders (4 lines each), mapped with JSONata into TAXMAN transactions.
@@ -138,4 +138,6 @@ func benchGrouped() async throws {
 let mode = CommandLine.arguments.dropFirst().first ?? "all"
 if mode == "jsonata" || mode == "all" { try benchJSONata() }
 if mode == "csv" || mode == "all" { try await benchCSV() }
+if mode == "xml" { try await benchXML() }
+if mode == "xlsx" { try await benchXLSX() }
 if mode == "grouped" || mode == "all" { try await benchGrouped() }

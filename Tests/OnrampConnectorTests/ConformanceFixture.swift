@@ -141,7 +141,7 @@ struct PostgresFixture: ConformanceFixture {
 enum Fixtures {
     static let sources: [any ConformanceFixture] = [
         FileFixture(connector: "csv"), FileFixture(connector: "ndjson"), FileFixture(connector: "json"), SQLiteFixture(),
-        FixedWidthFixture(),
+        FixedWidthFixture(), HTTPAPIFixture(),
     ] + (ProcessInfo.processInfo.environment["ONRAMP_TEST_POSTGRES"].flatMap(URLComponents.init(string:))
         .map { [PostgresFixture(url: $0)] } ?? [])
 }

@@ -64,6 +64,21 @@ import Testing
         #expect(requests.count == 6)
     }
 
+    @Test func aServerIgnoringThePageParameterIsAnErrorNotAnEndlessRead() async throws {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(20))
+        let error = try await server.run { base in
+            // The cursor endpoint knows no `page` parameter: it answers its first page every time.
+            await Harness.error {
+                _ = try await Harness.read(try Harness.source(["url": .string(base + "/api/orders/cursor"),
+                                                               "records_path": "items", "pagination": ["type": "page"]]))
+            }
+        }
+        #expect(error?.code == "http_api.pagination_loop")
+        #expect(error?.message.contains("/api/orders/cursor?page=2 answered the same page") == true)
+        #expect(await server.state.requests.count == 2)
+    }
+
     @Test func aNextURLOnAnotherHostIsRefused() async throws {
         let server = ERPServer()
         let error = try await server.run { base in
