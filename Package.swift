@@ -100,8 +100,8 @@ let package = Package(
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
-            "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
-            "OnrampStore", "OnrampStoreSQLite", "OnrampScheduler", "OnrampServer",
+            "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite",
+            "OnrampScheduler", "OnrampServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -118,7 +118,8 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
-            "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampConnectorsS3", "OnrampEngine", "OnrampExampleConnector",
+            "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampConnectorsS3", "OnrampEngine",
+            "OnrampExampleConnector",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),

@@ -115,8 +115,9 @@ public struct S3Client: Sendable {
 
     /// The error for an S3 error answer, in words that say what to fix.
     func failure(status: Int, xml: String, key: String?, what: String, place: String? = nil) -> OnrampError {
-        let code = S3XML.text("Code", in: xml) ?? (status == 404 ? (key == nil ? "NoSuchBucket" : "NoSuchKey") : "")
-        let message = S3XML.text("Message", in: xml) ?? "HTTP \(status)"
+        let answer = S3XML(xml)
+        let code = answer.texts["Code"] ?? (status == 404 ? (key == nil ? "NoSuchBucket" : "NoSuchKey") : "")
+        let message = answer.texts["Message"] ?? "HTTP \(status)"
         let place = place ?? uri(key ?? "")
         switch code {
         case "NoSuchBucket":
@@ -176,13 +177,14 @@ public struct S3Client: Sendable {
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         let response = try await send(.GET, key: nil, query: query, what: "listing", place: uri(prefix))
         let xml = String(buffer: try await response.body.collect(upTo: 64 << 20))
-        let objects = S3XML.blocks("Contents", in: xml[...]).compactMap { block -> Object? in
-            guard let key = S3XML.text("Key", in: block) else { return nil }
-            let etag = (S3XML.text("ETag", in: block) ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            return Object(key: key, etag: etag, size: Int64(S3XML.text("Size", in: block) ?? "") ?? 0)
+        let answer = S3XML(xml)
+        let objects = (answer.groups["Contents"] ?? []).compactMap { fields -> Object? in
+            guard let key = fields["Key"] else { return nil }
+            let etag = (fields["ETag"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            return Object(key: key, etag: etag, size: Int64(fields["Size"] ?? "") ?? 0)
         }
-        let truncated = S3XML.text("IsTruncated", in: xml) == "true"
-        return Page(objects: objects, nextToken: truncated ? S3XML.text("NextContinuationToken", in: xml) : nil)
+        let truncated = answer.texts["IsTruncated"] == "true"
+        return Page(objects: objects, nextToken: truncated ? answer.texts["NextContinuationToken"] : nil)
     }
 
     /// Every object under `prefix`, page by page, in key order.
@@ -251,7 +253,7 @@ public struct S3Client: Sendable {
     public func tags(_ key: String) async throws -> [(String, String)] {
         let response = try await send(.GET, key: key, query: [("tagging", "")], what: "reading the tags of")
         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        return S3XML.blocks("Tag", in: text[...]).map { (S3XML.text("Key", in: $0) ?? "", S3XML.text("Value", in: $0) ?? "") }
+        return (S3XML(text).groups["Tag"] ?? []).map { ($0["Key"] ?? "", $0["Value"] ?? "") }
     }
 
     /// Succeeds when the bucket exists and the key may reach it.
