@@ -13,7 +13,7 @@ struct HTTPAPIReader: BatchReader {
     var nextURL: String?
     var pageNumber: Int
     var offset = 0
-    /// Every URL asked for and cursor token given in this read: a repeat is a pagination loop.
+    /// Every URL asked for and cursor token given in this read: a next page naming one again is a loop.
     var requested: Set<String> = []
     var tokens: Set<String> = []
     /// A hash of every page body read, with its page number: a server that ignores the page parameter
@@ -57,10 +57,7 @@ struct HTTPAPIReader: BatchReader {
                               + "pagination.max_pages if the API holds more, else check the pagination settings",
                               at: "\(HTTPAPISource.field).pagination.max_pages")
         }
-        guard requested.insert(url).inserted else {
-            throw OnrampError("http_api.pagination_loop", "\(url) was named as the next page again after it was read",
-                              at: "\(HTTPAPISource.field).pagination")
-        }
+        requested.insert(url)
         let page = try await source.fetch(url)
         if !page.records.isEmpty {
             var hasher = Hasher()

@@ -27,8 +27,8 @@ struct HTTPAnswer: Sendable {
 /// and connection errors retried with backoff (`Retry-After` in seconds or as an HTTP date, else
 /// `X-RateLimit-Reset`), one retry with a fresh OAuth2 token after a 401, a pause when
 /// `X-RateLimit-Remaining` reaches 0, the body capped and read under the same timeout as the head.
-/// A request that is not idempotent is sent again only when the server cannot have acted on it (see
-/// `mayRepeat`). Non-retried and exhausted statuses are returned; only a connection that never answered throws.
+/// A request that is not idempotent is sent again only when the server cannot have acted on it (`deferred`,
+/// `neverSent`). Non-retried and exhausted statuses are returned; only a connection that never answered throws.
 struct HTTPCaller: Sendable {
     var client: HTTPClient
     var egress: EgressPolicy

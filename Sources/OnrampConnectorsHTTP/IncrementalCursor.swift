@@ -75,10 +75,10 @@ struct IncrementalCursor: Sendable {
         case .orderedSame:
             if keys.contains(key) { return .success(.skip) }
             guard keys.count < Self.maxKeys else {
-                throw OnrampError("http_api.cursor_ties", "more than \(Self.maxKeys) records from \(url) and the pages "
-                                  + "before share \(fieldName) \(value.scalarText ?? ""), and the checkpoint keeps the key "
-                                  + "of each: use a finer cursor field (a timestamp with more precision, or a change "
-                                  + "sequence number)", at: "source.incremental.cursor_field")
+                throw OnrampError("http_api.cursor_ties", "more than \(Self.maxKeys) records from \(url) and the "
+                                  + "pages before share \(fieldName) \(value.scalarText ?? ""), and the checkpoint "
+                                  + "keeps the key of each: use a finer cursor field (a timestamp with more precision, "
+                                  + "or a change sequence number)", at: "source.incremental.cursor_field")
             }
             keys.insert(key)
             return .success(.keep)
