@@ -89,8 +89,9 @@ struct PostgresSource: Source {
                 }
                 let type = PostgresTypes.jsonType(c.dataType.rawValue)
                 guard type != "object", type != "array" else {
-                    throw OnrampError("postgres.cursor_column", "column \(name) is \(type == "object" ? "json" : "an array"), "
-                                      + "which cannot order a cursor", at: "source.incremental")
+                    let what = type == "object" ? "json" : "an array"
+                    throw OnrampError("postgres.cursor_column", "column \(name) is \(what), which cannot order a cursor",
+                                      at: "source.incremental")
                 }
             }
         }

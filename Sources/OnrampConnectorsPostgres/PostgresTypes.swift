@@ -8,7 +8,12 @@ struct PostgresTypes: Sendable {
     /// The zone `timestamptz` values are written in (ISO 8601 with its offset at that instant).
     var timeZone: TimeZone
 
-    enum Failure: Error { case malformed(String) }
+    enum Failure: Error, CustomStringConvertible {
+        case malformed(String)
+        var description: String {
+            switch self { case .malformed(let what): return "malformed \(what) in the server's answer" }
+        }
+    }
 
     static let scalarOIDs: Set<UInt32> = [16, 20, 21, 23, 26, 700, 701, 1700, 25, 1043, 1042, 19, 18, 2950,
                                           114, 3802, 1082, 1114, 1184, 1083]
