@@ -60,7 +60,8 @@ struct PostgresDestination: Destination {
             throw OnrampError("postgres.column", "\(table) has no column \(k)", at: "destination.config.key")
         }
         for (field, column) in columns ?? [] where types[column] == nil {
-            throw OnrampError("postgres.column", "\(table) has no column \(column)", at: "destination.config.columns.\(field)")
+            throw OnrampError("postgres.column", "\(table) has no column \(column)",
+                              at: "destination.config.columns.\(field)")
         }
     }
 
@@ -89,6 +90,8 @@ struct PostgresDestination: Destination {
         var names: [String] = []
         var seen = Set<String>()
         for row in rows { for (c, _) in row where seen.insert(c).inserted { names.append(c) } }
+        // Rows with no values at all still insert one row each: every column its DEFAULT.
+        if names.isEmpty, let any = types.keys.min() { names = [any] }
         var binds = PostgresBindings(capacity: rows.count * names.count)
         var tuples: [String] = []
         tuples.reserveCapacity(rows.count)
@@ -107,10 +110,9 @@ struct PostgresDestination: Destination {
             tuples.append("(" + cells.joined(separator: ", ") + ")")
         }
         let list = names.map(SQLName.quote).joined(separator: ", ")
-        var sql = names.isEmpty ? "INSERT INTO \(table.sql) DEFAULT VALUES"
-            : "INSERT INTO \(table.sql) (\(list)) VALUES " + tuples.joined(separator: ", ")
+        var sql = "INSERT INTO \(table.sql) (\(list)) VALUES " + tuples.joined(separator: ", ")
         if mode == .upsert {
-            let updates = names.filter { !key.contains($0) }.map { "\(SQLName.quote($0)) = EXCLUDED.\(SQLName.quote($0))" }
+            let updates = names.filter { !key.contains($0) }.map(SQLName.quote).map { "\($0) = EXCLUDED.\($0)" }
             sql += " ON CONFLICT (\(key.map(SQLName.quote).joined(separator: ", "))) "
                 + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + updates.joined(separator: ", "))
         }
@@ -135,8 +137,9 @@ struct PostgresDestination: Destination {
             case .array(let inner): return arrayLiteral(inner)
             default:
                 let text = item.scalarText ?? JSONWriter.string(item)
-                return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                    + "\""
+                let escaped = text.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "\"", with: "\\\"")
+                return "\"" + escaped + "\""
             }
         }
         return "{" + parts.joined(separator: ",") + "}"

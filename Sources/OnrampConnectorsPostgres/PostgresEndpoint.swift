@@ -102,6 +102,9 @@ struct PostgresEndpoint: Decodable, Sendable {
             return OnrampError("postgres.\(state.isEmpty ? "server" : state)", text,
                                at: field.isEmpty ? prefix : "\(prefix).\(field)")
         }
+        if let tls = Self.tlsFailure(e) {
+            return OnrampError("postgres.tls", "TLS with \(address) failed: \(tls)", at: "\(prefix).sslmode")
+        }
         switch e.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown:
             return OnrampError("postgres.connect", "cannot connect to \(address): \(Self.reason(e.underlying ?? e))",
@@ -120,6 +123,23 @@ struct PostgresEndpoint: Decodable, Sendable {
         default:
             return OnrampError("postgres.error", "\(address): \(Self.reason(e.underlying ?? e))", at: prefix)
         }
+    }
+
+    /// What went wrong in a TLS handshake, in plain words (nil: not a TLS failure).
+    static func tlsFailure(_ error: any Error) -> String? {
+        if let e = error as? PSQLError { return e.underlying.flatMap(tlsFailure) }
+        if let connect = error as? NIOConnectionError {
+            return connect.connectionErrors.lazy.compactMap { tlsFailure($0.error) }.first
+        }
+        guard error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError else { return nil }
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not signed by a CA this connector trusts (give it in ca_file or ca_pem)"
+        }
+        if text.contains("ailedToValidateHostname") || text.contains("HostnameImpossibleToMatch") {
+            return "the server's certificate is not for this host name"
+        }
+        return text
     }
 
     /// The cause in plain words: "connection refused", "timed out", a TLS failure.
@@ -152,11 +172,11 @@ struct PostgresEndpoint: Decodable, Sendable {
                      "examples": ["${secret:ERP_DB_PASSWORD}"]],
         "sslmode": ["type": "string", "enum": ["disable", "require", "verify-full"], "default": "disable",
                     "title": "TLS mode",
-                    "description": .string("disable: plain TCP; require: TLS without checking the certificate; verify-full: "
+                    "description": .string("disable: plain TCP; require: TLS, the certificate not checked; verify-full: "
                         + "TLS, the certificate checked against ca_file/ca_pem (or the system roots) and the host name"),
                     "examples": ["verify-full"]],
         "ca_file": ["type": "string", "minLength": 1, "title": "CA file",
-                    "description": .string("A PEM file in the file area with the CA that signed the server's certificate "
+                    "description": .string("A PEM file in the file area: the CA that signed the server's certificate "
                         + "(verify-full)"), "examples": ["certs/erp-ca.pem"]],
         "ca_pem": ["type": "string", "minLength": 1, "title": "CA certificate",
                    "description": "The CA certificate as PEM text (verify-full), instead of ca_file",

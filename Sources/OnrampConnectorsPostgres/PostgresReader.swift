@@ -10,6 +10,16 @@ struct PostgresReader: BatchReader {
     var checkpoint: Value?
     let batchSize: Int
     var rowNumber = 0
+    /// What positions name: the table, or `query`.
+    let streamName: String
+
+    init(stream: RowStream, source: PostgresSource, checkpoint: Value?, batchSize: Int) {
+        self.stream = stream
+        self.source = source
+        self.checkpoint = checkpoint
+        self.batchSize = batchSize
+        self.streamName = source.streamName
+    }
 
     mutating func next() async throws -> SourceBatch? {
         var batch = SourceBatch()
@@ -46,7 +56,7 @@ struct PostgresReader: BatchReader {
         }
         let value = Value.object(object)
         guard let incremental = source.incremental else {
-            let position = SourcePosition(file: source.streamName, line: rowNumber)
+            let position = SourcePosition(file: streamName, line: rowNumber)
             if let failure {
                 batch.errors.append(RecordError(stage: .extract, position: position, code: "postgres.decode",
                                                 message: failure, value: value))
@@ -58,7 +68,7 @@ struct PostgresReader: BatchReader {
         var tuple = Value.Object()
         for name in incremental.columns { tuple[name] = object[name] ?? .null }
         let key = incremental.key.map { "\($0)=\(object[$0]?.scalarText ?? "")" }.joined(separator: ",")
-        let position = SourcePosition(file: source.streamName, key: key)
+        let position = SourcePosition(file: streamName, key: key)
         if let null = incremental.columns.first(where: { tuple[$0]?.isNull ?? true }) {
             batch.errors.append(RecordError(stage: .extract, position: position, code: "postgres.null_cursor",
                                             message: "column \(null) is NULL: incremental reads need the cursor and key "

@@ -27,7 +27,8 @@ struct PostgresSource: Source {
 
     var logger: Logger { resources.logger }
 
-    /// The statement every read wraps: `SELECT * FROM table` or the query without its final semicolon.
+    /// The statement every read wraps (on lines of its own, so a trailing `--` comment ends there):
+    /// `SELECT * FROM table` or the query without its final semicolon.
     var baseSQL: String {
         switch relation {
         case .table(let name): return "SELECT * FROM \(name.sql)"
@@ -72,7 +73,7 @@ struct PostgresSource: Source {
             try await connection.query("DEALLOCATE onramp_describe", logger: logger)
         }
         let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT * FROM (\(baseSQL)) AS q LIMIT 0"), logger: logger)
+            PostgresQuery(unsafeSQL: "SELECT * FROM (\n\(baseSQL)\n) AS q LIMIT 0"), logger: logger)
         let columns = Array(rows.columns)
         _ = try await rows.collect()
         var seen = Set<String>()
@@ -89,8 +90,9 @@ struct PostgresSource: Source {
                 }
                 let type = PostgresTypes.jsonType(c.dataType.rawValue)
                 guard type != "object", type != "array" else {
-                    throw OnrampError("postgres.cursor_column", "column \(name) is \(type == "object" ? "json" : "an array"), "
-                                      + "which cannot order a cursor", at: "source.incremental")
+                    let what = type == "object" ? "json" : "an array"
+                    throw OnrampError("postgres.cursor_column", "column \(name) is \(what), which cannot order a cursor",
+                                      at: "source.incremental")
                 }
             }
         }
@@ -104,7 +106,7 @@ struct PostgresSource: Source {
             let name = SQLName.quote(c.name)
             return PostgresTypes.decodable(c.dataType.rawValue) ? "q.\(name)" : "q.\(name)::text AS \(name)"
         }
-        var sql = "SELECT \(list.joined(separator: ", ")) FROM (\(baseSQL)) AS q"
+        var sql = "SELECT \(list.joined(separator: ", ")) FROM (\n\(baseSQL)\n) AS q"
         var binds = PostgresBindings()
         guard let incremental else { return (sql, binds) }
         let tuple = incremental.columns.map { "q." + SQLName.quote($0) }.joined(separator: ", ")

@@ -6,9 +6,21 @@ import PostgresNIO
 /// Types not listed in `decodable` are selected as their text form (`::text`) and arrive as strings.
 struct PostgresTypes: Sendable {
     /// The zone `timestamptz` values are written in (ISO 8601 with its offset at that instant).
-    var timeZone: TimeZone
+    let timeZone: TimeZone
+    /// UTC needs no zone lookup per value.
+    private let utc: Bool
 
-    enum Failure: Error { case malformed(String) }
+    init(timeZone: TimeZone) {
+        self.timeZone = timeZone
+        utc = ["UTC", "GMT", "Etc/UTC"].contains(timeZone.identifier)
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case malformed(String)
+        var description: String {
+            switch self { case .malformed(let what): return "malformed \(what) in the server's answer" }
+        }
+    }
 
     static let scalarOIDs: Set<UInt32> = [16, 20, 21, 23, 26, 700, 701, 1700, 25, 1043, 1042, 19, 18, 2950,
                                           114, 3802, 1082, 1114, 1184, 1083]
@@ -104,6 +116,11 @@ struct PostgresTypes: Sendable {
             sizes.append(Int(try read(&buffer, Int32.self)))
             _ = try read(&buffer, Int32.self)  // lower bound
         }
+        // Each element takes at least its 4-byte length: a size the bytes cannot hold is a malformed answer.
+        let elements = sizes.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
+        guard sizes.allSatisfy({ $0 >= 0 }), elements <= buffer.readableBytes / 4 + 1 else {
+            throw Failure.malformed("array sizes")
+        }
         func level(_ d: Int) throws -> Value {
             var items: [Value] = []
             items.reserveCapacity(sizes[d])
@@ -164,21 +181,30 @@ struct PostgresTypes: Sendable {
         return String(repeating: "0", count: 4 - s.count) + s
     }
 
-    /// Days since 2000-01-01 as `YYYY-MM-DD` (proleptic Gregorian; `infinity` for the open ends).
+    /// Days since 2000-01-01 as `YYYY-MM-DD` (proleptic Gregorian, ` BC` after years before 1;
+    /// `infinity` for the open ends).
     static func dateText(days: Int32) throws -> String {
         if days == Int32.max { return "infinity" }
         if days == Int32.min { return "-infinity" }
         let (y, m, d) = civil(Int64(days) + 10957)
-        return ymd(y, m, d)
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        appendDate(y, m, d, to: &out)
+        if y <= 0 { out.append(contentsOf: " BC".utf8) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Microseconds since 2000-01-01 00:00 as ISO 8601; with `zoned`, in `timeZone` with its offset.
     func timestampText(_ micros: Int64, zoned: Bool) throws -> String {
         if micros == Int64.max { return "infinity" }
         if micros == Int64.min { return "-infinity" }
+        // PostgreSQL's range is 4713 BC to 294276 AD; outside it an answer is malformed (and the arithmetic would overflow).
+        guard (-211_813_488_000_000_000...9_223_371_331_200_000_000).contains(micros) else {
+            throw Failure.malformed("timestamp")
+        }
         var local = micros
         var offset = 0
-        if zoned {
+        if zoned, !utc {
             let unix = Double(micros) / 1_000_000 + 946_684_800
             offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: unix))
             local += Int64(offset) * 1_000_000
@@ -186,26 +212,67 @@ struct PostgresTypes: Sendable {
         let dayMicros: Int64 = 86_400_000_000
         let day = local >= 0 ? local / dayMicros : (local - dayMicros + 1) / dayMicros
         let (y, m, d) = Self.civil(day + 10957)
-        var text = Self.ymd(y, m, d) + "T" + Self.timeOfDay(local - day * dayMicros)
+        var out: [UInt8] = []
+        out.reserveCapacity(40)
+        Self.appendDate(y, m, d, to: &out)
+        out.append(UInt8(ascii: "T"))
+        Self.appendTime(local - day * dayMicros, to: &out)
         if zoned {
             let a = abs(offset)
-            text += (offset < 0 ? "-" : "+") + two(a / 3600) + ":" + two(a % 3600 / 60)
+            out.append(UInt8(ascii: offset < 0 ? "-" : "+"))
+            Self.append(a / 3600, width: 2, to: &out)
+            out.append(UInt8(ascii: ":"))
+            Self.append(a % 3600 / 60, width: 2, to: &out)
         }
-        return text
+        if y <= 0 { out.append(contentsOf: " BC".utf8) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Microseconds since midnight as `HH:MM:SS` with the fraction when there is one.
     static func timeOfDay(_ micros: Int64) -> String {
-        let seconds = micros / 1_000_000
-        var text = two(Int(seconds / 3600)) + ":" + two(Int(seconds % 3600 / 60)) + ":" + two(Int(seconds % 60))
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        appendTime(micros, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendTime(_ micros: Int64, to out: inout [UInt8]) {
+        let seconds = Int(micros / 1_000_000)
+        append(seconds / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(seconds % 3600 / 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(seconds % 60, width: 2, to: &out)
         var fraction = Int(micros % 1_000_000)
-        if fraction > 0 {
-            var digits = 6
-            while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
-            let s = String(fraction)
-            text += "." + String(repeating: "0", count: digits - s.count) + s
+        guard fraction > 0 else { return }
+        var digits = 6
+        while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+        out.append(UInt8(ascii: "."))
+        append(fraction, width: digits, to: &out)
+    }
+
+    private static func appendDate(_ y: Int64, _ m: Int, _ d: Int, to out: inout [UInt8]) {
+        append(Int(y <= 0 ? 1 - y : y), width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(m, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(d, width: 2, to: &out)
+    }
+
+    /// `n` (not negative) in decimal, zero-padded to `width` digits.
+    private static func append(_ n: Int, width: Int, to out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<max(1, width) { divisor *= 10 }
+        if n >= divisor * 10 {
+            out.append(contentsOf: String(n).utf8)
+            return
         }
-        return text
+        var v = n
+        while divisor > 0 {
+            out.append(UInt8(48 + v / divisor))
+            v %= divisor
+            divisor /= 10
+        }
     }
 
     /// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
@@ -220,12 +287,4 @@ struct PostgresTypes: Sendable {
         let m = Int(mp < 10 ? mp + 3 : mp - 9)
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
-
-    private static func ymd(_ y: Int64, _ m: Int, _ d: Int) -> String {
-        let year = String(y <= 0 ? 1 - y : y)
-        let text = String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + two(m) + "-" + two(d)
-        return y <= 0 ? text + " BC" : text
-    }
 }
-
-private func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }

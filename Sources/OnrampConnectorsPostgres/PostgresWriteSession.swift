@@ -19,7 +19,7 @@ actor PostgresWriteSession {
     func write(_ records: [Record], into destination: PostgresDestination) async throws -> [RecordOutcome] {
         let connection = try await open(destination)
         var outcomes = [RecordOutcome?](repeating: nil, count: records.count)
-        var rows: [(index: Int, cells: [(String, Value)])] = []
+        var rows: [Row] = []
         for (i, record) in records.enumerated() {
             switch destination.cells(record, types: types) {
             case .success(let cells): rows.append((i, cells))
@@ -66,7 +66,9 @@ actor PostgresWriteSession {
         }
     }
 
-    private func chunks(_ rows: [(index: Int, cells: [(String, Value)])]) -> [ArraySlice<(index: Int, cells: [(String, Value)])>] {
+    typealias Row = (index: Int, cells: [(String, Value)])
+
+    private func chunks(_ rows: [Row]) -> [ArraySlice<Row>] {
         let width = max(1, types.count)
         let size = max(1, Self.maxBinds / width)
         return stride(from: 0, to: rows.count, by: size).map { rows[$0..<min($0 + size, rows.count)] }
@@ -106,40 +108,5 @@ actor PostgresWriteSession {
             types[name] = type
         }
         return types
-    }
-}
-
-extension PostgresDestination {
-    static var configSchema: Value {
-        var properties = PostgresEndpoint.schemaProperties
-        properties["table"] = ["type": "string", "minLength": 1, "title": "Table",
-                               "description": "The table to write, schema-qualified or on the search path",
-                               "examples": ["public.tax_results"]]
-        properties["mode"] = ["type": "string", "enum": ["insert", "upsert"], "default": "insert", "title": "Mode",
-                              "description": "insert: every record is a new row; upsert: a row with the same key is updated",
-                              "examples": ["upsert"]]
-        properties["key"] = ["type": "array", "items": ["type": "string", "minLength": 1], "title": "Key columns",
-                             "description": "The columns of a unique constraint the upsert matches on",
-                             "examples": [["transaction_id"]]]
-        properties["columns"] = ["type": "object", "title": "Columns",
-                                 "description": .string("Record field -> column; without it every field goes to the column of "
-                                     + "its name"), "examples": [["transactionId": "transaction_id", "totalTax": "total_tax"]]]
-        return ["type": "object", "additionalProperties": false, "required": ["host", "database", "user", "table"],
-                "properties": .object(properties)]
-    }
-
-    static let spec = DestinationSpec(
-        name: "postgres",
-        summary: "Inserts or upserts records into a PostgreSQL table, a transaction per batch; refused rows are load errors.",
-        configSchema: configSchema, config: Config.self
-    ) { config, resources in
-        let key = config.key ?? []
-        if config.mode == .upsert, key.isEmpty {
-            throw OnrampError("config.invalid", "upsert needs the key columns it matches on", at: "destination.config.key")
-        }
-        let mapping = config.columns.map { $0.sorted { $0.key < $1.key }.map { (field: $0.key, column: $0.value) } }
-        return PostgresDestination(
-            endpoint: config.endpoint, table: try SQLName(parsing: config.table, field: "destination.config.table"),
-            mode: config.mode, key: key, columns: mapping, session: PostgresWriteSession(resources: resources))
     }
 }

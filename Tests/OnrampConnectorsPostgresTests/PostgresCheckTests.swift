@@ -65,12 +65,6 @@ struct PostgresCheckTests {
         #expect(f.field == "source.config.query")
     }
 
-    @Test func tlsRequiredOnAServerWithoutTLSIsExplained() async {
-        let f = await Self.failure(PG.config(["sslmode": "require", "table": "orders"]))
-        #expect(f.message.contains("does not accept TLS"))
-        #expect(f.field == "source.config.sslmode")
-    }
-
     @Test func egressIsCheckedBeforeConnecting() async throws {
         var resources = ConnectorResources()
         resources.egress = EgressPolicy(restricted: true)

@@ -74,7 +74,7 @@ struct PostgresIncrementalTests {
                   ('c', '2026-01-02')
                 """)
             let source = try PG.source(
-                PG.config(["query": .string("SELECT code, changed FROM \(schema).o WHERE code <> 'zzz'")]),
+                PG.config(["query": .string("SELECT code, changed FROM \(schema).o WHERE code <> 'zzz' -- not z;")]),
                 incremental: ["cursor": ["changed"], "key": ["code"]])
             let first = try await PG.readAll(source, batchSize: 2)
             let tricky = "b'); DROP TABLE \(schema).o; --"

@@ -68,6 +68,16 @@ struct PostgresSourceTests {
         }
     }
 
+    @Test func datesBeforeYearOneAndInfinityKeepTheirMeaning() async throws {
+        let source = try PG.source(PG.config(["query": """
+            SELECT '0044-03-15 BC'::date AS d, '0044-03-15 12:00:01.25 BC'::timestamp AS t,
+              'infinity'::date AS i, '-infinity'::timestamptz AS n, '12345-01-02'::date AS far
+            """]))
+        let record = try #require(try await PG.readAll(source, batchSize: 1).first?.records.first)
+        #expect(record.value == ["d": "0044-03-15 BC", "t": "0044-03-15T12:00:01.25 BC", "i": "infinity",
+                                 "n": "-infinity", "far": "12345-01-02"])
+    }
+
     @Test func fullReadStreamsEveryRowInBatches() async throws {
         try await PG.withSchema { schema, db in
             try await PG.exec(db, "CREATE TABLE \(schema).orders (id int PRIMARY KEY, amount numeric(10,2))")

@@ -12,6 +12,8 @@ enum PostgresTestServer {
     static let url: URLComponents? = ProcessInfo.processInfo.environment["ONRAMP_TEST_POSTGRES"]
         .flatMap(URLComponents.init(string:))
     static var available: Bool { url != nil }
+    /// The CA (the server's self-signed certificate) for the TLS tests.
+    static let caPath = ProcessInfo.processInfo.environment["ONRAMP_TEST_POSTGRES_CA"]
     static var host: String { url?.host ?? "127.0.0.1" }
     static var port: Int { url?.port ?? 5432 }
     static var database: String { String((url?.path ?? "/postgres").dropFirst()) }
