@@ -150,6 +150,13 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampExpressionTests", dependencies: ["OnrampCore", "OnrampExpression"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "OnrampConnectorsPostgresTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampConnectorsHTTP",
+            "OnrampConnectorsFiles", "OnrampTransforms", "OnrampTaxmanSandbox",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "OnrampConnectorsS3Tests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsS3", "OnrampConnectorsHTTP", "OnrampConnectorsFiles",
             "OnrampFileFormats",
@@ -157,13 +164,6 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        .testTarget(name: "OnrampConnectorsPostgresTests", dependencies: [
-            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsPostgres", "OnrampEngine", "OnrampConnectorsHTTP",
-            "OnrampConnectorsFiles", "OnrampTransforms", "OnrampTaxmanSandbox",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "OnrampEngineTests", dependencies: [

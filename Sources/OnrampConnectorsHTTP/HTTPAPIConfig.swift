@@ -47,6 +47,9 @@ struct HTTPAPIIncremental: Decodable, Sendable {
 }
 
 extension HTTPAPIConfig {
+    /// The pages one read may take unless `pagination.max_pages` says otherwise.
+    static let defaultMaxPages = 10_000
+
     static let paginationSchema: Value = [
         "type": "object", "title": "Pagination", "additionalProperties": false,
         "description": "How the next page is asked for. Every style stops at an empty page.",
@@ -82,6 +85,7 @@ extension HTTPAPIConfig {
                               "description": .string("next_url: a JSONata expression giving the next page's URL from the body "
                                 + "(absolute or relative; none or null: the last page)."), "examples": ["links.next"]],
             "max_pages": ["type": "integer", "title": "Page limit", "minimum": 1,
+                          "default": .number(Double(defaultMaxPages)),
                           "description": "Fail the run after this many pages (a guard against an endless loop).",
                           "examples": [10000]],
         ],
@@ -128,7 +132,8 @@ extension HTTPAPIConfig {
                              "description": "Attempts per request for 429, 408, 5xx and connection errors.",
                              "examples": [6]],
             "timeout_seconds": ["type": "number", "title": "Timeout", "default": 60, "minimum": 1, "maximum": 600,
-                                "description": "Seconds one request may take.", "examples": [60]],
+                                "description": "Seconds one request may take, its whole answer included.",
+                                "examples": [60]],
             "max_response_mib": ["type": "integer", "title": "Response cap", "default": 64, "minimum": 1, "maximum": 1024,
                                  "description": "The largest response body, in MiB.", "examples": [64]],
         ],

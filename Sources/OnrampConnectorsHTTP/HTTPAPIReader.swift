@@ -13,9 +13,12 @@ struct HTTPAPIReader: BatchReader {
     var nextURL: String?
     var pageNumber: Int
     var offset = 0
-    var previousToken: String?
-    /// The previous page's body: a server that ignores the page parameter answers the same page again.
-    var previousBody: [UInt8]?
+    /// Every URL asked for and cursor token given in this read: a next page naming one again is a loop.
+    var requested: Set<String> = []
+    var tokens: Set<String> = []
+    /// A hash of every page body read, with its page number: a server that ignores the page parameter
+    /// answers a page already read.
+    var bodies: [Int: Int] = [:]
     var pages = 0
     var pending: [Record] = []
     var pendingErrors: [RecordError] = []
@@ -34,34 +37,45 @@ struct HTTPAPIReader: BatchReader {
         while pending.isEmpty && pendingErrors.isEmpty {
             guard let url = nextURL else { return nil }
             try await read(url)
-            if pending.isEmpty && pendingErrors.isEmpty, let cursor { return SourceBatch(checkpoint: cursor.checkpoint) }
+            if pending.isEmpty && pendingErrors.isEmpty, cursor != nil {
+                return SourceBatch(checkpoint: cursor?.takeCheckpoint())
+            }
         }
         let n = min(batchSize, pending.count)
         var batch = SourceBatch(records: Array(pending.prefix(n)), errors: pendingErrors)
         pending.removeFirst(n)
         pendingErrors = []
-        if pending.isEmpty { batch.checkpoint = cursor?.checkpoint }
+        if pending.isEmpty { batch.checkpoint = cursor?.takeCheckpoint() }
         return batch
     }
 
     mutating func read(_ url: String) async throws {
         pages += 1
-        if let max = source.config.pagination?.maxPages, pages > max {
-            throw OnrampError("http_api.max_pages", "more than \(max) pages from \(source.config.url) (max_pages)",
+        let max = source.config.pagination?.maxPages ?? HTTPAPIConfig.defaultMaxPages
+        if pages > max {
+            throw OnrampError("http_api.max_pages", "\(source.config.url) gave more than \(max) pages: raise "
+                              + "pagination.max_pages if the API holds more, else check the pagination settings",
                               at: "\(HTTPAPISource.field).pagination.max_pages")
         }
+        requested.insert(url)
         let page = try await source.fetch(url)
-        if !page.records.isEmpty, page.answer.body == previousBody {
-            throw OnrampError("http_api.pagination_loop", "\(url) answered the same page as the request before; "
-                              + "check the pagination settings", at: "\(HTTPAPISource.field).pagination")
+        if !page.records.isEmpty {
+            var hasher = Hasher()
+            page.answer.body.withUnsafeBytes { hasher.combine(bytes: $0) }
+            let hash = hasher.finalize()
+            if let earlier = bodies[hash] {
+                throw OnrampError("http_api.pagination_loop", "\(url) answered the same page as page \(earlier); "
+                                  + "the API seems to ignore the pagination parameters: check the pagination settings",
+                                  at: "\(HTTPAPISource.field).pagination")
+            }
+            bodies[hash] = pages
         }
-        previousBody = page.answer.body
         var kept: [(Value, SourcePosition)] = []
         for (i, value) in page.records.enumerated() {
             let key = cursor.flatMap { IncrementalCursor.lookup(value, $0.keyField)?.scalarText }
             let position = SourcePosition(file: url, key: key ?? "[\(i)]")
             if var c = cursor {
-                switch c.admit(value) {
+                switch try c.admit(value, from: url) {
                 case .failure(let e):
                     pendingErrors.append(RecordError(stage: .extract, position: position, code: e.code, message: e.message,
                                                      value: value))
@@ -98,11 +112,10 @@ struct HTTPAPIReader: BatchReader {
             return source.listURL(cursor: runCursor, [(param, String(offset)), (limitParam, String(limit))])
         case .cursor(let path, let param):
             guard let token = try evaluate(path, page, field: "cursor_path") else { return nil }
-            if token == previousToken {
-                throw OnrampError("http_api.pagination_loop", "\(url) gave the same cursor \(token) as the page before",
-                                  at: "\(HTTPAPISource.field).pagination.cursor_path")
+            guard tokens.insert(token).inserted else {
+                throw OnrampError("http_api.pagination_loop", "\(url) gave the cursor \(token), which an earlier page "
+                                  + "gave: the pages would loop", at: "\(HTTPAPISource.field).pagination.cursor_path")
             }
-            previousToken = token
             return source.listURL(cursor: runCursor, [(param, token)])
         case .linkHeader:
             let header = page.answer.headers["Link"].joined(separator: ", ")
@@ -135,8 +148,9 @@ struct HTTPAPIReader: BatchReader {
                               + "source.config.url; credentials are sent only to the configured host",
                               at: "\(HTTPAPISource.field).\(field)")
         }
-        guard next != url else {
-            throw OnrampError("http_api.pagination_loop", "\(url) gives itself as the next page",
+        guard !requested.contains(next) else {
+            let what = next == url ? "itself" : "\(next), a page already read,"
+            throw OnrampError("http_api.pagination_loop", "\(url) gives \(what) as the next page: the pages would loop",
                               at: "\(HTTPAPISource.field).\(field)")
         }
         return next

@@ -82,8 +82,9 @@ struct HTTPAPISource: Source {
             body = Array(text.utf8)
             headers.append(("Content-Type", "application/json"))
         }
+        // A list or search request reads; sending it again is harmless even as a POST.
         let answer = try await caller.send(HTTPMethod(rawValue: config.method), url, headers: headers, body: body,
-                                           field: "\(Self.field).url")
+                                           idempotent: true, field: "\(Self.field).url")
         guard answer.ok else { throw statusError(answer) }
         let parsed = try Self.json(answer)
         let result: Value?

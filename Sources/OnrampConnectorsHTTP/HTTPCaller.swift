@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import OnrampConnectorKit
 import OnrampCore
 
@@ -25,8 +26,9 @@ struct HTTPAnswer: Sendable {
 /// Sends one request with the connector's policy: egress checked first, credentials applied, 429/408/5xx
 /// and connection errors retried with backoff (`Retry-After` in seconds or as an HTTP date, else
 /// `X-RateLimit-Reset`), one retry with a fresh OAuth2 token after a 401, a pause when
-/// `X-RateLimit-Remaining` reaches 0, and the body capped. Non-retried and exhausted statuses are
-/// returned; only a connection that never answered throws.
+/// `X-RateLimit-Remaining` reaches 0, the body capped and read under the same timeout as the head.
+/// A request that is not idempotent is sent again only when the server cannot have acted on it (`deferred`,
+/// `neverSent`). Non-retried and exhausted statuses are returned; only a connection that never answered throws.
 struct HTTPCaller: Sendable {
     var client: HTTPClient
     var egress: EgressPolicy
@@ -38,8 +40,10 @@ struct HTTPCaller: Sendable {
     /// The longest pause `X-RateLimit-Reset` may ask for.
     var maxRateLimitWaitSeconds: Double = 900
 
+    /// `idempotent` (default: by the method, RFC 9110 §9.2.2) says whether a repeat is harmless.
     func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-              field: String) async throws -> HTTPAnswer {
+              idempotent: Bool? = nil, field: String) async throws -> HTTPAnswer {
+        let repeatable = idempotent ?? Self.idempotentMethods.contains(method)
         try await egress.check(url: url, field: field)
         var attempt = 0
         var refreshed = false
@@ -55,10 +59,14 @@ struct HTTPCaller: Sendable {
             let failure: RetryPolicy.Failure
             var last: HTTPAnswer?
             var transportError: (any Error)?
+            var neverSent = false
             do {
+                let end = HTTPDeadline.end(after: timeout)
                 let response = try await client.execute(request, timeout: timeout)
                 let payload: ByteBuffer
-                do { payload = try await response.body.collect(upTo: maxBytes) } catch is NIOTooManyBytesError {
+                do {
+                    payload = try await HTTPDeadline.collect(response.body, upTo: maxBytes, by: end, timeout: timeout)
+                } catch is NIOTooManyBytesError {
                     throw OnrampError("http.too_large", "the response from \(url) is larger than "
                                       + "\(maxBytes >> 20) MiB (max_response_mib)", at: field)
                 }
@@ -79,22 +87,48 @@ struct HTTPCaller: Sendable {
                 throw e
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let e as HTTPDeadline.Exceeded {
+                failure = .timeout
+                transportError = e
             } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
                 failure = .timeout
                 transportError = e
             } catch {
                 failure = .transport
                 transportError = error
+                neverSent = Self.neverSent(error)
             }
-            switch policy.decide(attempt: attempt, failure: failure, jitter: Double.random(in: 0..<1)) {
-            case .retry(let seconds):
+            let allowed = repeatable || neverSent || last.map(Self.deferred) == true
+            let decision = policy.decide(attempt: attempt, failure: failure, jitter: Double.random(in: 0..<1))
+            switch decision {
+            case .retry(let seconds) where allowed:
                 try await sleep(.milliseconds(Int64(seconds * 1000)))
-            case .giveUp:
+            case .retry, .giveUp:
                 if let last { return last }
-                throw OnrampError("http.unreachable", "\(method.rawValue) \(url) failed after \(attempt) attempts: "
-                                  + "\(transportError.map { "\($0)" } ?? "no answer")", at: field)
+                let why = transportError.map { TransportErrorText.describe($0) } ?? "no answer"
+                let unsafe = decision != .giveUp
+                    ? "; not sent again, since the server may have acted on it (a \(method.rawValue) is not idempotent; "
+                        + "an idempotency_header allows retries)" : ""
+                throw OnrampError("http.unreachable", "\(method.rawValue) \(url) failed after \(attempt) "
+                                  + "attempt\(attempt == 1 ? "" : "s"): \(why)\(unsafe)", at: field)
             }
         }
+    }
+
+    static let idempotentMethods: [HTTPMethod] = [.GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE]
+
+    /// A 429 or 503 with `Retry-After`: the server refused the request for now, without acting on it.
+    static func deferred(_ answer: HTTPAnswer) -> Bool {
+        (answer.status == 429 || answer.status == 503) && !answer.headers["Retry-After"].isEmpty
+    }
+
+    /// Whether `error` came before the request reached a connection (none could be opened): nothing was sent.
+    static func neverSent(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let e = error as? HTTPClientError { return e == .connectTimeout || e == .getConnectionFromPoolTimeout }
+        if let e = error as? ChannelError, case .connectTimeout = e { return true }
+        if let e = error as? IOError { return e.errnoCode == ECONNREFUSED }
+        return false
     }
 
     /// Waits until the rate-limit window resets when the server says none is left.

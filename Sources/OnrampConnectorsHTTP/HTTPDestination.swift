@@ -54,9 +54,12 @@ struct HTTPDestination: Destination {
         let request: (method: String, url: String, headers: [(String, String)], body: [UInt8])
         do { request = try build(input) } catch let e as OnrampError { return failed(e.code, e.message) }
         let answer: HTTPAnswer
+        let method = HTTPMethod(rawValue: request.method)
+        // With an idempotency header the API drops a repeat, so any method may be retried.
+        let repeatable = idempotency != nil || HTTPCaller.idempotentMethods.contains(method)
         do {
-            answer = try await caller.send(HTTPMethod(rawValue: request.method), request.url, headers: request.headers,
-                                           body: request.body, field: "\(Self.field).url")
+            answer = try await caller.send(method, request.url, headers: request.headers, body: request.body,
+                                           idempotent: repeatable, field: "\(Self.field).url")
         } catch let e as OnrampError where e.code.hasPrefix("egress.") {
             return failed(e.code, "\(request.url): \(e.message)")
         }
@@ -65,8 +68,12 @@ struct HTTPDestination: Destination {
         }
         guard answer.ok else {
             let body = answer.body.isEmpty ? "" : ": \(answer.excerpt)"
+            let retryable = answer.status == 429 || answer.status == 408 || answer.status >= 500
+            let unsent = retryable && !repeatable && answer.attempts == 1 && config.maxAttempts > 1
+                && !HTTPCaller.deferred(answer)
+                ? " (not sent again: a \(request.method) without idempotency_header may have been applied)" : ""
             return failed("http.status_\(answer.status)", "\(request.method) \(request.url) answered \(answer.status)"
-                          + (answer.attempts > 1 ? " after \(answer.attempts) attempts" : "") + body)
+                          + (answer.attempts > 1 ? " after \(answer.attempts) attempts" : "") + unsent + body)
         }
         let parsed = answer.body.isEmpty ? nil : try? JSONParser.parse(answer.body)
         let projected: Value?

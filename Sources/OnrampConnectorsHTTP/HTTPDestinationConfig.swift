@@ -61,9 +61,12 @@ struct HTTPDestinationConfig: Decodable, Sendable {
                         + "Default: the response body."), "examples": ["{\"id\": id, \"status\": $status}"]],
             "auth": HTTPAuthConfig.schema,
             "max_attempts": ["type": "integer", "title": "Attempts", "default": 6, "minimum": 1, "maximum": 20,
-                             "description": "Attempts per request for 429, 408, 5xx and connection errors.", "examples": [6]],
+                             "description": .string("Attempts per request for 429, 408, 5xx and connection errors; "
+                                + "without idempotency_header a POST or PATCH is sent again only after a 429 or 503 "
+                                + "with Retry-After or a connection that could not be opened."), "examples": [6]],
             "timeout_seconds": ["type": "number", "title": "Timeout", "default": 60, "minimum": 1, "maximum": 600,
-                                "description": "Seconds one request may take.", "examples": [60]],
+                                "description": "Seconds one request may take, its whole answer included.",
+                                "examples": [60]],
             "max_response_mib": ["type": "integer", "title": "Response cap", "default": 16, "minimum": 1, "maximum": 1024,
                                  "description": "The largest response body, in MiB.", "examples": [16]],
         ],

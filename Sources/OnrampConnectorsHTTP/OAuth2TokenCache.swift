@@ -59,7 +59,9 @@ actor OAuth2TokenCache {
             form += "&client_secret=" + HTTPTemplate.percentEncode(clientSecret)
         }
         let started = now()
-        let answer = try await caller.send(.POST, tokenURL, headers: headers, body: Array(form.utf8), field: field)
+        // Asking for a token twice only issues two tokens: the request may be repeated.
+        let answer = try await caller.send(.POST, tokenURL, headers: headers, body: Array(form.utf8),
+                                           idempotent: true, field: field)
         guard (200..<300).contains(answer.status) else {
             let why = answer.status == 400 || answer.status == 401 ? ": check the client id and secret" : ""
             throw OnrampError("http.oauth2", "the token request to \(tokenURL) answered \(answer.status)\(why) "
@@ -69,9 +71,18 @@ actor OAuth2TokenCache {
               !token.isEmpty else {
             throw OnrampError("http.oauth2", "the token response from \(tokenURL) has no access_token", at: field)
         }
-        // Renew a little early: 10% of the lifetime, at most 60 s.
         let lifetime = body["expires_in"]?.numberValue ?? body["expires_in"]?.stringValue.flatMap(Double.init)
-        let expires = lifetime.map { s in started + .milliseconds(Int64(max(0, s - min(60, s / 10)) * 1000)) }
-        return (token, expires)
+        return (token, Self.lifetime(lifetime).map { started + $0 })
+    }
+
+    /// The longest lifetime believed: a larger `expires_in` (1e300, infinity) is taken as one year.
+    static let maxLifetimeSeconds: Double = 365 * 24 * 3600
+
+    /// How long a token with `expires_in` seconds is used: renewed a little early (10% of the lifetime, at
+    /// most 60 s), clamped to 0…1 year; nil (use it until a 401) when `expires_in` is absent or not a number.
+    static func lifetime(_ expiresIn: Double?) -> Duration? {
+        guard let s = expiresIn, !s.isNaN else { return nil }
+        let clamped = min(max(s, 0), maxLifetimeSeconds)
+        return .milliseconds(Int64((clamped - min(60, clamped / 10)) * 1000))
     }
 }

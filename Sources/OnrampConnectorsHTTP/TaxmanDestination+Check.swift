@@ -16,9 +16,12 @@ extension TaxmanDestination {
         request.body = .bytes(ByteBuffer(string: #"{"transactions":[]}"#))
         let status: Int
         do {
+            let end = HTTPDeadline.end(after: .seconds(15))
             let response = try await client.execute(request, timeout: .seconds(15))
             status = Int(response.status.code)
-            _ = try? await response.body.collect(upTo: 1 << 20)
+            do {
+                _ = try await HTTPDeadline.collect(response.body, upTo: 1 << 20, by: end, timeout: .seconds(15))
+            } catch is NIOTooManyBytesError {}
         } catch {
             throw OnrampError("check.unreachable", "cannot reach \(baseURL): \(TransportErrorText.describe(error))",
                               at: "destination.config.base_url")

@@ -66,8 +66,9 @@ struct TaxmanDestination: Destination {
             let failure: RetryPolicy.Failure
             do {
                 let started = ContinuousClock.now
+                let end = HTTPDeadline.end(after: timeout)
                 let response = try await client.execute(request, timeout: timeout)
-                let payload = try await response.body.collect(upTo: 64 << 20)
+                let payload = try await HTTPDeadline.collect(response.body, upTo: 64 << 20, by: end, timeout: timeout)
                 let elapsed = ContinuousClock.now - started
                 Timer(label: "onramp_taxman_request_duration_seconds", dimensions: [("status", String(response.status.code))],
                       preferredDisplayUnit: .seconds)
@@ -86,6 +87,8 @@ struct TaxmanDestination: Destination {
             } catch let e as OnrampError {
                 throw e
             } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
+                failure = .timeout
+            } catch is HTTPDeadline.Exceeded {
                 failure = .timeout
             } catch {
                 failure = .transport

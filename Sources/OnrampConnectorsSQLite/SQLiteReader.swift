@@ -4,7 +4,9 @@ import OnrampConnectorKit
 import OnrampCore
 
 /// Reads one page per batch: `WHERE (order…) > (last…) ORDER BY order… LIMIT n`, with the last row's
-/// values bound as parameters. Incremental reads carry the position as each batch's checkpoint.
+/// values bound as parameters (as stored: an integer stays an integer, however large). Rows with NULL in
+/// an ordering column cannot be paged: a read from the start reports each as an error record. Incremental
+/// reads carry the position as each batch's checkpoint.
 struct SQLiteReader: BatchReader, @unchecked Sendable {
     var queue: DatabaseQueue?
     let relation: String
@@ -16,47 +18,101 @@ struct SQLiteReader: BatchReader, @unchecked Sendable {
     let batchSize: Int
     let file: String
     var done = false
+    /// Whether the rows that cannot be paged (NULL in an ordering column) are still to be reported.
+    var reportUnorderable: Bool
+
+    init(queue: DatabaseQueue, relation: String, order: [String], hidden: String?, position: KeysetPosition?,
+         incremental: Bool, batchSize: Int, file: String) {
+        self.queue = queue
+        self.relation = relation
+        self.order = order
+        self.hidden = hidden
+        self.position = position
+        self.incremental = incremental
+        self.batchSize = batchSize
+        self.file = file
+        reportUnorderable = position == nil
+    }
 
     static let hiddenAlias = "__onramp_rowid"
+    static let limitUnorderable = 1000
+
+    var field: String { incremental ? "source.incremental" : "source.config.key" }
+    /// The ordering columns as the SQL names them.
+    var columns: [String] { order.map { $0 == hidden ? Self.hiddenAlias : SQLiteCatalog.quote($0) } }
+    var base: String { "\(hidden.map { "SELECT \($0) AS \(Self.hiddenAlias), *" } ?? "SELECT *") FROM \(relation)" }
 
     mutating func next() async throws -> SourceBatch? {
         guard !done, let queue else { return nil }
         try Task.checkCancellation()
-        let columns = order.map { $0 == hidden ? SQLiteReader.hiddenAlias : SQLiteCatalog.quote($0) }
-        let select = hidden.map { "SELECT \($0) AS \(SQLiteReader.hiddenAlias), *" } ?? "SELECT *"
-        var sql = "\(select) FROM \(relation)"
+        var errors: [OnrampCore.RecordError] = []
+        if reportUnorderable {
+            reportUnorderable = false
+            errors = try await unorderable(queue)
+        }
+        let notNull = columns.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
+        var sql = "SELECT * FROM (\(base)) WHERE \(notNull)"
         var arguments = StatementArguments()
         if let position {
             let tuple = columns.count == 1 ? columns[0] : "(\(columns.joined(separator: ", ")))"
             let marks = columns.count == 1 ? "?" : "(\(columns.map { _ in "?" }.joined(separator: ", ")))"
-            sql = "SELECT * FROM (\(sql)) WHERE \(tuple) > \(marks)"
-            arguments = StatementArguments(position.values.map(SQLiteValues.databaseValue))
+            sql += " AND \(tuple) > \(marks)"
+            arguments = StatementArguments(try position.values.map { try SQLiteValues.bound($0, field: field) })
         }
-        sql += " ORDER BY \(columns.joined(separator: ", ")) LIMIT \(batchSize)"
-        let rows: [Row]
-        do {
-            rows = try await queue.read { [sql, arguments] db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
-        } catch let e as DatabaseError {
-            throw OnrampError("sql.failed", "\(file): \(e.message ?? "\(e)")", at: incremental ? "source.incremental" : "source.config")
+        // One row more than the page: it shows whether the page ends inside a group of rows sharing a key.
+        sql += " ORDER BY \(columns.joined(separator: ", ")) LIMIT \(batchSize + 1)"
+        var rows = try await fetch(queue, sql, arguments)
+        if rows.count <= batchSize { done = true }
+        if rows.count > batchSize {
+            let extra = rows.removeLast()
+            if tuple(extra) == tuple(rows[rows.count - 1]) {
+                throw OnrampError("sqlite.key_not_unique", "rows of \(file) share the key (\(describe(extra))): give "
+                                  + "key columns that identify one row", at: field)
+            }
         }
-        if rows.count < batchSize { done = true }
-        guard let last = rows.last else { return nil }
-        for column in order where !last.hasColumn(column == hidden ? SQLiteReader.hiddenAlias : column) {
-            throw OnrampError("sql.column", "no column '\(column)' in the rows of \(file)",
-                              at: incremental ? "source.incremental" : "source.config.key")
+        guard let last = rows.last else { return errors.isEmpty ? nil : SourceBatch(errors: errors) }
+        for column in order where !last.hasColumn(column == hidden ? Self.hiddenAlias : column) {
+            throw OnrampError("sql.column", "no column '\(column)' in the rows of \(file)", at: field)
         }
         var records: [OnrampCore.Record] = []
         records.reserveCapacity(rows.count)
         for row in rows {
-            var object = Value.Object()
-            for (name, dbValue) in row where name != SQLiteReader.hiddenAlias { object[name] = SQLiteValues.value(dbValue) }
-            let key = order.map { "\($0)=\(SQLiteValues.value(row[$0 == hidden ? SQLiteReader.hiddenAlias : $0]).scalarText ?? "")" }
-            records.append(OnrampCore.Record(.object(object), position: SourcePosition(file: file, key: key.joined(separator: ","))))
+            records.append(OnrampCore.Record(object(row), position: SourcePosition(file: file, key: describe(row))))
         }
-        position = KeysetPosition(columns: order, values: order.map {
-            SQLiteValues.value(last[$0 == hidden ? SQLiteReader.hiddenAlias : $0] as DatabaseValue)
-        })
-        return SourceBatch(records: records, checkpoint: incremental ? position?.checkpoint : nil)
+        position = KeysetPosition(columns: order, values: tuple(last).map(SQLiteValues.positionValue))
+        return SourceBatch(records: records, errors: errors, checkpoint: incremental ? position?.checkpoint : nil)
+    }
+
+    /// The rows that cannot be paged (NULL in an ordering column), as error records (at most 1,000).
+    private func unorderable(_ queue: DatabaseQueue) async throws -> [OnrampCore.RecordError] {
+        let isNull = columns.map { "\($0) IS NULL" }.joined(separator: " OR ")
+        let rows = try await fetch(queue, "SELECT * FROM (\(base)) WHERE \(isNull) LIMIT \(Self.limitUnorderable)", [])
+        return rows.map { row in
+            let columns = order.filter { (row[$0 == hidden ? Self.hiddenAlias : $0] as DatabaseValue).isNull }
+            return OnrampCore.RecordError(stage: .extract, position: SourcePosition(file: file, key: describe(row)), code: "sqlite.null_key",
+                               message: "\(columns.joined(separator: ", ")) is NULL: the row cannot be read in key order",
+                               value: object(row))
+        }
+    }
+
+    private func fetch(_ queue: DatabaseQueue, _ sql: String, _ arguments: StatementArguments) async throws -> [Row] {
+        do {
+            return try await queue.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        } catch let e as DatabaseError {
+            throw OnrampError("sql.failed", "\(file): \(e.message ?? "\(e)")", at: incremental ? "source.incremental" : "source.config")
+        }
+    }
+
+    private func tuple(_ row: Row) -> [DatabaseValue] { order.map { row[$0 == hidden ? Self.hiddenAlias : $0] } }
+
+    private func describe(_ row: Row) -> String {
+        zip(order, tuple(row)).map { "\($0)=\(SQLiteValues.value($1).scalarText ?? "")" }.joined(separator: ",")
+    }
+
+    private func object(_ row: Row) -> Value {
+        var object = Value.Object()
+        for (name, dbValue) in row where name != Self.hiddenAlias { object[name] = SQLiteValues.value(dbValue) }
+        return .object(object)
     }
 
     mutating func close() async {
@@ -65,27 +121,35 @@ struct SQLiteReader: BatchReader, @unchecked Sendable {
     }
 }
 
-/// SQLite storage classes as record values, and back for bound parameters.
+/// SQLite storage classes as record values; positions keep the stored value exactly, for binding.
 enum SQLiteValues {
+    /// Integers beyond ±2^53 are their decimal text, so no digit is lost.
     static func value(_ dbValue: DatabaseValue) -> Value {
         switch dbValue.storage {
         case .null: return .null
-        case .int64(let i): return .number(Double(i))
+        case .int64(let i): return abs(i) <= 1 << 53 ? .number(Double(i)) : .string(String(i))
         case .double(let d): return .number(d)
         case .string(let s): return .string(s)
         case .blob(let data): return .string(data.base64EncodedString())
         }
     }
 
-    static func databaseValue(_ value: Value) -> DatabaseValue {
-        switch value {
+    /// A position value in the checkpoint: tagged with its storage class, so it binds back as it was stored.
+    static func positionValue(_ dbValue: DatabaseValue) -> Value {
+        switch dbValue.storage {
         case .null: return .null
-        case .bool(let b): return (b ? 1 : 0).databaseValue
-        case .number(let d):
-            if d == d.rounded(), abs(d) < 9.0e15 { return Int64(d).databaseValue }
-            return d.databaseValue
-        case .string(let s): return s.databaseValue
-        case .array, .object: return JSONWriter.string(value).databaseValue
+        case .int64(let i): return ["integer": .string(String(i))]
+        case .double(let d): return ["real": .number(d)]
+        case .string(let s): return ["text": .string(s)]
+        case .blob(let data): return ["blob": .string(data.base64EncodedString())]
         }
+    }
+
+    static func bound(_ value: Value, field: String) throws -> DatabaseValue {
+        if let s = value["integer"]?.stringValue, let i = Int64(s) { return i.databaseValue }
+        if let d = value["real"]?.numberValue { return d.databaseValue }
+        if let s = value["text"]?.stringValue { return s.databaseValue }
+        if let b = value["blob"]?.stringValue, let data = Data(base64Encoded: b) { return data.databaseValue }
+        throw OnrampError("checkpoint.invalid", "the stored position is not one this connector wrote; run a full resync", at: field)
     }
 }

@@ -45,6 +45,12 @@ struct SQLiteSource: Source {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.label = "onramp.sqlite-source"
+        // An uploaded file is untrusted: its views and triggers may not call functions with side effects,
+        // and a corrupt page is an error, not undefined behaviour.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA trusted_schema = OFF")
+            try db.execute(sql: "PRAGMA cell_size_check = ON")
+        }
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.read { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
@@ -80,20 +86,21 @@ struct SQLiteSource: Source {
         return SQLiteCatalog.quote(table)
     }
 
-    /// The columns rows are read in order of: cursor then key (incremental), the key, the table's
-    /// primary key, or its rowid; every one checked to exist.
+    /// The columns rows are read in order of: cursor then key (incremental), the key, a table's rowid
+    /// (never NULL, always unique), or the primary key of a table without one; every one checked to exist.
     private func orderColumns(_ queue: DatabaseQueue) async throws -> [String] {
         if let incremental { return incremental.cursor + incremental.key }
         if let key = config.key, !key.isEmpty { return key }
         guard let table = config.table else {
             throw OnrampError("config.missing", "a query needs key columns to be read page by page", at: "\(Self.field).key")
         }
-        let (pk, isView) = try await queue.read { db in
+        let (pk, isView, withoutRowid) = try await queue.read { db in
             (try SQLiteCatalog.primaryKey(db, table: table),
-             try Bool.fetchOne(db, sql: "SELECT type = 'view' FROM sqlite_master WHERE name = ?", arguments: [table]) ?? false)
+             try Bool.fetchOne(db, sql: "SELECT type = 'view' FROM sqlite_master WHERE name = ?", arguments: [table]) ?? false,
+             try Bool.fetchOne(db, sql: "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = ?",
+                               arguments: [table]) ?? false)
         }
-        if !pk.isEmpty { return pk }
         if isView { throw OnrampError("config.missing", "a view needs key columns to be read page by page", at: "\(Self.field).key") }
-        return ["rowid"]
+        return withoutRowid ? pk : ["rowid"]
     }
 }

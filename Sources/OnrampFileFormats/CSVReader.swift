@@ -39,7 +39,9 @@ struct CSVReader: BatchReader, @unchecked Sendable {
                 if files.isEmpty { break }
                 let entry = files.removeFirst()
                 let h: FileBytes
-                do throws(FileReadError) { h = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes) } catch {
+                do throws(FileReadError) {
+                    h = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes)
+                } catch {
                     batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name),
                                                     code: error.code, message: error.message))
                     continue

@@ -8,7 +8,9 @@ struct FileBytes: @unchecked Sendable {
     private let inflater: Inflater?
 
     init(path: String, compression: Compression, limit: Int64) throws(FileReadError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileReadError("source.unreadable", "cannot open file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FileReadError("source.unreadable", "cannot open file")
+        }
         self.handle = handle
         do throws(FileReadError) {
             inflater = compression.isGzip(path) ? try Inflater(gzip: true, limit: limit) : nil

@@ -38,7 +38,8 @@ struct JSONReader: BatchReader {
             defer { file.close() }
             bytes = try file.readAll()
         } catch {
-            pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name), code: error.code, message: error.message))
+            pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name),
+                                             code: error.code, message: error.message))
             return
         }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }

@@ -30,7 +30,8 @@ public struct XLSXOptions: Sendable {
         "header_row": ["type": "integer", "minimum": 0, "default": 1, "title": "Header row",
                        "description": "The row that names the columns; rows above it are skipped; 0: no header (columns A, B, ...)",
                        "examples": [1, 3]],
-        "cell_errors": ["type": "string", "enum": ["row_error", "null"], "default": "row_error", "title": "Cells with errors",
+        "cell_errors": ["type": "string", "enum": ["row_error", "null"], "default": "row_error",
+                        "title": "Cells with errors",
                         "description": "row_error: a row with an error value (#N/A, #DIV/0!) is an error record; null: such cells are null",
                         "examples": ["null"]],
     ]

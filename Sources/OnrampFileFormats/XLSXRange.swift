@@ -14,7 +14,9 @@ struct XLSXRange: Sendable, Equatable {
 
     init?(_ text: String) {
         let parts = text.split(separator: ":")
-        guard parts.count == 1 || parts.count == 2, let a = Self.cell(parts[0]), let b = Self.cell(parts.last!) else { return nil }
+        guard parts.count == 1 || parts.count == 2, let a = Self.cell(parts[0]), let b = Self.cell(parts.last!) else {
+            return nil
+        }
         self.init(firstRow: a.row, firstColumn: a.column, lastRow: b.row, lastColumn: b.column)
     }
 

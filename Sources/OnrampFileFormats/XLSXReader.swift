@@ -66,7 +66,8 @@ struct XLSXReader: BatchReader {
         }
         do throws(FileReadError) {
             let workbook = try XLSXWorkbook(path: path, limit: input.maxUncompressedBytes)
-            guard let sheet = options.sheet.map({ name in workbook.sheets.first { $0.name == name } }) ?? workbook.sheets.first else {
+            let named = options.sheet.map { name in workbook.sheets.first { $0.name == name } }
+            guard let sheet = named ?? workbook.sheets.first else {
                 let known = workbook.sheets.map { "'\($0.name)'" }.joined(separator: ", ")
                 throw FileReadError("xlsx.sheet", options.sheet.map { "no sheet named '\($0)'; the sheets are \(known)" }
                                     ?? "the workbook has no sheet")
@@ -104,12 +105,17 @@ struct XLSXReader: BatchReader {
                 guard let event else {
                     guard current!.tokenizer.needsInput else { return true }
                     try Task.checkCancellation()
-                    if let chunk = try current!.stream.read() { current!.tokenizer.feed(chunk) } else { current!.tokenizer.finish() }
+                    if let chunk = try current!.stream.read() {
+                        current!.tokenizer.feed(chunk)
+                    } else {
+                        current!.tokenizer.finish()
+                    }
                     continue
                 }
                 for output in try current!.sheet.handle(event, open: current!.tokenizer.openElements) {
                     switch output {
-                    case .record(let value, let row): batch.records.append(Record(value, position: SourcePosition(file: file, line: row)))
+                    case .record(let value, let row):
+                        batch.records.append(Record(value, position: SourcePosition(file: file, line: row)))
                     case .error(let code, let message, let row, let value): report(code, message, row: row, value: value)
                     }
                 }

@@ -12,11 +12,11 @@ struct XLSXWorkbook: Sendable {
     init(path: String, limit: Int64) throws(FileReadError) {
         let archive = try ZipParts.open(path)
         var workbookPart = "xl/workbook.xml"
-        for r in try Self.relationships(archive, "_rels/.rels", base: "", limit: limit) where r.type.hasSuffix("/officeDocument") {
-            workbookPart = r.target
-        }
+        let packageRels = try Self.relationships(archive, "_rels/.rels", base: "", limit: limit)
+        for r in packageRels where r.type.hasSuffix("/officeDocument") { workbookPart = r.target }
         let base = workbookPart.split(separator: "/").dropLast().joined(separator: "/")
-        let relsPart = (base.isEmpty ? "" : base + "/") + "_rels/" + (workbookPart.split(separator: "/").last.map(String.init) ?? "") + ".rels"
+        let workbookFile = workbookPart.split(separator: "/").last.map(String.init) ?? ""
+        let relsPart = (base.isEmpty ? "" : base + "/") + "_rels/" + workbookFile + ".rels"
         let rels = try Self.relationships(archive, relsPart, base: base, limit: limit)
         var sheetIds: [(name: String, id: String)] = []
         var date1904 = false

@@ -77,7 +77,8 @@ struct XMLReader: BatchReader {
                     report(failure.code, failure.description + "; the rest of the file is not read", line: failure.line)
                     return true
                 }
-                if case .error(let code, let message, let l) = current!.mapper.fail(failure, open: current!.tokenizer.openElements) {
+                let open = current!.tokenizer.openElements
+                if case .error(let code, let message, let l) = current!.mapper.fail(failure, open: open) {
                     report(code, message, line: l)
                 }
                 continue
@@ -98,7 +99,8 @@ struct XMLReader: BatchReader {
                 continue
             }
             switch current!.mapper.handle(event, open: current!.tokenizer.openElements, line: line, offset: offset) {
-            case .record(let value, let l)?: batch.records.append(Record(value, position: SourcePosition(file: file, line: l)))
+            case .record(let value, let l)?:
+                batch.records.append(Record(value, position: SourcePosition(file: file, line: l)))
             case .error(let code, let message, let l)?: report(code, message, line: l)
             case nil: break
             }

@@ -211,7 +211,8 @@ extension XMLTokenizer {
                 var semi = i + 1
                 while semi < min(end, i + 34), buffer[semi] != UInt8(ascii: ";") { semi += 1 }
                 guard semi < min(end, i + 34) else {
-                    return .failure(Problem(code: "xml.entity", message: "'&' that starts no entity reference (write &amp;)", index: i))
+                    return .failure(Problem(code: "xml.entity", message: "'&' that starts no entity reference (write &amp;)",
+                                            index: i))
                 }
                 let ref = String(decoding: buffer[(i + 1)..<semi], as: UTF8.self)
                 guard let scalar = Self.entity(ref) else {

@@ -135,7 +135,9 @@ public struct XMLTokenizer: Sendable {
     private mutating func markup() throws(Failure) -> Event? {
         let start = pos
         guard buffer.count - start >= 2 || finished else { return nil }
-        guard buffer.count - start >= 2 else { throw failure("xml.eof", "the file ends inside a tag", at: start, recoverable: false) }
+        guard buffer.count - start >= 2 else {
+            throw failure("xml.eof", "the file ends inside a tag", at: start, recoverable: false)
+        }
         switch buffer[start + 1] {
         case UInt8(ascii: "?"):
             guard let end = try find("?>", from: start + 2, what: "processing instruction") else { return nil }

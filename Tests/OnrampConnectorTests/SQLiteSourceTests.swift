@@ -83,9 +83,51 @@ import Testing
         let (values, checkpoint) = try await read(source, from: nil, batchSize: 4)
         #expect(values.count == 30)
         #expect(values.first == ["id": 3, "updated_at": "2026-11-01", "country": "FR"])
-        #expect(checkpoint?["after"] == ["2026-11-03", 29])
+        #expect(checkpoint?["after"] == [["text": "2026-11-03"], ["integer": "29"]])
         let (again, _) = try await read(source, from: checkpoint)
         #expect(again.isEmpty)
+    }
+
+    @Test func integersBeyondTwoToThe53AreExactAndPageCorrectly() async throws {
+        try await database("CREATE TABLE big (id INTEGER PRIMARY KEY, updated_at TEXT)")
+        let base: Int64 = 1_500_000_000_000_000_000
+        try await database("INSERT INTO big VALUES (?, 'x')", (0..<10).map { [base + Int64($0) * 37] })
+        let (values, checkpoint) = try await read(try source(["table": "big"]), from: nil, batchSize: 3)
+        #expect(values.map { $0["id"]?.stringValue } == (0..<10).map { String(base + Int64($0) * 37) })
+        try await database("INSERT INTO big VALUES (?, 'x')", [[base + 1000]])
+        let (again, _) = try await read(try source(["table": "big"]), from: checkpoint)
+        #expect(again.map { $0["id"]?.stringValue } == [String(base + 1000)])
+    }
+
+    @Test func rowsWithANullCursorAreErrorRecordsAndTheOthersAreRead() async throws {
+        try await database("CREATE TABLE o (id INTEGER PRIMARY KEY, updated_at TEXT)")
+        try await database("INSERT INTO o VALUES (?, ?)", (1...12).map { [$0, $0 % 5 == 0 ? nil : "2026-11-0\($0 % 3 + 1)"] })
+        var reader = try await source(["table": "o"]).open(checkpoint: nil, batchSize: 2)
+        var ids: [Double] = []
+        var errors: [OnrampCore.RecordError] = []
+        while let batch = try await reader.next() {
+            ids += batch.records.compactMap { $0.value["id"]?.numberValue }
+            errors += batch.errors
+        }
+        await reader.close()
+        #expect(ids.sorted() == [1, 2, 3, 4, 6, 7, 8, 9, 11, 12])
+        #expect(errors.map(\.code) == ["sqlite.null_key", "sqlite.null_key"])
+        #expect(errors.first?.message == "updated_at is NULL: the row cannot be read in key order")
+    }
+
+    @Test func aKeyThatIsNotUniqueAtAPageBoundaryIsAnError() async throws {
+        try await database("CREATE TABLE lines (order_id INTEGER, line INTEGER)")
+        try await database("INSERT INTO lines VALUES (?, ?)", (1...15).map { [($0 + 2) / 3, $0] })
+        let failure: OnrampError? = await {
+            do {
+                _ = try await read(try source(["table": "lines", "key": ["order_id"]], incremental: nil), from: nil, batchSize: 2)
+                return nil
+            } catch { return error as? OnrampError }
+        }()
+        #expect(failure?.code == "sqlite.key_not_unique" && failure?.location == "source.config.key")
+        let (all, _) = try await read(try source(["table": "lines", "key": ["order_id", "line"]], incremental: nil),
+                                      from: nil, batchSize: 2)
+        #expect(all.count == 15)
     }
 
     @Test func discoverListsTablesAndViewsWithKeysAndACursor() async throws {

@@ -36,7 +36,8 @@ actor ERPState {
     var requests: [String] = []
     var tokens: [String: Int] = [:]
     var tokenFetches = 0
-    var tokenLifetime: Int? = 3600
+    /// The `expires_in` of issued tokens (nil: none).
+    var tokenLifetime: Value? = 3600
     var sink: [Value] = []
     var sinkHeaders: [[String: String]] = []
     var sinkKeys: [String: Value] = [:]
@@ -48,7 +49,13 @@ actor ERPState {
 
     func set(auth: Auth) { self.auth = auth }
     func set(orders: [Value]) { self.orders = orders }
-    func set(tokenLifetime: Int?) { self.tokenLifetime = tokenLifetime }
+    func set(tokenLifetime: Value?) { self.tokenLifetime = tokenLifetime }
+    /// Lists newest first (an API an incremental read cannot trust).
+    var descending = false
+    func set(descending: Bool) { self.descending = descending }
+    /// Trickled answers whose client hung up before the end.
+    var trickleCuts = 0
+    func cutTrickle() { trickleCuts += 1 }
     func script(_ path: String, _ f: [Fault]) { faults[path, default: []] += f }
     func breakPath(_ path: String) { broken.insert(path) }
     func headers(_ pathAndQuery: String, _ h: [String: String]) { extraHeaders[pathAndQuery] = h }
@@ -99,16 +106,17 @@ actor ERPState {
         let token = "tok-\(tokenFetches)"
         tokens[token] = 0
         var answer: Value.Object = ["access_token": .string(token), "token_type": "Bearer"]
-        if let tokenLifetime { answer["expires_in"] = .number(Double(tokenLifetime)) }
+        if let tokenLifetime { answer["expires_in"] = tokenLifetime }
         return .object(answer)
     }
 
     /// Orders with `updated_at >= since`, by `updated_at` then id (the order an incremental API must give).
     func list(since: String?) -> [Value] {
-        orders.filter { since == nil || ($0["updated_at"]?.stringValue ?? "") >= since! }.sorted {
+        let sorted = orders.filter { since == nil || ($0["updated_at"]?.stringValue ?? "") >= since! }.sorted {
             let a = $0["updated_at"]?.stringValue ?? "", b = $1["updated_at"]?.stringValue ?? ""
             return a != b ? a < b : ($0["id"]?.numberValue ?? 0) < ($1["id"]?.numberValue ?? 0)
         }
+        return descending ? sorted.reversed() : sorted
     }
 
     /// Stores a sink request; a repeated idempotency key is answered from the first time, not stored again.
@@ -263,6 +271,7 @@ struct ERPServer {
             router.on(RouterPath(path), method: .post) { request, context in try await sink(request, context) }
             router.on(RouterPath(path), method: .put) { request, context in try await sink(request, context) }
         }
+        addFaultyRoutes(router)
         return router
     }
 

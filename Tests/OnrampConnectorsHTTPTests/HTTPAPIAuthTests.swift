@@ -1,5 +1,7 @@
 import OnrampConnectorKit
+@testable import OnrampConnectorsHTTP
 import OnrampCore
+import Synchronization
 import Testing
 
 /// Every auth method reaches the data with the right credentials and fails clearly with wrong ones.
@@ -80,6 +82,49 @@ import Testing
         #expect(requests.filter { $0.hasPrefix("/oauth/token") }.count == 2)
         // Page 4 was asked twice: once with the expired token, once with the new one.
         #expect(requests.filter { $0.contains("page=4") }.count == 2)
+    }
+
+    @Test(arguments: [1e300, "1e999", "NaN", -5] as [Value])
+    func anOAuth2ExpiryOutOfRangeIsClampedNotACrash(expiresIn: Value) async throws {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(25))
+        await server.state.set(auth: .oauth2(id: "onramp", secret: "cs", uses: 100))
+        await server.state.set(tokenLifetime: expiresIn)
+        let read = try await server.run { base in
+            try await Harness.read(try Harness.source(
+                ["url": .string(base + "/api/orders/page"), "records_path": "orders", "pagination": ["type": "page"],
+                 "auth": ["type": "oauth2_client_credentials", "token_url": .string(base + "/oauth/token"),
+                          "client_id": "onramp", "client_secret": "cs"]]))
+        }
+        #expect(read.ids == Array(1...25))
+        // A lifetime of 0 or less renews the token before every request; the others reuse the first one.
+        let fetches = await server.state.tokenFetches
+        #expect(expiresIn == -5 ? fetches == 4 : fetches == 1)
+    }
+
+    @Test func anOAuth2TokenLivingForEverIsRenewedAfterAYear() async throws {
+        let server = ERPServer()
+        await server.state.set(auth: .oauth2(id: "onramp", secret: "cs", uses: 100))
+        await server.state.set(tokenLifetime: 1e300)
+        let tokens = try await server.run { base in
+            let caller = HTTPCaller(client: OutboundClient.shared, egress: .unrestricted, policy: RetryPolicy(maxAttempts: 1),
+                                    sleep: { _ in }, auth: nil, maxBytes: 1 << 20, timeout: .seconds(10))
+            let cache = OAuth2TokenCache(tokenURL: base + "/oauth/token", clientID: "onramp", clientSecret: "cs",
+                                         scope: nil, basic: true, field: "auth.token_url", caller: caller)
+            let clock = Mutex(ContinuousClock.now)
+            await cache.setClock { clock.withLock { $0 } }
+            var seen = [try await cache.token()]
+            clock.withLock { $0 += .seconds(364 * 24 * 3600) }
+            seen.append(try await cache.token())
+            clock.withLock { $0 += .seconds(24 * 3600) }
+            seen.append(try await cache.token())
+            return seen
+        }
+        #expect(tokens == ["tok-1", "tok-1", "tok-2"])
+        #expect(OAuth2TokenCache.lifetime(.infinity) == .seconds(365 * 24 * 3600 - 60))
+        #expect(OAuth2TokenCache.lifetime(.nan) == nil)
+        #expect(OAuth2TokenCache.lifetime(-1) == .zero)
+        #expect(OAuth2TokenCache.lifetime(100) == .seconds(90))
     }
 
     @Test func oauth2ClientCredentialsInTheForm() async throws {

@@ -1,4 +1,6 @@
+import Foundation
 import OnrampConnectorKit
+@testable import OnrampConnectorsHTTP
 import OnrampCore
 import Testing
 
@@ -91,5 +93,75 @@ import Testing
             return try await Harness.read(try Harness.source(Self.config(base), incremental: .object(inc)))
         }
         #expect(read.ids == [7, 8, 9, 10])
+    }
+
+    @Test func aDescendingAPIFailsOnceARecordIsBelowACheckpointHandedOut() async throws {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(25) { String(format: "2026-11-01T10:00:%02dZ", $0) })
+        await server.state.set(descending: true)
+        let (checkpoints, error) = try await server.run { base in
+            var reader = try await Harness.source(Self.config(base), incremental: Self.incremental)
+                .open(checkpoint: nil, batchSize: 10)
+            var checkpoints: [Value?] = []
+            let error = await Harness.error { while let b = try await reader.next() { checkpoints.append(b.checkpoint) } }
+            await reader.close()
+            return (checkpoints, error)
+        }
+        // Page 1 (orders 25…16) is read whole and checkpointed at 25's cursor; page 2 starts below it.
+        #expect(checkpoints.count == 1)
+        #expect(checkpoints.first??["cursor"] == "2026-11-01T10:00:25Z")
+        #expect(error?.code == "http_api.order")
+        #expect(error?.message.contains("/api/orders/page?page=2&per_page=10 returned a record with updated_at "
+                                        + "2026-11-01T10:00:15Z after this run checkpointed 2026-11-01T10:00:25Z") == true)
+        #expect(error?.message.contains("sort the API ascending by updated_at") == true)
+        #expect(error?.location == "source.incremental.cursor_field")
+    }
+
+    @Test func recordsOutOfOrderWithinOnePageAreRead() async throws {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(8) { String(format: "2026-11-01T10:00:%02dZ", $0) })
+        await server.state.set(descending: true)
+        let read = try await server.run { base in
+            try await Harness.read(try Harness.source(Self.config(base), incremental: Self.incremental))
+        }
+        #expect(read.ids == Array((1...8).reversed()))
+        #expect(read.checkpoint == ["cursor": "2026-11-01T10:00:08Z", "keys": ["8"]])
+    }
+
+    @Test func theKeysKeptAtOneCursorValueAreCapped() throws {
+        var cursor = IncrementalCursor(cursorField: "updated_at", keyField: "id", checkpoint: nil, start: nil)
+        for id in 1...IncrementalCursor.maxKeys {
+            #expect(try cursor.admit(["id": .number(Double(id)), "updated_at": .string(Self.t1)], from: "u").get() == .keep)
+        }
+        // A key already kept is still skipped; a new one would grow the checkpoint past the cap.
+        #expect(try cursor.admit(["id": 7, "updated_at": .string(Self.t1)], from: "u").get() == .skip)
+        do {
+            _ = try cursor.admit(["id": 10_001, "updated_at": .string(Self.t1)], from: "https://erp.example/o?page=9")
+            Issue.record("the 10,001st key at one cursor value was kept")
+        } catch let e as OnrampError {
+            #expect(e.code == "http_api.cursor_ties")
+            #expect(e.message.contains("more than 10000 records from https://erp.example/o?page=9"))
+            #expect(e.message.contains("share updated_at \(Self.t1)"))
+            #expect(e.message.contains("use a finer cursor field"))
+            #expect(e.location == "source.incremental.cursor_field")
+        }
+        // A newer cursor value starts a new set of keys.
+        #expect(try cursor.admit(["id": 10_002, "updated_at": .string(Self.t2)], from: "u").get() == .keep)
+        #expect(cursor.checkpoint == ["cursor": .string(Self.t2), "keys": ["10002"]])
+    }
+
+    @Test func aReadWithMoreTiesThanTheCapFailsTheRun() async throws {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(IncrementalCursor.maxKeys + 1) { _ in Self.t1 })
+        let error = try await server.run { base in
+            await Harness.error {
+                _ = try await Harness.read(try Harness.source(
+                    ["url": .string(base + "/api/orders/page"), "records_path": "orders",
+                     "pagination": ["type": "page", "page_size_param": "per_page", "page_size": 4000]],
+                    incremental: Self.incremental))
+            }
+        }
+        #expect(error?.code == "http_api.cursor_ties")
+        #expect(error?.message.contains("page=3&per_page=4000") == true)
     }
 }

@@ -1,4 +1,5 @@
 import OnrampConnectorKit
+@testable import OnrampConnectorsHTTP
 import OnrampCore
 import Testing
 
@@ -75,8 +76,59 @@ import Testing
             }
         }
         #expect(error?.code == "http_api.pagination_loop")
-        #expect(error?.message.contains("/api/orders/cursor?page=2 answered the same page") == true)
+        #expect(error?.message.contains("/api/orders/cursor?page=2 answered the same page as page 1") == true)
         #expect(await server.state.requests.count == 2)
+    }
+
+    /// Reads `path` with `pagination` over 12 orders: the error, and the requests the API saw.
+    func loop(_ path: String, records: String, _ pagination: Value) async throws -> (OnrampError?, [String]) {
+        let server = ERPServer()
+        await server.state.set(orders: ERPServer.orders(12))
+        return try await server.run { base in
+            let error = await Harness.error {
+                _ = try await Harness.read(try Harness.source(["url": .string(base + path), "records_path": .string(records),
+                                                               "pagination": pagination]))
+            }
+            return (error, await server.state.requests)
+        }
+    }
+
+    @Test func anAPIIgnoringThePageParameterWithChangingBodiesStopsAtMaxPages() async throws {
+        let (error, requests) = try await loop("/api/orders/stamped", records: "orders", ["type": "page", "max_pages": 5])
+        #expect(error?.code == "http_api.max_pages")
+        #expect(error?.message.contains("/api/orders/stamped gave more than 5 pages: raise pagination.max_pages") == true)
+        #expect(error?.location == "source.config.pagination.max_pages")
+        #expect(requests.count == 5)
+    }
+
+    @Test func maxPagesDefaultsTo10000() throws {
+        let paged = try Harness.source(["url": "https://erp.example/api/orders", "pagination": ["type": "offset"]])
+        #expect((paged as? HTTPAPISource)?.config.pagination?.maxPages == 10_000)
+        #expect(HTTPAPIConfig.defaultMaxPages == 10_000)
+    }
+
+    @Test func aPageAlreadyReadIsALoopEvenWhenNotTheOneBefore() async throws {
+        let (error, requests) = try await loop("/api/orders/cycle", records: "orders", ["type": "page"])
+        #expect(error?.code == "http_api.pagination_loop")
+        #expect(error?.message.contains("/api/orders/cycle?page=3 answered the same page as page 1") == true)
+        #expect(requests.count == 3)
+    }
+
+    @Test func aCursorTokenGivenAgainIsALoop() async throws {
+        let (error, requests) = try await loop("/api/orders/tokens", records: "items",
+                                               ["type": "cursor", "cursor_path": "next"])
+        #expect(error?.code == "http_api.pagination_loop")
+        #expect(error?.message.contains("/api/orders/tokens?cursor=b gave the cursor a, which an earlier page gave") == true)
+        #expect(requests.count == 3)
+    }
+
+    @Test func aNextURLAlreadyReadIsALoop() async throws {
+        let (error, requests) = try await loop("/api/orders/hop", records: "results",
+                                               ["type": "next_url", "next_url_path": "next"])
+        #expect(error?.code == "http_api.pagination_loop")
+        #expect(error?.message.contains("/api/orders/hop?at=a gives http://127.0.0.1:") == true)
+        #expect(error?.message.contains("/api/orders/hop?at=b, a page already read, as the next page") == true)
+        #expect(requests.count == 3)
     }
 
     @Test func aNextURLOnAnotherHostIsRefused() async throws {

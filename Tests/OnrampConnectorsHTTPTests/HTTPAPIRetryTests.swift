@@ -106,6 +106,23 @@ import Testing
         #expect(sleeps.all.count == 1)
     }
 
+    @Test func aBodyTrickledSlowerThanTheTimeoutFailsTheRequest() async throws {
+        let server = ERPServer()
+        let sleeps = SleepLog()
+        let error = try await server.run { base in
+            await Harness.error {
+                _ = try await Harness.read(try Harness.source(["url": .string(base + "/api/trickle"), "timeout_seconds": 1,
+                                                               "max_attempts": 2], resources: Harness.resources(sleeps)))
+            }
+        }
+        #expect(error?.code == "http.unreachable")
+        #expect(error?.message.contains("/api/trickle failed after 2 attempts: timed out: no complete answer within 1 s")
+                == true)
+        // Both answers were cut off: the client hung up instead of waiting for the body.
+        #expect(await server.state.trickleCuts == 2)
+        #expect(sleeps.all.count == 1)
+    }
+
     @Test func aResponseThatIsNotJSONNamesTheURL() async throws {
         let server = ERPServer()
         let error = try await server.run { base in

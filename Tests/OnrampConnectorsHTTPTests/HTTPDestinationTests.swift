@@ -48,7 +48,9 @@ import Testing
 
     @Test func aRefusedRecordIsALoadErrorAndItsNeighboursAreSent() async throws {
         let server = ERPServer()
-        await server.state.script("/api/sink", [.init(status: 503), .init(status: 503), .init(status: 503)])
+        // 503s with Retry-After: the API did not act on them, so even POSTs are sent again.
+        let busy = ERPState.Fault(status: 503, headers: ["Retry-After": "0"])
+        await server.state.script("/api/sink", [busy, busy, busy])
         let outcomes = try await server.run { base in
             let d = try Harness.destination(["url": .string(base + "/api/sink"), "max_attempts": 3],
                                             resources: Harness.resources())
@@ -62,6 +64,58 @@ import Testing
         #expect(failures[1].2.contains("POST http://127.0.0.1:"))
         #expect(failures[1].2.contains("answered 422: {\"error\":{\"message\":\"order 2 is invalid\"}}"))
         #expect(await server.state.sink == [["id": 3], ["id": 4]])
+    }
+
+    @Test func aPOSTIsNotSentAgainAfterAnAnswerThatMayFollowItsEffect() async throws {
+        let server = ERPServer()
+        await server.state.script("/api/sink", [.init(status: 503), .init(status: 500)])
+        let (outcomes, retried) = try await server.run { base in
+            let post = try Harness.destination(["url": .string(base + "/api/sink"), "max_attempts": 3])
+            let outcomes = try await post.write(Self.records([["id": 1]]))
+            // The same 500 for a PUT (idempotent) is retried.
+            let put = try Harness.destination(["url": .string(base + "/api/sink"), "method": "PUT", "max_attempts": 3])
+            return (outcomes, try await put.write(Self.records([["id": 2]])))
+        }
+        let failures = Self.failures(outcomes)
+        #expect(failures.count == 1)
+        #expect(failures.first?.1 == "http.status_503")
+        #expect(failures.first?.2.contains("answered 503 (not sent again: a POST without idempotency_header may have "
+                                           + "been applied)") == true)
+        #expect(Self.failures(retried).isEmpty)
+        #expect(await server.state.sink == [["id": 2]])
+        #expect(await server.state.requests.count == 3)
+    }
+
+    @Test func aPOSTTimingOutIsRetriedOnlyWithAnIdempotencyHeader() async throws {
+        let server = ERPServer()
+        let (plain, keyed) = try await server.run { base in
+            let config: Value.Object = ["url": .string(base + "/api/trickle"), "timeout_seconds": 1, "max_attempts": 2]
+            let plain = await Harness.error {
+                _ = try await Harness.destination(.object(config)).write(Self.records([["id": 1]]))
+            }
+            var withKey = config
+            withKey["idempotency_header"] = ["name": "Idempotency-Key", "value": "$string(id)"]
+            let keyed = await Harness.error {
+                _ = try await Harness.destination(.object(withKey)).write(Self.records([["id": 1]]))
+            }
+            return (plain, keyed)
+        }
+        #expect(plain?.code == "http.unreachable")
+        #expect(plain?.message.contains("/api/trickle failed after 1 attempt: timed out") == true)
+        #expect(plain?.message.contains("not sent again, since the server may have acted on it") == true)
+        #expect(keyed?.message.contains("/api/trickle failed after 2 attempts: timed out") == true)
+        #expect(await server.state.requests.count == 3)
+    }
+
+    @Test func aPOSTThatCouldNotConnectIsRetried() async throws {
+        let sleeps = SleepLog()
+        let error = await Harness.error {
+            _ = try await Harness.destination(["url": "http://127.0.0.1:9/api/sink", "max_attempts": 3, "timeout_seconds": 1],
+                                              resources: Harness.resources(sleeps)).write(Self.records([["id": 1]]))
+        }
+        #expect(error?.code == "http.unreachable")
+        #expect(error?.message.contains("POST http://127.0.0.1:9/api/sink failed after 3 attempts") == true)
+        #expect(sleeps.all.count == 2)
     }
 
     @Test func batchesAreBuiltFromTheArrayAndResultsSplitPerRecord() async throws {

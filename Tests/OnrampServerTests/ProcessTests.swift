@@ -96,7 +96,7 @@ import Testing
         try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
         try csv.write(to: files.appendingPathComponent("orders.csv"), atomically: true, encoding: .utf8)
 
-        let sandbox = try Child(["taxman-sandbox", "--port", "0", "--latency-ms", "60", "--api-key", "tk"], log: dir.appendingPathComponent("sandbox.log"))
+        let sandbox = try Child(["taxman-sandbox", "--port", "0", "--latency-ms", "250", "--api-key", "tk"], log: dir.appendingPathComponent("sandbox.log"))
         defer { sandbox.stop() }
         let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
         let env = ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey]
@@ -108,7 +108,7 @@ import Testing
 
         #expect(try await Self.http("POST", "\(api)/tenants", key: ProcessTests.adminKey, body: ["id": "acme"]).0 == 201)
         #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: ProcessTests.adminKey, body: ["value": "tk"]).0 == 200)
-        let document = Self.ordersToTaxman("orders", path: "in/*.csv", batch: 20, sandboxURL: sandboxURL)
+        let document = Self.ordersToTaxman("orders", path: "in/*.csv", batch: 10, sandboxURL: sandboxURL)
         let (created, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/pipelines", key: ProcessTests.adminKey, body: document)
         #expect(created == 201)
         let pid = try #require(pipeline?["id"]?.stringValue)
