@@ -14,11 +14,12 @@ if [ -z "$MOTO" ]; then
 fi
 MOTO_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 MOTO_LOG=$(mktemp /tmp/onramp-moto.XXXXXX)
-INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO" -H 127.0.0.1 -p "$MOTO_PORT" > "$MOTO_LOG" 2>&1 &
+# Its own process group: moto_server may be a shim (pyenv) whose python child outlives a plain kill.
+INITIAL_NO_AUTH_ACTION_COUNT=3 setsid "$MOTO" -H 127.0.0.1 -p "$MOTO_PORT" > "$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/" && break; sleep 0.1; done
 export ONRAMP_TEST_S3="http://127.0.0.1:$MOTO_PORT"
 moto_test_stop() {
-  kill "$MOTO_PID" 2>/dev/null || true
+  kill -9 -- "-$MOTO_PID" 2>/dev/null || true
   rm -f "$MOTO_LOG"
 }

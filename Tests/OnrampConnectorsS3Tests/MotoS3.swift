@@ -1,16 +1,13 @@
 import AsyncHTTPClient
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import OnrampConnectorKit
 @testable import OnrampConnectorsS3
 import OnrampCore
 
-/// moto's S3 server for the tests: `ONRAMP_TEST_S3` (started by scripts/test.sh with
-/// `INITIAL_NO_AUTH_ACTION_COUNT=3`), else a `moto_server` from PATH started here. The first three
-/// requests create an IAM user with an access key, so every later request is signature-checked by moto.
+/// moto's S3 server for the tests: `ONRAMP_TEST_S3` (scripts/moto-test.sh, which scripts/test.sh sources,
+/// starts it with `INITIAL_NO_AUTH_ACTION_COUNT=3`). The first three requests create an IAM user with an
+/// access key, so every later request is signature-checked by moto.
 /// moto checks against the decoded query, so a `/` in a query value fails there (boto3's requests too):
 /// the tests list with prefixes that have none (keys may have any).
 enum MotoS3 {
@@ -22,54 +19,14 @@ enum MotoS3 {
 
     static let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
 
-    /// Whether the S3 tests can run here.
-    static let available: Bool = ProcessInfo.processInfo.environment["ONRAMP_TEST_S3"] != nil || motoPath != nil
-
-    static var motoPath: String? {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-        return dirs.map { "\($0)/moto_server" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    /// Whether the S3 tests can run here (`source scripts/moto-test.sh` before `swift test` sets it).
+    static let available = ProcessInfo.processInfo.environment["ONRAMP_TEST_S3"] != nil
 
     static let shared = Task<Server, any Error> {
-        if let endpoint = ProcessInfo.processInfo.environment["ONRAMP_TEST_S3"] { return try await createUser(endpoint) }
-        return try await createUser(try await startMoto())
+        try await createUser(ProcessInfo.processInfo.environment["ONRAMP_TEST_S3"] ?? "")
     }
 
     static func server() async throws -> Server { try await shared.value }
-
-    /// Starts moto on a free port under a shell that stops it once this test process is gone.
-    static func startMoto() async throws -> String {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(socket, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        close(socket)
-        let me = ProcessInfo.processInfo.processIdentifier
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "INITIAL_NO_AUTH_ACTION_COUNT=3 '\(motoPath!)' -H 127.0.0.1 -p \(port) "
-                             + ">/dev/null 2>&1 </dev/null & M=$!; while kill -0 \(me) 2>/dev/null; do sleep 1; done; kill $M"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let endpoint = "http://127.0.0.1:\(port)"
-        for _ in 0..<100 {
-            if (try? await http.execute(HTTPClientRequest(url: endpoint + "/moto-api/"), timeout: .seconds(1))) != nil {
-                return endpoint
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw OnrampError("test.moto", "moto_server did not start on port \(port)")
-    }
 
     /// CreateUser, PutUserPolicy (everything allowed), CreateAccessKey: moto's unauthenticated three.
     static func createUser(_ endpoint: String) async throws -> Server {

@@ -5,7 +5,7 @@ import OnrampCore
 import Testing
 
 /// The `s3` destination against moto: objects per batch or per run, CSV headers, multipart uploads.
-@Suite(.enabled(if: MotoS3.available, "needs ONRAMP_TEST_S3 or moto_server on PATH"))
+@Suite(.enabled(if: MotoS3.available, "needs ONRAMP_TEST_S3 (source scripts/moto-test.sh)"))
 struct S3DestinationTests {
     static func destination(_ client: S3Client, _ server: MotoS3.Server, _ extra: Value.Object) throws -> any Destination {
         try MotoS3.registry().makeDestination(.init(connector: "s3", config: MotoS3.config(client, server, extra),

@@ -11,7 +11,7 @@ import Testing
 
 /// An ERP export in a bucket to the TAXMAN sandbox: an incremental pipeline charges each order once
 /// across runs while objects are added.
-@Suite(.enabled(if: MotoS3.available, "needs ONRAMP_TEST_S3 or moto_server on PATH"))
+@Suite(.enabled(if: MotoS3.available, "needs ONRAMP_TEST_S3 (source scripts/moto-test.sh)"))
 struct S3EndToEndTests {
     static func orders(_ from: Int, _ count: Int) -> [UInt8] {
         var text = "id,region,amount\n"

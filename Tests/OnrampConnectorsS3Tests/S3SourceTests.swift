@@ -5,7 +5,7 @@ import OnrampCore
 import Testing
 
 /// The `s3` source against moto's S3 server (signatures checked by moto).
-@Suite(.enabled(if: MotoS3.available, "needs ONRAMP_TEST_S3 or moto_server on PATH"))
+@Suite(.enabled(if: MotoS3.available, "needs ONRAMP_TEST_S3 (source scripts/moto-test.sh)"))
 struct S3SourceTests {
     static func csv(_ rows: [String]) -> [UInt8] { Array(("id,amount\n" + rows.joined(separator: "\n") + "\n").utf8) }
 
