@@ -18,17 +18,23 @@ enum HTTPDeadline {
     /// `body` collected up to `maxBytes` (`NIOTooManyBytesError` beyond), or `Exceeded` once `end` passes.
     static func collect(_ body: HTTPClientResponse.Body, upTo maxBytes: Int, by end: ContinuousClock.Instant,
                         timeout: TimeAmount) async throws -> ByteBuffer {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: maxBytes) }
+        try await run(by: end, timeout: timeout) { try await body.collect(upTo: maxBytes) }
+    }
+
+    /// `work`'s result, or `Exceeded` once `end` passes (`work` is cancelled then).
+    static func run<T: Sendable>(by end: ContinuousClock.Instant, timeout: TimeAmount,
+                                 _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
             group.addTask {
                 try await Task.sleep(until: end, clock: .continuous)
                 return nil
             }
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let buffer = first else {
+            guard let first = try await group.next(), let result = first else {
                 throw Exceeded(timeout: .nanoseconds(timeout.nanoseconds))
             }
-            return buffer
+            return result
         }
     }
 }

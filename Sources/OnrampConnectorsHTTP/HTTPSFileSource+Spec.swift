@@ -34,7 +34,7 @@ extension HTTPSFileSource {
             "max_bytes": ["type": "integer", "minimum": 1, "default": 1_073_741_824, "title": "Largest file",
                           "description": "A bigger download is an error"],
             "timeout_seconds": ["type": "number", "minimum": 1, "maximum": 86_400, "default": 600,
-                                "title": "Timeout (s)", "description": "For each download"],
+                                "title": "Timeout (s)", "description": "For each whole download, body included"],
         ]
         for (key, value) in FileFormat.allOptionProperties where properties[key] == nil { properties[key] = value }
         return ["type": "object", "additionalProperties": false, "required": ["format"], "properties": .object(properties)]

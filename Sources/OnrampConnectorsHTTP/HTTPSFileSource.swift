@@ -76,6 +76,7 @@ struct HTTPSFileSource: Source {
             request.headers.add(name: "If-Modified-Since", value: modified)
         }
         let response: HTTPClientResponse
+        let end = HTTPDeadline.end(after: timeout)
         do {
             response = try await client.execute(request, timeout: timeout)
         } catch {
@@ -97,7 +98,12 @@ struct HTTPSFileSource: Source {
             throw OnrampError("https_file.http", "\(target.url) answered HTTP \(status)", at: target.field)
         }
         if let path {
-            try await save(response, to: path, target: target)
+            // The whole download, not only its head, must arrive within the timeout: a trickling body is cut off.
+            do {
+                try await HTTPDeadline.run(by: end, timeout: timeout) { try await save(response, to: path, target: target) }
+            } catch let e as HTTPDeadline.Exceeded {
+                throw OnrampError("https_file.timeout", "cannot download \(target.url): \(e)", at: "source.config.timeout_seconds")
+            }
         }
         return .downloaded(etag: response.headers.first(name: "ETag"),
                            lastModified: response.headers.first(name: "Last-Modified"))

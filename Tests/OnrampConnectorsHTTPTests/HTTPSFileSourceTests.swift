@@ -67,6 +67,19 @@ import Testing
         return (records, errors, last)
     }
 
+    @Test func aDownloadTrickledSlowerThanTheTimeoutIsCutOff() async throws {
+        let server = ERPServer()
+        let error: OnrampError? = try await server.run { base in
+            do {
+                _ = try await Self.read(["url": .string(base + "/api/trickle"), "format": "json", "timeout_seconds": 1])
+                return nil
+            } catch { return error as? OnrampError }
+        }
+        #expect(error?.code == "https_file.timeout" && error?.location == "source.config.timeout_seconds", "\(String(describing: error))")
+        #expect(error?.message.contains("timed out: no complete answer within 1 s") == true)
+        #expect(await server.state.trickleCuts == 1, "the download was abandoned, not waited for")
+    }
+
     @Test func incrementalReadsAgainOnlyWhenTheETagChanged() async throws {
         let served = Served()
         try await Self.withServer(served) { base in
