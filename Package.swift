@@ -47,15 +47,20 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "OnrampConnectorsFiles", dependencies: ["OnrampConnectorKit", "OnrampFileFormats"]),
+        // What the connector families over AsyncHTTPClient share: the redirect-free client, deadlines that cover
+        // a body, streamed downloads, transport errors in words.
+        .target(name: "OnrampHTTPSupport", dependencies: [
+            "OnrampCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
-            "OnrampConnectorKit", "OnrampExpression", "OnrampFileFormats",
+            "OnrampConnectorKit", "OnrampExpression", "OnrampFileFormats", "OnrampHTTPSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Amazon S3 and S3-compatible stores (MinIO, Ceph, R2): SigV4 over AsyncHTTPClient, no AWS SDK.
         .target(name: "OnrampConnectorsS3", dependencies: [
-            "OnrampConnectorKit", "OnrampFileFormats",
+            "OnrampConnectorKit", "OnrampFileFormats", "OnrampHTTPSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -142,8 +147,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OnrampConnectorsHTTPTests", dependencies: [
-            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsHTTP", "OnrampConnectorsFiles", "OnrampEngine",
-            "OnrampTaxmanSandbox",
+            "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsHTTP", "OnrampHTTPSupport", "OnrampConnectorsFiles",
+            "OnrampEngine", "OnrampTaxmanSandbox",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

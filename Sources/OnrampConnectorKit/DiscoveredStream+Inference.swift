@@ -19,7 +19,8 @@ extension DiscoveredStream {
         return [DiscoveredStream(name: name, kind: kind, fields: fields(of: records.map(\.value)))]
     }
 
-    /// The fields of sampled records, typed by their values.
+    /// The fields of sampled records, typed by their values; a field of mixed types is a string whose
+    /// `source_type` names the types seen (`integer|string`).
     public static func fields(of values: [Value]) -> [Field] {
         var order: [String] = []
         var types: [String: Set<String>] = [:]
@@ -35,7 +36,8 @@ extension DiscoveredStream {
         return order.map { key in
             var t = types[key] ?? []
             if t == ["integer", "number"] { t = ["number"] }
-            return Field(name: key, type: t.count == 1 ? t.first! : "string", nullable: nullable.contains(key))
+            return Field(name: key, type: t.count == 1 ? t.first! : "string",
+                         sourceType: t.count > 1 ? t.sorted().joined(separator: "|") : nil, nullable: nullable.contains(key))
         }
     }
 

@@ -3,6 +3,7 @@ import NIOCore
 import OnrampConnectorKit
 import OnrampCore
 import OnrampExpression
+import OnrampHTTPSupport
 
 extension HTTPAPISource {
     static let spec = SourceSpec(

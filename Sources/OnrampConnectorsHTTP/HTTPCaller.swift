@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import OnrampConnectorKit
 import OnrampCore
+import OnrampHTTPSupport
 
 /// A response read whole (up to the body cap).
 struct HTTPAnswer: Sendable {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import OnrampConnectorKit
 import OnrampCore
 import OnrampExpression
+import OnrampHTTPSupport
 
 extension HTTPDestination {
     static let spec = DestinationSpec(

@@ -2,6 +2,7 @@ import NIOCore
 import OnrampConnectorKit
 import OnrampCore
 import OnrampFileFormats
+import OnrampHTTPSupport
 
 extension HTTPSFileSource {
     static let incrementalSchema: Value = [

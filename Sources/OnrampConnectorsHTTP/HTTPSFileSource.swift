@@ -5,6 +5,7 @@ import NIOHTTP1
 import OnrampConnectorKit
 import OnrampCore
 import OnrampFileFormats
+import OnrampHTTPSupport
 
 /// `https_file`: files downloaded over HTTP(S) (one URL or a list) in one file format. Each download
 /// streams to a scratch file (at most `max_bytes`) and is parsed there; redirects are not followed and
@@ -114,19 +115,10 @@ struct HTTPSFileSource: Source {
             throw OnrampError("https_file.too_large", "\(target.url) is \(length) bytes, more than max_bytes (\(maxBytes))",
                               at: "source.config.max_bytes")
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw OnrampError("https_file.scratch", "cannot create a temporary file for \(target.url)")
-        }
-        defer { try? handle.close() }
-        var total: Int64 = 0
-        for try await chunk in response.body {
-            total += Int64(chunk.readableBytes)
-            if total > maxBytes {
-                throw OnrampError("https_file.too_large", "\(target.url) is more than max_bytes (\(maxBytes))",
-                                  at: "source.config.max_bytes")
-            }
-            try handle.write(contentsOf: Data(chunk.readableBytesView))
-        }
+        _ = try await ResponseDownload.save(
+            response.body, to: path, maxBytes: maxBytes,
+            cannotCreate: OnrampError("https_file.scratch", "cannot create a temporary file for \(target.url)"),
+            tooLarge: OnrampError("https_file.too_large", "\(target.url) is more than max_bytes (\(maxBytes))",
+                                  at: "source.config.max_bytes"))
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import OnrampConnectorKit
 import OnrampCore
+import OnrampHTTPSupport
 
 extension TaxmanDestination {
     /// Sends an empty batch: TAXMAN authenticates it before it refuses it as empty, so a 401 names the key

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import OnrampConnectorKit
 import OnrampCore
+import OnrampHTTPSupport
 
 /// `taxman`: sends transactions to TAXMAN's batch endpoint, several requests in flight over
 /// keep-alive connections, retrying 429/5xx/timeouts with backoff. Each transaction carries an

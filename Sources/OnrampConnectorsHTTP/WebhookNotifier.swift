@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import OnrampConnectorKit
 import OnrampCore
+import OnrampHTTPSupport
 
 /// Posts a run summary to a pipeline's `notify.url`, signed with HMAC-SHA256 so the receiver can
 /// check it came from Onramp: `X-Onramp-Signature: sha256=<hex of HMAC(secret, body)>`.

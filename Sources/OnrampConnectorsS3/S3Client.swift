@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import OnrampConnectorKit
 import OnrampCore
+import OnrampHTTPSupport
 
 /// A bucket on S3 or an S3-compatible store: where requests go (virtual-hosted or path-style) and how
 /// they are signed. Every request checks the egress policy first; answers S3 refuses become
@@ -98,7 +99,7 @@ public struct S3Client: Sendable {
             do {
                 response = try await http.execute(request, timeout: timeout)
             } catch {
-                let reason = Self.describe(error)
+                let reason = TransportErrorText.describe(error)
                 if attempt < 3, reason != "connection refused" { try await sleep(.milliseconds(200 * attempt)); continue }
                 throw OnrampError("s3.connect", "cannot connect to \(scheme)://\(host): \(reason)", at: "\(field).endpoint")
             }
@@ -150,27 +151,6 @@ public struct S3Client: Sendable {
         }
     }
 
-    /// Words for a failed connection (as the HTTP family's `TransportErrorText`).
-    static func describe(_ error: any Error) -> String {
-        if let e = error as? HTTPClientError {
-            switch e {
-            case .connectTimeout, .deadlineExceeded, .readTimeout: return "timed out"
-            case .remoteConnectionClosed: return "the server closed the connection"
-            default: break
-            }
-        }
-        let text = String(describing: error)
-        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("errno: 111") {
-            return "connection refused"
-        }
-        if text.contains("NXDOMAIN") || text.contains("unknownHost") || text.contains("Name or service not known")
-            || text.contains("lookup") {
-            return "no such host"
-        }
-        if text.contains("handshake") || text.contains("certificate") || text.contains("SSL") { return "TLS failed: \(text)" }
-        return text.count > 200 ? String(text.prefix(200)) : text
-    }
-
     /// One page of ListObjectsV2 under `prefix`.
     public func list(prefix: String, continuationToken: String?, maxKeys: Int = 1000) async throws -> Page {
         var query = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
@@ -202,21 +182,11 @@ public struct S3Client: Sendable {
     /// Streams `key` into a new file at `path` (owner-only); more than `maxBytes` is `s3.too_large`.
     public func download(_ key: String, to path: String, maxBytes: Int64) async throws -> Int64 {
         let response = try await send(.GET, key: key, timeout: .hours(6), what: "reading")
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw OnrampError("s3.scratch", "cannot create a temporary file for \(uri(key))")
-        }
-        defer { try? handle.close() }
-        var total: Int64 = 0
-        for try await chunk in response.body {
-            total += Int64(chunk.readableBytes)
-            if total > maxBytes {
-                throw OnrampError("s3.too_large", "\(uri(key)) is larger than max_object_bytes (\(maxBytes))",
-                                  at: "\(field).max_object_bytes")
-            }
-            try handle.write(contentsOf: Data(chunk.readableBytesView))
-        }
-        return total
+        return try await ResponseDownload.save(
+            response.body, to: path, maxBytes: maxBytes,
+            cannotCreate: OnrampError("s3.scratch", "cannot create a temporary file for \(uri(key))"),
+            tooLarge: OnrampError("s3.too_large", "\(uri(key)) is larger than max_object_bytes (\(maxBytes))",
+                                  at: "\(field).max_object_bytes"))
     }
 
     /// Writes one object; its ETag.

@@ -3,6 +3,7 @@ import OnrampConnectorKit
 import OnrampCore
 import Synchronization
 import Testing
+import OnrampHTTPSupport
 
 /// Every auth method reaches the data with the right credentials and fails clearly with wrong ones.
 @Suite struct HTTPAPIAuthTests {

@@ -3,6 +3,7 @@ import OnrampConnectorKit
 import OnrampCore
 import Synchronization
 import Testing
+import OnrampHTTPSupport
 
 /// Per-record detail requests (`/orders/{id}/lines`) and OAuth2 token expiry.
 @Suite struct HTTPAPIDetailTests {

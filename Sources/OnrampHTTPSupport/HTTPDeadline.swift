@@ -3,26 +3,26 @@ import NIOCore
 
 /// Reads a response body under the request's deadline: a server that answers its head in time and then
 /// trickles the body is cut off when the deadline passes (the read is cancelled, which closes the connection).
-enum HTTPDeadline {
+public enum HTTPDeadline {
     /// The deadline passed before the whole answer arrived.
-    struct Exceeded: Error, CustomStringConvertible {
-        let timeout: Duration
-        var description: String { "timed out: no complete answer within \(timeout.components.seconds) s" }
+    public struct Exceeded: Error, CustomStringConvertible {
+        public let timeout: Duration
+        public var description: String { "timed out: no complete answer within \(timeout.components.seconds) s" }
     }
 
     /// The instant a request started now with `timeout` must be complete by.
-    static func end(after timeout: TimeAmount) -> ContinuousClock.Instant {
+    public static func end(after timeout: TimeAmount) -> ContinuousClock.Instant {
         .now + .nanoseconds(timeout.nanoseconds)
     }
 
     /// `body` collected up to `maxBytes` (`NIOTooManyBytesError` beyond), or `Exceeded` once `end` passes.
-    static func collect(_ body: HTTPClientResponse.Body, upTo maxBytes: Int, by end: ContinuousClock.Instant,
+    public static func collect(_ body: HTTPClientResponse.Body, upTo maxBytes: Int, by end: ContinuousClock.Instant,
                         timeout: TimeAmount) async throws -> ByteBuffer {
         try await run(by: end, timeout: timeout) { try await body.collect(upTo: maxBytes) }
     }
 
     /// `work`'s result, or `Exceeded` once `end` passes (`work` is cancelled then).
-    static func run<T: Sendable>(by end: ContinuousClock.Instant, timeout: TimeAmount,
+    public static func run<T: Sendable>(by end: ContinuousClock.Instant, timeout: TimeAmount,
                                  _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await work() }

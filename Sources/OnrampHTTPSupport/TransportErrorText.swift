@@ -1,10 +1,9 @@
 import AsyncHTTPClient
 import NIOCore
-import NIOPosix
 
 /// Words for a failed connection a person can act on: "connection refused", "no such host", "timed out".
-enum TransportErrorText {
-    static func describe(_ error: any Error) -> String {
+public enum TransportErrorText {
+    public static func describe(_ error: any Error) -> String {
         if let e = error as? HTTPClientError {
             switch e {
             case .connectTimeout, .deadlineExceeded, .readTimeout: return "timed out"
@@ -21,6 +20,6 @@ enum TransportErrorText {
             return "no such host"
         }
         if text.contains("handshake") || text.contains("certificate") || text.contains("SSL") { return "TLS failed: \(text)" }
-        return text
+        return text.count > 200 ? String(text.prefix(200)) : text
     }
 }
