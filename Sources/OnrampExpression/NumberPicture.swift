@@ -48,6 +48,9 @@ struct NumberPicture {
         let digits = (0..<10).compactMap { Unicode.Scalar(z + $0) }
         guard digits.count == 10 else { throw JSONataError("D3131") }
         family = digits.map(Character.init)
+        // A digit that is also a separator or sign makes the picture ambiguous (and its decimal point unfindable).
+        let symbols: [Character] = [p.decimal, p.exponent, p.grouping, p.digit, p.patternSeparator, p.percent, p.perMille]
+        guard !symbols.contains(where: family.contains) else { throw JSONataError("D3131") }
         active = Set(family + [p.decimal, p.exponent, p.grouping, p.digit, p.patternSeparator])
     }
 
@@ -89,12 +92,17 @@ struct NumberPicture {
         if let dot = s.firstIndex(of: ".") { s[dot] = p.decimal } else { s.append(p.decimal) }
         while s.first == p.zero { s.removeFirst() }
         while s.last == p.zero { s.removeLast() }
-        var decimalPos = s.firstIndex(of: p.decimal)!
+        /// Where the decimal separator is (always present: the digits' family is disjoint from it).
+        func point(_ s: [Character]) throws -> Int {
+            guard let i = s.firstIndex(of: p.decimal) else { throw JSONataError("D3131") }
+            return i
+        }
+        var decimalPos = try point(s)
         let padLeft = pic.minimumIntegerPartSize - decimalPos
         let padRight = pic.minimumFractionalPartSize - (s.count - decimalPos - 1)
         if padLeft > 0 { s = Array(repeating: p.zero, count: padLeft) + s }
         if padRight > 0 { s += Array(repeating: p.zero, count: padRight) }
-        decimalPos = s.firstIndex(of: p.decimal)!
+        decimalPos = try point(s)
         if pic.regularGrouping > 0 {
             let groups = (decimalPos - 1) / pic.regularGrouping
             if groups > 0 {
@@ -106,11 +114,11 @@ struct NumberPicture {
                 decimalPos += 1
             }
         }
-        decimalPos = s.firstIndex(of: p.decimal)!
+        decimalPos = try point(s)
         for pos in pic.fractionalGrouping where pos + decimalPos + 1 <= s.count {
             s.insert(p.grouping, at: pos + decimalPos + 1)
         }
-        decimalPos = s.firstIndex(of: p.decimal)!
+        decimalPos = try point(s)
         if pic.fractionalGrouping.isEmpty && (pic.minimumFractionalPartSize == 0 || decimalPos == s.count - 1) {
             s.removeLast()
         }

@@ -119,6 +119,9 @@ import Testing
         #expect(Self.code("$fromMillis(1531310400000, '[Y]-[M01]-[,01]T[H01]')") == "D3132")
         // A non-tail recursion seed from the suite overflowed a 512 KiB stack before the depth guard (500).
         #expect(Self.onSmallStack { Self.outcome("($inf := function($n){$n+$inf($n-1)}; $inf(5))") } == "U1001")
+        // A zero-digit that is the decimal separator: stripping zeros removed the separator too (a trap).
+        #expect(Self.code(#"$formatNumber(1234.5678, "00.000", {"zero-digit": "."})"#) == "D3131")
+        #expect(Self.code(#"$formatNumber(1234.5678, "①①.①①①e①", {"zero-digit": ".\u0091"})"#) == "D3131")
     }
 
     /// An expression just inside the nesting limit compiles and evaluates on a 512 KiB stack and on a task.
