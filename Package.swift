@@ -75,6 +75,11 @@ let package = Package(
             "OnrampConnectorKit",
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
+        // Plugins: Singer taps, Airbyte sources and Onramp-protocol programs run as connectors, each in a process of
+        // its own (docs/plugin-protocol.md).
+        .target(name: "OnrampPlugins", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
         .target(name: "OnrampEngine", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
@@ -106,7 +111,7 @@ let package = Package(
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
             "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite",
-            "OnrampScheduler", "OnrampServer",
+            "OnrampScheduler", "OnrampServer", "OnrampPlugins",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

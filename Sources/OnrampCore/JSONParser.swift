@@ -9,13 +9,22 @@ public struct JSONParser {
 
     private let bytes: [UInt8]
     private var i = 0
+    /// Numbers with more than 15 significant digits (which a double may not hold exactly) become their text.
+    private var exactNumbers = false
 
     public static func parse(_ text: String) throws(Failure) -> Value {
         try parse(Array(text.utf8))
     }
 
+    /// `exactNumbers`: a number with more than 15 significant digits is kept as its decimal text (a string),
+    /// so no digit is lost (`12345678901234567890`, `0.12345678901234567`); shorter ones are numbers.
     public static func parse(_ bytes: [UInt8]) throws(Failure) -> Value {
+        try parse(bytes, exactNumbers: false)
+    }
+
+    public static func parse(_ bytes: [UInt8], exactNumbers: Bool) throws(Failure) -> Value {
         var p = JSONParser(bytes: bytes)
+        p.exactNumbers = exactNumbers
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { p.i = 3 }
         p.skipWhitespace()
         let v = try p.parseValue(depth: 0)
@@ -82,7 +91,12 @@ public struct JSONParser {
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return .number(try parseNumber())
+            let start = i
+            let d = try parseNumber()
+            if exactNumbers, Self.significantDigits(bytes[start..<i]) > 15 {
+                return .string(String(decoding: bytes[start..<i], as: UTF8.self))
+            }
+            return .number(d)
         default:
             throw failure("unexpected character '\(Character(Unicode.Scalar(bytes[i])))'")
         }
@@ -95,6 +109,22 @@ public struct JSONParser {
         }
         i += w.count
         return v
+    }
+
+    /// The mantissa's digits without leading and trailing zeros (`0.0012300` has 3).
+    static func significantDigits(_ text: ArraySlice<UInt8>) -> Int {
+        var first: Int?, last = 0, count = 0
+        for b in text {
+            if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") { break }
+            guard b >= 0x30, b <= 0x39 else { continue }
+            if b != 0x30 {
+                if first == nil { first = count }
+                last = count
+            }
+            count += 1
+        }
+        guard let first else { return 0 }
+        return last - first + 1
     }
 
     private mutating func parseNumber() throws(Failure) -> Double {

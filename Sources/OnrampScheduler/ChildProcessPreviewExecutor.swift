@@ -6,14 +6,19 @@ import OnrampEngine
 /// so an expression that traps, stalls or allocates without end costs that preview only.
 public struct ChildProcessPreviewExecutor: PreviewExecutor {
     let executable: String
+    /// Arguments for the child besides the subcommand (e.g. `["--plugins", DIR]`).
+    let arguments: [String]
 
-    public init(executable: String = ChildProcess.currentExecutable) { self.executable = executable }
+    public init(executable: String = ChildProcess.currentExecutable, arguments: [String] = []) {
+        self.executable = executable
+        self.arguments = arguments
+    }
 
     public func preview(_ request: PreviewRequest) async -> PreviewAnswer {
         guard let input = try? JSONEncoder().encode(request) else {
             return PreviewAnswer(OnrampError("preview.failed", "cannot encode the preview"))
         }
-        let outcome = await ChildProcess.run(executable: executable, arguments: ["exec-preview"], input: input,
+        let outcome = await ChildProcess.run(executable: executable, arguments: ["exec-preview"] + arguments, input: input,
                                              deadline: .seconds(request.seconds), outputLimit: 32 << 20)
         switch outcome {
         case .exited(0, let output):

@@ -8,10 +8,11 @@ import OnrampEngine
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Test that a pipeline's source and destination can be reached; exit 1 when one cannot.")
+    @OptionGroup var pluginOptions: PluginOptions
     @Argument(help: "The pipeline file.") var file: String
 
     func run() async throws {
-        let registry = ConnectorRegistry.build()
+        let registry = try pluginOptions.registry()
         let spec: PipelineSpec
         do { spec = try PipelineLoader.load(path: file, registry: registry) } catch {
             report(error)
@@ -35,11 +36,12 @@ struct CheckCommand: AsyncParsableCommand {
 struct DiscoverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "discover", abstract: "List the streams (tables, resources, files) a pipeline's source offers, as JSON.")
+    @OptionGroup var pluginOptions: PluginOptions
     @Argument(help: "The pipeline file.") var file: String
 
     func run() async throws {
         do {
-            let registry = ConnectorRegistry.build()
+            let registry = try pluginOptions.registry()
             let spec = try PipelineLoader.load(path: file, registry: registry)
             let streams = try await registry.discover(spec.source, resources: .forPipeline(file))
             let encoder = JSONEncoder()

@@ -16,6 +16,7 @@ import Synchronization
 struct ExecRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "exec-run", abstract: "Run one attempt of a server run (internal).",
                                                     shouldDisplay: false)
+    @OptionGroup var pluginOptions: PluginOptions
     @Option(help: "Data directory (the SQLite store).") var data: String
 
     func run() async throws {
@@ -26,7 +27,7 @@ struct ExecRunCommand: AsyncParsableCommand {
         var logger = Logger(label: "onramp.run")
         logger.logLevel = .info
         let store = try SQLiteStore(path: "\(data)/onramp.sqlite")
-        let result = await RunAttempt.execute(request, store: store, registry: .build(), logger: logger,
+        let result = await RunAttempt.execute(request, store: store, registry: try pluginOptions.registry(), logger: logger,
                                               handBack: handBack)
         FileHandle.standardOutput.write(try JSONEncoder().encode(result))
     }
@@ -37,11 +38,12 @@ struct ExecPreviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "exec-preview", abstract: "Run one preview (internal).",
                                                     shouldDisplay: false)
 
+    @OptionGroup var pluginOptions: PluginOptions
     func run() async throws {
         ChildLimits.dieWithParent()
         let request = try JSONDecoder().decode(PreviewRequest.self, from: FileHandle.standardInput.readDataToEndOfFile())
         ChildLimits.limitMemory(mebibytes: request.memoryMiB)
-        let answer = await PreviewAnswer.compute(request, registry: .build())
+        let answer = await PreviewAnswer.compute(request, registry: try pluginOptions.registry())
         FileHandle.standardOutput.write(try JSONEncoder().encode(answer))
     }
 }

@@ -45,15 +45,16 @@ struct ExprCommand: AsyncParsableCommand {
 struct ConnectorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connectors", abstract: "List connectors, or print one's catalog entry (config_schema: JSON Schema); exit 2 when unknown.")
+    @OptionGroup var pluginOptions: PluginOptions
     @Argument var name: String?
     @Option(help: "Rewrite the generated config tables (<!-- config:NAME --> regions) of this Markdown file, e.g. docs/connectors.md.")
     var updateDocs: String?
 
     func run() async throws {
-        let catalog = ConnectorRegistry.build().catalog
+        let catalog = try pluginOptions.registry().catalog
         if let updateDocs {
             let text = try String(contentsOfFile: updateDocs, encoding: .utf8)
-            try ConnectorRegistry.build().updatingConfigTables(in: text).write(toFile: updateDocs, atomically: true, encoding: .utf8)
+            try pluginOptions.registry().updatingConfigTables(in: text).write(toFile: updateDocs, atomically: true, encoding: .utf8)
             return
         }
         guard let name else {

@@ -9,6 +9,7 @@ import OnrampTransforms
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a pipeline file locally (exit 0 ok, 1 failed, 2 invalid file).")
 
+    @OptionGroup var pluginOptions: PluginOptions
     @Argument(help: "The pipeline file (YAML or JSON).") var file: String
     @Option(help: "Directory for the runs' results and error reports (each run in its own folder).") var output = "onramp-output"
     @Option(help: "Directory for incremental state (default: next to the output).") var state: String?
@@ -17,7 +18,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec: PipelineSpec
-        do { spec = try PipelineLoader.load(path: file, registry: .build()) } catch {
+        let registry: ConnectorRegistry
+        do {
+            registry = try pluginOptions.registry()
+            spec = try PipelineLoader.load(path: file, registry: registry)
+        } catch {
             report(error)
             throw ExitCode(2)
         }
@@ -27,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var runner = PipelineRunner(
-            spec: spec, registry: ConnectorRegistry.build(), resources: .forPipeline(file),
+            spec: spec, registry: registry, resources: .forPipeline(file),
             checkpoints: FileCheckpointStore(directory: state ?? "\(output)/state"), outputDirectory: "\(output)/\(runId)", fullResync: fullResync)
         runner.runLabel = runId
         let showProgress = isatty(2) != 0
@@ -81,12 +86,13 @@ struct RunCommand: AsyncParsableCommand {
 
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "validate", abstract: "Check a pipeline file without running it (exit 2 when invalid).")
+    @OptionGroup var pluginOptions: PluginOptions
     @Argument var file: String
 
     func run() async throws {
         do {
-            let spec = try PipelineLoader.load(path: file, registry: .build())
-            let registry = ConnectorRegistry.build()
+            let registry = try pluginOptions.registry()
+            let spec = try PipelineLoader.load(path: file, registry: registry)
             let res = ConnectorResources.forPipeline(file)
             _ = try registry.makeSource(spec.source, resources: res)
             _ = try registry.makeDestination(spec.destination, resources: res)

@@ -16,6 +16,7 @@ import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the control plane: REST API and run workers on an embedded SQLite store.")
+    @OptionGroup var pluginOptions: PluginOptions
     @Option(help: "Data directory (SQLite file, run artifacts).") var data = ProcessInfo.processInfo.environment["ONRAMP_DATA"] ?? "onramp-data"
     @Option var host = "127.0.0.1"
     @Option var port = 8080
@@ -78,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.limits.wallSeconds = runTimeout
         options.limits.maxRecordsRead = runMaxRecords
         options.limits.maxOutputBytes = Int64(runMaxOutputMb) << 20
-        let registry = ConnectorRegistry.build()
+        let registry = try pluginOptions.registry()
         let webhooks = WebhookNotifier(egress: policy.egress, logger: logger)
         let log = logger
         let ring = try KeyRing.load(directory: data)
@@ -86,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         let secrets = SecretResolution(store: store, box: box)
         let artifacts = ArtifactSealer(ring: ring)
         let worker = RunWorker(store: store, registry: registry, options: options, logger: logger,
-                               executor: ChildProcessRunExecutor(storeArguments: ["--data", data]), secrets: secrets.resolve,
+                               executor: ChildProcessRunExecutor(storeArguments: ["--data", data] + pluginOptions.childArguments), secrets: secrets.resolve,
                                sealArtifact: { path, context in try artifacts.seal(path: path, context: context) }) { run, summary, notify in
             let status = await webhooks.send(summary, to: notify)
             log.info("webhook sent", metadata: ["run_id": "\(run.id)", "status": "\(status.map(String.init) ?? "no answer")"])
@@ -94,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
         var api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, secretBox: box, dataDirectory: data)
         api.policy = policy
-        api.previews = ChildProcessPreviewExecutor()
+        api.previews = ChildProcessPreviewExecutor(arguments: pluginOptions.childArguments)
         api.previewSeconds = previewSeconds
         api.previewMemoryMiB = previewMemoryMb
         let prometheus = PrometheusCollectorRegistry()

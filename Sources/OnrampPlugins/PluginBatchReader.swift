@@ -1,0 +1,111 @@
+import OnrampConnectorKit
+import OnrampCore
+
+/// What a read's stdout message means, per protocol.
+enum ReadEvent: Sendable {
+    case record(Record)
+    case error(RecordError)
+    case state(Value)
+    /// The plugin reported that the read failed (Onramp `failure`, Airbyte `TRACE` error).
+    case failure(OnrampError)
+    /// The plugin says its output is complete (Onramp `done`).
+    case done
+    case none
+}
+
+/// Interprets one protocol's read messages.
+protocol ReadInterpreter: Sendable {
+    mutating func interpret(_ message: Value, line: Int) -> [ReadEvent]
+    /// Whether the output must end with `done` to be a clean end.
+    var needsDone: Bool { get }
+}
+
+/// Reads a plugin's records as batches: stdout lines become messages, messages become records, error records and
+/// states, and the `StateBatcher` decides which state each batch commits. The process is killed on `close` when the
+/// read did not finish, and a plugin that ended badly ends the read with its error after its last records.
+struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
+    let runtime: PluginRuntime
+    let operation: PluginRuntime.Operation
+    var interpreter: Interpreter
+    var batcher: StateBatcher
+    /// Fields to keep (nil: all).
+    let fields: [String]?
+    private var queued: [SourceBatch] = []
+    private var finished = false
+    private var sawDone = false
+    private var reported: OnrampError?
+    private var pendingError: (any Error)?
+
+    init(runtime: PluginRuntime, operation: PluginRuntime.Operation, interpreter: Interpreter, batchSize: Int,
+         incremental: Bool, fields: [String]?) {
+        self.runtime = runtime
+        self.operation = operation
+        self.interpreter = interpreter
+        batcher = StateBatcher(batchSize: batchSize, incremental: incremental)
+        self.fields = fields
+    }
+
+    mutating func next() async throws -> SourceBatch? {
+        while true {
+            if !queued.isEmpty { return queued.removeFirst() }
+            if finished {
+                if let e = pendingError { pendingError = nil; throw e }
+                return nil
+            }
+            guard let line = await operation.process.nextLine() else {
+                try await end()
+                continue
+            }
+            let number: Int = switch line { case .text(_, let n), .tooLong(_, let n): n }
+            switch PluginMessage.parse(line) {
+            case .bad(let e): add(batcher.error(e))
+            case .message(let m):
+                for event in interpreter.interpret(m, line: number) { take(event) }
+            }
+        }
+    }
+
+    private mutating func take(_ event: ReadEvent) {
+        switch event {
+        case .record(var r):
+            if let fields, case .object(let o) = r.value {
+                r.value = .object(o.filter { fields.contains($0.key) })
+            }
+            add(batcher.record(r))
+        case .error(let e): add(batcher.error(e))
+        case .state(let s): add(batcher.state(s))
+        case .failure(let e): reported = reported ?? e
+        case .done: sawDone = true
+        case .none: break
+        }
+    }
+
+    private mutating func add(_ batch: SourceBatch?) {
+        if let batch { queued.append(batch) }
+    }
+
+    private mutating func end() async throws {
+        finished = true
+        let ending = await operation.finish()
+        try Task.checkCancellation()
+        let clean = ending.clean && reported == nil && (sawDone || !interpreter.needsDone)
+        add(batcher.finish(clean: clean))
+        if clean { return }
+        if let reported {
+            pendingError = OnrampError(reported.code, reported.message + operation.process.stderrSuffix,
+                                       at: reported.location)
+        } else if ending.clean {
+            pendingError = OnrampError("plugin.incomplete", "plugin \(runtime.manifest.name) exited without \"done\": "
+                                       + "its output is incomplete" + operation.process.stderrSuffix)
+        } else {
+            pendingError = runtime.failure(operation, ending, doing: "the read")
+        }
+    }
+
+    mutating func close() async {
+        if !finished {
+            finished = true
+            await operation.kill()
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import OnrampConnectorKit
+import OnrampCore
+
+/// Registers every plugin installed in a plugins directory (one folder per plugin with its `plugin.json`) as a
+/// connector named after it: sources for every protocol, destinations for Onramp-protocol plugins that declare one.
+public enum PluginConnectors {
+    /// What `register` found: the plugins loaded, and the folders it skipped with why.
+    public struct Loaded: Sendable {
+        public var plugins: [(manifest: PluginManifest, directory: String)] = []
+        public var skipped: [(directory: String, error: OnrampError)] = []
+    }
+
+    /// Loads every manifest under `directory` (sorted by folder name); a plugin whose name a connector
+    /// already has is skipped, never replacing it.
+    @discardableResult
+    public static func register(into registry: inout ConnectorRegistry, directory: String,
+                                runAs: PluginLaunch.RunAs? = .hostDefault) -> Loaded {
+        var loaded = Loaded()
+        for (manifest, dir) in PluginDirectory(directory).installed(skipped: &loaded.skipped) {
+            if registry.sources[manifest.name] != nil || registry.destinations[manifest.name] != nil {
+                loaded.skipped.append((dir, OnrampError("plugin.name_taken",
+                                                         "a connector named \(manifest.name) exists; plugin not loaded", at: dir)))
+                continue
+            }
+            registry.register(sourceSpec(manifest, directory: dir, runAs: runAs))
+            if manifest.protocol == .onramp, let schema = manifest.destinationSchema {
+                registry.register(destinationSpec(manifest, schema: schema, directory: dir, runAs: runAs))
+            }
+            loaded.plugins.append((manifest, dir))
+        }
+        return loaded
+    }
+
+    static func sourceSpec(_ manifest: PluginManifest, directory: String, runAs: PluginLaunch.RunAs?) -> SourceSpec {
+        let incremental: Value = switch manifest.protocol {
+        case .singer:
+            ["type": "object", "additionalProperties": false, "properties": [
+                "replication_key": ["type": "string", "title": "Replication key",
+                                    "description": "The field the tap bookmarks; the tap's own choice when left out."]]]
+        case .airbyte:
+            ["type": "object", "additionalProperties": false, "properties": [
+                "cursor_field": ["type": "array", "items": ["type": "string"], "title": "Cursor field",
+                                 "description": "The cursor path for streams whose source does not define one."]]]
+        case .onramp:
+            manifest.incrementalSchema ?? ["type": "object"]
+        }
+        let summary = manifest.summary.isEmpty ? "\(manifest.protocol.rawValue) plugin \(manifest.name) \(manifest.version)"
+            : manifest.summary
+        return SourceSpec(name: manifest.name, summary: summary,
+                          configSchema: PluginSourceConfig.schema(settings: manifest.configSchema),
+                          incrementalSchema: incremental) { config, incremental, resources in
+            let c = PluginSourceConfig(config, incremental: incremental)
+            var runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger)
+            runtime.redactor = Redactor(secrets: PluginSourceConfig.secrets(in: c.settings, schema: manifest.configSchema))
+            switch manifest.protocol {
+            case .singer: return SingerSource(runtime: runtime, config: c)
+            case .airbyte: return AirbyteSource(runtime: runtime, config: c)
+            case .onramp: return OnrampPluginSource(runtime: runtime, config: c)
+            }
+        }
+    }
+
+    static func destinationSpec(_ manifest: PluginManifest, schema: Value, directory: String,
+                                runAs: PluginLaunch.RunAs?) -> DestinationSpec {
+        let configSchema: Value = ["type": "object", "additionalProperties": false,
+                                   "properties": ["settings": PluginSourceConfig.settingsSchema(schema)]]
+        return DestinationSpec(name: manifest.name, summary: manifest.summary.isEmpty ? "onramp plugin \(manifest.name)"
+                               : manifest.summary, configSchema: configSchema) { config, resources in
+            let settings = config["settings"] ?? [:]
+            var runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger)
+            runtime.redactor = Redactor(secrets: PluginSourceConfig.secrets(in: settings, schema: schema))
+            return OnrampPluginDestination(runtime: runtime, settings: settings)
+        }
+    }
+}

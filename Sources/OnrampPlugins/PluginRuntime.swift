@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import OnrampConnectorKit
+import OnrampCore
+
+/// What starting one of a plugin's processes needs: its manifest and directory, the user it runs as, the log,
+/// the secrets to redact. Each process gets a fresh working directory (mode 0700, owned by the plugin's user)
+/// holding its config, catalog and state files (0600); the directory is removed when the process is done.
+public struct PluginRuntime: Sendable {
+    public var manifest: PluginManifest
+    public var directory: String
+    public var runAs: PluginLaunch.RunAs?
+    public var logger: Logger
+    var redactor: Redactor = .none
+
+    public init(manifest: PluginManifest, directory: String, runAs: PluginLaunch.RunAs?, logger: Logger) {
+        self.manifest = manifest
+        self.directory = directory
+        self.runAs = runAs
+        self.logger = logger
+    }
+
+    /// Limits for spec, check and discover: at most two minutes.
+    static let shortOperation = 120
+
+    /// A running operation: the process and its working directory.
+    final class Operation: Sendable {
+        let process: PluginProcess
+        let workingDirectory: String
+        init(process: PluginProcess, workingDirectory: String) {
+            self.process = process
+            self.workingDirectory = workingDirectory
+        }
+
+        /// Stops the process if still running and removes its working directory.
+        func finish() async -> PluginProcess.Ending {
+            process.closeInput()
+            let ending = await process.wait()
+            try? FileManager.default.removeItem(atPath: workingDirectory)
+            return ending
+        }
+
+        func kill() async {
+            process.stop()
+            _ = await finish()
+        }
+    }
+
+    /// Starts the plugin with `arguments`; `files` are written to its working directory first and
+    /// `{name}` in an argument becomes that file's path.
+    func start(_ arguments: [String], files: [String: Value] = [:], short: Bool) throws -> Operation {
+        let work = try Self.makeWorkingDirectory(owner: runAs)
+        do {
+            for (name, value) in files {
+                try Self.writePrivate(JSONWriter.string(value), to: work + "/" + name, owner: runAs)
+            }
+            let args = arguments.map { a in files.keys.reduce(a) { $0.replacingOccurrences(of: "{\($1)}", with: work + "/" + $1) } }
+            let launch = PluginLaunch.make(manifest: manifest, directory: directory, arguments: args,
+                                           workingDirectory: work, runAs: runAs)
+            let limits = manifest.limits
+            let process = try PluginProcess(name: manifest.name, launch: launch,
+                                            timeout: short ? min(limits.timeoutSeconds, Self.shortOperation) : limits.timeoutSeconds,
+                                            idle: short ? min(limits.idleSeconds, Self.shortOperation) : limits.idleSeconds,
+                                            maxLineBytes: limits.maxLineBytes, logger: logger, redactor: redactor)
+            return Operation(process: process, workingDirectory: work)
+        } catch {
+            try? FileManager.default.removeItem(atPath: work)
+            throw error
+        }
+    }
+
+    static func makeWorkingDirectory(owner: PluginLaunch.RunAs?) throws -> String {
+        var template = Array((NSTemporaryDirectory() + "/onramp-plugin-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw OnrampError("plugin.workdir", "cannot create a working directory for the plugin (errno \(errno))")
+        }
+        let path = String(cString: made)
+        if let owner { chown(path, owner.uid, owner.gid) }
+        return path
+    }
+
+    static func writePrivate(_ text: String, to path: String, owner: PluginLaunch.RunAs?) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw OnrampError("plugin.workdir", "cannot write the plugin's \(path.split(separator: "/").last ?? "")") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw OnrampError("plugin.workdir", "cannot write the plugin's files (errno \(errno))") }
+            written += n
+        }
+        if let owner { fchown(fd, owner.uid, owner.gid) }
+    }
+
+    /// Runs an operation to its end, collecting every stdout message (spec, check, discover). Lines that are not
+    /// JSON objects are logged and skipped; a line too long is skipped.
+    func collect(_ arguments: [String], files: [String: Value] = [:], input: [Value] = []) async throws
+        -> (messages: [Value], ending: PluginProcess.Ending, operation: Operation) {
+        let op = try start(arguments, files: files, short: true)
+        for message in input { try? await op.process.send(message) }
+        op.process.closeInput()
+        var messages: [Value] = []
+        while let line = await op.process.nextLine() {
+            switch PluginMessage.parse(line) {
+            case .message(let m): messages.append(m)
+            case .bad(let e): logger.warning("plugin \(manifest.name): \(e.message) (stdout line \(e.position.line ?? 0))")
+            }
+            if messages.count > 100_000 { op.process.stop(); break }
+        }
+        return (messages, await op.finish(), op)
+    }
+
+    /// Runs an operation to its end and returns its whole stdout (a Singer catalog, often pretty-printed), at
+    /// most `limits.max_line_bytes`.
+    func collectText(_ arguments: [String], files: [String: Value] = [:]) async throws
+        -> (text: [UInt8], ending: PluginProcess.Ending, operation: Operation) {
+        let op = try start(arguments, files: files, short: true)
+        op.process.closeInput()
+        var text: [UInt8] = []
+        while let line = await op.process.nextLine() {
+            guard case .text(let bytes, _) = line, text.count + bytes.count < manifest.limits.maxLineBytes else {
+                op.process.stop()
+                _ = await op.finish()
+                throw OnrampError("plugin.output_too_large", "plugin \(manifest.name)'s output is larger than "
+                                  + "limits.max_line_bytes (\(manifest.limits.maxLineBytes) bytes)")
+            }
+            text += bytes
+            text.append(0x0A)
+        }
+        return (text, await op.finish(), op)
+    }
+
+    /// The error for a process that ended badly, with its last stderr lines.
+    func failure(_ op: Operation, _ ending: PluginProcess.Ending, doing what: String) -> OnrampError {
+        let code: String = switch ending {
+        case .timedOut: "plugin.timeout"
+        case .idle: "plugin.idle"
+        default: "plugin.failed"
+        }
+        return OnrampError(code, "plugin \(manifest.name) \(PluginProcess.describe(ending)) during \(what)"
+                           + op.process.stderrSuffix)
+    }
+}

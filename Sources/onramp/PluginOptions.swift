@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import OnrampConnectorKit
+import OnrampPlugins
+
+/// `--plugins DIR` and `--plugin-user`: where installed plugins are and which Unix user runs them.
+struct PluginOptions: ParsableArguments {
+    @Option(help: "The plugins directory (default: $ONRAMP_PLUGINS); its plugins are connectors like the built-in ones.")
+    var plugins: String?
+    @Option(help: "The user plugins run as: a name, UID:GID, or 'self' (default: nobody when running as root, else self).")
+    var pluginUser: String?
+
+    var directory: String? { plugins ?? ProcessInfo.processInfo.environment["ONRAMP_PLUGINS"] }
+
+    func runAs() throws -> PluginLaunch.RunAs? {
+        guard let user = pluginUser else { return .hostDefault }
+        if user == "self" { return nil }
+        let parts = user.split(separator: ":")
+        if parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) { return PluginLaunch.RunAs(uid: uid, gid: gid) }
+        guard let pw = getpwnam(user) else { throw ValidationError("--plugin-user: no user named \(user)") }
+        return PluginLaunch.RunAs(uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid)
+    }
+
+    /// The built-in connectors and the installed plugins (a plugin that cannot be loaded is reported on stderr).
+    func registry() throws -> ConnectorRegistry {
+        var r = ConnectorRegistry.build()
+        if let directory {
+            let loaded = PluginConnectors.register(into: &r, directory: directory, runAs: try runAs())
+            for (dir, error) in loaded.skipped {
+                FileHandle.standardError.write(Data("warning: plugin in \(dir) not loaded: \(error)\n".utf8))
+            }
+        }
+        return r
+    }
+
+    /// The same options for a child process (`exec-run`, `exec-preview`).
+    var childArguments: [String] {
+        (directory.map { ["--plugins", $0] } ?? []) + (pluginUser.map { ["--plugin-user", $0] } ?? [])
+    }
+}
