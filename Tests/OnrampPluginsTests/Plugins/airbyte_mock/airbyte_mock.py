@@ -51,9 +51,10 @@ def log(message, level="INFO"):
 
 
 def trace_error(message, failure_type, internal):
-    emit({"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": now(), "error": {
-        "message": message, "internal_message": internal, "failure_type": failure_type,
-        "stack_trace": f"Traceback (most recent call last):\n  airbyte_mock.read\n{internal}\n"}}})
+    error = {"message": message, "internal_message": internal, "failure_type": failure_type}
+    if failure_type == "system_error":
+        error["stack_trace"] = f"Traceback (most recent call last):\n  airbyte_mock.read\n{internal}\n"
+    emit({"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": now(), "error": error}})
 
 
 def load(path, what):
