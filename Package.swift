@@ -134,6 +134,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
+        .testTarget(name: "OnrampPluginsTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampPlugins", "OnrampEngine", "OnrampConnectorsFiles",
+        ], exclude: ["Plugins"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: [
             "OnrampCore", "OnrampScheduler", "OnrampStore", "OnrampEngine", "OnrampConnectorKit", "OnrampConnectorsFiles",
         ]),

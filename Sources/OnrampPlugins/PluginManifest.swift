@@ -99,13 +99,13 @@ public struct PluginManifest: Sendable, Equatable {
     /// Builds a manifest from `plugin.json`'s value; errors name the field (`at` prefixes it).
     public init(_ value: Value, at path: String) throws {
         let checked = try JSONSchema.validate(value, against: Self.schema, at: path)
+        for (k, v) in checked["env"]?.objectValue ?? [:] where v.stringValue == nil {
+            throw OnrampError("plugin.manifest", "must be a string", at: "\(path).env.\(k)")
+        }
         let f = try ConnectorConfig.decode(Fields.self, from: checked, at: path)
         guard Self.validName(f.name) else {
             throw OnrampError("plugin.manifest", "must be lower-case letters, digits, _ or -, starting with a letter",
                               at: "\(path).name")
-        }
-        for (k, v) in checked["env"]?.objectValue ?? [:] where v.stringValue == nil {
-            throw OnrampError("plugin.manifest", "must be a string", at: "\(path).env.\(k)")
         }
         self.init(name: f.name, version: f.version, protocol: f.protocol, summary: f.summary, command: f.command,
                   args: f.args, env: f.env, limits: f.limits, network: f.network, catalogFlag: f.catalogFlag)

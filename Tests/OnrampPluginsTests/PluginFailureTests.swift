@@ -1,0 +1,139 @@
+import Foundation
+import OnrampConnectorKit
+import OnrampCore
+import OnrampEngine
+@testable import OnrampPlugins
+import Testing
+
+/// Plugins that crash, hang, print garbage or commit too early: each run ends as docs/plugin-protocol.md says,
+/// the worker is unharmed, and no state is committed past what was acknowledged.
+@Suite struct PluginFailureTests {
+    @Test func aTapThatCrashesMidStreamFailsTheRunWithItsStderrAndCommitsNothingPastItsLastAcknowledgedState() async throws {
+        let bench = try await PluginBench(["singer_crash"])
+        defer { bench.remove() }
+        let (summary, out) = try await bench.run("{connector: singer_crash, config: {}, incremental: {}}")
+        #expect(summary.status == .failed)
+        #expect(summary.failureReason?.contains("exited with status 3") == true, "\(summary.failureReason ?? "")")
+        #expect(summary.failureReason?.contains("boom: lost the database") == true, "the last stderr lines are in the error")
+        #expect(out.count == 8, "the records read before the crash are delivered (at least once)")
+        #expect(bench.checkpoint() == nil, "its only STATE is never followed by another state or a clean end")
+    }
+
+    @Test func aTapThatHangsIsStoppedAtItsIdleLimit() async throws {
+        let bench = try await PluginBench(["singer_hang"])
+        defer { bench.remove() }
+        let (summary, out) = try await bench.run("{connector: singer_hang, config: {}}")
+        #expect(summary.status == .failed)
+        #expect(summary.failureReason?.contains("printed nothing for 2 s") == true, "\(summary.failureReason ?? "")")
+        #expect(out.count == 2)
+        #expect(Self.orphans(of: "singer_hang") == 0, "the plugin's process group is gone")
+    }
+
+    @Test func malformedLinesAreErrorRecordsWithTheirLineAndTheGoodRecordsAroundThemArrive() async throws {
+        let bench = try await PluginBench(["singer_garbage"])
+        defer { bench.remove() }
+        let (summary, out) = try await bench.run("{connector: singer_garbage, config: {}, incremental: {}}")
+        #expect(summary.status == .succeededWithErrors, "\(summary.failureReason ?? "")")
+        #expect(out.compactMap { $0["id"]?.numberValue } == [1, 2, 3, 4, 5, 7])
+        let errors = bench.errors(summary)
+        #expect(errors.map { $0["line"]?.numberValue ?? 0 } == [3, 5, 7, 9, 11], "\(errors)")
+        #expect(errors.map { $0["code"]?.stringValue ?? "" } == ["plugin.bad_message", "plugin.bad_message", "plugin.bad_message",
+                                                                  "plugin.bad_message", "plugin.line_too_long"])
+        #expect(bench.checkpoint() == ["bookmarks": ["items": ["id": 7]]], "a clean end commits the last state")
+    }
+
+    @Test func aStatePrintedBeforeItsRecordsIsNotCommittedWhenTheTapThenFails() async throws {
+        let bench = try await PluginBench(["singer_state_first"])
+        defer { bench.remove() }
+        let (summary, out) = try await bench.run("{connector: singer_state_first, config: {}, incremental: {}}")
+        #expect(summary.status == .failed)
+        #expect(out.count == 10)
+        #expect(bench.checkpoint() == nil, "the next run reads the ten records again")
+    }
+
+    @Test func anAirbyteTraceErrorFailsTheRunWithItsMessageAndKeepsTheLastCommittedState() async throws {
+        let bench = try await PluginBench(["airbyte_mock"])
+        defer { bench.remove() }
+        let (summary, out) = try await bench.run(
+            "{connector: airbyte_mock, config: {stream: items, settings: {count: 30, fail: read, api_key: k3y-s3cr3t}}, incremental: {}}")
+        #expect(summary.status == .failed)
+        #expect(summary.failureReason?.contains("upstream 500") == true, "\(summary.failureReason ?? "")")
+        #expect(out.count == 5 && bench.checkpoint() == nil)
+        let check = try bench.registry.makeSource(PipelineSpec.ConnectorRef(
+            connector: "airbyte_mock", config: ["settings": ["count": 1, "fail": "check"]], incremental: nil), resources: ConnectorResources())
+        do {
+            _ = try await check.check()
+            Issue.record("a failed check passed")
+        } catch let e as OnrampError {
+            #expect(e.code == "plugin.check_failed" && e.message.contains("refused the credentials"), "\(e)")
+        }
+    }
+
+    @Test func aPluginSeesOnlyItsManifestsEnvironmentRunsAsNobodyAndHasNoNetwork() async throws {
+        setenv("ONRAMP_TEST_SERVER_SECRET", "do-not-leak", 1)
+        let checked = try await PluginBench([], extra: ["probe": try Self.probePlugin()])
+        defer { checked.remove() }
+        let (summary, out) = try await checked.run("{connector: probe, config: {}}")
+        #expect(summary.status == .succeeded, "\(summary.failureReason ?? "")")
+        let seen = try #require(out.first)
+        let env = seen["env"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(!env.contains("ONRAMP_TEST_SERVER_SECRET") && env.contains("PROBE_SETTING"), "\(env)")
+        #expect(Set(env).isSubset(of: ["PROBE_SETTING", "PATH", "HOME", "TMPDIR", "LANG", "PYTHONUNBUFFERED",
+                                       "PYTHONDONTWRITEBYTECODE", "PWD", "SHLVL", "_", "LC_CTYPE"]), "\(env)")
+        if getuid() == 0 {
+            #expect(seen["uid"] == 65534, "root's worker runs plugins as nobody")
+            #expect(seen["reads_root_home"] == false)
+            #expect(seen["network"] == "unreachable", "network: false leaves only an unconfigured loopback")
+        }
+        #expect(seen["config_mode"] == "0o600")
+    }
+
+    @Test func aPluginPastItsMemoryLimitFailsItsRunNotTheWorker() async throws {
+        let hungry = try await PluginBench([], extra: ["hungry": try Self.probePlugin(allocate: 512)])
+        defer { hungry.remove() }
+        let (summary, _) = try await hungry.run("{connector: hungry, config: {}}")
+        #expect(summary.status == .failed)
+        #expect(summary.failureReason?.contains("MemoryError") == true, "\(summary.failureReason ?? "")")
+    }
+
+    /// A Singer tap printing what it can see: its environment's names, uid, its config file's mode, the network.
+    static func probePlugin(allocate mib: Int = 0) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-probe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try #"{"name": "probe", "protocol": "singer", "command": "probe.py", "env": {"PROBE_SETTING": "1"}, "network": false,"#
+            .appending(#" "limits": {"memory_mb": 128, "idle_seconds": 20, "timeout_seconds": 30}}"#)
+            .write(to: dir.appendingPathComponent("plugin.json"), atomically: true, encoding: .utf8)
+        try """
+        #!/usr/bin/env python3
+        import json, os, socket, stat, sys
+        args = sys.argv[1:]
+        config = args[args.index("--config") + 1]
+        if "--discover" in args:
+            print(json.dumps({"streams": [{"tap_stream_id": "probe", "schema": {"properties": {}}, "metadata": []}]}))
+            sys.exit(0)
+        hog = bytearray(\(mib) * 1024 * 1024)
+        try:
+            os.listdir("/root"); reads = True
+        except OSError:
+            reads = False
+        try:
+            socket.create_connection(("1.1.1.1", 53), timeout=2); net = "reachable"
+        except OSError:
+            net = "unreachable"
+        mode = oct(stat.S_IMODE(os.stat(config).st_mode))
+        rec = {"env": sorted(os.environ), "uid": os.getuid(), "reads_root_home": reads, "network": net, "config_mode": mode}
+        print(json.dumps({"type": "RECORD", "stream": "probe", "record": rec}))
+        """.write(to: dir.appendingPathComponent("probe.py"), atomically: true, encoding: .utf8)
+        chmod(dir.appendingPathComponent("probe.py").path, 0o755)
+        return dir.path
+    }
+
+    /// Processes whose command line names `plugin`.
+    static func orphans(of plugin: String) -> Int {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return pids.filter { pid in
+            guard Int(pid) != nil, let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: cmd, as: UTF8.self).contains(plugin + ".py")
+        }.count
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import OnrampConnectorKit
+import OnrampCore
+import OnrampEngine
+@testable import OnrampPlugins
+import Testing
+
+/// Plugins as sources and destinations through the engine: selection, incremental state over two runs, the
+/// Onramp protocol's per-record outcomes and error records.
+@Suite struct PluginPipelineTests {
+    @Test func aSingerTapReadsOnlyWhatIsNewOnTheSecondRunAndKeepsOnlySelectedFields() async throws {
+        let bench = try await PluginBench(["singer_counter"])
+        defer { bench.remove() }
+        let (first, out1) = try await bench.run(
+            "{connector: singer_counter, config: {stream: items, fields: [id], settings: {count: 25, state_every: 10}}, incremental: {}}",
+            batchSize: 7)
+        #expect(first.status == .succeeded && first.recordsRead == 25, "\(first.failureReason ?? "")")
+        #expect(out1.first == ["id": 1], "an unselected field is left out")
+        #expect(bench.checkpoint() == ["bookmarks": ["items": ["id": 25]]])
+        let (second, out2) = try await bench.run(
+            "{connector: singer_counter, config: {stream: items, fields: [id], settings: {count: 32}}, incremental: {}}")
+        #expect(second.recordsRead == 7 && out2.compactMap { $0["id"]?.numberValue } == (26...32).map(Double.init))
+        let (full, _) = try await bench.run("{connector: singer_counter, config: {settings: {count: 32}}}", name: "full")
+        #expect(full.recordsRead == 32 && bench.checkpoint("full") == nil, "a full load passes no state and commits none")
+    }
+
+    @Test func anAirbyteSourceResumesFromItsStreamStateAndDiscoverNamesKeysAndCursor() async throws {
+        let bench = try await PluginBench(["airbyte_mock"])
+        defer { bench.remove() }
+        let spec = try #require(bench.registry.sources["airbyte_mock"])
+        #expect(spec.configSchema["properties"]?["settings"]?["properties"]?["api_key"]?["x-secret"] == true,
+                "airbyte_secret becomes x-secret, so ${secret:…} may fill it and logs redact it")
+        let (first, out1) = try await bench.run(
+            "{connector: airbyte_mock, config: {stream: items, settings: {count: 25, api_key: k}}, incremental: {}}")
+        #expect(first.status == .succeeded && out1.count == 25, "\(first.failureReason ?? "")")
+        let state = try #require(bench.checkpoint()?.arrayValue?.first)
+        #expect(state["type"] == "STREAM" && state["stream"]?["stream_state"]?["id"] == 25)
+        let (second, out2) = try await bench.run(
+            "{connector: airbyte_mock, config: {stream: items, settings: {count: 40, api_key: k}}, incremental: {}}")
+        #expect(second.recordsRead == 15 && out2.first?["id"] == 26)
+        let source = try bench.registry.makeSource(PipelineSpec.ConnectorRef(
+            connector: "airbyte_mock", config: ["settings": ["count": 3]], incremental: nil), resources: ConnectorResources())
+        let streams = try await source.discover()
+        #expect(streams.map(\.name) == ["items", "other"])
+        #expect(streams[0].primaryKey == ["id"] && streams[0].cursorField == ["id"])
+        #expect(try await source.check().message.contains("items: 3 records"))
+        do {
+            _ = try await source.open(checkpoint: nil, batchSize: 10)
+            Issue.record("two streams and none chosen")
+        } catch let e as OnrampError {
+            #expect(e.code == "plugin.stream_required" && e.location == "source.config.stream" && e.message.contains("items, other"))
+        }
+    }
+
+    @Test func theOnrampProtocolExampleWritesWithPerRecordOutcomesAndReportsBadRows() async throws {
+        let bench = try await PluginBench(["orders_file"])
+        defer { bench.remove() }
+        let csv = bench.root.appendingPathComponent("orders.csv").path
+        try "id,customer,total\n1,Acme,10.50\n2,Beta\n3,Gamma,7\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        chmod(csv, 0o644)
+        let sink = bench.root.path + "/written.ndjson"
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: roundtrip
+        source: {connector: orders_file, config: {settings: {path: "\(csv)"}}}
+        destination: {connector: orders_file, config: {settings: {path: "\(sink)", required: [total]}}}
+        """)
+        let runner = PipelineRunner(spec: spec, registry: bench.registry, resources: ConnectorResources(),
+                                    checkpoints: FileCheckpointStore(directory: bench.root.path + "/state"),
+                                    outputDirectory: bench.root.path + "/runs/1")
+        let summary = await runner.run()
+        #expect(summary.recordsRead == 3 && summary.recordsWritten == 2, "\(summary.asValue)")
+        let errors = bench.errors(summary)
+        #expect(errors.map { $0["code"]?.stringValue ?? "" } == ["orders_file.bad_row"])
+        #expect(errors.first?["line"] == 3)
+        let written = try String(contentsOfFile: sink, encoding: .utf8).split(separator: "\n")
+        #expect(written.count == 2)
+        let refusing = try PipelineLoader.parse("""
+        version: 1
+        name: refusing
+        source: {connector: orders_file, config: {settings: {path: "\(csv)"}}}
+        steps:
+          - set: {total: 'id = 3 ? null : total'}
+        destination: {connector: orders_file, config: {settings: {path: "\(sink)", required: [total]}}}
+        """)
+        let second = await PipelineRunner(spec: refusing, registry: bench.registry, resources: ConnectorResources(),
+                                          checkpoints: FileCheckpointStore(directory: bench.root.path + "/state"),
+                                          outputDirectory: bench.root.path + "/runs/2").run()
+        #expect(second.recordsWritten == 1 && second.failedByStage[.load] == 1, "one refused by the plugin, with its code")
+        #expect(bench.errors(second).contains { $0["code"] == "orders_file.missing_field" })
+    }
+}
