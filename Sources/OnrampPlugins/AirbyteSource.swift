@@ -96,6 +96,7 @@ struct AirbyteInterpreter: ReadInterpreter {
     let keys: [String]
     let logger: Logger
     let needsDone = false
+    let commitRule = StateBatcher.Rule.deferred
     private var streamStates: Value.Object = [:]
     private var otherStreams: Set<String> = []
 

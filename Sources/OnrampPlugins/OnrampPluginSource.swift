@@ -47,6 +47,7 @@ struct OnrampInterpreter: ReadInterpreter {
     let plugin: String
     let logger: Logger
     let needsDone = true
+    let commitRule = StateBatcher.Rule.direct
 
     func interpret(_ m: Value, line: Int) -> [ReadEvent] {
         switch m["type"]?.stringValue ?? "" {

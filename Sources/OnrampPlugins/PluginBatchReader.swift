@@ -18,6 +18,8 @@ protocol ReadInterpreter: Sendable {
     mutating func interpret(_ message: Value, line: Int) -> [ReadEvent]
     /// Whether the output must end with `done` to be a clean end.
     var needsDone: Bool { get }
+    /// When a state is committed (see `StateBatcher`).
+    var commitRule: StateBatcher.Rule { get }
 }
 
 /// Reads a plugin's records as batches: stdout lines become messages, messages become records, error records and
@@ -41,12 +43,16 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
         self.runtime = runtime
         self.operation = operation
         self.interpreter = interpreter
-        batcher = StateBatcher(batchSize: batchSize, incremental: incremental)
+        batcher = StateBatcher(batchSize: batchSize, incremental: incremental, rule: interpreter.commitRule)
         self.fields = fields
     }
 
     mutating func next() async throws -> SourceBatch? {
         while true {
+            if Task.isCancelled {
+                await close()
+                throw CancellationError()
+            }
             if !queued.isEmpty { return queued.removeFirst() }
             if finished {
                 if let e = pendingError { pendingError = nil; throw e }

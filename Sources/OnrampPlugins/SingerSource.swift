@@ -133,6 +133,7 @@ struct SingerInterpreter: ReadInterpreter {
     let logger: Logger
     var otherStreams: Set<String> = []
     let needsDone = false
+    let commitRule = StateBatcher.Rule.deferred
 
     init(plugin: String, stream: String, keys: [String], logger: Logger) {
         self.plugin = plugin

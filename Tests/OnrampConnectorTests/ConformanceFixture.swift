@@ -8,6 +8,7 @@ import OnrampConnectorsS3
 import OnrampConnectorsSQLite
 import OnrampCore
 import OnrampExampleConnector
+import OnrampPlugins
 
 /// Every connector family the binary ships, as the composition root registers them (`shipped`), and
 /// those plus the SDK's example connector (`all`).
@@ -25,6 +26,7 @@ enum TestRegistry {
     static let all: ConnectorRegistry = {
         var r = shipped
         r.register(FixedWidthSource.spec)
+        PluginFixture.register(into: &r)
         return r
     }()
 }
@@ -141,7 +143,46 @@ struct PostgresFixture: ConformanceFixture {
 enum Fixtures {
     static let sources: [any ConformanceFixture] = [
         FileFixture(connector: "csv"), FileFixture(connector: "ndjson"), FileFixture(connector: "json"), SQLiteFixture(),
-        FixedWidthFixture(), HTTPAPIFixture(),
+        FixedWidthFixture(), HTTPAPIFixture(), PluginFixture(),
     ] + (ProcessInfo.processInfo.environment["ONRAMP_TEST_POSTGRES"].flatMap(URLComponents.init(string:))
         .map { [PostgresFixture(url: $0)] } ?? [])
+}
+
+/// The example Onramp-protocol plugin (examples/plugins/orders_file), installed in a plugins folder of its own with
+/// the schemas its `spec` answers, reading a CSV file incrementally by id.
+struct PluginFixture: ConformanceFixture {
+    let connector = "orders_file"
+
+    static func register(into registry: inout ConnectorRegistry) {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/plugins/orders_file")
+        let plugins = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-conformance-plugins-\(UUID().uuidString)")
+        let target = plugins.appendingPathComponent("orders_file")
+        try! FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try! FileManager.default.copyItem(at: example, to: target)
+        let spec = Process()
+        spec.executableURL = target.appendingPathComponent("orders_file.py")
+        let input = Pipe(), output = Pipe()
+        spec.standardInput = input
+        spec.standardOutput = output
+        try! spec.run()
+        input.fileHandleForWriting.write(Data(#"{"type":"spec","protocol_version":1}"#.utf8 + [0x0A]))
+        try? input.fileHandleForWriting.close()
+        let answer = try! JSONParser.parse([UInt8](output.fileHandleForReading.readDataToEndOfFile()))
+        spec.waitUntilExit()
+        var manifest = try! PluginManifest.load(directory: target.path)
+        manifest.configSchema = answer["source"]?["config_schema"]
+        manifest.incrementalSchema = answer["source"]?["incremental_schema"]
+        manifest.destinationSchema = answer["destination"]?["config_schema"]
+        try! Data(JSONWriter.string(manifest.value).utf8).write(to: target.appendingPathComponent("plugin.json"))
+        PluginConnectors.register(into: &registry, directory: plugins.path)
+    }
+
+    func seed(rows: Int, in dir: URL) async throws -> (config: Value, incremental: Value) {
+        let path = dir.appendingPathComponent("orders.csv").path
+        try ("id,name\n" + (1...rows).map { "\($0),n\($0)\n" }.joined()).write(toFile: path, atomically: true, encoding: .utf8)
+        return (["settings": ["path": .string(path)]], [:])
+    }
+
+    func missing(in dir: URL) -> Value { ["settings": ["path": .string(dir.path + "/absent.csv")]] }
 }

@@ -36,6 +36,15 @@ import Testing
         #expect(last?.records.count == 10 && last?.checkpoint == nil, "the records are delivered, the state is not committed")
     }
 
+    @Test func onrampProtocolCheckpointsCommitWithTheRecordsBeforeThem() {
+        var b = StateBatcher(batchSize: 100, incremental: true, rule: .direct)
+        for i in 1...3 { _ = b.record(Self.record(i)) }
+        let batch = b.state("c1")
+        #expect(batch?.records.count == 3 && batch?.checkpoint == "c1")
+        _ = b.record(Self.record(4))
+        #expect(b.finish(clean: false)?.checkpoint == nil)
+    }
+
     @Test func fullBatchesCarryNoStateAndAFullLoadCommitsNone() {
         var b = StateBatcher(batchSize: 2, incremental: true)
         _ = b.record(Self.record(1))
