@@ -17,6 +17,7 @@ from orders_csv import CsvRows, Failure, convert, greater, open_csv, plural, rea
 PROTOCOL_VERSION = 1
 DISCOVER_SAMPLE_ROWS = 10_000
 MAX_ERROR_VALUE = 4096
+ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 SOURCE_SCHEMA = {
     "type": "object",
@@ -80,7 +81,7 @@ class Output:
         self.stream, self.pending, self.size = stream, [], 0
 
     def send(self, message):
-        line = json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = ENCODE(message) + "\n"
         self.pending.append(line.encode("utf-8"))
         self.size += len(line)
         if self.size >= 65536:
