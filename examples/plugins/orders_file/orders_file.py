@@ -300,8 +300,13 @@ def read(request, out):
                     error = "orders_file.no_cursor", f"line {line} has no {cursor}, which incremental reads need"
                 elif after is not None and not greater(value, after):
                     continue
-                elif largest is None or greater(value, largest):
-                    largest = value
+                else:
+                    if since >= batch_size and greater(value, largest):  # never between two equal cursor values
+                        out.send({"type": "checkpoint", "checkpoint": {"cursor": largest}})
+                        out.flush()
+                        since, checkpoints = 0, checkpoints + 1
+                    if largest is None or greater(value, largest):
+                        largest = value
             if error:
                 out.send({"type": "error", "code": error[0], "message": error[1], "position": position,
                           "value": raw[:MAX_ERROR_VALUE]})
@@ -309,12 +314,7 @@ def read(request, out):
             if fields is not None:
                 record = {f: record[f] for f in fields}
             out.send({"type": "record", "record": record, "position": position})
-            if incremental is not None:
-                since += 1
-                if since == batch_size:
-                    out.send({"type": "checkpoint", "checkpoint": {"cursor": largest}})
-                    out.flush()
-                    since, checkpoints = 0, checkpoints + 1
+            since += 1
         if incremental is not None and (since or not checkpoints):
             out.send({"type": "checkpoint", "checkpoint": {"cursor": largest}})
     out.send({"type": "done"})

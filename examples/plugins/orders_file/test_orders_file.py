@@ -147,6 +147,16 @@ class OrdersFileTests(unittest.TestCase):
         messages, _ = run(read_request(path, checkpoint={"cursor": 11}, incremental={}))
         self.assertEqual([m["type"] for m in messages[1:-1]], ["record", "checkpoint"])
 
+    def test_checkpoints_never_split_rows_sharing_a_cursor_value(self):
+        path = self.file("orders.csv", "id,day\n1,2026-11-03\n2,2026-11-03\n3,2026-11-03\n4,2026-11-04\n5,2026-11-04\n")
+        request = {"type": "read", "config": {"path": path, "cursor_field": "day"}, "stream": None, "fields": None,
+                   "incremental": {}, "checkpoint": None, "batch_size": 2}
+        messages, _ = run(request)
+        self.assertEqual([m["record"]["id"] if m["type"] == "record" else m.get("checkpoint") for m in messages[1:-1]],
+                         [1, 2, 3, {"cursor": "2026-11-03"}, 4, 5, {"cursor": "2026-11-04"}])
+        messages, _ = run(dict(request, checkpoint={"cursor": "2026-11-03"}))
+        self.assertEqual([m["record"]["id"] for m in messages if m["type"] == "record"], [4, 5])
+
     def test_discover_and_check(self):
         path = self.file("orders.csv", "id,name,total\n1,Ada,12.50\n2,Bob,7\n")
         messages, _ = run({"type": "discover", "config": {"path": path}})
