@@ -17,6 +17,7 @@ from orders_csv import CsvRows, Failure, convert, greater, open_csv, plural, rea
 PROTOCOL_VERSION = 1
 DISCOVER_SAMPLE_ROWS = 10_000
 MAX_ERROR_VALUE = 4096
+ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 SOURCE_SCHEMA = {
     "type": "object",
@@ -80,7 +81,7 @@ class Output:
         self.stream, self.pending, self.size = stream, [], 0
 
     def send(self, message):
-        line = json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = ENCODE(message) + "\n"
         self.pending.append(line.encode("utf-8"))
         self.size += len(line)
         if self.size >= 65536:
@@ -299,8 +300,13 @@ def read(request, out):
                     error = "orders_file.no_cursor", f"line {line} has no {cursor}, which incremental reads need"
                 elif after is not None and not greater(value, after):
                     continue
-                elif largest is None or greater(value, largest):
-                    largest = value
+                else:
+                    if since >= batch_size and greater(value, largest):  # never between two equal cursor values
+                        out.send({"type": "checkpoint", "checkpoint": {"cursor": largest}})
+                        out.flush()
+                        since, checkpoints = 0, checkpoints + 1
+                    if largest is None or greater(value, largest):
+                        largest = value
             if error:
                 out.send({"type": "error", "code": error[0], "message": error[1], "position": position,
                           "value": raw[:MAX_ERROR_VALUE]})
@@ -308,12 +314,7 @@ def read(request, out):
             if fields is not None:
                 record = {f: record[f] for f in fields}
             out.send({"type": "record", "record": record, "position": position})
-            if incremental is not None:
-                since += 1
-                if since == batch_size:
-                    out.send({"type": "checkpoint", "checkpoint": {"cursor": largest}})
-                    out.flush()
-                    since, checkpoints = 0, checkpoints + 1
+            since += 1
         if incremental is not None and (since or not checkpoints):
             out.send({"type": "checkpoint", "checkpoint": {"cursor": largest}})
     out.send({"type": "done"})
