@@ -1,0 +1,68 @@
+import Foundation
+import OnrampCore
+import Testing
+
+/// Plugins on a real `onramp serve --plugins DIR`: installed with `onramp plugins install`, listed in the catalog
+/// with the spec they answered, checked, discovered and run through the worker processes like built-in connectors,
+/// with a tenant's secret in a field the plugin's spec marks secret.
+@Suite(.serialized) struct PluginServerTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func onramp(_ args: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ProcessTests.binary)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    @Test func installedPluginsAreCheckedDiscoveredAndRunThroughTheAPI() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-plugin-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plugins = dir.appendingPathComponent("plugins").path
+        let mock = Self.repository.appendingPathComponent("Tests/OnrampPluginsTests/Plugins/airbyte_mock").path
+        let installed = try Self.onramp(["plugins", "install", mock, "--plugins", plugins])
+        #expect(installed.status == 0 && installed.output.contains("installed airbyte_mock 1.0.0 (airbyte)"), "\(installed.output)")
+        #expect(try Self.onramp(["plugins", "install", mock, "--plugins", plugins]).output.contains("installed already"))
+        #expect(try Self.onramp(["plugins", "list", "--plugins", plugins]).output.hasPrefix("airbyte_mock\t1.0.0\tairbyte"))
+
+        var server = try await HostileServer.start(dir, ["--plugins", plugins])
+        defer { server.child.stop() }
+        try await server.setUp()
+        let catalog = try await server.call("GET", "/connectors", key: server.keys["acme"])
+        let entry = try #require(catalog.json?["connectors"]?.arrayValue?.first { $0["name"] == "airbyte_mock" })
+        #expect(entry["kind"] == "source" && entry["config_schema"]?["properties"]?["settings"]?["properties"]?["api_key"]?["x-secret"] == true)
+
+        #expect(try await server.call("PUT", "/tenants/acme/secrets/MOCK_KEY", key: server.keys["acme"],
+                                      json: ["value": .string(HostileServer.secret)]).status < 300)
+        let settings: Value = ["count": 12, "api_key": "${secret:MOCK_KEY}"]
+        #expect(try await server.call("PUT", "/tenants/acme/connections/mock", key: server.keys["acme"],
+                                      json: ["connector": "airbyte_mock", "config": ["stream": "items", "settings": settings]]).status == 200)
+        let check = try await server.call("POST", "/tenants/acme/connections/mock/check", key: server.keys["acme"])
+        #expect(check.json?["ok"] == true && check.json?["message"]?.stringValue?.contains("items: 12 records") == true, "\(check.body)")
+        let discover = try await server.call("POST", "/tenants/acme/connections/mock/discover", key: server.keys["acme"])
+        #expect(discover.json?["streams"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["items", "other"], "\(discover.body)")
+        #expect(try await server.call("PUT", "/tenants/acme/connections/failing", key: server.keys["acme"],
+                                      json: ["connector": "airbyte_mock", "config": ["settings": ["count": 1, "fail": "check"]]]).status == 200)
+        let refused = try await server.call("POST", "/tenants/acme/connections/failing/check", key: server.keys["acme"])
+        #expect(refused.json?["ok"] == false && refused.json?["code"] == "plugin.check_failed", "\(refused.body)")
+
+        let document: Value = ["version": 1, "name": "mock-items", "source": ["connection": "mock", "incremental": [:]],
+                               "destination": ["connector": "file", "config": ["path": "out/items.ndjson", "format": "ndjson"]]]
+        let run = try await server.run("acme", document)
+        let detail = try await server.finished("acme", run)
+        #expect(detail["state"] == "succeeded", "\(detail)")
+        #expect(detail["summary"]?["records_read"] == 12, "\(detail)")
+        let text = try await server.artifacts("acme", run)
+        #expect(!text.contains(HostileServer.secret), "the secret never reaches the run's log or reports")
+        #expect(try Self.onramp(["plugins", "remove", "airbyte_mock", "--plugins", plugins]).status == 0)
+        #expect(try Self.onramp(["plugins", "remove", "../data", "--plugins", plugins]).status == 1)
+    }
+}
