@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
         .testTarget(name: "OnrampPluginsTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampPlugins", "OnrampEngine", "OnrampConnectorsFiles",
+            .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Plugins"]),
         .testTarget(name: "OnrampSchedulerTests", dependencies: [
             "OnrampCore", "OnrampScheduler", "OnrampStore", "OnrampEngine", "OnrampConnectorKit", "OnrampConnectorsFiles",

@@ -12,15 +12,16 @@ struct AirbyteSource: Source {
         let (messages, ending, op) = try await runtime.collect(["check", "--config", "{config.json}"],
                                                                files: ["config.json": config.settings])
         guard let status = messages.first(where: { $0["type"] == "CONNECTION_STATUS" })?["connectionStatus"] else {
-            if let trace = Self.traceError(messages) { throw trace }
+            if let trace = Self.traceError(messages) { throw OnrampError(trace.code, runtime.redact(trace.message)) }
             throw ending.clean ? OnrampError("plugin.bad_message", "plugin \(runtime.manifest.name) answered check "
                                              + "without a CONNECTION_STATUS") : runtime.failure(op, ending, doing: "check")
         }
         let message = status["message"]?.stringValue
         guard status["status"] == "SUCCEEDED" else {
-            throw OnrampError("plugin.check_failed", message ?? "the source refused its config", at: "source.config.settings")
+            throw OnrampError("plugin.check_failed", runtime.redact(message ?? "the source refused its config"),
+                              at: "source.config.settings")
         }
-        return ConnectorCheck(message: message ?? "the source accepted its config")
+        return ConnectorCheck(message: runtime.redact(message ?? "the source accepted its config"))
     }
 
     func discover() async throws -> [DiscoveredStream] {
@@ -38,7 +39,7 @@ struct AirbyteSource: Source {
         let (messages, ending, op) = try await runtime.collect(["discover", "--config", "{config.json}"],
                                                                files: ["config.json": config.settings])
         guard let streams = messages.first(where: { $0["type"] == "CATALOG" })?["catalog"]?["streams"]?.arrayValue else {
-            if let trace = Self.traceError(messages) { throw trace }
+            if let trace = Self.traceError(messages) { throw OnrampError(trace.code, runtime.redact(trace.message)) }
             throw ending.clean ? OnrampError("plugin.bad_catalog", "plugin \(runtime.manifest.name) printed no CATALOG")
                 : runtime.failure(op, ending, doing: "discover")
         }

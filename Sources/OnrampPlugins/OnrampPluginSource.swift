@@ -88,7 +88,10 @@ enum OnrampProtocol {
         let (messages, ending, op) = try await runtime.collect([], input: [request])
         for m in messages {
             if m["type"] == "log" { log(m, plugin: runtime.manifest.name, logger: runtime.logger) }
-            if m["type"] == "failure" { throw failure(m, plugin: runtime.manifest.name) }
+            if m["type"] == "failure" {
+                let f = failure(m, plugin: runtime.manifest.name)
+                throw OnrampError(f.code, runtime.redact(f.message), at: f.location)
+            }
         }
         guard ending.clean else { throw runtime.failure(op, ending, doing: expect) }
         guard let answer = messages.first(where: { $0["type"]?.stringValue == expect }) else {
@@ -102,10 +105,10 @@ enum OnrampProtocol {
         let message = answer["message"]?.stringValue ?? ""
         guard answer["ok"] == .bool(true) else {
             let field = answer["field"]?.stringValue.map { ".\($0)" } ?? ""
-            throw OnrampError("plugin.check_failed", message.isEmpty ? "the plugin refused its config" : message,
+            throw OnrampError("plugin.check_failed", runtime.redact(message.isEmpty ? "the plugin refused its config" : message),
                               at: "\(kind).config.settings\(field)")
         }
-        return ConnectorCheck(message: message.isEmpty ? "the plugin accepted its config" : message)
+        return ConnectorCheck(message: runtime.redact(message.isEmpty ? "the plugin accepted its config" : message))
     }
 
     static func failure(_ m: Value, plugin: String) -> OnrampError {

@@ -98,7 +98,7 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
         add(batcher.finish(clean: clean))
         if clean { return }
         if let reported {
-            pendingError = OnrampError(reported.code, reported.message + operation.process.stderrSuffix,
+            pendingError = OnrampError(reported.code, runtime.redact(reported.message) + operation.process.stderrSuffix,
                                        at: reported.location)
         } else if ending.clean {
             pendingError = OnrampError("plugin.incomplete", "plugin \(runtime.manifest.name) exited without \"done\": "

@@ -52,8 +52,8 @@ public enum PluginConnectors {
                           configSchema: PluginSourceConfig.schema(settings: manifest.configSchema),
                           incrementalSchema: incremental) { config, incremental, resources in
             let c = PluginSourceConfig(config, incremental: incremental)
-            var runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger)
-            runtime.redactor = Redactor(secrets: PluginSourceConfig.secrets(in: c.settings, schema: manifest.configSchema))
+            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger,
+                                        redactor: Redactor(secrets: PluginSourceConfig.secrets(in: c.settings, schema: manifest.configSchema)))
             switch manifest.protocol {
             case .singer: return SingerSource(runtime: runtime, config: c)
             case .airbyte: return AirbyteSource(runtime: runtime, config: c)
@@ -69,8 +69,8 @@ public enum PluginConnectors {
         return DestinationSpec(name: manifest.name, summary: manifest.summary.isEmpty ? "onramp plugin \(manifest.name)"
                                : manifest.summary, configSchema: configSchema) { config, resources in
             let settings = config["settings"] ?? [:]
-            var runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger)
-            runtime.redactor = Redactor(secrets: PluginSourceConfig.secrets(in: settings, schema: schema))
+            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger,
+                                        redactor: Redactor(secrets: PluginSourceConfig.secrets(in: settings, schema: schema)))
             return OnrampPluginDestination(runtime: runtime, settings: settings)
         }
     }

@@ -10,15 +10,26 @@ public struct PluginRuntime: Sendable {
     public var manifest: PluginManifest
     public var directory: String
     public var runAs: PluginLaunch.RunAs?
-    public var logger: Logger
-    var redactor: Redactor = .none
+    /// The run's logger, with the settings' secret values redacted.
+    public let logger: Logger
+    let redactor: Redactor
 
-    public init(manifest: PluginManifest, directory: String, runAs: PluginLaunch.RunAs?, logger: Logger) {
+    public init(manifest: PluginManifest, directory: String, runAs: PluginLaunch.RunAs?, logger: Logger,
+                redactor: Redactor = .none) {
         self.manifest = manifest
         self.directory = directory
         self.runAs = runAs
-        self.logger = logger
+        self.redactor = redactor
+        var redacting = logger
+        if !redactor.isEmpty {
+            let handler = logger.handler
+            redacting = Logger(label: logger.label) { _ in RedactingLogHandler(inner: handler, redactor: redactor) }
+        }
+        self.logger = redacting
     }
+
+    /// A plugin's words (its failure, check or trace message) with the settings' secret values redacted.
+    func redact(_ text: String) -> String { redactor.string(text) }
 
     /// Limits for spec, check and discover: at most two minutes.
     static let shortOperation = 120

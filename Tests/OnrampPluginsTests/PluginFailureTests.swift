@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OnrampConnectorKit
 import OnrampCore
 import OnrampEngine
@@ -135,5 +136,61 @@ import Testing
             guard Int(pid) != nil, let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
             return String(decoding: cmd, as: UTF8.self).contains(plugin + ".py")
         }.count
+    }
+}
+
+/// A plugin that prints its secret everywhere it can: logs, stderr and its error message all show `***`.
+@Suite struct PluginSecretTests {
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func add(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+        var all: String { lock.lock(); defer { lock.unlock() }; return lines.joined(separator: "\n") }
+    }
+
+    struct Collecting: LogHandler {
+        let lines: Lines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) { lines.add(message.description) }
+    }
+
+    @Test func theSettingsSecretIsRedactedFromLogsStderrAndErrors() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-leaky-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = #"{"type":"SPEC","spec":{"connectionSpecification":{"type":"object","properties":{"api_key":{"type":"string","airbyte_secret":true}}}}}"#
+        try #"{"name": "leaky", "protocol": "airbyte", "command": "leaky.py", "limits": {"idle_seconds": 20}}"#
+            .write(to: dir.appendingPathComponent("plugin.json"), atomically: true, encoding: .utf8)
+        try """
+        #!/usr/bin/env python3
+        import json, sys
+        if sys.argv[1] == "spec":
+            print('\(spec)'); sys.exit(0)
+        key = json.load(open(sys.argv[sys.argv.index("--config") + 1]))["api_key"]
+        print("stderr has " + key, file=sys.stderr)
+        print(json.dumps({"type": "LOG", "log": {"level": "INFO", "message": "log has " + key}}))
+        print(json.dumps({"type": "TRACE", "trace": {"type": "ERROR", "error": {"message": "error has " + key}}}))
+        sys.exit(1)
+        """.write(to: dir.appendingPathComponent("leaky.py"), atomically: true, encoding: .utf8)
+        chmod(dir.appendingPathComponent("leaky.py").path, 0o755)
+        let bench = try await PluginBench([], extra: ["leaky": dir.path])
+        defer { bench.remove() }
+        let lines = Lines()
+        let resources = ConnectorResources(logger: Logger(label: "test") { _ in Collecting(lines: lines) })
+        let source = try bench.registry.makeSource(PipelineSpec.ConnectorRef(
+            connector: "leaky", config: ["settings": ["api_key": "k3y-0f-the-tenant"]], incremental: nil), resources: resources)
+        do {
+            _ = try await source.check()
+            Issue.record("the check passed")
+        } catch let e as OnrampError {
+            #expect(e.message.contains("error has ***") && !e.message.contains("k3y-0f-the-tenant"), "\(e)")
+        }
+        #expect(lines.all.contains("stderr has ***") && !lines.all.contains("k3y-0f-the-tenant"), "\(lines.all)")
     }
 }
