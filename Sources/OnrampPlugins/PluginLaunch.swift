@@ -10,15 +10,25 @@ public struct PluginLaunch: Sendable, Equatable {
 
     /// The Unix user plugins run as (the host's user when nil).
     public struct RunAs: Sendable, Equatable {
-        public var uid: UInt32
+        /// nil: a user of its own for every process, so no plugin reads another's working directory.
+        public var uid: UInt32?
         public var gid: UInt32
-        public init(uid: UInt32, gid: UInt32) {
+
+        public init(uid: UInt32?, gid: UInt32) {
             self.uid = uid
             self.gid = gid
         }
 
-        /// `nobody` when this process runs as root, else nil (a process that is not root cannot change user).
-        public static var hostDefault: RunAs? { getuid() == 0 ? RunAs(uid: 65534, gid: 65534) : nil }
+        /// Isolated users (a fresh UID per process, group `nogroup`) when this process is root, else nil (a
+        /// process that is not root cannot change user).
+        public static var hostDefault: RunAs? { getuid() == 0 ? .isolated : nil }
+        public static let isolated = RunAs(uid: nil, gid: 65534)
+
+        /// The UIDs isolated processes get: unused by any account, one picked at random per process.
+        static let isolatedUIDs: ClosedRange<UInt32> = 2_100_000_000...2_101_000_000
+
+        /// This process's user: the fixed one, or a fresh isolated UID.
+        func resolved() -> RunAs { RunAs(uid: uid ?? UInt32.random(in: Self.isolatedUIDs), gid: gid) }
     }
 
     /// `command` and `args` run through `/bin/sh` (for `ulimit`; a limit above the worker's own keeps the worker's),
@@ -30,7 +40,7 @@ public struct PluginLaunch: Sendable, Equatable {
             argv += hostIsRoot ? ["/usr/bin/unshare", "--net", "--"] : ["/usr/bin/unshare", "--user", "--net", "--"]
         }
         argv += ["/usr/bin/setpriv", "--pdeathsig", "KILL"]
-        if let runAs { argv += ["--reuid=\(runAs.uid)", "--regid=\(runAs.gid)", "--clear-groups"] }
+        if let runAs, let uid = runAs.uid { argv += ["--reuid=\(uid)", "--regid=\(runAs.gid)", "--clear-groups"] }
         argv.append("--")
         let kib = manifest.limits.memoryMb * 1024
         argv += ["/bin/sh", "-c", "ulimit -v \(kib) 2>/dev/null; ulimit -c 0; exec \"$0\" \"$@\"",

@@ -60,6 +60,8 @@ public struct PluginRuntime: Sendable {
     /// Starts the plugin with `arguments`; `files` are written to its working directory first and
     /// `{name}` in an argument becomes that file's path.
     func start(_ arguments: [String], files: [String: Value] = [:], short: Bool) throws -> Operation {
+        Self.sweep
+        let runAs = runAs?.resolved()
         let work = try Self.makeWorkingDirectory(owner: runAs)
         do {
             for (name, value) in files {
@@ -80,13 +82,28 @@ public struct PluginRuntime: Sendable {
         }
     }
 
+    static let prefix = "onramp-plugin-"
+
+    /// Removes working directories left by processes that died without cleaning up (a worker killed with -9),
+    /// once per process: their config files may hold secrets.
+    static let sweep: Void = sweepStale()
+
+    static func sweepStale() {
+        let tmp = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).split(separator: "-").first ?? ""),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: tmp + "/" + name)
+        }
+    }
+
     static func makeWorkingDirectory(owner: PluginLaunch.RunAs?) throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/onramp-plugin-XXXXXX").utf8CString)
+        var template = Array((NSTemporaryDirectory() + "/\(prefix)\(getpid())-XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw OnrampError("plugin.workdir", "cannot create a working directory for the plugin (errno \(errno))")
         }
         let path = String(cString: made)
-        if let owner { chown(path, owner.uid, owner.gid) }
+        if let owner, let uid = owner.uid { chown(path, uid, owner.gid) }
         return path
     }
 
@@ -101,7 +118,7 @@ public struct PluginRuntime: Sendable {
             guard n > 0 else { throw OnrampError("plugin.workdir", "cannot write the plugin's files (errno \(errno))") }
             written += n
         }
-        if let owner { fchown(fd, owner.uid, owner.gid) }
+        if let owner, let uid = owner.uid { fchown(fd, uid, owner.gid) }
     }
 
     /// Runs an operation to its end, collecting every stdout message (spec, check, discover). Lines that are not

@@ -7,7 +7,7 @@ import OnrampPlugins
 struct PluginOptions: ParsableArguments {
     @Option(help: "The plugins directory (default: $ONRAMP_PLUGINS); its plugins are connectors like the built-in ones.")
     var plugins: String?
-    @Option(help: "The user plugins run as: a name, UID:GID, or 'self' (default: nobody when running as root, else self).")
+    @Option(help: "The user plugins run as: 'isolated' (a fresh UID per process; the default as root), a name, UID:GID, or 'self'.")
     var pluginUser: String?
 
     var directory: String? { plugins ?? ProcessInfo.processInfo.environment["ONRAMP_PLUGINS"] }
@@ -15,6 +15,7 @@ struct PluginOptions: ParsableArguments {
     func runAs() throws -> PluginLaunch.RunAs? {
         guard let user = pluginUser else { return .hostDefault }
         if user == "self" { return nil }
+        if user == "isolated" { return .isolated }
         let parts = user.split(separator: ":")
         if parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) { return PluginLaunch.RunAs(uid: uid, gid: gid) }
         guard let pw = getpwnam(user) else { throw ValidationError("--plugin-user: no user named \(user)") }

@@ -20,6 +20,18 @@ import Testing
         #expect(bench.checkpoint() == nil, "its only STATE is never followed by another state or a clean end")
     }
 
+    @Test func workingDirectoriesOfAWorkerThatDiedAreSweptAway() async throws {
+        let stale = NSTemporaryDirectory() + "/onramp-plugin-2147483646-stale1"
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
+        try "{\"api_key\": \"left behind\"}".write(toFile: stale + "/config.json", atomically: true, encoding: .utf8)
+        let live = NSTemporaryDirectory() + "/onramp-plugin-\(getpid())-live01"
+        try FileManager.default.createDirectory(atPath: live, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        PluginRuntime.sweepStale()
+        #expect(!FileManager.default.fileExists(atPath: stale), "no process 2147483646: its directory goes")
+        #expect(FileManager.default.fileExists(atPath: live), "a live process keeps its own")
+    }
+
     @Test func aTapThatHangsIsStoppedAtItsIdleLimit() async throws {
         let bench = try await PluginBench(["singer_hang"])
         defer { bench.remove() }
@@ -70,7 +82,7 @@ import Testing
         }
     }
 
-    @Test func aPluginSeesOnlyItsManifestsEnvironmentRunsAsNobodyAndHasNoNetwork() async throws {
+    @Test func aPluginSeesOnlyItsManifestsEnvironmentRunsAsAUserOfItsOwnAndHasNoNetwork() async throws {
         setenv("ONRAMP_TEST_SERVER_SECRET", "do-not-leak", 1)
         let checked = try await PluginBench([], extra: ["probe": try Self.probePlugin()])
         defer { checked.remove() }
@@ -82,7 +94,10 @@ import Testing
         #expect(Set(env).isSubset(of: ["PROBE_SETTING", "PATH", "HOME", "TMPDIR", "LANG", "PYTHONUNBUFFERED",
                                        "PYTHONDONTWRITEBYTECODE", "PWD", "SHLVL", "_", "LC_CTYPE"]), "\(env)")
         if getuid() == 0 {
-            #expect(seen["uid"] == 65534, "root's worker runs plugins as nobody")
+            let uid = try #require(seen["uid"]?.numberValue)
+            #expect(uid >= 2_100_000_000, "root's worker runs each plugin process as a user of its own")
+            let (_, again) = try await checked.run("{connector: probe, config: {}}")
+            #expect(again.first?["uid"]?.numberValue != uid, "another process, another user: neither reads the other's files")
             #expect(seen["reads_root_home"] == false)
             #expect(seen["network"] == "unreachable", "network: false leaves only an unconfigured loopback")
         }

@@ -53,7 +53,8 @@ import Testing
     }
 
     @Test func theOnrampProtocolExampleWritesWithPerRecordOutcomesAndReportsBadRows() async throws {
-        let bench = try await PluginBench(["orders_file"])
+        // One fixed user: the second run's process appends to the file the first one wrote.
+        let bench = try await PluginBench(["orders_file"], runAs: getuid() == 0 ? PluginLaunch.RunAs(uid: 65534, gid: 65534) : nil)
         defer { bench.remove() }
         let csv = bench.root.appendingPathComponent("orders.csv").path
         try "id,customer,total\n1,Acme,10.50\n2,Beta\n3,Gamma,7\n".write(toFile: csv, atomically: true, encoding: .utf8)

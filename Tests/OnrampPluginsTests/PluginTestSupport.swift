@@ -16,7 +16,7 @@ struct PluginBench {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/plugins")
 
     /// `names` from Tests/OnrampPluginsTests/Plugins (or examples/plugins), installed by copying their folders.
-    init(_ names: [String], extra: [String: String] = [:]) async throws {
+    init(_ names: [String], extra: [String: String] = [:], runAs: PluginLaunch.RunAs? = .hostDefault) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-plugins-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         chmod(root.path, 0o777)   // the plugins' user writes the destination's files here
@@ -30,7 +30,7 @@ struct PluginBench {
         for (name, path) in extra { _ = try await installer.install(.init(source: path, name: name)) }
         var r = ConnectorRegistry()
         FileConnectors.register(into: &r)
-        let loaded = PluginConnectors.register(into: &r, directory: plugins)
+        let loaded = PluginConnectors.register(into: &r, directory: plugins, runAs: runAs)
         precondition(loaded.skipped.isEmpty, "\(loaded.skipped)")
         registry = r
     }
