@@ -54,6 +54,9 @@ import Testing
         let refused = try await server.call("POST", "/tenants/acme/connections/failing/check", key: server.keys["acme"])
         #expect(refused.json?["ok"] == false && refused.json?["code"] == "plugin.check_failed", "\(refused.body)")
 
+        let preview = try await server.preview("acme", ["version": 1, "name": "peek", "source": ["connection": "mock"],
+                                                        "destination": ["connector": "file", "config": ["path": "x.ndjson"]]])
+        #expect(preview.status == 200 && preview.json?["source"]?.arrayValue?.count == 5, "\(preview.body)")
         let document: Value = ["version": 1, "name": "mock-items", "source": ["connection": "mock", "incremental": [:]],
                                "destination": ["connector": "file", "config": ["path": "out/items.ndjson", "format": "ndjson"]]]
         let run = try await server.run("acme", document)
