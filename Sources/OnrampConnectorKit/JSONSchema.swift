@@ -50,4 +50,24 @@ public enum JSONSchema {
         }
         return .object(o)
     }
+
+    /// The schema of object key `key`: from `properties`, else from the `oneOf`/`anyOf`/`allOf` branches (Airbyte's
+    /// `credentials` and `tunnel_method` choices), preferring a branch that marks it secret.
+    public static func property(_ key: String, of schema: Value?) -> Value? {
+        if let p = schema?["properties"]?[key] { return p }
+        var found: [Value] = []
+        for combinator in ["oneOf", "anyOf", "allOf"] {
+            for branch in schema?[combinator]?.arrayValue ?? [] {
+                if let p = property(key, of: branch) { found.append(p) }
+            }
+        }
+        return found.first(where: isSecret) ?? found.first
+    }
+
+    /// Whether a field's schema marks it secret: `"x-secret": true`, `"format": "password"` or Airbyte's
+    /// `"airbyte_secret": true`.
+    public static func isSecret(_ schema: Value?) -> Bool {
+        schema?["x-secret"]?.boolValue == true || schema?["format"]?.stringValue == "password"
+            || schema?["airbyte_secret"]?.boolValue == true
+    }
 }

@@ -80,15 +80,13 @@ public enum Placeholders {
         }
     }
 
-    static func isSecretField(_ schema: Value?) -> Bool {
-        schema?["x-secret"]?.boolValue == true || schema?["format"]?.stringValue == "password"
-    }
+    static func isSecretField(_ schema: Value?) -> Bool { JSONSchema.isSecret(schema) }
 
     private static func checkConfig(_ v: Value, schema: Value?, path: String) throws {
         switch v {
         case .string where isSecretField(schema): return
         case .object(let o):
-            for (k, x) in o { try checkConfig(x, schema: schema?["properties"]?[k], path: "\(path).\(k)") }
+            for (k, x) in o { try checkConfig(x, schema: JSONSchema.property(k, of: schema), path: "\(path).\(k)") }
         case .array(let a):
             for (i, x) in a.enumerated() { try checkConfig(x, schema: schema?["items"], path: "\(path)[\(i)]") }
         default:

@@ -99,7 +99,9 @@ struct AirbyteInterpreter: ReadInterpreter {
     let needsDone = false
     let commitRule = StateBatcher.Rule.deferred
     private var streamStates: Value.Object = [:]
-    private var otherStreams: Set<String> = []
+    private var ignored = IgnoredStreams()
+
+    func endFailure() -> OnrampError? { ignored.failure(plugin: plugin, stream: stream) }
 
     init(plugin: String, stream: String, namespace: String?, keys: [String], logger: Logger, initial: Value?) {
         self.plugin = plugin
@@ -116,16 +118,18 @@ struct AirbyteInterpreter: ReadInterpreter {
             guard let r = m["record"], let s = r["stream"]?.stringValue, case .object? = r["data"] else {
                 return [.error(PluginMessage.error(line, "plugin.bad_message", "a RECORD needs record.stream and a record.data object"))]
             }
-            guard s == stream, r["namespace"]?.stringValue == namespace else {
-                if otherStreams.insert(s).inserted {
-                    logger.warning("plugin \(plugin): ignoring records of stream \(s) (the pipeline reads \(stream))")
-                }
+            // A record without a namespace belongs to the stream of that name.
+            guard s == stream, r["namespace"]?.stringValue == nil || namespace == nil || r["namespace"]?.stringValue == namespace else {
+                ignored.add(s, plugin: plugin, reading: stream, logger: logger)
                 return []
             }
+            ignored.own += 1
             let data = r["data"]!
             return [.record(Record(data, position: SourcePosition(file: "\(plugin)/\(stream)", line: line,
                                                                   key: SchemaFields.key(data, keys))))]
         case "STATE":
+            // A tap that sent only other streams' records so far has not read this one: its state is not trusted.
+            if ignored.own == 0 && ignored.count > 0 { return [] }
             guard let state = m["state"] else {
                 return [.error(PluginMessage.error(line, "plugin.bad_message", "a STATE message needs \"state\""))]
             }

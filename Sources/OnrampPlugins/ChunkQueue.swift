@@ -9,6 +9,7 @@ final class ChunkQueue: Sendable {
         var ended = false
         var waiter: CheckedContinuation<[UInt8]?, Never>?
         var waitingSince: ContinuousClock.Instant?
+        var abandoned = false
     }
 
     private let state = Mutex(State())
@@ -20,7 +21,7 @@ final class ChunkQueue: Sendable {
 
     private func waitForRoom() {
         room.lock()
-        while state.withLock({ $0.chunks.count >= capacity }) { room.wait() }
+        while state.withLock({ $0.chunks.count >= capacity && !$0.abandoned }) { room.wait() }
         room.unlock()
     }
 
@@ -51,6 +52,7 @@ final class ChunkQueue: Sendable {
 
     private func push(_ chunk: [UInt8]) {
         let waiter = state.withLock { s -> CheckedContinuation<[UInt8]?, Never>? in
+            if s.abandoned { return nil }
             if let w = s.waiter {
                 s.waiter = nil
                 s.waitingSince = nil
@@ -86,6 +88,15 @@ final class ChunkQueue: Sendable {
                 c.resume(returning: ready)
             }
         }
+    }
+
+    /// The consumer is gone: what is queued is dropped and the thread reads the pipe to its end without keeping it.
+    func abandon() {
+        state.withLock { s in
+            s.abandoned = true
+            s.chunks = []
+        }
+        madeRoom()
     }
 
     /// Since when the consumer has been waiting for bytes (nil: it is not waiting).

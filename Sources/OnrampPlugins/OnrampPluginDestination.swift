@@ -33,7 +33,7 @@ actor OnrampPluginDestination: Destination {
             return outcomes.map { o in
                 if o["ok"] == .bool(true) { return .ok(result: o["result"]) }
                 return .failed(code: o["code"]?.stringValue ?? "plugin.refused",
-                               message: o["message"]?.stringValue ?? "the plugin refused the record")
+                               message: runtime.redact(o["message"]?.stringValue ?? "the plugin refused the record"))
             }
         } catch let e as OnrampError {
             broken = e
@@ -78,7 +78,9 @@ actor OnrampPluginDestination: Destination {
             switch m["type"]?.stringValue {
             case expect: return m
             case "log": OnrampProtocol.log(m, plugin: runtime.manifest.name, logger: runtime.logger)
-            case "failure": throw OnrampProtocol.failure(m, plugin: runtime.manifest.name)
+            case "failure":
+                let f = OnrampProtocol.failure(m, plugin: runtime.manifest.name)
+                throw OnrampError(f.code, runtime.redact(f.message), at: f.location)
             default:
                 throw OnrampError("plugin.bad_message", "plugin \(runtime.manifest.name) sent \"\(m["type"]?.stringValue ?? "")\" "
                                   + "while Onramp waited for \(expect)")

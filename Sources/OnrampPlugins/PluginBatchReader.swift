@@ -1,3 +1,4 @@
+import Logging
 import OnrampConnectorKit
 import OnrampCore
 
@@ -20,6 +21,33 @@ protocol ReadInterpreter: Sendable {
     var needsDone: Bool { get }
     /// When a state is committed (see `StateBatcher`).
     var commitRule: StateBatcher.Rule { get }
+    /// Why a read that ended cleanly still failed (records of other streams only).
+    func endFailure() -> OnrampError?
+}
+
+extension ReadInterpreter {
+    func endFailure() -> OnrampError? { nil }
+}
+
+/// Records of streams the pipeline does not read: one warning per stream, and a failed read (no state committed)
+/// when they were all the plugin sent, since then the stream's name was misread, not its records absent.
+struct IgnoredStreams: Sendable {
+    var names: Set<String> = []
+    var count = 0
+    var own = 0
+
+    mutating func add(_ name: String, plugin: String, reading: String, logger: Logger) {
+        count += 1
+        if names.insert(name).inserted {
+            logger.warning("plugin \(plugin): ignoring records of stream \(name) (the pipeline reads \(reading))")
+        }
+    }
+
+    func failure(plugin: String, stream: String) -> OnrampError? {
+        guard own == 0, count > 0 else { return nil }
+        return OnrampError("plugin.wrong_stream", "plugin \(plugin) sent \(count) records of \(names.sorted().joined(separator: ", ")) "
+                           + "and none of \(stream), the stream the pipeline reads")
+    }
 }
 
 /// Reads a plugin's records as batches: stdout lines become messages, messages become records, error records and
@@ -64,7 +92,7 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
             }
             let number: Int = switch line { case .text(_, let n), .tooLong(_, let n): n }
             switch PluginMessage.parse(line) {
-            case .bad(let e): add(batcher.error(e))
+            case .bad(let e): add(batcher.error(runtime.redact(e)))
             case .message(let m):
                 for event in interpreter.interpret(m, line: number) { take(event) }
             }
@@ -78,7 +106,7 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
                 r.value = .object(o.filter { fields.contains($0.key) })
             }
             add(batcher.record(r))
-        case .error(let e): add(batcher.error(e))
+        case .error(let e): add(batcher.error(runtime.redact(e)))
         case .state(let s): add(batcher.state(s))
         case .failure(let e): reported = reported ?? e
         case .done: sawDone = true
@@ -94,6 +122,7 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
         finished = true
         let ending = await operation.finish()
         try Task.checkCancellation()
+        if let wrong = interpreter.endFailure() { reported = reported ?? wrong }
         let clean = ending.clean && reported == nil && (sawDone || !interpreter.needsDone)
         add(batcher.finish(clean: clean))
         if clean { return }

@@ -31,20 +31,24 @@ public struct PluginLaunch: Sendable, Equatable {
         func resolved() -> RunAs { RunAs(uid: uid ?? UInt32.random(in: Self.isolatedUIDs), gid: gid) }
     }
 
-    /// `command` and `args` run through `/bin/sh` (for `ulimit`; a limit above the worker's own keeps the worker's),
-    /// wrapped by `setpriv` (killed when the worker dies; another user when `runAs`) and `unshare` (no network).
+    /// The wrappers run with only this environment. The plugin's own is read by the shell from `plugin.env` in its
+    /// working directory (0600, after the user switch): nothing a manifest sets (LD_PRELOAD) runs with the worker's
+    /// powers, and no value shows in a process's command line.
+    static let wrapperEnvironment = ["PATH": "/usr/bin:/bin"]
+    static let environmentFile = "plugin.env"
+
+    /// The argument vector: `setpriv --pdeathsig` (dies with the worker), `unshare --pid --fork --kill-child` (a
+    /// PID namespace: when the plugin ends, or is killed, every process it started ends too; `--net` for no
+    /// network), `setpriv` again for the user, `/bin/sh` for `ulimit` (a limit above the worker's own keeps the
+    /// worker's; processes capped for an isolated user) and the environment file, then the program.
     public static func make(manifest: PluginManifest, directory: String, arguments extra: [String], workingDirectory: String,
                             runAs: RunAs?, hostIsRoot: Bool = getuid() == 0) -> PluginLaunch {
-        var argv: [String] = []
-        if !manifest.network {
-            argv += hostIsRoot ? ["/usr/bin/unshare", "--net", "--"] : ["/usr/bin/unshare", "--user", "--net", "--"]
+        var argv = ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "/usr/bin/unshare"]
+        if !hostIsRoot { argv += ["--user", "--map-current-user"] }
+        argv += ["--pid", "--fork", "--kill-child"] + (manifest.network ? [] : ["--net"]) + ["--"]
+        if let runAs, let uid = runAs.uid {
+            argv += ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(runAs.gid)", "--clear-groups", "--"]
         }
-        argv += ["/usr/bin/setpriv", "--pdeathsig", "KILL"]
-        if let runAs, let uid = runAs.uid { argv += ["--reuid=\(uid)", "--regid=\(runAs.gid)", "--clear-groups"] }
-        argv.append("--")
-        let kib = manifest.limits.memoryMb * 1024
-        argv += ["/bin/sh", "-c", "ulimit -v \(kib) 2>/dev/null; ulimit -c 0; exec \"$0\" \"$@\"",
-                 manifest.executable(in: directory)] + manifest.args + extra
         var env = manifest.env
         let venv = directory + "/venv/bin"
         env["PATH"] = env["PATH"] ?? "\(venv):/usr/local/bin:/usr/bin:/bin"
@@ -53,7 +57,22 @@ public struct PluginLaunch: Sendable, Equatable {
         env["LANG"] = env["LANG"] ?? "C.UTF-8"
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        let kib = manifest.limits.memoryMb * 1024
+        let processes = runAs?.uid != nil ? "ulimit -u \(maxProcesses) 2>/dev/null; " : ""
+        let script = "ulimit -v \(kib) 2>/dev/null; ulimit -c 0; \(processes)set -a; . ./\(environmentFile) || exit 126; set +a; "
+            + "exec \"$0\" \"$@\""
+        argv += ["/bin/sh", "-c", script,
+                 manifest.executable(in: directory)] + manifest.args + extra
         return PluginLaunch(executable: argv[0], arguments: Array(argv.dropFirst()), environment: env,
                             workingDirectory: workingDirectory)
     }
+
+    /// `environment` as the shell lines of `plugin.env` (names were checked when the manifest was read).
+    public var environmentFileText: String {
+        environment.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value.replacingOccurrences(of: "'", with: "'\\''"))'\n" }
+            .joined()
+    }
+
+    /// Processes and threads an isolated plugin user may have at once.
+    static let maxProcesses = 1024
 }

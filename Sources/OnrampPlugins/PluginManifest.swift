@@ -99,8 +99,11 @@ public struct PluginManifest: Sendable, Equatable {
     /// Builds a manifest from `plugin.json`'s value; errors name the field (`at` prefixes it).
     public init(_ value: Value, at path: String) throws {
         let checked = try JSONSchema.validate(value, against: Self.schema, at: path)
-        for (k, v) in checked["env"]?.objectValue ?? [:] where v.stringValue == nil {
-            throw OnrampError("plugin.manifest", "must be a string", at: "\(path).env.\(k)")
+        for (k, v) in checked["env"]?.objectValue ?? [:] {
+            guard v.stringValue != nil else { throw OnrampError("plugin.manifest", "must be a string", at: "\(path).env.\(k)") }
+            guard Self.validVariable(k) else {
+                throw OnrampError("plugin.manifest", "not an environment variable name (letters, digits, _)", at: "\(path).env.\(k)")
+            }
         }
         let f = try ConnectorConfig.decode(Fields.self, from: checked, at: path)
         guard Self.validName(f.name) else {
@@ -118,6 +121,12 @@ public struct PluginManifest: Sendable, Equatable {
     static func validName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.count <= 64 else { return false }
         return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+    }
+
+    static func validVariable(_ name: String) -> Bool {
+        let word = { (c: Unicode.Scalar) in c == "_" || ("A"..."Z").contains(c) || ("a"..."z").contains(c) }
+        guard let first = name.unicodeScalars.first, word(first) else { return false }
+        return name.unicodeScalars.allSatisfy { word($0) || ("0"..."9").contains($0) }
     }
 
     /// Reads and checks `plugin.json` in `directory`; errors name the file and the field.

@@ -48,7 +48,7 @@ final class PluginProcess: Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: launch.executable)
         process.arguments = launch.arguments
-        process.environment = launch.environment
+        process.environment = PluginLaunch.wrapperEnvironment
         process.currentDirectoryURL = URL(fileURLWithPath: launch.workingDirectory)
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
@@ -148,6 +148,9 @@ final class PluginProcess: Sendable {
             throw OnrampError("plugin.input_closed", "plugin \(name) stopped reading its input\(endingText())")
         }
     }
+
+    /// Onramp reads no more of the plugin's stdout (the reading thread drains it to the end).
+    func abandonOutput() { stdout.abandon() }
 
     /// Closes the plugin's stdin (end of requests).
     func closeInput() {

@@ -31,6 +31,15 @@ public struct PluginRuntime: Sendable {
     /// A plugin's words (its failure, check or trace message) with the settings' secret values redacted.
     func redact(_ text: String) -> String { redactor.string(text) }
 
+    /// An error record the plugin made (or its raw stdout line) with the settings' secret values redacted.
+    func redact(_ e: RecordError) -> RecordError {
+        guard !redactor.isEmpty else { return e }
+        var out = e
+        out.message = redactor.string(e.message)
+        out.value = e.value.map(redactor.value)
+        return out
+    }
+
     /// Limits for spec, check and discover: at most two minutes.
     static let shortOperation = 120
 
@@ -47,6 +56,7 @@ public struct PluginRuntime: Sendable {
         func finish() async -> PluginProcess.Ending {
             process.closeInput()
             let ending = await process.wait()
+            process.abandonOutput()
             try? FileManager.default.removeItem(atPath: workingDirectory)
             return ending
         }
@@ -70,6 +80,7 @@ public struct PluginRuntime: Sendable {
             let args = arguments.map { a in files.keys.reduce(a) { $0.replacingOccurrences(of: "{\($1)}", with: work + "/" + $1) } }
             let launch = PluginLaunch.make(manifest: manifest, directory: directory, arguments: args,
                                            workingDirectory: work, runAs: runAs)
+            try Self.writePrivate(launch.environmentFileText, to: work + "/" + PluginLaunch.environmentFile, owner: runAs)
             let limits = manifest.limits
             let process = try PluginProcess(name: manifest.name, launch: launch,
                                             timeout: short ? min(limits.timeoutSeconds, Self.shortOperation) : limits.timeoutSeconds,
@@ -129,12 +140,22 @@ public struct PluginRuntime: Sendable {
         for message in input { try? await op.process.send(message) }
         op.process.closeInput()
         var messages: [Value] = []
+        var kept = 0
         while let line = await op.process.nextLine() {
             switch PluginMessage.parse(line) {
-            case .message(let m): messages.append(m)
+            case .message(let m) where ["log", "LOG"].contains(m["type"]?.stringValue ?? ""):
+                logger.info("plugin \(manifest.name): \(m["message"]?.stringValue ?? m["log"]?["message"]?.stringValue ?? "")")
+            case .message(let m):
+                if case .text(let bytes, _) = line { kept += bytes.count }
+                guard kept <= manifest.limits.maxLineBytes else {
+                    op.process.stop()
+                    _ = await op.finish()
+                    throw OnrampError("plugin.output_too_large", "plugin \(manifest.name)'s answer is larger than "
+                                      + "limits.max_line_bytes (\(manifest.limits.maxLineBytes) bytes)")
+                }
+                messages.append(m)
             case .bad(let e): logger.warning("plugin \(manifest.name): \(e.message) (stdout line \(e.position.line ?? 0))")
             }
-            if messages.count > 100_000 { op.process.stop(); break }
         }
         return (messages, await op.finish(), op)
     }

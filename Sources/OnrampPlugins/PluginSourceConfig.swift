@@ -46,11 +46,9 @@ struct PluginSourceConfig: Sendable {
     static func secrets(in value: Value, schema: Value?) -> [String] {
         switch value {
         case .string(let s):
-            let secret = schema?["x-secret"]?.boolValue == true || schema?["airbyte_secret"]?.boolValue == true
-                || schema?["format"]?.stringValue == "password"
-            return secret ? [s] : []
+            return JSONSchema.isSecret(schema) ? [s] : []
         case .object(let o):
-            return o.flatMap { k, v in secrets(in: v, schema: schema?["properties"]?[k]) }
+            return o.flatMap { k, v in secrets(in: v, schema: JSONSchema.property(k, of: schema)) }
         case .array(let a):
             return a.flatMap { secrets(in: $0, schema: schema?["items"]) }
         default:
@@ -59,9 +57,9 @@ struct PluginSourceConfig: Sendable {
     }
 
     /// A stream named `stream`, or the only one; an error naming the choices otherwise.
-    func pick<S>(_ streams: [S], name: (S) -> String, plugin: String) throws -> S {
+    func pick<S>(_ streams: [S], name: (S) -> String, plugin: String, alias: (S) -> String? = { _ in nil }) throws -> S {
         if let stream {
-            guard let s = streams.first(where: { name($0) == stream }) else {
+            guard let s = streams.first(where: { name($0) == stream }) ?? streams.first(where: { alias($0) == stream }) else {
                 throw OnrampError("plugin.unknown_stream", "plugin \(plugin) has no stream '\(stream)'; it has: "
                                   + streams.map(name).joined(separator: ", "), at: "source.config.stream")
             }

@@ -26,7 +26,8 @@ struct SingerSource: Source {
 
     func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader {
         let streams = try await catalog()
-        let entry = try config.pick(streams, name: { Self.streamName($0) ?? "" }, plugin: runtime.manifest.name)
+        let entry = try config.pick(streams, name: { Self.streamName($0) ?? "" }, plugin: runtime.manifest.name,
+                                    alias: { $0["stream"]?.stringValue })
         let stream = Self.streamName(entry) ?? ""
         let selected = try select(stream: stream, in: streams)
         var files: [String: Value] = ["config.json": config.settings, "catalog.json": ["streams": .array(selected)]]
@@ -37,8 +38,9 @@ struct SingerSource: Source {
         }
         let op = try runtime.start(args, files: files, short: false)
         op.process.closeInput()
-        let interpreter = SingerInterpreter(plugin: runtime.manifest.name, stream: stream, keys: Self.keys(entry),
-                                            logger: runtime.logger)
+        let interpreter = SingerInterpreter(plugin: runtime.manifest.name, stream: stream,
+                                            names: Set([stream, entry["stream"]?.stringValue].compactMap { $0 }),
+                                            keys: Self.keys(entry), logger: runtime.logger)
         return PluginBatchReader(runtime: runtime, operation: op, interpreter: interpreter, batchSize: batchSize,
                                  incremental: config.incremental != nil, fields: config.fields)
     }
@@ -129,18 +131,23 @@ struct SingerSource: Source {
 struct SingerInterpreter: ReadInterpreter {
     let plugin: String
     let stream: String
+    /// What RECORDs of the chosen stream may call it: its `tap_stream_id` and its `stream`.
+    let names: Set<String>
     var keys: [String]
     let logger: Logger
-    var otherStreams: Set<String> = []
+    var ignored = IgnoredStreams()
     let needsDone = false
     let commitRule = StateBatcher.Rule.deferred
 
-    init(plugin: String, stream: String, keys: [String], logger: Logger) {
+    init(plugin: String, stream: String, names: Set<String>, keys: [String], logger: Logger) {
         self.plugin = plugin
         self.stream = stream
+        self.names = names
         self.keys = keys
         self.logger = logger
     }
+
+    func endFailure() -> OnrampError? { ignored.failure(plugin: plugin, stream: stream) }
 
     mutating func interpret(_ m: Value, line: Int) -> [ReadEvent] {
         switch m["type"]?.stringValue ?? "" {
@@ -148,22 +155,23 @@ struct SingerInterpreter: ReadInterpreter {
             guard let s = m["stream"]?.stringValue, case .object? = m["record"] else {
                 return [.error(PluginMessage.error(line, "plugin.bad_message", "a RECORD needs a \"stream\" and a \"record\" object"))]
             }
-            guard s == stream else {
-                if otherStreams.insert(s).inserted {
-                    logger.warning("plugin \(plugin): ignoring records of stream \(s) (the pipeline reads \(stream))")
-                }
+            guard names.contains(s) else {
+                ignored.add(s, plugin: plugin, reading: stream, logger: logger)
                 return []
             }
+            ignored.own += 1
             let record = m["record"]!
             let position = SourcePosition(file: "\(plugin)/\(stream)", line: line, key: SchemaFields.key(record, keys))
             return [.record(Record(record, position: position))]
         case "STATE":
+            // A tap that sent only other streams' records so far has not read this one: its state is not trusted.
+            if ignored.own == 0 && ignored.count > 0 { return [] }
             guard let value = m["value"] else {
                 return [.error(PluginMessage.error(line, "plugin.bad_message", "a STATE needs a \"value\""))]
             }
             return [.state(value)]
         case "SCHEMA":
-            if m["stream"]?.stringValue == stream, let k = m["key_properties"]?.arrayValue {
+            if let s = m["stream"]?.stringValue, names.contains(s), let k = m["key_properties"]?.arrayValue {
                 keys = k.compactMap(\.stringValue)
             }
             return []

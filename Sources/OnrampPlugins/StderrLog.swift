@@ -41,7 +41,7 @@ final class StderrLog: Sendable {
     private func take(_ line: LineSplitter.Line) {
         let text: String
         switch line {
-        case .text(let bytes, _): text = redactor.string(String(decoding: bytes, as: UTF8.self))
+        case .text(let bytes, _): text = Self.printable(redactor.string(String(decoding: bytes, as: UTF8.self)))
         case .tooLong(let n, _): text = "(a stderr line of \(n) bytes)"
         }
         guard !text.allSatisfy(\.isWhitespace) else { return }
@@ -53,6 +53,18 @@ final class StderrLog: Sendable {
             return true
         }
         if log { logger.info("plugin \(plugin): \(text)") }
+    }
+
+    /// Control characters (a terminal escape, a NUL) as `\u{1B}`, so a plugin cannot write into an operator's terminal.
+    static func printable(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else { return s }
+        var out = ""
+        for c in s.unicodeScalars {
+            if (c.value < 0x20 && c != "\t") || c.value == 0x7F { out += "\\u{\(String(c.value, radix: 16, uppercase: true))}" } else {
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 
     /// The last lines, oldest first.

@@ -144,7 +144,7 @@ import Testing
         return dir.path
     }
 
-    /// Processes whose command line names `plugin`.
+    /// Processes whose command line names `plugin` + ".py".
     static func orphans(of plugin: String) -> Int {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return pids.filter { pid in
