@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: the Swift suites (unit, contract, in-process API, real processes; the postgres connector's
-# against a throwaway PostgreSQL, the s3 connector's against moto), a short run of each
+# against a throwaway PostgreSQL, the s3 connector's against moto, the plugins' with real PyPI plugins), a short run of each
 # libFuzzer harness, then schemathesis fuzzing `onramp serve` against its own OpenAPI document (no 5xx,
 # responses match the document).
 set -euo pipefail
@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 swift build                      # the process tests start the onramp binary
 source scripts/postgres-test.sh  # a throwaway PostgreSQL for the postgres connector tests (ONRAMP_TEST_POSTGRES)
 source scripts/moto-test.sh      # moto's S3 server for the s3 connector tests (ONRAMP_TEST_S3)
+source scripts/plugins-test.sh   # a Singer tap and an Airbyte source from PyPI for the plugin tests (ONRAMP_TEST_PLUGINS)
 trap 'postgres_test_stop; moto_test_stop' EXIT
 swift test
 scripts/fuzz.sh all "${FUZZ_SECONDS:-20}"   # libFuzzer: JSONata, CSV tokenizer, JSON parser (no crash, hang or blow-up)

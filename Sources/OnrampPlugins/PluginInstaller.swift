@@ -23,7 +23,7 @@ public struct PluginInstaller: Sendable {
         public var source: String
         public var `protocol`: PluginManifest.WireProtocol?
         public var name: String?
-        /// The program in the venv's bin (default: the package's name, without `airbyte-` for Airbyte sources).
+        /// The program in the venv's bin (default: the plugin's name).
         public var command: String?
         public var network = true
 
@@ -50,7 +50,7 @@ public struct PluginInstaller: Sendable {
             try run(python, ["-m", "venv", target + "/venv"], doing: "creating the virtual environment")
             try run(target + "/venv/bin/pip", ["install", "--disable-pip-version-check", "--no-input", "-q", request.source],
                     doing: "pip install \(request.source)")
-            let command = "venv/bin/" + (request.command ?? (proto == .airbyte ? name : package))
+            let command = "venv/bin/" + (request.command ?? name)
             guard FileManager.default.isExecutableFile(atPath: target + "/" + command) else {
                 throw OnrampError("plugin.install", "the package installed no program \(command); name it with --command",
                                   at: "--command")

@@ -50,11 +50,11 @@ final class PluginProcess: Sendable {
         process.arguments = launch.arguments
         process.environment = PluginLaunch.wrapperEnvironment
         process.currentDirectoryURL = URL(fileURLWithPath: launch.workingDirectory)
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        stdin = input.fileHandleForWriting
+        let input = try Self.pipe(), output = try Self.pipe(), errors = try Self.pipe()
+        process.standardInput = input.read
+        process.standardOutput = output.write
+        process.standardError = errors.write
+        stdin = input.write
         stderr = StderrLog(plugin: name, logger: logger, redactor: redactor)
         splitter = Mutex(LineSplitter(maxBytes: maxLineBytes))
         process.terminationHandler = { [status] p in
@@ -72,13 +72,13 @@ final class PluginProcess: Sendable {
         do { try PluginSpawner.run { [process] in try process.run() } } catch {
             throw OnrampError("plugin.start", "cannot start plugin \(name) (\(launch.executable)): \(error.localizedDescription)")
         }
-        try? input.fileHandleForReading.close()
-        try? output.fileHandleForWriting.close()
-        try? errors.fileHandleForWriting.close()
-        stdout.start(reading: output.fileHandleForReading)
+        try? input.read.close()
+        try? output.write.close()
+        try? errors.write.close()
+        stdout.start(reading: output.read)
         let log = stderr
         let errorQueue = ChunkQueue(capacity: 64)
-        errorQueue.start(reading: errors.fileHandleForReading)
+        errorQueue.start(reading: errors.read)
         stderrDone = Task.detached {
             while let chunk = await errorQueue.next() { log.append(chunk) }
             log.finish()
@@ -103,6 +103,15 @@ final class PluginProcess: Sendable {
     deinit { watchdog.withLock { $0?.cancel() } }
 
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// A pipe whose ends close on exec: another process this one starts meanwhile (another plugin, a test's server)
+    /// never inherits them, so the plugin's output ends when the plugin does. The child gets its copies on 0-2.
+    static func pipe() throws -> (read: FileHandle, write: FileHandle) {
+        var fds: [Int32] = [0, 0]
+        guard Glibc.pipe(&fds) == 0 else { throw OnrampError("plugin.start", "cannot create a pipe (errno \(errno))") }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (FileHandle(fileDescriptor: fds[0], closeOnDealloc: true), FileHandle(fileDescriptor: fds[1], closeOnDealloc: true))
+    }
 
     private var ended: Bool { status.state.withLock { $0.ending != nil } }
 

@@ -22,7 +22,7 @@ struct PluginsCommand: AsyncParsableCommand {
         var source: String
         @Option(help: "singer, airbyte or onramp (required for a package).") var `protocol`: String?
         @Option(help: "The connector name (default: the package name; airbyte-source-x becomes source-x).") var name: String?
-        @Option(help: "The program in the venv's bin (default: the package name).") var command: String?
+        @Option(help: "The program in the venv's bin (default: the plugin's name).") var command: String?
         @Option(help: "The Python that creates the venv (default: /usr/bin/python3).") var python: String?
         @Flag(help: "Run the plugin with no network at all.") var noNetwork = false
         @OptionGroup var directory: Directory

@@ -35,6 +35,14 @@ struct PluginBench {
         registry = r
     }
 
+    /// A bench over plugins installed elsewhere (scripts/plugins-test.sh's).
+    init(registry: ConnectorRegistry) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-plugins-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        plugins = root.path + "/plugins"
+        self.registry = registry
+    }
+
     func remove() { try? FileManager.default.removeItem(at: root) }
 
     /// Runs `source` (YAML flow mapping) into `out.ndjson`; checkpoints persist across runs of the same bench.
