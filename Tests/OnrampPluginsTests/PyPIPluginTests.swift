@@ -74,12 +74,14 @@ import Testing
             resources: ConnectorResources())
         #expect(try await faker.discover().map(\.name).sorted() == ["products", "purchases", "users"])
         _ = try await faker.check()
-        let source = "{connector: source-faker, config: {stream: users, settings: \(JSONWriter.string(settings))}, incremental: {}}"
+        // products (up to 100, a fixed list): faker makes users and purchases in a multiprocessing pool that, forked while
+        // its logging threads hold a lock, can hang on a loaded machine (its bug: seen 2 of 5 times under the full suite).
+        let source = "{connector: source-faker, config: {stream: products, settings: \(JSONWriter.string(settings))}, incremental: {}}"
         let (first, out1) = try await bench.run(source)
         #expect(first.status == .succeeded && out1.count == 50, "\(first.failureReason ?? "")")
         #expect(Set(out1.compactMap { $0["id"]?.numberValue }).count == 50)
         let state = try #require(bench.checkpoint()?.arrayValue?.first)
-        #expect(state["stream"]?["stream_descriptor"]?["name"] == "users" && state["stream"]?["stream_state"]?["updated_at"] != nil)
+        #expect(state["stream"]?["stream_descriptor"]?["name"] == "products" && state["stream"]?["stream_state"]?["updated_at"] != nil)
         let (second, out2) = try await bench.run(source)
         #expect(second.status == .succeeded && out2.isEmpty, "the state went back in: nothing updated, nothing read")
         do {
