@@ -29,8 +29,8 @@ struct AirbyteSource: Source {
             let pk = (s["source_defined_primary_key"]?.arrayValue ?? []).compactMap { path in
                 path.arrayValue?.compactMap(\.stringValue).joined(separator: ".")
             }
-            return DiscoveredStream(name: s["name"]?.stringValue ?? "", kind: .resource, fields: SchemaFields.fields(s["json_schema"]),
-                                    primaryKey: pk,
+            return DiscoveredStream(name: s["name"]?.stringValue ?? "", kind: .resource,
+                                    fields: SchemaFields.fields(s["json_schema"]), primaryKey: pk,
                                     cursorField: s["default_cursor_field"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         }
     }
@@ -47,18 +47,21 @@ struct AirbyteSource: Source {
     }
 
     func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader {
-        let stream = try config.pick(try await catalog(), name: { $0["name"]?.stringValue ?? "" }, plugin: runtime.manifest.name)
+        let stream = try config.pick(try await catalog(), name: { $0["name"]?.stringValue ?? "" },
+                                     plugin: runtime.manifest.name)
         let name = stream["name"]?.stringValue ?? ""
         var configured: Value.Object = ["stream": stream, "destination_sync_mode": "append"]
         if let incremental = config.incremental {
             guard stream["supported_sync_modes"]?.arrayValue?.contains("incremental") ?? false else {
-                throw OnrampError("plugin.no_incremental", "stream \(name) supports only full refresh", at: "source.incremental")
+                throw OnrampError("plugin.no_incremental", "stream \(name) supports only full refresh",
+                                  at: "source.incremental")
             }
             configured["sync_mode"] = "incremental"
             if stream["source_defined_cursor"]?.boolValue != true {
                 guard let cursor = incremental["cursor_field"]?.arrayValue ?? stream["default_cursor_field"]?.arrayValue,
                       !cursor.isEmpty else {
-                    throw OnrampError("plugin.no_cursor", "stream \(name) has no default cursor; give incremental.cursor_field",
+                    throw OnrampError("plugin.no_cursor",
+                                      "stream \(name) has no default cursor; give incremental.cursor_field",
                                       at: "source.incremental")
                 }
                 configured["cursor_field"] = .array(cursor)
@@ -75,7 +78,8 @@ struct AirbyteSource: Source {
         }
         let op = try runtime.start(args, files: files, short: false)
         op.process.closeInput()
-        let keys = (stream["source_defined_primary_key"]?.arrayValue ?? []).compactMap { $0.arrayValue?.first?.stringValue }
+        let keys = (stream["source_defined_primary_key"]?.arrayValue ?? [])
+            .compactMap { $0.arrayValue?.first?.stringValue }
         let interpreter = AirbyteInterpreter(plugin: runtime.manifest.name, stream: name,
                                              namespace: stream["namespace"]?.stringValue, keys: keys, logger: runtime.logger,
                                              initial: checkpoint)
@@ -116,10 +120,12 @@ struct AirbyteInterpreter: ReadInterpreter {
         switch m["type"]?.stringValue ?? "" {
         case "RECORD":
             guard let r = m["record"], let s = r["stream"]?.stringValue, case .object? = r["data"] else {
-                return [.error(PluginMessage.error(line, "plugin.bad_message", "a RECORD needs record.stream and a record.data object"))]
+                return [.error(PluginMessage.error(line, "plugin.bad_message",
+                                                   "a RECORD needs record.stream and a record.data object"))]
             }
             // A record without a namespace belongs to the stream of that name.
-            guard s == stream, r["namespace"]?.stringValue == nil || namespace == nil || r["namespace"]?.stringValue == namespace else {
+            let ns = r["namespace"]?.stringValue
+            guard s == stream, ns == nil || namespace == nil || ns == namespace else {
                 ignored.add(s, plugin: plugin, reading: stream, logger: logger)
                 return []
             }
@@ -156,7 +162,7 @@ struct AirbyteInterpreter: ReadInterpreter {
             logger.debug("plugin \(plugin): trace \(m["trace"]?["type"]?.stringValue ?? "")")
             return []
         case "CONTROL":
-            logger.warning("plugin \(plugin): ignoring a CONTROL message (Onramp does not let a plugin change its config)")
+            logger.warning("plugin \(plugin): ignoring a CONTROL message (a plugin does not change its config on Onramp)")
             return []
         case "SPEC", "CATALOG", "CONNECTION_STATUS":
             return []

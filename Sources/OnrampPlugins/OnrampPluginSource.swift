@@ -14,7 +14,8 @@ struct OnrampPluginSource: Source {
     }
 
     func discover() async throws -> [DiscoveredStream] {
-        let answer = try await OnrampProtocol.ask(runtime, ["type": "discover", "config": config.settings], expect: "discover")
+        let answer = try await OnrampProtocol.ask(runtime, ["type": "discover", "config": config.settings],
+                                                  expect: "discover")
         let streams = answer["streams"] ?? []
         do {
             return try JSONDecoder().decode([DiscoveredStream].self, from: Data(JSONWriter.string(streams).utf8))
@@ -26,7 +27,8 @@ struct OnrampPluginSource: Source {
 
     func open(checkpoint: Value?, batchSize: Int) async throws -> any BatchReader {
         let op = try runtime.start([], short: false)
-        let request: Value = ["type": "read", "config": config.settings, "stream": config.stream.map(Value.string) ?? .null,
+        let request: Value = ["type": "read", "config": config.settings,
+                              "stream": config.stream.map(Value.string) ?? .null,
                               "fields": config.fields.map { .array($0.map(Value.string)) } ?? .null,
                               "incremental": config.incremental ?? .null,
                               "checkpoint": config.incremental == nil ? .null : checkpoint ?? .null,
@@ -53,14 +55,15 @@ struct OnrampInterpreter: ReadInterpreter {
         switch m["type"]?.stringValue ?? "" {
         case "record":
             guard case .object? = m["record"] else {
-                return [.error(PluginMessage.error(line, "plugin.bad_message", "a record message needs a \"record\" object"))]
+                return [.error(PluginMessage.error(line, "plugin.bad_message",
+                                                   "a record message needs a \"record\" object"))]
             }
             return [.record(Record(m["record"]!, position: Self.position(m["position"], line: line, plugin: plugin)))]
         case "error":
             let code = m["code"]?.stringValue ?? "plugin.record_error"
+            let message = m["message"]?.stringValue ?? "the plugin could not read a record"
             return [.error(RecordError(stage: .extract, position: Self.position(m["position"], line: line, plugin: plugin),
-                                       code: code, message: m["message"]?.stringValue ?? "the plugin could not read a record",
-                                       value: m["value"]))]
+                                       code: code, message: message, value: m["value"]))]
         case "checkpoint":
             return [.state(m["checkpoint"] ?? .null)]
         case "log":
@@ -71,7 +74,8 @@ struct OnrampInterpreter: ReadInterpreter {
         case "done":
             return [.done]
         case let other:
-            return [.error(PluginMessage.error(line, "plugin.bad_message", "unknown message type \"\(other)\" during a read"))]
+            return [.error(PluginMessage.error(line, "plugin.bad_message",
+                                               "unknown message type \"\(other)\" during a read"))]
         }
     }
 
@@ -105,8 +109,8 @@ enum OnrampProtocol {
         let message = answer["message"]?.stringValue ?? ""
         guard answer["ok"] == .bool(true) else {
             let field = answer["field"]?.stringValue.map { ".\($0)" } ?? ""
-            throw OnrampError("plugin.check_failed", runtime.redact(message.isEmpty ? "the plugin refused its config" : message),
-                              at: "\(kind).config.settings\(field)")
+            let text = message.isEmpty ? "the plugin refused its config" : message
+            throw OnrampError("plugin.check_failed", runtime.redact(text), at: "\(kind).config.settings\(field)")
         }
         return ConnectorCheck(message: runtime.redact(message.isEmpty ? "the plugin accepted its config" : message))
     }

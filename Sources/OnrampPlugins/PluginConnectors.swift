@@ -52,8 +52,9 @@ public enum PluginConnectors {
                           configSchema: PluginSourceConfig.schema(settings: manifest.configSchema),
                           incrementalSchema: incremental) { config, incremental, resources in
             let c = PluginSourceConfig(config, incremental: incremental)
+            let secrets = PluginSourceConfig.secrets(in: c.settings, schema: manifest.configSchema)
             let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger,
-                                        redactor: Redactor(secrets: PluginSourceConfig.secrets(in: c.settings, schema: manifest.configSchema)))
+                                        redactor: Redactor(secrets: secrets))
             switch manifest.protocol {
             case .singer: return SingerSource(runtime: runtime, config: c)
             case .airbyte: return AirbyteSource(runtime: runtime, config: c)

@@ -13,7 +13,8 @@ public struct PluginDirectory: Sendable {
 
     /// Every plugin with a valid manifest, by folder name; the others with their error.
     public func installed(skipped: inout [(directory: String, error: OnrampError)]) -> [(PluginManifest, String)] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+            .filter { !$0.hasPrefix(".") }.sorted()
         var out: [(PluginManifest, String)] = []
         for name in names {
             let dir = path + "/" + name

@@ -77,14 +77,16 @@ public struct PluginRuntime: Sendable {
             for (name, value) in files {
                 try Self.writePrivate(JSONWriter.string(value), to: work + "/" + name, owner: runAs)
             }
-            let args = arguments.map { a in files.keys.reduce(a) { $0.replacingOccurrences(of: "{\($1)}", with: work + "/" + $1) } }
+            let args = arguments.map { a in
+                files.keys.reduce(a) { $0.replacingOccurrences(of: "{\($1)}", with: work + "/" + $1) }
+            }
             let launch = PluginLaunch.make(manifest: manifest, directory: directory, arguments: args,
                                            workingDirectory: work, runAs: runAs)
             try Self.writePrivate(launch.environmentFileText, to: work + "/" + PluginLaunch.environmentFile, owner: runAs)
             let limits = manifest.limits
+            let cap = short ? Self.shortOperation : Int.max
             let process = try PluginProcess(name: manifest.name, launch: launch,
-                                            timeout: short ? min(limits.timeoutSeconds, Self.shortOperation) : limits.timeoutSeconds,
-                                            idle: short ? min(limits.idleSeconds, Self.shortOperation) : limits.idleSeconds,
+                                            timeout: min(limits.timeoutSeconds, cap), idle: min(limits.idleSeconds, cap),
                                             maxLineBytes: limits.maxLineBytes, logger: logger, redactor: redactor)
             return Operation(process: process, workingDirectory: work)
         } catch {

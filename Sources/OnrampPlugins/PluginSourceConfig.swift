@@ -85,8 +85,8 @@ enum SchemaFields {
             let concrete = types.filter { $0 != "null" }
             let format = p["format"]?.stringValue
             let source = (concrete.isEmpty ? "any" : concrete.joined(separator: "|")) + (format.map { "(\($0))" } ?? "")
-            return DiscoveredStream.Field(name: name, type: concrete.count == 1 ? concrete[0] : (concrete.isEmpty ? "string" : concrete.joined(separator: "|")),
-                                          sourceType: source, nullable: nullable)
+            let type = concrete.count == 1 ? concrete[0] : (concrete.isEmpty ? "string" : concrete.joined(separator: "|"))
+            return DiscoveredStream.Field(name: name, type: type, sourceType: source, nullable: nullable)
         }
     }
 

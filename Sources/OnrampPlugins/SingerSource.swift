@@ -17,10 +17,10 @@ struct SingerSource: Source {
     func discover() async throws -> [DiscoveredStream] {
         try await catalog().map { entry in
             let root = Self.rootMetadata(entry)
-            return DiscoveredStream(name: Self.streamName(entry) ?? "", kind: .resource, fields: SchemaFields.fields(entry["schema"]),
-                                    primaryKey: Self.keys(entry),
-                                    cursorField: (root?["replication-key"]?.stringValue).map { [$0] }
-                                        ?? (root?["valid-replication-keys"]?.arrayValue?.compactMap(\.stringValue).prefix(1)).map(Array.init) ?? [])
+            let valid = root?["valid-replication-keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            return DiscoveredStream(name: Self.streamName(entry) ?? "", kind: .resource,
+                                    fields: SchemaFields.fields(entry["schema"]), primaryKey: Self.keys(entry),
+                                    cursorField: (root?["replication-key"]?.stringValue).map { [$0] } ?? Array(valid.prefix(1)))
         }
     }
 
@@ -153,7 +153,8 @@ struct SingerInterpreter: ReadInterpreter {
         switch m["type"]?.stringValue ?? "" {
         case "RECORD":
             guard let s = m["stream"]?.stringValue, case .object? = m["record"] else {
-                return [.error(PluginMessage.error(line, "plugin.bad_message", "a RECORD needs a \"stream\" and a \"record\" object"))]
+                return [.error(PluginMessage.error(line, "plugin.bad_message",
+                                                   "a RECORD needs a \"stream\" and a \"record\" object"))]
             }
             guard names.contains(s) else {
                 ignored.add(s, plugin: plugin, reading: stream, logger: logger)
