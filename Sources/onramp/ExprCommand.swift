@@ -58,9 +58,10 @@ struct ConnectorsCommand: AsyncParsableCommand {
             return
         }
         guard let name else {
+            let width = max(10, catalog.map { $0["name"]?.stringValue?.count ?? 0 }.max() ?? 0)
             for c in catalog {
                 let kind = (c["kind"]?.stringValue ?? "").padding(toLength: 12, withPad: " ", startingAt: 0)
-                let name = (c["name"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)
+                let name = (c["name"]?.stringValue ?? "").padding(toLength: width, withPad: " ", startingAt: 0)
                 print("\(kind) \(name) \(c["summary"]?.stringValue ?? "")")
             }
             return
