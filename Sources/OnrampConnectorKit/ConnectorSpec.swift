@@ -84,6 +84,8 @@ public struct DestinationSpec: Sendable {
 public struct ConnectorRegistry: Sendable {
     public private(set) var sources: [String: SourceSpec] = [:]
     public private(set) var destinations: [String: DestinationSpec] = [:]
+    /// Step types from connector packages and plugins, by the key a pipeline's step uses.
+    public private(set) var transforms: [String: TransformSpec] = [:]
     /// Where runs write results and error reports (nil until a family registers one).
     public var sinks: SinkFactory?
 
@@ -99,6 +101,7 @@ public struct ConnectorRegistry: Sendable {
 
     public mutating func register(_ spec: SourceSpec) { sources[spec.name] = spec }
     public mutating func register(_ spec: DestinationSpec) { destinations[spec.name] = spec }
+    public mutating func register(_ spec: TransformSpec) { transforms[spec.name] = spec }
 
     /// Validates a config against the connector's schema (applying defaults) and builds the source.
     public func makeSource(_ ref: PipelineSpec.ConnectorRef, resources: ConnectorResources) throws -> any Source {

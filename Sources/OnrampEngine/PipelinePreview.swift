@@ -17,9 +17,15 @@ public enum PipelinePreview {
         var out: Value.Object = ["source": .array(records.map(\.value))]
         var errors = batch.errors.map(\.asValue)
         for s in spec.steps {
-            let step = try StepFactory.make(s)
+            let step = try RunStep(s, registry: registry, resources: resources)
             var e: [RecordError] = []
-            records = step.process(records, errors: &e)
+            do {
+                records = try await step.process(records, errors: &e)
+            } catch {
+                await step.close()
+                throw error
+            }
+            await step.close()
             records += step.finish(errors: &e)
             errors += e.map(\.asValue)
             out[s.name ?? s.path] = .array(records.map(\.value))

@@ -83,10 +83,22 @@ public struct PipelineRunner: Sendable {
         return nil
     }
 
+    /// Runs the pipeline; plugin transforms among its steps are closed on every path.
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
         let source = try registry.makeSource(spec.source, resources: resources)
         let destination = try registry.makeDestination(spec.destination, resources: resources)
-        let steps = try spec.steps.map { try StepFactory.make($0) }
+        let steps = try spec.steps.map { try RunStep($0, registry: registry, resources: resources) }
+        do {
+            try await execute(&summary, start: start, progress: progress, source: source, destination: destination, steps: steps)
+        } catch {
+            for step in steps { await step.close() }
+            throw error
+        }
+        for step in steps { await step.close() }
+    }
+
+    private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?,
+                         source: any Source, destination: any Destination, steps: [RunStep]) async throws {
         let resultsPath = try path(spec.results.path, field: "results.path",
                                    default: "\(spec.name)-results.\(spec.results.format.rawValue)")
         let results = try registry.makeSink(SinkRequest(path: resultsPath, format: spec.results.format == .csv ? .csv : .ndjson,
@@ -148,7 +160,7 @@ public struct PipelineRunner: Sendable {
             var records = records
             for step in steps[first...] {
                 var errors: [RecordError] = []
-                records = step.process(records, errors: &errors)
+                records = try await step.process(records, errors: &errors)
                 try await record(errors, &summary)
             }
             return records
@@ -159,7 +171,7 @@ public struct PipelineRunner: Sendable {
         func deliver(_ table: RecordTable, _ summary: inout RunSummary) async throws {
             var lazy = TableBatch(table)
             var next = 0
-            while lazyTables, next < steps.count, let step = steps[next] as? any TableStep, let out = step.process(table: lazy) {
+            while lazyTables, next < steps.count, let step = steps[next].tableStep, let out = step.process(table: lazy) {
                 lazy = out
                 next += 1
             }

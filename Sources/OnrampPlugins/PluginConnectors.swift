@@ -24,9 +24,14 @@ public enum PluginConnectors {
                                                          "a connector named \(manifest.name) exists; plugin not loaded", at: dir)))
                 continue
             }
-            registry.register(sourceSpec(manifest, directory: dir, runAs: runAs))
+            let onlyOther = manifest.protocol == .onramp && manifest.configSchema == nil
+                && (manifest.destinationSchema != nil || manifest.transformSchema != nil)
+            if !onlyOther { registry.register(sourceSpec(manifest, directory: dir, runAs: runAs)) }
             if manifest.protocol == .onramp, let schema = manifest.destinationSchema {
                 registry.register(destinationSpec(manifest, schema: schema, directory: dir, runAs: runAs))
+            }
+            if manifest.protocol == .onramp, let schema = manifest.transformSchema {
+                registry.register(transformSpec(manifest, schema: schema, directory: dir, runAs: runAs))
             }
             loaded.plugins.append((manifest, dir))
         }
@@ -60,6 +65,19 @@ public enum PluginConnectors {
             case .airbyte: return AirbyteSource(runtime: runtime, config: c)
             case .onramp: return OnrampPluginSource(runtime: runtime, config: c)
             }
+        }
+    }
+
+    /// A step `- NAME: {settings: {...}}` run by the plugin's `transform` operation.
+    static func transformSpec(_ manifest: PluginManifest, schema: Value, directory: String,
+                              runAs: PluginLaunch.RunAs?) -> TransformSpec {
+        let configSchema: Value = ["type": "object", "additionalProperties": false,
+                                   "properties": ["settings": PluginSourceConfig.settingsSchema(schema)]]
+        return TransformSpec(name: manifest.name, summary: manifest.summary, configSchema: configSchema) { config, label, resources in
+            let settings = config["settings"] ?? [:]
+            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger,
+                                        redactor: Redactor(secrets: PluginSourceConfig.secrets(in: settings, schema: schema)))
+            return OnrampPluginTransform(runtime: runtime, settings: settings, label: label)
         }
     }
 

@@ -142,6 +142,7 @@ public struct PluginInstaller: Sendable {
             m.configSchema = answer["source"]?["config_schema"]
             m.incrementalSchema = answer["source"]?["incremental_schema"]
             m.destinationSchema = answer["destination"]?["config_schema"]
+            m.transformSchema = answer["transform"]?["config_schema"]
         case .singer:
             break
         }

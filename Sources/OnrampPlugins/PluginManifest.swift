@@ -59,6 +59,8 @@ public struct PluginManifest: Sendable, Equatable {
     /// Onramp protocol: the schema of the `incremental` block, and the destination's config schema.
     public var incrementalSchema: Value?
     public var destinationSchema: Value?
+    /// Onramp protocol: the transform step's config schema (the plugin is then a step type too).
+    public var transformSchema: Value?
 
     public init(name: String, version: String = "0", protocol: WireProtocol, summary: String = "", command: String,
                 args: [String] = [], env: [String: String] = [:], limits: Limits = Limits(), network: Bool = true,
@@ -92,7 +94,7 @@ public struct PluginManifest: Sendable, Equatable {
             "network": ["type": "boolean", "default": true],
             "catalog_flag": ["type": "string", "enum": ["--catalog", "--properties"], "default": "--catalog"],
             "config_schema": ["type": "object"], "incremental_schema": ["type": "object"],
-            "destination_schema": ["type": "object"],
+            "destination_schema": ["type": "object"], "transform_schema": ["type": "object"],
         ],
     ]
 
@@ -115,6 +117,7 @@ public struct PluginManifest: Sendable, Equatable {
         configSchema = checked["config_schema"]
         incrementalSchema = checked["incremental_schema"]
         destinationSchema = checked["destination_schema"]
+        transformSchema = checked["transform_schema"]
     }
 
     /// Names a connector may have: lower-case letters, digits, `_` and `-`, starting with a letter, at most 64.
@@ -156,6 +159,7 @@ public struct PluginManifest: Sendable, Equatable {
         if let configSchema { o["config_schema"] = configSchema }
         if let incrementalSchema { o["incremental_schema"] = incrementalSchema }
         if let destinationSchema { o["destination_schema"] = destinationSchema }
+        if let transformSchema { o["transform_schema"] = transformSchema }
         return .object(o)
     }
 

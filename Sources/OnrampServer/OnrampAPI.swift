@@ -177,7 +177,7 @@ public struct OnrampAPI: Sendable {
         if let source, !hasBlanks(source) { _ = try registry.makeSource(spec.source, resources: resources) }
         if let destination, !hasBlanks(destination) { _ = try registry.makeDestination(spec.destination, resources: resources) }
         for (i, step) in spec.steps.enumerated() where !hasBlanks(document["steps"]?.arrayValue?[i]) {
-            _ = try PipelineSpecValidation.step(step)
+            try PipelineSpecValidation.step(step, registry: registry)
         }
         return document
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OnrampConnectorKit
 import OnrampCore
 import OnrampEngine
 import OnrampTransforms
@@ -13,5 +14,7 @@ enum PipelineSpecValidation {
         return try PipelineLoader.spec(from: filled, environment: values["env"] ?? [:], secrets: values["secret"] ?? [:])
     }
 
-    static func step(_ step: PipelineSpec.StepSpec) throws -> any Step { try StepFactory.make(step) }
+    static func step(_ step: PipelineSpec.StepSpec, registry: ConnectorRegistry) throws {
+        try RunStep.validate(step, registry: registry)
+    }
 }

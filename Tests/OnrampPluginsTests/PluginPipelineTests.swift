@@ -91,3 +91,46 @@ import Testing
         #expect(bench.errors(second).contains { $0["code"] == "orders_file.missing_field" })
     }
 }
+
+/// An Onramp-protocol plugin as a transform step: records made in order with their input's position, errors
+/// with the step's name, the plugin's settings validated, its process closed at the end of the run.
+@Suite struct PluginTransformTests {
+    @Test func aPluginStepTransformsSplitsAndRefusesRecordsInOrder() async throws {
+        let bench = try await PluginBench(["singer_garbage", "onramp_upper"])
+        defer { bench.remove() }
+        #expect(bench.registry.transforms["onramp_upper"] != nil && bench.registry.sources["onramp_upper"] == nil,
+                "a transform-only plugin is a step type, not a source")
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: upper
+        source: {connector: singer_garbage, config: {}}
+        steps:
+          - set: {name: 'id = 3 ? null : (id = 4 ? name & "|x" : name)'}
+          - onramp_upper: {settings: {field: name}}
+            name: shout
+        destination: {connector: file, config: {path: "\(bench.root.path)/upper.ndjson", format: ndjson}}
+        """)
+        let summary = await PipelineRunner(spec: spec, registry: bench.registry, resources: ConnectorResources(),
+                                           checkpoints: FileCheckpointStore(directory: bench.root.path + "/state"),
+                                           outputDirectory: bench.root.path + "/runs/1").run()
+        #expect(summary.status == .succeededWithErrors, "\(summary.failureReason ?? "")")
+        let out = try String(contentsOfFile: bench.root.path + "/upper.ndjson", encoding: .utf8).split(separator: "\n")
+            .map { try JSONParser.parse(String($0)) }
+        #expect(out.compactMap { $0["name"]?.stringValue } == ["ITEM 1", "ITEM 2", "ITEM 4", "X", "ITEM 5", "ITEM 7"])
+        let refused = bench.errors(summary).filter { $0["stage"] == "transform" }
+        #expect(refused.count == 1 && refused.first?["code"] == "onramp_upper.missing" && refused.first?["step"] == "shout")
+        #expect(refused.first?["line"] == 6, "the error keeps the input record's position (stdout line 6: record 3)")
+        #expect(PluginFailureTests.orphans(of: "onramp_upper") == 0, "the step's process ended with the run")
+        let bad = try PipelineLoader.parse("""
+        version: 1
+        name: bad
+        source: {connector: singer_garbage, config: {}}
+        steps: [{onramp_upper: {settings: {}}}]
+        destination: {connector: file, config: {path: x.ndjson}}
+        """)
+        do {
+            try RunStep.validate(bad.steps[0], registry: bench.registry)
+            Issue.record("a missing required setting passed")
+        } catch let e as OnrampError { #expect(e.location == "steps[0].onramp_upper.settings.field", "\(e)") }
+    }
+}
