@@ -25,6 +25,9 @@ extension HostileTenantTests {
             let document = S.pipeline("trap", source: S.csv("in/one.csv"), steps: [["set": ["x": .string(expression)]]])
             let server = s
             let started = ContinuousClock.now
+            // The health loop stops on a flag, not by cancellation: cancelling a task inside URLSession.data can
+            // deadlock FoundationNetworking on Linux (its queue and the task's status lock, seen in a CI run).
+            let answered = AnsweredFlag()
             let reply = try await withThrowingTaskGroup(of: S.Reply?.self) { group in
                 group.addTask {
                     do { return try await server.preview("acme", document) } catch {
@@ -33,17 +36,15 @@ extension HostileTenantTests {
                     }
                 }
                 group.addTask {
-                    while !Task.isCancelled {
-                        do { try await server.expectHealthy() } catch {
-                            if Task.isCancelled { break } else { throw error }
-                        }
+                    while !answered.isSet {
+                        try await server.expectHealthy()
                         try? await Task.sleep(for: .milliseconds(200))
                     }
                     return nil
                 }
                 var answer: S.Reply?
                 while let next = try await group.next() {
-                    if let next { answer = next; group.cancelAll() }
+                    if let next { answer = next; answered.set() }
                 }
                 return try #require(answer)
             }
@@ -129,4 +130,12 @@ extension HostileTenantTests {
         #expect(reason.contains("run.limit_wall_time") || attempts.contains { $0.contains("run.limit_wall_time") }, "\(stalled)")
         #expect(ContinuousClock.now - started < .seconds(2 * 3 + 30))
     }
+}
+
+/// Set once the preview answered: the health loop beside it ends at its next turn.
+final class AnsweredFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
