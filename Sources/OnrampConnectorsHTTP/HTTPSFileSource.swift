@@ -80,6 +80,10 @@ struct HTTPSFileSource: Source {
         let end = HTTPDeadline.end(after: timeout)
         do {
             response = try await client.execute(request, timeout: timeout)
+        } catch let e as HTTPClientError where e == .deadlineExceeded {
+            // The deadline passed before the head arrived (a slow connect or server): the same timeout as a slow body.
+            let exceeded = HTTPDeadline.Exceeded(timeout: .nanoseconds(timeout.nanoseconds))
+            throw OnrampError("https_file.timeout", "cannot download \(target.url): \(exceeded)", at: "source.config.timeout_seconds")
         } catch {
             throw OnrampError("https_file.connect", "cannot download \(target.url): \(error)", at: target.field)
         }

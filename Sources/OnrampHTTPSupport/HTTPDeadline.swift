@@ -7,6 +7,7 @@ public enum HTTPDeadline {
     /// The deadline passed before the whole answer arrived.
     public struct Exceeded: Error, CustomStringConvertible {
         public let timeout: Duration
+        public init(timeout: Duration) { self.timeout = timeout }
         public var description: String { "timed out: no complete answer within \(timeout.components.seconds) s" }
     }
 
