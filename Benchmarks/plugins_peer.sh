@@ -114,24 +114,16 @@ PWTAP="$VENV_DIR/pipelinewise/bin/tap-postgres --config $VENV_DIR/bench-pipeline
 TARGET="$VENV_DIR/target-jsonl/bin/target-jsonl --config $VENV_DIR/bench-target-jsonl-config.json"
 OUT=$VENV_DIR/target-out/public-bench_plugin_orders.jsonl
 
-t0=$(now); $TAP --catalog "$VENV_DIR/bench-singer-catalog.json" > "$WORK/tap.jsonl" 2> "$WORK/tap.log"; t1=$(now)
-report "singer meltanolabs-tap-postgres->file" "$(count_records "$WORK/tap.jsonl")" "$t0" "$t1"
-rm -rf "$VENV_DIR/target-out"
-t0=$(now)
-$TAP --catalog "$VENV_DIR/bench-singer-catalog.json" 2> "$WORK/tap.log" \
-  | $TARGET > "$WORK/state.json" 2> "$WORK/target.log"
-t1=$(now)
-report "singer meltanolabs-tap-postgres->target-jsonl" "$(wc -l < "$OUT")" "$t0" "$t1"
-t0=$(now)
-$PWTAP --properties "$VENV_DIR/bench-pipelinewise-catalog.json" > "$WORK/pw.jsonl" 2> "$WORK/pw.log"
-t1=$(now)
-report "singer pipelinewise-tap-postgres->file" "$(count_records "$WORK/pw.jsonl")" "$t0" "$t1"
-rm -rf "$VENV_DIR/target-out"
-t0=$(now)
-$PWTAP --properties "$VENV_DIR/bench-pipelinewise-catalog.json" 2> "$WORK/pw.log" \
-  | $TARGET > "$WORK/state.json" 2> "$WORK/target.log"
-t1=$(now)
-report "singer pipelinewise-tap-postgres->target-jsonl" "$(wc -l < "$OUT")" "$t0" "$t1"
+singer_peers() {  # singer_peers NAME TAP CATALOG_FLAG CATALOG: the tap into a file, then into target-jsonl
+  local t0 t1
+  t0=$(now); $2 "$3" "$4" > "$WORK/$1.jsonl" 2> "$WORK/$1.log"; t1=$(now)
+  report "singer $1->file" "$(count_records "$WORK/$1.jsonl")" "$t0" "$t1"
+  rm -rf "$VENV_DIR/target-out"
+  t0=$(now); $2 "$3" "$4" 2> "$WORK/$1.log" | $TARGET > "$WORK/state.json" 2> "$WORK/target.log"; t1=$(now)
+  report "singer $1->target-jsonl" "$(wc -l < "$OUT")" "$t0" "$t1"
+}
+singer_peers meltanolabs-tap-postgres "$TAP" --catalog "$VENV_DIR/bench-singer-catalog.json"
+singer_peers pipelinewise-tap-postgres "$PWTAP" --properties "$VENV_DIR/bench-pipelinewise-catalog.json"
 t0=$(now)
 "$VENV_DIR/faker/bin/source-faker" read --config "$VENV_DIR/bench-faker-config.json" \
   --catalog "$VENV_DIR/bench-faker-catalog.json" > "$WORK/faker.jsonl" 2> "$WORK/faker.log"

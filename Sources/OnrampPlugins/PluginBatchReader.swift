@@ -11,7 +11,6 @@ enum ReadEvent: Sendable {
     case failure(OnrampError)
     /// The plugin says its output is complete (Onramp `done`).
     case done
-    case none
 }
 
 /// Interprets one protocol's read messages.
@@ -59,7 +58,7 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
     var interpreter: Interpreter
     var batcher: StateBatcher
     /// Fields to keep (nil: all).
-    let fields: [String]?
+    let fields: Set<String>?
     private var queued: [SourceBatch] = []
     private var finished = false
     private var sawDone = false
@@ -72,7 +71,7 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
         self.operation = operation
         self.interpreter = interpreter
         batcher = StateBatcher(batchSize: batchSize, incremental: incremental, rule: interpreter.commitRule)
-        self.fields = fields
+        self.fields = fields.map(Set.init)
     }
 
     mutating func next() async throws -> SourceBatch? {
@@ -110,7 +109,6 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
         case .state(let s): add(batcher.state(s))
         case .failure(let e): reported = reported ?? e
         case .done: sawDone = true
-        case .none: break
         }
     }
 

@@ -57,9 +57,8 @@ public enum PluginConnectors {
                           configSchema: PluginSourceConfig.schema(settings: manifest.configSchema),
                           incrementalSchema: incremental) { config, incremental, resources in
             let c = PluginSourceConfig(config, incremental: incremental)
-            let secrets = PluginSourceConfig.secrets(in: c.settings, schema: manifest.configSchema)
-            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger,
-                                        redactor: Redactor(secrets: secrets))
+            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, resources: resources,
+                                        settings: c.settings, schema: manifest.configSchema)
             switch manifest.protocol {
             case .singer: return SingerSource(runtime: runtime, config: c)
             case .airbyte: return AirbyteSource(runtime: runtime, config: c)
@@ -71,25 +70,22 @@ public enum PluginConnectors {
     /// A step `- NAME: {settings: {...}}` run by the plugin's `transform` operation.
     static func transformSpec(_ manifest: PluginManifest, schema: Value, directory: String,
                               runAs: PluginLaunch.RunAs?) -> TransformSpec {
-        let configSchema: Value = ["type": "object", "additionalProperties": false,
-                                   "properties": ["settings": PluginSourceConfig.settingsSchema(schema)]]
-        return TransformSpec(name: manifest.name, summary: manifest.summary, configSchema: configSchema) { config, label, resources in
+        TransformSpec(name: manifest.name, summary: manifest.summary,
+                      configSchema: PluginSourceConfig.settingsOnlySchema(schema)) { config, label, resources in
             let settings = config["settings"] ?? [:]
-            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger,
-                                        redactor: Redactor(secrets: PluginSourceConfig.secrets(in: settings, schema: schema)))
+            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, resources: resources,
+                                        settings: settings, schema: schema)
             return OnrampPluginTransform(runtime: runtime, settings: settings, label: label)
         }
     }
 
     static func destinationSpec(_ manifest: PluginManifest, schema: Value, directory: String,
                                 runAs: PluginLaunch.RunAs?) -> DestinationSpec {
-        let configSchema: Value = ["type": "object", "additionalProperties": false,
-                                   "properties": ["settings": PluginSourceConfig.settingsSchema(schema)]]
-        return DestinationSpec(name: manifest.name, summary: manifest.summary.isEmpty ? "onramp plugin \(manifest.name)"
-                               : manifest.summary, configSchema: configSchema) { config, resources in
+        DestinationSpec(name: manifest.name, summary: manifest.summary.isEmpty ? "onramp plugin \(manifest.name)"
+                        : manifest.summary, configSchema: PluginSourceConfig.settingsOnlySchema(schema)) { config, resources in
             let settings = config["settings"] ?? [:]
-            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger,
-                                        redactor: Redactor(secrets: PluginSourceConfig.secrets(in: settings, schema: schema)))
+            let runtime = PluginRuntime(manifest: manifest, directory: directory, runAs: runAs, resources: resources,
+                                        settings: settings, schema: schema)
             return OnrampPluginDestination(runtime: runtime, settings: settings)
         }
     }

@@ -45,8 +45,7 @@ public struct PluginInstaller: Sendable {
         }
         let package = Self.packageName(request.source)
         let name = request.name ?? (proto == .airbyte && package.hasPrefix("airbyte-") ? String(package.dropFirst(8)) : package)
-        let target = try prepare(name)
-        do {
+        return try await populate(name) { target in
             try run(python, ["-m", "venv", target + "/venv"], doing: "creating the virtual environment")
             try run(target + "/venv/bin/pip", ["install", "--disable-pip-version-check", "--no-input", "-q", request.source],
                     doing: "pip install \(request.source)")
@@ -61,12 +60,7 @@ public struct PluginInstaller: Sendable {
             var manifest = PluginManifest(name: name, version: version.isEmpty ? "0" : version, protocol: proto,
                                           summary: "", command: command)
             manifest.network = request.network
-            manifest = try await withSpec(manifest, directory: target)
-            try save(manifest, in: target)
             return manifest
-        } catch {
-            try? FileManager.default.removeItem(atPath: target)
-            throw error
         }
     }
 
@@ -82,16 +76,21 @@ public struct PluginInstaller: Sendable {
 
     private func installFolder(_ request: Request) async throws -> PluginManifest {
         var manifest = try PluginManifest.load(directory: request.source)
-        if let name = request.name {
-            guard PluginManifest.validName(name) else { throw OnrampError("plugin.name", "not a plugin name", at: "--name") }
-            manifest.name = name
-        }
-        let target = try prepare(manifest.name)
-        do {
+        manifest.name = request.name ?? manifest.name
+        return try await populate(manifest.name) { target in
             try FileManager.default.removeItem(atPath: target)
             try FileManager.default.copyItem(atPath: request.source, toPath: target)
             try Self.openUp(target)
-            manifest = try await withSpec(manifest, directory: target)
+            return manifest
+        }
+    }
+
+    /// Makes `name`'s folder, lets `fill` put the plugin in it, asks the plugin for its spec and writes the manifest
+    /// last; on any failure the folder goes, so an install is all or nothing.
+    private func populate(_ name: String, _ fill: (String) async throws -> PluginManifest) async throws -> PluginManifest {
+        let target = try prepare(name)
+        do {
+            let manifest = try await withSpec(try await fill(target), directory: target)
             try save(manifest, in: target)
             return manifest
         } catch {

@@ -33,8 +33,7 @@ final class PluginProcess: Sendable {
     private let stdout = ChunkQueue()
     private let stderr: StderrLog
     private let status = Status()
-    private let splitter: Mutex<LineSplitter>
-    private let pending = Mutex<[LineSplitter.Line]>([])
+    private let lines: Mutex<LineBuffer>
     private let writes = DispatchQueue(label: "onramp.plugin.stdin")
     private let sending = Mutex<ContinuousClock.Instant?>(nil)
     private let watchdog = Mutex<Task<Void, Never>?>(nil)
@@ -56,7 +55,7 @@ final class PluginProcess: Sendable {
         process.standardError = errors.write
         stdin = input.write
         stderr = StderrLog(plugin: name, logger: logger, redactor: redactor)
-        splitter = Mutex(LineSplitter(maxBytes: maxLineBytes))
+        lines = Mutex(LineBuffer(splitter: LineSplitter(maxBytes: maxLineBytes)))
         process.terminationHandler = { [status] p in
             let natural: Ending = p.terminationReason == .uncaughtSignal ? .signalled(p.terminationStatus)
                 : .exited(p.terminationStatus)
@@ -170,15 +169,33 @@ final class PluginProcess: Sendable {
     /// The next stdout line, or nil at the end of its output. A cancelled task stops the plugin.
     func nextLine() async -> LineSplitter.Line? {
         while true {
-            if let line = pending.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return line }
+            if let line = lines.withLock({ $0.pop() }) { return line }
             let chunk = await withTaskCancellationHandler {
                 await stdout.next()
             } onCancel: {
                 self.stop()
             }
-            guard let chunk else { return splitter.withLock { $0.finish() } }
-            let lines = splitter.withLock { $0.feed(chunk) }
-            pending.withLock { $0.append(contentsOf: lines) }
+            guard let chunk else { return lines.withLock { $0.splitter.finish() } }
+            lines.withLock { $0.feed(chunk) }
+        }
+    }
+
+    /// The lines split from stdout and not yet taken, taken from the front in O(1).
+    private struct LineBuffer {
+        var splitter: LineSplitter
+        var ready: [LineSplitter.Line] = []
+        var head = 0
+
+        mutating func feed(_ chunk: [UInt8]) {
+            ready.removeFirst(head)
+            head = 0
+            ready += splitter.feed(chunk)
+        }
+
+        mutating func pop() -> LineSplitter.Line? {
+            guard head < ready.count else { return nil }
+            head += 1
+            return ready[head - 1]
         }
     }
 

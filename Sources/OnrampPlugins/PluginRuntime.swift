@@ -28,6 +28,14 @@ public struct PluginRuntime: Sendable {
         self.logger = redacting
     }
 
+    /// A runtime for one connector or step instance: the run's logger, and the secret values of `settings` (by the
+    /// plugin's `schema`) to redact.
+    init(manifest: PluginManifest, directory: String, runAs: PluginLaunch.RunAs?, resources: ConnectorResources,
+         settings: Value, schema: Value?) {
+        self.init(manifest: manifest, directory: directory, runAs: runAs, logger: resources.logger,
+                  redactor: Redactor(secrets: PluginSourceConfig.secrets(in: settings, schema: schema)))
+    }
+
     /// A plugin's words (its failure, check or trace message) with the settings' secret values redacted.
     func redact(_ text: String) -> String { redactor.string(text) }
 
@@ -134,52 +142,61 @@ public struct PluginRuntime: Sendable {
         if let owner, let uid = owner.uid { fchown(fd, uid, owner.gid) }
     }
 
-    /// Runs an operation to its end, collecting every stdout message (spec, check, discover). Lines that are not
-    /// JSON objects are logged and skipped; a line too long is skipped.
+    /// Runs an operation to its end, collecting every stdout message (spec, check, discover). `log` messages go to
+    /// the log and lines that are not JSON objects are logged and skipped; the answer is kept up to `max_line_bytes`.
     func collect(_ arguments: [String], files: [String: Value] = [:], input: [Value] = []) async throws
         -> (messages: [Value], ending: PluginProcess.Ending, operation: Operation) {
-        let op = try start(arguments, files: files, short: true)
-        for message in input { try? await op.process.send(message) }
-        op.process.closeInput()
         var messages: [Value] = []
-        var kept = 0
-        while let line = await op.process.nextLine() {
+        let (ending, op) = try await readAll(arguments, files: files, input: input) { line in
             switch PluginMessage.parse(line) {
             case .message(let m) where ["log", "LOG"].contains(m["type"]?.stringValue ?? ""):
                 logger.info("plugin \(manifest.name): \(m["message"]?.stringValue ?? m["log"]?["message"]?.stringValue ?? "")")
+                return 0
             case .message(let m):
-                if case .text(let bytes, _) = line { kept += bytes.count }
-                guard kept <= manifest.limits.maxLineBytes else {
-                    op.process.stop()
-                    _ = await op.finish()
-                    throw OnrampError("plugin.output_too_large", "plugin \(manifest.name)'s answer is larger than "
-                                      + "limits.max_line_bytes (\(manifest.limits.maxLineBytes) bytes)")
-                }
                 messages.append(m)
-            case .bad(let e): logger.warning("plugin \(manifest.name): \(e.message) (stdout line \(e.position.line ?? 0))")
+                if case .text(let bytes, _) = line { return bytes.count }
+                return 0
+            case .bad(let e):
+                logger.warning("plugin \(manifest.name): \(e.message) (stdout line \(e.position.line ?? 0))")
+                return 0
             }
         }
-        return (messages, await op.finish(), op)
+        return (messages, ending, op)
     }
 
     /// Runs an operation to its end and returns its whole stdout (a Singer catalog, often pretty-printed), at
     /// most `limits.max_line_bytes`.
     func collectText(_ arguments: [String], files: [String: Value] = [:]) async throws
         -> (text: [UInt8], ending: PluginProcess.Ending, operation: Operation) {
-        let op = try start(arguments, files: files, short: true)
-        op.process.closeInput()
         var text: [UInt8] = []
-        while let line = await op.process.nextLine() {
-            guard case .text(let bytes, _) = line, text.count + bytes.count < manifest.limits.maxLineBytes else {
-                op.process.stop()
-                _ = await op.finish()
-                throw OnrampError("plugin.output_too_large", "plugin \(manifest.name)'s output is larger than "
-                                  + "limits.max_line_bytes (\(manifest.limits.maxLineBytes) bytes)")
-            }
+        let (ending, op) = try await readAll(arguments, files: files) { line in
+            guard case .text(let bytes, _) = line else { return Int.max }
             text += bytes
             text.append(0x0A)
+            return bytes.count + 1
         }
-        return (text, await op.finish(), op)
+        return (text, ending, op)
+    }
+
+    /// Starts a short operation, sends `input`, and hands each stdout line to `take`, which answers how many bytes it
+    /// kept; past `limits.max_line_bytes` in all the plugin is stopped (`plugin.output_too_large`).
+    private func readAll(_ arguments: [String], files: [String: Value], input: [Value] = [],
+                         _ take: (LineSplitter.Line) -> Int) async throws -> (PluginProcess.Ending, Operation) {
+        let op = try start(arguments, files: files, short: true)
+        for message in input { try? await op.process.send(message) }
+        op.process.closeInput()
+        var kept = 0
+        while let line = await op.process.nextLine() {
+            let (sum, overflow) = kept.addingReportingOverflow(take(line))
+            kept = sum
+            guard !overflow, kept <= manifest.limits.maxLineBytes else {
+                op.process.stop()
+                _ = await op.finish()
+                throw OnrampError("plugin.output_too_large", "plugin \(manifest.name)'s answer is larger than "
+                                  + "limits.max_line_bytes (\(manifest.limits.maxLineBytes) bytes)")
+            }
+        }
+        return (await op.finish(), op)
     }
 
     /// The error for a process that ended badly, with its last stderr lines.

@@ -30,6 +30,11 @@ struct PluginSourceConfig: Sendable {
         ]
     }
 
+    /// A destination's or a step's config: only `settings`, validated against the plugin's schema.
+    static func settingsOnlySchema(_ settings: Value?) -> Value {
+        ["type": "object", "additionalProperties": false, "properties": ["settings": settingsSchema(settings)]]
+    }
+
     static func settingsSchema(_ settings: Value?) -> Value {
         guard case .object(var s)? = settings else {
             return ["type": "object", "title": "Settings", "default": [:],

@@ -28,6 +28,11 @@ struct PluginBench {
             _ = try await installer.install(.init(source: folder.path))
         }
         for (name, path) in extra { _ = try await installer.install(.init(source: path, name: name)) }
+        // The Singer test taps' shared module, where they look for it: beside their folders.
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        let shared = plugins + "/singer_test_tap.py"
+        try FileManager.default.copyItem(atPath: Self.testPlugins.appendingPathComponent("singer_test_tap.py").path, toPath: shared)
+        chmod(shared, 0o644)
         var r = ConnectorRegistry()
         FileConnectors.register(into: &r)
         let loaded = PluginConnectors.register(into: &r, directory: plugins, runAs: runAs)

@@ -6,12 +6,15 @@ STATE {"bookmarks": {"items": {"id": last}}} after every K records and at the en
 --catalog/--properties FILE: a stream whose metadata says selected false is not read; fields whose breadcrumb
 ["properties", F] says selected false are left out (id is automatic). --discover prints the catalog.
 """
-import argparse
 import json
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 
-STREAM = "items"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import singer_test_tap as tap  # noqa: E402
+
+STREAM = tap.STREAM
 PROPERTIES = {
     "id": {"type": "integer"},
     "name": {"type": ["null", "string"]},
@@ -22,16 +25,7 @@ EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def fail(message):
-    print(f"CRITICAL singer_counter: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def load(path, what):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError) as error:
-        fail(f"cannot read the {what} file {path}: {error}")
+    tap.fail("singer_counter", message)
 
 
 def catalog():
@@ -77,19 +71,9 @@ def bookmark(state):
     return last
 
 
-def emit(message):
-    sys.stdout.write(json.dumps(message, separators=(",", ":")) + "\n")
-
-
 def main():
-    parser = argparse.ArgumentParser(description="A Singer tap that counts.")
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--state")
-    parser.add_argument("--catalog")
-    parser.add_argument("--properties")
-    parser.add_argument("--discover", action="store_true")
-    args = parser.parse_args()
-    config = load(args.config, "config")
+    args = tap.parse("singer_counter", "A Singer tap that counts.")
+    config = args.config
     count, every = config.get("count"), config.get("state_every", 10)
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         fail('config "count" must be a whole number, 0 or more')
@@ -98,25 +82,25 @@ def main():
     if args.discover:
         print(json.dumps(catalog(), indent=2))
         return 0
-    last = bookmark(load(args.state, "state") if args.state else {})
+    last = bookmark(tap.load("singer_counter", args.state, "state") if args.state else {})
     chosen = args.catalog or args.properties
-    fields = selection(load(chosen, "catalog") if chosen else None)
+    fields = selection(tap.load("singer_counter", chosen, "catalog") if chosen else None)
     if fields is None:
         print(f"INFO singer_counter: stream {STREAM} is not selected", file=sys.stderr)
         return 0
     print(f"INFO singer_counter: syncing {STREAM} after id {last} up to {count}", file=sys.stderr)
-    emit({"type": "SCHEMA", "stream": STREAM, "key_properties": ["id"], "bookmark_properties": ["id"],
+    tap.emit({"type": "SCHEMA", "stream": STREAM, "key_properties": ["id"], "bookmark_properties": ["id"],
           "schema": {"type": "object", "properties": {f: PROPERTIES[f] for f in fields}}})
     extracted = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     for n, item in enumerate(range(last + 1, count + 1), 1):
         full = {"id": item, "name": f"item {item}", "amount": item + 0.25,
                 "created_at": (EPOCH + timedelta(minutes=item)).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        emit({"type": "RECORD", "stream": STREAM, "record": {f: full[f] for f in fields},
+        tap.emit({"type": "RECORD", "stream": STREAM, "record": {f: full[f] for f in fields},
               "time_extracted": extracted})
         last = item
         if n % every == 0:
-            emit({"type": "STATE", "value": {"bookmarks": {STREAM: {"id": last}}}})
-    emit({"type": "STATE", "value": {"bookmarks": {STREAM: {"id": last}}}})
+            tap.emit({"type": "STATE", "value": {"bookmarks": {STREAM: {"id": last}}}})
+    tap.emit({"type": "STATE", "value": {"bookmarks": {STREAM: {"id": last}}}})
     return 0
 
 

@@ -5,57 +5,15 @@ stdout, by line number: 1 SCHEMA; 2 RECORD id 1; 3 not JSON; 4 RECORD 2; 5 a JSO
 without "record"; 8 RECORD 4; 9 an unknown message type; 10 RECORD 5; 11 a RECORD (id 6) 2 MiB long; 12 RECORD 7;
 13 STATE {"bookmarks": {"items": {"id": 7}}}; then exit 0. --discover prints the catalog.
 """
-import argparse
-import json
+import os
 import sys
 
-STREAM = "items"
-SCHEMA = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": ["null", "string"]}}}
-CATALOG = {"streams": [{"tap_stream_id": STREAM, "stream": STREAM, "schema": SCHEMA, "key_properties": ["id"],
-                        "replication_key": "id", "metadata": [{"breadcrumb": [], "metadata": {
-                            "table-key-properties": ["id"], "valid-replication-keys": ["id"]}}]}]}
-
-
-def load(path, what):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError) as error:
-        print(f"CRITICAL singer_garbage: cannot read the {what} file {path}: {error}", file=sys.stderr)
-        sys.exit(2)
-
-
-def arguments():
-    """The Singer command line; --discover prints the catalog and exits."""
-    parser = argparse.ArgumentParser(description="A Singer tap that prints garbage among its records.")
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--state")
-    parser.add_argument("--catalog")
-    parser.add_argument("--properties")
-    parser.add_argument("--discover", action="store_true")
-    args = parser.parse_args()
-    args.config = load(args.config, "config")
-    if args.discover:
-        print(json.dumps(CATALOG))
-        sys.exit(0)
-    return args
-
-
-def emit(message):
-    sys.stdout.write(json.dumps(message, separators=(",", ":")) + "\n")
-
-
-def record(item):
-    emit({"type": "RECORD", "stream": STREAM, "record": {"id": item, "name": f"item {item}"}})
-
-
-def schema():
-    emit({"type": "SCHEMA", "stream": STREAM, "schema": SCHEMA, "key_properties": ["id"],
-          "bookmark_properties": ["id"]})
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from singer_test_tap import STREAM, arguments, emit, record, schema  # noqa: E402
 
 
 def main():
-    arguments()
+    arguments("singer_garbage", "A Singer tap that prints garbage among its records.")
     schema()
     record(1)
     sys.stdout.write("this line is not JSON {\n")
