@@ -1,10 +1,11 @@
 import OnrampCore
 
 /// A transform step that a connector package or a plugin provides: a batch of records in, the records it makes and
-/// the error records of those it could not handle out. `close` ends it (a process, a connection) on every path.
+/// the error records of those it could not handle out. `close` ends it (a process, a connection) on every path; a
+/// close that fails after a run's last batch fails the run.
 public protocol RecordTransform: Sendable {
     func transform(_ records: [Record]) async throws -> (records: [Record], errors: [RecordError])
-    func close() async
+    func close() async throws
 }
 
 /// A step type beside the built-in ones: a name (the step's key in a pipeline), a config schema, a constructor.

@@ -21,11 +21,11 @@ public enum PipelinePreview {
             var e: [RecordError] = []
             do {
                 records = try await step.process(records, errors: &e)
+                try await step.close()
             } catch {
-                await step.close()
+                try? await step.close()
                 throw error
             }
-            await step.close()
             records += step.finish(errors: &e)
             errors += e.map(\.asValue)
             out[s.name ?? s.path] = .array(records.map(\.value))

@@ -83,7 +83,8 @@ public struct PipelineRunner: Sendable {
         return nil
     }
 
-    /// Runs the pipeline; plugin transforms among its steps are closed on every path.
+    /// Runs the pipeline. Plugin steps close with the outputs (their failure fails the run, before the last commit),
+    /// and on every failing path.
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
         let source = try registry.makeSource(spec.source, resources: resources)
         let destination = try registry.makeDestination(spec.destination, resources: resources)
@@ -91,10 +92,9 @@ public struct PipelineRunner: Sendable {
         do {
             try await execute(&summary, start: start, progress: progress, source: source, destination: destination, steps: steps)
         } catch {
-            for step in steps { await step.close() }
+            for step in steps { try? await step.close() }
             throw error
         }
-        for step in steps { await step.close() }
     }
 
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?,
@@ -151,6 +151,7 @@ public struct PipelineRunner: Sendable {
         }
 
         func closeOutputs() async throws {
+            for step in steps { try await step.close() }
             try await destination.close()
             try await results.close(creating: false)
             try await report.close()

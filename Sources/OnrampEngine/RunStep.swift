@@ -13,8 +13,7 @@ public final class RunStep {
     /// Builds `spec`; a plugin transform is started only on its first batch.
     init(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry, resources: ConnectorResources) throws {
         label = spec.name ?? spec.path
-        if !StepFactory.types.contains(spec.type), let t = registry.transforms[spec.type] {
-            let config = try JSONSchema.validate(spec.config, against: t.configSchema, at: spec.path)
+        if let (t, config) = try Self.transform(spec, registry: registry) {
             transform = try t.build(config, label, resources)
             step = nil
         } else {
@@ -25,15 +24,19 @@ public final class RunStep {
 
     /// Checks a step's type and config without building a plugin's process.
     public static func validate(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry) throws {
-        if !StepFactory.types.contains(spec.type), let t = registry.transforms[spec.type] {
-            _ = try JSONSchema.validate(spec.config, against: t.configSchema, at: spec.path)
-        } else {
-            guard StepFactory.types.contains(spec.type) || registry.transforms.isEmpty else {
-                throw OnrampError("spec.step", "unknown step type '\(spec.type)'; expected one of "
-                                  + (StepFactory.types + registry.transforms.keys.sorted()).joined(separator: ", "), at: spec.path)
-            }
-            _ = try StepFactory.make(spec)
+        if try transform(spec, registry: registry) != nil { return }
+        guard StepFactory.types.contains(spec.type) || registry.transforms.isEmpty else {
+            throw OnrampError("spec.step", "unknown step type '\(spec.type)'; expected one of "
+                              + (StepFactory.types + registry.transforms.keys.sorted()).joined(separator: ", "), at: spec.path)
         }
+        _ = try StepFactory.make(spec)
+    }
+
+    /// The registered transform `spec` names, with its validated config (nil: a built-in type, which always wins).
+    private static func transform(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry) throws
+        -> (TransformSpec, Value)? {
+        guard !StepFactory.types.contains(spec.type), let t = registry.transforms[spec.type] else { return nil }
+        return (t, try JSONSchema.validate(spec.config, against: t.configSchema, at: spec.path))
     }
 
     var tableStep: (any TableStep)? { step as? any TableStep }
@@ -49,5 +52,5 @@ public final class RunStep {
 
     func finish(errors: inout [RecordError]) -> [Record] { step?.finish(errors: &errors) ?? [] }
 
-    func close() async { await transform?.close() }
+    func close() async throws { try await transform?.close() }
 }

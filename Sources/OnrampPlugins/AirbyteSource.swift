@@ -16,7 +16,7 @@ struct AirbyteSource: Source {
             throw ending.clean ? OnrampError("plugin.bad_message", "plugin \(runtime.manifest.name) answered check "
                                              + "without a CONNECTION_STATUS") : runtime.failure(op, ending, doing: "check")
         }
-        let message = status["message"]?.stringValue
+        let message = PluginMessage.text(status["message"])
         guard status["status"] == "SUCCEEDED" else {
             throw OnrampError("plugin.check_failed", runtime.redact(message ?? "the source refused its config"),
                               at: "source.config.settings")
@@ -149,7 +149,7 @@ struct AirbyteInterpreter: ReadInterpreter {
                 return [.state(state["data"] ?? .null)]
             }
         case "LOG":
-            let text = m["log"]?["message"]?.stringValue ?? ""
+            let text = PluginMessage.text(m["log"]?["message"]) ?? ""
             switch m["log"]?["level"]?.stringValue ?? "INFO" {
             case "FATAL", "ERROR": logger.error("plugin \(plugin): \(text)")
             case "WARN": logger.warning("plugin \(plugin): \(text)")
@@ -167,7 +167,7 @@ struct AirbyteInterpreter: ReadInterpreter {
         case "SPEC", "CATALOG", "CONNECTION_STATUS":
             return []
         case let other:
-            return [.error(PluginMessage.error(line, "plugin.bad_message", "unknown Airbyte message type \"\(other)\""))]
+            return [.error(PluginMessage.error(line, "plugin.bad_message", "unknown Airbyte message type \"\(PluginMessage.text(.string(other)) ?? "")\""))]
         }
     }
 
@@ -178,8 +178,8 @@ struct AirbyteInterpreter: ReadInterpreter {
 
     static func failure(_ m: Value) -> OnrampError {
         let e = m["trace"]?["error"]
-        let kind = e?["failure_type"]?.stringValue.map { " (\($0))" } ?? ""
+        let kind = PluginMessage.text(e?["failure_type"]).map { " (\($0))" } ?? ""
         return OnrampError("plugin.reported_error", "the source reported an error\(kind): "
-                           + (e?["message"]?.stringValue ?? e?["internal_message"]?.stringValue ?? "no message"))
+                           + (PluginMessage.text(e?["message"]) ?? PluginMessage.text(e?["internal_message"]) ?? "no message"))
     }
 }

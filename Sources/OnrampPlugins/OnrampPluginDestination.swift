@@ -19,16 +19,16 @@ struct OnrampPluginDestination: Destination {
     }
 
     func write(_ records: [Record]) async throws -> [RecordOutcome] {
-        let answer = try await session.exchange(["type": "batch", "records": .array(records.map(\.value))], expect: "outcomes")
-        guard let outcomes = answer["outcomes"]?.arrayValue, outcomes.count == records.count else {
-            await session.kill()
-            throw OnrampError("plugin.bad_outcomes", "plugin \(runtime.manifest.name) answered a batch of \(records.count) "
-                              + "records with \(answer["outcomes"]?.arrayValue?.count ?? 0) outcomes")
-        }
-        return outcomes.map { o in
-            if o["ok"] == .bool(true) { return .ok(result: o["result"]) }
-            return .failed(code: o["code"]?.stringValue ?? "plugin.refused",
-                           message: runtime.redact(o["message"]?.stringValue ?? "the plugin refused the record"))
+        try await session.exchange(records, expect: "outcomes", echo: .optional) { answer in
+            guard let outcomes = answer["outcomes"]?.arrayValue, outcomes.count == records.count else {
+                throw OnrampError("plugin.bad_outcomes", "plugin \(runtime.manifest.name) answered a batch of \(records.count) "
+                                  + "records with \(answer["outcomes"]?.arrayValue?.count ?? 0) outcomes")
+            }
+            return outcomes.map { o in
+                if o["ok"] == .bool(true) { return .ok(result: o["result"]) }
+                return .failed(code: PluginMessage.text(o["code"]) ?? "plugin.refused",
+                               message: runtime.redact(PluginMessage.text(o["message"]) ?? "the plugin refused the record"))
+            }
         }
     }
 
@@ -49,38 +49,55 @@ struct OnrampPluginTransform: RecordTransform {
     }
 
     func transform(_ records: [Record]) async throws -> (records: [Record], errors: [RecordError]) {
-        let answer = try await session.exchange(["type": "batch", "records": .array(records.map(\.value))],
-                                                expect: "transformed")
+        try await session.exchange(records, expect: "transformed", echo: .required) { answer in
+            try decode(answer, of: records)
+        }
+    }
+
+    /// The records made (each keeps the position of the input its `index` names, else of the batch's first) and
+    /// the error records (each names its input); any entry that does not is a broken answer, never a guess.
+    func decode(_ answer: Value, of records: [Record]) throws -> (records: [Record], errors: [RecordError]) {
+        let name = runtime.manifest.name
+        func input(_ entry: Value, _ path: String, required: Bool) throws -> Record? {
+            guard let v = entry["index"] else {
+                if required { throw OnrampError("plugin.bad_message", "plugin \(name): \(path) names no input (\"index\")") }
+                return nil
+            }
+            guard let i = v.numberValue.flatMap({ Int(exactly: $0) }), records.indices.contains(i) else {
+                throw OnrampError("plugin.bad_message", "plugin \(name): \(path).index \(PluginMessage.text(.string(JSONWriter.string(v))) ?? "") "
+                                  + "is not a record of this batch (0 to \(records.count - 1))")
+            }
+            return records[i]
+        }
         guard let out = answer["records"]?.arrayValue else {
-            await session.kill()
-            throw OnrampError("plugin.bad_message", "plugin \(runtime.manifest.name) answered a batch without \"records\"")
+            throw OnrampError("plugin.bad_message", "plugin \(name) answered a batch without a \"records\" array")
+        }
+        var made: [Record] = []
+        for (k, r) in out.enumerated() {
+            guard case .object? = r["record"] else {
+                throw OnrampError("plugin.bad_message", "plugin \(name): records[\(k)] must be {\"index\": N, \"record\": {...}}")
+            }
+            let from = try input(r, "records[\(k)]", required: false)
+            made.append(Record(r["record"]!, position: from?.position ?? records.first?.position ?? SourcePosition()))
+        }
+        guard let failed = answer["errors"].map({ $0.arrayValue }) ?? [] else {
+            throw OnrampError("plugin.bad_message", "plugin \(name): \"errors\" must be an array")
         }
         var errors: [RecordError] = []
-        for e in answer["errors"]?.arrayValue ?? [] {
-            let index = e["index"]?.numberValue.flatMap { Int(exactly: $0) }
-            let input = index.flatMap { records.indices.contains($0) ? records[$0] : nil }
+        for (k, e) in failed.enumerated() {
+            guard case .object = e else { throw OnrampError("plugin.bad_message", "plugin \(name): errors[\(k)] must be an object") }
+            let from = try input(e, "errors[\(k)]", required: true)
             errors.append(runtime.redact(RecordError(
-                stage: .transform, position: input?.position ?? SourcePosition(), code: e["code"]?.stringValue ?? "plugin.transform",
-                message: e["message"]?.stringValue ?? "the plugin could not transform the record", step: label, value: input?.value)))
-        }
-        // An output record keeps the position of the input it names (`index`), else of the batch's first record.
-        var made: [Record] = []
-        for r in out {
-            guard case .object? = r["record"] else {
-                await session.kill()
-                throw OnrampError("plugin.bad_message", "plugin \(runtime.manifest.name): each of \"records\" must be "
-                                  + "{\"index\": N, \"record\": {...}}")
-            }
-            let index = r["index"]?.numberValue.flatMap { Int(exactly: $0) }
-            let position = index.flatMap { records.indices.contains($0) ? records[$0].position : nil } ?? records.first?.position
-            made.append(Record(r["record"]!, position: position ?? SourcePosition()))
+                stage: .transform, position: from?.position ?? SourcePosition(), code: PluginMessage.text(e["code"]) ?? "plugin.transform",
+                message: PluginMessage.text(e["message"]) ?? "the plugin could not transform the record", step: label,
+                value: from?.value)))
         }
         return (made, errors)
     }
 
-    func close() async {
-        do { try await session.close() } catch {
-            runtime.logger.error("plugin \(runtime.manifest.name) (step \(label)) did not close cleanly: \(error)")
+    func close() async throws {
+        do { try await session.close() } catch let e as OnrampError {
+            throw OnrampError(e.code, "step \(label): " + e.message, at: e.location)
         }
     }
 }

@@ -60,8 +60,8 @@ struct OnrampInterpreter: ReadInterpreter {
             }
             return [.record(Record(m["record"]!, position: Self.position(m["position"], line: line, plugin: plugin)))]
         case "error":
-            let code = m["code"]?.stringValue ?? "plugin.record_error"
-            let message = m["message"]?.stringValue ?? "the plugin could not read a record"
+            let code = PluginMessage.text(m["code"]) ?? "plugin.record_error"
+            let message = PluginMessage.text(m["message"]) ?? "the plugin could not read a record"
             return [.error(RecordError(stage: .extract, position: Self.position(m["position"], line: line, plugin: plugin),
                                        code: code, message: message, value: m["value"]))]
         case "checkpoint":
@@ -75,7 +75,7 @@ struct OnrampInterpreter: ReadInterpreter {
             return [.done]
         case let other:
             return [.error(PluginMessage.error(line, "plugin.bad_message",
-                                               "unknown message type \"\(other)\" during a read"))]
+                                               "unknown message type \"\(PluginMessage.text(.string(other)) ?? "")\" during a read"))]
         }
     }
 
@@ -106,9 +106,9 @@ enum OnrampProtocol {
 
     static func check(_ runtime: PluginRuntime, kind: String, config: Value) async throws -> ConnectorCheck {
         let answer = try await ask(runtime, ["type": "check", "kind": .string(kind), "config": config], expect: "check")
-        let message = answer["message"]?.stringValue ?? ""
+        let message = PluginMessage.text(answer["message"]) ?? ""
         guard answer["ok"] == .bool(true) else {
-            let field = answer["field"]?.stringValue.map { ".\($0)" } ?? ""
+            let field = PluginMessage.text(answer["field"]).map { ".\($0)" } ?? ""
             let text = message.isEmpty ? "the plugin refused its config" : message
             throw OnrampError("plugin.check_failed", runtime.redact(text), at: "\(kind).config.settings\(field)")
         }
@@ -116,14 +116,14 @@ enum OnrampProtocol {
     }
 
     static func failure(_ m: Value, plugin: String) -> OnrampError {
-        let field = m["field"]?.stringValue
-        return OnrampError(m["code"]?.stringValue ?? "plugin.failure",
-                           "plugin \(plugin): " + (m["message"]?.stringValue ?? "failed"),
+        let field = PluginMessage.text(m["field"])
+        return OnrampError(PluginMessage.text(m["code"]) ?? "plugin.failure",
+                           "plugin \(plugin): " + (PluginMessage.text(m["message"]) ?? "failed"),
                            at: field.map { "config.settings.\($0)" })
     }
 
     static func log(_ m: Value, plugin: String, logger: Logger) {
-        let text = "plugin \(plugin): \(m["message"]?.stringValue ?? "")"
+        let text = "plugin \(plugin): \(PluginMessage.text(m["message"]) ?? "")"
         switch m["level"]?.stringValue ?? "info" {
         case "error": logger.error("\(text)")
         case "warning": logger.warning("\(text)")

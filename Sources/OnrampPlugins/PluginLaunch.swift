@@ -47,7 +47,8 @@ public struct PluginLaunch: Sendable, Equatable {
         if !hostIsRoot { argv += ["--user", "--map-current-user"] }
         argv += ["--pid", "--fork", "--kill-child"] + (manifest.network ? [] : ["--net"]) + ["--"]
         if let runAs, let uid = runAs.uid {
-            argv += ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(runAs.gid)", "--clear-groups", "--"]
+            // The kernel clears a parent-death signal when the user changes: set again, so the plugin dies with unshare.
+            argv += ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(runAs.gid)", "--clear-groups", "--pdeathsig", "KILL", "--"]
         }
         var env = manifest.env
         let venv = directory + "/venv/bin"

@@ -26,6 +26,15 @@ enum PluginMessage {
         }
     }
 
+    /// The most of a plugin's own text (a code, a message, a type) that Onramp repeats in errors and logs.
+    static let maxText = 1024
+
+    /// A string a plugin sent, cut to `maxText` characters: a plugin cannot make a run's failure reason any size.
+    static func text(_ value: Value?) -> String? {
+        guard let s = value?.stringValue else { return nil }
+        return s.count <= maxText ? s : String(s.prefix(maxText)) + "… (cut at \(maxText) characters)"
+    }
+
     static func error(_ line: Int, _ code: String, _ message: String, raw: [UInt8]? = nil) -> RecordError {
         let text = raw.map { String(decoding: $0.prefix(500), as: UTF8.self) }
         return RecordError(stage: .extract, position: SourcePosition(file: "plugin stdout", line: line), code: code,

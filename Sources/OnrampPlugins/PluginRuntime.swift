@@ -150,7 +150,7 @@ public struct PluginRuntime: Sendable {
         let (ending, op) = try await readAll(arguments, files: files, input: input) { line in
             switch PluginMessage.parse(line) {
             case .message(let m) where ["log", "LOG"].contains(m["type"]?.stringValue ?? ""):
-                logger.info("plugin \(manifest.name): \(m["message"]?.stringValue ?? m["log"]?["message"]?.stringValue ?? "")")
+                logger.info("plugin \(manifest.name): \(PluginMessage.text(m["message"] ?? m["log"]?["message"]) ?? "")")
                 return 0
             case .message(let m):
                 messages.append(m)

@@ -179,7 +179,7 @@ struct SingerInterpreter: ReadInterpreter {
         case "ACTIVATE_VERSION", "BATCH":
             return []
         case let other:
-            return [.error(PluginMessage.error(line, "plugin.bad_message", "unknown Singer message type \"\(other)\""))]
+            return [.error(PluginMessage.error(line, "plugin.bad_message", "unknown Singer message type \"\(PluginMessage.text(.string(other)) ?? "")\""))]
         }
     }
 }

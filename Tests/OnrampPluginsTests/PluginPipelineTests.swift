@@ -134,3 +134,55 @@ import Testing
         } catch let e as OnrampError { #expect(e.location == "steps[0].onramp_upper.settings.field", "\(e)") }
     }
 }
+
+/// A transform plugin that breaks the protocol fails the run: answers out of step, indexes naming no input record,
+/// `errors` that is not an array, a failure message of any size (cut to 1 KiB); none loses or invents records silently.
+@Suite struct PluginTransformProtocolTests {
+    /// An Onramp-protocol step that misbehaves as `mode` says.
+    static func hostile() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-hostile-step-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try #"{"name": "hostile", "protocol": "onramp", "command": "hostile.py", "limits": {"idle_seconds": 20}}"#
+            .write(to: dir.appendingPathComponent("plugin.json"), atomically: true, encoding: .utf8)
+        try """
+        #!/usr/bin/env python3
+        import json, sys
+        def send(m): print(json.dumps(m), flush=True)
+        request = json.loads(sys.stdin.readline())
+        if request["type"] == "spec":
+            send({"type": "spec", "transform": {"config_schema": {"type": "object", "properties": {"mode": {"type": "string"}}}}})
+            sys.exit(0)
+        mode = request["config"]["mode"]
+        if mode == "ahead":
+            send({"type": "transformed", "batch": 1, "records": [], "errors": []})
+        for line in sys.stdin:
+            m = json.loads(line)
+            if m["type"] == "close":
+                send({"type": "closed"}); sys.exit(0)
+            out = [{"index": i, "record": r} for i, r in enumerate(m["records"])]
+            if mode == "failure":
+                send({"type": "failure", "code": "hostile.down", "message": "x" * 100000}); sys.exit(1)
+            errors = {"index": 0} if mode == "errors_object" else [{"index": -1 if mode == "bad_index" else 0, "code": "c"}]
+            send({"type": "transformed", "batch": m["batch"], "records": out, "errors": errors})
+        """.write(to: dir.appendingPathComponent("hostile.py"), atomically: true, encoding: .utf8)
+        chmod(dir.appendingPathComponent("hostile.py").path, 0o755)
+        return dir.path
+    }
+
+    @Test(arguments: ["ahead", "bad_index", "errors_object", "failure"])
+    func aStepThatBreaksTheProtocolFailsTheRun(_ mode: String) async throws {
+        let bench = try await PluginBench(["singer_counter"], extra: ["hostile": try Self.hostile()])
+        defer { bench.remove() }
+        let (summary, _) = try await bench.run("{connector: singer_counter, config: {settings: {count: 30}}}\n"
+                                               + "steps: [{hostile: {settings: {mode: \(mode)}}}]", batchSize: 10)
+        #expect(summary.status == .failed, "\(mode): \(summary.failureReason ?? "")")
+        let reason = summary.failureReason ?? ""
+        switch mode {
+        case "ahead": #expect(reason.contains("out of step"), "\(reason)")
+        case "bad_index": #expect(reason.contains("errors[0].index -1 is not a record of this batch"), "\(reason)")
+        case "errors_object": #expect(reason.contains("\"errors\" must be an array"), "\(reason)")
+        default: #expect(reason.contains("hostile.down") && reason.count < 2_000, "a plugin's message is cut: \(reason.count)")
+        }
+        #expect(PluginFailureTests.orphans(of: "hostile") == 0)
+    }
+}

@@ -61,9 +61,9 @@ import Testing
         m.limits.memoryMb = 256
         let l = PluginLaunch.make(manifest: m, directory: "/p/tap", arguments: ["--config", "/w/config.json"],
                                   workingDirectory: "/w", runAs: PluginLaunch.RunAs(uid: 2_100_000_007, gid: 65534), hostIsRoot: true)
-        #expect([l.executable] + Array(l.arguments.prefix(15)) == [
+        #expect([l.executable] + Array(l.arguments.prefix(17)) == [
             "/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "/usr/bin/unshare", "--pid", "--fork", "--kill-child", "--net", "--",
-            "/usr/bin/setpriv", "--reuid=2100000007", "--regid=65534", "--clear-groups", "--", "/bin/sh"])
+            "/usr/bin/setpriv", "--reuid=2100000007", "--regid=65534", "--clear-groups", "--pdeathsig", "KILL", "--", "/bin/sh"])
         #expect(l.arguments.suffix(4) == ["/p/tap/venv/bin/tap-x", "--verbose", "--config", "/w/config.json"])
         let script = l.arguments[l.arguments.firstIndex(of: "-c")! + 1]
         #expect(script.contains("ulimit -v 262144") && script.contains("ulimit -u 1024") && script.contains(". ./plugin.env"))

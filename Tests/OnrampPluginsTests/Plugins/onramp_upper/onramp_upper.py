@@ -38,7 +38,7 @@ def main():
                 continue
             for part in value.split("|"):
                 out.append({"index": index, "record": dict(record, **{field: part.upper()})})
-        send({"type": "transformed", "records": out, "errors": errors})
+        send({"type": "transformed", "batch": message["batch"], "records": out, "errors": errors})
     return 2
 
 
