@@ -120,7 +120,7 @@ import Testing
         let refused = bench.errors(summary).filter { $0["stage"] == "transform" }
         #expect(refused.count == 1 && refused.first?["code"] == "onramp_upper.missing" && refused.first?["step"] == "shout")
         #expect(refused.first?["line"] == 6, "the error keeps the input record's position (stdout line 6: record 3)")
-        #expect(PluginFailureTests.orphans(of: "onramp_upper") == 0, "the step's process ended with the run")
+        #expect(await PluginFailureTests.orphans(of: "onramp_upper", in: bench) == 0, "the step's process ended with the run")
         let bad = try PipelineLoader.parse("""
         version: 1
         name: bad
@@ -183,6 +183,6 @@ import Testing
         case "errors_object": #expect(reason.contains("\"errors\" must be an array"), "\(reason)")
         default: #expect(reason.contains("hostile.down") && reason.count < 2_000, "a plugin's message is cut: \(reason.count)")
         }
-        #expect(PluginFailureTests.orphans(of: "hostile") == 0)
+        #expect(await PluginFailureTests.orphans(of: "hostile", in: bench) == 0, "\(mode)")
     }
 }
