@@ -17,18 +17,23 @@ public enum PipelinePreview {
         var out: Value.Object = ["source": .array(records.map(\.value))]
         var errors = batch.errors.map(\.asValue)
         for s in spec.steps {
-            let step = try RunStep(s, registry: registry, resources: resources)
+            let step = try await RunStep.make(s, registry: registry, resources: resources, scratch: nil, sending: false)
             var e: [RecordError] = []
             do {
                 records = try await step.process(records, errors: &e)
+                while records.count < limit * 10 {
+                    let more = try await step.finish(errors: &e)
+                    if more.isEmpty { break }
+                    records += more
+                }
                 try await step.close()
             } catch {
                 try? await step.close()
                 throw error
             }
-            records += step.finish(errors: &e)
             errors += e.map(\.asValue)
             out[s.name ?? s.path] = .array(records.map(\.value))
+            if !step.routedInPreview.isEmpty { out["\(s.name ?? s.path) routed"] = .array(step.routedInPreview.map(\.value)) }
         }
         out["errors"] = .array(errors)
         return .object(out)

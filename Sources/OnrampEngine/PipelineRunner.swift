@@ -88,8 +88,11 @@ public struct PipelineRunner: Sendable {
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
         let source = try registry.makeSource(spec.source, resources: resources)
         let destination = try registry.makeDestination(spec.destination, resources: resources)
-        let steps = try spec.steps.map { try RunStep($0, registry: registry, resources: resources) }
+        var steps: [RunStep] = []
         do {
+            for s in spec.steps {
+                steps.append(try await RunStep.make(s, registry: registry, resources: resources, scratch: outputDirectory))
+            }
             try await execute(&summary, start: start, progress: progress, source: source, destination: destination, steps: steps)
         } catch {
             for step in steps { try? await step.close() }
@@ -117,13 +120,22 @@ public struct PipelineRunner: Sendable {
         let key = checkpointKey ?? spec.name
         if fullResync { try await checkpoints.reset(pipeline: key) }
         let stored = spec.source.incremental == nil ? nil : try await checkpoints.load(pipeline: key)
+        let remembering = steps.compactMap { step in step.stateful.map { (key: "\(key)#\(step.label)", step: $0) } }
+        for (stateKey, step) in remembering {
+            if fullResync { try await checkpoints.reset(pipeline: stateKey) }
+            if let state = try await checkpoints.load(pipeline: stateKey) { try step.restore(state) }
+        }
+        /// The steps' memories, stored with each checkpoint commit and at the end of the run.
+        func commitStepStates() async throws {
+            for (stateKey, step) in remembering { try await checkpoints.commit(pipeline: stateKey, checkpoint: step.snapshot()) }
+        }
         var reader = try await source.open(checkpoint: stored, batchSize: spec.batchSize)
         var pendingCheckpoint: Value?
         var lastReport = ContinuousClock.now
 
         func record(_ errors: [RecordError], _ summary: inout RunSummary) async throws {
             for e in errors {
-                summary.failedByStage[e.stage, default: 0] += 1
+                if e.isWarning { summary.warnings += 1 } else { summary.failedByStage[e.stage, default: 0] += 1 }
                 if summary.sampleErrors.count < 20 { summary.sampleErrors.append(e) }
             }
             try await report.append(errors)
@@ -195,6 +207,7 @@ public struct PipelineRunner: Sendable {
                 for table in batch.tables { try await deliver(table, &summary) }
                 if let c = batch.checkpoint { pendingCheckpoint = c }
                 if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
+                    try await commitStepStates()
                     try await checkpoints.commit(pipeline: key, checkpoint: c)
                     pendingCheckpoint = nil
                 }
@@ -227,12 +240,16 @@ public struct PipelineRunner: Sendable {
 
         // Flush what the steps still hold (open groups), each step's leftovers through the steps after it.
         for (i, step) in steps.enumerated() {
-            var errors: [RecordError] = []
-            let records = step.finish(errors: &errors)
-            try await record(errors, &summary)
-            try await deliver(transform(records, from: i + 1, &summary), &summary)
+            while true {
+                var errors: [RecordError] = []
+                let records = try await step.finish(errors: &errors)
+                try await record(errors, &summary)
+                if records.isEmpty { break }
+                try await deliver(transform(records, from: i + 1, &summary), &summary)
+            }
         }
         try await closeOutputs()
+        try await commitStepStates()
         if let c = pendingCheckpoint { try await checkpoints.commit(pipeline: key, checkpoint: c) }
 
         let failed = summary.recordsFailed

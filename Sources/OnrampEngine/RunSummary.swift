@@ -7,6 +7,8 @@ public struct RunSummary: Sendable {
     public var recordsRead = 0
     public var recordsWritten = 0
     public var failedByStage: [Stage: Int] = [:]
+    /// Records a step let through with a warning (a `validate` rule at `level: warning`); in the error report too.
+    public var warnings = 0
     public var seconds: Double = 0
     public var resultsPath: String?
     public var errorsCSVPath: String?
@@ -66,6 +68,7 @@ public struct RunSummary: Sendable {
             "records_failed": .number(Double(recordsFailed)),
         ]
         o["failed_by_stage"] = .object(Value.Object(uniqueKeysWithValues: [Stage.extract, .transform, .load].map { ($0.rawValue, .number(Double(failedByStage[$0] ?? 0))) }))
+        o["warnings"] = .number(Double(warnings))
         o["seconds"] = .number((seconds * 1000).rounded() / 1000)
         o["failure_reason"] = failureReason.map(Value.string) ?? .null
         return o
