@@ -8,6 +8,7 @@ import OnrampCore
 import OnrampEngine
 import OnrampScheduler
 import OnrampStore
+import OnrampTransforms
 
 /// The REST API under `/api/v1` plus `/healthz` and `/readyz`. Everything but health needs an API key.
 public struct OnrampAPI: Sendable {
@@ -84,7 +85,7 @@ public struct OnrampAPI: Sendable {
     }
 
     func addSystemRoutes(_ api: RouterGroup<OnrampRequestContext>) {
-        api.get("/connectors") { _, _ in JSONResponse.make(["connectors": .array(registry.catalog)]) }
+        api.get("/connectors") { _, _ in JSONResponse.make(["connectors": .array(registry.catalog + StepFactory.catalog)]) }
         api.get("/limits") { _, _ in JSONResponse.make(limits) }
         api.post("/tenants/:tenant/preview") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])

@@ -18,6 +18,14 @@ public enum StepFactory {
     /// The catalog entries of the built-in steps (kind `step`), as the API and `onramp connectors` show them.
     public static var catalog: [Value] { specs.map(\.catalogEntry) }
 
+    /// Each step's config table and example by its docs region name (`step/lookup`), for
+    /// `onramp connectors --update-docs docs/steps.md`.
+    public static var docsRegions: [String: String] {
+        Dictionary(uniqueKeysWithValues: specs.map {
+            ("step/\($0.name)", ConnectorRegistry.configTable($0.configSchema) + "\n\n```yaml\n\($0.example)\n```")
+        })
+    }
+
     public static func make(_ spec: PipelineSpec.StepSpec, context: StepContext = StepContext()) throws -> any Step {
         guard let builtin = byName[spec.type] else {
             throw OnrampError("spec.step", "unknown step type '\(spec.type)'; expected one of \(types.joined(separator: ", "))",

@@ -217,4 +217,14 @@ import Testing
             _ = try StepFactory.make(doc.steps[0], context: StepContext(validating: true))
         }
     }
+
+    /// docs/steps.md has a section per step with the table and example its spec generates today.
+    @Test func theStepsGuideIsCurrent() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/steps.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        for spec in StepFactory.specs { #expect(text.contains("<!-- config:step/\(spec.name) -->"), "\(spec.name)") }
+        #expect(ConnectorRegistry().updatingConfigTables(in: text, extra: StepFactory.docsRegions) == text,
+                "docs/steps.md is out of date: run `onramp connectors --update-docs docs/steps.md`")
+    }
 }
