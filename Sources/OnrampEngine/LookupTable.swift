@@ -36,9 +36,23 @@ enum LookupTable {
             await reader.close()
             return rows
         } catch let e as OnrampError {
-            guard let location = e.location, location.hasPrefix("source") else { throw e }
-            let rest = location.dropFirst("source".count)
-            throw OnrampError(e.code, e.message, at: isFile && rest.hasPrefix(".config.path") ? "\(at).file" : "\(at).source\(rest)")
+            throw relocate(e, spec)
         }
+    }
+
+    /// Builds (does not open) the table's source: checks its config and paths as a run would.
+    static func check(_ ref: PipelineSpec.ConnectorRef, for spec: PipelineSpec.StepSpec, registry: ConnectorRegistry,
+                      resources: ConnectorResources) throws {
+        guard registry.sources[ref.connector] != nil else { return }
+        do { _ = try registry.makeSource(ref, resources: resources) } catch let e as OnrampError { throw relocate(e, spec) }
+    }
+
+    /// An error of the table's source at the step's `table.file` or `table.source…`, not at the pipeline's source.
+    static func relocate(_ e: OnrampError, _ spec: PipelineSpec.StepSpec) -> OnrampError {
+        guard let location = e.location, location.hasPrefix("source") else { return e }
+        let rest = location.dropFirst("source".count)
+        let isFile = spec.config["table"]?["file"] != nil
+        return OnrampError(e.code, e.message, at: isFile && rest.hasPrefix(".config.path") ? "\(spec.path).table.file"
+                           : "\(spec.path).table.source\(rest)")
     }
 }

@@ -30,13 +30,19 @@ public final class RunStep {
         let step = try StepFactory.make(spec, context: StepContext(tables: tables, scratchDirectory: scratch))
         var route: (any Destination)?
         if sending, let target = (step as? any RoutingStep)?.destination {
-            do {
-                route = try registry.makeDestination(target, resources: resources)
-            } catch let e as OnrampError {
-                throw OnrampError(e.code, e.message, at: e.location.map { "\(spec.path)." + $0 } ?? spec.path)
-            }
+            route = try routeDestination(target, spec, registry: registry, resources: resources)
         }
         return RunStep(label: spec.name ?? spec.path, step: step, transform: nil, route: route)
+    }
+
+    /// A route's second destination; its errors at the step's `destination…`.
+    private static func routeDestination(_ target: PipelineSpec.ConnectorRef, _ spec: PipelineSpec.StepSpec,
+                                         registry: ConnectorRegistry, resources: ConnectorResources) throws -> any Destination {
+        do {
+            return try registry.makeDestination(target, resources: resources)
+        } catch let e as OnrampError {
+            throw OnrampError(e.code, e.message, at: e.location.map { "\(spec.path)." + $0 } ?? spec.path)
+        }
     }
 
     private init(label: String, step: (any Step)?, transform: (any RecordTransform)?, route: (any Destination)?) {
@@ -46,17 +52,26 @@ public final class RunStep {
         routeDestination = route
     }
 
-    /// Checks a step's type and config without building a plugin's process or reading a lookup's table.
-    public static func validate(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry) throws {
+    /// Checks a step's type and config without building a plugin's process or reading a lookup's table. With
+    /// `resources`, a lookup's table source and a route's destination are built (not opened) under them: their paths
+    /// are checked as a run would check them.
+    public static func validate(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry,
+                                resources: ConnectorResources? = nil) throws {
         if try transform(spec, registry: registry) != nil { return }
         guard StepFactory.types.contains(spec.type) || registry.transforms.isEmpty else {
             throw OnrampError("spec.step", "unknown step type '\(spec.type)'; expected one of "
                               + (StepFactory.types + registry.transforms.keys.sorted()).joined(separator: ", "), at: spec.path)
         }
         let step = try StepFactory.make(spec, context: StepContext(validating: true))
-        if let target = (step as? any RoutingStep)?.destination, registry.destinations[target.connector] == nil {
-            throw OnrampError("connector.unknown", "unknown destination connector '\(target.connector)'",
-                              at: "\(spec.path).destination.connector")
+        if let target = (step as? any RoutingStep)?.destination {
+            guard registry.destinations[target.connector] != nil else {
+                throw OnrampError("connector.unknown", "unknown destination connector '\(target.connector)'",
+                                  at: "\(spec.path).destination.connector")
+            }
+            if let resources { _ = try routeDestination(target, spec, registry: registry, resources: resources) }
+        }
+        if let resources, let source = StepFactory.tableSource(spec) {
+            try LookupTable.check(source, for: spec, registry: registry, resources: resources)
         }
     }
 

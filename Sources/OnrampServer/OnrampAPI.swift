@@ -178,7 +178,7 @@ public struct OnrampAPI: Sendable {
         if let source, !hasBlanks(source) { _ = try registry.makeSource(spec.source, resources: resources) }
         if let destination, !hasBlanks(destination) { _ = try registry.makeDestination(spec.destination, resources: resources) }
         for (i, step) in spec.steps.enumerated() where !hasBlanks(document["steps"]?.arrayValue?[i]) {
-            try PipelineSpecValidation.step(step, registry: registry)
+            try PipelineSpecValidation.step(step, registry: registry, resources: resources)
         }
         return document
     }

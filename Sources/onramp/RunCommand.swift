@@ -96,7 +96,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let res = ConnectorResources.forPipeline(file)
             _ = try registry.makeSource(spec.source, resources: res)
             _ = try registry.makeDestination(spec.destination, resources: res)
-            for s in spec.steps { try RunStep.validate(s, registry: registry) }
+            for s in spec.steps { try RunStep.validate(s, registry: registry, resources: res) }
             print("\(file): valid (\(spec.name): \(spec.source.connector) -> \(spec.steps.count) steps -> \(spec.destination.connector))")
         } catch {
             report(error)

@@ -11,6 +11,8 @@ final class CastStep: Step {
         let kind: Kind
         /// The cleansing function that parses the text (decimal, date, datetime), called with `$v`.
         let parser: JSONata?
+        /// The parser's options, bound as `$d`, `$g`, `$f`, `$z` beside the value `$v`.
+        let arguments: [String: Value]
         let truthy: Set<String>
         let falsy: Set<String>
     }
@@ -40,28 +42,27 @@ final class CastStep: Step {
                                   + "format, zone, true, false", at: options.at(key))
             }
             var parser: JSONata?
-            func quoted(_ key: String) throws(OnrampError) -> String? {
-                try options.string(key).map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\")
-                    .replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            var arguments: [String: Value] = [:]
+            for (key, name) in [("decimal_separator", "d"), ("group_separator", "g"), ("format", "f"), ("zone", "z")] {
+                if let text = try options.string(key) { arguments[name] = .string(text) }
             }
             switch kind {
             case .decimal:
-                let args = [try quoted("decimal_separator"), try quoted("group_separator")]
-                parser = try Self.parser("$parseDecimal($v" + (args[0] == nil && args[1] == nil ? "" :
-                                                                ", \(args[0] ?? "\".\"")" + (args[1].map { ", \($0)" } ?? "")) + ")", at)
+                let given = arguments["g"] != nil ? ", $d, $g" : (arguments["d"] != nil ? ", $d" : "")
+                parser = try Self.parser("$parseDecimal($v\(given))", at)
             case .date, .datetime:
-                guard let format = try quoted("format") else {
+                guard arguments["f"] != nil else {
                     throw OnrampError("config.missing", "a \(kind.rawValue) needs its `format` (a picture such as DD.MM.YYYY)",
                                       at: at)
                 }
-                let zone = try quoted("zone").map { ", \($0)" } ?? ""
-                parser = try Self.parser(kind == .date ? "$parseDate($v, \(format))" : "$parseDateTime($v, \(format)\(zone))", at)
+                parser = try Self.parser(kind == .date ? "$parseDate($v, $f)"
+                                         : (arguments["z"] != nil ? "$parseDateTime($v, $f, $z)" : "$parseDateTime($v, $f)"), at)
             default: break
             }
             func words(_ key: String) throws(OnrampError) -> Set<String>? {
                 try options.array(key).map { Set($0.compactMap { $0.scalarText?.lowercased() }) }
             }
-            casts.append(Cast(field: try FieldPath(name, at: at), kind: kind, parser: parser,
+            casts.append(Cast(field: try FieldPath(name, at: at), kind: kind, parser: parser, arguments: arguments,
                               truthy: try words("true") ?? Self.trueWords, falsy: try words("false") ?? Self.falseWords))
         }
         guard !casts.isEmpty else { throw OnrampError("config.length", "give at least one field", at: c.at("fields")) }
@@ -126,7 +127,9 @@ final class CastStep: Step {
                 throw OnrampError("cast.\(cast.kind.rawValue)", "\(v.typeName) is not text")
             }
             do {
-                return try parser.evaluate(nil, bindings: ["v": .string(s)], functions: functions) ?? .null
+                var bindings = cast.arguments
+                bindings["v"] = .string(s)
+                return try parser.evaluate(nil, bindings: bindings, functions: functions) ?? .null
             } catch {
                 throw OnrampError("cast.\(cast.kind.rawValue)", error.message)
             }

@@ -113,7 +113,7 @@ extension DedupeStep {
             "duplicates": Schema.choice("Duplicates", "drop them, or report each as an error record (dedupe.duplicate)",
                                         ["drop", "error"], default: "drop"),
             "max_keys": Schema.integer("Max keys", "How many keys are remembered; the oldest are forgotten first",
-                                       min: 1, max: 5_000_000, default: 100_000),
+                                       min: 1, max: 1_000_000, default: 100_000),
         ], required: ["key"]),
         example: """
         - dedupe: {key: [order_id, line_no], scope: pipeline}

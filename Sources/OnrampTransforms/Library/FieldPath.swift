@@ -5,11 +5,17 @@ import OnrampCore
 public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     public let keys: [String]
 
-    /// `text` split at dots; empty segments are an error at `location`.
+    /// At most this many names: a path cannot build records deeper than the JSON parser reads back.
+    public static let maxDepth = 32
+
+    /// `text` split at dots; empty segments, or more than `maxDepth` names, are an error at `location`.
     public init(_ text: String, at location: String) throws(OnrampError) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard !text.isEmpty, !parts.contains(where: \.isEmpty) else {
-            throw OnrampError("spec.field", "'\(text)' is not a field path (names separated by dots)", at: location)
+            throw OnrampError("spec.field", "'\(text.prefix(100))' is not a field path (names separated by dots)", at: location)
+        }
+        guard parts.count <= Self.maxDepth else {
+            throw OnrampError("spec.field", "a field path has at most \(Self.maxDepth) names", at: location)
         }
         keys = parts
     }
