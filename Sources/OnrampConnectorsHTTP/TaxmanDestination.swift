@@ -21,6 +21,9 @@ struct TaxmanDestination: Destination {
     let policy: RetryPolicy
     let client: HTTPClient
     let egress: EgressPolicy
+    let ledger = ReconciliationLedger()
+
+    var reconciliation: Reconciliation? { ledger.current }
 
     func write(_ records: [Record]) async throws -> [RecordOutcome] {
         let chunks = stride(from: 0, to: records.count, by: batchSize).map { Array(records[$0..<min($0 + batchSize, records.count)]) }
@@ -76,13 +79,13 @@ struct TaxmanDestination: Destination {
                     .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
                 let text = String(buffer: payload)
                 let status = Int(response.status.code)
-                if status == 200 { return try Self.outcomes(text, count: records.count) }
+                if status == 200 { return account(records, try Self.outcomes(text, count: records.count)) }
                 if status == 401 || status == 403 {
                     throw OnrampError("taxman.unauthorized", "TAXMAN refused the API key (HTTP \(status))", at: "destination.config.api_key")
                 }
                 if status == 400 || status == 422 {
                     let message = (try? JSONParser.parse(text))?["error"]?["message"]?.stringValue ?? text
-                    return records.map { _ in .failed(code: "taxman.bad_request", message: message) }
+                    return account(records, records.map { _ in .failed(code: "taxman.bad_request", message: message) })
                 }
                 failure = .status(status, retryAfterSeconds: response.headers.first(name: "Retry-After").flatMap(Double.init))
             } catch let e as OnrampError {
@@ -101,6 +104,14 @@ struct TaxmanDestination: Destination {
                 throw OnrampError("taxman.unavailable", "TAXMAN did not accept the batch after \(attempt) attempts (last: \(failure))", at: "destination")
             }
         }
+    }
+
+    /// The batch's final outcomes, added to the reconciliation.
+    private func account(_ records: [Record], _ outcomes: [RecordOutcome]) -> [RecordOutcome] {
+        for (r, o) in zip(records, outcomes) {
+            if case .ok(let result) = o { ledger.add(sent: r.value, answer: result ?? .object([:])) } else { ledger.add(sent: r.value, answer: nil) }
+        }
+        return outcomes
     }
 
     static func outcomes(_ text: String, count: Int) throws -> [RecordOutcome] {

@@ -136,6 +136,7 @@ public struct PipelineRunner: Sendable {
         func record(_ errors: [RecordError], _ summary: inout RunSummary) async throws {
             for e in errors {
                 if e.isWarning { summary.warnings += 1 } else { summary.failedByStage[e.stage, default: 0] += 1 }
+                summary.group(e)
                 if summary.sampleErrors.count < 20 { summary.sampleErrors.append(e) }
             }
             try await report.append(errors)
@@ -143,6 +144,7 @@ public struct PipelineRunner: Sendable {
 
         func deliver(_ records: [Record], _ summary: inout RunSummary) async throws {
             guard !records.isEmpty else { return }
+            summary.recordsSent += records.count
             let outcomes = try await destination.write(records)
             guard outcomes.count == records.count else {
                 throw OnrampError("destination.protocol", "the destination answered \(outcomes.count) outcomes for \(records.count) records")
@@ -165,6 +167,7 @@ public struct PipelineRunner: Sendable {
         func closeOutputs() async throws {
             for step in steps { try await step.close() }
             try await destination.close()
+            summary.reconciliation = destination.reconciliation
             try await results.close(creating: false)
             try await report.close()
         }
@@ -190,6 +193,7 @@ public struct PipelineRunner: Sendable {
             }
             if lazyTables, next == steps.count, try await destination.write(table: lazy) {
                 summary.recordsWritten += lazy.rowCount
+                summary.recordsSent += lazy.rowCount
             } else {
                 try await deliver(transform(lazy.records(), from: next, &summary), &summary)
             }

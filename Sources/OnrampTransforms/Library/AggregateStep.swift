@@ -108,7 +108,7 @@ final class AggregateStep: Step {
             if output.field == nil || !(v?.isNull ?? true) { acc = .decimal(d + 1, n + 1) }
         case (.sum, .decimal(let d, let n)), (.avg, .decimal(let d, let n)):
             guard let v, !v.isNull else { return }
-            guard let x = DecimalSum.decimal(v) else {
+            guard let x = ExactDecimal.decimal(v) else {
                 throw OnrampError("aggregate.not_number", "\(output.field!) is \(JSONWriter.string(v)), not a number")
             }
             acc = .decimal(d + x, n + 1)
@@ -140,8 +140,8 @@ final class AggregateStep: Step {
             for (output, acc) in zip(outputs, g.accumulators) {
                 let result: Value
                 switch (output.function, acc) {
-                case (.count, .decimal(let d, _)): result = DecimalSum.value(d)
-                case (.sum, .decimal(let d, _)): result = DecimalSum.value(d)
+                case (.count, .decimal(let d, _)): result = ExactDecimal.value(d)
+                case (.sum, .decimal(let d, _)): result = ExactDecimal.value(d)
                 case (.avg, .decimal(let d, let n)): result = n == 0 ? .null : .number(NSDecimalNumber(decimal: d / Decimal(n)).doubleValue)
                 case (_, .list(let items)): result = .array(items)
                 case (_, .value(let x)): result = x ?? .null
