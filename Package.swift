@@ -105,7 +105,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .target(name: "OnrampTaxmanSandbox", dependencies: [
-            "OnrampCore",
+            "OnrampCore", "OnrampConnectorKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Resources")]),
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
             "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampConnectorsS3", "OnrampEngine",
-            "OnrampExampleConnector", "OnrampPlugins",
+            "OnrampExampleConnector", "OnrampPlugins", "OnrampTaxmanSandbox",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),

@@ -22,6 +22,7 @@ struct TaxmanDestination: Destination {
     let client: HTTPClient
     let egress: EgressPolicy
     let ledger = ReconciliationLedger()
+    var idempotencyPrefix = ""
 
     var reconciliation: Reconciliation? { ledger.current }
 
@@ -44,19 +45,24 @@ struct TaxmanDestination: Destination {
         return outcomes.flatMap { $0 }
     }
 
-    /// The transaction with its idempotency key: `transactionId` + SHA-256 of the canonical content.
-    static func keyed(_ tx: Value) -> Value {
+    /// The transaction with its idempotency key: `prefix` + `transactionId` + SHA-256 of the canonical content (a
+    /// key the pipeline set gets only the prefix).
+    static func keyed(_ tx: Value, prefix: String = "") -> Value {
         guard case .object(var o) = tx else { return tx }
-        if o["idempotencyKey"] != nil { return tx }
+        if let given = o["idempotencyKey"] {
+            guard !prefix.isEmpty, let text = given.scalarText else { return tx }
+            o["idempotencyKey"] = .string(prefix + text)
+            return .object(o)
+        }
         let digest = SHA256.hash(data: Data(JSONWriter.string(.object(o)).utf8))
         let hex = Hex.string(digest.prefix(12))
         let id = o["transactionId"]?.scalarText ?? ""
-        o["idempotencyKey"] = .string("\(id.prefix(64))-\(hex)")
+        o["idempotencyKey"] = .string("\(prefix)\(id.prefix(64))-\(hex)")
         return .object(o)
     }
 
     private func send(_ records: [Record]) async throws -> [RecordOutcome] {
-        let body = Value.object(["transactions": .array(records.map { Self.keyed($0.value) })])
+        let body = Value.object(["transactions": .array(records.map { Self.keyed($0.value, prefix: idempotencyPrefix) })])
         let bytes = JSONWriter.string(body)
         try await egress.check(url: baseURL, field: "destination.config.base_url")
         var attempt = 0
@@ -153,7 +159,7 @@ struct TaxmanDestination: Destination {
                 batchSize: Int(config["batch_size"]!.numberValue!), concurrency: Int(config["concurrency"]!.numberValue!),
                 timeout: .milliseconds(Int64(config["timeout_seconds"]!.numberValue! * 1000)),
                 policy: RetryPolicy(maxAttempts: Int(config["max_attempts"]!.numberValue!)),
-                client: OutboundClient.shared, egress: resources.egress)
+                client: OutboundClient.shared, egress: resources.egress, idempotencyPrefix: resources.idempotencyPrefix)
         })
 }
 

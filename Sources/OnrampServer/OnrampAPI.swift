@@ -98,6 +98,13 @@ public struct OnrampAPI: Sendable {
                 }
                 limit = Int(n)
             }
+            var dryRun: DryRun?
+            if let d = body["dry_run"], !d.isNull {
+                guard let target = d.stringValue.flatMap(DryRun.init(rawValue:)) else {
+                    throw APIError(.unprocessableContent, "invalid", "must be sandbox or configured", field: "dry_run")
+                }
+                dryRun = target
+            }
             let secrets = try await secretsFor(tenant)
             let redactor = Redactor(secrets: secrets.values)
             do {
@@ -108,7 +115,7 @@ public struct OnrampAPI: Sendable {
                 }
                 let answer = await previews.preview(PreviewRequest(
                     document: JSONWriter.string(resolved.document), files: policy.fileArea(tenant: tenant), egress: policy.egress,
-                    limit: limit, seconds: previewSeconds, memoryMiB: previewMemoryMiB))
+                    limit: limit, seconds: previewSeconds, memoryMiB: previewMemoryMiB, dryRun: dryRun))
                 await previewGate.leave(tenant)
                 return JSONResponse.make(redactor.value(try answer.value()))
             } catch let e as OnrampError {
