@@ -65,6 +65,8 @@ public struct DestinationSpec: Sendable {
     public var summary: String
     public var configSchema: Value
     public var build: @Sendable (_ config: Value, _ resources: ConnectorResources) throws -> any Destination
+    /// Whether a dry run may send to it: it marks what it sends as a test (`ConnectorResources.idempotencyPrefix`).
+    public var takesDryRuns = false
 
     public init(name: String, summary: String, configSchema: Value,
                 build: @escaping @Sendable (Value, ConnectorResources) throws -> any Destination) {

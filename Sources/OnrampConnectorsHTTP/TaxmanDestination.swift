@@ -134,7 +134,13 @@ struct TaxmanDestination: Destination {
         }
     }
 
-    static let spec = DestinationSpec(
+    static let spec: DestinationSpec = {
+        var spec = baseSpec
+        spec.takesDryRuns = true
+        return spec
+    }()
+
+    private static let baseSpec = DestinationSpec(
         name: "taxman",
         summary: "Calculates tax with TAXMAN (or its sandbox): batches, parallel requests, retries, idempotency keys.",
         configSchema: [

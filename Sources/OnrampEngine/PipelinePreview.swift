@@ -61,6 +61,10 @@ public enum PipelinePreview {
             ref = sandbox
         case .configured:
             ref = spec.destination
+            guard registry.destinations[ref.connector]?.takesDryRuns == true else {
+                throw OnrampError("preview.dry_run", "a dry run cannot send to '\(ref.connector)': it does not mark what it "
+                                  + "sends as a test (taxman does); use the sandbox", at: "destination.connector")
+            }
             resources.idempotencyPrefix = "dryrun-"
         }
         let destination = try registry.makeDestination(ref, resources: resources)

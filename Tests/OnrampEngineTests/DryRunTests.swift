@@ -62,5 +62,13 @@ import Testing
             return await sandbox.state.calculations().arrayValue?.compactMap { $0["idempotency_key"]?.stringValue } ?? []
         }
         #expect(keys.count == 2 && keys.allSatisfy { $0.hasPrefix("dryrun-T") }, "\(keys)")
+        var toFile = try Self.spec(dir)
+        toFile.destination = PipelineSpec.ConnectorRef(connector: "file", config: ["path": .string(dir.path + "/x.ndjson")],
+                                                       incremental: nil)
+        await #expect(throws: OnrampError.self) {
+            _ = try await PipelinePreview.run(toFile, registry: Self.registry(), resources: ConnectorResources(), limit: 5,
+                                              dryRun: .configured)
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/x.ndjson"), "a file destination takes no dry run")
     }
 }
