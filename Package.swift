@@ -108,7 +108,7 @@ let package = Package(
             "OnrampCore", "OnrampConnectorKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-        ], resources: [.copy("Resources")]),
+        ]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
