@@ -3,7 +3,8 @@ import OnrampExpression
 
 /// `cast`: fields to types, reading the formats ERPs write: decimals with separators (`1.234,56`), integers, dates
 /// and date-times by picture and zone, booleans from `Y`/`Ja`/`1`/`true`. A value that does not convert is an error
-/// record naming the field (or, by `on_error`, becomes null or stays as it was). Null and missing fields stay so.
+/// record naming the field (or, by `on_error`, becomes null or stays as it was). Null and missing fields stay so;
+/// an empty text becomes null (but stays a text for `string`).
 final class CastStep: Step {
     enum Kind: String, CaseIterable { case string, number, decimal, integer, boolean, date, datetime }
     struct Cast {
@@ -81,6 +82,10 @@ final class CastStep: Step {
             var value = r.value
             for cast in casts {
                 guard let v = cast.field.get(value), !v.isNull else { continue }
+                if cast.kind != .string, v.isBlank {
+                    cast.field.set(.null, in: &value)
+                    continue
+                }
                 do throws(OnrampError) {
                     cast.field.set(try convert(v, cast), in: &value)
                 } catch {
