@@ -80,7 +80,9 @@ let package = Package(
         .target(name: "OnrampPlugins", dependencies: [
             "OnrampCore", "OnrampConnectorKit", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
+        .target(name: "OnrampTransforms", dependencies: [
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "OnrampEngine", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
             .product(name: "Yams", package: "Yams"),

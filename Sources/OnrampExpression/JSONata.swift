@@ -106,6 +106,9 @@ extension JFunction {
                 return JValue(try body(args.map { $0.toValue() }))
             } catch let e as JSONataError {
                 throw e
+            } catch let e as OnrampError {
+                // The function's own code (clean.decimal) stays: error reports group by it.
+                throw JSONataError(e.code, extra: ["message": e.message])
             } catch {
                 throw JSONataError("D3137", extra: ["message": "\(error)"])
             }
