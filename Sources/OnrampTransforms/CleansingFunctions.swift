@@ -64,7 +64,8 @@ public enum CleansingFunctions {
             var decimals = 2
             if args.count > 1, case .number(let d)? = args[1] {
                 guard d == d.rounded(), (-15...15).contains(d) else {
-                    throw OnrampError("clean.money", "$money's decimals must be a whole number from -15 to 15, not \(NumberFormatting.javaScript(d))")
+                    throw OnrampError("clean.money", "$money's decimals must be a whole number from -15 to 15, not "
+                                      + NumberFormatting.javaScript(d))
                 }
                 decimals = Int(d)
             }
@@ -105,7 +106,8 @@ public enum CleansingFunctions {
                                           text: value.scalarText ?? ""), nil)
         }
         guard case .string(let text) = value else {
-            throw OnrampError("clean.date", "a date read with the picture \(CleansingText.quote(picture)) is text, not \(value.typeName)")
+            throw OnrampError("clean.date", "a date read with the picture \(CleansingText.quote(picture)) is text, "
+                              + "not \(value.typeName)")
         }
         let fields = try DateParsing.fields(text, picture: picture)
         return (try DateParsing.civil(fields, text: text, picture: picture), fields.offsetMinutes)

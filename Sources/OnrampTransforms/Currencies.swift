@@ -49,7 +49,9 @@ enum Currencies {
             for k in TextFolding.keys(name) { t[k] = Term(code: code) }
         }
         func add(_ names: String, _ code: String?, _ byCountry: [String: String] = [:]) {
-            for n in names.split(separator: "|") { for k in TextFolding.keys(String(n)) { t[k] = Term(code: code, byCountry: byCountry) } }
+            for n in names.split(separator: "|") {
+                for k in TextFolding.keys(String(n)) { t[k] = Term(code: code, byCountry: byCountry) }
+            }
         }
         add("euro|euros|eur|Euro-Cent", "EUR")
         add("dollar|dollars|US dollar|US dollars|U.S. dollar|American dollar|dólar|dolar|Dollar américain", "USD", dollars)
@@ -97,7 +99,8 @@ enum Currencies {
         var countryCode: String?
         if let country, !country.isEmpty {
             guard let c = Countries.code(for: country) else {
-                throw CleansingText.error("clean.currency", country, "is not a country (for the currency \(CleansingText.quote(raw)))")
+                throw CleansingText.error("clean.currency", country,
+                                          "is not a country (for the currency \(CleansingText.quote(raw)))")
             }
             countryCode = c
         }

@@ -28,14 +28,21 @@ enum DateParsing {
         switch result {
         case .success(let f): return f
         case .failure(let f):
-            throw CleansingText.error("clean.date", text, "does not match the picture \(CleansingText.quote(picture)): \(f.reason)")
+            throw CleansingText.error("clean.date", text,
+                                      "does not match the picture \(CleansingText.quote(picture)): \(f.reason)")
         }
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
     private static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c >= 0x80 }
     private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
-    private static let tokenLetters: Set<UInt8> = Set("YyMDdHhmsSfaAZXE".utf8)
+    /// The picture letters: Y y M D d H h m s S f a A Z X E.
+    private static func isToken(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x59, 0x79, 0x4D, 0x44, 0x64, 0x48, 0x68, 0x6D, 0x73, 0x53, 0x66, 0x61, 0x41, 0x5A, 0x58, 0x45: return true
+        default: return false
+        }
+    }
 
     /// Whether a run of `letter` × `count` is a number field (the others are names, am/pm and zones).
     private static func isNumeric(_ letter: UInt8, _ count: Int) -> Bool {
@@ -70,7 +77,7 @@ enum DateParsing {
                 pi = q + 1
                 continue
             }
-            guard tokenLetters.contains(c) else {
+            guard isToken(c) else {
                 if isSpace(c) {
                     while ti < t.count && (isSpace(t[ti]) || (t[ti] == 0xC2 && ti + 1 < t.count && t[ti + 1] == 0xA0)) {
                         ti += t[ti] == 0xC2 ? 2 : 1
@@ -87,7 +94,7 @@ enum DateParsing {
             }
             let count = run(p, pi)
             let next = pi + count
-            let fixed = next < p.count && tokenLetters.contains(p[next]) && isNumeric(p[next], run(p, next))
+            let fixed = next < p.count && isToken(p[next]) && isNumeric(p[next], run(p, next))
             if isNumeric(c, count) {
                 if let reason = number(t, &ti, letter: c, count: count, fixed: fixed, into: &f) {
                     return .failure(Failure(reason: reason))
@@ -203,7 +210,11 @@ enum DateParsing {
         if short { ti += 1; return sign * Int(t[ti - 1] - 0x30) * 60 }
         guard let hours = two() else { return nil }
         var minutes = 0
-        if ti < t.count && t[ti] == 0x3A { ti += 1; guard let m = two() else { return nil }; minutes = m } else if let m = two() {
+        if ti < t.count && t[ti] == 0x3A {
+            ti += 1
+            guard let m = two() else { return nil }
+            minutes = m
+        } else if let m = two() {
             minutes = m
         }
         guard hours <= 18, minutes < 60 else { return nil }

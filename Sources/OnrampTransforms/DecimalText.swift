@@ -21,7 +21,8 @@ enum DecimalText {
         var s = Separators()
         if let decimal, !decimal.isEmpty {
             guard decimal == "." || decimal == "," else {
-                throw OnrampError("clean.decimal", "the decimal separator must be '.' or ',', not \(CleansingText.quote(decimal))")
+                throw OnrampError("clean.decimal",
+                                  "the decimal separator must be '.' or ',', not \(CleansingText.quote(decimal))")
             }
             s.decimal = decimal.utf8.first
         }

@@ -25,7 +25,8 @@ enum Regions {
         ],
         "CA": [
             ("AB", "Alberta"), ("BC", "British Columbia|Colombie-Britannique"), ("MB", "Manitoba"),
-            ("NB", "New Brunswick|Nouveau-Brunswick"), ("NL", "Newfoundland and Labrador|Terre-Neuve-et-Labrador|Newfoundland"),
+            ("NB", "New Brunswick|Nouveau-Brunswick"),
+            ("NL", "Newfoundland and Labrador|Terre-Neuve-et-Labrador|Newfoundland"),
             ("NS", "Nova Scotia|Nouvelle-Écosse"), ("NT", "Northwest Territories|Territoires du Nord-Ouest"),
             ("NU", "Nunavut"), ("ON", "Ontario"), ("PE", "Prince Edward Island|Île-du-Prince-Édouard"),
             ("QC", "Quebec|Québec|PQ"), ("SK", "Saskatchewan"), ("YT", "Yukon|Yukon Territory"),
@@ -85,7 +86,8 @@ enum Regions {
     /// The code of `name` in `country` (any `Countries` name or code); a code is returned as it is once checked.
     static func code(country: String, name: String) throws(OnrampError) -> String {
         guard let cc = Countries.code(for: country) else {
-            throw CleansingText.error("clean.region", country, "is not a country (for the region \(CleansingText.quote(name)))")
+            throw CleansingText.error("clean.region", country,
+                                      "is not a country (for the region \(CleansingText.quote(name)))")
         }
         guard let table = index[cc] else {
             throw CleansingText.error("clean.region", country, "has no region table: regions are known for "
@@ -96,7 +98,8 @@ enum Regions {
         if table.codes.contains(text) { return text }
         if let code = table.byKey[TextFolding.key(name)] { return code }
         throw CleansingText.error("clean.region", name, "is not a region of \(cc): expected a name or one of "
-                                  + "\(table.codes.count) codes such as \(table.codes.sorted().prefix(3).joined(separator: ", "))")
+                                  + "\(table.codes.count) codes such as "
+                                  + table.codes.sorted().prefix(3).joined(separator: ", "))
     }
 
     /// The one-argument form kept from the first release: a US state or Canadian province name to its code,
