@@ -110,7 +110,7 @@ enum DateParsing {
     }
 
     private static func fieldName(_ letter: UInt8, _ count: Int) -> String {
-        String(repeating: Character(Unicode.Scalar(letter)), count: count)
+        String(repeating: Character(Unicode.Scalar(letter)), count: min(count, 5)) + (count > 5 ? "…" : "")
     }
 
     /// Reads one number field into `f`; returns why it cannot, or nil.
@@ -119,13 +119,12 @@ enum DateParsing {
         let isYear = letter == 0x59 || letter == 0x79
         let isFraction = letter == 0x53 || letter == 0x66
         if isYear && count != 2 && count != 4 { return "a year is YY or YYYY, not \(fieldName(letter, count))" }
-        let width = isFraction ? (fixed ? count : 9) : (isYear ? count : 2)
+        let width = isFraction ? (fixed ? min(count, 9) : 9) : (isYear ? count : 2)
         let minimum = isYear || fixed ? width : 1
         var value = 0, digits = 0
         let start = ti
         while ti < t.count && digits < width && isDigit(t[ti]) {
-            if isFraction { f.fraction.append(t[ti]) }
-            value = value * 10 + Int(t[ti] - 0x30)
+            if isFraction { f.fraction.append(t[ti]) } else { value = value * 10 + Int(t[ti] - 0x30) }
             digits += 1
             ti += 1
         }

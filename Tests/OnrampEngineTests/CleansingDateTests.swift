@@ -61,6 +61,13 @@ import Testing
         let mega = String(repeating: "1", count: 1 << 20)
         #expect(cleanFailure("$parseDate($a, $b)", .string(mega), .string("DD.MM.YYYY"))?.code == "clean.date")
         #expect(cleanFailure("$parseDate($a, $b)", .string("01.01.2026"), .string(mega))?.code == "clean.date")
+        // A fraction 30 digits wide before another number: read as at most nine digits, no overflow.
+        let wide = try clean("$parseDateTime($a, $b)", .string("20261103" + String(repeating: "1", count: 9) + "5"),
+                             .string("YYYYMMDD" + String(repeating: "S", count: 30) + "s"))
+        #expect(wide == "2026-11-03T00:00:05.111111111Z")
+        for picture in [String(repeating: "Y", count: 1 << 16), String(repeating: "M", count: 1 << 16), "'unclosed"] {
+            #expect(cleanFailure("$parseDate($a, $b)", .string("03.11.2026"), .string(picture))?.code == "clean.date")
+        }
     }
 
     @Test func excelSerialDates() throws {
