@@ -32,7 +32,7 @@ import Testing
         let styles = [(".", ","), (",", "."), ("'", "."), ("\u{A0}", ","), (" ", ","), ("\u{202F}", "."), ("", ".")]
         let signs: [(String, String)] = [("-", ""), ("", "-"), ("(", ")"), ("− ", "")]
         let currencies: [(String, String)] = [("", ""), ("€ ", ""), ("", " EUR"), ("$", ""), ("", " CHF"), ("US$ ", "")]
-        for _ in 0..<3_000 {
+        for _ in 0..<1_500 {
             let significant = Int.random(in: 1...15, using: &rng)
             let m = UInt64.random(in: 1...(UInt64(pow(10, Double(significant))) - 1), using: &rng)
             let k = Int.random(in: 0...min(significant, 8), using: &rng)
@@ -67,7 +67,7 @@ import Testing
                      "$parseDateTime($a, 'YYYY-MM-DDTHH:mm:ssZ', $b)", "$countryCode($a)", "$currencyCode($a, $b)",
                      "$regionCode($b, $a)", "$regionCode('US', $a)", "$money($a)", "$money($a, 3)", "$hash($a, $b)"]
         var values = 0, errors = 0
-        for i in 0..<20_000 {
+        for i in 0..<8_000 {
             let (a, b, c) = (random(14), random(8), random(6))
             let call = calls[i % calls.count]
             do {
@@ -79,6 +79,6 @@ import Testing
                 errors += 1
             }
         }
-        #expect(values > 500 && errors > 500, "\(values) values, \(errors) errors")
+        #expect(values > 200 && errors > 200, "\(values) values, \(errors) errors")
     }
 }
