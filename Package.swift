@@ -150,6 +150,7 @@ let package = Package(
         .testTarget(name: "OnrampStoreTests", dependencies: ["OnrampCore", "OnrampStore", "OnrampStoreSQLite"]),
         .testTarget(name: "OnrampServerTests", dependencies: [
             "OnrampCore", "OnrampServer", "OnrampStore", "OnrampScheduler", "OnrampConnectorKit", "OnrampConnectorsFiles",
+            "OnrampConnectorsHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

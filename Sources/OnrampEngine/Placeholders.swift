@@ -57,6 +57,19 @@ public enum Placeholders {
         }
     }
 
+    /// The document with every `${secret:NAME}` written `${env:NAME}`: a template made into a pipeline file for the
+    /// command line, where the environment holds the keys.
+    public static func renamingSecretsToEnvironment(_ v: Value) -> Value {
+        switch v {
+        case .string(let s) where s.contains("${secret:"):
+            return .string(scan(s).map { p in p.reference.map { "${\($0.kind == "secret" ? "env" : $0.kind):\($0.name)}" } ?? p.text }
+                .joined())
+        case .array(let a): return .array(a.map(renamingSecretsToEnvironment))
+        case .object(let o): return .object(o.mapValues(renamingSecretsToEnvironment))
+        default: return v
+        }
+    }
+
     /// Checks that `${secret:…}` appears only where a secret belongs: a connector config field its
     /// JSON Schema marks secret (`"x-secret": true` or `"format": "password"`), or `notify.secret`.
     /// Anywhere else (a step expression, a path, a URL) it is an error naming the place.

@@ -8,9 +8,36 @@ extension OnrampAPI {
     static func templateValue(_ t: TemplateRecord, withDocument: Bool) -> Value {
         let params = Set(Placeholders.references(in: t.document).filter { $0.kind == "param" }.map(\.name)).sorted()
         var o: Value.Object = ["name": .string(t.name), "description": .string(t.description),
-                               "parameters": .array(params.map(Value.string)), "updated_at": .string(ISOTime.string(t.updatedAt))]
+                               "parameters": .array(params.map(Value.string)), "updated_at": .string(ISOTime.string(t.updatedAt)),
+                               "builtin": false]
+        if let starter = StarterTemplates.named(t.name), (try? starter.document()) == t.document { o["builtin"] = true }
+        if let starter = StarterTemplates.named(t.name), o["builtin"] == true {
+            o["parameter_details"] = .array(starter.parameters.map {
+                ["name": .string($0.name), "description": .string($0.description), "example": .string($0.example)]
+            })
+        }
         if withDocument { o["document"] = t.document }
         return .object(o)
+    }
+
+    /// A stored template, else the starter template of that name (the binary's own, read-only until one is stored).
+    func template(named name: String) async throws -> TemplateRecord? {
+        if let t = try await store.template(name: name) { return t }
+        guard let starter = StarterTemplates.named(name) else { return nil }
+        return TemplateRecord(name: starter.name, description: starter.description, document: try starter.document(),
+                              updatedAt: Date(timeIntervalSince1970: 0))
+    }
+
+    /// The stored templates and the starters no stored one replaces, by name.
+    func allTemplates() async throws -> [TemplateRecord] {
+        let stored = try await store.templates()
+        let names = Set(stored.map(\.name))
+        var all = stored
+        for starter in StarterTemplates.all where !names.contains(starter.name) {
+            all.append(TemplateRecord(name: starter.name, description: starter.description, document: try starter.document(),
+                                      updatedAt: Date(timeIntervalSince1970: 0)))
+        }
+        return all.sorted { $0.name < $1.name }
     }
 
     func addTemplateRoutes(_ api: RouterGroup<OnrampRequestContext>) {
@@ -29,12 +56,12 @@ extension OnrampAPI {
         }
         api.get("/templates") { _, context in
             _ = try context.require(Set(Role.allCases))
-            return JSONResponse.make(["templates": .array(try await store.templates().map { Self.templateValue($0, withDocument: false) })])
+            return JSONResponse.make(["templates": .array(try await allTemplates().map { Self.templateValue($0, withDocument: false) })])
         }
         api.get("/templates/:template") { _, context in
             _ = try context.require(Set(Role.allCases))
             let name = try context.parameters.require("template")
-            guard let t = try await store.template(name: name) else { throw APIError.notFound("template \(name)") }
+            guard let t = try await template(named: name) else { throw APIError.notFound("template \(name)") }
             return JSONResponse.make(Self.templateValue(t, withDocument: true))
         }
         // Onboarding: a tenant's pipeline from a template, its blanks filled in.
@@ -42,7 +69,7 @@ extension OnrampAPI {
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
             guard try await store.tenant(id: tenant) != nil else { throw APIError.notFound("tenant \(tenant)") }
             let name = try context.parameters.require("template")
-            guard let t = try await store.template(name: name) else { throw APIError.notFound("template \(name)") }
+            guard let t = try await template(named: name) else { throw APIError.notFound("template \(name)") }
             let body = try await request.jsonBody()
             guard case .string(let pipelineName)? = body["name"] else {
                 throw APIError(.unprocessableContent, "missing", "the new pipeline's name is required", field: "name")

@@ -9,7 +9,7 @@ struct Onramp: AsyncParsableCommand {
         abstract: "Onramp: low-code data integration for TAXMAN.",
         subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, PreviewCommand.self, CheckCommand.self,
                       DiscoverCommand.self, ExprCommand.self,
-                      ConnectorsCommand.self, PluginsCommand.self, SandboxCommand.self, DemoCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
+                      ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, SandboxCommand.self, DemoCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
 }
 
 /// Prints an error the way the CLI shows every error: code, message, where.

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import OnrampConnectorKit
 import OnrampConnectorsFiles
+import OnrampConnectorsHTTP
 import OnrampCore
 import OnrampScheduler
 @testable import OnrampServer
@@ -21,7 +22,7 @@ import Testing
         let keys: [String: String]  // role label -> secret
     }
 
-    static func fixture() async throws -> Fixture {
+    static func fixture(http: Bool = false) async throws -> Fixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-api-\(UUID().uuidString)")
         let files = dir.appendingPathComponent("tenants/acme/files")
         try FileManager.default.createDirectory(at: files.appendingPathComponent("in"), withIntermediateDirectories: true)
@@ -29,6 +30,7 @@ import Testing
         let store = MemoryStore()
         var registry = ConnectorRegistry()
         FileConnectors.register(into: &registry)
+        if http { HTTPConnectors.register(into: &registry) }
         let box = SecretBox(key: SymmetricKey(size: .bits256))
         let artifacts = ArtifactSealer(box: box)
         let worker = RunWorker(store: store, registry: registry, options: RunWorker.Options(dataDirectory: dir.path),
@@ -208,6 +210,33 @@ import Testing
             #expect(doc?["destination"]?["config"]?["path"] == "out.ndjson")
             #expect(try await call(client, .post, "/api/v1/tenants/acme/templates/erp-csv/pipelines", key: f.keys["globex-admin"],
                                    body: ["name": "x", "parameters": [:]]).status == .notFound)
+        }
+    }
+
+    /// The starter templates that ship with the binary are listed with their parameters described, and onboard.
+    @Test func starterTemplatesShipWithTheServer() async throws {
+        let f = try await Self.fixture(http: true)
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            let list = try Self.json(try await call(client, .get, "/api/v1/templates", key: f.keys["acme-admin"]))
+            let starter = list["templates"]?.arrayValue?.first { $0["name"] == "erp-flat-lines-csv" }
+            #expect(starter?["builtin"] == true)
+            let one = try Self.json(try await call(client, .get, "/api/v1/templates/erp-flat-lines-csv", key: f.keys["acme-admin"]))
+            let details = one["parameter_details"]?.arrayValue ?? []
+            #expect(details.contains { $0["name"] == "date_format" && $0["example"] == "DD.MM.YYYY" }, "\(one)")
+            let values: Value = ["files": "in/*.csv", "delimiter": ";", "encoding": "windows-1252", "date_format": "DD.MM.YYYY",
+                                 "decimal_separator": ",", "id_prefix": "ACME-", "taxman_url": "https://api.taxman.example"]
+            let noKey = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-flat-lines-csv/pipelines",
+                                       key: f.keys["acme-admin"], body: ["name": "acme-lines", "parameters": values])
+            #expect(noKey.status == .unprocessableContent && String(buffer: noKey.body).contains("TAXMAN_API_KEY"),
+                    "the template's key is the tenant's secret: \(String(buffer: noKey.body))")
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/secrets/TAXMAN_API_KEY", key: f.keys["acme-admin"],
+                                   body: ["value": "k"]).status == .ok)
+            let made = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-flat-lines-csv/pipelines",
+                                      key: f.keys["acme-admin"], body: ["name": "acme-lines", "parameters": values])
+            #expect(made.status == .created, "\(String(buffer: made.body))")
+            #expect(try Self.json(made)["document"]?["source"]?["config"]?["encoding"] == "windows-1252")
         }
     }
 

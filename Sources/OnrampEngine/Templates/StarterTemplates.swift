@@ -42,14 +42,14 @@ public enum StarterTemplates {
             "date": order_date,
             "currency": $uppercase(currency),
             "customer": {"id": customer_id, "exemptionCode": exemption_code ? exemption_code : null},
-            "shipTo": {"city": ship_city, "region": $regionCode(ship_region), "postalCode": ship_postal_code,
-                       "country": $uppercase(ship_country)},
+            "shipTo": {"city": ship_city, "region": $regionCode($countryCode(ship_country), ship_region),
+                       "postalCode": ship_postal_code, "country": $countryCode(ship_country)},
             "lines": [lines.{
               "number": $string(line_no),
               "itemCode": item_code,
               "description": description,
               "quantity": quantity,
-              "amount": $round(quantity * unit_price, 2),
+              "amount": $money(quantity * unit_price),
               "discount": discount,
               "taxCode": tax_code ? tax_code : undefined
             }]
@@ -149,14 +149,15 @@ public enum StarterTemplates {
                 "currency": $uppercase(currency),
                 "customer": {"id": $string(customer.id),
                              "exemptionCode": customer.tax_exempt_code ? customer.tax_exempt_code : null},
-                "shipTo": {"city": shipping_address.city, "region": $regionCode(shipping_address.state),
-                           "postalCode": shipping_address.zip, "country": $uppercase(shipping_address.country)},
+                "shipTo": {"city": shipping_address.city,
+                           "region": $regionCode($countryCode(shipping_address.country), shipping_address.state),
+                           "postalCode": shipping_address.zip, "country": $countryCode(shipping_address.country)},
                 "lines": [line_items#$i.{
                   "number": $string($i + 1),
                   "itemCode": sku,
                   "description": name,
                   "quantity": $number(quantity),
-                  "amount": $round($number(quantity) * $number(price), 2),
+                  "amount": $money($number(quantity) * $number(price)),
                   "discount": discount ? $number(discount) : 0,
                   "taxCode": tax_code ? tax_code : undefined
                 }]
