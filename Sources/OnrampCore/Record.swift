@@ -42,6 +42,8 @@ public struct RecordError: Sendable, Error {
     public var message: String
     public var step: String?
     public var value: Value?
+    /// The source record the failed one came from, when it failed at a later step than the first (for a replay).
+    public var source: Value?
 
     public init(stage: Stage, position: SourcePosition, code: String, message: String, step: String? = nil, value: Value? = nil) {
         self.stage = stage

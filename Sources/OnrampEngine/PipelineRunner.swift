@@ -30,6 +30,10 @@ public struct PipelineRunner: Sendable {
     /// When set (the CLI's run id), results and error paths the pipeline names get `-<label>` before
     /// their extension, so a run never overwrites an earlier run's reports.
     public var runLabel: String?
+    /// When set, the run reads these records instead of its source (a replay of failed records): extract and
+    /// transform ones enter before the first step, load ones go straight to the destination; no checkpoint is read
+    /// or committed.
+    public var replay: [ReplayRecord]?
 
     public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
                 checkpoints: any CheckpointStore, outputDirectory: String, fullResync: Bool = false) {
@@ -86,7 +90,12 @@ public struct PipelineRunner: Sendable {
     /// Runs the pipeline. Plugin steps close with the outputs (their failure fails the run, before the last commit),
     /// and on every failing path.
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
-        let source = try registry.makeSource(spec.source, resources: resources)
+        let source: any Source
+        if let replay {
+            source = ReplaySource(records: try replay.filter { $0.stage != .load }.map { try $0.record() })
+        } else {
+            source = try registry.makeSource(spec.source, resources: resources)
+        }
         let destination = try registry.makeDestination(spec.destination, resources: resources)
         let steps = try spec.steps.map { try RunStep($0, registry: registry, resources: resources) }
         do {
@@ -115,8 +124,8 @@ public struct PipelineRunner: Sendable {
         summary.destinationPath = destination.outputPath
 
         let key = checkpointKey ?? spec.name
-        if fullResync { try await checkpoints.reset(pipeline: key) }
-        let stored = spec.source.incremental == nil ? nil : try await checkpoints.load(pipeline: key)
+        if fullResync, replay == nil { try await checkpoints.reset(pipeline: key) }
+        let stored = spec.source.incremental == nil || replay != nil ? nil : try await checkpoints.load(pipeline: key)
         var reader = try await source.open(checkpoint: stored, batchSize: spec.batchSize)
         var pendingCheckpoint: Value?
         var lastReport = ContinuousClock.now
@@ -157,11 +166,19 @@ public struct PipelineRunner: Sendable {
             try await report.close()
         }
 
-        func transform(_ records: [Record], from first: Int, _ summary: inout RunSummary) async throws -> [Record] {
+        /// `sources` gives the records as the source read them, to name the source record of a record that fails
+        /// after the first step (when the steps before it keep one record per source record).
+        func transform(_ records: [Record], from first: Int, sources: (() -> [Record])? = nil,
+                       _ summary: inout RunSummary) async throws -> [Record] {
             var records = records
-            for step in steps[first...] {
+            var bySource: [SourcePosition: Value?]?
+            for (i, step) in steps.enumerated().dropFirst(first) {
                 var errors: [RecordError] = []
                 records = try await step.process(records, errors: &errors)
+                if i > 0, !errors.isEmpty, let sources, Self.oneToOne(spec.steps[..<i]) {
+                    if bySource == nil { bySource = Self.byPosition(sources()) }
+                    for j in errors.indices { errors[j].source = bySource?[errors[j].position] ?? nil }
+                }
                 try await record(errors, &summary)
             }
             return records
@@ -179,7 +196,7 @@ public struct PipelineRunner: Sendable {
             if lazyTables, next == steps.count, try await destination.write(table: lazy) {
                 summary.recordsWritten += lazy.rowCount
             } else {
-                try await deliver(transform(lazy.records(), from: next, &summary), &summary)
+                try await deliver(transform(lazy.records(), from: next, sources: { TableBatch(table).records() }, &summary), &summary)
             }
         }
 
@@ -191,7 +208,7 @@ public struct PipelineRunner: Sendable {
                     throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
                 }
                 try await record(batch.errors, &summary)
-                try await deliver(transform(batch.records, from: 0, &summary), &summary)
+                try await deliver(transform(batch.records, from: 0, sources: { batch.records }, &summary), &summary)
                 for table in batch.tables { try await deliver(table, &summary) }
                 if let c = batch.checkpoint { pendingCheckpoint = c }
                 if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
@@ -211,6 +228,11 @@ public struct PipelineRunner: Sendable {
         }
         var stop: RunStop?
         do {
+            if let replay {
+                let load = try replay.filter { $0.stage == .load }.map { try $0.record() }
+                summary.recordsRead += load.count
+                try await deliver(load, &summary)
+            }
             stop = try await pump(&reader)
         } catch {
             await reader.close()

@@ -8,7 +8,7 @@ struct Onramp: AsyncParsableCommand {
         commandName: "onramp",
         abstract: "Onramp: low-code data integration for TAXMAN.",
         subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, PreviewCommand.self, CheckCommand.self,
-                      DiscoverCommand.self, ExprCommand.self,
+                      DiscoverCommand.self, ExprCommand.self, ReplayCommand.self, ErrorsCommand.self,
                       ConnectorsCommand.self, PluginsCommand.self, SandboxCommand.self, DemoCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
 }
 

@@ -1,0 +1,96 @@
+import Foundation
+import OnrampCore
+import OnrampEngine
+import OnrampScheduler
+import OnrampStore
+
+/// The error queue's side of a run: queues the failed records of a finished run (values sealed with the keyring,
+/// bound to the tenant and the entry's id), and hands a replay run the records it took. At most `maxPerRun`
+/// records of one run are queued; the error report keeps them all and the summary says how many were left out.
+public struct ErrorQueueService: RunErrorQueue {
+    let store: any OnrampStore
+    let box: SecretBox
+    public var maxPerRun: Int
+
+    public static let defaultMaxPerRun = 10_000
+
+    public init(store: any OnrampStore, box: SecretBox, maxPerRun: Int = defaultMaxPerRun) {
+        self.store = store
+        self.box = box
+        self.maxPerRun = maxPerRun
+    }
+
+    static func context(_ tenant: String, _ id: String) -> String { "\(tenant)/error-queue/\(id)" }
+
+    func seal(_ value: Value, tenant: String, id: String) throws -> Data {
+        try box.seal(JSONWriter.string(value), context: Self.context(tenant, id))
+    }
+
+    /// The entry's record value in clear.
+    func value(of e: ErrorEntry) throws -> Value {
+        let text = try box.open(e.sealedValue, context: Self.context(e.tenantId, e.id))
+        return try JSONParser.parse(text)
+    }
+
+    public func replayRecords(for run: RunRecord) async throws -> [ReplayRecord] {
+        let entries = try await store.errorEntries(tenantId: run.tenantId, filter: ErrorQueueFilter(state: .open, replayRunId: run.id),
+                                                   limit: Int(Int32.max), after: nil)
+        return try entries.filter { ErrorQueueLifecycle.replays($0, run: run.id) }.sorted { $0.id < $1.id }.map {
+            ReplayRecord(stage: $0.stage, value: JSONWriter.string(try value(of: $0)), position: $0.position)
+        }
+    }
+
+    public func runEnded(_ run: RunRecord, state: RunState, errorsNDJSON path: String?) async throws -> Value {
+        let lines = path.flatMap { FileManager.default.contents(atPath: $0) }?.split(separator: 0x0A) ?? []
+        let replayed = run.trigger == RunRecord.replayTrigger
+            ? try await store.errorEntries(tenantId: run.tenantId, filter: ErrorQueueFilter(state: .open, replayRunId: run.id),
+                                           limit: Int(Int32.max), after: nil)
+            : []
+        var origins: [SourcePosition: String] = [:]
+        for e in replayed.sorted(by: { $0.id < $1.id }) where origins[e.position] == nil { origins[e.position] = e.id }
+        var failedAgain = Set<SourcePosition>()
+        var entries: [ErrorEntry] = []
+        let now = Date()
+        for (index, line) in lines.enumerated() {
+            guard let v = try? JSONParser.parse([UInt8](line)) else { continue }
+            let position = SourcePosition(file: v["file"]?.stringValue, line: v["line"]?.numberValue.map { Int($0) },
+                                          key: v["key"]?.stringValue)
+            failedAgain.insert(position)
+            guard entries.count < maxPerRun else { continue }
+            let stage = Stage(rawValue: v["stage"]?.stringValue ?? "") ?? .transform
+            let code = v["code"]?.stringValue ?? "unknown"
+            let message = v["message"]?.stringValue ?? ""
+            let id = ErrorEntry.id(run: run.id, index: index)
+            let value = stage == .load ? v["value"] : v["source"] ?? v["value"]
+            entries.append(ErrorEntry(
+                id: id, tenantId: run.tenantId, runId: run.id, pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion,
+                stage: stage, step: v["step"]?.stringValue, code: code, message: message, field: Self.field(message),
+                position: position, sealedValue: try seal(value ?? .null, tenant: run.tenantId, id: id), originId: origins[position],
+                createdAt: now))
+        }
+        try await store.queueErrors(entries)
+        var out: Value.Object = ["queued": .number(Double(entries.count)), "not_queued": .number(Double(lines.count - entries.count))]
+        if run.trigger == RunRecord.replayTrigger {
+            var resolved = 0
+            if state == .succeeded || state == .succeededWithErrors {
+                resolved = try await store.updateErrorEntries(tenantId: run.tenantId, ids: replayed.map(\.id)) { [failedAgain] e in
+                    ErrorQueueLifecycle.settle(e, run: run.id, failedAgain: failedAgain.contains(e.position), at: now)
+                }.count
+            }
+            out["resolved"] = .number(Double(resolved))
+            out["replayed"] = .number(Double(replayed.count))
+        }
+        return .object(out)
+    }
+
+    /// The field a message names at its start (`transactions[3].shipTo.region: …` names `shipTo.region`).
+    static func field(_ message: String) -> String? {
+        guard let colon = message.range(of: ": ") else { return nil }
+        var path = Substring(message[..<colon.lowerBound])
+        guard !path.isEmpty, path.allSatisfy({ $0.isLetter || $0.isNumber || "_.[]-$".contains($0) }) else { return nil }
+        if path.hasPrefix("transactions["), let dot = path.firstIndex(of: "."), path[..<dot].hasSuffix("]") {
+            path = path[path.index(after: dot)...]
+        }
+        return path.isEmpty ? nil : String(path)
+    }
+}
