@@ -35,7 +35,7 @@ extension OnrampAPI {
                 "records_failed": number(s["records_failed"]),
                 "failed_by_stage": ["extract": number(stages?["extract"]), "transform": number(stages?["transform"]), "load": number(stages?["load"])],
                 "seconds": number(s["seconds"]), "failure_reason": s["failure_reason"]?.stringValue.map(Value.string) ?? .null,
-                "error_queue": s["error_queue"] ?? .null,
+                "error_queue": s["error_queue"] ?? ["queued": 0, "not_queued": 0],
                 "outputs": .object(outputs)]
     }
 
