@@ -41,8 +41,8 @@ public struct ErrorQueueService: RunErrorQueue {
     }
 
     public func runEnded(_ run: RunRecord, state: RunState, errorsNDJSON path: String?) async throws -> Value {
-        let lines = path.flatMap { FileManager.default.contents(atPath: $0) }?.split(separator: 0x0A) ?? []
-        let replayed = run.trigger == RunRecord.replayTrigger
+        let isReplay = run.trigger == RunRecord.replayTrigger
+        let replayed = isReplay
             ? try await store.errorEntries(tenantId: run.tenantId, filter: ErrorQueueFilter(state: .open, replayRunId: run.id),
                                            limit: Int(Int32.max), after: nil)
             : []
@@ -50,27 +50,29 @@ public struct ErrorQueueService: RunErrorQueue {
         for e in replayed.sorted(by: { $0.id < $1.id }) where origins[e.position] == nil { origins[e.position] = e.id }
         var failedAgain = Set<SourcePosition>()
         var entries: [ErrorEntry] = []
+        var total = 0
         let now = Date()
-        for (index, line) in lines.enumerated() {
-            guard let v = try? JSONParser.parse([UInt8](line)) else { continue }
+        // Streamed: the report may be large; past the cap its lines are only counted (a replay's are all read).
+        try Self.forEachLine(path) { index, line in
+            total += 1
+            guard entries.count < maxPerRun || isReplay, let v = try? JSONParser.parse(line) else { return }
             let position = SourcePosition(file: v["file"]?.stringValue, line: v["line"]?.numberValue.map { Int($0) },
                                           key: v["key"]?.stringValue)
             failedAgain.insert(position)
-            guard entries.count < maxPerRun else { continue }
+            guard entries.count < maxPerRun else { return }
             let stage = Stage(rawValue: v["stage"]?.stringValue ?? "") ?? .transform
-            let code = v["code"]?.stringValue ?? "unknown"
             let message = v["message"]?.stringValue ?? ""
             let id = ErrorEntry.id(run: run.id, index: index)
             let value = stage == .load ? v["value"] : v["source"] ?? v["value"]
             entries.append(ErrorEntry(
                 id: id, tenantId: run.tenantId, runId: run.id, pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion,
-                stage: stage, step: v["step"]?.stringValue, code: code, message: message, field: Self.field(message),
-                position: position, sealedValue: try seal(value ?? .null, tenant: run.tenantId, id: id), originId: origins[position],
-                createdAt: now))
+                stage: stage, step: v["step"]?.stringValue, code: v["code"]?.stringValue ?? "unknown", message: message,
+                field: Self.field(message), position: position, sealedValue: try seal(value ?? .null, tenant: run.tenantId, id: id),
+                originId: origins[position], createdAt: now))
         }
         try await store.queueErrors(entries)
-        var out: Value.Object = ["queued": .number(Double(entries.count)), "not_queued": .number(Double(lines.count - entries.count))]
-        if run.trigger == RunRecord.replayTrigger {
+        var out: Value.Object = ["queued": .number(Double(entries.count)), "not_queued": .number(Double(total - entries.count))]
+        if isReplay {
             var resolved = 0
             if state == .succeeded || state == .succeededWithErrors {
                 resolved = try await store.updateErrorEntries(tenantId: run.tenantId, ids: replayed.map(\.id)) { [failedAgain] e in
@@ -81,6 +83,29 @@ public struct ErrorQueueService: RunErrorQueue {
             out["replayed"] = .number(Double(replayed.count))
         }
         return .object(out)
+    }
+
+    /// Calls `body` with each non-empty line of the file at `path` (none when there is no file) and its index.
+    static func forEachLine(_ path: String?, _ body: (Int, [UInt8]) throws -> Void) throws {
+        guard let path, let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        var pending: [UInt8] = []
+        var index = 0
+        func flush(_ line: ArraySlice<UInt8>) throws {
+            guard !line.isEmpty else { return }
+            try body(index, Array(line))
+            index += 1
+        }
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            pending += chunk
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                try flush(pending[start..<newline])
+                start = newline + 1
+            }
+            pending.removeSubrange(..<start)
+        }
+        try flush(pending[...])
     }
 
     /// The field a message names at its start (`transactions[3].shipTo.region: …` names `shipTo.region`).
