@@ -85,7 +85,9 @@ extension OnrampAPI {
         api.put("/tenants/:tenant/errors/:error/value") { request, context in
             let tenant = try context.tenant(allowing: Self.changeRoles)
             let body = try await request.jsonBody(limit: Self.maxErrorValueBytes + 4096)
-            guard let value = body["value"] else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "value") }
+            guard let value = body["value"] else {
+                throw APIError(.unprocessableContent, "missing", "required key is missing", field: "value")
+            }
             guard JSONWriter.string(value).utf8.count <= Self.maxErrorValueBytes else {
                 throw APIError(.unprocessableContent, "error_queue.value_too_large",
                                "a record value may have at most \(Self.maxErrorValueBytes) bytes of JSON", field: "value")
@@ -150,7 +152,9 @@ extension OnrampAPI {
                 case "pipeline_id": filter.pipelineId = v.stringValue
                 case "code": filter.code = v.stringValue
                 case "step": filter.step = v.stringValue
-                default: throw APIError(.unprocessableContent, "unknown_key", "a filter takes run_id, pipeline_id, code, step", field: "filter.\(k)")
+                default:
+                    throw APIError(.unprocessableContent, "unknown_key", "a filter takes run_id, pipeline_id, code, step",
+                                   field: "filter.\(k)")
                 }
             }
             guard filter.runId != nil || filter.pipelineId != nil else {
@@ -169,12 +173,13 @@ extension OnrampAPI {
         }
         guard !entries.isEmpty else { throw APIError(.conflict, "replay.nothing", "no open error matches the filter") }
         guard entries.count <= Self.maxReplayEntries else {
-            throw APIError(.unprocessableContent, "replay.too_many", "a replay takes at most \(Self.maxReplayEntries) errors; narrow the filter",
-                           field: "filter")
+            throw APIError(.unprocessableContent, "replay.too_many",
+                           "a replay takes at most \(Self.maxReplayEntries) errors; narrow the filter", field: "filter")
         }
         let pipelines = Set(entries.map(\.pipelineId))
         guard pipelines.count == 1, let pipelineId = pipelines.first else {
-            throw APIError(.unprocessableContent, "replay.pipelines", "the errors of one replay come from one pipeline (these: \(pipelines.count))")
+            throw APIError(.unprocessableContent, "replay.pipelines",
+                           "the errors of one replay come from one pipeline (these: \(pipelines.count))")
         }
         for e in entries { try await refuseWhileReplaying(e) }
         guard let p = try await store.pipeline(id: pipelineId, version: nil) else { throw APIError.notFound("pipeline \(pipelineId)") }

@@ -17,7 +17,8 @@ extension MemoryStore {
         ErrorGroup.count(errorEntriesById.values.filter { $0.tenantId == tenantId && filter.matches($0) })
     }
 
-    public func updateErrorEntries(tenantId: String, ids: [String], _ change: @escaping @Sendable (ErrorEntry) -> ErrorEntry?) -> [ErrorEntry] {
+    public func updateErrorEntries(tenantId: String, ids: [String], _ change: @escaping @Sendable (ErrorEntry) -> ErrorEntry?)
+        -> [ErrorEntry] {
         var changed: [ErrorEntry] = []
         for id in ids {
             guard let e = errorEntriesById[id], e.tenantId == tenantId, var next = change(e) else { continue }

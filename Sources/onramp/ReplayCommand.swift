@@ -65,7 +65,8 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         var replay = try await target.call("POST", "errors/replay", body: body)
         let id = replay["id"]?.stringValue ?? ""
-        print("replay run \(id) queued (pipeline \(replay["pipeline_id"]?.stringValue ?? "?"), from run \(replay["origin"]?.stringValue ?? "?"))")
+        let origin = replay["origin"]?.stringValue ?? "?"
+        print("replay run \(id) queued (pipeline \(replay["pipeline_id"]?.stringValue ?? "?"), from run \(origin))")
         guard wait else { return }
         while replay["state"] == "queued" || replay["state"] == "running" {
             try await Task.sleep(for: .milliseconds(500))
