@@ -44,6 +44,9 @@ public struct RecordError: Sendable, Error {
     public var value: Value?
     /// The source record the failed one came from, when it failed at a later step than the first (for a replay).
     public var source: Value?
+    /// The step (index) a replay of this record re-enters at, when it failed after a step that merges records
+    /// (`group`), so that its source record is not known: `value` is what that step received.
+    public var reentryStep: Int?
 
     public init(stage: Stage, position: SourcePosition, code: String, message: String, step: String? = nil, value: Value? = nil) {
         self.stage = stage

@@ -18,10 +18,12 @@ actor ErrorReport {
     func append(_ errors: [RecordError]) async throws {
         guard !errors.isEmpty else { return }
         let values = errors.map { redact.value($0.asValue) }
-        // The NDJSON report also holds the source record of a record that failed after the first step.
+        // The NDJSON report also holds the source record of a record that failed after the first step, or the step
+        // a replay re-enters at when that record is not known.
         try await ndjson.write(zip(errors, values).map { e, v in
-            guard let source = e.source, case .object(var o) = v else { return v }
-            o["source"] = redact.value(source)
+            guard e.source != nil || e.reentryStep != nil, case .object(var o) = v else { return v }
+            if let source = e.source { o["source"] = redact.value(source) }
+            if let step = e.reentryStep { o["reentry_step"] = .number(Double(step)) }
             return .object(o)
         })
         try await csv.write(values.map { v in

@@ -92,7 +92,7 @@ public struct PipelineRunner: Sendable {
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
         let source: any Source
         if let replay {
-            source = ReplaySource(records: try replay.filter { $0.stage != .load }.map { try $0.record() })
+            source = ReplaySource(records: try replay.filter { $0.stage != .load && $0.step == nil }.map { try $0.record() })
         } else {
             source = try registry.makeSource(spec.source, resources: resources)
         }
@@ -175,9 +175,12 @@ public struct PipelineRunner: Sendable {
             for (i, step) in steps.enumerated().dropFirst(first) {
                 var errors: [RecordError] = []
                 records = try await step.process(records, errors: &errors)
-                if i > 0, !errors.isEmpty, let sources, Self.oneToOne(spec.steps[..<i]) {
-                    if bySource == nil { bySource = Self.byPosition(sources()) }
-                    for j in errors.indices { errors[j].source = bySource?[errors[j].position] ?? nil }
+                if i > 0, !errors.isEmpty {
+                    if let sources, Self.oneToOne(spec.steps[..<i]) {
+                        if bySource == nil { bySource = Self.byPosition(sources()) }
+                        for j in errors.indices { errors[j].source = bySource?[errors[j].position] ?? nil }
+                    }
+                    for j in errors.indices where errors[j].source == nil { errors[j].reentryStep = i }
                 }
                 try await record(errors, &summary)
             }
@@ -229,9 +232,16 @@ public struct PipelineRunner: Sendable {
         var stop: RunStop?
         do {
             if let replay {
+                // Load records straight to the destination; records that failed after a merging step at that step.
                 let load = try replay.filter { $0.stage == .load }.map { try $0.record() }
                 summary.recordsRead += load.count
                 try await deliver(load, &summary)
+                for (step, group) in Dictionary(grouping: replay.filter { $0.stage != .load && $0.step != nil }, by: { $0.step! })
+                    .sorted(by: { $0.key < $1.key }) {
+                    let records = try group.map { try $0.record() }
+                    summary.recordsRead += records.count
+                    try await deliver(transform(records, from: min(step, steps.count), &summary), &summary)
+                }
             }
             stop = try await pump(&reader)
         } catch {
@@ -251,6 +261,7 @@ public struct PipelineRunner: Sendable {
         for (i, step) in steps.enumerated() {
             var errors: [RecordError] = []
             let records = step.finish(errors: &errors)
+            if i > 0 { for j in errors.indices { errors[j].reentryStep = i } }
             try await record(errors, &summary)
             try await deliver(transform(records, from: i + 1, &summary), &summary)
         }

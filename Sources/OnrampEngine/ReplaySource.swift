@@ -2,17 +2,20 @@ import OnrampConnectorKit
 import OnrampCore
 
 /// A failed record handed back to a pipeline for a replay: its value (JSON text), where it first came from, and
-/// the stage it failed at (extract and transform records re-enter before the first step, load ones at the destination).
+/// the stage it failed at (extract and transform records re-enter before the first step, load ones at the destination;
+/// with `step`, a transform record re-enters at that step: it failed after a step that merges records).
 public struct ReplayRecord: Codable, Sendable, Equatable {
     public var stage: Stage
     public var value: String
     public var file: String?
     public var line: Int?
     public var key: String?
+    public var step: Int?
 
-    public init(stage: Stage, value: String, position: SourcePosition) {
+    public init(stage: Stage, value: String, position: SourcePosition, step: Int? = nil) {
         self.stage = stage
         self.value = value
+        self.step = step
         file = position.file
         line = position.line
         key = position.key

@@ -36,7 +36,7 @@ public struct ErrorQueueService: RunErrorQueue {
         let entries = try await store.errorEntries(tenantId: run.tenantId, filter: ErrorQueueFilter(state: .open, replayRunId: run.id),
                                                    limit: Int(Int32.max), after: nil)
         return try entries.filter { ErrorQueueLifecycle.replays($0, run: run.id) }.sorted { $0.id < $1.id }.map {
-            ReplayRecord(stage: $0.stage, value: JSONWriter.string(try value(of: $0)), position: $0.position)
+            ReplayRecord(stage: $0.stage, value: JSONWriter.string(try value(of: $0)), position: $0.position, step: $0.reentryStep)
         }
     }
 
@@ -67,7 +67,9 @@ public struct ErrorQueueService: RunErrorQueue {
             entries.append(ErrorEntry(
                 id: id, tenantId: run.tenantId, runId: run.id, pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion,
                 stage: stage, step: v["step"]?.stringValue, code: v["code"]?.stringValue ?? "unknown", message: message,
-                field: Self.field(message), position: position, sealedValue: try seal(value ?? .null, tenant: run.tenantId, id: id),
+                field: Self.field(message), position: position,
+                reentryStep: stage == .transform ? v["reentry_step"]?.numberValue.map { Int($0) } : nil,
+                sealedValue: try seal(value ?? .null, tenant: run.tenantId, id: id),
                 originId: origins[position], createdAt: now))
         }
         try await store.queueErrors(entries)

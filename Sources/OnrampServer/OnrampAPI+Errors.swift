@@ -27,7 +27,8 @@ extension OnrampAPI {
             "id": .string(e.id), "run_id": .string(e.runId), "pipeline_id": .string(e.pipelineId),
             "pipeline_version": .number(Double(e.pipelineVersion)), "stage": .string(e.stage.rawValue), "step": text(e.step),
             "code": .string(e.code), "message": .string(e.message), "field": text(e.field), "file": text(e.position.file),
-            "line": e.position.line.map { .number(Double($0)) } ?? .null, "key": text(e.position.key), "state": .string(e.state.rawValue),
+            "line": e.position.line.map { .number(Double($0)) } ?? .null, "key": text(e.position.key),
+            "reentry_step": e.reentryStep.map { .number(Double($0)) } ?? .null, "state": .string(e.state.rawValue),
             "replay_run_id": text(e.replayRunId), "origin_id": text(e.originId), "edited_by": text(e.editedBy),
             "edited_at": date(e.editedAt), "created_at": date(e.createdAt), "updated_at": date(e.updatedAt),
         ]

@@ -21,6 +21,8 @@ public struct ErrorEntry: Sendable, Equatable {
     /// The field the error names (`shipTo.region`), when it names one.
     public var field: String?
     public var position: SourcePosition
+    /// The step (index) a replay re-enters at: set for a record that failed after a step that merges records.
+    public var reentryStep: Int?
     public var sealedValue: Data
     public var state: ErrorEntryState
     /// The replay run that last took this entry (it resolves it when the record gets through).
@@ -34,7 +36,8 @@ public struct ErrorEntry: Sendable, Equatable {
     public var updatedAt: Date
 
     public init(id: String, tenantId: String, runId: String, pipelineId: String, pipelineVersion: Int, stage: Stage,
-                step: String?, code: String, message: String, field: String?, position: SourcePosition, sealedValue: Data,
+                step: String?, code: String, message: String, field: String?, position: SourcePosition, reentryStep: Int? = nil,
+                sealedValue: Data,
                 state: ErrorEntryState = .open, replayRunId: String? = nil, originId: String? = nil, editedBy: String? = nil,
                 editedAt: Date? = nil, createdAt: Date, updatedAt: Date? = nil) {
         self.id = id
@@ -48,6 +51,7 @@ public struct ErrorEntry: Sendable, Equatable {
         self.message = message
         self.field = field
         self.position = position
+        self.reentryStep = reentryStep
         self.sealedValue = sealedValue
         self.state = state
         self.replayRunId = replayRunId

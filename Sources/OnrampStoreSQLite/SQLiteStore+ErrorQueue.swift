@@ -11,7 +11,7 @@ extension SQLiteStore {
             CREATE TABLE error_queue (
               id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, run_id TEXT NOT NULL, pipeline_id TEXT NOT NULL,
               pipeline_version INTEGER NOT NULL, stage TEXT NOT NULL, step TEXT, code TEXT NOT NULL, message TEXT NOT NULL,
-              field TEXT, file TEXT, line INTEGER, record_key TEXT, value BLOB NOT NULL, state TEXT NOT NULL,
+              field TEXT, file TEXT, line INTEGER, record_key TEXT, reentry_step INTEGER, value BLOB NOT NULL, state TEXT NOT NULL,
               replay_run_id TEXT, origin_id TEXT, edited_by TEXT, edited_at REAL, created_at REAL NOT NULL, updated_at REAL NOT NULL);
             CREATE INDEX error_queue_by_tenant ON error_queue (tenant_id, created_at);
             CREATE INDEX error_queue_by_run ON error_queue (run_id);
@@ -20,12 +20,12 @@ extension SQLiteStore {
     }
 
     static let errorColumns = ["id", "tenant_id", "run_id", "pipeline_id", "pipeline_version", "stage", "step", "code", "message",
-                               "field", "file", "line", "record_key", "value", "state", "replay_run_id", "origin_id", "edited_by",
+                               "field", "file", "line", "record_key", "reentry_step", "value", "state", "replay_run_id", "origin_id", "edited_by",
                                "edited_at", "created_at", "updated_at"]
 
     static func values(_ e: ErrorEntry) -> [(any DatabaseValueConvertible)?] {
         [e.id, e.tenantId, e.runId, e.pipelineId, e.pipelineVersion, e.stage.rawValue, e.step, e.code, e.message, e.field,
-         e.position.file, e.position.line, e.position.key, e.sealedValue, e.state.rawValue, e.replayRunId, e.originId, e.editedBy,
+         e.position.file, e.position.line, e.position.key, e.reentryStep, e.sealedValue, e.state.rawValue, e.replayRunId, e.originId, e.editedBy,
          e.editedAt?.timeIntervalSince1970, e.createdAt.timeIntervalSince1970, e.updatedAt.timeIntervalSince1970]
     }
 
@@ -33,7 +33,7 @@ extension SQLiteStore {
         ErrorEntry(id: row["id"], tenantId: row["tenant_id"], runId: row["run_id"], pipelineId: row["pipeline_id"],
                    pipelineVersion: row["pipeline_version"], stage: Stage(rawValue: row["stage"]) ?? .transform, step: row["step"],
                    code: row["code"], message: row["message"], field: row["field"],
-                   position: SourcePosition(file: row["file"], line: row["line"], key: row["record_key"]),
+                   position: SourcePosition(file: row["file"], line: row["line"], key: row["record_key"]), reentryStep: row["reentry_step"],
                    sealedValue: row["value"], state: ErrorEntryState(rawValue: row["state"]) ?? .open,
                    replayRunId: row["replay_run_id"], originId: row["origin_id"], editedBy: row["edited_by"],
                    editedAt: date(row["edited_at"]), createdAt: Date(timeIntervalSince1970: row["created_at"]),

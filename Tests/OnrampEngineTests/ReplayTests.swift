@@ -45,6 +45,40 @@ import Testing
         #expect(!csv.contains("source"))
     }
 
+    @Test func aRecordThatFailedAfterAGroupIsReplayedAtTheStepItFailedAt() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "order,amount\n1,2\n1,x\n2,4\n".write(to: dir.appendingPathComponent("lines.csv"), atomically: true, encoding: .utf8)
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: grouped
+        source: { connector: csv, config: { path: "\(dir.path)/lines.csv" } }
+        steps:
+          - group: { by: order, into: lines }
+          - map: '{"order": order, "total": $sum(lines.$number(amount))}'
+        destination: { connector: file, config: { path: "\(dir.path)/out.ndjson" } }
+        """)
+        var registry = ConnectorRegistry()
+        FileConnectors.register(into: &registry)
+        let make = {
+            PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(),
+                           checkpoints: FileCheckpointStore(directory: self.dir.path + "/state"), outputDirectory: self.dir.path)
+        }
+        _ = await make().run()
+        // The source record of a grouped order is not one row: the error names the step to re-enter at instead.
+        let errors = try lines("grouped-errors.ndjson")
+        #expect(errors.count == 1 && errors[0]["reentry_step"] == 1 && errors[0]["source"] == nil
+                && errors[0]["value"]?["lines"]?.arrayValue?.count == 2, "\(errors)")
+        var replay = make()
+        let fixed = #"{"order": "1", "lines": [{"order": "1", "amount": "2"}, {"order": "1", "amount": "3"}]}"#
+        replay.replay = [ReplayRecord(stage: .transform, value: fixed, position: SourcePosition(file: "lines.csv", line: 2), step: 1),
+                         ReplayRecord(stage: .transform, value: #"{"as": "is"}"#, position: SourcePosition(line: 9), step: 2)]
+        let summary = await replay.run()
+        #expect(summary.status == .succeeded && summary.recordsWritten == 2, "\(summary)")
+        // The group step did not run again on the grouped order; a step past the last goes straight to the destination.
+        #expect(try lines("out.ndjson").suffix(2) == [["order": "1", "total": 5], ["as": "is"]])
+    }
+
     @Test func aReplayReadsOnlyItsRecordsEachFromTheStageItFailedAtAndKeepsTheirPositions() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         var r = try runner()
