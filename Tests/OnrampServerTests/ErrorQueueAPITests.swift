@@ -199,6 +199,52 @@ import Testing
         }
     }
 
+    @Test func aReplayRunsTheCurrentVersionAndHoldsItsEntriesUntilItEnds() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let v1 = try await f.store.savePipeline(tenantId: "acme", name: "orders", document: Self.pipeline("http://127.0.0.1:9"), at: Date())
+        let v2 = try await f.store.savePipeline(tenantId: "acme", name: "orders", document: Self.pipeline("http://127.0.0.1:9"), at: Date())
+        let other = try await f.store.savePipeline(tenantId: "acme", name: "other", document: Self.pipeline("http://127.0.0.1:9"), at: Date())
+        let service = ErrorQueueService(store: f.store, box: f.box)
+        func entry(_ run: String, _ index: Int, pipeline: String) throws -> ErrorEntry {
+            let id = ErrorEntry.id(run: run, index: index)
+            return ErrorEntry(id: id, tenantId: "acme", runId: run, pipelineId: pipeline, pipelineVersion: 1, stage: .load, step: nil,
+                              code: "taxman.InvalidAddress", message: "m", field: nil, position: SourcePosition(line: index + 2),
+                              sealedValue: try service.seal(["n": .number(Double(index))], tenant: "acme", id: id), createdAt: Date())
+        }
+        await f.store.queueErrors([try entry("r1", 0, pipeline: v1.pipelineId), try entry("r1", 1, pipeline: v1.pipelineId),
+                                   try entry("r9", 0, pipeline: other.pipelineId)])
+        let (a, b, c) = (ErrorEntry.id(run: "r1", index: 0), ErrorEntry.id(run: "r1", index: 1), ErrorEntry.id(run: "r9", index: 0))
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            let admin = f.keys["acme-admin"]
+            // No worker runs here: the replay stays queued and holds its entries.
+            #expect(try await call(client, .post, "acme/errors/replay", key: admin, body: ["ids": [.string(a), .string(c)]]).status
+                == .unprocessableContent)
+            #expect(try await call(client, .post, "acme/errors/replay", key: admin, body: ["filter": ["code": "taxman.InvalidAddress"]])
+                .status == .unprocessableContent)
+            #expect(try await call(client, .post, "acme/errors/replay", key: admin, body: ["ids": ["nope"]]).status == .notFound)
+            let replay = try await call(client, .post, "acme/errors/replay", key: admin, body: ["filter": ["run_id": "r1"]])
+            #expect(replay.status == .accepted)
+            let run = try APITests.json(replay)
+            #expect(run["pipeline_version"] == .number(Double(v2.version)) && run["state"] == "queued" && run["origin"] == "r1")
+            let replayId = try #require(run["id"]?.stringValue)
+            let stored = try #require(await f.store.run(id: replayId))
+            #expect(stored.trigger == RunRecord.replayTrigger && stored.pipelineId == v1.pipelineId)
+            let again = try await call(client, .post, "acme/errors/replay", key: admin, body: ["ids": [.string(b)]])
+            let code = try APITests.json(again)["error"]?["code"]
+            #expect(again.status == .conflict && code == "error_queue.replaying")
+            #expect(try await call(client, .put, "acme/errors/\(a)/value", key: admin, body: ["value": [:]]).status == .conflict)
+            #expect(try await call(client, .post, "acme/errors/\(a)/state", key: admin, body: ["state": "ignored"]).status == .conflict)
+            // The replay run gets exactly the entries it took, in report order, opened.
+            let records = try await service.replayRecords(for: stored)
+            #expect(records.map(\.value) == [#"{"n":0}"#, #"{"n":1}"#] && records.allSatisfy { $0.stage == .load })
+            // Once it ended (here: cancelled while queued), its entries are free again.
+            _ = await f.store.requestCancel(runId: stored.id)
+            #expect(try await call(client, .post, "acme/errors/\(a)/state", key: admin, body: ["state": "ignored"]).status == .ok)
+        }
+    }
+
     @Test func theQueueIsCappedPerRunAndARunEndingTwiceQueuesAndResolvesOnce() async throws {
         let store = MemoryStore()
         let box = SecretBox(key: SymmetricKey(size: .bits256))
