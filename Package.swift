@@ -80,7 +80,9 @@ let package = Package(
         .target(name: "OnrampPlugins", dependencies: [
             "OnrampCore", "OnrampConnectorKit", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "OnrampTransforms", dependencies: ["OnrampCore", "OnrampExpression", "OnrampConnectorKit"]),
+        .target(name: "OnrampTransforms", dependencies: [
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "OnrampEngine", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampTransforms",
             .product(name: "Yams", package: "Yams"),
@@ -103,10 +105,10 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .target(name: "OnrampTaxmanSandbox", dependencies: [
-            "OnrampCore",
+            "OnrampCore", "OnrampConnectorKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-        ], resources: [.copy("Resources")]),
+        ]),
         .executableTarget(name: "onramp", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
@@ -129,7 +131,7 @@ let package = Package(
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
             "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampConnectorsS3", "OnrampEngine",
-            "OnrampExampleConnector", "OnrampPlugins",
+            "OnrampExampleConnector", "OnrampPlugins", "OnrampTaxmanSandbox",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),

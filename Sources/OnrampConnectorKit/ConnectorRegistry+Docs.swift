@@ -9,10 +9,18 @@ extension ConnectorRegistry {
         let name = destinationOnly ? String(name.dropFirst("destination/".count)) : name
         let source = destinationOnly ? nil : sources[name]
         guard let schema = source?.configSchema ?? destinations[name]?.configSchema else { return nil }
+        return Self.configTable(schema, incremental: source?.incrementalSchema)
+    }
+
+    /// The table of any config schema (a step's too): one row per property, nested objects as `parent.child`.
+    public static func configTable(_ schema: Value, incremental: Value? = nil) -> String {
         var lines = ["| Field | Type | Required | Default | Description |", "|---|---|---|---|---|"]
-        Self.rows(schema, prefix: "", into: &lines)
-        if let incremental = source?.incrementalSchema {
-            Self.rows(incremental, prefix: "incremental.", into: &lines, required: false)
+        rows(schema, prefix: "", into: &lines)
+        if let incremental { rows(incremental, prefix: "incremental.", into: &lines, required: false) }
+        if schema["properties"] == nil, let t = schema["type"] {
+            let description = [schema["title"]?.stringValue, schema["description"]?.stringValue].compactMap { $0 }
+                .joined(separator: ": ")
+            lines.append("| (the step's value) | \(typeText(t)) | yes |  | \(description) |")
         }
         return lines.joined(separator: "\n")
     }
@@ -33,6 +41,8 @@ extension ConnectorRegistry {
             lines.append("| " + cells.joined(separator: " | ") + " |")
             if property["type"] == "object", property["properties"] != nil {
                 rows(property, prefix: "\(prefix)\(key).", into: &lines, required: required.contains(key) && parentRequired)
+            } else if property["type"] == "array", let items = property["items"], items["properties"] != nil {
+                rows(items, prefix: "\(prefix)\(key)[].", into: &lines, required: required.contains(key) && parentRequired)
             }
         }
     }
@@ -42,8 +52,8 @@ extension ConnectorRegistry {
     }
 
     /// `text` (docs/connectors.md) with every `<!-- config:NAME -->…<!-- /config -->` region replaced by
-    /// the connector's current table.
-    public func updatingConfigTables(in text: String) -> String {
+    /// the connector's current table (or, for a name in `extra`, such as `step/lookup`, that text).
+    public func updatingConfigTables(in text: String, extra: [String: String] = [:]) -> String {
         var out = ""
         var rest = Substring(text)
         while let start = rest.range(of: "<!-- config:") {
@@ -51,7 +61,7 @@ extension ConnectorRegistry {
             guard let nameEnd = rest[start.upperBound...].range(of: " -->"),
                   let end = rest[nameEnd.upperBound...].range(of: "<!-- /config -->") else { break }
             let name = String(rest[start.upperBound..<nameEnd.lowerBound])
-            let table = configTable(name) ?? "(no connector named \(name))"
+            let table = extra[name] ?? configTable(name) ?? "(no connector named \(name))"
             out += "<!-- config:\(name) -->\n\(table)\n<!-- /config -->"
             rest = rest[end.upperBound...]
         }

@@ -11,6 +11,9 @@ public struct ConnectorResources: Sendable {
     public var appendToOutputs = false
     /// The bytes the run's file outputs may take (nil: no limit).
     public var outputBudget: OutputBudget?
+    /// Put before every idempotency key a destination sends (a dry run against the configured TAXMAN sends
+    /// `dryrun-…` keys, so its calculations are never taken for the real ones).
+    public var idempotencyPrefix = ""
     /// Waits between retries; tests replace it to run backoff without waiting.
     public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
 
@@ -62,6 +65,8 @@ public struct DestinationSpec: Sendable {
     public var summary: String
     public var configSchema: Value
     public var build: @Sendable (_ config: Value, _ resources: ConnectorResources) throws -> any Destination
+    /// Whether a dry run may send to it: it marks what it sends as a test (`ConnectorResources.idempotencyPrefix`).
+    public var takesDryRuns = false
 
     public init(name: String, summary: String, configSchema: Value,
                 build: @escaping @Sendable (Value, ConnectorResources) throws -> any Destination) {
@@ -88,6 +93,8 @@ public struct ConnectorRegistry: Sendable {
     public private(set) var transforms: [String: TransformSpec] = [:]
     /// Where runs write results and error reports (nil until a family registers one).
     public var sinks: SinkFactory?
+    /// The destination a dry run sends a preview's records to (a sandbox), as the composition root chose it.
+    public var dryRunDestination: PipelineSpec.ConnectorRef?
 
     public init() {}
 

@@ -1,7 +1,7 @@
 import OnrampCore
 
-/// The JSON Schema subset connector specs use: type, properties, required, additionalProperties,
-/// enum, default, minimum, maximum, items. Validation fills in defaults and names the failing path.
+/// The JSON Schema subset connector and step specs use: type, properties, required, additionalProperties (false or
+/// a schema for every other key), enum, default, minimum, maximum, minLength, minItems, items. Validation fills in defaults and names the failing path.
 public enum JSONSchema {
     public static func validate(_ value: Value, against schema: Value, at path: String) throws(OnrampError) -> Value {
         guard case .object(let s) = schema else { return value }
@@ -26,6 +26,9 @@ public enum JSONSchema {
         if case .string(let str) = value, let minLength = s["minLength"]?.numberValue, Double(str.count) < minLength {
             throw OnrampError("config.length", "must not be empty", at: path)
         }
+        if case .array(let items) = value, let minItems = s["minItems"]?.numberValue, Double(items.count) < minItems {
+            throw OnrampError("config.length", "must have at least \(Int(minItems)) item\(minItems == 1 ? "" : "s")", at: path)
+        }
         if case .array(let items) = value, let itemSchema = s["items"] {
             var out: [Value] = []
             for (i, item) in items.enumerated() { out.append(try validate(item, against: itemSchema, at: "\(path)[\(i)]")) }
@@ -40,6 +43,9 @@ public enum JSONSchema {
             for k in o.keys where props[k] == nil {
                 throw OnrampError("config.unknown_key", "unknown key; expected one of \(props.keys.sorted().joined(separator: ", "))", at: "\(path).\(k)")
             }
+        }
+        if let extra = s["additionalProperties"], case .object = extra {
+            for (k, v) in o where props[k] == nil { o[k] = try validate(v, against: extra, at: "\(path).\(k)") }
         }
         for (k, ps) in props {
             if let v = o[k] {

@@ -77,6 +77,8 @@ public protocol Destination: Sendable {
     func check() async throws -> ConnectorCheck
     /// The file this destination writes, for the run summary (nil: it writes no local file).
     var outputPath: String? { get }
+    /// The money this destination sent and was answered, for the run summary (nil: it keeps none).
+    var reconciliation: Reconciliation? { get }
 }
 
 extension Destination {
@@ -84,4 +86,5 @@ extension Destination {
     public func close() async throws {}
     public func check() async throws -> ConnectorCheck { ConnectorCheck(message: "the configuration is valid") }
     public var outputPath: String? { nil }
+    public var reconciliation: Reconciliation? { nil }
 }

@@ -21,6 +21,10 @@ struct TaxmanDestination: Destination {
     let policy: RetryPolicy
     let client: HTTPClient
     let egress: EgressPolicy
+    let ledger = ReconciliationLedger()
+    var idempotencyPrefix = ""
+
+    var reconciliation: Reconciliation? { ledger.current }
 
     func write(_ records: [Record]) async throws -> [RecordOutcome] {
         let chunks = stride(from: 0, to: records.count, by: batchSize).map { Array(records[$0..<min($0 + batchSize, records.count)]) }
@@ -41,19 +45,24 @@ struct TaxmanDestination: Destination {
         return outcomes.flatMap { $0 }
     }
 
-    /// The transaction with its idempotency key: `transactionId` + SHA-256 of the canonical content.
-    static func keyed(_ tx: Value) -> Value {
+    /// The transaction with its idempotency key: `prefix` + `transactionId` + SHA-256 of the canonical content (a
+    /// key the pipeline set gets only the prefix).
+    static func keyed(_ tx: Value, prefix: String = "") -> Value {
         guard case .object(var o) = tx else { return tx }
-        if o["idempotencyKey"] != nil { return tx }
+        if let given = o["idempotencyKey"] {
+            guard !prefix.isEmpty, let text = given.scalarText else { return tx }
+            o["idempotencyKey"] = .string(prefix + text)
+            return .object(o)
+        }
         let digest = SHA256.hash(data: Data(JSONWriter.string(.object(o)).utf8))
         let hex = Hex.string(digest.prefix(12))
         let id = o["transactionId"]?.scalarText ?? ""
-        o["idempotencyKey"] = .string("\(id.prefix(64))-\(hex)")
+        o["idempotencyKey"] = .string("\(prefix)\(id.prefix(64))-\(hex)")
         return .object(o)
     }
 
     private func send(_ records: [Record]) async throws -> [RecordOutcome] {
-        let body = Value.object(["transactions": .array(records.map { Self.keyed($0.value) })])
+        let body = Value.object(["transactions": .array(records.map { Self.keyed($0.value, prefix: idempotencyPrefix) })])
         let bytes = JSONWriter.string(body)
         try await egress.check(url: baseURL, field: "destination.config.base_url")
         var attempt = 0
@@ -76,13 +85,13 @@ struct TaxmanDestination: Destination {
                     .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
                 let text = String(buffer: payload)
                 let status = Int(response.status.code)
-                if status == 200 { return try Self.outcomes(text, count: records.count) }
+                if status == 200 { return account(records, try Self.outcomes(text, count: records.count)) }
                 if status == 401 || status == 403 {
                     throw OnrampError("taxman.unauthorized", "TAXMAN refused the API key (HTTP \(status))", at: "destination.config.api_key")
                 }
                 if status == 400 || status == 422 {
                     let message = (try? JSONParser.parse(text))?["error"]?["message"]?.stringValue ?? text
-                    return records.map { _ in .failed(code: "taxman.bad_request", message: message) }
+                    return account(records, records.map { _ in .failed(code: "taxman.bad_request", message: message) })
                 }
                 failure = .status(status, retryAfterSeconds: response.headers.first(name: "Retry-After").flatMap(Double.init))
             } catch let e as OnrampError {
@@ -103,6 +112,14 @@ struct TaxmanDestination: Destination {
         }
     }
 
+    /// The batch's final outcomes, added to the reconciliation.
+    private func account(_ records: [Record], _ outcomes: [RecordOutcome]) -> [RecordOutcome] {
+        for (r, o) in zip(records, outcomes) {
+            if case .ok(let result) = o { ledger.add(sent: r.value, answer: result ?? .object([:])) } else { ledger.add(sent: r.value, answer: nil) }
+        }
+        return outcomes
+    }
+
     static func outcomes(_ text: String, count: Int) throws -> [RecordOutcome] {
         let v = try JSONParser.parse(text)
         guard let results = v["results"]?.arrayValue, results.count == count else {
@@ -117,7 +134,13 @@ struct TaxmanDestination: Destination {
         }
     }
 
-    static let spec = DestinationSpec(
+    static let spec: DestinationSpec = {
+        var spec = baseSpec
+        spec.takesDryRuns = true
+        return spec
+    }()
+
+    private static let baseSpec = DestinationSpec(
         name: "taxman",
         summary: "Calculates tax with TAXMAN (or its sandbox): batches, parallel requests, retries, idempotency keys.",
         configSchema: [
@@ -142,7 +165,7 @@ struct TaxmanDestination: Destination {
                 batchSize: Int(config["batch_size"]!.numberValue!), concurrency: Int(config["concurrency"]!.numberValue!),
                 timeout: .milliseconds(Int64(config["timeout_seconds"]!.numberValue! * 1000)),
                 policy: RetryPolicy(maxAttempts: Int(config["max_attempts"]!.numberValue!)),
-                client: OutboundClient.shared, egress: resources.egress)
+                client: OutboundClient.shared, egress: resources.egress, idempotencyPrefix: resources.idempotencyPrefix)
         })
 }
 

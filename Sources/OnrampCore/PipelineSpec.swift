@@ -80,7 +80,7 @@ public struct PipelineSpec: Sendable {
                 let obj = try Self.object(item, path)
                 var typeKeys = Array(obj.keys.filter { $0 != "name" })
                 guard typeKeys.count == 1, let type = typeKeys.popLast() else {
-                    throw OnrampError("spec.step", "a step has exactly one type key (map, filter, group, rename, drop, set); found \(obj.keys.sorted())", at: path)
+                    throw OnrampError("spec.step", "a step has exactly one type key (its type, such as map or lookup) besides name; found \(obj.keys.sorted())", at: path)
                 }
                 steps.append(StepSpec(type: type, config: obj[type]!, name: try Self.string(obj, "name", path), path: "\(path).\(type)"))
             }

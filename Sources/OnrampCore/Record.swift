@@ -34,7 +34,8 @@ public enum Stage: String, Sendable, Codable {
     case extract, transform, load
 }
 
-/// A record that failed: what stage, where it came from, a stable code, a message and the value.
+/// A record that failed: what stage, where it came from, a stable code, a message and the value. A warning
+/// (`isWarning`) is reported the same way but its record went on.
 public struct RecordError: Sendable, Error {
     public var stage: Stage
     public var position: SourcePosition
@@ -47,14 +48,20 @@ public struct RecordError: Sendable, Error {
     /// The step (index) a replay of this record re-enters at, when it failed after a step that merges records
     /// (`group`), so that its source record is not known: `value` is what that step received.
     public var reentryStep: Int?
+    /// The field path the problem is about, when there is one (`shipTo.region`).
+    public var field: String?
+    public var isWarning = false
 
-    public init(stage: Stage, position: SourcePosition, code: String, message: String, step: String? = nil, value: Value? = nil) {
+    public init(stage: Stage, position: SourcePosition, code: String, message: String, step: String? = nil, value: Value? = nil,
+                field: String? = nil, isWarning: Bool = false) {
         self.stage = stage
         self.position = position
         self.code = code
         self.message = message
         self.step = step
         self.value = value
+        self.field = field
+        self.isWarning = isWarning
     }
 
     public var asValue: Value {
@@ -63,6 +70,8 @@ public struct RecordError: Sendable, Error {
         o["line"] = position.line.map { .number(Double($0)) } ?? .null
         o["key"] = position.key.map(Value.string) ?? .null
         o["step"] = step.map(Value.string) ?? .null
+        o["field"] = field.map(Value.string) ?? .null
+        o["severity"] = isWarning ? "warning" : "error"
         o["code"] = .string(code)
         o["message"] = .string(message)
         o["value"] = value ?? .null

@@ -6,7 +6,19 @@ public struct FileCheckpointStore: CheckpointStore {
     public let directory: String
     public init(directory: String) { self.directory = directory }
 
-    func path(_ pipeline: String) -> String { "\(directory)/\(pipeline).checkpoint.json" }
+    /// The key's file. `/`, `\\`, `%`, control bytes and a leading `.` are written `%XX` (a step's state key holds its
+    /// name, which may hold anything), so no key names a file outside the directory; pipeline names stay as they are.
+    func path(_ pipeline: String) -> String {
+        var name = [UInt8]()
+        for b in pipeline.utf8 {
+            if b < 0x20 || b == 0x2F || b == 0x5C || b == 0x25 || (b == 0x2E && name.isEmpty) {
+                name += Array(String(format: "%%%02X", b).utf8)
+            } else {
+                name.append(b)
+            }
+        }
+        return "\(directory)/\(String(decoding: name, as: UTF8.self)).checkpoint.json"
+    }
 
     public func load(pipeline: String) async throws -> Value? {
         guard let data = FileManager.default.contents(atPath: path(pipeline)) else { return nil }

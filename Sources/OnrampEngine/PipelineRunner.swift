@@ -97,8 +97,11 @@ public struct PipelineRunner: Sendable {
             source = try registry.makeSource(spec.source, resources: resources)
         }
         let destination = try registry.makeDestination(spec.destination, resources: resources)
-        let steps = try spec.steps.map { try RunStep($0, registry: registry, resources: resources) }
+        var steps: [RunStep] = []
         do {
+            for s in spec.steps {
+                steps.append(try await RunStep.make(s, registry: registry, resources: resources, scratch: outputDirectory))
+            }
             try await execute(&summary, start: start, progress: progress, source: source, destination: destination, steps: steps)
         } catch {
             for step in steps { try? await step.close() }
@@ -126,13 +129,25 @@ public struct PipelineRunner: Sendable {
         let key = checkpointKey ?? spec.name
         if fullResync, replay == nil { try await checkpoints.reset(pipeline: key) }
         let stored = spec.source.incremental == nil || replay != nil ? nil : try await checkpoints.load(pipeline: key)
+        // A replay starts with empty step memories and keeps none (a dedupe would drop the records it replays).
+        let remembering = replay != nil ? []
+            : steps.compactMap { step in step.stateful.map { (key: "\(key)#\(step.label)", step: $0) } }
+        for (stateKey, step) in remembering {
+            if fullResync { try await checkpoints.reset(pipeline: stateKey) }
+            if let state = try await checkpoints.load(pipeline: stateKey) { try step.restore(state) }
+        }
+        /// The steps' memories, stored with each checkpoint commit and at the end of the run.
+        func commitStepStates() async throws {
+            for (stateKey, step) in remembering { try await checkpoints.commit(pipeline: stateKey, checkpoint: step.snapshot()) }
+        }
         var reader = try await source.open(checkpoint: stored, batchSize: spec.batchSize)
         var pendingCheckpoint: Value?
         var lastReport = ContinuousClock.now
 
         func record(_ errors: [RecordError], _ summary: inout RunSummary) async throws {
             for e in errors {
-                summary.failedByStage[e.stage, default: 0] += 1
+                if e.isWarning { summary.warnings += 1 } else { summary.failedByStage[e.stage, default: 0] += 1 }
+                summary.group(e)
                 if summary.sampleErrors.count < 20 { summary.sampleErrors.append(e) }
             }
             try await report.append(errors)
@@ -140,6 +155,7 @@ public struct PipelineRunner: Sendable {
 
         func deliver(_ records: [Record], _ summary: inout RunSummary) async throws {
             guard !records.isEmpty else { return }
+            summary.recordsSent += records.count
             let outcomes = try await destination.write(records)
             guard outcomes.count == records.count else {
                 throw OnrampError("destination.protocol", "the destination answered \(outcomes.count) outcomes for \(records.count) records")
@@ -162,6 +178,7 @@ public struct PipelineRunner: Sendable {
         func closeOutputs() async throws {
             for step in steps { try await step.close() }
             try await destination.close()
+            summary.reconciliation = destination.reconciliation
             try await results.close(creating: false)
             try await report.close()
         }
@@ -198,6 +215,7 @@ public struct PipelineRunner: Sendable {
             }
             if lazyTables, next == steps.count, try await destination.write(table: lazy) {
                 summary.recordsWritten += lazy.rowCount
+                summary.recordsSent += lazy.rowCount
             } else {
                 try await deliver(transform(lazy.records(), from: next, sources: { TableBatch(table).records() }, &summary), &summary)
             }
@@ -215,6 +233,7 @@ public struct PipelineRunner: Sendable {
                 for table in batch.tables { try await deliver(table, &summary) }
                 if let c = batch.checkpoint { pendingCheckpoint = c }
                 if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
+                    try await commitStepStates()
                     try await checkpoints.commit(pipeline: key, checkpoint: c)
                     pendingCheckpoint = nil
                 }
@@ -259,13 +278,17 @@ public struct PipelineRunner: Sendable {
 
         // Flush what the steps still hold (open groups), each step's leftovers through the steps after it.
         for (i, step) in steps.enumerated() {
-            var errors: [RecordError] = []
-            let records = step.finish(errors: &errors)
-            if i > 0 { for j in errors.indices { errors[j].reentryStep = i } }
-            try await record(errors, &summary)
-            try await deliver(transform(records, from: i + 1, &summary), &summary)
+            while true {
+                var errors: [RecordError] = []
+                let records = try await step.finish(errors: &errors)
+                if i > 0 { for j in errors.indices { errors[j].reentryStep = i } }
+                try await record(errors, &summary)
+                if records.isEmpty { break }
+                try await deliver(transform(records, from: i + 1, &summary), &summary)
+            }
         }
         try await closeOutputs()
+        try await commitStepStates()
         if let c = pendingCheckpoint { try await checkpoints.commit(pipeline: key, checkpoint: c) }
 
         let failed = summary.recordsFailed

@@ -71,12 +71,50 @@ public enum Placeholders {
                 for (k, v) in side {
                     if k == "config" { try checkConfig(v, schema: schema, path: "\(key).config") } else { try refuseSecrets(v, path: "\(key).\(k)") }
                 }
+            case "steps":
+                guard case .array(let steps) = value else { try refuseSecrets(value, path: key); continue }
+                for (i, step) in steps.enumerated() { try checkStep(step, registry: registry, path: "steps[\(i)]") }
             case "notify":
                 guard case .object(let notify) = value else { try refuseSecrets(value, path: key); continue }
                 for (k, v) in notify where k != "secret" { try refuseSecrets(v, path: "notify.\(k)") }
             default:
                 try refuseSecrets(value, path: key)
             }
+        }
+    }
+
+    /// A step's connectors (a lookup's `table.source`, a route's `destination`) take secrets where their schemas
+    /// mark fields secret, as the pipeline's own source and destination do; nothing else in a step does.
+    private static func checkStep(_ step: Value, registry: ConnectorRegistry, path: String) throws {
+        guard case .object(let o) = step else { try refuseSecrets(step, path: path); return }
+        for (type, config) in o {
+            let at = "\(path).\(type)"
+            let inner: (key: String, value: Value, schema: Value?)?
+            switch type {
+            case "lookup":
+                let source = config["table"]?["source"]
+                inner = source.map { ("table.source", $0, registry.sources[$0["connector"]?.stringValue ?? ""]?.configSchema) }
+            case "route":
+                let destination = config["destination"]
+                inner = destination.map { ("destination", $0, registry.destinations[$0["connector"]?.stringValue ?? ""]?.configSchema) }
+            default:
+                inner = nil
+            }
+            guard let inner, case .object(let side) = inner.value, case .object(var rest) = config else {
+                try refuseSecrets(config, path: at)
+                continue
+            }
+            for (k, v) in side {
+                if k == "config" { try checkConfig(v, schema: inner.schema, path: "\(at).\(inner.key).config") }
+                else { try refuseSecrets(v, path: "\(at).\(inner.key).\(k)") }
+            }
+            if type == "lookup", case .object(var table)? = rest["table"] {
+                table["source"] = nil
+                rest["table"] = .object(table)
+            } else {
+                rest["destination"] = nil
+            }
+            try refuseSecrets(.object(rest), path: at)
         }
     }
 

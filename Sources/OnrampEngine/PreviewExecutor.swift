@@ -16,9 +16,12 @@ public struct PreviewRequest: Codable, Sendable {
     public var limit: Int
     public var seconds: Double
     public var memoryMiB: Int
+    /// A preview that also sends its mapped records to a dry run's target.
+    public var dryRun: DryRun?
 
     public init(document: String, operation: Operation? = nil, files: FileArea, egress: EgressPolicy, limit: Int,
-                seconds: Double = 10, memoryMiB: Int = 1024) {
+                seconds: Double = 10, memoryMiB: Int = 1024, dryRun: DryRun? = nil) {
+        self.dryRun = dryRun
         self.document = document
         self.operation = operation
         self.files = files
@@ -59,7 +62,8 @@ public struct PreviewAnswer: Codable, Sendable {
             switch request.operation ?? .preview {
             case .preview:
                 let spec = try PipelineSpec(from: document)
-                out = try await PipelinePreview.run(spec, registry: registry, resources: resources, limit: request.limit)
+                out = try await PipelinePreview.run(spec, registry: registry, resources: resources, limit: request.limit,
+                                                    dryRun: request.dryRun)
             case .check:
                 let (side, ref) = try connectorRef(document)
                 out = try wire(try await registry.check(ref, side: side, resources: resources))

@@ -49,7 +49,8 @@ struct ReplaySource: Source {
 
 extension PipelineRunner {
     /// Step types that make one record (or none) of each record, so a record's position names its source record.
-    static let oneToOneSteps: Set<String> = ["map", "filter", "set", "rename", "drop"]
+    static let oneToOneSteps: Set<String> = ["map", "filter", "set", "rename", "drop", "lookup", "validate", "cast", "clean",
+                                             "default", "coalesce", "dedupe", "route"]
 
     static func oneToOne(_ steps: ArraySlice<PipelineSpec.StepSpec>) -> Bool { steps.allSatisfy { oneToOneSteps.contains($0.type) } }
 

@@ -1,35 +1,78 @@
+import Foundation
 import OnrampConnectorKit
 import OnrampCore
 import OnrampTransforms
 
 /// One step of a run or a preview: a built-in step, or a transform a connector package or plugin registered
 /// (`ConnectorRegistry.transforms`, by the step's key; a built-in type always wins), whose config is validated
-/// against its schema.
+/// against its schema. A routing step's second destination and a lookup's table source are opened here.
 public final class RunStep {
     let step: (any Step)?
     let transform: (any RecordTransform)?
     let label: String
+    /// The second destination of a `route` step (nil in a preview: nothing is sent).
+    let routeDestination: (any Destination)?
+    /// A preview's routed records, shown instead of sent.
+    private(set) var routedInPreview: [Record] = []
 
-    /// Builds `spec`; a plugin transform is started only on its first batch.
-    init(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry, resources: ConnectorResources) throws {
-        label = spec.name ?? spec.path
-        if let (t, config) = try Self.transform(spec, registry: registry) {
-            transform = try t.build(config, label, resources)
-            step = nil
-        } else {
-            step = try StepFactory.make(spec)
-            transform = nil
+    /// Builds `spec`; a plugin transform is started only on its first batch. `sending: false` (a preview) opens no
+    /// second destination.
+    static func make(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry, resources: ConnectorResources,
+                     scratch: String?, sending: Bool = true) async throws -> RunStep {
+        if let (t, config) = try transform(spec, registry: registry) {
+            return RunStep(label: spec.name ?? spec.path, step: nil, transform: try t.build(config, spec.name ?? spec.path, resources),
+                           route: nil)
+        }
+        var tables: [String: [Value]] = [:]
+        if let source = StepFactory.tableSource(spec) {
+            tables[spec.path] = try await LookupTable.read(source, for: spec, registry: registry, resources: resources)
+        }
+        let step = try StepFactory.make(spec, context: StepContext(tables: tables, scratchDirectory: scratch))
+        var route: (any Destination)?
+        if sending, let target = (step as? any RoutingStep)?.destination {
+            route = try routeDestination(target, spec, registry: registry, resources: resources)
+        }
+        return RunStep(label: spec.name ?? spec.path, step: step, transform: nil, route: route)
+    }
+
+    /// A route's second destination; its errors at the step's `destination…`.
+    private static func routeDestination(_ target: PipelineSpec.ConnectorRef, _ spec: PipelineSpec.StepSpec,
+                                         registry: ConnectorRegistry, resources: ConnectorResources) throws -> any Destination {
+        do {
+            return try registry.makeDestination(target, resources: resources)
+        } catch let e as OnrampError {
+            throw OnrampError(e.code, e.message, at: e.location.map { "\(spec.path)." + $0 } ?? spec.path)
         }
     }
 
-    /// Checks a step's type and config without building a plugin's process.
-    public static func validate(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry) throws {
+    private init(label: String, step: (any Step)?, transform: (any RecordTransform)?, route: (any Destination)?) {
+        self.label = label
+        self.step = step
+        self.transform = transform
+        routeDestination = route
+    }
+
+    /// Checks a step's type and config without building a plugin's process or reading a lookup's table. With
+    /// `resources`, a lookup's table source and a route's destination are built (not opened) under them: their paths
+    /// are checked as a run would check them.
+    public static func validate(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry,
+                                resources: ConnectorResources? = nil) throws {
         if try transform(spec, registry: registry) != nil { return }
         guard StepFactory.types.contains(spec.type) || registry.transforms.isEmpty else {
             throw OnrampError("spec.step", "unknown step type '\(spec.type)'; expected one of "
                               + (StepFactory.types + registry.transforms.keys.sorted()).joined(separator: ", "), at: spec.path)
         }
-        _ = try StepFactory.make(spec)
+        let step = try StepFactory.make(spec, context: StepContext(validating: true))
+        if let target = (step as? any RoutingStep)?.destination {
+            guard registry.destinations[target.connector] != nil else {
+                throw OnrampError("connector.unknown", "unknown destination connector '\(target.connector)'",
+                                  at: "\(spec.path).destination.connector")
+            }
+            if let resources { _ = try routeDestination(target, spec, registry: registry, resources: resources) }
+        }
+        if let resources, let source = StepFactory.tableSource(spec) {
+            try LookupTable.check(source, for: spec, registry: registry, resources: resources)
+        }
     }
 
     /// The registered transform `spec` names, with its validated config (nil: a built-in type, which always wins).
@@ -41,16 +84,50 @@ public final class RunStep {
 
     var tableStep: (any TableStep)? { step as? any TableStep }
     var isIdle: Bool { step?.isIdle ?? true }
+    var stateful: (any StatefulStep)? { step as? any StatefulStep }
 
     func process(_ records: [Record], errors: inout [RecordError]) async throws -> [Record] {
-        if let step { return step.process(records, errors: &errors) }
+        if let step {
+            let out = step.process(records, errors: &errors)
+            try await afterStep(&errors)
+            return out
+        }
         guard let transform, !records.isEmpty else { return records }
         let (out, failed) = try await transform.transform(records)
         errors += failed
         return out
     }
 
-    func finish(errors: inout [RecordError]) -> [Record] { step?.finish(errors: &errors) ?? [] }
+    /// The next records the step still holds at the end of the input; empty when it holds none.
+    func finish(errors: inout [RecordError]) async throws -> [Record] {
+        guard let step else { return [] }
+        let out = step.finish(errors: &errors)
+        try await afterStep(&errors)
+        return out
+    }
 
-    func close() async throws { try await transform?.close() }
+    /// A step's failure fails the run; routed records go to the second destination (its refusals are load errors).
+    private func afterStep(_ errors: inout [RecordError]) async throws {
+        if let failure = step?.failure { throw failure }
+        guard let routing = step as? any RoutingStep, routing.destination != nil else { return }
+        let routed = routing.takeRouted()
+        guard !routed.isEmpty else { return }
+        guard let routeDestination else { routedInPreview += routed; return }
+        let outcomes = try await routeDestination.write(routed)
+        guard outcomes.count == routed.count else {
+            throw OnrampError("destination.protocol", "\(label): the destination answered \(outcomes.count) outcomes for "
+                              + "\(routed.count) records")
+        }
+        for (r, o) in zip(routed, outcomes) {
+            if case .failed(let code, let message) = o {
+                errors.append(RecordError(stage: .load, position: r.position, code: code, message: message, step: label,
+                                          value: r.value))
+            }
+        }
+    }
+
+    func close() async throws {
+        try await transform?.close()
+        try await routeDestination?.close()
+    }
 }

@@ -1,3 +1,4 @@
+import OnrampConnectorKit
 import OnrampCore
 
 /// Counts and outcome of one run, as printed by the CLI and stored by the server.
@@ -7,6 +8,12 @@ public struct RunSummary: Sendable {
     public var recordsRead = 0
     public var recordsWritten = 0
     public var failedByStage: [Stage: Int] = [:]
+    /// Records handed to the destination (accepted or refused).
+    public var recordsSent = 0
+    /// What a tax destination was sent and answered, per currency (nil: the destination keeps none).
+    public var reconciliation: Reconciliation?
+    /// Records a step let through with a warning (a `validate` rule at `level: warning`); in the error report too.
+    public var warnings = 0
     public var seconds: Double = 0
     public var resultsPath: String?
     public var errorsCSVPath: String?
@@ -14,6 +21,11 @@ public struct RunSummary: Sendable {
     /// The file the destination wrote (a `file` destination), when it exists.
     public var destinationPath: String?
     public var failureReason: String?
+    /// The run's error records (and warnings) by stage, step, code and field, with counts, first seen first; at
+    /// most `maxErrorGroups` groups (the rest is counted in `ungroupedErrors`).
+    public var errorGroups: [ErrorGroup] = []
+    public var ungroupedErrors = 0
+    public static let maxErrorGroups = 50
     /// Up to 20 of the run's error records, for a quick look.
     public var sampleErrors: [RecordError] = []
     /// Why the run stopped before the end of its input, if it did.
@@ -66,9 +78,61 @@ public struct RunSummary: Sendable {
             "records_failed": .number(Double(recordsFailed)),
         ]
         o["failed_by_stage"] = .object(Value.Object(uniqueKeysWithValues: [Stage.extract, .transform, .load].map { ($0.rawValue, .number(Double(failedByStage[$0] ?? 0))) }))
+        o["warnings"] = .number(Double(warnings))
+        o["reconciliation"] = reconciliationValue
+        o["error_groups"] = .array(errorGroups.map(\.asValue))
         o["seconds"] = .number((seconds * 1000).rounded() / 1000)
         o["failure_reason"] = failureReason.map(Value.string) ?? .null
         return o
+    }
+}
+
+/// Error records that share stage, step, code and field: "312 × taxman.InvalidAddress at shipTo.region".
+public struct ErrorGroup: Sendable, Hashable {
+    public var stage: Stage
+    public var step: String?
+    public var code: String
+    public var field: String?
+    public var isWarning: Bool
+    public var count = 0
+    /// The first record's place and message, as an example.
+    public var example: String = ""
+
+    public var asValue: Value {
+        ["stage": .string(stage.rawValue), "step": step.map(Value.string) ?? .null, "code": .string(code),
+         "field": field.map(Value.string) ?? .null, "severity": isWarning ? "warning" : "error",
+         "count": .number(Double(count)), "example": .string(example)]
+    }
+
+    /// One line for people: `312 × taxman.InvalidAddress at shipTo.region (load)`.
+    public var line: String {
+        "\(count) × \(code)" + (field.map { " at \($0)" } ?? "") + " (\(stage.rawValue)" + (step.map { ", \($0)" } ?? "")
+            + (isWarning ? ", warning" : "") + ")"
+    }
+}
+
+extension RunSummary {
+    mutating func group(_ e: RecordError) {
+        if let i = errorGroups.firstIndex(where: { $0.stage == e.stage && $0.step == e.step && $0.code == e.code
+            && $0.field == e.field && $0.isWarning == e.isWarning }) {
+            errorGroups[i].count += 1
+        } else if errorGroups.count < Self.maxErrorGroups {
+            errorGroups.append(ErrorGroup(stage: e.stage, step: e.step, code: e.code, field: e.field, isWarning: e.isWarning,
+                                          count: 1, example: "\(e.position): \(e.message.prefix(200))"))
+        } else {
+            ungroupedErrors += 1
+        }
+    }
+
+    /// Rows read → records (without extract errors) → sent → accepted / refused, and the money by currency.
+    public var reconciliationValue: Value {
+        let extractFailed = failedByStage[.extract] ?? 0
+        var o: Value.Object = ["rows_read": .number(Double(recordsRead)),
+                               "records": .number(Double(recordsRead - extractFailed)),
+                               "sent": .number(Double(recordsSent)), "accepted": .number(Double(recordsWritten)),
+                               "refused": .number(Double(recordsSent - recordsWritten))]
+        o["by_currency"] = reconciliation?.asValue ?? .null
+        return .object(o)
     }
 }
 

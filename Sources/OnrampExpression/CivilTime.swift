@@ -2,17 +2,17 @@ import Foundation
 
 /// UTC calendar arithmetic on epoch milliseconds, with JavaScript `Date.UTC` semantics (months and
 /// days may overflow), without Foundation's calendars.
-struct CivilTime {
-    var year: Int, month: Int, day: Int  // month 1...12
-    var hour: Int, minute: Int, second: Int, millisecond: Int
+public struct CivilTime {
+    public var year: Int, month: Int, day: Int  // month 1...12
+    public var hour: Int, minute: Int, second: Int, millisecond: Int
     /// 1 = Monday … 7 = Sunday (ISO 8601).
-    var weekday: Int
+    public var weekday: Int
 
     static let millisInADay = 86_400_000.0
     /// The instants `Date` can hold, plus a day either side for a time zone offset.
     static let maxMillis = 8.64e15 + millisInADay
 
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -29,7 +29,7 @@ struct CivilTime {
         return Double(days) * millisInADay + Double(((h * 60 + mi) * 60 + s) * 1000 + ms)
     }
 
-    init(millis: Double) {
+    public init(millis: Double) {
         let days = Int(floor(millis / CivilTime.millisInADay))
         var rem = Int(millis - Double(days) * CivilTime.millisInADay)
         let z = days + 719_468

@@ -24,6 +24,14 @@ final class Frame {
         isRoot = true
     }
 
+    /// A frame with fixed, hashed bindings below the root: a function registry's, built once and shared
+    /// (read-only) by every evaluation with that registry.
+    init(fixed: [String: JValue], parent: Frame) {
+        self.parent = parent
+        table = fixed
+        isRoot = false
+    }
+
     func bind(_ name: String, _ value: JValue) {
         if firstName == nil || firstName == name {
             firstName = name
@@ -46,6 +54,7 @@ final class Frame {
         let count = name.utf8.count
         unowned(unsafe) var frame = self
         while !frame.isRoot {
+            if let table = frame.table, let value = table[name] { return value }
             if let first = frame.firstName {
                 var i = frame.names.count - 1
                 while i >= 0 {

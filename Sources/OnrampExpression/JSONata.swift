@@ -45,7 +45,13 @@ public struct JSONata: Sendable {
         public typealias Function = @Sendable ([Value?]) throws -> Value?
         /// The function value evaluations bind; immutable, built once at registration.
         struct Entry: @unchecked Sendable { let value: JValue }
-        var entries: [String: Entry] = [:]
+        /// The registered functions in one hashed frame below the library, so an evaluation binds nothing.
+        final class Scope: @unchecked Sendable {
+            let frame: Frame
+            init(_ entries: [String: Entry]) { frame = Frame(fixed: entries.mapValues(\.value), parent: FunctionLibrary.root) }
+        }
+        var entries: [String: Entry] = [:] { didSet { scope = Scope(entries) } }
+        private(set) var scope: Scope?
         public init() {}
 
         /// Registers `$name`; `signature` uses JSONata's syntax (for example `<s-:s>`) and is validated on every call.
@@ -87,8 +93,7 @@ public struct JSONata: Sendable {
     func evaluateInternal(_ inputValue: JValue, bindings: [String: Value], functions: FunctionRegistry, limits: Limits) throws -> JValue {
         let input = inputValue.asEvaluationInput
         let evaluator = Evaluator(limits: limits)
-        let env = Frame(parent: FunctionLibrary.root)
-        for (name, entry) in functions.entries { env.bind(name, entry.value) }
+        let env = Frame(parent: functions.scope?.frame ?? FunctionLibrary.root)
         for (k, v) in bindings { env.bind(k, JValue(v)) }
         if !input.isUndefined { env.bind("$", input) }
         var result = try evaluator.evaluate(ast, input, env)
@@ -106,6 +111,9 @@ extension JFunction {
                 return JValue(try body(args.map { $0.toValue() }))
             } catch let e as JSONataError {
                 throw e
+            } catch let e as OnrampError {
+                // The function's own code (clean.decimal) stays: error reports group by it.
+                throw JSONataError(e.code, extra: ["message": e.message])
             } catch {
                 throw JSONataError("D3137", extra: ["message": "\(error)"])
             }

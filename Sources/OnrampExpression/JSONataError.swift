@@ -27,7 +27,7 @@ public struct JSONataError: Error, Sendable, CustomStringConvertible {
     }
 
     public var message: String {
-        guard let template = JSONataError.messages[code] else { return "JSONata error \(code)" }
+        guard let template = JSONataError.messages[code] else { return extra["message"] ?? "JSONata error \(code)" }
         var out = ""
         var rest = Substring(template)
         while let open = rest.range(of: "{{") {

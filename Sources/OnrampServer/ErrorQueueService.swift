@@ -53,9 +53,12 @@ public struct ErrorQueueService: RunErrorQueue {
         var total = 0
         let now = Date()
         // Streamed: the report may be large; past the cap its lines are only counted (a replay's are all read).
+        // Warnings are left out: their records went on.
         try Self.forEachLine(path) { index, line in
-            total += 1
-            guard entries.count < maxPerRun || isReplay, let v = try? JSONParser.parse(line) else { return }
+            let warning = line.count > 20 && Self.isWarning(line)
+            if !warning { total += 1 }
+            guard !warning, entries.count < maxPerRun || isReplay, let v = try? JSONParser.parse(line),
+                  v["severity"]?.stringValue != "warning" else { return }
             let position = SourcePosition(file: v["file"]?.stringValue, line: v["line"]?.numberValue.map { Int($0) },
                                           key: v["key"]?.stringValue)
             failedAgain.insert(position)
@@ -67,7 +70,7 @@ public struct ErrorQueueService: RunErrorQueue {
             entries.append(ErrorEntry(
                 id: id, tenantId: run.tenantId, runId: run.id, pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion,
                 stage: stage, step: v["step"]?.stringValue, code: v["code"]?.stringValue ?? "unknown", message: message,
-                field: Self.field(message), position: position,
+                field: v["field"]?.stringValue ?? Self.field(message), position: position,
                 reentryStep: stage == .transform ? v["reentry_step"]?.numberValue.map { Int($0) } : nil,
                 sealedValue: try seal(value ?? .null, tenant: run.tenantId, id: id),
                 originId: origins[position], createdAt: now))
@@ -108,6 +111,13 @@ public struct ErrorQueueService: RunErrorQueue {
             pending.removeSubrange(..<start)
         }
         try flush(pending[...])
+    }
+
+    /// Whether an error report line is a warning (its `severity`), without parsing the whole line.
+    static func isWarning(_ line: [UInt8]) -> Bool {
+        let marker = Array(#""severity":"warning""#.utf8)
+        guard line.count >= marker.count else { return false }
+        return (0...(line.count - marker.count)).contains { line[$0..<$0 + marker.count].elementsEqual(marker) }
     }
 
     /// The field a message names at its start (`transactions[3].shipTo.region: …` names `shipTo.region`).

@@ -8,6 +8,7 @@ import OnrampCore
 import OnrampEngine
 import OnrampScheduler
 import OnrampStore
+import OnrampTransforms
 
 /// The REST API under `/api/v1` plus `/healthz` and `/readyz`. Everything but health needs an API key.
 public struct OnrampAPI: Sendable {
@@ -85,7 +86,7 @@ public struct OnrampAPI: Sendable {
     }
 
     func addSystemRoutes(_ api: RouterGroup<OnrampRequestContext>) {
-        api.get("/connectors") { _, _ in JSONResponse.make(["connectors": .array(registry.catalog)]) }
+        api.get("/connectors") { _, _ in JSONResponse.make(["connectors": .array(registry.catalog + StepFactory.catalog)]) }
         api.get("/limits") { _, _ in JSONResponse.make(limits) }
         api.post("/tenants/:tenant/preview") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
@@ -98,6 +99,13 @@ public struct OnrampAPI: Sendable {
                 }
                 limit = Int(n)
             }
+            var dryRun: DryRun?
+            if let d = body["dry_run"], !d.isNull {
+                guard let target = d.stringValue.flatMap(DryRun.init(rawValue:)) else {
+                    throw APIError(.unprocessableContent, "invalid", "must be sandbox or configured", field: "dry_run")
+                }
+                dryRun = target
+            }
             let secrets = try await secretsFor(tenant)
             let redactor = Redactor(secrets: secrets.values)
             do {
@@ -108,7 +116,7 @@ public struct OnrampAPI: Sendable {
                 }
                 let answer = await previews.preview(PreviewRequest(
                     document: JSONWriter.string(resolved.document), files: policy.fileArea(tenant: tenant), egress: policy.egress,
-                    limit: limit, seconds: previewSeconds, memoryMiB: previewMemoryMiB))
+                    limit: limit, seconds: previewSeconds, memoryMiB: previewMemoryMiB, dryRun: dryRun))
                 await previewGate.leave(tenant)
                 return JSONResponse.make(redactor.value(try answer.value()))
             } catch let e as OnrampError {
@@ -178,7 +186,7 @@ public struct OnrampAPI: Sendable {
         if let source, !hasBlanks(source) { _ = try registry.makeSource(spec.source, resources: resources) }
         if let destination, !hasBlanks(destination) { _ = try registry.makeDestination(spec.destination, resources: resources) }
         for (i, step) in spec.steps.enumerated() where !hasBlanks(document["steps"]?.arrayValue?[i]) {
-            try PipelineSpecValidation.step(step, registry: registry)
+            try PipelineSpecValidation.step(step, registry: registry, resources: resources)
         }
         return document
     }

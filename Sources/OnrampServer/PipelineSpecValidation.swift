@@ -14,7 +14,7 @@ enum PipelineSpecValidation {
         return try PipelineLoader.spec(from: filled, environment: values["env"] ?? [:], secrets: values["secret"] ?? [:])
     }
 
-    static func step(_ step: PipelineSpec.StepSpec, registry: ConnectorRegistry) throws {
-        try RunStep.validate(step, registry: registry)
+    static func step(_ step: PipelineSpec.StepSpec, registry: ConnectorRegistry, resources: ConnectorResources) throws {
+        try RunStep.validate(step, registry: registry, resources: resources)
     }
 }

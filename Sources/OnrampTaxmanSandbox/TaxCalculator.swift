@@ -1,7 +1,7 @@
 import Foundation
 import OnrampCore
 
-/// TAXMAN's calculation rules (the contract in Resources/README.md), in decimal arithmetic.
+/// TAXMAN's calculation rules (the contract in ../shared/taxman/README.md), in decimal arithmetic.
 public struct TaxCalculator: Sendable {
     public struct Rate: Sendable { let jurisdiction: String; let type: String; let rate: Decimal }
     public struct Rejection: Error, Sendable {
@@ -13,10 +13,9 @@ public struct TaxCalculator: Sendable {
     let exemptTaxCodes: Set<String>
     let jurisdictions: [String: [Rate]]
 
+    /// The calculator with the rates compiled into the binary.
     public static func bundled() throws -> TaxCalculator {
-        guard let url = Bundle.module.url(forResource: "rates", withExtension: "json", subdirectory: "Resources"),
-              let data = try? Data(contentsOf: url) else { throw OnrampError("sandbox.rates", "rates.json is missing from the bundle") }
-        return try TaxCalculator(rates: JSONParser.parse([UInt8](data)))
+        try TaxCalculator(rates: JSONParser.parse(SandboxRates.json))
     }
 
     public init(rates: Value) throws {

@@ -4,8 +4,8 @@ import Hummingbird
 import NIOCore
 import OnrampCore
 
-/// The local TAXMAN: implements the contract in Resources/openapi.yaml with the sandbox rules of
-/// Resources/README.md, plus `/_sandbox/` endpoints for tests and demos.
+/// The local TAXMAN: implements the contract in ../shared/taxman/openapi.yaml with the sandbox rules of
+/// ../shared/taxman/README.md, plus `/_sandbox/` endpoints for tests and demos.
 public struct TaxmanSandbox: Sendable {
     public struct Options: Sendable {
         public var host = "127.0.0.1"

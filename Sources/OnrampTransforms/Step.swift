@@ -1,17 +1,21 @@
 import OnrampCore
 
-/// A transform step instance for one run. Steps that buffer (group) report `isIdle` so the engine
+/// A transform step instance for one run. Steps that buffer (group, sort) report `isIdle` so the engine
 /// knows when a source checkpoint may be committed.
 public protocol Step: AnyObject {
     var label: String { get }
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record]
+    /// At the end of the input: the records the step still holds. Called until it gives none.
     func finish(errors: inout [RecordError]) -> [Record]
     var isIdle: Bool { get }
+    /// Set when the step can no longer work (a sort's spill file could not be written): the run fails with it.
+    var failure: OnrampError? { get }
 }
 
 extension Step {
     public func finish(errors: inout [RecordError]) -> [Record] { [] }
     public var isIdle: Bool { true }
+    public var failure: OnrampError? { nil }
 }
 
 /// A step that can also work on a lazy table without building its records. Nil means this table

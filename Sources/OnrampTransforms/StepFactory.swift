@@ -1,47 +1,39 @@
+import OnrampConnectorKit
 import OnrampCore
 import OnrampExpression
 
 /// Builds step instances from a pipeline's `steps`, validating each step's configuration.
 public enum StepFactory {
-    public static let types = ["map", "filter", "set", "rename", "drop", "group"]
+    /// Every built-in step type, in the order the docs and the designer list them.
+    public static let specs: [StepSpec] = coreSpecs + [
+        LookupStep.spec, ValidateStep.spec, CastStep.spec, CleanStep.spec, DefaultStep.spec, CoalesceStep.spec,
+        DedupeStep.spec, UnnestStep.spec, ScriptStep.splitSpec, AggregateStep.spec, SortStep.spec, RouteStep.spec,
+        ScriptStep.scriptSpec,
+    ]
+    static let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+    /// The step types whose builders check their own config (they predate the schemas, and their messages are kept).
+    static let selfChecked: Set<String> = ["map", "filter", "set", "rename", "drop", "group"]
+    public static let types = specs.map(\.name)
 
-    public static func make(_ spec: PipelineSpec.StepSpec, functions: JSONata.FunctionRegistry = CleansingFunctions.registry) throws(OnrampError) -> any Step {
-        let label = spec.name ?? spec.path
-        switch spec.type {
-        case "map":
-            return ExpressionStep(kind: .map, expression: try compile(spec.config, spec.path), label: label, functions: functions)
-        case "filter":
-            return ExpressionStep(kind: .filter, expression: try compile(spec.config, spec.path), label: label, functions: functions)
-        case "set":
-            guard case .object(let o) = spec.config, !o.isEmpty else {
-                throw OnrampError("spec.type", "must be an object of field: expression", at: spec.path)
-            }
-            var fields: [(String, JSONata)] = []
-            for (k, v) in o { fields.append((k, try compile(v, "\(spec.path).\(k)"))) }
-            return SetStep(fields: fields, label: label, functions: functions)
-        case "rename":
-            guard case .object(let o) = spec.config, !o.isEmpty else {
-                throw OnrampError("spec.type", "must be an object of old_name: new_name", at: spec.path)
-            }
-            var pairs: [(String, String)] = []
-            for (k, v) in o {
-                guard case .string(let to) = v, !to.isEmpty else { throw OnrampError("spec.type", "must be a field name", at: "\(spec.path).\(k)") }
-                pairs.append((k, to))
-            }
-            return RenameStep(pairs: pairs, label: label)
-        case "drop":
-            guard case .array(let a) = spec.config, !a.isEmpty else { throw OnrampError("spec.type", "must be a list of field names", at: spec.path) }
-            var names: [String] = []
-            for (i, v) in a.enumerated() {
-                guard case .string(let s) = v else { throw OnrampError("spec.type", "must be a field name", at: "\(spec.path)[\(i)]") }
-                names.append(s)
-            }
-            return DropStep(fields: Set(names), label: label)
-        case "group":
-            return try GroupStep(config: spec.config, path: spec.path, label: label, functions: functions)
-        default:
-            throw OnrampError("spec.step", "unknown step type '\(spec.type)'; expected one of \(types.joined(separator: ", "))", at: spec.path)
+    /// The catalog entries of the built-in steps (kind `step`), as the API and `onramp connectors` show them.
+    public static var catalog: [Value] { specs.map(\.catalogEntry) }
+
+    /// Each step's config table and example by its docs region name (`step/lookup`), for
+    /// `onramp connectors --update-docs docs/steps.md`.
+    public static var docsRegions: [String: String] {
+        Dictionary(uniqueKeysWithValues: specs.map {
+            ("step/\($0.name)", ConnectorRegistry.configTable($0.configSchema) + "\n\n```yaml\n\($0.example)\n```")
+        })
+    }
+
+    public static func make(_ spec: PipelineSpec.StepSpec, context: StepContext = StepContext()) throws -> any Step {
+        guard let builtin = byName[spec.type] else {
+            throw OnrampError("spec.step", "unknown step type '\(spec.type)'; expected one of \(types.joined(separator: ", "))",
+                              at: spec.path)
         }
+        let config = selfChecked.contains(spec.type) ? spec.config
+            : try JSONSchema.validate(spec.config, against: builtin.configSchema, at: spec.path)
+        return try builtin.build(config, spec, context)
     }
 
     static func compile(_ v: Value, _ path: String) throws(OnrampError) -> JSONata {

@@ -6,10 +6,11 @@ import OnrampEngine
 import OnrampExpression
 import OnrampTransforms
 
-// Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|all]  (or swift run -c release onramp-bench …)
+// Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|cleansing|all]  (or swift run -c release onramp-bench …)
 // jsonata: Benchmarks/order-mapping.jsonata over the suite's dataset5, compiled once.
 // csv: 1,000,000 order lines CSV -> rename/set -> NDJSON file; records/s and peak memory (VmHWM).
 // grouped: the same lines grouped into orders (4 lines each), mapped with JSONata into TAXMAN transactions.
+// cleansing: 1M calls each of $parseDecimal (and the first release's, as its peer), $countryCode, $parseDate.
 // With ONRAMP_BENCH_PYTHON set (run.sh sets it), each runs its Python peer right after and prints the ratio.
 
 let datasetPath = "Tests/OnrampExpressionTests/Fixtures/jsonata-suite/datasets/dataset5.json"
@@ -140,4 +141,5 @@ if mode == "jsonata" || mode == "all" { try benchJSONata() }
 if mode == "csv" || mode == "all" { try await benchCSV() }
 if mode == "xml" { try await benchXML() }
 if mode == "xlsx" { try await benchXLSX() }
+if mode == "cleansing" { try benchCleansing() }
 if mode == "grouped" || mode == "all" { try await benchGrouped() }

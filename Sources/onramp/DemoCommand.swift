@@ -12,8 +12,8 @@ import OnrampTaxmanSandbox
 import ServiceLifecycle
 
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Generate a sample ERP export, start the TAXMAN sandbox and run examples/acme-orders.yaml against it.")
-    @Option(help: "The pipeline to run.") var pipeline = "examples/acme-orders.yaml"
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Generate a sample ERP export, start the TAXMAN sandbox and run the ACME pipeline (examples/acme-orders.yaml, built in) against it.")
+    @Option(help: "A pipeline file to run instead of the built-in examples/acme-orders.yaml.") var pipeline: String?
     @Option(help: "Where the demo writes its export, results and error report.") var directory = "demo-output"
     @Option(help: "How many orders to generate.") var orders = 3000
 
@@ -38,10 +38,12 @@ struct DemoCommand: AsyncParsableCommand {
             let env = ProcessInfo.processInfo.environment.merging(
                 ["ACME_EXPORT_DIR": URL(fileURLWithPath: exportDir).path,
                  "TAXMAN_URL": "http://127.0.0.1:\(port)", "TAXMAN_API_KEY": "demo-key"], uniquingKeysWith: { _, b in b })
-            let spec = try PipelineLoader.load(path: pipeline, environment: env)
-            print("3. running \(pipeline) ...")
+            let spec = try pipeline.map { try PipelineLoader.load(path: $0, environment: env) }
+                ?? PipelineLoader.parse(BundledPipelines.acmeOrders, file: "acme-orders.yaml", environment: env)
+            let shown = pipeline ?? "the built-in examples/acme-orders.yaml"
+            print("3. running \(shown) ...")
             let summary = await PipelineRunner(
-                spec: spec, registry: .build(), resources: .forPipeline(pipeline),
+                spec: spec, registry: .build(), resources: .forPipeline(pipeline ?? "\(directory)/acme-orders.yaml"),
                 checkpoints: FileCheckpointStore(directory: "\(directory)/state"), outputDirectory: directory
             ).run()
             RunCommand.printSummary(summary, json: false)
@@ -53,7 +55,8 @@ struct DemoCommand: AsyncParsableCommand {
             print("   run it again: the demo starts over (a new export, no incremental state, a new sandbox), so every order")
             print("   is sent again; against a real TAXMAN, the idempotency keys make such repeats free.")
             print("   incremental: with `onramp taxman-sandbox` running, `ACME_EXPORT_DIR=\(exportDir) TAXMAN_URL=http://127.0.0.1:8081 "
-                  + "TAXMAN_API_KEY=demo-key onramp run \(pipeline)` twice: the second run reads only new files.")
+                  + "TAXMAN_API_KEY=demo-key onramp run \(pipeline ?? "examples/acme-orders.yaml")` twice: the second run reads "
+                  + "only new files.")
             await services.triggerGracefulShutdown()
         }
     }

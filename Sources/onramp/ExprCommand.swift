@@ -51,10 +51,11 @@ struct ConnectorsCommand: AsyncParsableCommand {
     var updateDocs: String?
 
     func run() async throws {
-        let catalog = try pluginOptions.registry().catalog
+        let catalog = try pluginOptions.registry().catalog + StepFactory.catalog
         if let updateDocs {
             let text = try String(contentsOfFile: updateDocs, encoding: .utf8)
-            try pluginOptions.registry().updatingConfigTables(in: text).write(toFile: updateDocs, atomically: true, encoding: .utf8)
+            try pluginOptions.registry().updatingConfigTables(in: text, extra: StepFactory.docsRegions)
+                .write(toFile: updateDocs, atomically: true, encoding: .utf8)
             return
         }
         guard let name else {

@@ -10,12 +10,18 @@ struct PreviewCommand: AsyncParsableCommand {
     @OptionGroup var pluginOptions: PluginOptions
     @Argument var file: String
     @Option(help: "How many source records to read.") var limit = 5
+    @Flag(help: "Also send the mapped records to the TAXMAN sandbox (in process) and show each one's tax or refusal.")
+    var dryRun = false
+    @Flag(help: "With --dry-run: send to the pipeline's own destination instead, with dryrun- idempotency keys.")
+    var againstConfigured = false
 
     func run() async throws {
         do {
             let registry = try pluginOptions.registry()
             let spec = try PipelineLoader.load(path: file, registry: registry)
-            let out = try await PipelinePreview.run(spec, registry: registry, resources: .forPipeline(file), limit: limit)
+            guard dryRun || !againstConfigured else { throw ValidationError("--against-configured needs --dry-run") }
+            let out = try await PipelinePreview.run(spec, registry: registry, resources: .forPipeline(file), limit: limit,
+                                                    dryRun: dryRun ? (againstConfigured ? .configured : .sandbox) : nil)
             print(JSONWriter.string(out, pretty: true))
         } catch {
             report(error)

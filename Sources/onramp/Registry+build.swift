@@ -5,6 +5,7 @@ import OnrampConnectorsHTTP
 import OnrampConnectorsS3
 import OnrampConnectorsSQLite
 import OnrampConnectorsPostgres
+import OnrampTaxmanSandbox
 
 extension ConnectorRegistry {
     /// Every connector this binary ships.
@@ -15,6 +16,7 @@ extension ConnectorRegistry {
         S3Connectors.register(into: &r)
         SQLiteConnectors.register(into: &r)
         PostgresConnectors.register(into: &r)
+        SandboxConnectors.register(into: &r)
         return r
     }
 }

@@ -77,10 +77,21 @@ struct RunCommand: AsyncParsableCommand {
         if let p = s.resultsPath { print("  results: \(p)") }
         if let p = s.errorsCSVPath { print("  errors:  \(p)" + (s.errorsNDJSONPath.map { " (and \($0))" } ?? "")) }
         if s.destinationPath == nil && s.resultsPath == nil && s.errorsCSVPath == nil { print("  no files written") }
-        for e in s.sampleErrors.prefix(8) {
-            print("    [\(e.stage.rawValue)] \(e.position) \(e.code): \(e.message)")
+        if s.warnings > 0 { print("  warnings: \(s.warnings) (records let through, in the error report)") }
+        if !s.errorGroups.isEmpty {
+            print("  problems:")
+            for g in s.errorGroups.prefix(10) { print("    \(g.line)\n      e.g. \(g.example)") }
+            if s.errorGroups.count > 10 || s.ungroupedErrors > 0 { print("    … more kinds in the error report") }
         }
-        if s.recordsFailed > 8 { print("    … \(s.recordsFailed - 8) more in the error report") }
+        if let by = s.reconciliation?.byCurrency, !by.isEmpty {
+            print("  reconciliation (\(s.recordsRead) rows read, \(s.recordsSent) sent, \(s.recordsWritten) accepted):")
+            for (currency, t) in by.sorted(by: { $0.key < $1.key }) {
+                print("    \(currency): \(t.transactions) transactions (\(t.calculated) calculated, \(t.refused) refused), sent amount "
+                      + "\(ExactDecimal.text(t.amount)) discount \(ExactDecimal.text(t.discount)); answered amount "
+                      + "\(ExactDecimal.text(t.answeredAmount)) taxable "
+                      + "\(ExactDecimal.text(t.taxable)) exempt \(ExactDecimal.text(t.exempt)) tax \(ExactDecimal.text(t.tax))")
+            }
+        }
     }
 }
 
@@ -96,7 +107,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let res = ConnectorResources.forPipeline(file)
             _ = try registry.makeSource(spec.source, resources: res)
             _ = try registry.makeDestination(spec.destination, resources: res)
-            for s in spec.steps { try RunStep.validate(s, registry: registry) }
+            for s in spec.steps { try RunStep.validate(s, registry: registry, resources: res) }
             print("\(file): valid (\(spec.name): \(spec.source.connector) -> \(spec.steps.count) steps -> \(spec.destination.connector))")
         } catch {
             report(error)

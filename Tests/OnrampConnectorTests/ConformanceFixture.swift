@@ -5,6 +5,7 @@ import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampConnectorsPostgres
 import OnrampConnectorsS3
+import OnrampTaxmanSandbox
 import OnrampConnectorsSQLite
 import OnrampCore
 import OnrampExampleConnector
@@ -20,6 +21,7 @@ enum TestRegistry {
         SQLiteConnectors.register(into: &r)
         PostgresConnectors.register(into: &r)
         S3Connectors.register(into: &r)
+        SandboxConnectors.register(into: &r)
         return r
     }()
 

@@ -28,7 +28,9 @@ import Testing
         #expect(code(#"$parseDate("99999999999999999999.1.1", "YY.MM.DD")"#) != nil)
         #expect(code(#"$parseDate("9223372036854775807.1.1", "YY.MM.DD")"#) != nil)
         #expect(code(#"$parseDecimal("1\#(String(repeating: "0", count: 400))")"#) != nil)
-        #expect(try JSONata(#"$parseDecimal("1,5", "")"#).evaluate(nil, functions: CleansingFunctions.registry) == 15)
+        // An empty separator is the same as none given: inferred, so the lone comma is the decimal one
+        // (the first release read "" as '.', making this 15).
+        #expect(try JSONata(#"$parseDecimal("1,5", "")"#).evaluate(nil, functions: CleansingFunctions.registry) == 1.5)
         let date = try JSONata(#"$parseDate("03.11.2026", "DD.MM.YYYY")"#)
         #expect(try date.evaluate(nil, functions: CleansingFunctions.registry) == "2026-11-03")
     }

@@ -254,7 +254,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let report = dir.appendingPathComponent("errors.ndjson")
         let lines = (2...4).map { #"{"stage":"load","file":"a.csv","line":\#($0),"key":null,"step":null,"code":"taxman.X","message":"m","value":{"n":\#($0)}}"# }
-        try (lines.joined(separator: "\n") + "\n").write(to: report, atomically: true, encoding: .utf8)
+        // A warning's record went on: it is not queued.
+        let warning = #"{"stage":"transform","file":"a.csv","line":7,"severity":"warning","code":"validate.x","message":"m","value":{}}"#
+        try ([lines[0], warning] + lines.dropFirst()).joined(separator: "\n").write(to: report, atomically: true, encoding: .utf8)
         let run = RunRecord(id: "r1", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "api", createdAt: Date())
         let summary = try await service.runEnded(run, state: .succeededWithErrors, errorsNDJSON: report.path)
         #expect(summary == ["queued": 2, "not_queued": 1])

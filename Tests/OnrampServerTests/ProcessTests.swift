@@ -70,6 +70,34 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("data").path))
     }
 
+    /// The binary carries what the demo needs: a copy of it, run in an empty directory elsewhere, runs the demo.
+    @Test func theDemoRunsFromACopyOfTheBinaryInAnyDirectory() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            Issue.record("build the onramp executable first (swift build): \(Self.binary)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-anywhere-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("onramp-copy")
+        try FileManager.default.copyItem(atPath: Self.binary, toPath: copy.path)
+        let process = Process()
+        process.executableURL = copy
+        process.arguments = ["demo", "--orders", "60"]
+        process.currentDirectoryURL = dir
+        let log = dir.appendingPathComponent("demo.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("run succeeded_with_errors: acme-orders") && text.contains("reconciliation ("), "\(text)")
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/demo-output/acme-orders-results.ndjson"))
+    }
+
     /// Orders (id, region, amount) from a tenant file to the sandbox, one request of 10 at a time.
     static func ordersToTaxman(_ name: String, path: String, batch: Int, sandboxURL: String) -> Value {
         ["version": 1, "name": .string(name), "batch_size": .number(Double(batch)),

@@ -59,6 +59,17 @@ import Testing
                  "file.outside", "destination.config.path"),
                 (Self.with(destination: ["connector": "file", "config": ["path": "link.csv"]], f.dir), "file.outside",
                  "destination.config.path"),
+                // The steps that read or write through connectors: a lookup's table, a route's second destination.
+                (Self.with(steps: [["lookup": ["table": ["file": "../../../master.csv"], "on": ["a": "b"], "into": "r"]]], f.dir),
+                 "file.outside", "steps[0].lookup.table.file"),
+                (Self.with(steps: [["lookup": ["table": ["file": "link.csv"], "on": ["a": "b"], "into": "r"]]], f.dir),
+                 "file.outside", "steps[0].lookup.table.file"),
+                (Self.with(steps: [["lookup": ["table": ["source": ["connector": "csv", "config": ["path": "${secret:TOKEN}"]]],
+                                               "on": ["a": "b"], "into": "r"]]], f.dir),
+                 "spec.secret_placement", "steps[0].lookup.table.source.config.path"),
+                (Self.with(steps: [["route": ["when": "true", "destination": ["connector": "file",
+                                                                              "config": ["path": "../../../onramp.sqlite"]]]]], f.dir),
+                 "file.outside", "steps[0].route.destination.config.path"),
             ]
             for (document, code, field) in attacks {
                 let preview = try await call(client, .post, "/api/v1/tenants/acme/preview", key: admin, body: ["document": document])

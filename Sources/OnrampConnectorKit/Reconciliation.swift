@@ -1,0 +1,79 @@
+import Foundation
+import OnrampCore
+import Synchronization
+
+/// Money a run sent to a tax destination and what it answered, per currency, summed exactly: a customer checks a
+/// run against their ERP with it. Sent: the lines' `amount` and `discount`; answered: the calculation's
+/// `totalAmount`, `totalDiscount`, `totalTaxable`, `totalExempt` and `totalTax`.
+public struct Reconciliation: Sendable, Equatable {
+    public struct Totals: Sendable, Equatable {
+        public var transactions = 0
+        public var amount = Decimal(0)
+        public var discount = Decimal(0)
+        public var calculated = 0
+        public var refused = 0
+        public var answeredAmount = Decimal(0)
+        public var answeredDiscount = Decimal(0)
+        public var taxable = Decimal(0)
+        public var exempt = Decimal(0)
+        public var tax = Decimal(0)
+        /// Sent values that were not numbers (they are not in the sums).
+        public var unreadable = 0
+    }
+
+    public var byCurrency: [String: Totals] = [:]
+
+    public init() {}
+
+    /// Adds one transaction as sent and its answer (nil: refused).
+    public mutating func add(sent tx: Value, answer: Value?) {
+        let currency = tx["currency"]?.scalarText.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)"
+        var t = byCurrency[currency] ?? Totals()
+        t.transactions += 1
+        for line in tx["lines"]?.arrayValue ?? [] {
+            for (key, keyPath) in [("amount", \Totals.amount), ("discount", \Totals.discount)] {
+                guard let v = line[key], !v.isNull else { continue }
+                if let d = ExactDecimal.decimal(v) { t[keyPath: keyPath] += d } else { t.unreadable += 1 }
+            }
+        }
+        if let answer {
+            t.calculated += 1
+            for (key, keyPath) in [("totalAmount", \Totals.answeredAmount), ("totalDiscount", \Totals.answeredDiscount),
+                                   ("totalTaxable", \Totals.taxable), ("totalExempt", \Totals.exempt), ("totalTax", \Totals.tax)] {
+                if let v = answer[key], let d = ExactDecimal.decimal(v) { t[keyPath: keyPath] += d }
+            }
+        } else {
+            t.refused += 1
+        }
+        byCurrency[currency] = t
+    }
+
+    /// `{CUR: {transactions, calculated, refused, sent: {amount, discount}, answered: {amount, discount, taxable,
+    /// exempt, tax}}}`, the sums as decimal text (exact, whatever their size).
+    public var asValue: Value {
+        var o = Value.Object()
+        for (currency, t) in byCurrency.sorted(by: { $0.key < $1.key }) {
+            var entry: Value.Object = [
+                "transactions": .number(Double(t.transactions)), "calculated": .number(Double(t.calculated)),
+                "refused": .number(Double(t.refused)),
+                "sent": ["amount": .string(ExactDecimal.text(t.amount)), "discount": .string(ExactDecimal.text(t.discount))],
+                "answered": ["amount": .string(ExactDecimal.text(t.answeredAmount)),
+                             "discount": .string(ExactDecimal.text(t.answeredDiscount)),
+                             "taxable": .string(ExactDecimal.text(t.taxable)), "exempt": .string(ExactDecimal.text(t.exempt)),
+                             "tax": .string(ExactDecimal.text(t.tax))],
+            ]
+            if t.unreadable > 0 { entry["unreadable_values"] = .number(Double(t.unreadable)) }
+            o[currency] = .object(entry)
+        }
+        return .object(o)
+    }
+}
+
+/// A destination's running reconciliation, shared by its concurrent requests.
+public final class ReconciliationLedger: Sendable {
+    private let state = Mutex(Reconciliation())
+    public init() {}
+
+    public func add(sent tx: Value, answer: Value?) { state.withLock { $0.add(sent: tx, answer: answer) } }
+    public var current: Reconciliation { state.withLock { $0 } }
+}

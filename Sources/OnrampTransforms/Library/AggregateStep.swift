@@ -1,0 +1,179 @@
+import Foundation
+import OnrampCore
+
+/// `aggregate`: one record per group of records with the same `by` fields (all records form one group without
+/// `by`): the `by` fields plus each output field, `sum(path)`, `count()`, `min(path)`, `max(path)`, `first(path)`,
+/// `last(path)`, `collect(path)`, `avg(path)`. Sums are exact decimals. Groups come out in the order they began.
+final class AggregateStep: Step {
+    enum Function: String, CaseIterable { case sum, count, min, max, first, last, collect, avg }
+    struct Output {
+        let name: FieldPath
+        let function: Function
+        let field: FieldPath?
+    }
+    enum Accumulator {
+        case decimal(Decimal, Int)
+        case value(Value?)
+        case list([Value])
+    }
+    struct Group {
+        var key: Value
+        var position: SourcePosition
+        var accumulators: [Accumulator]
+        var failed = false
+    }
+
+    let by: [FieldPath]
+    let outputs: [Output]
+    let maxGroups: Int
+    let maxCollect: Int
+    let label: String
+    private var groups: [String: Int] = [:]
+    private var ordered: [Group] = []
+
+    init(_ c: StepConfig, label: String) throws(OnrampError) {
+        by = try c.fields("by") ?? []
+        var outputs: [Output] = []
+        for (name, v) in try c.object("fields") ?? [:] {
+            let at = "\(c.at("fields")).\(name)"
+            guard case .string(let text) = v else { throw OnrampError("config.type", "must be like sum(amount)", at: at) }
+            let call = text.trimmingCharacters(in: .whitespaces)
+            guard let open = call.firstIndex(of: "("), call.hasSuffix(")"),
+                  let function = Function(rawValue: String(call[..<open]).trimmingCharacters(in: .whitespaces)) else {
+                throw OnrampError("config.aggregate", "'\(text)' is not one of "
+                                  + Function.allCases.map { "\($0.rawValue)(field)" }.joined(separator: ", "), at: at)
+            }
+            let argument = call[call.index(after: open)..<call.index(before: call.endIndex)].trimmingCharacters(in: .whitespaces)
+            let field = argument.isEmpty ? nil : try FieldPath(argument, at: at)
+            guard field != nil || function == .count else {
+                throw OnrampError("config.aggregate", "\(function.rawValue) needs a field: \(function.rawValue)(amount)", at: at)
+            }
+            outputs.append(Output(name: try FieldPath(name, at: at), function: function, field: field))
+        }
+        guard !outputs.isEmpty else { throw OnrampError("config.length", "give at least one output field", at: c.at("fields")) }
+        self.outputs = outputs
+        maxGroups = try c.int("max_groups", default: 1_000_000)
+        maxCollect = try c.int("max_collect", default: 10_000)
+        self.label = label
+    }
+
+    var isIdle: Bool { ordered.isEmpty }
+
+    func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
+        for r in records {
+            var key = Value.object([:])
+            for f in by { f.set(f.get(r.value) ?? .null, in: &key) }
+            let text = JSONWriter.string(key)
+            let index: Int
+            if let i = groups[text] {
+                index = i
+            } else {
+                guard ordered.count < maxGroups else {
+                    errors.append(RecordError(stage: .transform, position: r.position, code: "aggregate.too_many",
+                                              message: "more than \(maxGroups) groups (max_groups)", step: label, value: r.value))
+                    continue
+                }
+                index = ordered.count
+                groups[text] = index
+                ordered.append(Group(key: key, position: r.position, accumulators: outputs.map { Self.start($0.function) }))
+            }
+            if ordered[index].failed { continue }
+            for (i, output) in outputs.enumerated() {
+                do throws(OnrampError) {
+                    try add(r.value, output, to: &ordered[index].accumulators[i])
+                } catch {
+                    ordered[index].failed = true
+                    errors.append(RecordError(stage: .transform, position: r.position, code: error.code,
+                                              message: "\(output.name): \(error.message); the group of \(text) is dropped",
+                                              step: label, value: r.value, field: output.field?.description))
+                    break
+                }
+            }
+        }
+        return []
+    }
+
+    private static func start(_ f: Function) -> Accumulator {
+        switch f {
+        case .sum, .count, .avg: return .decimal(0, 0)
+        case .collect: return .list([])
+        case .min, .max, .first, .last: return .value(nil)
+        }
+    }
+
+    private func add(_ record: Value, _ output: Output, to acc: inout Accumulator) throws(OnrampError) {
+        let v = output.field.flatMap { $0.get(record) }
+        switch (output.function, acc) {
+        case (.count, .decimal(let d, let n)):
+            if output.field == nil || !(v?.isNull ?? true) { acc = .decimal(d + 1, n + 1) }
+        case (.sum, .decimal(let d, let n)), (.avg, .decimal(let d, let n)):
+            guard let v, !v.isNull else { return }
+            guard let x = ExactDecimal.decimal(v) else {
+                throw OnrampError("aggregate.not_number", "\(output.field!) is \(JSONWriter.string(v)), not a number")
+            }
+            acc = .decimal(d + x, n + 1)
+        case (.collect, .list(var items)):
+            guard let v else { return }
+            guard items.count < maxCollect else {
+                throw OnrampError("aggregate.too_many", "more than \(maxCollect) values to collect (max_collect)")
+            }
+            items.append(v)
+            acc = .list(items)
+        case (.first, .value(let current)):
+            if current == nil, let v { acc = .value(v) }
+        case (.last, .value):
+            if let v { acc = .value(v) }
+        case (.min, .value(let current)), (.max, .value(let current)):
+            guard let v, !v.isNull else { return }
+            guard let current else { acc = .value(v); return }
+            let order = ValueOrder.compare(v, current)
+            if (output.function == .min && order < 0) || (output.function == .max && order > 0) { acc = .value(v) }
+        default:
+            break
+        }
+    }
+
+    func finish(errors: inout [RecordError]) -> [Record] {
+        var out: [Record] = []
+        for g in ordered where !g.failed {
+            var v = g.key
+            for (output, acc) in zip(outputs, g.accumulators) {
+                let result: Value
+                switch (output.function, acc) {
+                case (.count, .decimal(let d, _)): result = ExactDecimal.value(d)
+                case (.sum, .decimal(let d, _)): result = ExactDecimal.value(d)
+                case (.avg, .decimal(let d, let n)): result = n == 0 ? .null : .number(NSDecimalNumber(decimal: d / Decimal(n)).doubleValue)
+                case (_, .list(let items)): result = .array(items)
+                case (_, .value(let x)): result = x ?? .null
+                default: result = .null
+                }
+                output.name.set(result, in: &v)
+            }
+            out.append(Record(v, position: g.position))
+        }
+        ordered = []
+        groups = [:]
+        return out
+    }
+}
+
+extension AggregateStep {
+    static let spec = StepSpec(
+        name: "aggregate",
+        summary: "One record per group: sums (exact decimals), counts, minimum, maximum, first, last, lists.",
+        configSchema: Schema.object([
+            "by": Schema.fields("Group by", "The field paths whose values make a group (none: one group of all records)"),
+            "fields": Schema.map("Output fields", "Output field: sum(path), count(), avg(path), min(path), max(path), "
+                                 + "first(path), last(path) or collect(path)", values: ["type": "string", "minLength": 1]),
+            "max_groups": Schema.integer("Max groups", "Past this many groups a record is an error", min: 1,
+                                         max: 10_000_000, default: 1_000_000),
+            "max_collect": Schema.integer("Max collected", "Most values one collect() gathers", min: 1,
+                                          max: 1_000_000, default: 10_000),
+        ], required: ["fields"]),
+        example: """
+        - aggregate:
+            by: [customer, currency]
+            fields: {total: sum(amount), orders: count(), first_order: min(date), skus: collect(sku)}
+        """,
+        build: { config, spec, _ in try AggregateStep(try StepConfig(config, at: spec.path), label: spec.name ?? spec.path) })
+}

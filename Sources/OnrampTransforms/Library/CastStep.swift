@@ -1,0 +1,167 @@
+import OnrampCore
+import OnrampExpression
+
+/// `cast`: fields to types, reading the formats ERPs write: decimals with separators (`1.234,56`), integers, dates
+/// and date-times by picture and zone, booleans from `Y`/`Ja`/`1`/`true`. A value that does not convert is an error
+/// record naming the field (or, by `on_error`, becomes null or stays as it was). Null and missing fields stay so;
+/// an empty text becomes null (but stays a text for `string`).
+final class CastStep: Step {
+    enum Kind: String, CaseIterable { case string, number, decimal, integer, boolean, date, datetime }
+    struct Cast {
+        let field: FieldPath
+        let kind: Kind
+        /// The cleansing function that parses the text (decimal, date, datetime), called with `$v`.
+        let parser: JSONata?
+        /// The parser's options, bound as `$d`, `$g`, `$f`, `$z` beside the value `$v`.
+        let arguments: [String: Value]
+        let truthy: Set<String>
+        let falsy: Set<String>
+    }
+
+    static let trueWords: Set<String> = ["true", "t", "yes", "y", "1", "ja", "j", "oui", "si", "sí", "x", "on", "wahr"]
+    static let falseWords: Set<String> = ["false", "f", "no", "n", "0", "nein", "non", "off", "falsch", ""]
+
+    let casts: [Cast]
+    let onError: String
+    let label: String
+    let functions: JSONata.FunctionRegistry
+
+    init(_ c: StepConfig, label: String, functions: JSONata.FunctionRegistry) throws(OnrampError) {
+        var casts: [Cast] = []
+        for (name, v) in try c.object("fields") ?? [:] {
+            let at = "\(c.at("fields")).\(name)"
+            let options: StepConfig
+            if case .string(let t) = v { options = try StepConfig(["type": .string(t)], at: at) } else { options = try StepConfig(v, at: at) }
+            let typeName = try options.string("type", default: "")
+            guard let kind = Kind(rawValue: typeName) else {
+                throw OnrampError("config.enum", "the type must be one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+                                  at: options.value["type"] == nil ? at : options.at("type"))
+            }
+            for key in options.value.keys where !["type", "decimal_separator", "group_separator", "format", "zone",
+                                                   "true", "false"].contains(key) {
+                throw OnrampError("config.unknown_key", "unknown key; expected type, decimal_separator, group_separator, "
+                                  + "format, zone, true, false", at: options.at(key))
+            }
+            var parser: JSONata?
+            var arguments: [String: Value] = [:]
+            for (key, name) in [("decimal_separator", "d"), ("group_separator", "g"), ("format", "f"), ("zone", "z")] {
+                if let text = try options.string(key) { arguments[name] = .string(text) }
+            }
+            switch kind {
+            case .decimal:
+                let given = arguments["g"] != nil ? ", $d, $g" : (arguments["d"] != nil ? ", $d" : "")
+                parser = try Self.parser("$parseDecimal($v\(given))", at)
+            case .date, .datetime:
+                guard arguments["f"] != nil else {
+                    throw OnrampError("config.missing", "a \(kind.rawValue) needs its `format` (a picture such as DD.MM.YYYY)",
+                                      at: at)
+                }
+                parser = try Self.parser(kind == .date ? "$parseDate($v, $f)"
+                                         : (arguments["z"] != nil ? "$parseDateTime($v, $f, $z)" : "$parseDateTime($v, $f)"), at)
+            default: break
+            }
+            func words(_ key: String) throws(OnrampError) -> Set<String>? {
+                try options.array(key).map { Set($0.compactMap { $0.scalarText?.lowercased() }) }
+            }
+            casts.append(Cast(field: try FieldPath(name, at: at), kind: kind, parser: parser, arguments: arguments,
+                              truthy: try words("true") ?? Self.trueWords, falsy: try words("false") ?? Self.falseWords))
+        }
+        guard !casts.isEmpty else { throw OnrampError("config.length", "give at least one field", at: c.at("fields")) }
+        self.casts = casts
+        onError = try c.string("on_error", default: "error")
+        self.label = label
+        self.functions = functions
+    }
+
+    private static func parser(_ source: String, _ at: String) throws(OnrampError) -> JSONata {
+        do { return try JSONata(source) } catch { throw OnrampError("config.format", "cannot use these options: \(error.message)", at: at) }
+    }
+
+    func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
+        ParallelChunks.process(records, errors: &errors) { r, out, errors in
+            var value = r.value
+            for cast in casts {
+                guard let v = cast.field.get(value), !v.isNull else { continue }
+                if cast.kind != .string, v.isBlank {
+                    cast.field.set(.null, in: &value)
+                    continue
+                }
+                do throws(OnrampError) {
+                    cast.field.set(try convert(v, cast), in: &value)
+                } catch {
+                    switch onError {
+                    case "set_null": cast.field.set(.null, in: &value)
+                    case "keep": break
+                    default:
+                        errors.append(RecordError(stage: .transform, position: r.position, code: error.code,
+                                                  message: "\(cast.field): \(error.message)", step: label, value: r.value,
+                                                  field: cast.field.description))
+                        return
+                    }
+                }
+            }
+            out.append(Record(value, position: r.position))
+        }
+    }
+
+    private func convert(_ v: Value, _ cast: Cast) throws(OnrampError) -> Value {
+        let shown = JSONWriter.string(v).prefix(100)
+        switch cast.kind {
+        case .string:
+            guard let text = v.scalarText else { throw OnrampError("cast.string", "\(v.typeName) is not text") }
+            return .string(text)
+        case .number, .integer:
+            let n: Double?
+            switch v {
+            case .number(let x): n = x
+            case .string(let s): n = ValidateStep.number(.string(s.trimmingCharacters(in: .whitespaces)))
+            default: n = nil
+            }
+            guard let n else { throw OnrampError("cast.\(cast.kind.rawValue)", "\(shown) is not a number") }
+            if cast.kind == .integer, n != n.rounded() { throw OnrampError("cast.integer", "\(shown) is not a whole number") }
+            return .number(n)
+        case .boolean:
+            if case .bool = v { return v }
+            let text = (v.scalarText ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            if cast.truthy.contains(text) { return true }
+            if cast.falsy.contains(text) { return false }
+            throw OnrampError("cast.boolean", "\(shown) is not one of the yes/no words")
+        case .decimal, .date, .datetime:
+            if cast.kind == .decimal, case .number = v { return v }
+            guard let parser = cast.parser, case .string(let s) = v else {
+                throw OnrampError("cast.\(cast.kind.rawValue)", "\(v.typeName) is not text")
+            }
+            do {
+                var bindings = cast.arguments
+                bindings["v"] = .string(s)
+                return try parser.evaluate(nil, bindings: bindings, functions: functions) ?? .null
+            } catch {
+                throw OnrampError("cast.\(cast.kind.rawValue)", error.message)
+            }
+        }
+    }
+}
+
+extension CastStep {
+    static let spec = StepSpec(
+        name: "cast",
+        summary: "Converts fields to types: decimals with separators, integers, dates by picture, yes/no words.",
+        configSchema: Schema.object([
+            "fields": Schema.map("Fields", "Field path: a type (string, number, decimal, integer, boolean, date, datetime) "
+                                 + "or {type, decimal_separator, group_separator, format, zone, true, false}",
+                                 values: ["type": ["string", "object"]]),
+            "on_error": Schema.choice("On error", "error: an error record (cast.<type>); set_null: the field becomes null; "
+                                      + "keep: the value stays", ["error", "set_null", "keep"], default: "error"),
+        ], required: ["fields"]),
+        example: """
+        - cast:
+            fields:
+              amount: {type: decimal, decimal_separator: ",", group_separator: "."}
+              quantity: integer
+              order_date: {type: date, format: DD.MM.YYYY}
+              paid: boolean
+        """,
+        build: { config, spec, context in
+            try CastStep(try StepConfig(config, at: spec.path), label: spec.name ?? spec.path, functions: context.functions)
+        })
+}

@@ -1,0 +1,155 @@
+import Foundation
+import OnrampCore
+
+/// `sort`: the run's records in the order of `by` (`field` ascending, `-field` descending; ties keep input order).
+/// At most `max_in_memory` records are held: past that, sorted runs spill to files in the scratch directory and are
+/// merged at the end, so memory stays bounded whatever the input size. The records come out when the input ends.
+final class SortStep: Step {
+    struct Entry {
+        let seq: Int
+        let position: SourcePosition
+        let value: Value
+    }
+
+    let by: [(field: FieldPath, descending: Bool)]
+    let maxInMemory: Int
+    let label: String
+    let scratchRoot: String?
+    static let chunk = 5_000
+    private var buffer: [Entry] = []
+    private var seq = 0
+    private var runs: [SortRun] = []
+    private var heads: [Entry?] = []
+    private var merging = false
+    private var directory: String?
+    private(set) var failure: OnrampError?
+
+    init(_ c: StepConfig, label: String, scratch: String?) throws(OnrampError) {
+        var by: [(FieldPath, Bool)] = []
+        for (i, v) in (try c.array("by") ?? []).enumerated() {
+            guard case .string(var s) = v else { throw OnrampError("config.type", "must be a field path", at: "\(c.at("by"))[\(i)]") }
+            let descending = s.hasPrefix("-")
+            if descending { s.removeFirst() }
+            by.append((try FieldPath(s, at: "\(c.at("by"))[\(i)]"), descending))
+        }
+        guard !by.isEmpty else { throw OnrampError("config.length", "give at least one field", at: c.at("by")) }
+        self.by = by
+        maxInMemory = try c.int("max_in_memory", default: 100_000)
+        self.label = label
+        scratchRoot = scratch
+    }
+
+    deinit { cleanUp() }
+
+    var isIdle: Bool { buffer.isEmpty && runs.isEmpty }
+
+    func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
+        for r in records {
+            buffer.append(Entry(seq: seq, position: r.position, value: r.value))
+            seq += 1
+        }
+        if buffer.count >= maxInMemory {
+            do { try spill() } catch { stop(error) }
+        }
+        return []
+    }
+
+    /// Each call gives the next records in order (up to 5,000); empty when all are out.
+    func finish(errors: inout [RecordError]) -> [Record] {
+        if !merging {
+            merging = true
+            if runs.isEmpty {
+                buffer.sort(by: less)
+                buffer.reverse()
+            } else {
+                do {
+                    if !buffer.isEmpty { try spill() }
+                    heads = try runs.map { try $0.next() }
+                } catch {
+                    stop(error)
+                    return []
+                }
+            }
+        }
+        var out: [Record] = []
+        if runs.isEmpty {
+            while out.count < Self.chunk, let e = buffer.popLast() { out.append(Record(e.value, position: e.position)) }
+            if buffer.isEmpty { merging = false; seq = 0 }
+            return out
+        }
+        do {
+            while out.count < Self.chunk {
+                var best: Int?
+                for (i, h) in heads.enumerated() {
+                    guard let h else { continue }
+                    if let b = best, !less(h, heads[b]!) { continue }
+                    best = i
+                }
+                guard let b = best, let e = heads[b] else { break }
+                out.append(Record(e.value, position: e.position))
+                heads[b] = try runs[b].next()
+            }
+        } catch {
+            stop(error)
+            return []
+        }
+        if out.isEmpty { cleanUp() }
+        return out
+    }
+
+    private func less(_ a: Entry, _ b: Entry) -> Bool {
+        for (field, descending) in by {
+            let c = ValueOrder.compare(field.get(a.value) ?? .null, field.get(b.value) ?? .null)
+            if c != 0 { return descending ? c > 0 : c < 0 }
+        }
+        return a.seq < b.seq
+    }
+
+    private func spill() throws {
+        if directory == nil {
+            let root = scratchRoot ?? FileManager.default.temporaryDirectory.path
+            let dir = "\(root)/onramp-sort-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            directory = dir
+        }
+        buffer.sort(by: less)
+        runs.append(try SortRun.write(buffer, to: "\(directory!)/run-\(runs.count).ndjson"))
+        buffer = []
+    }
+
+    /// The records held cannot all come out: the run fails (nothing after the last checkpoint is committed).
+    private func stop(_ error: any Error) {
+        failure = OnrampError("sort.spill", "\(label): could not use the spill files: \(error)")
+        buffer = []
+        cleanUp()
+    }
+
+    private func cleanUp() {
+        for r in runs { r.close() }
+        runs = []
+        heads = []
+        merging = false
+        seq = 0
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+        directory = nil
+    }
+}
+
+extension SortStep {
+    static let spec = StepSpec(
+        name: "sort",
+        summary: "Sorts the run's records by fields, in bounded memory (spills to disk past a limit).",
+        configSchema: Schema.object([
+            "by": ["type": "array", "title": "Sort by", "minItems": 1, "description": "Field paths; -field sorts descending",
+                   "items": Schema.string("Field", "A field path, or -path for descending")],
+            "max_in_memory": Schema.integer("Max in memory", "Records held before a sorted run spills to disk", min: 100,
+                                            max: 10_000_000, default: 100_000),
+        ], required: ["by"]),
+        example: """
+        - sort: {by: [customer, -order_date]}
+        """,
+        build: { config, spec, context in
+            try SortStep(try StepConfig(config, at: spec.path), label: spec.name ?? spec.path, scratch: context.scratchDirectory)
+        })
+}

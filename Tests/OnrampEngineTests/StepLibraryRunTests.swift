@@ -1,0 +1,125 @@
+import Foundation
+import OnrampConnectorKit
+import OnrampConnectorsFiles
+import OnrampCore
+import OnrampEngine
+import Testing
+
+/// The steps that need the engine: a lookup table read from a file in the run's area, a route's second destination,
+/// dedupe across runs, warnings in the summary and the error report, sort spilling in the run's directory.
+@Suite struct StepLibraryRunTests {
+    final class Bench {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-steps-\(UUID().uuidString)")
+        init() throws { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(at: dir) }
+
+        func write(_ name: String, _ text: String) throws {
+            let url = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+
+        func read(_ name: String) -> [Value] {
+            guard let text = try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) else { return [] }
+            return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        }
+
+        func run(_ steps: String, input: String = "orders.csv", batch: Int = 500, full: Bool = false) async throws -> RunSummary {
+            let spec = try PipelineLoader.parse("""
+            version: 1
+            name: steps
+            batch_size: \(batch)
+            source: {connector: csv, config: {path: \(input)}}
+            steps:
+            \(steps.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            destination: {connector: file, config: {path: out.ndjson}}
+            """)
+            var registry = ConnectorRegistry()
+            FileConnectors.register(into: &registry)
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent("out.ndjson"))
+            return await PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(files: .local(dir.path)),
+                                        checkpoints: FileCheckpointStore(directory: dir.path + "/state"),
+                                        outputDirectory: dir.path, fullResync: full).run()
+        }
+    }
+
+    static let orders = """
+    id,country,amount,currency
+    1,germany,10.00,EUR
+    2,FRANCE,20.00,eur
+    3,Atlantis,5.00,EUR
+    4,germany,-1.00,EUR
+
+    """
+
+    @Test func aLookupTableFromAFileInTheAreaAndItsErrorsAtTheStep() async throws {
+        let b = try Bench()
+        try b.write("orders.csv", Self.orders)
+        try b.write("reference/countries.csv", "name,code\nGermany,DE\nFrance,FR\n")
+        let lookup = "- lookup: {table: {file: reference/countries.csv}, on: {country: name}, set: {country: code}, ignore_case: true}"
+        let s = try await b.run(lookup)
+        #expect(s.status == .succeededWithErrors && s.recordsWritten == 3, "\(s.failureReason ?? "")")
+        #expect(b.read("out.ndjson").map { $0["country"] } == ["DE", "FR", "DE"])
+        #expect(b.read("steps-errors.ndjson").first?["code"] == "lookup.missing")
+        #expect(b.read("steps-errors.ndjson").first?["line"] == 4)
+
+        let missing = try await b.run(lookup.replacingOccurrences(of: "reference/countries.csv", with: "reference/nope.csv"))
+        #expect(missing.status == .failed && missing.failureReason?.hasPrefix("steps[0].lookup.table.file: ") == true,
+                "\(missing.failureReason ?? "")")
+        let outside = try await b.run(lookup.replacingOccurrences(of: "reference/countries.csv", with: "../../etc/passwd.csv"))
+        #expect(outside.status == .failed && outside.failureReason?.contains("steps[0].lookup.table.file") == true,
+                "\(outside.failureReason ?? "")")
+        try b.write("reference/bad.csv", "name,code\nGermany,DE\n\"unclosed,FR\n")
+        let bad = try await b.run(lookup.replacingOccurrences(of: "countries.csv", with: "bad.csv"))
+        #expect(bad.status == .failed && bad.failureReason?.contains("bad row at") == true, "\(bad.failureReason ?? "")")
+        let format = try await b.run(lookup.replacingOccurrences(of: "countries.csv", with: "countries.txt"))
+        #expect(format.failureReason?.contains("extension names no file format") == true, "\(format.failureReason ?? "")")
+    }
+
+    @Test func routedRecordsGoToTheSecondDestinationAndWarningsAreCountedApart() async throws {
+        let b = try Bench()
+        try b.write("orders.csv", Self.orders)
+        let s = try await b.run("""
+        - validate: {rules: [{name: currency_upper, field: currency, pattern: "[A-Z]{3}", level: warning}]}
+        - route: {when: "$number(amount) < 0", destination: {connector: file, config: {path: refunds.ndjson}}}
+        """)
+        #expect(s.status == .succeeded && s.recordsWritten == 3 && s.warnings == 1 && s.recordsFailed == 0,
+                "\(s.failureReason ?? "")")
+        #expect(b.read("refunds.ndjson").map { $0["id"] } == ["4"])
+        let report = b.read("steps-errors.ndjson")
+        #expect(report.count == 1 && report[0]["severity"] == "warning" && report[0]["field"] == "currency")
+        let bad = try await b.run("- route: {when: 'true', destination: {connector: nowhere}}")
+        #expect(bad.status == .failed && bad.failureReason?.contains("steps[0].route.destination.connector") == true,
+                "\(bad.failureReason ?? "")")
+    }
+
+    @Test func dedupeAcrossRunsSendsEachKeyOnceUntilAFullResync() async throws {
+        let b = try Bench()
+        try b.write("orders.csv", Self.orders)
+        let dedupe = "- dedupe: {key: [id], scope: pipeline}\n  name: once"
+        let first = try await b.run(dedupe, batch: 2)
+        #expect(first.recordsWritten == 4)
+        try b.write("orders.csv", Self.orders + "5,france,1.00,EUR\n2,FRANCE,20.00,eur\n")
+        let second = try await b.run(dedupe, batch: 2)
+        #expect(second.status == .succeeded && second.recordsWritten == 1 && b.read("out.ndjson").map { $0["id"] } == ["5"])
+        let third = try await b.run(dedupe)
+        #expect(third.recordsWritten == 0)
+        let full = try await b.run(dedupe, full: true)
+        #expect(full.recordsWritten == 5, "a full resync forgets the keys")
+        let files = try FileManager.default.contentsOfDirectory(atPath: b.dir.path + "/state")
+        #expect(files == ["steps#once.checkpoint.json"], "\(files)")
+    }
+
+    @Test func aSortBiggerThanItsMemorySpillsInTheRunsDirectoryAndCleansUp() async throws {
+        let b = try Bench()
+        var csv = "id,k\n"
+        for i in 0..<3_000 { csv += "\(i),\((i * 37) % 1000)\n" }
+        try b.write("big.csv", csv)
+        let s = try await b.run("- set: {k: '$number(k)'}\n- sort: {by: [-k, id], max_in_memory: 500}", input: "big.csv", batch: 250)
+        #expect(s.status == .succeeded && s.recordsWritten == 3_000, "\(s.failureReason ?? "")")
+        let keys = b.read("out.ndjson").compactMap { $0["k"]?.numberValue }
+        #expect(keys == keys.sorted(by: >) && keys.count == 3_000)
+        let left = try FileManager.default.contentsOfDirectory(atPath: b.dir.path).filter { $0.hasPrefix("onramp-sort-") }
+        #expect(left.isEmpty)
+    }
+}

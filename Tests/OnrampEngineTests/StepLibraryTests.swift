@@ -1,0 +1,230 @@
+import Foundation
+import OnrampConnectorKit
+import OnrampCore
+import OnrampEngine
+import OnrampTransforms
+import Testing
+
+/// The built-in steps one by one, on records: what each gives, and the error records it makes.
+@Suite struct StepLibraryTests {
+    /// Runs `steps` (YAML list items) over `input` the way the engine does: process, then finish until empty.
+    static func apply(_ steps: String, _ input: [Value], context: StepContext = StepContext()) throws -> (out: [Value], errors: [RecordError]) {
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: t
+        source: {connector: csv, config: {path: x.csv}}
+        steps:
+        \(steps.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+        destination: {connector: file, config: {path: out.ndjson}}
+        """)
+        var records = input.enumerated().map { Record($1, position: SourcePosition(file: "in.csv", line: $0 + 2)) }
+        var errors: [RecordError] = []
+        for s in spec.steps {
+            let step = try StepFactory.make(s, context: context)
+            var out = step.process(records, errors: &errors)
+            while case let more = step.finish(errors: &errors), !more.isEmpty { out += more }
+            if let failure = step.failure { throw failure }
+            records = out
+        }
+        return (records.map(\.value), errors)
+    }
+
+    static func buildError(_ steps: String) -> OnrampError? {
+        do { _ = try apply(steps, []); return nil } catch let e as OnrampError { return e } catch { return nil }
+    }
+
+    @Test func lookupMatchesOnTrimmedCaseInsensitiveKeysAndSaysWhatIsMissing() throws {
+        let table = """
+        - lookup:
+            table: {rows: [{name: Germany, code: DE, region: EU}, {name: "United States", code: US, region: NA}]}
+            on: {country: name}
+            set: {country_code: code, "meta.region": region}
+            ignore_case: true
+        """
+        let (out, errors) = try Self.apply(table, [["id": 1, "country": " germany "], ["id": 2, "country": "Atlantis"],
+                                                   ["id": 3, "country": "UNITED STATES"]])
+        #expect(out == [["id": 1, "country": " germany ", "country_code": "DE", "meta": ["region": "EU"]],
+                        ["id": 3, "country": "UNITED STATES", "country_code": "US", "meta": ["region": "NA"]]])
+        #expect(errors.count == 1 && errors[0].code == "lookup.missing" && errors[0].position.line == 3)
+        #expect(errors[0].message.contains("country=Atlantis") && errors[0].field == "country")
+        let (kept, none) = try Self.apply(table.replacingOccurrences(of: "ignore_case: true", with: "missing: default\n    default: {country_code: XX}"),
+                                          [["country": "germany"], ["country": "Germany"]])
+        #expect(none.isEmpty && kept.map { $0["country_code"] } == ["XX", "DE"], "exact case without ignore_case")
+        #expect(Self.buildError("- lookup: {table: {rows: []}, on: {a: b}}")?.message.contains("set") == true)
+        #expect(Self.buildError("- lookup: {table: {rows: [], file: x.csv}, on: {a: b}, into: r}")?.code == "config.table")
+        #expect(Self.buildError("- lookup: {table: {rows: [1]}, on: {a: b}, into: r}")?.location == "steps[0].lookup.table.rows[0]")
+    }
+
+    @Test func validateReportsEveryFailingRuleWithItsFieldAndLetsWarningsThrough() throws {
+        let steps = """
+        - validate:
+            rules:
+              - {name: id_required, field: id, required: true}
+              - {name: amount_range, field: amount, type: decimal, min: 0, max: 1000}
+              - {name: currency_code, field: currency, pattern: "[A-Z]{3}", level: warning}
+              - {name: status_known, field: status, enum: [open, paid]}
+              - {name: sku_length, field: "line.sku", min_length: 2, max_length: 5}
+              - {name: dates_in_order, check: "ship >= ordered"}
+        """
+        let good: Value = ["id": 1, "amount": "12.50", "currency": "EUR", "status": "open", "line": ["sku": "AB"],
+                           "ordered": "2026-01-01", "ship": "2026-01-02"]
+        var bad = good
+        bad = ["id": " ", "amount": 2000, "currency": "eur", "status": "void", "line": ["sku": "ABCDEFG"],
+               "ordered": "2026-02-01", "ship": "2026-01-02"]
+        var warned = good
+        if case .object(var o) = warned { o["currency"] = "usd"; warned = .object(o) }
+        let (out, errors) = try Self.apply(steps, [good, bad, warned])
+        #expect(out == [good, warned])
+        let codes = errors.map(\.code)
+        #expect(codes == ["validate.id_required", "validate.amount_range", "validate.currency_code", "validate.status_known",
+                          "validate.sku_length", "validate.dates_in_order", "validate.currency_code"])
+        #expect(errors.filter(\.isWarning).map(\.position.line) == [3, 4])
+        #expect(errors[1].field == "amount" && errors[1].message.contains("amount = 2000") && errors[1].message.contains("at most 1000"))
+        #expect(errors[4].field == "line.sku" && errors[4].message.contains("at most 5 characters"))
+        #expect(Self.buildError("- validate: {rules: [{name: x, field: a}]}")?.message.contains("checks nothing") == true)
+        #expect(Self.buildError("- validate: {rules: [{name: x, field: a, pattern: \"(\"}]}")?.code == "config.pattern")
+        #expect(Self.buildError("- validate: {rules: [{name: x, required: true}]}")?.code == "config.missing")
+    }
+
+    @Test func dedupeWithinARunKeepsTheFirstAndCanReportTheOthers() throws {
+        let input: [Value] = [["o": 1, "l": 1], ["o": 1, "l": 2], ["o": 1, "l": 1], ["o": "1", "l": 1]]
+        let (out, none) = try Self.apply("- dedupe: {key: [o, l]}", input)
+        #expect(out == [input[0], input[1], input[3]] && none.isEmpty, "the number 1 and the text \"1\" are different keys")
+        let (_, errors) = try Self.apply("- dedupe: {key: [o, l], duplicates: error}", input)
+        #expect(errors.map(\.code) == ["dedupe.duplicate"] && errors[0].position.line == 4)
+    }
+
+    @Test func unnestAndSplitMakeOneRecordPerItem() throws {
+        let order: Value = ["id": "A1", "customer": "c", "lines": [["sku": "x", "qty": 1], ["sku": "y", "qty": 2]]]
+        let (out, _) = try Self.apply("- unnest: {path: lines, keep: [id], index: n}", [order, ["id": "A2", "lines": []]])
+        #expect(out == [["id": "A1", "sku": "x", "qty": 1, "n": 1], ["id": "A1", "sku": "y", "qty": 2, "n": 2]])
+        let (all, errors) = try Self.apply("- unnest: {path: lines, as: line, empty: error}", [order, ["id": "A2", "lines": 5]])
+        #expect(all.count == 2 && all[0] == ["id": "A1", "customer": "c", "line": ["sku": "x", "qty": 1]])
+        #expect(errors.map(\.code) == ["unnest.not_array"])
+        let (split, splitErrors) = try Self.apply(#"- split: 'lines.{"id": $$.id, "sku": sku}'"#, [order, ["id": "A3", "lines": [["sku": 1]]]])
+        #expect(split == [["id": "A1", "sku": "x"], ["id": "A1", "sku": "y"], ["id": "A3", "sku": 1]] && splitErrors.isEmpty)
+        let (_, notRecords) = try Self.apply("- split: 'lines.sku'", [order])
+        #expect(notRecords.map(\.code) == ["split.not_record", "split.not_record"])
+    }
+
+    @Test func aggregateSumsExactDecimalsPerGroupInTheOrderGroupsBegan() throws {
+        let rows: [Value] = (0..<30).map { i in ["c": i % 3 == 0 ? "b" : "a", "amount": 0.1, "sku": .string("s\(i % 4)"),
+                                                  "d": .string("2026-01-\(10 + i % 9)")] }
+        let (out, errors) = try Self.apply("""
+        - aggregate:
+            by: [c]
+            fields: {total: sum(amount), n: count(), first_day: min(d), last_day: max(d), skus: collect(sku), mean: avg(amount)}
+        """, rows)
+        #expect(errors.isEmpty)
+        #expect(out.map { $0["c"] } == ["b", "a"])
+        #expect(out[0]["total"] == 1 && out[1]["total"] == 2, "ten times 0.1 is exactly 1 (binary doubles give 0.9999999999999999)")
+        #expect(out[1]["n"] == 20 && out[0]["first_day"] == "2026-01-10" && out[0]["last_day"] == "2026-01-16")
+        #expect(out[0]["skus"]?.arrayValue?.count == 10 && out[1]["mean"] == 0.1)
+        let (big, _) = try Self.apply("- aggregate: {fields: {t: sum(x)}}", [["x": "123456789012345.67"], ["x": "0.01"]])
+        #expect(big == [["t": "123456789012345.68"]], "past 15 digits the exact total is text, not a rounded double")
+        let (_, bad) = try Self.apply("- aggregate: {by: [c], fields: {t: sum(x)}}", [["c": 1, "x": 1], ["c": 1, "x": "abc"], ["c": 2, "x": 2]])
+        #expect(bad.map(\.code) == ["aggregate.not_number"] && bad[0].message.contains("dropped"))
+        #expect(Self.buildError("- aggregate: {fields: {t: total(x)}}")?.code == "config.aggregate")
+    }
+
+    @Test func sortSpillsPastItsLimitAndMergesStablyLeavingNoFiles() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-sort-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let input: [Value] = (0..<2_500).map { i in ["k": .number(Double((i * 7919) % 100)), "i": .number(Double(i)), "s": .string("x\(i % 3)")] }
+        let (out, errors) = try Self.apply("- sort: {by: [-s, k], max_in_memory: 100}", input, context: StepContext(scratchDirectory: scratch))
+        #expect(errors.isEmpty && out.count == 2_500)
+        let expected = input.enumerated().sorted { a, b in
+            let (sa, sb) = (a.element["s"]!.stringValue!, b.element["s"]!.stringValue!)
+            if sa != sb { return sa > sb }
+            let (ka, kb) = (a.element["k"]!.numberValue!, b.element["k"]!.numberValue!)
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
+        #expect(out == expected)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty, "the spill files are gone")
+        let (small, _) = try Self.apply("- sort: {by: [k]}", [["k": "b"], ["k": nil], ["k": 2], ["k": "a"]])
+        #expect(small == [["k": nil], ["k": 2], ["k": "a"], ["k": "b"]])
+    }
+
+    @Test func castReadsERPFormatsAndNamesTheFieldThatDoesNotConvert() throws {
+        let steps = """
+        - cast:
+            fields:
+              amount: {type: decimal, decimal_separator: ","}
+              qty: integer
+              paid: boolean
+              day: {type: date, format: DD.MM.YYYY}
+              note: string
+        """
+        let (out, errors) = try Self.apply(steps, [
+            ["amount": "1234,56", "qty": "3", "paid": "Ja", "day": "03.11.2026", "note": 12],
+            ["amount": "x", "qty": 1, "paid": "N", "day": "03.11.2026"],
+            ["amount": nil, "qty": "2.5", "paid": "y"],
+            ["paid": "maybe"],
+        ])
+        #expect(out == [["amount": 1234.56, "qty": 3, "paid": true, "day": "2026-11-03", "note": "12"]])
+        #expect(errors.map(\.code) == ["cast.decimal", "cast.integer", "cast.boolean"])
+        #expect(errors.map(\.field) == ["amount", "qty", "paid"] && errors[0].message.hasPrefix("amount: "))
+        let (nulled, none) = try Self.apply("- cast: {fields: {qty: integer}, on_error: set_null}", [["qty": "a"]])
+        #expect(nulled == [["qty": nil]] && none.isEmpty)
+        #expect(Self.buildError("- cast: {fields: {d: date}}")?.message.contains("format") == true)
+        #expect(Self.buildError("- cast: {fields: {d: money}}")?.code == "config.enum")
+    }
+
+    @Test func defaultCoalesceAndCleanTidyFields() throws {
+        let (out, _) = try Self.apply("""
+        - clean: {case: upper}
+        - default: {fields: {currency: EUR, "ship.country": DE}}
+        - coalesce: {fields: {city: [ship_city, bill_city]}}
+        """, [["name": "  m\u{00FC}ller \t\n gmbh\u{0007} ", "currency": " ", "ship_city": "", "bill_city": "e\u{0301}vry",
+               "ship": ["country": nil]]])
+        #expect(out == [["name": "MÜLLER GMBH", "currency": "EUR", "ship_city": "", "bill_city": "ÉVRY", "ship": ["country": "DE"],
+                         "city": "ÉVRY"]])
+        #expect(out[0]["bill_city"]?.stringValue?.unicodeScalars.count == 4, "NFC composes e + ◌́")
+        let (only, _) = try Self.apply("- clean: {fields: [a], collapse_spaces: false, empty_as_null: true}", [["a": " x  y ", "b": " b "], ["a": "  "]])
+        #expect(only == [["a": "x  y", "b": " b "], ["a": nil]])
+    }
+
+    @Test func routeToTheErrorReportAndScript() throws {
+        let (out, errors) = try Self.apply("""
+        - route: {when: "amount < 0", code: refund.not_supported, message: refunds go through the ERP}
+        - script: '( $t := amount * 2; amount > 5 ? [$merge([$, {"t": $t}]), {"copy": true}] : $merge([$, {"t": $t}]) )'
+        """, [["amount": 1], ["amount": -1], ["amount": 10]])
+        #expect(out == [["amount": 1, "t": 2], ["amount": 10, "t": 20], ["copy": true]])
+        #expect(errors.map(\.code) == ["refund.not_supported"] && errors[0].message == "refunds go through the ERP")
+        #expect(Self.buildError("- route: {when: 'true'}")?.code == "config.route")
+        let (_, scriptErrors) = try Self.apply("- script: '42'", [["a": 1]])
+        #expect(scriptErrors.map(\.code) == ["script.not_record"])
+    }
+
+    /// Every step type has a schema with titled properties and an example that builds.
+    @Test func everyStepHasASchemaAndAWorkingExample() throws {
+        #expect(StepFactory.specs.count == 19)
+        for spec in StepFactory.specs {
+            #expect(!spec.summary.isEmpty && spec.configSchema["type"] != nil, "\(spec.name)")
+            if case .object(let props)? = spec.configSchema["properties"] {
+                for (k, p) in props { #expect(p["title"] != nil || p["type"] != nil, "\(spec.name).\(k)") }
+            }
+            let doc = try PipelineLoader.parse("""
+            version: 1
+            name: t
+            source: {connector: csv, config: {path: x.csv}}
+            steps:
+            \(spec.example.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            destination: {connector: file, config: {path: out.ndjson}}
+            """)
+            #expect(doc.steps.count == 1 && doc.steps[0].type == spec.name)
+            _ = try StepFactory.make(doc.steps[0], context: StepContext(validating: true))
+        }
+    }
+
+    /// docs/steps.md has a section per step with the table and example its spec generates today.
+    @Test func theStepsGuideIsCurrent() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/steps.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        for spec in StepFactory.specs { #expect(text.contains("<!-- config:step/\(spec.name) -->"), "\(spec.name)") }
+        #expect(ConnectorRegistry().updatingConfigTables(in: text, extra: StepFactory.docsRegions) == text,
+                "docs/steps.md is out of date: run `onramp connectors --update-docs docs/steps.md`")
+    }
+}
