@@ -150,7 +150,9 @@ let package = Package(
         .testTarget(name: "OnrampStoreTests", dependencies: ["OnrampCore", "OnrampStore", "OnrampStoreSQLite"]),
         .testTarget(name: "OnrampServerTests", dependencies: [
             "OnrampCore", "OnrampServer", "OnrampStore", "OnrampScheduler", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP",
+            "OnrampConnectorsHTTP", "OnrampTaxmanSandbox", "OnrampEngine",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -43,6 +43,11 @@ public struct RecordError: Sendable, Error {
     public var message: String
     public var step: String?
     public var value: Value?
+    /// The source record the failed one came from, when it failed at a later step than the first (for a replay).
+    public var source: Value?
+    /// The step (index) a replay of this record re-enters at, when it failed after a step that merges records
+    /// (`group`), so that its source record is not known: `value` is what that step received.
+    public var reentryStep: Int?
     /// The field path the problem is about, when there is one (`shipTo.region`).
     public var field: String?
     public var isWarning = false

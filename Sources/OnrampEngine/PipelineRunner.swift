@@ -30,6 +30,10 @@ public struct PipelineRunner: Sendable {
     /// When set (the CLI's run id), results and error paths the pipeline names get `-<label>` before
     /// their extension, so a run never overwrites an earlier run's reports.
     public var runLabel: String?
+    /// When set, the run reads these records instead of its source (a replay of failed records): extract and
+    /// transform ones enter before the first step, load ones go straight to the destination; no checkpoint is read
+    /// or committed.
+    public var replay: [ReplayRecord]?
 
     public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
                 checkpoints: any CheckpointStore, outputDirectory: String, fullResync: Bool = false) {
@@ -86,7 +90,12 @@ public struct PipelineRunner: Sendable {
     /// Runs the pipeline. Plugin steps close with the outputs (their failure fails the run, before the last commit),
     /// and on every failing path.
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?) async throws {
-        let source = try registry.makeSource(spec.source, resources: resources)
+        let source: any Source
+        if let replay {
+            source = ReplaySource(records: try replay.filter { $0.stage != .load && $0.step == nil }.map { try $0.record() })
+        } else {
+            source = try registry.makeSource(spec.source, resources: resources)
+        }
         let destination = try registry.makeDestination(spec.destination, resources: resources)
         var steps: [RunStep] = []
         do {
@@ -118,9 +127,11 @@ public struct PipelineRunner: Sendable {
         summary.destinationPath = destination.outputPath
 
         let key = checkpointKey ?? spec.name
-        if fullResync { try await checkpoints.reset(pipeline: key) }
-        let stored = spec.source.incremental == nil ? nil : try await checkpoints.load(pipeline: key)
-        let remembering = steps.compactMap { step in step.stateful.map { (key: "\(key)#\(step.label)", step: $0) } }
+        if fullResync, replay == nil { try await checkpoints.reset(pipeline: key) }
+        let stored = spec.source.incremental == nil || replay != nil ? nil : try await checkpoints.load(pipeline: key)
+        // A replay starts with empty step memories and keeps none (a dedupe would drop the records it replays).
+        let remembering = replay != nil ? []
+            : steps.compactMap { step in step.stateful.map { (key: "\(key)#\(step.label)", step: $0) } }
         for (stateKey, step) in remembering {
             if fullResync { try await checkpoints.reset(pipeline: stateKey) }
             if let state = try await checkpoints.load(pipeline: stateKey) { try step.restore(state) }
@@ -172,11 +183,22 @@ public struct PipelineRunner: Sendable {
             try await report.close()
         }
 
-        func transform(_ records: [Record], from first: Int, _ summary: inout RunSummary) async throws -> [Record] {
+        /// `sources` gives the records as the source read them, to name the source record of a record that fails
+        /// after the first step (when the steps before it keep one record per source record).
+        func transform(_ records: [Record], from first: Int, sources: (() -> [Record])? = nil,
+                       _ summary: inout RunSummary) async throws -> [Record] {
             var records = records
-            for step in steps[first...] {
+            var bySource: [SourcePosition: Value?]?
+            for (i, step) in steps.enumerated().dropFirst(first) {
                 var errors: [RecordError] = []
                 records = try await step.process(records, errors: &errors)
+                if i > 0, !errors.isEmpty {
+                    if let sources, Self.oneToOne(spec.steps[..<i]) {
+                        if bySource == nil { bySource = Self.byPosition(sources()) }
+                        for j in errors.indices { errors[j].source = bySource?[errors[j].position] ?? nil }
+                    }
+                    for j in errors.indices where errors[j].source == nil { errors[j].reentryStep = i }
+                }
                 try await record(errors, &summary)
             }
             return records
@@ -195,7 +217,7 @@ public struct PipelineRunner: Sendable {
                 summary.recordsWritten += lazy.rowCount
                 summary.recordsSent += lazy.rowCount
             } else {
-                try await deliver(transform(lazy.records(), from: next, &summary), &summary)
+                try await deliver(transform(lazy.records(), from: next, sources: { TableBatch(table).records() }, &summary), &summary)
             }
         }
 
@@ -207,7 +229,7 @@ public struct PipelineRunner: Sendable {
                     throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
                 }
                 try await record(batch.errors, &summary)
-                try await deliver(transform(batch.records, from: 0, &summary), &summary)
+                try await deliver(transform(batch.records, from: 0, sources: { batch.records }, &summary), &summary)
                 for table in batch.tables { try await deliver(table, &summary) }
                 if let c = batch.checkpoint { pendingCheckpoint = c }
                 if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
@@ -228,6 +250,18 @@ public struct PipelineRunner: Sendable {
         }
         var stop: RunStop?
         do {
+            if let replay {
+                // Load records straight to the destination; records that failed after a merging step at that step.
+                let load = try replay.filter { $0.stage == .load }.map { try $0.record() }
+                summary.recordsRead += load.count
+                try await deliver(load, &summary)
+                for (step, group) in Dictionary(grouping: replay.filter { $0.stage != .load && $0.step != nil }, by: { $0.step! })
+                    .sorted(by: { $0.key < $1.key }) {
+                    let records = try group.map { try $0.record() }
+                    summary.recordsRead += records.count
+                    try await deliver(transform(records, from: min(step, steps.count), &summary), &summary)
+                }
+            }
             stop = try await pump(&reader)
         } catch {
             await reader.close()
@@ -247,6 +281,7 @@ public struct PipelineRunner: Sendable {
             while true {
                 var errors: [RecordError] = []
                 let records = try await step.finish(errors: &errors)
+                if i > 0 { for j in errors.indices { errors[j].reentryStep = i } }
                 try await record(errors, &summary)
                 if records.isEmpty { break }
                 try await deliver(transform(records, from: i + 1, &summary), &summary)

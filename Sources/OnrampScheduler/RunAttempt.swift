@@ -22,6 +22,8 @@ public struct RunAttemptRequest: Codable, Sendable {
     public var limits: RunLimits
     /// The tenant's secret values, only to redact them from the run's log and error report.
     public var redact: [String]
+    /// For a replay run: the failed records it processes instead of reading its source.
+    public var replay: [ReplayRecord]? = nil
 
     public var fence: RunFence { RunFence(runId: runId, worker: worker, attempt: attempt) }
     public var outputDirectory: String { "\(dataDirectory)/runs/\(runId)" }
@@ -86,6 +88,7 @@ public enum RunAttempt {
         runner.checkpointKey = request.pipelineId
         runner.maxRecordsRead = request.limits.maxRecordsRead
         runner.redactor = redactor
+        runner.replay = request.replay
         runner.stopRequested = {
             if handBack() { return .handBack }
             guard let run = try? await store.run(id: fence.runId) else { return nil }

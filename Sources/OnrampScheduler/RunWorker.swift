@@ -46,14 +46,16 @@ public final class RunWorker: Service, Sendable {
     /// Seals a finished run's files at rest: (path, context) for each artifact.
     public typealias ArtifactSealing = @Sendable (_ path: String, _ context: String) throws -> Void
     let sealArtifact: ArtifactSealing?
+    let errorQueue: (any RunErrorQueue)?
     private let doorbell = Doorbell()
     private let active = Mutex<[RunFence: AttemptControl]>([:])
     private let drainingFlag = Mutex(false)
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker"),
                 executor: (any RunExecutor)? = nil, secrets: SecretResolver? = nil, sealArtifact: ArtifactSealing? = nil,
-                notifier: Notifier? = nil) {
+                errorQueue: (any RunErrorQueue)? = nil, notifier: Notifier? = nil) {
         self.sealArtifact = sealArtifact
+        self.errorQueue = errorQueue
         self.store = store
         self.registry = registry
         self.options = options
@@ -137,11 +139,15 @@ public final class RunWorker: Service, Sendable {
         let document = try Connections.expand(version.document, connections)
         let tenantSecrets = try await secrets?(run.tenantId) ?? [:]
         let resolved = try options.policy.resolve(document, secrets: tenantSecrets, registry: registry, file: version.name)
-        let request = RunAttemptRequest(
+        var request = RunAttemptRequest(
             runId: run.id, tenantId: run.tenantId, pipelineId: run.pipelineId, worker: fence.worker, attempt: fence.attempt,
             fullResync: run.fullResync, document: JSONWriter.string(resolved.document), dataDirectory: options.dataDirectory,
             files: options.policy.fileArea(tenant: run.tenantId), egress: options.policy.egress, limits: options.limits,
             redact: Array(tenantSecrets.values))
+        if run.trigger == RunRecord.replayTrigger {
+            // Empty when an earlier attempt resolved them all (it died before recording its outcome).
+            request.replay = try await errorQueue?.replayRecords(for: run) ?? []
+        }
         return (request, resolved.spec.notify)
     }
 
@@ -226,6 +232,15 @@ public final class RunWorker: Service, Sendable {
                 attemptLog: String, logPath: String, log: Logger) async {
         let state = result.state
         var summaryValue = Self.appendingLog(result.summaryValue, attemptLog: attemptLog, logPath: logPath)
+        if let errorQueue, case .object(var o) = summaryValue {
+            // Before the report is sealed and the outcome recorded: a crash in between queues the same ids again.
+            do {
+                o["error_queue"] = try await errorQueue.runEnded(run, state: state, errorsNDJSON: o["errors_ndjson_path"]?.stringValue)
+                summaryValue = .object(o)
+            } catch {
+                log.error("could not queue the run's failed records", metadata: ["error": "\(error)"])
+            }
+        }
         if case .object(var o) = summaryValue, !run.attemptErrors.isEmpty {
             o["attempt_errors"] = .array(run.attemptErrors.map(Value.string))
             summaryValue = .object(o)

@@ -13,6 +13,7 @@ extension OnrampAPI {
                 "state": .string(r.state.rawValue), "created_at": date(r.createdAt), "started_at": date(r.startedAt),
                 "finished_at": date(r.finishedAt), "attempts": .number(Double(r.attempts)), "cancel_requested": .bool(r.cancelRequested),
                 "attempt_errors": .array(r.attemptErrors.map(Value.string)),
+                "kind": .string(r.trigger == RunRecord.replayTrigger ? "replay" : "pipeline"), "origin": r.origin.map(Value.string) ?? .null,
                 "summary": publicSummary(r)]
     }
 
@@ -34,6 +35,7 @@ extension OnrampAPI {
                 "records_failed": number(s["records_failed"]),
                 "failed_by_stage": ["extract": number(stages?["extract"]), "transform": number(stages?["transform"]), "load": number(stages?["load"])],
                 "seconds": number(s["seconds"]), "failure_reason": s["failure_reason"]?.stringValue.map(Value.string) ?? .null,
+                "error_queue": s["error_queue"] ?? ["queued": 0, "not_queued": 0],
                 "outputs": .object(outputs)]
     }
 

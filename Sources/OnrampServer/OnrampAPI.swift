@@ -74,6 +74,7 @@ public struct OnrampAPI: Sendable {
         addTenantRoutes(api)
         addPipelineRoutes(api)
         addRunRoutes(api)
+        addErrorRoutes(api)
         addScheduleRoutes(api)
         addSecretRoutes(api)
         addTemplateRoutes(api)

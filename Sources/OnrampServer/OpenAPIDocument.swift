@@ -44,6 +44,19 @@ enum OpenAPIDocument {
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/results", summary: "Download the results (NDJSON)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/errors", summary: "Download the error report (CSV)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/logs", summary: "Download the run's log (text)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/errors",
+              summary: "The error queue: failed records of runs, newest first (filters: run_id, pipeline_id, state, code, step; paging: limit, cursor)",
+              success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/error-groups",
+              summary: "The error queue counted by code, step and field, largest first (filters as the list)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/errors/{error}", summary: "One failed record with its value", success: 200),
+        Route(method: "put", path: "/api/v1/tenants/{tenant}/errors/{error}/value",
+              summary: "Edit an open failed record's value {value} (JSON, at most 256 KiB) for its replay", success: 200, body: "{value}"),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/errors/{error}/state",
+              summary: "Ignore an open failed record or reopen an ignored one {state: ignored|open}", success: 200, body: "{state}"),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/errors/replay",
+              summary: "Replay open failed records {ids} or {filter: {run_id, pipeline_id, code, step}}: a new run of the pipeline's current version",
+              success: 202, body: "{ids, filter}"),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/schedules", summary: "Schedule a pipeline {cron, timezone, enabled}", success: 201, body: "{cron, timezone, enabled}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/schedules", summary: "Schedules with their next 5 fire times", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/schedules/{schedule}", summary: "One schedule with its next 5 fire times", success: 200),
@@ -88,7 +101,16 @@ enum OpenAPIDocument {
                          ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500]],
                          ["name": "cursor", "in": "query", "schema": ["type": "string"]]]
             }
-            if r.path.hasSuffix("/errors") {
+            if r.path.hasSuffix("/tenants/{tenant}/errors") || r.path.hasSuffix("/error-groups") {
+                query = ["run_id", "pipeline_id", "state", "code", "step"].map { name -> Value in
+                    ["name": .string(name), "in": "query",
+                     "schema": name == "state" ? ["type": "string", "enum": ["open", "resolved", "ignored"]] : ["type": "string"]]
+                }
+                if r.path.hasSuffix("/errors") {
+                    query += [["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500]],
+                              ["name": "cursor", "in": "query", "schema": ["type": "string"]]]
+                }
+            } else if r.path.hasSuffix("/errors") {
                 query = [["name": "format", "in": "query", "schema": ["type": "string", "enum": ["csv", "json"]]],
                          ["name": "offset", "in": "query", "schema": ["type": "integer", "minimum": 0]],
                          ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 1000]]]
@@ -111,7 +133,7 @@ enum OpenAPIDocument {
             for type in contentTypes(r) { content[type] = ["schema": type == "application/json" ? ["type": "object"] : ["type": "string"]] }
             var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"] : ["description": "OK", "content": .object(content)]]
             for code in r.secured || r.body != nil ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
-            if r.path.hasSuffix("/files/{path}") && r.method == "put" { responses["413"] = errorRef }
+            if r.path.hasSuffix("/files/{path}") && r.method == "put" || r.path.hasSuffix("/value") { responses["413"] = errorRef }
             if r.path == "/api/v1/login" || r.path.hasSuffix("/preview") || r.path.hasSuffix("/check")
                 || r.path.hasSuffix("/discover") { responses["429"] = errorRef }
             op["responses"] = .object(responses)
@@ -151,7 +173,7 @@ enum OpenAPIDocument {
     static func contentTypes(_ r: Route) -> [String] {
         if r.path == "/metrics" || r.path.hasSuffix("/logs") { return ["text/plain"] }
         if r.path.hasSuffix("/results") { return ["application/x-ndjson", "text/csv"] }
-        if r.path.hasSuffix("/errors") { return ["text/csv", "application/json"] }
+        if r.path.hasSuffix("/runs/{run}/errors") { return ["text/csv", "application/json"] }
         if r.path.hasSuffix("/files/{path}") && r.method == "get" { return ["application/octet-stream"] }
         return ["application/json"]
     }

@@ -3,7 +3,8 @@ import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
 public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
-    AuditStore {
+    AuditStore, ErrorQueueStore {
+    var errorEntriesById: [String: ErrorEntry] = [:]
     private var auditLog: [AuditRecord] = []
 
     public func appendAudit(_ entry: AuditRecord) {

@@ -40,6 +40,11 @@ public struct RunRecord: Sendable, Equatable {
     public var attemptErrors: [String]
     /// The run summary (counts per stage, paths, failure reason) once finished.
     public var summary: Value?
+    /// For a replay (`trigger` "replay"): the run whose failed records it replays.
+    public var origin: String?
+
+    /// The `trigger` of a run that replays failed records of the error queue.
+    public static let replayTrigger = "replay"
 
     /// The fence of the attempt holding the run, if one does.
     public var fence: RunFence? { leaseOwner.map { RunFence(runId: id, worker: $0, attempt: attempts) } }
@@ -47,7 +52,7 @@ public struct RunRecord: Sendable, Equatable {
     public init(id: String, tenantId: String, pipelineId: String, pipelineVersion: Int, trigger: String, fullResync: Bool = false,
                 state: RunState = .queued, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, leaseOwner: String? = nil,
                 leaseExpiresAt: Date? = nil, attempts: Int = 0, cancelRequested: Bool = false, attemptErrors: [String] = [],
-                summary: Value? = nil) {
+                summary: Value? = nil, origin: String? = nil) {
         self.id = id
         self.tenantId = tenantId
         self.pipelineId = pipelineId
@@ -64,6 +69,7 @@ public struct RunRecord: Sendable, Equatable {
         self.cancelRequested = cancelRequested
         self.attemptErrors = attemptErrors
         self.summary = summary
+        self.origin = origin
     }
 }
 

@@ -49,3 +49,4 @@ extension RunStore {
 
 /// Everything the control plane keeps; one contract test suite runs against every backend.
 public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore & ScheduleStore & SecretStore & TemplateStore & UserStore & ConnectionStore & AuditStore
+    & ErrorQueueStore

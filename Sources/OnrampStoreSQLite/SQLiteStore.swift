@@ -6,7 +6,7 @@ import OnrampStore
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
 public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
-    AuditStore {
+    AuditStore, ErrorQueueStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
 
@@ -83,6 +83,7 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN attempt_errors TEXT NOT NULL DEFAULT '[]'")
         }
         m.registerMigration("v10-audit", migrate: SQLiteStore.migrateAudit)
+        m.registerMigration("v11-error-queue", migrate: SQLiteStore.migrateErrorQueue)
         return m
     }
 
@@ -102,7 +103,7 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                   finishedAt: date(row["finished_at"]), leaseOwner: row["lease_owner"], leaseExpiresAt: date(row["lease_expires_at"]),
                   attempts: row["attempts"], cancelRequested: row["cancel_requested"],
                   attemptErrors: json(row["attempt_errors"])?.arrayValue?.compactMap(\.stringValue) ?? [],
-                  summary: json(row["summary"]))
+                  summary: json(row["summary"]), origin: row["origin"])
     }
 
     // MARK: pipelines
@@ -148,13 +149,13 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
 
     static let runColumns = ["id", "tenant_id", "pipeline_id", "pipeline_version", "trigger", "full_resync", "state", "created_at",
                              "started_at", "finished_at", "lease_owner", "lease_expires_at", "attempts", "cancel_requested",
-                             "summary", "attempt_errors"]
+                             "summary", "attempt_errors", "origin"]
 
     static func values(_ r: RunRecord) -> [(any DatabaseValueConvertible)?] {
         [r.id, r.tenantId, r.pipelineId, r.pipelineVersion, r.trigger, r.fullResync, r.state.rawValue, r.createdAt.timeIntervalSince1970,
          r.startedAt?.timeIntervalSince1970, r.finishedAt?.timeIntervalSince1970, r.leaseOwner, r.leaseExpiresAt?.timeIntervalSince1970,
          r.attempts, r.cancelRequested, r.summary.map { JSONWriter.string($0) },
-         JSONWriter.string(.array(r.attemptErrors.map(Value.string)))]
+         JSONWriter.string(.array(r.attemptErrors.map(Value.string))), r.origin]
     }
 
     public func enqueue(_ r: RunRecord) async throws {

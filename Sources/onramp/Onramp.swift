@@ -8,8 +8,9 @@ struct Onramp: AsyncParsableCommand {
         commandName: "onramp",
         abstract: "Onramp: low-code data integration for TAXMAN.",
         subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, PreviewCommand.self, CheckCommand.self,
-                      DiscoverCommand.self, ExprCommand.self,
-                      ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, SandboxCommand.self, DemoCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
+                      DiscoverCommand.self, ExprCommand.self, ReplayCommand.self, ErrorsCommand.self,
+                      ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, SandboxCommand.self, DemoCommand.self,
+                      ExecRunCommand.self, ExecPreviewCommand.self])
 }
 
 /// Prints an error the way the CLI shows every error: code, message, where.

@@ -47,6 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
     var trustProxy = false
     @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.")
     var maxUploadBytes: Int64 = 256 << 20
+    @Option(help: "Failed records of one run kept in the error queue (the error report keeps them all).")
+    var errorQueueCap = ErrorQueueService.defaultMaxPerRun
 
     /// Refuses to start with an admin key a guess could find (`ONRAMP_ADMIN_KEY` under 32 characters).
     static func checkAdminKey(_ environment: [String: String]) throws {
@@ -60,6 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try Self.checkAdminKey(ProcessInfo.processInfo.environment)
         guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be positive") }
+        guard errorQueueCap >= 0 else { throw ValidationError("--error-queue-cap must be 0 or more") }
         var logger = Logger(label: "onramp")
         logger.logLevel = .info
         // Everything this process creates (data directory, database, run files) is owner-only.
@@ -88,7 +91,8 @@ struct ServeCommand: AsyncParsableCommand {
         let artifacts = ArtifactSealer(ring: ring)
         let worker = RunWorker(store: store, registry: registry, options: options, logger: logger,
                                executor: ChildProcessRunExecutor(storeArguments: ["--data", data] + pluginOptions.childArguments), secrets: secrets.resolve,
-                               sealArtifact: { path, context in try artifacts.seal(path: path, context: context) }) { run, summary, notify in
+                               sealArtifact: { path, context in try artifacts.seal(path: path, context: context) },
+                               errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: errorQueueCap)) { run, summary, notify in
             let status = await webhooks.send(summary, to: notify)
             log.info("webhook sent", metadata: ["run_id": "\(run.id)", "status": "\(status.map(String.init) ?? "no answer")"])
         }

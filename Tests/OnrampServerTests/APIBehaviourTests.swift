@@ -170,7 +170,8 @@ import Testing
                                  summary: ["pipeline": "copy", "records_read": 1, "log_path": .string(log.path)], at: Date())
         await f.store.enqueue(RunRecord(id: "queued", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "api", createdAt: Date()))
         try await Application(router: f.api.buildRouter()).test(.router) { client in
-            let keys = ["pipeline", "records_read", "records_written", "records_failed", "failed_by_stage", "seconds", "failure_reason", "outputs"]
+            let keys = ["pipeline", "records_read", "records_written", "records_failed", "failed_by_stage", "seconds", "failure_reason", "outputs",
+                        "error_queue"]
             for id in ["early", "sealed", "queued"] {
                 let summary = try #require(try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/runs/\(id)", key: f.keys["acme-viewer"]))["summary"]?.objectValue)
                 #expect(Array(summary.keys).sorted() == keys.sorted(), "\(id): \(summary.keys)")
