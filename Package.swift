@@ -124,8 +124,9 @@ let package = Package(
         ]),
         .executableTarget(name: "jsonata-conformance", dependencies: ["OnrampCore", "OnrampExpression"]),
         .executableTarget(name: "onramp-bench", dependencies: [
-            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampTransforms", "OnrampEngine",
+            "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
+            "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "OnrampConnectorTests", dependencies: [

@@ -2,7 +2,8 @@
 # Builds the release benchmarks and runs them beside their peers in the same run:
 # jsonata-rs (PyPI) for the JSONata expression, Python csv+orjson for the CSV and grouped pipelines,
 # xml.etree/lxml iterparse for the 1 GB XML file, openpyxl read-only mode for the 1M-row workbook.
-# Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|cleansing|all|postgres]  (xml, xlsx, cleansing and postgres are not part of all;
+# Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|cleansing|mapping|all|postgres]  (xml, xlsx, cleansing, mapping
+# and postgres are not part of all;
 # postgres runs Benchmarks/postgres.sh, beside psql \copy)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -92,8 +92,9 @@ struct HTTPCaller: Sendable {
                 failure = .timeout
                 transportError = e
             } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
+                // The same words whether the deadline passed before the head (a loaded machine) or during the body.
                 failure = .timeout
-                transportError = e
+                transportError = HTTPDeadline.Exceeded(timeout: .nanoseconds(timeout.nanoseconds))
             } catch {
                 failure = .transport
                 transportError = error

@@ -1,5 +1,6 @@
 import OnrampConnectorKit
 import OnrampCore
+import OnrampTransforms
 
 /// Reads a `lookup` step's table from its source, whole: every record (up to the step's `max_rows`), or an error
 /// that names the table and the bad row's place. Errors point at the step's `table`, not at the pipeline's source.
@@ -7,7 +8,7 @@ enum LookupTable {
     static func read(_ ref: PipelineSpec.ConnectorRef, for spec: PipelineSpec.StepSpec, registry: ConnectorRegistry,
                      resources: ConnectorResources) async throws -> [Value] {
         let at = "\(spec.path).table"
-        let isFile = spec.config["table"]?["file"] != nil
+        let isFile = spec.config["table"]?["file"] != nil || spec.config["table"]?["reference"] != nil
         let maxRows = spec.config["max_rows"]?.numberValue.map { Int(min(max($0, 1), 5_000_000)) } ?? 1_000_000
         do {
             guard registry.sources[ref.connector] != nil else {
@@ -47,12 +48,24 @@ enum LookupTable {
         do { _ = try registry.makeSource(ref, resources: resources) } catch let e as OnrampError { throw relocate(e, spec) }
     }
 
-    /// An error of the table's source at the step's `table.file` or `table.source…`, not at the pipeline's source.
+    /// An error of the table's source at the step's `table.file`, `.reference` or `.source…`, not at the pipeline's.
     static func relocate(_ e: OnrampError, _ spec: PipelineSpec.StepSpec) -> OnrampError {
         guard let location = e.location, location.hasPrefix("source") else { return e }
         let rest = location.dropFirst("source".count)
-        let isFile = spec.config["table"]?["file"] != nil
-        return OnrampError(e.code, e.message, at: isFile && rest.hasPrefix(".config.path") ? "\(spec.path).table.file"
-                           : "\(spec.path).table.source\(rest)")
+        let table = spec.config["table"]
+        let named = table?["file"] != nil ? "file" : (table?["reference"] != nil ? "reference" : nil)
+        if let named, rest.hasPrefix(".config.path") { return OnrampError(e.code, e.message, at: "\(spec.path).table.\(named)") }
+        return OnrampError(e.code, e.message, at: "\(spec.path).table.source\(rest)")
+    }
+
+    /// The step's table source, a reference table's latest version looked up in the run's file area.
+    static func source(_ spec: PipelineSpec.StepSpec, resources: ConnectorResources) throws -> PipelineSpec.ConnectorRef? {
+        try StepFactory.tableSource(spec) { name in
+            guard let latest = try ReferenceTables.versions(name, in: resources).last else {
+                throw OnrampError("lookup.no_reference", "there is no reference table \(name) (upload one: PUT "
+                                  + "/api/v1/tenants/{t}/reference-tables/\(name))", at: "\(spec.path).table.reference")
+            }
+            return latest
+        }
     }
 }

@@ -24,7 +24,7 @@ public final class RunStep {
                            route: nil)
         }
         var tables: [String: [Value]] = [:]
-        if let source = StepFactory.tableSource(spec) {
+        if let source = try LookupTable.source(spec, resources: resources) {
             tables[spec.path] = try await LookupTable.read(source, for: spec, registry: registry, resources: resources)
         }
         let step = try StepFactory.make(spec, context: StepContext(tables: tables, scratchDirectory: scratch))
@@ -70,7 +70,7 @@ public final class RunStep {
             }
             if let resources { _ = try routeDestination(target, spec, registry: registry, resources: resources) }
         }
-        if let resources, let source = StepFactory.tableSource(spec) {
+        if let resources, let source = try LookupTable.source(spec, resources: resources) {
             try LookupTable.check(source, for: spec, registry: registry, resources: resources)
         }
     }

@@ -78,6 +78,7 @@ public struct OnrampAPI: Sendable {
         addScheduleRoutes(api)
         addSecretRoutes(api)
         addTemplateRoutes(api)
+        addReferenceTableRoutes(api)
         addConnectionRoutes(api)
         addAuditRoutes(api)
         addFileRoutes(api)

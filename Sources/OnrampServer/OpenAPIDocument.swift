@@ -83,6 +83,10 @@ enum OpenAPIDocument {
         Route(method: "put", path: "/api/v1/tenants/{tenant}/files/{path}", summary: "Upload a file (raw body, streamed; size-limited)", success: 200, body: "the file's bytes"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/files/{path}", summary: "Download a file (streamed)", success: 200),
         Route(method: "delete", path: "/api/v1/tenants/{tenant}/files/{path}", summary: "Delete a file", success: 204),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/reference-tables", summary: "The tenant's reference tables and their versions", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/reference-tables/{name}", summary: "One reference table's versions", success: 200),
+        Route(method: "put", path: "/api/v1/tenants/{tenant}/reference-tables/{name}", summary: "Upload a CSV as the table's next version (every row checked)", success: 201, body: "the CSV"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/reference-tables/{name}/versions/{version}", summary: "Download a version (CSV)", success: 200),
     ]
 
     static let document: Value = {
@@ -129,11 +133,16 @@ enum OpenAPIDocument {
                 op["requestBody"] = ["required": false, "description": "the file's bytes",
                                      "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
             }
+            if r.method == "put" && r.path.hasSuffix("/reference-tables/{name}") {
+                op["requestBody"] = ["required": true, "description": "the table as CSV (a header row, then rows)",
+                                     "content": ["text/csv": ["schema": ["type": "string"]]]]
+            }
             var content = Value.Object()
             for type in contentTypes(r) { content[type] = ["schema": type == "application/json" ? ["type": "object"] : ["type": "string"]] }
             var responses: Value.Object = [String(r.success): r.success == 204 ? ["description": "Done"] : ["description": "OK", "content": .object(content)]]
             for code in r.secured || r.body != nil ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
-            if r.path.hasSuffix("/files/{path}") && r.method == "put" || r.path.hasSuffix("/value") { responses["413"] = errorRef }
+            if r.path.hasSuffix("/files/{path}") && r.method == "put" || r.path.hasSuffix("/value")
+                || r.path.hasSuffix("/reference-tables/{name}") && r.method == "put" { responses["413"] = errorRef }
             if r.path == "/api/v1/login" || r.path.hasSuffix("/preview") || r.path.hasSuffix("/check")
                 || r.path.hasSuffix("/discover") { responses["429"] = errorRef }
             op["responses"] = .object(responses)
@@ -175,6 +184,7 @@ enum OpenAPIDocument {
         if r.path.hasSuffix("/results") { return ["application/x-ndjson", "text/csv"] }
         if r.path.hasSuffix("/runs/{run}/errors") { return ["text/csv", "application/json"] }
         if r.path.hasSuffix("/files/{path}") && r.method == "get" { return ["application/octet-stream"] }
+        if r.path.hasSuffix("/versions/{version}") && r.path.contains("/reference-tables/") { return ["text/csv"] }
         return ["application/json"]
     }
 

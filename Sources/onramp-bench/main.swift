@@ -10,6 +10,8 @@ import OnrampTransforms
 // jsonata: Benchmarks/order-mapping.jsonata over the suite's dataset5, compiled once.
 // csv: 1,000,000 order lines CSV -> rename/set -> NDJSON file; records/s and peak memory (VmHWM).
 // grouped: the same lines grouped into orders (4 lines each), mapped with JSONata into TAXMAN transactions.
+// mapping: issue #12's realistic job (cast, validate, lookup, group, map with the cleansing functions), 1M lines to
+//   a file and into the sandbox (a child process), beside Benchmarks/mapping_peer.py; lines/s, transactions/s, CPU.
 // cleansing: 1M calls each of $parseDecimal (and the first release's, as its peer), $countryCode, $parseDate.
 // With ONRAMP_BENCH_PYTHON set (run.sh sets it), each runs its Python peer right after and prints the ratio.
 
@@ -142,4 +144,6 @@ if mode == "csv" || mode == "all" { try await benchCSV() }
 if mode == "xml" { try await benchXML() }
 if mode == "xlsx" { try await benchXLSX() }
 if mode == "cleansing" { try benchCleansing() }
+if mode == "mapping" { try await benchMapping() }
+if mode == "sandbox-server" { try await serveSandbox() }
 if mode == "grouped" || mode == "all" { try await benchGrouped() }

@@ -64,55 +64,44 @@ public enum StarterTemplates {
       max_failed_ratio: 0.05
     """
 
-    public static let headerLinesCSV = StarterTemplate(
+    public static let headerLinesCSV = csvTemplate(
         name: "erp-header-lines-csv",
         description: "CSV exports with an order header row (record_type H) followed by its line rows (L): columns "
             + "record_type, order_no, order_date, currency, customer_id, exemption_code, ship_city, ship_region, "
             + "ship_postal_code, ship_country, line_no, item_code, description, quantity, unit_price, discount, tax_code.",
-        parameters: [files, delimiter, encoding, dateFormat, decimalSeparator, idPrefix, taxmanURL],
-        yaml: """
-        version: 1
-        name: erp-header-lines-csv
-        source:
-          connector: csv
-          config: {path: "${param:files}", delimiter: "${param:delimiter}", encoding: "${param:encoding}"}
-          incremental: {mode: new_files}
-        steps:
-          - name: tidy
-            clean: {}
-        \(castOrderFields)
-          - name: one-document-per-order
-            group: {by: order_no, header: "$uppercase(record_type) = 'H'", into: lines}
-          - name: id-prefix
-            default: {fields: {id_prefix: "${param:id_prefix}"}}
-        \(toTransaction)
-        \(taxmanDestination)
-        """)
+        group: #"{by: order_no, header: "$uppercase(record_type) = 'H'", into: lines}"#)
 
-    public static let flatLinesCSV = StarterTemplate(
+    public static let flatLinesCSV = csvTemplate(
         name: "erp-flat-lines-csv",
         description: "CSV exports with one row per order line, the order's fields repeated on each: columns order_no, "
             + "order_date, currency, customer_id, exemption_code, ship_city, ship_region, ship_postal_code, ship_country, "
             + "line_no, item_code, description, quantity, unit_price, discount, tax_code.",
-        parameters: [files, delimiter, encoding, dateFormat, decimalSeparator, idPrefix, taxmanURL],
-        yaml: """
-        version: 1
-        name: erp-flat-lines-csv
-        source:
-          connector: csv
-          config: {path: "${param:files}", delimiter: "${param:delimiter}", encoding: "${param:encoding}"}
-          incremental: {mode: new_files}
-        steps:
-          - name: tidy
-            clean: {}
-        \(castOrderFields)
-          - name: one-document-per-order
-            group: {by: order_no, into: lines}
-          - name: id-prefix
-            default: {fields: {id_prefix: "${param:id_prefix}"}}
-        \(toTransaction)
-        \(taxmanDestination)
-        """)
+        group: "{by: order_no, into: lines}")
+
+    /// A CSV export's template: tidy, cast, `group` rows into orders, map each to a transaction.
+    static func csvTemplate(name: String, description: String, group: String) -> StarterTemplate {
+        StarterTemplate(
+            name: name, description: description,
+            parameters: [files, delimiter, encoding, dateFormat, decimalSeparator, idPrefix, taxmanURL],
+            yaml: """
+            version: 1
+            name: \(name)
+            source:
+              connector: csv
+              config: {path: "${param:files}", delimiter: "${param:delimiter}", encoding: "${param:encoding}"}
+              incremental: {mode: new_files}
+            steps:
+              - name: tidy
+                clean: {}
+            \(castOrderFields)
+              - name: one-document-per-order
+                group: \(group)
+              - name: id-prefix
+                default: {fields: {id_prefix: "${param:id_prefix}"}}
+            \(toTransaction)
+            \(taxmanDestination)
+            """)
+    }
 
     public static let restAPIOrders = StarterTemplate(
         name: "rest-api-paged-orders",

@@ -98,6 +98,10 @@ extension LookupStep {
                 "source": ["type": "object", "title": "Source",
                            "description": "Any source connector, read whole: {connector, config}",
                            "required": ["connector"]],
+                "reference": Schema.string("Reference table", "A reference table of the tenant's (maintained over the "
+                                           + "API: /reference-tables); its latest version unless `version` says",
+                                           extra: ["examples": ["countries"]]),
+                "version": Schema.integer("Version", "The reference table's version to use", min: 1, max: 1_000_000),
             ]),
             "on": Schema.map("Match on", "Record field path: table column; every pair must match",
                              values: ["type": "string", "minLength": 1]),
@@ -124,8 +128,10 @@ extension LookupStep {
         build: { config, spec, context in
             let c = try StepConfig(config, at: spec.path)
             let table = try StepConfig(config["table"] ?? .null, at: c.at("table"))
-            guard table.value.count == 1 else {
-                throw OnrampError("config.table", "give exactly one of rows, file or source", at: table.path)
+            guard table.value.keys.filter({ $0 != "version" }).count == 1,
+                  table.value["version"] == nil || table.value["reference"] != nil else {
+                throw OnrampError("config.table", "give exactly one of rows, file, source or reference (with its version)",
+                                  at: table.path)
             }
             let rows: [Value]
             if let inline = try table.array("rows") {
@@ -142,8 +148,24 @@ extension LookupStep {
 }
 
 extension StepFactory {
-    /// The source to read for a `lookup` step's table (file: by its extension), nil for inline rows or another step.
-    public static func tableSource(_ spec: PipelineSpec.StepSpec) -> PipelineSpec.ConnectorRef? {
+    /// The folder of a tenant's reference table in its file area: one `v<N>.csv` per version.
+    public static func referenceFolder(_ name: String) -> String { "reference-tables/\(name)" }
+
+    /// A `lookup` step's reference table: its name and the version asked for (nil: the latest).
+    public static func tableReference(_ spec: PipelineSpec.StepSpec) -> (name: String, version: Int?)? {
+        guard spec.type == "lookup", case .string(let name)? = spec.config["table"]?["reference"] else { return nil }
+        return (name, spec.config["table"]?["version"]?.numberValue.map { Int($0) })
+    }
+
+    /// The source to read for a `lookup` step's table (file: by its extension; reference: a version's CSV), nil for
+    /// inline rows or another step. A reference without a version needs the latest one's number: `latest`.
+    public static func tableSource(_ spec: PipelineSpec.StepSpec, latest: (String) throws -> Int = { _ in 1 }) rethrows
+        -> PipelineSpec.ConnectorRef? {
+        if let (name, version) = tableReference(spec) {
+            let v = try version ?? latest(name)
+            return PipelineSpec.ConnectorRef(connector: "csv", config: ["path": .string("\(referenceFolder(name))/v\(v).csv")],
+                                             incremental: nil)
+        }
         guard spec.type == "lookup", let table = spec.config["table"] else { return nil }
         if case .object(let ref)? = table["source"], case .string(let connector)? = ref["connector"] {
             return PipelineSpec.ConnectorRef(connector: connector, config: ref["config"] ?? .object([:]), incremental: nil)
