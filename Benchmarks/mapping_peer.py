@@ -131,5 +131,5 @@ sandbox = target.startswith("http")
 lines, n = to_sandbox(export, products, target) if sandbox else to_file(export, products, target)
 elapsed, used = time.perf_counter() - start, cpu() - cpu0
 print(f"python mapping -> {'sandbox' if sandbox else 'ndjson file'}: {int(lines / elapsed)} lines/s, {int(n / elapsed)} "
-      f"transactions/s ({lines} lines, {n} sent, {elapsed:.2f} s), client CPU {used / max(n, 1) * 1e6 / 1000:.1f} ms per "
+      f"transactions/s ({lines} lines, {n} sent, {elapsed:.2f} s), client CPU {used / max(n, 1) * 1e6:.1f} ms per "
       f"1,000 transactions")

@@ -52,7 +52,12 @@ public struct JSONata: Sendable {
         }
         var entries: [String: Entry] = [:] { didSet { scope = Scope(entries) } }
         private(set) var scope: Scope?
+        /// The registered bodies, for callers in Swift (a step calling a cleansing function without an expression).
+        private var bodies: [String: Function] = [:]
         public init() {}
+
+        /// The registered function `name`, called directly (no signature check: the caller passes what it takes).
+        public func function(_ name: String) -> Function? { bodies[name] }
 
         /// Registers `$name`; `signature` uses JSONata's syntax (for example `<s-:s>`) and is validated on every call.
         /// A malformed signature is a programming error and stops the process.
@@ -62,6 +67,7 @@ public struct JSONata: Sendable {
                 do { parsed = try Signature(signature) } catch { preconditionFailure("bad signature \(signature) for $\(name): \(error.message)") }
             }
             entries[name] = Entry(value: .function(JFunction.external(signature: parsed, arity: arity, body: body)))
+            bodies[name] = body
         }
     }
 

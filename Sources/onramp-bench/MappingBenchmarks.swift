@@ -136,7 +136,7 @@ func benchMapping() async throws {
         print("onramp mapping -> \(target): \(Int(Double(summary.recordsRead) / summary.seconds)) lines/s, "
               + "\(Int(Double(transactions) / summary.seconds)) transactions/s (\(summary.recordsRead) lines, \(transactions) sent, "
               + "\(summary.recordsWritten) accepted, \(summary.recordsFailed) failed, \(String(format: "%.2f", summary.seconds)) s), "
-              + "client CPU \(String(format: "%.1f", used / Double(max(transactions, 1)) * 1e6 / 1000)) ms per 1,000 transactions, "
+              + "client CPU \(String(format: "%.1f", used / Double(max(transactions, 1)) * 1e6)) ms per 1,000 transactions, "
               + "\(ParallelChunks.threads) thread(s) \(summary.status.rawValue)")
         let peerArgs = [input.path, dir.appendingPathComponent("products.csv").path, target == "sandbox" ? url : dir.path + "/peer.ndjson"]
         if let (line, peerRate) = peer("Benchmarks/mapping_peer.py", peerArgs) {

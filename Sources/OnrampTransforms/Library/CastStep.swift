@@ -10,10 +10,9 @@ final class CastStep: Step {
     struct Cast {
         let field: FieldPath
         let kind: Kind
-        /// The cleansing function that parses the text (decimal, date, datetime), called with `$v`.
-        let parser: JSONata?
-        /// The parser's options, bound as `$d`, `$g`, `$f`, `$z` beside the value `$v`.
-        let arguments: [String: Value]
+        /// The cleansing function that parses the text (decimal, date, datetime), and its arguments after the text.
+        let parser: JSONata.FunctionRegistry.Function?
+        let arguments: [Value?]
         let truthy: Set<String>
         let falsy: Set<String>
     }
@@ -42,22 +41,26 @@ final class CastStep: Step {
                 throw OnrampError("config.unknown_key", "unknown key; expected type, decimal_separator, group_separator, "
                                   + "format, zone, true, false", at: options.at(key))
             }
-            var parser: JSONata?
-            var arguments: [String: Value] = [:]
-            for (key, name) in [("decimal_separator", "d"), ("group_separator", "g"), ("format", "f"), ("zone", "z")] {
-                if let text = try options.string(key) { arguments[name] = .string(text) }
+            var parser: JSONata.FunctionRegistry.Function?
+            var arguments: [Value?] = []
+            func text(_ key: String) throws(OnrampError) -> Value? { try options.string(key).map(Value.string) }
+            func function(_ name: String) throws(OnrampError) -> JSONata.FunctionRegistry.Function {
+                guard let f = functions.function(name) else {
+                    throw OnrampError("config.format", "this build has no $\(name) for a \(kind.rawValue)", at: at)
+                }
+                return f
             }
             switch kind {
             case .decimal:
-                let given = arguments["g"] != nil ? ", $d, $g" : (arguments["d"] != nil ? ", $d" : "")
-                parser = try Self.parser("$parseDecimal($v\(given))", at)
+                parser = try function("parseDecimal")
+                arguments = [try text("decimal_separator"), try text("group_separator")]
             case .date, .datetime:
-                guard arguments["f"] != nil else {
+                guard let format = try text("format") else {
                     throw OnrampError("config.missing", "a \(kind.rawValue) needs its `format` (a picture such as DD.MM.YYYY)",
                                       at: at)
                 }
-                parser = try Self.parser(kind == .date ? "$parseDate($v, $f)"
-                                         : (arguments["z"] != nil ? "$parseDateTime($v, $f, $z)" : "$parseDateTime($v, $f)"), at)
+                parser = try function(kind == .date ? "parseDate" : "parseDateTime")
+                arguments = kind == .date ? [format] : [format, try text("zone")]
             default: break
             }
             func words(_ key: String) throws(OnrampError) -> Set<String>? {
@@ -71,10 +74,6 @@ final class CastStep: Step {
         onError = try c.string("on_error", default: "error")
         self.label = label
         self.functions = functions
-    }
-
-    private static func parser(_ source: String, _ at: String) throws(OnrampError) -> JSONata {
-        do { return try JSONata(source) } catch { throw OnrampError("config.format", "cannot use these options: \(error.message)", at: at) }
     }
 
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
@@ -132,11 +131,11 @@ final class CastStep: Step {
                 throw OnrampError("cast.\(cast.kind.rawValue)", "\(v.typeName) is not text")
             }
             do {
-                var bindings = cast.arguments
-                bindings["v"] = .string(s)
-                return try parser.evaluate(nil, bindings: bindings, functions: functions) ?? .null
+                return try parser([.string(s)] + cast.arguments) ?? .null
+            } catch let e as OnrampError {
+                throw OnrampError("cast.\(cast.kind.rawValue)", e.message)
             } catch {
-                throw OnrampError("cast.\(cast.kind.rawValue)", error.message)
+                throw OnrampError("cast.\(cast.kind.rawValue)", "\(error)")
             }
         }
     }
