@@ -61,9 +61,28 @@ struct TaxmanDestination: Destination {
         return .object(o)
     }
 
+    /// The batch's request body, `{"transactions":[…]}`, each transaction as `keyed` gives it, serialized once: the
+    /// text hashed for the key is the text sent, with the key added at its end.
+    static func body(_ records: [Record], prefix: String) -> String {
+        var out = #"{"transactions":["#
+        for (i, r) in records.enumerated() {
+            if i > 0 { out += "," }
+            guard case .object(let o) = r.value, o["idempotencyKey"] == nil, o.count > 0 else {
+                out += JSONWriter.string(keyed(r.value, prefix: prefix))
+                continue
+            }
+            var text = JSONWriter.string(r.value)
+            let digest = SHA256.hash(data: Data(text.utf8))
+            let id = o["transactionId"]?.scalarText ?? ""
+            text.removeLast()
+            out += text + #","idempotencyKey":"# + JSONWriter.string(.string("\(prefix)\(id.prefix(64))-\(Hex.string(digest.prefix(12)))"))
+                + "}"
+        }
+        return out + "]}"
+    }
+
     private func send(_ records: [Record]) async throws -> [RecordOutcome] {
-        let body = Value.object(["transactions": .array(records.map { Self.keyed($0.value, prefix: idempotencyPrefix) })])
-        let bytes = JSONWriter.string(body)
+        let bytes = Self.body(records, prefix: idempotencyPrefix)
         try await egress.check(url: baseURL, field: "destination.config.base_url")
         var attempt = 0
         while true {
