@@ -22,6 +22,12 @@ public struct FileArea: Sendable, Equatable, Codable {
 
     public var isConfined: Bool { kind != .local }
 
+    /// Inside `reference-tables/`, where only the reference tables API writes (versions never change).
+    public static func isReserved(_ relative: String) -> Bool {
+        let first = relative.split(separator: "/", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+        return first == "reference-tables"
+    }
+
     /// The absolute path a config's `path` names; for a confined area, after checking it stays inside.
     /// Globs are checked per segment here and per match by `check(match:field:)`.
     public func resolve(_ path: String, field: String, forWriting: Bool = false) throws -> String {
@@ -39,6 +45,10 @@ public struct FileArea: Sendable, Equatable, Codable {
         // The same name rules as the file upload API: no `..`, `.`, dot names, empty segments or control characters.
         do { _ = try TenantFileArea.segments(of: path, field: field) } catch let e as OnrampError {
             throw OnrampError("file.outside", e.message, at: field)
+        }
+        if forWriting, Self.isReserved(path) {
+            throw OnrampError("file.reserved", "reference-tables/ holds the tenant's reference tables: no connector writes there",
+                              at: field)
         }
         let full = Self.join(root, path)
         if forWriting {

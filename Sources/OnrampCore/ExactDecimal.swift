@@ -12,11 +12,23 @@ public enum ExactDecimal {
             guard n.isFinite else { return nil }
             return Decimal(string: NumberFormatting.javaScript(n), locale: posix)
         case .string(let s):
-            guard !s.isEmpty, s.utf8.count <= 40,
-                  s.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 43 }) else { return nil }
+            guard isPlainDecimal(s) else { return nil }
             return Decimal(string: s, locale: posix)
         default: return nil
         }
+    }
+
+    /// `[+-]digits[.digits]` (or `.digits`) with at most 38 digits: what `Decimal` reads whole and exactly (it would
+    /// read `1.234.56` as 1.234, a prefix, so nothing else is handed to it).
+    static func isPlainDecimal(_ s: String) -> Bool {
+        var digits = 0, dots = 0, index = 0
+        for c in s.utf8 {
+            defer { index += 1 }
+            if c >= 48 && c <= 57 { digits += 1 } else if c == 46 { dots += 1 } else if (c == 43 || c == 45) && index == 0 {
+                continue
+            } else { return false }
+        }
+        return digits > 0 && digits <= 38 && dots <= 1
     }
 
     /// The plain decimal text of `d` (`1234.5`, `-0.01`).

@@ -9,7 +9,8 @@ enum LookupTable {
                      resources: ConnectorResources) async throws -> [Value] {
         let at = "\(spec.path).table"
         let isFile = spec.config["table"]?["file"] != nil || spec.config["table"]?["reference"] != nil
-        let maxRows = spec.config["max_rows"]?.numberValue.map { Int(min(max($0, 1), 5_000_000)) } ?? 1_000_000
+        let maxRows = spec.config["max_rows"]?.numberValue.flatMap { $0.isFinite ? Int(min(max($0, 1), 5_000_000)) : nil }
+            ?? 1_000_000
         do {
             guard registry.sources[ref.connector] != nil else {
                 throw OnrampError("lookup.format", isFile ? "cannot read '\(ref.config["path"]?.stringValue ?? "")': its "

@@ -192,12 +192,14 @@ public struct PipelineRunner: Sendable {
             for (i, step) in steps.enumerated().dropFirst(first) {
                 var errors: [RecordError] = []
                 records = try await step.process(records, errors: &errors)
+                // A route's second destination refused these: a replay sends them through that route again.
+                for j in errors.indices where errors[j].stage == .load { errors[j].reentryStep = i }
                 if i > 0, !errors.isEmpty {
                     if let sources, Self.oneToOne(spec.steps[..<i]) {
                         if bySource == nil { bySource = Self.byPosition(sources()) }
                         for j in errors.indices { errors[j].source = bySource?[errors[j].position] ?? nil }
                     }
-                    for j in errors.indices where errors[j].source == nil { errors[j].reentryStep = i }
+                    for j in errors.indices where errors[j].source == nil && errors[j].stage != .load { errors[j].reentryStep = i }
                 }
                 try await record(errors, &summary)
             }
@@ -252,10 +254,10 @@ public struct PipelineRunner: Sendable {
         do {
             if let replay {
                 // Load records straight to the destination; records that failed after a merging step at that step.
-                let load = try replay.filter { $0.stage == .load }.map { try $0.record() }
+                let load = try replay.filter { $0.stage == .load && $0.step == nil }.map { try $0.record() }
                 summary.recordsRead += load.count
                 try await deliver(load, &summary)
-                for (step, group) in Dictionary(grouping: replay.filter { $0.stage != .load && $0.step != nil }, by: { $0.step! })
+                for (step, group) in Dictionary(grouping: replay.filter { $0.step != nil }, by: { $0.step! })
                     .sorted(by: { $0.key < $1.key }) {
                     let records = try group.map { try $0.record() }
                     summary.recordsRead += records.count

@@ -26,7 +26,8 @@ public enum ReferenceTables {
     public static func versions(inFolder folder: String) -> [Int] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.compactMap { n -> Int? in
-            guard n.hasPrefix("v"), n.hasSuffix(".csv"), let v = Int(n.dropFirst().dropLast(4)), v > 0 else { return nil }
+            guard n.hasPrefix("v"), n.hasSuffix(".csv"), let v = Int(n.dropFirst().dropLast(4)), v > 0, v < 1_000_000
+            else { return nil }
             return v
         }.sorted()
     }

@@ -3,7 +3,8 @@ import OnrampCore
 
 /// A failed record handed back to a pipeline for a replay: its value (JSON text), where it first came from, and
 /// the stage it failed at (extract and transform records re-enter before the first step, load ones at the destination;
-/// with `step`, a transform record re-enters at that step: it failed after a step that merges records).
+/// with `step`, a record re-enters at that step: a transform record that failed after a step that merges records,
+/// or a load record a route's second destination refused).
 public struct ReplayRecord: Codable, Sendable, Equatable {
     public var stage: Stage
     public var value: String

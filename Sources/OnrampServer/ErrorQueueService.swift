@@ -71,7 +71,7 @@ public struct ErrorQueueService: RunErrorQueue {
                 id: id, tenantId: run.tenantId, runId: run.id, pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion,
                 stage: stage, step: v["step"]?.stringValue, code: v["code"]?.stringValue ?? "unknown", message: message,
                 field: v["field"]?.stringValue ?? Self.field(message), position: position,
-                reentryStep: stage == .transform ? v["reentry_step"]?.numberValue.map { Int($0) } : nil,
+                reentryStep: stage != .extract ? v["reentry_step"]?.numberValue.map { Int($0) } : nil,
                 sealedValue: try seal(value ?? .null, tenant: run.tenantId, id: id),
                 originId: origins[position], createdAt: now))
         }

@@ -24,7 +24,7 @@ extension OnrampAPI {
         }
         api.put("/tenants/:tenant/files/**") { request, context in
             let area = try await fileArea(context, roles: Self.fileWriters)
-            let name = try Self.fileName(context)
+            let name = try Self.writableFileName(context)
             if let length = request.headers[.contentLength].flatMap(Int64.init), length > maxUploadBytes { throw tooLarge() }
             let target = try Self.checked { try area.prepare(name) }
             if TenantFileArea.kind(target) == .directory {
@@ -47,7 +47,7 @@ extension OnrampAPI {
         }
         api.delete("/tenants/:tenant/files/**") { _, context in
             let area = try await fileArea(context, roles: Self.fileWriters)
-            let name = try Self.fileName(context)
+            let name = try Self.writableFileName(context)
             let path = try Self.checked { try area.resolve(name) }
             guard TenantFileArea.kind(path) == .file, unlink(path) == 0 else { throw APIError.notFound("file \(name)") }
             return Response(status: .noContent)
@@ -63,6 +63,16 @@ extension OnrampAPI {
     func tooLarge() -> APIError {
         APIError(.contentTooLarge, "too_large",
                  "a file may have at most \(maxUploadBytes) bytes (the server's --max-upload-bytes)")
+    }
+
+    /// A name the files API may change: not inside `reference-tables/` (versions change only through their own API).
+    static func writableFileName(_ context: OnrampRequestContext) throws -> String {
+        let name = try fileName(context)
+        if FileArea.isReserved(name) {
+            throw APIError(.conflict, "file.reserved", "reference tables are uploaded through /reference-tables/{name}",
+                           field: "path")
+        }
+        return name
     }
 
     /// The file name after the route's `files/`, percent-decoded (so `%2e%2e` is `..`, and refused).

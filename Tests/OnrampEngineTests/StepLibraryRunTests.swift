@@ -3,6 +3,7 @@ import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampCore
 import OnrampEngine
+import OnrampTaxmanSandbox
 import Testing
 
 /// The steps that need the engine: a lookup table read from a file in the run's area, a route's second destination,
@@ -24,7 +25,8 @@ import Testing
             return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
         }
 
-        func run(_ steps: String, input: String = "orders.csv", batch: Int = 500, full: Bool = false) async throws -> RunSummary {
+        func run(_ steps: String, input: String = "orders.csv", batch: Int = 500, full: Bool = false, sandbox: Bool = false,
+                 replay: [ReplayRecord]? = nil) async throws -> RunSummary {
             let spec = try PipelineLoader.parse("""
             version: 1
             name: steps
@@ -36,10 +38,14 @@ import Testing
             """)
             var registry = ConnectorRegistry()
             FileConnectors.register(into: &registry)
+            if sandbox { SandboxConnectors.register(into: &registry) }
             try? FileManager.default.removeItem(at: dir.appendingPathComponent("out.ndjson"))
-            return await PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(files: .local(dir.path)),
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent("steps-errors.ndjson"))
+            var runner = PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(files: .local(dir.path)),
                                         checkpoints: FileCheckpointStore(directory: dir.path + "/state"),
-                                        outputDirectory: dir.path, fullResync: full).run()
+                                        outputDirectory: dir.path, fullResync: full)
+            runner.replay = replay
+            return await runner.run()
         }
     }
 
@@ -121,5 +127,30 @@ import Testing
         #expect(keys == keys.sorted(by: >) && keys.count == 3_000)
         let left = try FileManager.default.contentsOfDirectory(atPath: b.dir.path).filter { $0.hasPrefix("onramp-sort-") }
         #expect(left.isEmpty)
+    }
+
+    /// A record a route's second destination refused is replayed through that route, never into the main destination.
+    @Test func aRecordARoutesDestinationRefusedIsReplayedThroughTheRoute() async throws {
+        let b = try Bench()
+        try b.write("orders.csv", "id,region\n1,NY\n2,ZZ\n3,local\n")
+        let steps = """
+        - map: '{"transactionId": id, "type": "SalesInvoice", "date": "2026-11-03", "currency": "USD", "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": 10}]}'
+        - route:
+            when: "shipTo.region != 'local'"
+            destination: {connector: taxman_sandbox}
+        - map: '{"kept": transactionId}'
+        """
+        let first = try await b.run(steps, sandbox: true)
+        #expect(first.recordsFailed == 1 && b.read("out.ndjson").map { $0["kept"] } == ["3"], "\(first.sampleErrors)")
+        let refused = try #require(b.read("steps-errors.ndjson").first)
+        #expect(refused["stage"] == "load" && refused["reentry_step"] == 1 && refused["code"] == "taxman.InvalidAddress",
+                "\(refused)")
+        var fixed = try #require(refused["value"]?.objectValue)
+        fixed["shipTo"] = ["country": "US", "region": "CA"]
+        let replayed = try await b.run(steps, sandbox: true, replay: [
+            ReplayRecord(stage: .load, value: JSONWriter.string(.object(fixed)), position: SourcePosition(file: "orders.csv", line: 3),
+                         step: 1)])
+        #expect(replayed.recordsFailed == 0 && replayed.recordsRead == 1, "\(replayed.sampleErrors)")
+        #expect(b.read("out.ndjson").isEmpty, "nothing reached the main destination")
     }
 }

@@ -45,6 +45,16 @@ import Testing
             #expect(try await send(client, .get, "/api/v1/tenants/globex/reference-tables/labels", key: f.keys["globex-admin"])
                 .status == .notFound)
             #expect(try await send(client, .get, "\(base)/labels/versions/9", key: admin).status == .notFound)
+            // Versions change through nothing else: not the files API, not a destination.
+            let forged = try await send(client, .put, "/api/v1/tenants/acme/files/reference-tables/labels/v999999999999.csv",
+                                        key: admin, text: "id,label\n1,evil\n")
+            #expect(forged.status == .conflict, "\(String(buffer: forged.body))")
+            #expect(try await send(client, .delete, "/api/v1/tenants/acme/files/reference-tables/labels/v1.csv", key: admin)
+                .status == .conflict)
+            var writer = APITests.pipeline(f.dir).objectValue!
+            writer["destination"] = ["connector": "file", "config": ["path": "reference-tables/labels/v3.csv"]]
+            let refused = try await send(client, .post, "/api/v1/tenants/acme/preview", key: admin, json: ["document": .object(writer)])
+            #expect(String(buffer: refused.body).contains("file.reserved"), "\(String(buffer: refused.body))")
             // A lookup on the latest version, and on version 1.
             func preview(_ table: Value) async throws -> [Value] {
                 var doc = APITests.pipeline(f.dir).objectValue!

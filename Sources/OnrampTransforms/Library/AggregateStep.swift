@@ -77,7 +77,12 @@ final class AggregateStep: Step {
                 groups[text] = index
                 ordered.append(Group(key: key, position: r.position, accumulators: outputs.map { Self.start($0.function) }))
             }
-            if ordered[index].failed { continue }
+            if ordered[index].failed {
+                errors.append(RecordError(stage: .transform, position: r.position, code: "aggregate.group_failed",
+                                          message: "the group of \(text) is dropped: an earlier record of it failed",
+                                          step: label, value: r.value))
+                continue
+            }
             for (i, output) in outputs.enumerated() {
                 do throws(OnrampError) {
                     try add(r.value, output, to: &ordered[index].accumulators[i])
@@ -117,6 +122,7 @@ final class AggregateStep: Step {
             guard items.count < maxCollect else {
                 throw OnrampError("aggregate.too_many", "more than \(maxCollect) values to collect (max_collect)")
             }
+            acc = .value(nil)  // the only reference left is `items`: the append does not copy the list
             items.append(v)
             acc = .list(items)
         case (.first, .value(let current)):

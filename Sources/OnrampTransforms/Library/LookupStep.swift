@@ -154,7 +154,7 @@ extension StepFactory {
     /// A `lookup` step's reference table: its name and the version asked for (nil: the latest).
     public static func tableReference(_ spec: PipelineSpec.StepSpec) -> (name: String, version: Int?)? {
         guard spec.type == "lookup", case .string(let name)? = spec.config["table"]?["reference"] else { return nil }
-        return (name, spec.config["table"]?["version"]?.numberValue.map { Int($0) })
+        return (name, spec.config["table"]?["version"]?.numberValue.flatMap { $0.isFinite && abs($0) < 1e9 ? Int($0) : nil })
     }
 
     /// The source to read for a `lookup` step's table (file: by its extension; reference: a version's CSV), nil for
