@@ -20,7 +20,7 @@ public enum ExactDecimal {
 
     /// `[+-]digits[.digits]` (or `.digits`) with at most 38 digits: what `Decimal` reads whole and exactly (it would
     /// read `1.234.56` as 1.234, a prefix, so nothing else is handed to it).
-    static func isPlainDecimal(_ s: String) -> Bool {
+    public static func isPlainDecimal(_ s: String) -> Bool {
         var digits = 0, dots = 0, index = 0
         for c in s.utf8 {
             defer { index += 1 }

@@ -4,20 +4,14 @@ import OnrampExpression
 extension StepFactory {
     /// map, filter, set, rename, drop and group: their builders check their configs themselves.
     static let coreSpecs: [StepSpec] = [
-        StepSpec(name: "map", summary: "The expression's value is the output record (undefined drops it).",
-                 configSchema: Schema.expression("Expression", "A JSONata expression giving the new record"),
-                 example: "- map: '{\"id\": order_no, \"total\": $number(amount)}'",
-                 build: { config, spec, context in
-                     ExpressionStep(kind: .map, expression: try compile(config, spec.path), label: spec.name ?? spec.path,
-                                    functions: context.functions)
-                 }),
-        StepSpec(name: "filter", summary: "Records for which the predicate is true go on.",
-                 configSchema: Schema.expression("Predicate", "A JSONata expression giving true or false"),
-                 example: "- filter: \"status = 'open'\"",
-                 build: { config, spec, context in
-                     ExpressionStep(kind: .filter, expression: try compile(config, spec.path), label: spec.name ?? spec.path,
-                                    functions: context.functions)
-                 }),
+        .expression(name: "map", summary: "The expression's value is the output record (undefined drops it).",
+                    title: "Expression", description: "A JSONata expression giving the new record",
+                    example: "- map: '{\"id\": order_no, \"total\": $number(amount)}'",
+                    make: { ExpressionStep(kind: .map, expression: $0, label: $1, functions: $2) }),
+        .expression(name: "filter", summary: "Records for which the predicate is true go on.",
+                    title: "Predicate", description: "A JSONata expression giving true or false",
+                    example: "- filter: \"status = 'open'\"",
+                    make: { ExpressionStep(kind: .filter, expression: $0, label: $1, functions: $2) }),
         StepSpec(name: "set", summary: "Computed fields, each an expression on the record as it came in.",
                  configSchema: Schema.map("Fields", "Field: JSONata expression", values: Schema.expression("Expression", "")),
                  example: "- set: {total: \"qty * price\"}",

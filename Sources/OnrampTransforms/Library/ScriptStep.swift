@@ -51,22 +51,19 @@ final class ScriptStep: Step {
 }
 
 extension ScriptStep {
-    static let splitSpec = StepSpec(
+    static let splitSpec = StepSpec.expression(
         name: "split",
         summary: "One record into several: a JSONata expression that gives a list of records.",
-        configSchema: Schema.expression("Expression", "Gives a list of objects; each becomes a record"),
+        title: "Expression", description: "Gives a list of objects; each becomes a record",
         example: """
         - split: 'lines.{"order_id": $$.order_id, "sku": sku, "amount": qty * price}'
         """,
-        build: { config, spec, context in
-            ScriptStep(try StepFactory.compile(config, spec.path), splitting: true, label: spec.name ?? spec.path,
-                       functions: context.functions)
-        })
+        make: { ScriptStep($0, splitting: true, label: $1, functions: $2) })
 
-    static let scriptSpec = StepSpec(
+    static let scriptSpec = StepSpec.expression(
         name: "script",
         summary: "A JSONata block, the escape hatch: its value is the record, a list of records, or nothing (dropped).",
-        configSchema: Schema.expression("Script", "A JSONata block evaluated against each record"),
+        title: "Script", description: "A JSONata block evaluated against each record",
         example: """
         - script: |
             (
@@ -74,8 +71,5 @@ extension ScriptStep {
               $merge([$, {"net": $net, "large": $net > 1000}])
             )
         """,
-        build: { config, spec, context in
-            ScriptStep(try StepFactory.compile(config, spec.path), splitting: false, label: spec.name ?? spec.path,
-                       functions: context.functions)
-        })
+        make: { ScriptStep($0, splitting: false, label: $1, functions: $2) })
 }

@@ -1,5 +1,6 @@
 import OnrampConnectorKit
 import OnrampCore
+import OnrampExpression
 
 /// A built-in step type: its key in a pipeline's `steps`, a summary, the JSON Schema of its config (validation,
 /// docs and the designer's forms), an example and the constructor that builds it from a validated config.
@@ -18,6 +19,16 @@ public struct StepSpec: Sendable {
         self.configSchema = configSchema
         self.example = example
         self.build = build
+    }
+
+    /// A step whose whole config is one JSONata expression (map, filter, split, script).
+    static func expression(name: String, summary: String, title: String, description: String, example: String,
+                           make: @escaping @Sendable (JSONata, _ label: String, JSONata.FunctionRegistry) -> any Step)
+        -> StepSpec {
+        StepSpec(name: name, summary: summary, configSchema: Schema.expression(title, description), example: example,
+                 build: { config, spec, context in
+                     make(try StepFactory.compile(config, spec.path), spec.name ?? spec.path, context.functions)
+                 })
     }
 
     /// The catalog entry the API and the CLI show, in the shape of a connector's.

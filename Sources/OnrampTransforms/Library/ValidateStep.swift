@@ -136,10 +136,7 @@ final class ValidateStep: Step {
     static func number(_ v: Value) -> Double? {
         switch v {
         case .number(let n): return n
-        case .string(let s):
-            guard !s.isEmpty, s.utf8.count < 40,
-                  s.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 43 }) else { return nil }
-            return Double(s)
+        case .string(let s): return ExactDecimal.isPlainDecimal(s) ? Double(s) : nil
         default: return nil
         }
     }
@@ -153,8 +150,7 @@ final class ValidateStep: Step {
             return x
         }
         guard let y = n(0..<4), let m = n(5..<7), let d = n(8..<10), (1...12).contains(m), d >= 1 else { return false }
-        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-        return d <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        return d <= DateParsing.daysIn(m, y)
     }
 }
 
