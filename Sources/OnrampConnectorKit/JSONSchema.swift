@@ -27,7 +27,7 @@ public enum JSONSchema {
             throw OnrampError("config.length", "must not be empty", at: path)
         }
         if case .array(let items) = value, let minItems = s["minItems"]?.numberValue, Double(items.count) < minItems {
-            throw OnrampError("config.length", "must have at least \(Int(minItems)) item\(minItems == 1 ? "" : "s")", at: path)
+            throw OnrampError("config.length", "must have at least \(NumberFormatting.javaScript(minItems)) item\(minItems == 1 ? "" : "s")", at: path)
         }
         if case .array(let items) = value, let itemSchema = s["items"] {
             var out: [Value] = []

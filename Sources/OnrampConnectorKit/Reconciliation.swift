@@ -25,21 +25,27 @@ public struct Reconciliation: Sendable, Equatable {
 
     public init() {}
 
+    // Key paths are immutable values; the arrays are never written.
+    nonisolated(unsafe) static let sentFields: [(String, WritableKeyPath<Totals, Decimal>)] = [("amount", \.amount), ("discount", \.discount)]
+    nonisolated(unsafe) static let answeredFields: [(String, WritableKeyPath<Totals, Decimal>)] = [
+        ("totalAmount", \.answeredAmount), ("totalDiscount", \.answeredDiscount), ("totalTaxable", \.taxable),
+        ("totalExempt", \.exempt), ("totalTax", \.tax),
+    ]
+
     /// Adds one transaction as sent and its answer (nil: refused).
     public mutating func add(sent tx: Value, answer: Value?) {
         let currency = tx["currency"]?.scalarText.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)"
         var t = byCurrency[currency] ?? Totals()
         t.transactions += 1
         for line in tx["lines"]?.arrayValue ?? [] {
-            for (key, keyPath) in [("amount", \Totals.amount), ("discount", \Totals.discount)] {
+            for (key, keyPath) in Self.sentFields {
                 guard let v = line[key], !v.isNull else { continue }
                 if let d = ExactDecimal.decimal(v) { t[keyPath: keyPath] += d } else { t.unreadable += 1 }
             }
         }
         if let answer {
             t.calculated += 1
-            for (key, keyPath) in [("totalAmount", \Totals.answeredAmount), ("totalDiscount", \Totals.answeredDiscount),
-                                   ("totalTaxable", \Totals.taxable), ("totalExempt", \Totals.exempt), ("totalTax", \Totals.tax)] {
+            for (key, keyPath) in Self.answeredFields {
                 if let v = answer[key], let d = ExactDecimal.decimal(v) { t[keyPath: keyPath] += d }
             }
         } else {
@@ -75,5 +81,16 @@ public final class ReconciliationLedger: Sendable {
     public init() {}
 
     public func add(sent tx: Value, answer: Value?) { state.withLock { $0.add(sent: tx, answer: answer) } }
+
+    /// Adds a batch as its destination answered it, under one lock: an accepted record's answer (none: `{}`), a
+    /// refused one as refused.
+    public func add(_ records: [Record], _ outcomes: [RecordOutcome]) {
+        state.withLock { r in
+            for (record, outcome) in zip(records, outcomes) {
+                if case .ok(let result) = outcome { r.add(sent: record.value, answer: result ?? .object([:])) }
+                else { r.add(sent: record.value, answer: nil) }
+            }
+        }
+    }
     public var current: Reconciliation { state.withLock { $0 } }
 }

@@ -54,11 +54,14 @@ struct TaxmanDestination: Destination {
             o["idempotencyKey"] = .string(prefix + text)
             return .object(o)
         }
-        let digest = SHA256.hash(data: Data(JSONWriter.string(.object(o)).utf8))
-        let hex = Hex.string(digest.prefix(12))
-        let id = o["transactionId"]?.scalarText ?? ""
-        o["idempotencyKey"] = .string("\(prefix)\(id.prefix(64))-\(hex)")
+        o["idempotencyKey"] = .string(idempotencyKey(JSONWriter.string(.object(o)), id: o["transactionId"], prefix: prefix))
         return .object(o)
+    }
+
+    /// `prefix` + the transaction id (64 characters at most) + 12 bytes of SHA-256 of its canonical text, in hex.
+    static func idempotencyKey(_ canonical: String, id: Value?, prefix: String) -> String {
+        let digest = SHA256.hash(data: Data(canonical.utf8))
+        return "\(prefix)\((id?.scalarText ?? "").prefix(64))-\(Hex.string(digest.prefix(12)))"
     }
 
     /// The batch's request body, `{"transactions":[…]}`, each transaction as `keyed` gives it, serialized once: the
@@ -72,11 +75,9 @@ struct TaxmanDestination: Destination {
                 continue
             }
             var text = JSONWriter.string(r.value)
-            let digest = SHA256.hash(data: Data(text.utf8))
-            let id = o["transactionId"]?.scalarText ?? ""
+            let key = idempotencyKey(text, id: o["transactionId"], prefix: prefix)
             text.removeLast()
-            out += text + #","idempotencyKey":"# + JSONWriter.string(.string("\(prefix)\(id.prefix(64))-\(Hex.string(digest.prefix(12)))"))
-                + "}"
+            out += text + #","idempotencyKey":"# + JSONWriter.string(.string(key)) + "}"
         }
         return out + "]}"
     }
@@ -133,9 +134,7 @@ struct TaxmanDestination: Destination {
 
     /// The batch's final outcomes, added to the reconciliation.
     private func account(_ records: [Record], _ outcomes: [RecordOutcome]) -> [RecordOutcome] {
-        for (r, o) in zip(records, outcomes) {
-            if case .ok(let result) = o { ledger.add(sent: r.value, answer: result ?? .object([:])) } else { ledger.add(sent: r.value, answer: nil) }
-        }
+        ledger.add(records, outcomes)
         return outcomes
     }
 

@@ -261,7 +261,7 @@ public struct PipelineRunner: Sendable {
                     .sorted(by: { $0.key < $1.key }) {
                     let records = try group.map { try $0.record() }
                     summary.recordsRead += records.count
-                    try await deliver(transform(records, from: min(step, steps.count), &summary), &summary)
+                    try await deliver(transform(records, from: max(0, min(step, steps.count)), &summary), &summary)
                 }
             }
             stop = try await pump(&reader)

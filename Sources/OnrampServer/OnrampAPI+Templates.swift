@@ -10,8 +10,8 @@ extension OnrampAPI {
         var o: Value.Object = ["name": .string(t.name), "description": .string(t.description),
                                "parameters": .array(params.map(Value.string)), "updated_at": .string(ISOTime.string(t.updatedAt)),
                                "builtin": false]
-        if let starter = StarterTemplates.named(t.name), (try? starter.document()) == t.document { o["builtin"] = true }
-        if let starter = StarterTemplates.named(t.name), o["builtin"] == true {
+        if let starter = StarterTemplates.named(t.name), StarterTemplates.documents[t.name] == t.document {
+            o["builtin"] = true
             o["parameter_details"] = .array(starter.parameters.map {
                 ["name": .string($0.name), "description": .string($0.description), "example": .string($0.example)]
             })
@@ -23,8 +23,8 @@ extension OnrampAPI {
     /// A stored template, else the starter template of that name (the binary's own, read-only until one is stored).
     func template(named name: String) async throws -> TemplateRecord? {
         if let t = try await store.template(name: name) { return t }
-        guard let starter = StarterTemplates.named(name) else { return nil }
-        return TemplateRecord(name: starter.name, description: starter.description, document: try starter.document(),
+        guard let starter = StarterTemplates.named(name), let document = StarterTemplates.documents[name] else { return nil }
+        return TemplateRecord(name: starter.name, description: starter.description, document: document,
                               updatedAt: Date(timeIntervalSince1970: 0))
     }
 
@@ -34,7 +34,8 @@ extension OnrampAPI {
         let names = Set(stored.map(\.name))
         var all = stored
         for starter in StarterTemplates.all where !names.contains(starter.name) {
-            all.append(TemplateRecord(name: starter.name, description: starter.description, document: try starter.document(),
+            guard let document = StarterTemplates.documents[starter.name] else { continue }
+            all.append(TemplateRecord(name: starter.name, description: starter.description, document: document,
                                       updatedAt: Date(timeIntervalSince1970: 0)))
         }
         return all.sorted { $0.name < $1.name }

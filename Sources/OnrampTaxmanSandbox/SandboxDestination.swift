@@ -11,16 +11,15 @@ struct SandboxDestination: Destination {
     var reconciliation: Reconciliation? { ledger.current }
 
     func write(_ records: [Record]) async throws -> [RecordOutcome] {
-        records.enumerated().map { i, r in
+        let outcomes: [RecordOutcome] = records.enumerated().map { i, r in
             do throws(TaxCalculator.Rejection) {
-                let result = try calculator.calculate(r.value, calculationId: "sandbox_\(i + 1)")
-                ledger.add(sent: r.value, answer: result)
-                return .ok(result: result)
+                return .ok(result: try calculator.calculate(r.value, calculationId: "sandbox_\(i + 1)"))
             } catch {
-                ledger.add(sent: r.value, answer: nil)
                 return .failed(code: "taxman.\(error.code)", message: (error.field.map { "\($0): " } ?? "") + error.message)
             }
         }
+        ledger.add(records, outcomes)
+        return outcomes
     }
 
     func check() async throws -> ConnectorCheck {

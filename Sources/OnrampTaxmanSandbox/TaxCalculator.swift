@@ -13,10 +13,10 @@ public struct TaxCalculator: Sendable {
     let exemptTaxCodes: Set<String>
     let jurisdictions: [String: [Rate]]
 
-    /// The calculator with the rates compiled into the binary.
-    public static func bundled() throws -> TaxCalculator {
-        try TaxCalculator(rates: JSONParser.parse(SandboxRates.json))
-    }
+    /// The calculator with the rates compiled into the binary (parsed once).
+    public static func bundled() throws -> TaxCalculator { try compiledIn.get() }
+
+    private static let compiledIn = Result(catching: { try TaxCalculator(rates: JSONParser.parse(SandboxRates.json)) })
 
     public init(rates: Value) throws {
         exemptTaxCodes = Set(rates["exemptTaxCodes"]?.arrayValue?.compactMap(\.stringValue) ?? [])

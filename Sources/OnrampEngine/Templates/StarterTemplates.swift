@@ -1,9 +1,16 @@
+import OnrampCore
+
 /// The starter templates that ship with the binary (docs/templates.md). Each is tested by onboarding it against
 /// sample data into the sandbox.
 public enum StarterTemplates {
     public static let all: [StarterTemplate] = [headerLinesCSV, flatLinesCSV, restAPIOrders]
 
     public static func named(_ name: String) -> StarterTemplate? { all.first { $0.name == name } }
+
+    /// Each starter's parsed document, by name, parsed once (a test parses every one).
+    public static let documents: [String: Value] = Dictionary(uniqueKeysWithValues: all.compactMap { t in
+        (try? t.document()).map { (t.name, $0) }
+    })
 
     static let files = StarterTemplate.Parameter(name: "files", description: "The export files: a path or glob in the "
                                                  + "tenant's file area", example: "exports/orders-*.csv")

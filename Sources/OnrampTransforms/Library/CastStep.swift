@@ -23,7 +23,6 @@ final class CastStep: Step {
     let casts: [Cast]
     let onError: String
     let label: String
-    let functions: JSONata.FunctionRegistry
 
     init(_ c: StepConfig, label: String, functions: JSONata.FunctionRegistry) throws(OnrampError) {
         var casts: [Cast] = []
@@ -73,7 +72,6 @@ final class CastStep: Step {
         self.casts = casts
         onError = try c.string("on_error", default: "error")
         self.label = label
-        self.functions = functions
     }
 
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
@@ -104,7 +102,7 @@ final class CastStep: Step {
     }
 
     private func convert(_ v: Value, _ cast: Cast) throws(OnrampError) -> Value {
-        let shown = JSONWriter.string(v).prefix(100)
+        var shown: Substring { JSONWriter.string(v).prefix(100) }
         switch cast.kind {
         case .string:
             guard let text = v.scalarText else { throw OnrampError("cast.string", "\(v.typeName) is not text") }

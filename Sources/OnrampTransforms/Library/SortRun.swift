@@ -41,11 +41,13 @@ final class SortRun {
             if let nl = buffer[start...].firstIndex(of: 10) {
                 let line = Array(buffer[start..<nl])
                 start = nl + 1
-                guard case .array(let a) = try JSONParser.parse(line), a.count == 5, case .number(let seq) = a[0] else {
+                guard case .array(let a) = try JSONParser.parse(line), a.count == 5, case .number(let n) = a[0],
+                      let seq = Int(exactly: n) else {
                     throw OnrampError("sort.spill", "the spill file \(path) is damaged")
                 }
-                let position = SourcePosition(file: a[1].stringValue, line: a[2].numberValue.map { Int($0) }, key: a[3].stringValue)
-                return SortStep.Entry(seq: Int(seq), position: position, value: a[4])
+                let position = SourcePosition(file: a[1].stringValue, line: a[2].numberValue.flatMap { Int(exactly: $0) },
+                                              key: a[3].stringValue)
+                return SortStep.Entry(seq: seq, position: position, value: a[4])
             }
             if ended { return nil }
             buffer.removeFirst(start)
