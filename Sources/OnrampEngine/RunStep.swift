@@ -12,6 +12,10 @@ public final class RunStep {
     let label: String
     /// The second destination of a `route` step (nil in a preview: nothing is sent).
     let routeDestination: (any Destination)?
+    /// The step's optional roles, cast once (the engine asks on every batch).
+    let tableStep: (any TableStep)?
+    let stateful: (any StatefulStep)?
+    private let routing: (any RoutingStep)?
     /// A preview's routed records, shown instead of sent.
     private(set) var routedInPreview: [Record] = []
 
@@ -50,6 +54,9 @@ public final class RunStep {
         self.step = step
         self.transform = transform
         routeDestination = route
+        tableStep = step as? any TableStep
+        stateful = step as? any StatefulStep
+        routing = (step as? any RoutingStep).flatMap { $0.destination == nil ? nil : $0 }
     }
 
     /// Checks a step's type and config without building a plugin's process or reading a lookup's table. With
@@ -58,7 +65,7 @@ public final class RunStep {
     public static func validate(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry,
                                 resources: ConnectorResources? = nil) throws {
         if try transform(spec, registry: registry) != nil { return }
-        guard StepFactory.types.contains(spec.type) || registry.transforms.isEmpty else {
+        guard StepFactory.byName[spec.type] != nil || registry.transforms.isEmpty else {
             throw OnrampError("spec.step", "unknown step type '\(spec.type)'; expected one of "
                               + (StepFactory.types + registry.transforms.keys.sorted()).joined(separator: ", "), at: spec.path)
         }
@@ -78,13 +85,11 @@ public final class RunStep {
     /// The registered transform `spec` names, with its validated config (nil: a built-in type, which always wins).
     private static func transform(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry) throws
         -> (TransformSpec, Value)? {
-        guard !StepFactory.types.contains(spec.type), let t = registry.transforms[spec.type] else { return nil }
+        guard StepFactory.byName[spec.type] == nil, let t = registry.transforms[spec.type] else { return nil }
         return (t, try JSONSchema.validate(spec.config, against: t.configSchema, at: spec.path))
     }
 
-    var tableStep: (any TableStep)? { step as? any TableStep }
     var isIdle: Bool { step?.isIdle ?? true }
-    var stateful: (any StatefulStep)? { step as? any StatefulStep }
 
     func process(_ records: [Record], errors: inout [RecordError]) async throws -> [Record] {
         if let step {
@@ -109,7 +114,7 @@ public final class RunStep {
     /// A step's failure fails the run; routed records go to the second destination (its refusals are load errors).
     private func afterStep(_ errors: inout [RecordError]) async throws {
         if let failure = step?.failure { throw failure }
-        guard let routing = step as? any RoutingStep, routing.destination != nil else { return }
+        guard let routing else { return }
         let routed = routing.takeRouted()
         guard !routed.isEmpty else { return }
         guard let routeDestination else { routedInPreview += routed; return }

@@ -10,7 +10,7 @@ public enum StepFactory {
         DedupeStep.spec, UnnestStep.spec, ScriptStep.splitSpec, AggregateStep.spec, SortStep.spec, RouteStep.spec,
         ScriptStep.scriptSpec,
     ]
-    static let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+    public static let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
     /// The step types whose builders check their own config (they predate the schemas, and their messages are kept).
     static let selfChecked: Set<String> = ["map", "filter", "set", "rename", "drop", "group"]
     public static let types = specs.map(\.name)
