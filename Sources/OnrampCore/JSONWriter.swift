@@ -63,6 +63,7 @@ public enum JSONWriter {
             }
             return
         }
+        if NumberFormatting.writeShortDecimal(d, into: &out) { return }
         out.append(contentsOf: NumberFormatting.javaScript(d).utf8)
     }
 

@@ -7,10 +7,38 @@ public enum NumberFormatting {
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
         if d == 0 { return "0" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        var bytes: [UInt8] = []
+        if writeShortDecimal(d, into: &bytes) { return String(decoding: bytes, as: UTF8.self) }
         // In this range Swift and JavaScript both print the shortest round-trip digits as a plain decimal.
         if abs(d) >= 1e-4 && abs(d) < 1e15 { return d.description }
         let (negative, digits, exponent) = decompose(d.description)
         return (negative ? "-" : "") + layout(digits: digits, pointPosition: exponent)
+    }
+
+    /// Appends `d` as JavaScript prints it when it is m / 10^k with 1 ≤ k ≤ 4 and |m| < 10^15 (money and rates):
+    /// that decimal is then its shortest round-trip text, found without printing the binary value. False (nothing
+    /// appended) otherwise.
+    @inlinable
+    public static func writeShortDecimal(_ d: Double, into out: inout [UInt8]) -> Bool {
+        var scale = 1.0
+        for k in 1...4 {
+            scale *= 10
+            let scaled = d * scale
+            guard scaled == scaled.rounded(), abs(scaled) < 1e15, Double(Int64(scaled)) / scale == d else { continue }
+            var m = Int64(scaled)
+            if m < 0 { out.append(UInt8(ascii: "-")); m = -m }
+            var digits: [UInt8] = []
+            var places = k
+            while places > 0, m % 10 == 0 { m /= 10; places -= 1 }
+            repeat { digits.append(UInt8(48 + m % 10)); m /= 10 } while m > 0
+            while digits.count <= places { digits.append(UInt8(ascii: "0")) }
+            for (i, c) in digits.reversed().enumerated() {
+                if i == digits.count - places { out.append(UInt8(ascii: ".")) }
+                out.append(c)
+            }
+            return true
+        }
+        return false
     }
 
     /// `Number(d.toPrecision(15))` printed as JavaScript prints it: how JSONata stringifies numbers.

@@ -136,15 +136,12 @@ public struct PipelineRunner: Sendable {
             if fullResync { try await checkpoints.reset(pipeline: stateKey) }
             if let state = try await checkpoints.load(pipeline: stateKey) { try step.restore(state) }
         }
-        /// The steps' memories, stored with each checkpoint commit and at the end of the run.
-        func commitStepStates() async throws {
-            for (stateKey, step) in remembering { try await checkpoints.commit(pipeline: stateKey, checkpoint: step.snapshot()) }
-        }
-        var reader = try await source.open(checkpoint: stored, batchSize: spec.batchSize)
-        var pendingCheckpoint: Value?
+        let preparer = RunPreparer(reader: try await source.open(checkpoint: stored, batchSize: spec.batchSize), steps: steps,
+                                   spec: spec, lazyTables: lazyTables, maxRecordsRead: maxRecordsRead, remembering: remembering)
         var lastReport = ContinuousClock.now
 
         func record(_ errors: [RecordError], _ summary: inout RunSummary) async throws {
+            guard !errors.isEmpty else { return }
             for e in errors {
                 if e.isWarning { summary.warnings += 1 } else { summary.failedByStage[e.stage, default: 0] += 1 }
                 summary.group(e)
@@ -175,6 +172,27 @@ public struct PipelineRunner: Sendable {
             try await record(failures, &summary)
         }
 
+        /// A prepared batch into the report and the destination, in order; then its checkpoint, if it has one.
+        func land(_ batch: PreparedBatch, _ summary: inout RunSummary) async throws {
+            summary.recordsRead += batch.read
+            for event in batch.events {
+                switch event {
+                case .errors(let errors): try await record(errors, &summary)
+                case .records(let records): try await deliver(records, &summary)
+                case .table(let table):
+                    if try await destination.write(table: table) {
+                        summary.recordsWritten += table.rowCount
+                        summary.recordsSent += table.rowCount
+                    } else {
+                        try await deliver(table.records(), &summary)
+                    }
+                }
+            }
+            guard let commit = batch.commit else { return }
+            for (stateKey, state) in commit.states { try await checkpoints.commit(pipeline: stateKey, checkpoint: state) }
+            try await checkpoints.commit(pipeline: key, checkpoint: commit.checkpoint)
+        }
+
         func closeOutputs() async throws {
             for step in steps { try await step.close() }
             try await destination.close()
@@ -183,72 +201,29 @@ public struct PipelineRunner: Sendable {
             try await report.close()
         }
 
-        /// `sources` gives the records as the source read them, to name the source record of a record that fails
-        /// after the first step (when the steps before it keep one record per source record).
-        func transform(_ records: [Record], from first: Int, sources: (() -> [Record])? = nil,
-                       _ summary: inout RunSummary) async throws -> [Record] {
-            var records = records
-            var bySource: [SourcePosition: Value?]?
-            for (i, step) in steps.enumerated().dropFirst(first) {
-                var errors: [RecordError] = []
-                records = try await step.process(records, errors: &errors)
-                // A route's second destination refused these: a replay sends them through that route again.
-                for j in errors.indices where errors[j].stage == .load { errors[j].reentryStep = i }
-                if i > 0, !errors.isEmpty {
-                    if let sources, Self.oneToOne(spec.steps[..<i]) {
-                        if bySource == nil { bySource = Self.byPosition(sources()) }
-                        for j in errors.indices { errors[j].source = bySource?[errors[j].position] ?? nil }
+        /// Reads batches to the end or to a requested stop (returned). While one batch lands in the destination the
+        /// next is read and transformed (one at a time: the preparer is never used by two tasks at once).
+        func pump(_ summary: inout RunSummary) async throws -> RunStop? {
+            try await withThrowingTaskGroup(of: PreparedBatch?.self) { group in
+                group.addTask { try await preparer.next() }
+                while case let batch?? = try await group.next() {
+                    group.addTask { try await preparer.next() }
+                    try await land(batch, &summary)
+                    if let stopRequested, let stop = await stopRequested() {
+                        group.cancelAll()
+                        return stop
                     }
-                    for j in errors.indices where errors[j].source == nil && errors[j].stage != .load { errors[j].reentryStep = i }
+                    if let max = spec.errors.maxFailed, summary.recordsFailed > max {
+                        throw OnrampError("run.error_budget", "more than \(max) failed records")
+                    }
+                    if let progress, ContinuousClock.now - lastReport > .milliseconds(500) {
+                        lastReport = .now
+                        progress(RunProgress(read: summary.recordsRead, written: summary.recordsWritten,
+                                             failed: summary.recordsFailed, seconds: Self.seconds(since: start)))
+                    }
                 }
-                try await record(errors, &summary)
+                return nil
             }
-            return records
-        }
-
-        /// A lazy table stays one through every step that takes tables, and is written whole when the
-        /// destination takes it; from the first step or destination that does not, its rows go on as records.
-        func deliver(_ table: RecordTable, _ summary: inout RunSummary) async throws {
-            var lazy = TableBatch(table)
-            var next = 0
-            while lazyTables, next < steps.count, let step = steps[next].tableStep, let out = step.process(table: lazy) {
-                lazy = out
-                next += 1
-            }
-            if lazyTables, next == steps.count, try await destination.write(table: lazy) {
-                summary.recordsWritten += lazy.rowCount
-                summary.recordsSent += lazy.rowCount
-            } else {
-                try await deliver(transform(lazy.records(), from: next, sources: { TableBatch(table).records() }, &summary), &summary)
-            }
-        }
-
-        /// Reads batches to the end or to a requested stop (returned).
-        func pump(_ reader: inout any BatchReader) async throws -> RunStop? {
-            while let batch = try await reader.next() {
-                summary.recordsRead += batch.recordCount + batch.errors.count
-                if let max = maxRecordsRead, summary.recordsRead > max {
-                    throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
-                }
-                try await record(batch.errors, &summary)
-                try await deliver(transform(batch.records, from: 0, sources: { batch.records }, &summary), &summary)
-                for table in batch.tables { try await deliver(table, &summary) }
-                if let c = batch.checkpoint { pendingCheckpoint = c }
-                if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
-                    try await commitStepStates()
-                    try await checkpoints.commit(pipeline: key, checkpoint: c)
-                    pendingCheckpoint = nil
-                }
-                if let stopRequested, let stop = await stopRequested() { return stop }
-                if let max = spec.errors.maxFailed, summary.recordsFailed > max {
-                    throw OnrampError("run.error_budget", "more than \(max) failed records")
-                }
-                if let progress, ContinuousClock.now - lastReport > .milliseconds(500) {
-                    lastReport = .now
-                    progress(RunProgress(read: summary.recordsRead, written: summary.recordsWritten, failed: summary.recordsFailed, seconds: Self.seconds(since: start)))
-                }
-            }
-            return nil
         }
         var stop: RunStop?
         do {
@@ -261,15 +236,15 @@ public struct PipelineRunner: Sendable {
                     .sorted(by: { $0.key < $1.key }) {
                     let records = try group.map { try $0.record() }
                     summary.recordsRead += records.count
-                    try await deliver(transform(records, from: max(0, min(step, steps.count)), &summary), &summary)
+                    try await land(try await preparer.transformed(records, from: max(0, min(step, steps.count))), &summary)
                 }
             }
-            stop = try await pump(&reader)
+            stop = try await pump(&summary)
         } catch {
-            await reader.close()
+            await preparer.close()
             throw error
         }
-        await reader.close()
+        await preparer.close()
         if let stop {
             try await closeOutputs()
             summary.status = .cancelled
@@ -279,19 +254,16 @@ public struct PipelineRunner: Sendable {
         }
 
         // Flush what the steps still hold (open groups), each step's leftovers through the steps after it.
-        for (i, step) in steps.enumerated() {
+        for i in steps.indices {
             while true {
-                var errors: [RecordError] = []
-                let records = try await step.finish(errors: &errors)
-                if i > 0 { for j in errors.indices { errors[j].reentryStep = i } }
-                try await record(errors, &summary)
-                if records.isEmpty { break }
-                try await deliver(transform(records, from: i + 1, &summary), &summary)
+                let (batch, done) = try await preparer.finish(step: i)
+                try await land(batch, &summary)
+                if done { break }
             }
         }
         try await closeOutputs()
-        try await commitStepStates()
-        if let c = pendingCheckpoint { try await checkpoints.commit(pipeline: key, checkpoint: c) }
+        for (stateKey, state) in preparer.states { try await checkpoints.commit(pipeline: stateKey, checkpoint: state) }
+        if let c = preparer.pendingCheckpoint { try await checkpoints.commit(pipeline: key, checkpoint: c) }
 
         let failed = summary.recordsFailed
         if let ratio = spec.errors.maxFailedRatio, summary.recordsRead > 0, Double(failed) / Double(summary.recordsRead) > ratio {

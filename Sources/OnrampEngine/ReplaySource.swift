@@ -55,10 +55,24 @@ extension PipelineRunner {
 
     static func oneToOne(_ steps: ArraySlice<PipelineSpec.StepSpec>) -> Bool { steps.allSatisfy { oneToOneSteps.contains($0.type) } }
 
-    /// Records by position; a position two records share names neither.
-    static func byPosition(_ records: [Record]) -> [SourcePosition: Value?] {
+    /// The records at `positions`, by position; a position two records share names neither.
+    static func sources(at positions: Set<SourcePosition>, in records: [Record]) -> [SourcePosition: Value?] {
         var out: [SourcePosition: Value?] = [:]
-        for r in records { out[r.position] = out[r.position] == nil ? r.value : .some(nil) }
+        for r in records where positions.contains(r.position) {
+            out[r.position] = out[r.position] == nil ? r.value : .some(nil)
+        }
+        return out
+    }
+
+    /// The rows of a lazy table at `positions`, as records, by position; only those rows are built.
+    static func sources(at positions: Set<SourcePosition>, in table: RecordTable) -> [SourcePosition: Value?] {
+        let batch = TableBatch(table)
+        let lines = Set(positions.compactMap { $0.file == table.file ? $0.line : nil })
+        var out: [SourcePosition: Value?] = [:]
+        for (row, line) in table.lines.enumerated() where lines.contains(line) {
+            let position = table.position(row: row)
+            out[position] = out[position] == nil ? batch.record(at: row).value : .some(nil)
+        }
         return out
     }
 }

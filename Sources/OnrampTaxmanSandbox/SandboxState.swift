@@ -3,10 +3,11 @@ import OnrampCore
 
 /// The sandbox's memory: stored calculations by idempotency key, counters, and the fault plan.
 actor SandboxState {
-    struct Stored { let body: String; let transactionId: String; let calculation: Value; var timesRequested: Int }
+    /// A calculation with the transaction it was made for (the same key with another transaction is a conflict).
+    struct Stored { let transaction: Value; let transactionId: String; let calculation: Value; var timesRequested: Int }
     enum Answer { case calculated(Value, replayed: Bool), rejected(TaxCalculator.Rejection), conflict(String) }
 
-    let calculator: TaxCalculator
+    nonisolated let calculator: TaxCalculator
     let options: TaxmanSandbox.Options
     private var stored: [String: Stored] = [:]
     private var order: [String] = []
@@ -41,35 +42,64 @@ actor SandboxState {
         return nil
     }
 
-    func calculate(_ tx: Value, headerKey: String?) -> Answer {
-        let key: String
-        if case .string(let k)? = tx["idempotencyKey"], !k.isEmpty {
-            key = k
-        } else if let headerKey, !headerKey.isEmpty {
-            key = headerKey
-        } else {
-            key = "\(tx["transactionId"]?.scalarText ?? "")|\(tx["type"]?.scalarText ?? "")"
+    /// The idempotency key of `tx`: its own, the request's header, or its id and type.
+    nonisolated static func key(_ tx: Value, headerKey: String?) -> String {
+        if case .string(let k)? = tx["idempotencyKey"], !k.isEmpty { return k }
+        if let headerKey, !headerKey.isEmpty { return headerKey }
+        return "\(tx["transactionId"]?.scalarText ?? "")|\(tx["type"]?.scalarText ?? "")"
+    }
+
+    /// Answers each transaction: a stored calculation for a key seen before with the same body (a replay), a
+    /// conflict for one seen with another body, else `calculate`'s result, stored. `calculate` runs outside the actor
+    /// (it is pure), so concurrent requests calculate in parallel; calculation ids are given in storing order.
+    nonisolated func answers(_ txs: [(key: String, tx: Value)],
+                             calculate: (Value) -> Result<Value, TaxCalculator.Rejection>) async -> [Answer] {
+        var answers = await known(txs)
+        var fresh: [(index: Int, result: Result<Value, TaxCalculator.Rejection>)] = []
+        for (i, answer) in answers.enumerated() where answer == nil { fresh.append((i, calculate(txs[i].tx))) }
+        guard !fresh.isEmpty else { return answers.map { $0! } }
+        for (i, answer) in await store(fresh.map { (txs[$0.index].key, txs[$0.index].tx, $0.result) }).enumerated() {
+            answers[fresh[i].index] = answer
         }
-        let body = JSONWriter.string(tx)
-        if var s = stored[key] {
-            if s.body != body {
-                counters["conflicts"]! += 1
-                return .conflict(key)
+        return answers.map { $0! }
+    }
+
+    /// Replays and conflicts for the keys stored already; nil for the others.
+    private func known(_ txs: [(key: String, tx: Value)]) -> [Answer?] {
+        txs.map { key, tx in stored[key] == nil ? nil : answer(key, tx) }
+    }
+
+    private func answer(_ key: String, _ tx: Value) -> Answer {
+        guard var s = stored[key] else { preconditionFailure("answer for a key not stored") }
+        if s.transaction != tx {
+            counters["conflicts"]! += 1
+            return .conflict(key)
+        }
+        s.timesRequested += 1
+        stored[key] = s
+        counters["replays"]! += 1
+        return .calculated(s.calculation, replayed: true)
+    }
+
+    /// Stores fresh calculations (a key another request stored meanwhile is answered as a replay or conflict).
+    private func store(_ items: [(key: String, tx: Value, result: Result<Value, TaxCalculator.Rejection>)]) -> [Answer] {
+        items.map { key, tx, result in
+            if stored[key] != nil { return answer(key, tx) }
+            switch result {
+            case .success(var calc):
+                counters["calculations"]! += 1
+                if case .object(var o) = calc {
+                    o["calculationId"] = .string("calc_\(counters["calculations"]!)")
+                    calc = .object(o)
+                }
+                stored[key] = Stored(transaction: tx, transactionId: tx["transactionId"]?.scalarText ?? "", calculation: calc,
+                                     timesRequested: 1)
+                order.append(key)
+                return .calculated(calc, replayed: false)
+            case .failure(let rejection):
+                counters["rejected"]! += 1
+                return .rejected(rejection)
             }
-            s.timesRequested += 1
-            stored[key] = s
-            counters["replays"]! += 1
-            return .calculated(s.calculation, replayed: true)
-        }
-        do {
-            let calc = try calculator.calculate(tx, calculationId: "calc_\(counters["calculations"]! + 1)")
-            stored[key] = Stored(body: body, transactionId: tx["transactionId"]?.scalarText ?? "", calculation: calc, timesRequested: 1)
-            order.append(key)
-            counters["calculations"]! += 1
-            return .calculated(calc, replayed: false)
-        } catch {
-            counters["rejected"]! += 1
-            return .rejected(error)
         }
     }
 

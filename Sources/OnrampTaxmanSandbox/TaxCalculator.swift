@@ -30,8 +30,9 @@ public struct TaxCalculator: Sendable {
         jurisdictions = j
     }
 
-    static func decimal(_ d: Double) -> Decimal { Decimal(string: NumberFormatting.javaScript(d)) ?? Decimal(d) }
-    static func number(_ d: Decimal) -> Value { .number(Double("\(d)") ?? Double(truncating: d as NSDecimalNumber)) }
+    /// The decimal a JSON number prints as (the numbers here come from parsed JSON: finite).
+    static func decimal(_ d: Double) -> Decimal { ExactDecimal.decimal(.number(d)) ?? Decimal(d) }
+    static func number(_ d: Decimal) -> Value { .number(ExactDecimal.double(d)) }
 
     static func round2(_ d: Decimal) -> Decimal {
         var x = d, r = Decimal()

@@ -67,6 +67,11 @@ public struct TaxmanSandbox: Sendable {
         return try? JSONParser.parse([UInt8](buffer: buffer))
     }
 
+    /// One transaction through the rules; its calculation id is given when it is stored.
+    func calculate(_ tx: Value) -> Result<Value, TaxCalculator.Rejection> {
+        Result { () throws(TaxCalculator.Rejection) in try state.calculator.calculate(tx, calculationId: "") }
+    }
+
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/v1/health") { _, _ in Self.json(["status": "ok"]) }
@@ -76,7 +81,8 @@ public struct TaxmanSandbox: Sendable {
                 await state.count("rejected")
                 return Self.error(.badRequest, "BadRequest", "the body must be a JSON transaction object")
             }
-            switch await state.calculate(tx, headerKey: request.headers[HTTPField.Name("Idempotency-Key")!]) {
+            let key = SandboxState.key(tx, headerKey: request.headers[HTTPField.Name("Idempotency-Key")!])
+            switch await state.answers([(key, tx)], calculate: calculate)[0] {
             case .calculated(let calc, let replayed):
                 return Self.json(calc, headers: replayed ? [HTTPField.Name("Idempotent-Replayed")!: "true"] : [:])
             case .rejected(let r):
@@ -96,9 +102,10 @@ public struct TaxmanSandbox: Sendable {
                 return Self.error(.badRequest, "BadRequest", "a batch holds 1 to 100 transactions", field: "transactions")
             }
             var results: [Value] = []
-            for (i, tx) in txs.enumerated() {
+            let answers = await state.answers(txs.map { (SandboxState.key($0, headerKey: nil), $0) }, calculate: calculate)
+            for (i, (tx, answer)) in zip(txs, answers).enumerated() {
                 var entry: Value.Object = ["transactionId": .string(tx["transactionId"]?.scalarText ?? "")]
-                switch await state.calculate(tx, headerKey: nil) {
+                switch answer {
                 case .calculated(let calc, let replayed):
                     entry["replayed"] = .bool(replayed)
                     entry["result"] = calc

@@ -1,3 +1,4 @@
+import Foundation
 import OnrampCore
 
 /// What the cleansing functions share: how they quote a value in an error, and the error itself.
@@ -17,7 +18,16 @@ enum CleansingText {
 
 extension String {
     /// Empty or only whitespace: a blank ERP cell, which the cleansing functions read as no value (undefined).
-    var isBlank: Bool { unicodeScalars.allSatisfy { $0.properties.isWhitespace } }
+    var isBlank: Bool { unicodeScalars.allSatisfy(\.isSpace) }
+
+    /// Without leading and trailing Unicode white space (as `trimmingCharacters(in: .whitespacesAndNewlines)`),
+    /// returning the text itself when neither end is white space.
+    var trimmingWhiteSpace: String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last, first.isSpace || last.isSpace else {
+            return self
+        }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 
     /// Without leading and trailing ASCII spaces, tabs, line breaks and no-break spaces.
     var trimmingSpaces: String {
@@ -25,4 +35,9 @@ extension String {
         guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[start...end])
     }
+}
+
+extension Unicode.Scalar {
+    /// The White_Space property (the set `.whitespacesAndNewlines` holds), without a table lookup for ASCII.
+    var isSpace: Bool { value < 0x80 ? value == 0x20 || (0x09...0x0D).contains(value) : properties.isWhitespace }
 }

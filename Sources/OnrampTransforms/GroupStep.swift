@@ -46,7 +46,11 @@ final class GroupStep: Step {
             throw OnrampError("spec.enum", "must be consecutive or keyed", at: "\(path).mode")
         }
         self.mode = mode
-        maxGroups = Int(o["max_groups"]?.numberValue ?? 1_000_000)
+        switch o["max_groups"] {
+        case nil: maxGroups = 1_000_000
+        case .number(let n)? where n >= 1 && n <= 10_000_000 && n == n.rounded(): maxGroups = Int(n)
+        default: throw OnrampError("spec.range", "must be a whole number from 1 to 10000000", at: "\(path).max_groups")
+        }
         self.label = label
         self.functions = functions
     }

@@ -14,6 +14,8 @@ import OnrampTransforms
 // measured is the client's), each beside Benchmarks/mapping_peer.py doing the same job in the same run.
 
 let mappingLines = Int(ProcessInfo.processInfo.environment["BENCH_LINES"] ?? "1000000") ?? 1_000_000
+/// `BENCH_MAPPING_TARGET=file` or `sandbox` runs only that half (for a profile of one).
+let mappingTarget = ProcessInfo.processInfo.environment["BENCH_MAPPING_TARGET"]
 
 /// The export: 4 lines per order; ~1 % of lines have a bad quantity (validate refuses them, their order goes on).
 func writeERPExport(to url: URL, lines: Int) throws {
@@ -118,7 +120,8 @@ func benchMapping() async throws {
     let (sandbox, url) = try startSandboxChild()
     defer { sandbox.terminate(); sandbox.waitUntilExit() }
     for (target, destination) in [("ndjson file", "{connector: file, config: {path: \"\(dir.path)/out.ndjson\"}}"),
-                                  ("sandbox", "{connector: taxman, config: {base_url: \"\(url)\", api_key: k, batch_size: 100, concurrency: 8}}")] {
+                                  ("sandbox", "{connector: taxman, config: {base_url: \"\(url)\", api_key: k, batch_size: 100, concurrency: 8}}")]
+        where mappingTarget == nil || target.hasSuffix(mappingTarget ?? "") {
         let spec = try PipelineLoader.parse("""
         version: 1
         name: mapping

@@ -1,5 +1,5 @@
 import Foundation
-import OnrampCore
+@testable import OnrampCore
 import Testing
 
 @Suite struct JSONTests {
@@ -61,5 +61,46 @@ import Testing
         var e = valid.objectValue!
         e["errors"] = ["max_failed_ratio": 2]
         do { _ = try spec(.object(e)); Issue.record("no error") } catch { #expect(error.location == "errors.max_failed_ratio") }
+    }
+}
+
+/// The fast decimal paths give exactly what the general parser and printer give.
+@Suite struct ExactDecimalTests {
+    @Test func fastParsingAndConversionMatchTheGeneralOnes() {
+        var rng = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "0.00", "1", "-1", "123.45", "0.1", "1e21", "1e-7", "-1.5e-7", "123456789012345678",
+                     "1234567890123456789", "12345678901234567890", "00012.50", ".5", "5.", "9007199254740993", "0.000001"]
+        for _ in 0..<20_000 {
+            var x = Double(Int64.random(in: -10_000_000_000...10_000_000_000, using: &rng))
+            for _ in 0..<Int.random(in: 0...6, using: &rng) { x /= 10 }
+            texts.append(NumberFormatting.javaScript(x))
+        }
+        let posix = Locale(identifier: "en_US_POSIX")
+        for text in texts {
+            let general = Decimal(string: text, locale: posix)
+            if let fast = ExactDecimal.parse(text) { #expect(fast == general, "\(text)") }
+            if let general { #expect(ExactDecimal.double(general) == Double(ExactDecimal.text(general)), "\(text)") }
+        }
+        #expect(ExactDecimal.parse("12345678901234567890") == nil && ExactDecimal.parse("1e") == nil)
+        #expect(ExactDecimal.decimal(.number(0.1)).map(ExactDecimal.text) == "0.1")
+        #expect(ExactDecimal.decimal("-12.50").map(ExactDecimal.text) == "-12.5")
+    }
+}
+
+extension ExactDecimalTests {
+    /// Money-like numbers printed by the short-decimal path read as Swift's (and JavaScript's) shortest text.
+    @Test func shortDecimalsPrintAsTheShortestText() {
+        var rng = SystemRandomNumberGenerator()
+        var numbers: [Double] = [0.1, 0.3, 2.675, 0.0001, -0.0001, 123456789012.34, 99999999999999.9, 0.10000000000000002]
+        for _ in 0..<50_000 {
+            var x = Double(Int64.random(in: -100_000_000_000_000...100_000_000_000_000, using: &rng))
+            for _ in 0..<Int.random(in: 1...6, using: &rng) { x /= 10 }
+            numbers.append(x)
+        }
+        for d in numbers where d != d.rounded() && abs(d) >= 1e-4 && abs(d) < 1e15 {
+            var bytes: [UInt8] = []
+            guard NumberFormatting.writeShortDecimal(d, into: &bytes) else { continue }
+            #expect(String(decoding: bytes, as: UTF8.self) == d.description, "\(d)")
+        }
     }
 }

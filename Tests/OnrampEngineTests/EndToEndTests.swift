@@ -68,6 +68,35 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("onramp-e2e-\(UUID().uuidString)")
     }
 
+    /// The sandbox calculates outside its store, in parallel: the same transactions sent by many requests at once
+    /// are calculated once each (the rest replays), a changed one under a known key is a conflict, and calculation
+    /// ids stay unique.
+    @Test func concurrentRequestsCalculateEachKeyOnce() async throws {
+        try await Self.withSandbox(TaxmanSandbox.Options()) { sandbox, _ in
+            func tx(_ i: Int, amount: Double = 10) -> Value {
+                ["transactionId": .string("T\(i)"), "type": "SalesInvoice", "date": "2026-11-03", "currency": "USD",
+                 "idempotencyKey": .string("k\(i)"), "shipTo": ["country": "US", "region": "NY"],
+                 "lines": [["number": "1", "quantity": 1, "amount": .number(amount)]]]
+            }
+            let batch = (0..<50).map { (key: "k\($0)", tx: tx($0)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let answers = await sandbox.state.answers(batch, calculate: sandbox.calculate)
+                        #expect(answers.allSatisfy { if case .calculated = $0 { true } else { false } })
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stats = await sandbox.state.stats()
+            #expect(stats["calculations"] == 50 && stats["replays"] == 350 && stats["conflicts"] == 0)
+            let ids = Set((await sandbox.state.calculations()).arrayValue?.compactMap { $0["calculation"]?["calculationId"] } ?? [])
+            #expect(ids.count == 50)
+            let changed = await sandbox.state.answers([("k1", tx(1, amount: 11))], calculate: sandbox.calculate)
+            guard case .conflict = changed[0] else { Issue.record("no conflict: \(changed[0])"); return }
+        }
+    }
+
     @Test func faultsAndRateLimitsChargeEveryTransactionExactlyOnce() async throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -218,6 +218,37 @@ import Testing
         }
     }
 
+    /// Every number a step's schema declares, set to values out of any range (as a hostile tenant would), is an
+    /// error naming its path or accepted: never a trap (group's `max_groups: 1e300` crashed the process).
+    @Test func outOfRangeNumbersInEveryStepAreErrorsNotTraps() throws {
+        for spec in StepFactory.specs {
+            let example = try PipelineLoader.parse("""
+            version: 1
+            name: t
+            source: {connector: csv, config: {path: x.csv}}
+            steps:
+            \(spec.example.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            destination: {connector: file, config: {path: out.ndjson}}
+            """).steps[0]
+            guard case .object(let props)? = spec.configSchema["properties"], case .object(let base) = example.config else {
+                continue
+            }
+            for (name, property) in props where ["integer", "number"].contains(property["type"]?.stringValue ?? "") {
+                for hostile: Value in [1e300, -1e300, 1.5, "12"] {
+                    var config = base
+                    config[name] = hostile
+                    var step = example
+                    step.config = .object(config)
+                    do {
+                        _ = try StepFactory.make(step, context: StepContext(validating: true))
+                    } catch let e as OnrampError {
+                        #expect(e.location?.hasSuffix(name) == true, "\(spec.name).\(name) = \(hostile): \(e)")
+                    }
+                }
+            }
+        }
+    }
+
     /// docs/steps.md has a section per step with the table and example its spec generates today.
     @Test func theStepsGuideIsCurrent() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -67,7 +67,7 @@ final class CleanStep: Step {
         }
         if pendingSpace && !trim { out.append(" ") }
         var t = String(out)
-        if trim { t = t.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if trim { t = t.trimmingWhiteSpace }
         if nfc { t = t.precomposedStringWithCanonicalMapping }
         switch letterCase {
         case "upper": return t.uppercased()

@@ -50,20 +50,29 @@ final class LookupStep: Step {
     private func key(_ values: [Value?]) -> String? {
         var parts: [String] = []
         for v in values {
-            guard let v, !v.isNull, var text = v.scalarText else { return nil }
-            if trim { text = text.trimmingCharacters(in: .whitespacesAndNewlines) }
-            if ignoreCase { text = text.lowercased() }
+            guard let text = part(v) else { return nil }
             parts.append(text)
         }
         return parts.joined(separator: "\u{1F}")
     }
 
+    private func part(_ v: Value?) -> String? {
+        guard let v, !v.isNull, var text = v.scalarText else { return nil }
+        if trim { text = text.trimmingWhiteSpace }
+        if ignoreCase { text = text.lowercased() }
+        return text
+    }
+
+    /// A record's match key (one field: no list built).
+    private func key(of record: Value) -> String? {
+        keys.count == 1 ? part(keys[0].record.get(record)) : key(keys.map { $0.record.get(record) })
+    }
+
+    /// Records are independent (the index is only read), so a batch is matched on all cores, in order.
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
-        var out: [Record] = []
-        out.reserveCapacity(records.count)
-        for r in records {
+        ParallelChunks.process(records, errors: &errors) { r, out, errors in
             var value = r.value
-            if let k = key(keys.map { $0.record.get(r.value) }), let row = index[k] {
+            if let k = key(of: r.value), let row = index[k] {
                 for (field, column) in assignments { field.set(row[column] ?? .null, in: &value) }
                 if let into { into.set(.object(row), in: &value) }
             } else {
@@ -76,12 +85,11 @@ final class LookupStep: Step {
                     errors.append(RecordError(stage: .transform, position: r.position, code: "lookup.missing",
                                               message: "no row of the table matches \(shown.joined(separator: ", "))",
                                               step: label, value: r.value, field: keys.first?.record.description))
-                    continue
+                    return
                 }
             }
             out.append(Record(value, position: r.position))
         }
-        return out
     }
 }
 
