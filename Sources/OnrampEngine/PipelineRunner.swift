@@ -100,13 +100,40 @@ public struct PipelineRunner: Sendable {
         var steps: [RunStep] = []
         do {
             for s in spec.steps {
-                steps.append(try await RunStep.make(s, registry: registry, resources: resources, scratch: outputDirectory))
+                steps.append(try await RunStep.make(s, registry: registry, resources: resources, scratch: outputDirectory,
+                                                    batchSize: spec.batchSize))
             }
             try await execute(&summary, start: start, progress: progress, source: source, destination: destination, steps: steps)
         } catch {
             for step in steps { try? await step.close() }
+            // What was sent before the failure is reconciled too (best effort: the run fails anyway).
+            if summary.reconciliationPath == nil, summary.errorsNDJSONPath != nil {
+                settle(&summary, destination: destination, steps: steps)
+                try? writeReconciliation(&summary)
+            }
             throw error
         }
+    }
+
+    /// The counts and money the destinations and route steps kept, into the summary.
+    private func settle(_ summary: inout RunSummary, destination: any Destination, steps: [RunStep]) {
+        summary.recordsRouted = steps.reduce(0) { $0 + $1.routedSent }
+        summary.routedRefused = steps.reduce(0) { $0 + $1.routedRefused }
+        var money = destination.reconciliation
+        for route in steps.compactMap(\.routeReconciliation) {
+            if money == nil { money = Reconciliation() }
+            money?.merge(route)
+        }
+        summary.reconciliation = money
+    }
+
+    /// The reconciliation download, `<name>-reconciliation.csv` in the output directory; like the other reports, not
+    /// written for a run that read nothing.
+    private func writeReconciliation(_ summary: inout RunSummary) throws {
+        guard summary.recordsRead > 0 else { return }
+        let path = "\(outputDirectory)/\(spec.name)-reconciliation.csv"
+        try summary.writeReconciliation(to: path, redact: redactor)
+        summary.reconciliationPath = path
     }
 
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?,
@@ -135,6 +162,14 @@ public struct PipelineRunner: Sendable {
         for (stateKey, step) in remembering {
             if fullResync { try await checkpoints.reset(pipeline: stateKey) }
             if let state = try await checkpoints.load(pipeline: stateKey) { try step.restore(state) }
+        }
+        /// A record that failed after a remembering step is forgotten by it (by source position).
+        let rememberingAt = remembering.isEmpty ? [] : steps.enumerated().compactMap { i, s in s.stateful.map { (i, $0) } }
+        func forget(_ errors: [RecordError], before index: Int) {
+            guard !rememberingAt.isEmpty, rememberingAt[0].0 < index else { return }
+            let positions = Set(errors.lazy.filter { !$0.isWarning }.map(\.position))
+            guard !positions.isEmpty else { return }
+            for (i, step) in rememberingAt where i < index { step.forget(positions) }
         }
         /// The steps' memories, stored with each checkpoint commit and at the end of the run.
         func commitStepStates() async throws {
@@ -172,15 +207,17 @@ public struct PipelineRunner: Sendable {
                 }
             }
             try await results.write(answers)
+            forget(failures, before: steps.count)
             try await record(failures, &summary)
         }
 
         func closeOutputs() async throws {
             for step in steps { try await step.close() }
             try await destination.close()
-            summary.reconciliation = destination.reconciliation
+            settle(&summary, destination: destination, steps: steps)
             try await results.close(creating: false)
             try await report.close()
+            try writeReconciliation(&summary)
         }
 
         /// `sources` gives the records as the source read them, to name the source record of a record that fails
@@ -192,6 +229,7 @@ public struct PipelineRunner: Sendable {
             for (i, step) in steps.enumerated().dropFirst(first) {
                 var errors: [RecordError] = []
                 records = try await step.process(records, errors: &errors)
+                forget(errors, before: i)
                 // A route's second destination refused these: a replay sends them through that route again.
                 for j in errors.indices where errors[j].stage == .load { errors[j].reentryStep = i }
                 if i > 0, !errors.isEmpty {
@@ -283,6 +321,7 @@ public struct PipelineRunner: Sendable {
             while true {
                 var errors: [RecordError] = []
                 let records = try await step.finish(errors: &errors)
+                forget(errors, before: i)
                 if i > 0 { for j in errors.indices { errors[j].reentryStep = i } }
                 try await record(errors, &summary)
                 if records.isEmpty { break }

@@ -40,14 +40,19 @@ import Testing
         let first = try await run()
         #expect(first["state"] == "succeeded_with_errors" && first["records_read"] == .number(3))
         let outputs = try #require(first["outputs"]?.objectValue)
+        // Paths in the summary are as the pipeline names them: relative to the directory it ran in.
+        func file(_ path: String) -> URL { path.hasPrefix("/") ? URL(fileURLWithPath: path) : dir.appendingPathComponent(path) }
         // The summary names what was written: the destination's file and the error reports, not an empty results file.
         #expect(outputs["destination"]?.stringValue?.hasSuffix("out/copy.ndjson") == true, "\(outputs)")
         #expect(outputs["results"] == nil, "\(outputs)")
+        // The reconciliation is written into the run's folder: rows read → records → sent → accepted / refused.
+        let reconciliation = try #require(outputs["reconciliation"]?.stringValue)
+        #expect(reconciliation.contains("runs/") && reconciliation.hasSuffix("/copy-reconciliation.csv"), "\(reconciliation)")
+        let recRows = try String(contentsOf: file(reconciliation), encoding: .utf8).split(separator: "\r\n")
+        #expect(recRows.count == 2 && recRows[1].hasPrefix("run,,3,3,2,2,0,"), "\(recRows)")
         let errorsCSV = try #require(outputs["errors_csv"]?.stringValue)
         let errorsNDJSON = try #require(outputs["errors_ndjson"]?.stringValue)
         #expect(errorsCSV.contains("/reports/errors-") && errorsCSV.hasSuffix(".csv"), "\(errorsCSV)")
-        // Paths in the summary are as the pipeline names them: relative to the directory it ran in.
-        func file(_ path: String) -> URL { path.hasPrefix("/") ? URL(fileURLWithPath: path) : dir.appendingPathComponent(path) }
         let reportBefore = try Data(contentsOf: file(errorsCSV))
         let ndjsonBefore = try Data(contentsOf: file(errorsNDJSON))
         #expect(String(decoding: reportBefore, as: UTF8.self).contains("expr.D3030"))

@@ -4,7 +4,8 @@ import OnrampCore
 
 /// `dedupe`: a record whose key was seen before is dropped (or is an error record, `dedupe.duplicate`). Within
 /// one run, or (`scope: pipeline`) across the pipeline's runs: then the step remembers the keys of the records its
-/// committed runs passed, up to `max_keys` (the oldest are forgotten first), as 16-byte SHA-256 prefixes.
+/// committed runs passed, up to `max_keys` (the oldest are forgotten first), as 16-byte SHA-256 prefixes. A key
+/// whose record failed after the step (same source position) is forgotten, so the record's next delivery passes.
 final class DedupeStep: StatefulStep {
     let key: [FieldPath]
     let acrossRuns: Bool
@@ -14,6 +15,11 @@ final class DedupeStep: StatefulStep {
     private var seen = Set<Digest16>()
     private var order: [Digest16] = []
     private var head = 0
+    /// The keys remembered since the last snapshot by source position (at most `maxKeys`: past that, older ones
+    /// are kept whatever becomes of their records), and whether one was forgotten since.
+    private var recent: [SourcePosition: [Digest16]] = [:]
+    private var recentCount = 0
+    private var forgot = false
 
     struct Digest16: Hashable {
         let a: UInt64
@@ -49,6 +55,10 @@ final class DedupeStep: StatefulStep {
                 continue
             }
             remember(digest)
+            if acrossRuns, recentCount < maxKeys {
+                recent[r.position, default: []].append(digest)
+                recentCount += 1
+            }
             out.append(r)
         }
         return out
@@ -75,9 +85,31 @@ final class DedupeStep: StatefulStep {
         }
     }
 
+    func forget(_ positions: Set<SourcePosition>) {
+        guard acrossRuns, !recent.isEmpty else { return }
+        for p in positions {
+            guard let digests = recent.removeValue(forKey: p) else { continue }
+            for d in digests { seen.remove(d) }
+            forgot = true
+        }
+    }
+
+    /// Drops forgotten keys (and the older copy of one seen again) from the order.
+    private func compact() {
+        var kept = Set<Digest16>()
+        var newestFirst: [Digest16] = []
+        for d in order[head...].reversed() where seen.contains(d) && kept.insert(d).inserted { newestFirst.append(d) }
+        order = newestFirst.reversed()
+        head = 0
+        forgot = false
+    }
+
     /// The remembered keys, oldest first, as base64 of their 16-byte digests; nothing within one run.
     func snapshot() -> Value {
         guard acrossRuns else { return .null }
+        if forgot { compact() }
+        recent.removeAll(keepingCapacity: true)
+        recentCount = 0
         var bytes = [UInt8]()
         bytes.reserveCapacity((order.count - head) * 16)
         for d in order[head...] {
