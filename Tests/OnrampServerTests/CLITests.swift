@@ -66,6 +66,28 @@ import Testing
         #expect(folders.count == 2, "\(folders)")
     }
 
+    /// `onramp templates` lists every starter by its whole name; one makes a pipeline file that validates, its
+    /// number parameters given as text.
+    @Test func theStarterTemplatesAreListedAndMakePipelineFiles() async throws {
+        guard Self.available else { return }
+        let dir = try Self.temporaryDirectory("templates")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let list = try await CommandRunner.run(ProcessTests.binary, ["templates"], directory: dir)
+        #expect(list.status == 0)
+        let names = list.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(names == ["erp-header-lines-csv", "erp-flat-lines-csv", "erp-xlsx-order-list", "odoo-postgres-sale-orders",
+                          "rest-api-paged-orders"], "\(list.stdout)")
+        let odoo = try await CommandRunner.run(ProcessTests.binary, [
+            "templates", "odoo-postgres-sale-orders", "--output", "odoo.json", "--set", "host=db.example", "--set", "port=6432",
+            "--set", "database=odoo", "--set", "user=reader", "--set", "sslmode=verify-full", "--set", "schema=public",
+            "--set", "id_prefix=O-", "--set", "taxman_url=https://api.taxman.example"], directory: dir)
+        #expect(odoo.status == 0, "\(odoo.stderr)")
+        #expect(odoo.stdout.contains("ERP_DB_PASSWORD") && odoo.stdout.contains("TAXMAN_API_KEY"), "\(odoo.stdout)")
+        let valid = try await CommandRunner.run(ProcessTests.binary, ["validate", "odoo.json"], directory: dir,
+                                                env: ["ERP_DB_PASSWORD": "p", "TAXMAN_API_KEY": "k"])
+        #expect(valid.status == 0 && valid.stdout.contains("postgres -> 2 steps -> taxman"), "\(valid.stdout) \(valid.stderr)")
+    }
+
     @Test func anUnknownConnectorIsNamedAndTheKnownOnesListed() async throws {
         guard Self.available else { return }
         let dir = try Self.temporaryDirectory("connectors")
