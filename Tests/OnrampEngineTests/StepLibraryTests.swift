@@ -155,6 +155,31 @@ import Testing
         #expect(out.map { $0["g"] } == [1], "the group that passed the budget is dropped, the other one fits again")
     }
 
+    /// A forgotten key lets its record through again and is not stored; the memory still keeps at most max_keys.
+    @Test func dedupeForgetsByPositionAndStoresOnlyWhatGotThrough() throws {
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: t
+        source: {connector: csv, config: {path: x.csv}}
+        steps:
+          - dedupe: {key: [k], scope: pipeline, max_keys: 2}
+        destination: {connector: file, config: {path: out.ndjson}}
+        """)
+        let step = try #require(try StepFactory.make(spec.steps[0]) as? DedupeStep)
+        var errors: [RecordError] = []
+        func pass(_ k: String, line: Int) -> Bool {
+            !step.process([Record(["k": .string(k)], position: SourcePosition(line: line))], errors: &errors).isEmpty
+        }
+        #expect(pass("a", line: 2) && !pass("a", line: 3))
+        step.forget([SourcePosition(line: 2)])
+        #expect(pass("a", line: 4), "the key of the failed record is forgotten")
+        #expect(step.snapshot()["count"] == 1)
+        step.forget([SourcePosition(line: 4)])
+        #expect(step.snapshot()["count"] == 1, "after a snapshot, what came before is final")
+        #expect(pass("b", line: 5) && pass("c", line: 6) && pass("a", line: 7), "a fell off: max_keys is 2")
+        #expect(step.snapshot()["count"] == 2)
+    }
+
     /// 100 spilled runs merge through a heap with at most 64 files open (a first pass merges 64 into one), stably;
     /// a spill folder that a killed process left is swept, one of a live process is not.
     @Test func sortMergesManyRunsWithBoundedOpenFilesAndSweepsAKilledRunsFolder() throws {

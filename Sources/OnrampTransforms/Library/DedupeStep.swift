@@ -13,17 +13,21 @@ final class DedupeStep: StatefulStep {
     let maxKeys: Int
     let label: String
     private var seen = Set<Digest16>()
+    /// The remembered keys oldest first, from `head`; a forgotten one is `Digest16.forgotten` (it still counts
+    /// until it falls off). `dropped`: how many were cut off the front of the array.
     private var order: [Digest16] = []
     private var head = 0
-    /// The keys remembered since the last snapshot by source position (at most `maxKeys`: past that, older ones
-    /// are kept whatever becomes of their records), and whether one was forgotten since.
-    private var recent: [SourcePosition: [Digest16]] = [:]
+    private var dropped = 0
+    /// Where the keys remembered since the last snapshot are in `order` (absolute, counting `dropped`), by source
+    /// position; at most `maxKeys` (past that, older ones are kept whatever becomes of their records).
+    private var recent: [SourcePosition: [Int]] = [:]
     private var recentCount = 0
-    private var forgot = false
 
     struct Digest16: Hashable {
         let a: UInt64
         let b: UInt64
+        /// In `order` where a key was forgotten (no SHA-256 prefix is all zeros but once in 2^128).
+        static let forgotten = Digest16(a: 0, b: 0)
     }
 
     init(_ c: StepConfig, label: String) throws(OnrampError) {
@@ -56,7 +60,7 @@ final class DedupeStep: StatefulStep {
             }
             remember(digest)
             if acrossRuns, recentCount < maxKeys {
-                recent[r.position, default: []].append(digest)
+                recent[r.position, default: []].append(dropped + order.count - 1)
                 recentCount += 1
             }
             out.append(r)
@@ -72,6 +76,7 @@ final class DedupeStep: StatefulStep {
             head += 1
             if head > 65_536 && head * 2 > order.count {
                 order.removeFirst(head)
+                dropped += head
                 head = 0
             }
         }
@@ -88,35 +93,29 @@ final class DedupeStep: StatefulStep {
     func forget(_ positions: Set<SourcePosition>) {
         guard acrossRuns, !recent.isEmpty else { return }
         for p in positions {
-            guard let digests = recent.removeValue(forKey: p) else { continue }
-            for d in digests { seen.remove(d) }
-            forgot = true
+            for index in recent.removeValue(forKey: p) ?? [] {
+                let i = index - dropped
+                guard i >= head, i < order.count else { continue }  // fallen off already
+                seen.remove(order[i])
+                order[i] = .forgotten
+            }
         }
-    }
-
-    /// Drops forgotten keys (and the older copy of one seen again) from the order.
-    private func compact() {
-        var kept = Set<Digest16>()
-        var newestFirst: [Digest16] = []
-        for d in order[head...].reversed() where seen.contains(d) && kept.insert(d).inserted { newestFirst.append(d) }
-        order = newestFirst.reversed()
-        head = 0
-        forgot = false
     }
 
     /// The remembered keys, oldest first, as base64 of their 16-byte digests; nothing within one run.
     func snapshot() -> Value {
         guard acrossRuns else { return .null }
-        if forgot { compact() }
         recent.removeAll(keepingCapacity: true)
         recentCount = 0
         var bytes = [UInt8]()
         bytes.reserveCapacity((order.count - head) * 16)
-        for d in order[head...] {
+        var count = 0
+        for d in order[head...] where d != .forgotten {
+            count += 1
             withUnsafeBytes(of: d.a) { bytes += $0 }
             withUnsafeBytes(of: d.b) { bytes += $0 }
         }
-        return ["keys": .string(Data(bytes).base64EncodedString()), "count": .number(Double(order.count - head))]
+        return ["keys": .string(Data(bytes).base64EncodedString()), "count": .number(Double(count))]
     }
 
     func restore(_ state: Value) throws {
