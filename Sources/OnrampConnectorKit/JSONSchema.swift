@@ -1,8 +1,9 @@
 import OnrampCore
 
 /// The JSON Schema subset connector and step specs use: type, properties, required, additionalProperties (false or
-/// a schema for every other key), enum, default, minimum, maximum, minLength, minItems, items. Validation fills in defaults and names the failing path;
-/// a number written as text where only a number fits becomes that number (a placeholder fills in text).
+/// a schema for every other key), enum, default, minimum, maximum, minLength, minItems, items. Validation fills in
+/// defaults and names the failing path; a number written as text where only a number fits becomes that number (a
+/// placeholder fills in text).
 public enum JSONSchema {
     public static func validate(_ value: Value, against schema: Value, at path: String) throws(OnrampError) -> Value {
         guard case .object(let s) = schema else { return value }
