@@ -1,12 +1,16 @@
 import OnrampCore
 
 /// The JSON Schema subset connector and step specs use: type, properties, required, additionalProperties (false or
-/// a schema for every other key), enum, default, minimum, maximum, minLength, minItems, items. Validation fills in defaults and names the failing path.
+/// a schema for every other key), enum, default, minimum, maximum, minLength, minItems, items. Validation fills in
+/// defaults and names the failing path; a number written as text where only a number fits becomes that number (a
+/// placeholder fills in text).
 public enum JSONSchema {
     public static func validate(_ value: Value, against schema: Value, at path: String) throws(OnrampError) -> Value {
         guard case .object(let s) = schema else { return value }
+        var value = value
         if let t = s["type"] {
             let types = t.arrayValue?.compactMap(\.stringValue) ?? [t.stringValue ?? ""]
+            value = numberFromText(value, types: types)
             let ok = types.contains { type in
                 switch (type, value) {
                 case ("integer", .number(let n)): return n == n.rounded()
@@ -55,6 +59,18 @@ public enum JSONSchema {
             }
         }
         return .object(o)
+    }
+
+    /// A number written as text where only a number fits (`"5432"` for an integer): what `${param:…}`, `${env:…}`
+    /// and `${secret:…}` fill in. Plain decimal text only (an integer's at most 15 digits: exact as a double).
+    static func numberFromText(_ value: Value, types: [String]) -> Value {
+        guard case .string(let text) = value, !types.contains("string"), text.utf8.count <= 40 else { return value }
+        let digits = text.utf8.dropFirst(text.hasPrefix("-") ? 1 : 0)
+        if types.contains("integer"), digits.count <= 15, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(text) {
+            return .number(Double(n))
+        }
+        if types.contains("number"), ExactDecimal.isPlainDecimal(text), let n = Double(text), n.isFinite { return .number(n) }
+        return value
     }
 
     /// The schema of object key `key`: from `properties`, else from the `oneOf`/`anyOf`/`allOf` branches (Airbyte's

@@ -21,9 +21,37 @@ public struct Reconciliation: Sendable, Equatable {
         public var unreadable = 0
     }
 
+    /// Per currency code as sent; at most `maxCurrencies` of them, and codes longer than `maxCurrencyLength` bytes:
+    /// past that, transactions are summed under `overflowKey` (hostile data cannot grow the summary without bound).
     public var byCurrency: [String: Totals] = [:]
+    public static let maxCurrencies = 1000
+    public static let maxCurrencyLength = 16
+    public static let overflowKey = "(other)"
 
     public init() {}
+
+    /// The key `currency` is summed under: itself, or `overflowKey` when it is too long or one currency too many.
+    static func key(_ currency: String, in byCurrency: [String: Totals]) -> String {
+        if currency.utf8.count > maxCurrencyLength { return overflowKey }
+        // One place is kept for the overflow until it is there.
+        let room = byCurrency[overflowKey] == nil ? maxCurrencies - 1 : maxCurrencies
+        if byCurrency[currency] != nil || byCurrency.count < room { return currency }
+        return overflowKey
+    }
+
+    /// Adds `other`'s totals to these, currency by currency (the run's second destinations into its main one).
+    public mutating func merge(_ other: Reconciliation) {
+        for (currency, o) in other.byCurrency.sorted(by: { $0.key < $1.key }) {
+            let key = currency == Self.overflowKey ? currency : Self.key(currency, in: byCurrency)
+            var t = byCurrency[key] ?? Totals()
+            t.transactions += o.transactions
+            t.calculated += o.calculated
+            t.refused += o.refused
+            t.unreadable += o.unreadable
+            for (_, keyPath) in Self.sentFields + Self.answeredFields { t[keyPath: keyPath] += o[keyPath: keyPath] }
+            byCurrency[key] = t
+        }
+    }
 
     // Key paths are immutable values; the arrays are never written.
     nonisolated(unsafe) static let sentFields: [(String, WritableKeyPath<Totals, Decimal>)] = [("amount", \.amount), ("discount", \.discount)]
@@ -34,7 +62,7 @@ public struct Reconciliation: Sendable, Equatable {
 
     /// Adds one transaction as sent and its answer (nil: refused).
     public mutating func add(sent tx: Value, answer: Value?) {
-        let currency = tx["currency"]?.scalarText.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)"
+        let currency = Self.key(tx["currency"]?.scalarText.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)", in: byCurrency)
         var t = byCurrency[currency] ?? Totals()
         t.transactions += 1
         for line in tx["lines"]?.arrayValue ?? [] {

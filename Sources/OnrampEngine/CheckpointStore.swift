@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OnrampCore
 
@@ -8,6 +9,7 @@ public struct FileCheckpointStore: CheckpointStore {
 
     /// The key's file. `/`, `\\`, `%`, control bytes and a leading `.` are written `%XX` (a step's state key holds its
     /// name, which may hold anything), so no key names a file outside the directory; pipeline names stay as they are.
+    /// A name longer than a file name may be (255 bytes) keeps its first 150 bytes and adds the SHA-256 of the key.
     func path(_ pipeline: String) -> String {
         var name = [UInt8]()
         for b in pipeline.utf8 {
@@ -17,7 +19,13 @@ public struct FileCheckpointStore: CheckpointStore {
                 name.append(b)
             }
         }
-        return "\(directory)/\(String(decoding: name, as: UTF8.self)).checkpoint.json"
+        let suffix = ".checkpoint.json"
+        if name.count + suffix.utf8.count > 255 {
+            var cut = 150
+            while cut > 0, name[cut] & 0xC0 == 0x80 { cut -= 1 }  // not inside a UTF-8 sequence
+            name = Array(name[..<cut]) + Array("~\(Hex.string(SHA256.hash(data: Array(pipeline.utf8))))".utf8)
+        }
+        return "\(directory)/\(String(decoding: name, as: UTF8.self))\(suffix)"
     }
 
     public func load(pipeline: String) async throws -> Value? {

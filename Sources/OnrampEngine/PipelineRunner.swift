@@ -100,13 +100,40 @@ public struct PipelineRunner: Sendable {
         var steps: [RunStep] = []
         do {
             for s in spec.steps {
-                steps.append(try await RunStep.make(s, registry: registry, resources: resources, scratch: outputDirectory))
+                steps.append(try await RunStep.make(s, registry: registry, resources: resources, scratch: outputDirectory,
+                                                    batchSize: spec.batchSize))
             }
             try await execute(&summary, start: start, progress: progress, source: source, destination: destination, steps: steps)
         } catch {
             for step in steps { try? await step.close() }
+            // What was sent before the failure is reconciled too (best effort: the run fails anyway).
+            if summary.reconciliationPath == nil, summary.errorsNDJSONPath != nil {
+                settle(&summary, destination: destination, steps: steps)
+                try? writeReconciliation(&summary)
+            }
             throw error
         }
+    }
+
+    /// The counts and money the destinations and route steps kept, into the summary.
+    private func settle(_ summary: inout RunSummary, destination: any Destination, steps: [RunStep]) {
+        summary.recordsRouted = steps.reduce(0) { $0 + $1.routedSent }
+        summary.routedRefused = steps.reduce(0) { $0 + $1.routedRefused }
+        var money = destination.reconciliation
+        for route in steps.compactMap(\.routeReconciliation) {
+            if money == nil { money = Reconciliation() }
+            money?.merge(route)
+        }
+        summary.reconciliation = money
+    }
+
+    /// The reconciliation download, `<name>-reconciliation.csv` in the output directory; like the other reports, not
+    /// written for a run that read nothing.
+    private func writeReconciliation(_ summary: inout RunSummary) throws {
+        guard summary.recordsRead > 0 else { return }
+        let path = "\(outputDirectory)/\(spec.name)-reconciliation.csv"
+        try summary.writeReconciliation(to: path, redact: redactor)
+        summary.reconciliationPath = path
     }
 
     private func execute(_ summary: inout RunSummary, start: ContinuousClock.Instant, progress: (@Sendable (RunProgress) -> Void)?,
@@ -169,6 +196,7 @@ public struct PipelineRunner: Sendable {
                 }
             }
             try await results.write(answers)
+            preparer.forget(failures, before: steps.count)
             try await record(failures, &summary)
         }
 
@@ -196,19 +224,24 @@ public struct PipelineRunner: Sendable {
         func closeOutputs() async throws {
             for step in steps { try await step.close() }
             try await destination.close()
-            summary.reconciliation = destination.reconciliation
+            settle(&summary, destination: destination, steps: steps)
             try await results.close(creating: false)
             try await report.close()
+            try writeReconciliation(&summary)
         }
 
         /// Reads batches to the end or to a requested stop (returned). While one batch lands in the destination the
-        /// next is read and transformed (one at a time: the preparer is never used by two tasks at once).
+        /// next is read and transformed (one at a time: the preparer is never used by two tasks at once), unless a
+        /// step remembers records across runs: what it stores must leave out the records the destination refused, so
+        /// its batches land one after the other.
         func pump(_ summary: inout RunSummary) async throws -> RunStop? {
-            try await withThrowingTaskGroup(of: PreparedBatch?.self) { group in
+            let overlap = remembering.isEmpty
+            return try await withThrowingTaskGroup(of: PreparedBatch?.self) { group in
                 group.addTask { try await preparer.next() }
                 while case let batch?? = try await group.next() {
-                    group.addTask { try await preparer.next() }
+                    if overlap { group.addTask { try await preparer.next() } }
                     try await land(batch, &summary)
+                    if !overlap { group.addTask { try await preparer.next() } }
                     if let stopRequested, let stop = await stopRequested() {
                         group.cancelAll()
                         return stop

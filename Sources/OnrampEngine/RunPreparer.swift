@@ -49,6 +49,15 @@ final class RunPreparer: @unchecked Sendable {
     /// The steps' memories now.
     var states: [(key: String, state: Value)] { remembering.map { ($0.key, $0.step.snapshot()) } }
 
+    /// A record that failed after a remembering step is forgotten by it (by source position), so that a fixed record
+    /// gets through next time.
+    func forget(_ errors: [RecordError], before index: Int) {
+        guard !remembering.isEmpty else { return }
+        let positions = Set(errors.lazy.filter { !$0.isWarning }.map(\.position))
+        guard !positions.isEmpty else { return }
+        for (i, step) in steps.enumerated() where i < index { step.stateful?.forget(positions) }
+    }
+
     /// The next source batch through the steps; nil at the end of the input.
     func next() async throws -> PreparedBatch? {
         guard let batch = try await reader.next() else { return nil }
@@ -80,6 +89,7 @@ final class RunPreparer: @unchecked Sendable {
     func finish(step index: Int) async throws -> (batch: PreparedBatch, done: Bool) {
         var errors: [RecordError] = []
         let records = try await steps[index].finish(errors: &errors)
+        forget(errors, before: index)
         if index > 0 { for j in errors.indices { errors[j].reentryStep = index } }
         var out = PreparedBatch(events: [.errors(errors)])
         if records.isEmpty { return (out, true) }
@@ -98,6 +108,7 @@ final class RunPreparer: @unchecked Sendable {
         for (i, step) in steps.enumerated().dropFirst(first) {
             var errors: [RecordError] = []
             records = try await step.process(records, errors: &errors)
+            forget(errors, before: i)
             // A route's second destination refused these: a replay sends them through that route again.
             for j in errors.indices where errors[j].stage == .load { errors[j].reentryStep = i }
             if i > 0, !errors.isEmpty {

@@ -18,11 +18,16 @@ public final class RunStep {
     private let routing: (any RoutingStep)?
     /// A preview's routed records, shown instead of sent.
     private(set) var routedInPreview: [Record] = []
+    /// Records sent to the route's second destination, and how many of them it refused.
+    private(set) var routedSent = 0
+    private(set) var routedRefused = 0
+    /// What the second destination was sent and answered, when it keeps a reconciliation.
+    var routeReconciliation: Reconciliation? { routeDestination?.reconciliation }
 
     /// Builds `spec`; a plugin transform is started only on its first batch. `sending: false` (a preview) opens no
     /// second destination.
     static func make(_ spec: PipelineSpec.StepSpec, registry: ConnectorRegistry, resources: ConnectorResources,
-                     scratch: String?, sending: Bool = true) async throws -> RunStep {
+                     scratch: String?, sending: Bool = true, batchSize: Int = 500) async throws -> RunStep {
         if let (t, config) = try transform(spec, registry: registry) {
             return RunStep(label: spec.name ?? spec.path, step: nil, transform: try t.build(config, spec.name ?? spec.path, resources),
                            route: nil)
@@ -31,7 +36,8 @@ public final class RunStep {
         if let source = try LookupTable.source(spec, resources: resources) {
             tables[spec.path] = try await LookupTable.read(source, for: spec, registry: registry, resources: resources)
         }
-        let step = try StepFactory.make(spec, context: StepContext(tables: tables, scratchDirectory: scratch))
+        let step = try StepFactory.make(spec, context: StepContext(tables: tables, scratchDirectory: scratch,
+                                                                   batchSize: batchSize))
         var route: (any Destination)?
         if sending, let target = (step as? any RoutingStep)?.destination {
             route = try routeDestination(target, spec, registry: registry, resources: resources)
@@ -123,8 +129,10 @@ public final class RunStep {
             throw OnrampError("destination.protocol", "\(label): the destination answered \(outcomes.count) outcomes for "
                               + "\(routed.count) records")
         }
+        routedSent += routed.count
         for (r, o) in zip(routed, outcomes) {
             if case .failed(let code, let message) = o {
+                routedRefused += 1
                 errors.append(RecordError(stage: .load, position: r.position, code: code, message: message, step: label,
                                           value: r.value))
             }

@@ -10,6 +10,11 @@ public struct RunSummary: Sendable {
     public var failedByStage: [Stage: Int] = [:]
     /// Records handed to the destination (accepted or refused).
     public var recordsSent = 0
+    /// Records a `route` step sent to its second destination, and how many of them it refused (load errors).
+    public var recordsRouted = 0
+    public var routedRefused = 0
+    /// The reconciliation download (CSV), written with the run's other outputs.
+    public var reconciliationPath: String?
     /// What a tax destination was sent and answered, per currency (nil: the destination keeps none).
     public var reconciliation: Reconciliation?
     /// Records a step let through with a warning (a `validate` rule at `level: warning`); in the error report too.
@@ -35,7 +40,8 @@ public struct RunSummary: Sendable {
 
     /// The stored summary's keys that name files on the server (`log_path` is added by the worker):
     /// sealed at rest, and never shown to API clients or sent in webhooks.
-    public static let artifactKeys = ["results_path", "errors_csv_path", "errors_ndjson_path", "log_path"]
+    public static let artifactKeys = ["results_path", "errors_csv_path", "errors_ndjson_path", "reconciliation_path",
+                                      "log_path"]
 
     /// The stored summary: the counts, the failure reason, and the paths of the run's reports (null
     /// for a report that was not written). The run's state is kept beside it, not in it.
@@ -44,6 +50,7 @@ public struct RunSummary: Sendable {
         o["results_path"] = resultsPath.map(Value.string) ?? .null
         o["errors_csv_path"] = errorsCSVPath.map(Value.string) ?? .null
         o["errors_ndjson_path"] = errorsNDJSONPath.map(Value.string) ?? .null
+        o["reconciliation_path"] = reconciliationPath.map(Value.string) ?? .null
         return .object(o)
     }
 
@@ -64,7 +71,7 @@ public struct RunSummary: Sendable {
         o.merge(counts) { a, _ in a }
         var outputs = Value.Object()
         for (kind, path) in [("results", resultsPath), ("errors_csv", errorsCSVPath), ("errors_ndjson", errorsNDJSONPath),
-                             ("destination", destinationPath)] {
+                             ("reconciliation", reconciliationPath), ("destination", destinationPath)] {
             if let path { outputs[kind] = .string(path) }
         }
         o["outputs"] = .object(outputs)
@@ -75,7 +82,7 @@ public struct RunSummary: Sendable {
         var o: Value.Object = [
             "pipeline": .string(pipeline),
             "records_read": .number(Double(recordsRead)), "records_written": .number(Double(recordsWritten)),
-            "records_failed": .number(Double(recordsFailed)),
+            "records_failed": .number(Double(recordsFailed)), "records_routed": .number(Double(recordsRouted)),
         ]
         o["failed_by_stage"] = .object(Value.Object(uniqueKeysWithValues: [Stage.extract, .transform, .load].map { ($0.rawValue, .number(Double(failedByStage[$0] ?? 0))) }))
         o["warnings"] = .number(Double(warnings))
@@ -124,13 +131,15 @@ extension RunSummary {
         }
     }
 
-    /// Rows read → records (without extract errors) → sent → accepted / refused, and the money by currency.
+    /// Rows read → records (without extract errors) → sent → accepted / refused (and routed → routed_refused for a
+    /// route's second destination), and the money by currency.
     public var reconciliationValue: Value {
         let extractFailed = failedByStage[.extract] ?? 0
         var o: Value.Object = ["rows_read": .number(Double(recordsRead)),
                                "records": .number(Double(recordsRead - extractFailed)),
                                "sent": .number(Double(recordsSent)), "accepted": .number(Double(recordsWritten)),
-                               "refused": .number(Double(recordsSent - recordsWritten))]
+                               "refused": .number(Double(recordsSent - recordsWritten)),
+                               "routed": .number(Double(recordsRouted)), "routed_refused": .number(Double(routedRefused))]
         o["by_currency"] = reconciliation?.asValue ?? .null
         return .object(o)
     }

@@ -18,7 +18,7 @@ extension OnrampAPI {
     }
 
     /// The run summary as clients see it, in one shape whatever the run's state: the counts (0 until
-    /// the run ends), the failure reason, and `outputs`: the download routes that have something.
+    /// the run ends), the error groups, the failure reason, and `outputs`: the download routes that have something.
     /// No server file paths, and no state (the run has it).
     static func publicSummary(_ r: RunRecord) -> Value {
         let s = r.summary ?? .object([:])
@@ -26,7 +26,8 @@ extension OnrampAPI {
         let stages = s["failed_by_stage"]
         var outputs = Value.Object()
         let base = "/api/v1/tenants/\(r.tenantId)/runs/\(r.id)"
-        for (key, name, route) in [("results_path", "results", "results"), ("errors_csv_path", "errors", "errors"), ("log_path", "log", "logs")]
+        for (key, name, route) in [("results_path", "results", "results"), ("errors_csv_path", "errors", "errors"),
+                                   ("reconciliation_path", "reconciliation", "reconciliation"), ("log_path", "log", "logs")]
         where s[key]?.stringValue != nil {
             outputs[name] = .string("\(base)/\(route)")
         }
@@ -34,9 +35,19 @@ extension OnrampAPI {
                 "records_read": number(s["records_read"]), "records_written": number(s["records_written"]),
                 "records_failed": number(s["records_failed"]),
                 "failed_by_stage": ["extract": number(stages?["extract"]), "transform": number(stages?["transform"]), "load": number(stages?["load"])],
+                "warnings": number(s["warnings"]), "records_routed": number(s["records_routed"]),
+                "error_groups": s["error_groups"]?.arrayValue.map(Value.array) ?? .array([]),
+                "reconciliation": reconciliationCounts(s["reconciliation"]),
                 "seconds": number(s["seconds"]), "failure_reason": s["failure_reason"]?.stringValue.map(Value.string) ?? .null,
                 "error_queue": s["error_queue"] ?? ["queued": 0, "not_queued": 0],
                 "outputs": .object(outputs)]
+    }
+
+    /// The reconciliation's flow counts (0 until the run ends); the money per currency is the `reconciliation`
+    /// download (up to 1,000 currencies: too much for every run of a list).
+    static func reconciliationCounts(_ r: Value?) -> Value {
+        .object(Value.Object(uniqueKeysWithValues: ["rows_read", "records", "sent", "accepted", "refused", "routed",
+                                                    "routed_refused"].map { ($0, .number(r?[$0]?.numberValue ?? 0)) }))
     }
 
     func run(_ context: OnrampRequestContext, tenant: String) async throws -> RunRecord {
@@ -105,6 +116,10 @@ extension OnrampAPI {
             let tenant = try context.tenant()
             return download(try artifact(try await run(context, tenant: tenant), key: "log_path"), type: "text/plain; charset=utf-8")
         }
+        api.get("/tenants/:tenant/runs/:run/reconciliation") { _, context in
+            let tenant = try context.tenant()
+            return download(try artifact(try await run(context, tenant: tenant), key: "reconciliation_path"), type: "text/csv")
+        }
         api.get("/tenants/:tenant/runs/:run/errors") { request, context in
             let tenant = try context.tenant()
             let q = try QueryValues(request, allowed: ["format", "offset", "limit"])
@@ -147,7 +162,7 @@ extension OnrampAPI {
     /// output (no error, no result). 404 while the run has not ended; a sealed artifact that does not
     /// open is a 500 `artifact.unreadable` (logged), never an empty answer.
     func artifact(_ run: RunRecord, key: String) throws -> Data {
-        let what = ["results_path": "results", "log_path": "log"][key] ?? "error report"
+        let what = ["results_path": "results", "log_path": "log", "reconciliation_path": "reconciliation"][key] ?? "error report"
         guard run.state.isFinished else {
             throw APIError(.notFound, "not_finished", "the \(what) of run \(run.id) are there once it ends (it is \(run.state.rawValue))")
         }

@@ -44,6 +44,8 @@ enum OpenAPIDocument {
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/results", summary: "Download the results (NDJSON)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/errors", summary: "Download the error report (CSV)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/logs", summary: "Download the run's log (text)", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/reconciliation",
+              summary: "Download the reconciliation (CSV: the run's counts, then per currency)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/errors",
               summary: "The error queue: failed records of runs, newest first (filters: run_id, pipeline_id, state, code, step; paging: limit, cursor)",
               success: 200),
@@ -183,6 +185,7 @@ enum OpenAPIDocument {
         if r.path == "/metrics" || r.path.hasSuffix("/logs") { return ["text/plain"] }
         if r.path.hasSuffix("/results") { return ["application/x-ndjson", "text/csv"] }
         if r.path.hasSuffix("/runs/{run}/errors") { return ["text/csv", "application/json"] }
+        if r.path.hasSuffix("/runs/{run}/reconciliation") { return ["text/csv"] }
         if r.path.hasSuffix("/files/{path}") && r.method == "get" { return ["application/octet-stream"] }
         if r.path.hasSuffix("/versions/{version}") && r.path.contains("/reference-tables/") { return ["text/csv"] }
         return ["application/json"]

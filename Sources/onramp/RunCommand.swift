@@ -76,7 +76,13 @@ struct RunCommand: AsyncParsableCommand {
         if let p = s.destinationPath { print("  output:  \(p)") }
         if let p = s.resultsPath { print("  results: \(p)") }
         if let p = s.errorsCSVPath { print("  errors:  \(p)" + (s.errorsNDJSONPath.map { " (and \($0))" } ?? "")) }
-        if s.destinationPath == nil && s.resultsPath == nil && s.errorsCSVPath == nil { print("  no files written") }
+        if let p = s.reconciliationPath { print("  reconciliation: \(p)") }
+        if s.destinationPath == nil && s.resultsPath == nil && s.errorsCSVPath == nil && s.reconciliationPath == nil {
+            print("  no files written")
+        }
+        if s.recordsRouted > 0 {
+            print("  routed: \(s.recordsRouted) to a route's second destination (\(s.routedRefused) refused)")
+        }
         if s.warnings > 0 { print("  warnings: \(s.warnings) (records let through, in the error report)") }
         if !s.errorGroups.isEmpty {
             print("  problems:")

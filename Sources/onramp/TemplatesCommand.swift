@@ -16,7 +16,8 @@ struct TemplatesCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let name else {
-            for t in StarterTemplates.all { print("\(t.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(t.description)") }
+            let width = StarterTemplates.all.map(\.name.count).max() ?? 0
+            for t in StarterTemplates.all { print("\(t.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(t.description)") }
             return
         }
         guard let template = StarterTemplates.named(name) else {

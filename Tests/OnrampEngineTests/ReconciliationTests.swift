@@ -1,7 +1,7 @@
 import Foundation
 import OnrampConnectorKit
 import OnrampCore
-import OnrampEngine
+@testable import OnrampEngine
 import Testing
 
 /// A run's reconciliation through the sandbox: the flow counts and, per currency, what was sent and answered,
@@ -42,8 +42,52 @@ import Testing
         let eur = try #require(summary.reconciliation?.byCurrency["EUR"])
         #expect(eur.transactions == 10 && eur.calculated == 10 && ExactDecimal.text(eur.amount) == "3")
         #expect(summary.asValue["reconciliation"]?["by_currency"]?["EUR"]?["sent"]?["amount"] == "3")
+        // The same as a download beside the run's other outputs: the run's counts, then a row per currency.
+        #expect(summary.reconciliationPath == dir.path + "/rec-reconciliation.csv")
+        let rows = try String(contentsOfFile: try #require(summary.reconciliationPath), encoding: .utf8)
+            .split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 4 && rows[0] == RunSummary.reconciliationColumns, "\(rows)")
+        #expect(rows[1] == ["run", "", "31", "30", "30", "28", "2", "0", "0", "", "", "", "", "", "", "", ""], "\(rows[1])")
+        let e = try #require(summary.reconciliation?.byCurrency["EUR"])
+        #expect(rows[2] == ["currency", "EUR", "", "", "10", "10", "0", "", "", "3", "0.1"]
+                + [e.answeredAmount, e.answeredDiscount, e.taxable, e.exempt, e.tax].map(ExactDecimal.text) + ["0"], "\(rows[2])")
+        #expect(rows[2][15] != "0", "TAXMAN's tax is in the download")
+        #expect(rows[3].prefix(10) == ["currency", "USD", "", "", "20", "18", "2", "", "", "6"], "\(rows[3])")
+        #expect(summary.reportValue["outputs"]?["reconciliation"] == .string(dir.path + "/rec-reconciliation.csv"))
         // Two refusals of one kind are one group; the bad row is another.
         let groups = summary.errorGroups.map { "\($0.count) \($0.code) \($0.stage.rawValue)" }
         #expect(groups.contains("2 taxman.InvalidAddress load") && groups.contains("1 csv.field_count extract"), "\(groups)")
+    }
+
+    /// Hostile data cannot grow the reconciliation without bound: past 1,000 currencies (or a code longer than 16
+    /// bytes) transactions are summed under "(other)".
+    @Test func theCurrencyListIsCapped() {
+        var r = Reconciliation()
+        func tx(_ currency: String) -> Value {
+            ["currency": .string(currency), "lines": [["amount": 1.5]]]
+        }
+        for i in 0..<1_005 { r.add(sent: tx("C\(i)"), answer: nil) }
+        r.add(sent: tx(String(repeating: "X", count: 100_000)), answer: nil)
+        r.add(sent: tx("C0"), answer: nil)
+        #expect(r.byCurrency.count == Reconciliation.maxCurrencies)
+        let other = r.byCurrency[Reconciliation.overflowKey]
+        #expect(other?.transactions == 7 && other.map { ExactDecimal.text($0.amount) } == "10.5", "\(String(describing: other))")
+        #expect(r.byCurrency["C0"]?.transactions == 2, "a currency already listed keeps its own row")
+        var merged = Reconciliation()
+        merged.add(sent: tx("EUR"), answer: ["totalTax": 0.3])
+        merged.merge(r)
+        #expect(merged.byCurrency.count == Reconciliation.maxCurrencies && merged.byCurrency["EUR"]?.calculated == 1)
+        #expect(merged.byCurrency[Reconciliation.overflowKey]?.transactions == 8)
+    }
+
+    /// A currency text a spreadsheet would run as a formula is quoted with `'`; a secret in it is hidden.
+    @Test func theDownloadIsSafeToOpenInASpreadsheet() {
+        var s = RunSummary(pipeline: "p")
+        var r = Reconciliation()
+        r.add(sent: ["currency": "=HYPERLINK(1)", "lines": [["amount": 1]]], answer: nil)
+        r.add(sent: ["currency": "s3cret", "lines": [["amount": 1]]], answer: nil)
+        s.reconciliation = r
+        let csv = s.reconciliationCSV(redact: Redactor(secrets: ["s3cret"]))
+        #expect(csv.contains("\r\ncurrency,'=HYPERLINK(1),") && csv.contains("\r\ncurrency,***,") && !csv.contains("s3cret"), "\(csv)")
     }
 }

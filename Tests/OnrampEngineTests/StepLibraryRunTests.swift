@@ -116,6 +116,41 @@ import Testing
         #expect(files == ["steps#once.checkpoint.json"], "\(files)")
     }
 
+    /// A cross-run dedupe remembers only the keys of records that got through: one a later step refused is let
+    /// through once it is fixed.
+    @Test func dedupeForgetsTheKeyOfARecordThatFailedLater() async throws {
+        let b = try Bench()
+        try b.write("orders.csv", Self.orders)
+        let steps = """
+        - dedupe: {key: [id], scope: pipeline}
+          name: once
+        - route: {when: "$number(amount) < 0", code: refund.not_supported}
+        """
+        let first = try await b.run(steps, batch: 2)
+        #expect(first.recordsWritten == 3 && first.recordsFailed == 1, "\(first.failureReason ?? "")")
+        try b.write("orders.csv", Self.orders.replacingOccurrences(of: "-1.00", with: "1.00"))
+        let second = try await b.run(steps, batch: 2)
+        #expect(second.recordsWritten == 1 && b.read("out.ndjson").map { $0["id"] } == ["4"], "\(second.failureReason ?? "")")
+        let third = try await b.run(steps)
+        #expect(third.recordsWritten == 0, "once through, the key is remembered")
+    }
+
+    /// A step's state file is named after the step: a name longer than a file name may be is cut and hashed.
+    @Test func aLongStepNameStillKeepsItsMemory() async throws {
+        let b = try Bench()
+        try b.write("orders.csv", Self.orders)
+        let name = String(repeating: "é", count: 300)
+        let dedupe = "- dedupe: {key: [id], scope: pipeline}\n  name: \(name)"
+        let first = try await b.run(dedupe)
+        #expect(first.status == .succeeded && first.recordsWritten == 4, "\(first.failureReason ?? "")")
+        let second = try await b.run(dedupe)
+        #expect(second.status == .succeeded && second.recordsWritten == 0, "\(second.failureReason ?? "")")
+        let files = try FileManager.default.contentsOfDirectory(atPath: b.dir.path + "/state")
+        #expect(files.count == 1 && files.allSatisfy { $0.utf8.count <= 255 && $0.hasPrefix("steps#é") }, "\(files)")
+        let other = try await b.run("- dedupe: {key: [id], scope: pipeline}\n  name: \(name)x")
+        #expect(other.recordsWritten == 4, "another long name has a memory of its own")
+    }
+
     @Test func aSortBiggerThanItsMemorySpillsInTheRunsDirectoryAndCleansUp() async throws {
         let b = try Bench()
         var csv = "id,k\n"
@@ -142,6 +177,11 @@ import Testing
         """
         let first = try await b.run(steps, sandbox: true)
         #expect(first.recordsFailed == 1 && b.read("out.ndjson").map { $0["kept"] } == ["3"], "\(first.sampleErrors)")
+        // Routed records are counted apart from the main destination's, and the route's TAXMAN money is reconciled.
+        #expect(first.recordsRouted == 2 && first.routedRefused == 1 && first.recordsSent == 1 && first.recordsWritten == 1)
+        #expect(first.reconciliationValue["routed"] == 2 && first.reconciliationValue["routed_refused"] == 1)
+        let usd = try #require(first.reconciliation?.byCurrency["USD"])
+        #expect(usd.transactions == 2 && usd.calculated == 1 && usd.refused == 1 && ExactDecimal.text(usd.amount) == "20")
         let refused = try #require(b.read("steps-errors.ndjson").first)
         #expect(refused["stage"] == "load" && refused["reentry_step"] == 1 && refused["code"] == "taxman.InvalidAddress",
                 "\(refused)")

@@ -2,7 +2,7 @@ import Foundation
 import OnrampConnectorKit
 import OnrampCore
 import OnrampEngine
-import OnrampTransforms
+@testable import OnrampTransforms
 import Testing
 
 /// The built-in steps one by one, on records: what each gives, and the error records it makes.
@@ -125,6 +125,92 @@ import Testing
         let (_, bad) = try Self.apply("- aggregate: {by: [c], fields: {t: sum(x)}}", [["c": 1, "x": 1], ["c": 1, "x": "abc"], ["c": 2, "x": 2]])
         #expect(bad.map(\.code) == ["aggregate.not_number"] && bad[0].message.contains("dropped"))
         #expect(Self.buildError("- aggregate: {fields: {t: total(x)}}")?.code == "config.aggregate")
+    }
+
+    /// At the end aggregate gives its groups a batch at a time (skipping dropped groups), and its collect() lists
+    /// have a byte budget.
+    @Test func aggregateGivesBatchesAndCollectHasAByteBudget() throws {
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: t
+        source: {connector: csv, config: {path: x.csv}}
+        steps:
+          - aggregate: {by: [g], fields: {n: sum(x)}}
+        destination: {connector: file, config: {path: out.ndjson}}
+        """)
+        let step = try StepFactory.make(spec.steps[0], context: StepContext(batchSize: 4))
+        var errors: [RecordError] = []
+        let rows: [Value] = (0..<10).map { ["g": .number(Double($0)), "x": $0 == 1 || $0 == 2 ? "bad" : 1] }
+        _ = step.process(rows.enumerated().map { Record($1, position: SourcePosition(line: $0 + 2)) }, errors: &errors)
+        var batches: [[Value]] = []
+        while case let more = step.finish(errors: &errors), !more.isEmpty { batches.append(more.map(\.value)) }
+        #expect(batches.map(\.count) == [4, 4], "8 groups (2 dropped) in batches of 4")
+        #expect(batches.flatMap { $0 }.map { $0["g"] } == [0, 3, 4, 5, 6, 7, 8, 9] && step.isIdle)
+        #expect(errors.map(\.code) == ["aggregate.not_number", "aggregate.not_number"])
+
+        let text = String(repeating: "x", count: 400_000)
+        let (out, tooLarge) = try Self.apply("- aggregate: {by: [g], fields: {all: collect(t)}, max_collect_mb: 1}",
+                                             (0..<4).map { ["g": .number(Double($0 / 3)), "t": .string(text)] })
+        #expect(tooLarge.map(\.code) == ["aggregate.too_large"] && tooLarge[0].message.contains("1 MiB"), "\(tooLarge)")
+        #expect(out.map { $0["g"] } == [1], "the group that passed the budget is dropped, the other one fits again")
+    }
+
+    /// A forgotten key lets its record through again and is not stored; the memory still keeps at most max_keys.
+    @Test func dedupeForgetsByPositionAndStoresOnlyWhatGotThrough() throws {
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: t
+        source: {connector: csv, config: {path: x.csv}}
+        steps:
+          - dedupe: {key: [k], scope: pipeline, max_keys: 2}
+        destination: {connector: file, config: {path: out.ndjson}}
+        """)
+        let step = try #require(try StepFactory.make(spec.steps[0]) as? DedupeStep)
+        var errors: [RecordError] = []
+        func pass(_ k: String, line: Int) -> Bool {
+            !step.process([Record(["k": .string(k)], position: SourcePosition(line: line))], errors: &errors).isEmpty
+        }
+        #expect(pass("a", line: 2) && !pass("a", line: 3))
+        step.forget([SourcePosition(line: 2)])
+        #expect(pass("a", line: 4), "the key of the failed record is forgotten")
+        #expect(step.snapshot()["count"] == 1)
+        step.forget([SourcePosition(line: 4)])
+        #expect(step.snapshot()["count"] == 1, "after a snapshot, what came before is final")
+        #expect(pass("b", line: 5) && pass("c", line: 6) && pass("a", line: 7), "a fell off: max_keys is 2")
+        #expect(step.snapshot()["count"] == 2)
+    }
+
+    /// 100 spilled runs merge through a heap with at most 64 files open (a first pass merges 64 into one), stably;
+    /// a spill folder that a killed process left is swept, one of a live process is not.
+    @Test func sortMergesManyRunsWithBoundedOpenFilesAndSweepsAKilledRunsFolder() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-sort-test-\(UUID().uuidString)").path
+        let dead = "\(scratch)/onramp-sort-2147483646-\(UUID().uuidString)", live = "\(scratch)/onramp-sort-\(getpid())-other"
+        for dir in [dead, live] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let spec = try PipelineLoader.parse("""
+        version: 1
+        name: t
+        source: {connector: csv, config: {path: x.csv}}
+        steps:
+          - sort: {by: [k], max_in_memory: 100}
+        destination: {connector: file, config: {path: out.ndjson}}
+        """)
+        let step = try #require(try StepFactory.make(spec.steps[0], context: StepContext(scratchDirectory: scratch)) as? SortStep)
+        var errors: [RecordError] = []
+        let input: [Value] = (0..<10_000).map { i in ["k": .number(Double((i * 7919) % 1_000)), "i": .number(Double(i))] }
+        for start in stride(from: 0, to: input.count, by: 100) {
+            _ = step.process(input[start..<start + 100].map { Record($0) }, errors: &errors)
+        }
+        var out = step.finish(errors: &errors)
+        #expect(step.openRunFiles > 0 && step.openRunFiles <= SortStep.fanIn, "\(step.openRunFiles) files open")
+        while case let more = step.finish(errors: &errors), !more.isEmpty { out += more }
+        #expect(step.failure == nil && errors.isEmpty && out.count == 10_000)
+        let expected = input.enumerated().sorted { a, b in
+            let (ka, kb) = (a.element["k"]!.numberValue!, b.element["k"]!.numberValue!)
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
+        #expect(out.map(\.value) == expected, "sorted, ties in input order")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch) == ["onramp-sort-\(getpid())-other"])
     }
 
     @Test func sortSpillsPastItsLimitAndMergesStablyLeavingNoFiles() throws {

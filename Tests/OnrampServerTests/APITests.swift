@@ -7,6 +7,7 @@ import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampCore
+import OnrampEngine
 import OnrampScheduler
 @testable import OnrampServer
 import OnrampStore
@@ -138,6 +139,19 @@ import Testing
             #expect(paged["total"] == .number(1) && paged["errors"]?.arrayValue?.first?["code"] == "expr.D3030" && paged["next_offset"] == .null)
             let errors = try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/errors", key: f.keys["acme-viewer"])
             #expect(errors.status == .ok && String(buffer: errors.body).contains("expr.D3030"))
+            // The reconciliation is a download of its own, sealed at rest like the others: 3 rows read, 2 written.
+            #expect(detail["summary"]?["outputs"]?["reconciliation"] == .string("/api/v1/tenants/acme/runs/\(runId)/reconciliation"))
+            #expect(files.contains("copy-reconciliation.csv.sealed"), "\(files)")
+            #expect(detail["summary"]?["reconciliation"] == ["rows_read": 3, "records": 3, "sent": 2, "accepted": 2, "refused": 0,
+                                                            "routed": 0, "routed_refused": 0])
+            #expect(detail["summary"]?["error_groups"]?.arrayValue?.first?["code"] == "expr.D3030")
+            let reconciliation = try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/reconciliation", key: f.keys["acme-viewer"])
+            let rows = String(buffer: reconciliation.body).split(separator: "\r\n").map(String.init)
+            #expect(reconciliation.status == .ok && reconciliation.headers[.contentType] == "text/csv")
+            #expect(rows.first?.hasPrefix("scope,currency,rows_read,records,sent,accepted,refused") == true && rows.count == 2)
+            #expect(rows.last?.hasPrefix("run,,3,3,2,2,0,0,0") == true, "\(rows)")
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/runs/\(runId)/reconciliation", key: f.keys["globex-admin"]).status
+                    == .notFound)
             let list = try Self.json(try await call(client, .get, "/api/v1/tenants/acme/runs?state=succeeded_with_errors&limit=10", key: f.keys["acme-viewer"]))
             #expect(list["runs"]?.arrayValue?.count == 1)
             #expect(try await call(client, .get, "/api/v1/tenants/acme/runs?state=bogus", key: f.keys["acme-viewer"]).status == .unprocessableContent)
@@ -237,6 +251,21 @@ import Testing
                                       key: f.keys["acme-admin"], body: ["name": "acme-lines", "parameters": values])
             #expect(made.status == .created, "\(String(buffer: made.body))")
             #expect(try Self.json(made)["document"]?["source"]?["config"]?["encoding"] == "windows-1252")
+            // Every starter is listed; the workbook one onboards with its header row given as text, as parameters are.
+            let names = Set(list["templates"]?.arrayValue?.compactMap { $0["builtin"] == true ? $0["name"]?.stringValue : nil } ?? [])
+            #expect(names.isSuperset(of: StarterTemplates.all.map(\.name)) && names.contains("odoo-postgres-sale-orders"), "\(names)")
+            let workbook = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-xlsx-order-list/pipelines",
+                                          key: f.keys["acme-admin"], body: ["name": "acme-xlsx", "parameters": [
+                                            "files": "in/*.xlsx", "sheet": "Orders", "header_row": 3, "date_format": "DD.MM.YYYY",
+                                            "decimal_separator": ",", "id_prefix": "X-", "taxman_url": "https://api.taxman.example"]])
+            #expect(workbook.status == .created, "\(String(buffer: workbook.body))")
+            #expect(try Self.json(workbook)["document"]?["source"]?["config"]?["header_row"] == "3")
+            let badRow = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-xlsx-order-list/pipelines",
+                                        key: f.keys["acme-admin"], body: ["name": "acme-xlsx-2", "parameters": [
+                                          "files": "in/*.xlsx", "sheet": "Orders", "header_row": "third", "date_format": "D",
+                                          "decimal_separator": ",", "id_prefix": "X-", "taxman_url": "https://api.taxman.example"]])
+            #expect(badRow.status == .unprocessableContent && String(buffer: badRow.body).contains("header_row"),
+                    "\(String(buffer: badRow.body))")
         }
     }
 

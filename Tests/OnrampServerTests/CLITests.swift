@@ -40,14 +40,19 @@ import Testing
         let first = try await run()
         #expect(first["state"] == "succeeded_with_errors" && first["records_read"] == .number(3))
         let outputs = try #require(first["outputs"]?.objectValue)
+        // Paths in the summary are as the pipeline names them: relative to the directory it ran in.
+        func file(_ path: String) -> URL { path.hasPrefix("/") ? URL(fileURLWithPath: path) : dir.appendingPathComponent(path) }
         // The summary names what was written: the destination's file and the error reports, not an empty results file.
         #expect(outputs["destination"]?.stringValue?.hasSuffix("out/copy.ndjson") == true, "\(outputs)")
         #expect(outputs["results"] == nil, "\(outputs)")
+        // The reconciliation is written into the run's folder: rows read → records → sent → accepted / refused.
+        let reconciliation = try #require(outputs["reconciliation"]?.stringValue)
+        #expect(reconciliation.contains("runs/") && reconciliation.hasSuffix("/copy-reconciliation.csv"), "\(reconciliation)")
+        let recRows = try String(contentsOf: file(reconciliation), encoding: .utf8).split(separator: "\r\n")
+        #expect(recRows.count == 2 && recRows[1].hasPrefix("run,,3,3,2,2,0,"), "\(recRows)")
         let errorsCSV = try #require(outputs["errors_csv"]?.stringValue)
         let errorsNDJSON = try #require(outputs["errors_ndjson"]?.stringValue)
         #expect(errorsCSV.contains("/reports/errors-") && errorsCSV.hasSuffix(".csv"), "\(errorsCSV)")
-        // Paths in the summary are as the pipeline names them: relative to the directory it ran in.
-        func file(_ path: String) -> URL { path.hasPrefix("/") ? URL(fileURLWithPath: path) : dir.appendingPathComponent(path) }
         let reportBefore = try Data(contentsOf: file(errorsCSV))
         let ndjsonBefore = try Data(contentsOf: file(errorsNDJSON))
         #expect(String(decoding: reportBefore, as: UTF8.self).contains("expr.D3030"))
@@ -59,6 +64,28 @@ import Testing
         #expect(try Data(contentsOf: file(errorsNDJSON)) == ndjsonBefore)
         let folders = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("runs").path).filter { $0 != "state" }
         #expect(folders.count == 2, "\(folders)")
+    }
+
+    /// `onramp templates` lists every starter by its whole name; one makes a pipeline file that validates, its
+    /// number parameters given as text.
+    @Test func theStarterTemplatesAreListedAndMakePipelineFiles() async throws {
+        guard Self.available else { return }
+        let dir = try Self.temporaryDirectory("templates")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let list = try await CommandRunner.run(ProcessTests.binary, ["templates"], directory: dir)
+        #expect(list.status == 0)
+        let names = list.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(names == ["erp-header-lines-csv", "erp-flat-lines-csv", "erp-xlsx-order-list", "odoo-postgres-sale-orders",
+                          "rest-api-paged-orders"], "\(list.stdout)")
+        let odoo = try await CommandRunner.run(ProcessTests.binary, [
+            "templates", "odoo-postgres-sale-orders", "--output", "odoo.json", "--set", "host=db.example", "--set", "port=6432",
+            "--set", "database=odoo", "--set", "user=reader", "--set", "sslmode=verify-full", "--set", "schema=public",
+            "--set", "id_prefix=O-", "--set", "taxman_url=https://api.taxman.example"], directory: dir)
+        #expect(odoo.status == 0, "\(odoo.stderr)")
+        #expect(odoo.stdout.contains("ERP_DB_PASSWORD") && odoo.stdout.contains("TAXMAN_API_KEY"), "\(odoo.stdout)")
+        let valid = try await CommandRunner.run(ProcessTests.binary, ["validate", "odoo.json"], directory: dir,
+                                                env: ["ERP_DB_PASSWORD": "p", "TAXMAN_API_KEY": "k"])
+        #expect(valid.status == 0 && valid.stdout.contains("postgres -> 2 steps -> taxman"), "\(valid.stdout) \(valid.stderr)")
     }
 
     @Test func anUnknownConnectorIsNamedAndTheKnownOnesListed() async throws {

@@ -3,7 +3,7 @@ import OnrampCore
 /// The starter templates that ship with the binary (docs/templates.md). Each is tested by onboarding it against
 /// sample data into the sandbox.
 public enum StarterTemplates {
-    public static let all: [StarterTemplate] = [headerLinesCSV, flatLinesCSV, restAPIOrders]
+    public static let all: [StarterTemplate] = [headerLinesCSV, flatLinesCSV, xlsxOrderList, odooPostgres, restAPIOrders]
 
     public static func named(_ name: String) -> StarterTemplate? { all.first { $0.name == name } }
 
@@ -26,18 +26,21 @@ public enum StarterTemplates {
     static let taxmanURL = StarterTemplate.Parameter(name: "taxman_url", description: "TAXMAN's base URL (the key is "
                                                      + "the tenant's secret TAXMAN_API_KEY)", example: "https://api.taxman.example")
 
-    /// The cast of an order's text fields, shared by the CSV templates.
-    static let castOrderFields = """
-      - name: types
-        cast:
-          fields:
-            order_date: {type: date, format: "${param:date_format}"}
-            quantity: {type: decimal, decimal_separator: "${param:decimal_separator}"}
-            unit_price: {type: decimal, decimal_separator: "${param:decimal_separator}"}
-            discount: {type: decimal, decimal_separator: "${param:decimal_separator}"}
-      - name: no-discount-is-zero
-        default: {fields: {discount: 0}}
-    """
+    /// The cast of an order's text fields, shared by the CSV and XLSX templates; `date`: with the order date's
+    /// picture (an XLSX date cell is a date already).
+    static func castOrderFields(date: Bool = true) -> String {
+        let dateLine = date ? "\n        order_date: {type: date, format: \"${param:date_format}\"}" : ""
+        return """
+          - name: types
+            cast:
+              fields:\(dateLine)
+                quantity: {type: decimal, decimal_separator: "${param:decimal_separator}"}
+                unit_price: {type: decimal, decimal_separator: "${param:decimal_separator}"}
+                discount: {type: decimal, decimal_separator: "${param:decimal_separator}"}
+          - name: no-discount-is-zero
+            default: {fields: {discount: 0}}
+        """
+    }
 
     /// From an order with `lines` (the CSV templates' column names) to a TAXMAN transaction.
     static let toTransaction = #"""
@@ -49,7 +52,8 @@ public enum StarterTemplates {
             "date": order_date,
             "currency": $uppercase(currency),
             "customer": {"id": customer_id, "exemptionCode": exemption_code ? exemption_code : null},
-            "shipTo": {"city": ship_city, "region": $regionCode($countryCode(ship_country), ship_region),
+            "shipTo": {"city": ship_city,
+                       "region": ship_region ? $regionCode($countryCode(ship_country), ship_region) : null,
                        "postalCode": ship_postal_code, "country": $countryCode(ship_country)},
             "lines": [lines.{
               "number": $string(line_no),
@@ -100,7 +104,7 @@ public enum StarterTemplates {
             steps:
               - name: tidy
                 clean: {}
-            \(castOrderFields)
+            \(castOrderFields())
               - name: one-document-per-order
                 group: \(group)
               - name: id-prefix
@@ -146,7 +150,8 @@ public enum StarterTemplates {
                 "customer": {"id": $string(customer.id),
                              "exemptionCode": customer.tax_exempt_code ? customer.tax_exempt_code : null},
                 "shipTo": {"city": shipping_address.city,
-                           "region": $regionCode($countryCode(shipping_address.country), shipping_address.state),
+                           "region": shipping_address.state
+                             ? $regionCode($countryCode(shipping_address.country), shipping_address.state) : null,
                            "postalCode": shipping_address.zip, "country": $countryCode(shipping_address.country)},
                 "lines": [line_items#$i.{
                   "number": $string($i + 1),
@@ -158,10 +163,6 @@ public enum StarterTemplates {
                   "taxCode": tax_code ? tax_code : undefined
                 }]
               }
-        destination:
-          connector: taxman
-          config: {base_url: "${param:taxman_url}", api_key: "${secret:TAXMAN_API_KEY}"}
-        errors:
-          max_failed_ratio: 0.05
+        \#(taxmanDestination)
         """#)
 }

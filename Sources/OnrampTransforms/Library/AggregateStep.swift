@@ -3,7 +3,8 @@ import OnrampCore
 
 /// `aggregate`: one record per group of records with the same `by` fields (all records form one group without
 /// `by`): the `by` fields plus each output field, `sum(path)`, `count()`, `min(path)`, `max(path)`, `first(path)`,
-/// `last(path)`, `collect(path)`, `avg(path)`. Sums are exact decimals. Groups come out in the order they began.
+/// `last(path)`, `collect(path)`, `avg(path)`. Sums are exact decimals. Groups come out in the order they began, at
+/// the end, a batch (the pipeline's batch size) at a time; the values every `collect` holds have a byte budget.
 final class AggregateStep: Step {
     enum Function: String, CaseIterable { case sum, count, min, max, first, last, collect, avg }
     struct Output {
@@ -21,17 +22,25 @@ final class AggregateStep: Step {
         var position: SourcePosition
         var accumulators: [Accumulator]
         var failed = false
+        /// What this group's `collect` lists hold (about), in bytes.
+        var collectedBytes = 0
     }
 
     let by: [FieldPath]
     let outputs: [Output]
     let maxGroups: Int
     let maxCollect: Int
+    let maxCollectBytes: Int
+    let batchSize: Int
     let label: String
     private var groups: [String: Int] = [:]
     private var ordered: [Group] = []
+    /// What every group's `collect` lists hold together (about), in bytes.
+    private var collectedBytes = 0
+    /// At the end: the next group to give.
+    private var next = 0
 
-    init(_ c: StepConfig, label: String) throws(OnrampError) {
+    init(_ c: StepConfig, label: String, batchSize: Int = 500) throws(OnrampError) {
         by = try c.fields("by") ?? []
         var outputs: [Output] = []
         for (name, v) in try c.object("fields") ?? [:] {
@@ -54,6 +63,8 @@ final class AggregateStep: Step {
         self.outputs = outputs
         maxGroups = try c.int("max_groups", default: 1_000_000)
         maxCollect = try c.int("max_collect", default: 10_000)
+        maxCollectBytes = try c.int("max_collect_mb", default: 256) << 20
+        self.batchSize = max(1, batchSize)
         self.label = label
     }
 
@@ -85,9 +96,15 @@ final class AggregateStep: Step {
             }
             for (i, output) in outputs.enumerated() {
                 do throws(OnrampError) {
-                    try add(r.value, output, to: &ordered[index].accumulators[i])
+                    var bytes = 0
+                    try add(r.value, output, to: &ordered[index].accumulators[i], bytes: &bytes)
+                    ordered[index].collectedBytes += bytes
                 } catch {
+                    // The group's lists go: it gives nothing.
                     ordered[index].failed = true
+                    collectedBytes -= ordered[index].collectedBytes
+                    ordered[index].collectedBytes = 0
+                    ordered[index].accumulators = []
                     errors.append(RecordError(stage: .transform, position: r.position, code: error.code,
                                               message: "\(output.name): \(error.message); the group of \(text) is dropped",
                                               step: label, value: r.value, field: output.field?.description))
@@ -106,7 +123,7 @@ final class AggregateStep: Step {
         }
     }
 
-    private func add(_ record: Value, _ output: Output, to acc: inout Accumulator) throws(OnrampError) {
+    private func add(_ record: Value, _ output: Output, to acc: inout Accumulator, bytes: inout Int) throws(OnrampError) {
         let v = output.field.flatMap { $0.get(record) }
         switch (output.function, acc) {
         case (.count, .decimal(let d, let n)):
@@ -122,6 +139,12 @@ final class AggregateStep: Step {
             guard items.count < maxCollect else {
                 throw OnrampError("aggregate.too_many", "more than \(maxCollect) values to collect (max_collect)")
             }
+            let size = Self.approximateBytes(v)
+            guard collectedBytes + size <= maxCollectBytes else {
+                throw OnrampError("aggregate.too_large", "the collected values pass \(maxCollectBytes >> 20) MiB (max_collect_mb)")
+            }
+            collectedBytes += size
+            bytes += size
             acc = .value(nil)  // the only reference left is `items`: the append does not copy the list
             items.append(v)
             acc = .list(items)
@@ -139,9 +162,24 @@ final class AggregateStep: Step {
         }
     }
 
+    /// About what a value takes in memory: its text and a word or two per value.
+    static func approximateBytes(_ v: Value) -> Int {
+        switch v {
+        case .string(let s): return 16 + s.utf8.count
+        case .array(let a): return a.reduce(16) { $0 + approximateBytes($1) }
+        case .object(let o): return o.reduce(16) { $0 + 16 + $1.key.utf8.count + approximateBytes($1.value) }
+        default: return 16
+        }
+    }
+
+    /// The next groups at the end of the input, at most a batch; none when every group was given.
     func finish(errors: inout [RecordError]) -> [Record] {
         var out: [Record] = []
-        for g in ordered where !g.failed {
+        while next < ordered.count, out.count < batchSize {
+            defer { next += 1 }
+            let g = ordered[next]
+            guard !g.failed else { continue }
+            ordered[next].accumulators = []  // given: its memory goes
             var v = g.key
             for (output, acc) in zip(outputs, g.accumulators) {
                 let result: Value
@@ -157,8 +195,12 @@ final class AggregateStep: Step {
             }
             out.append(Record(v, position: g.position))
         }
-        ordered = []
-        groups = [:]
+        if next >= ordered.count {
+            ordered = []
+            groups = [:]
+            collectedBytes = 0
+            next = 0
+        }
         return out
     }
 }
@@ -175,11 +217,15 @@ extension AggregateStep {
                                          max: 10_000_000, default: 1_000_000),
             "max_collect": Schema.integer("Max collected", "Most values one collect() gathers", min: 1,
                                           max: 1_000_000, default: 10_000),
+            "max_collect_mb": Schema.integer("Max collected (MiB)", "What all collect() lists of the step may hold "
+                                             + "together; past it a group is an error", min: 1, max: 65_536, default: 256),
         ], required: ["fields"]),
         example: """
         - aggregate:
             by: [customer, currency]
             fields: {total: sum(amount), orders: count(), first_order: min(date), skus: collect(sku)}
         """,
-        build: { config, spec, _ in try AggregateStep(try StepConfig(config, at: spec.path), label: spec.name ?? spec.path) })
+        build: { config, spec, context in
+            try AggregateStep(try StepConfig(config, at: spec.path), label: spec.name ?? spec.path, batchSize: context.batchSize)
+        })
 }

@@ -4,7 +4,8 @@ import OnrampCore
 
 /// `dedupe`: a record whose key was seen before is dropped (or is an error record, `dedupe.duplicate`). Within
 /// one run, or (`scope: pipeline`) across the pipeline's runs: then the step remembers the keys of the records its
-/// committed runs passed, up to `max_keys` (the oldest are forgotten first), as 16-byte SHA-256 prefixes.
+/// committed runs passed, up to `max_keys` (the oldest are forgotten first), as 16-byte SHA-256 prefixes. A key
+/// whose record failed after the step (same source position) is forgotten, so the record's next delivery passes.
 final class DedupeStep: StatefulStep {
     let key: [FieldPath]
     let acrossRuns: Bool
@@ -12,12 +13,21 @@ final class DedupeStep: StatefulStep {
     let maxKeys: Int
     let label: String
     private var seen = Set<Digest16>()
+    /// The remembered keys oldest first, from `head`; a forgotten one is `Digest16.forgotten` (it still counts
+    /// until it falls off). `dropped`: how many were cut off the front of the array.
     private var order: [Digest16] = []
     private var head = 0
+    private var dropped = 0
+    /// Where the keys remembered since the last snapshot are in `order` (absolute, counting `dropped`), by source
+    /// position; at most `maxKeys` (past that, older ones are kept whatever becomes of their records).
+    private var recent: [SourcePosition: [Int]] = [:]
+    private var recentCount = 0
 
     struct Digest16: Hashable {
         let a: UInt64
         let b: UInt64
+        /// In `order` where a key was forgotten (no SHA-256 prefix is all zeros but once in 2^128).
+        static let forgotten = Digest16(a: 0, b: 0)
     }
 
     init(_ c: StepConfig, label: String) throws(OnrampError) {
@@ -49,6 +59,10 @@ final class DedupeStep: StatefulStep {
                 continue
             }
             remember(digest)
+            if acrossRuns, recentCount < maxKeys {
+                recent[r.position, default: []].append(dropped + order.count - 1)
+                recentCount += 1
+            }
             out.append(r)
         }
         return out
@@ -62,6 +76,7 @@ final class DedupeStep: StatefulStep {
             head += 1
             if head > 65_536 && head * 2 > order.count {
                 order.removeFirst(head)
+                dropped += head
                 head = 0
             }
         }
@@ -75,16 +90,32 @@ final class DedupeStep: StatefulStep {
         }
     }
 
+    func forget(_ positions: Set<SourcePosition>) {
+        guard acrossRuns, !recent.isEmpty else { return }
+        for p in positions {
+            for index in recent.removeValue(forKey: p) ?? [] {
+                let i = index - dropped
+                guard i >= head, i < order.count else { continue }  // fallen off already
+                seen.remove(order[i])
+                order[i] = .forgotten
+            }
+        }
+    }
+
     /// The remembered keys, oldest first, as base64 of their 16-byte digests; nothing within one run.
     func snapshot() -> Value {
         guard acrossRuns else { return .null }
+        recent.removeAll(keepingCapacity: true)
+        recentCount = 0
         var bytes = [UInt8]()
         bytes.reserveCapacity((order.count - head) * 16)
-        for d in order[head...] {
+        var count = 0
+        for d in order[head...] where d != .forgotten {
+            count += 1
             withUnsafeBytes(of: d.a) { bytes += $0 }
             withUnsafeBytes(of: d.b) { bytes += $0 }
         }
-        return ["keys": .string(Data(bytes).base64EncodedString()), "count": .number(Double(order.count - head))]
+        return ["keys": .string(Data(bytes).base64EncodedString()), "count": .number(Double(count))]
     }
 
     func restore(_ state: Value) throws {

@@ -3,7 +3,8 @@ import OnrampCore
 
 /// `sort`: the run's records in the order of `by` (`field` ascending, `-field` descending; ties keep input order).
 /// At most `max_in_memory` records are held: past that, sorted runs spill to files in the scratch directory and are
-/// merged at the end, so memory stays bounded whatever the input size. The records come out when the input ends.
+/// merged at the end (a heap over at most `fanIn` open runs; more runs are merged into fewer first), so memory and
+/// open files stay bounded whatever the input size. The records come out when the input ends.
 final class SortStep: Step {
     struct Entry {
         let seq: Int
@@ -16,10 +17,13 @@ final class SortStep: Step {
     let label: String
     let scratchRoot: String?
     static let chunk = 5_000
+    /// The most runs merged at once (each an open file).
+    static let fanIn = 64
     private var buffer: [Entry] = []
     private var seq = 0
     private var runs: [SortRun] = []
-    private var heads: [Entry?] = []
+    private var runFiles = 0
+    private var merge: SortMerge?
     private var merging = false
     private var directory: String?
     private(set) var failure: OnrampError?
@@ -64,7 +68,8 @@ final class SortStep: Step {
             } else {
                 do {
                     if !buffer.isEmpty { try spill() }
-                    heads = try runs.map { try $0.next() }
+                    try mergeDown(to: Self.fanIn)
+                    merge = try SortMerge(runs: runs, less: less)
                 } catch {
                     stop(error)
                     return []
@@ -78,17 +83,7 @@ final class SortStep: Step {
             return out
         }
         do {
-            while out.count < Self.chunk {
-                var best: Int?
-                for (i, h) in heads.enumerated() {
-                    guard let h else { continue }
-                    if let b = best, !less(h, heads[b]!) { continue }
-                    best = i
-                }
-                guard let b = best, let e = heads[b] else { break }
-                out.append(Record(e.value, position: e.position))
-                heads[b] = try runs[b].next()
-            }
+            while out.count < Self.chunk, let e = try merge?.next() { out.append(Record(e.value, position: e.position)) }
         } catch {
             stop(error)
             return []
@@ -105,17 +100,52 @@ final class SortStep: Step {
         return a.seq < b.seq
     }
 
+    /// The run files open now (at most `fanIn` while merging).
+    var openRunFiles: Int { runs.count(where: \.isOpen) }
+
     private func spill() throws {
         if directory == nil {
             let root = scratchRoot ?? FileManager.default.temporaryDirectory.path
-            let dir = "\(root)/onramp-sort-\(UUID().uuidString)"
+            Self.sweep(root)
+            let dir = "\(root)/\(Self.folderPrefix)\(getpid())-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             directory = dir
         }
         buffer.sort(by: less)
-        runs.append(try SortRun.write(buffer, to: "\(directory!)/run-\(runs.count).ndjson"))
+        runs.append(try SortRun.write(buffer, to: nextRunPath()))
         buffer = []
+    }
+
+    private func nextRunPath() -> String {
+        runFiles += 1
+        return "\(directory!)/run-\(runFiles).ndjson"
+    }
+
+    /// Merges the oldest `limit` runs into one until at most `limit` are left (ties keep their order: entries carry
+    /// their input sequence).
+    private func mergeDown(to limit: Int) throws {
+        while runs.count > limit {
+            let group = Array(runs.prefix(limit))
+            var merge = try SortMerge(runs: group, less: less)
+            let writer = try SortRun.Writer(path: nextRunPath())
+            while let e = try merge.next() { try writer.append(e) }
+            let merged = try writer.finish()
+            for r in group { r.close() }
+            runs = Array(runs.dropFirst(limit)) + [merged]
+        }
+    }
+
+    static let folderPrefix = "onramp-sort-"
+
+    /// Removes spill folders that a process killed before its clean-up left in `root` (`onramp-sort-<pid>-…` of a
+    /// process that no longer exists).
+    static func sweep(_ root: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix(folderPrefix) {
+            guard let pid = Int32(name.dropFirst(folderPrefix.count).prefix { $0 != "-" }), pid > 0, pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: "\(root)/\(name)")
+        }
     }
 
     /// The records held cannot all come out: the run fails (nothing after the last checkpoint is committed).
@@ -128,7 +158,8 @@ final class SortStep: Step {
     private func cleanUp() {
         for r in runs { r.close() }
         runs = []
-        heads = []
+        merge = nil
+        runFiles = 0
         merging = false
         seq = 0
         if let directory { try? FileManager.default.removeItem(atPath: directory) }

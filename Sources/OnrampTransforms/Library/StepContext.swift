@@ -11,13 +11,16 @@ public struct StepContext: Sendable {
     public var scratchDirectory: String?
     /// Only checking a document: tables are not loaded, so a lookup without its rows is not an error.
     public var validating: Bool
+    /// The pipeline's batch size: how many records a step that holds many (`aggregate`) gives at a time at the end.
+    public var batchSize: Int
 
     public init(functions: JSONata.FunctionRegistry = CleansingFunctions.registry, tables: [String: [Value]] = [:],
-                scratchDirectory: String? = nil, validating: Bool = false) {
+                scratchDirectory: String? = nil, validating: Bool = false, batchSize: Int = 500) {
         self.functions = functions
         self.tables = tables
         self.scratchDirectory = scratchDirectory
         self.validating = validating
+        self.batchSize = max(1, batchSize)
     }
 }
 
@@ -33,6 +36,14 @@ public protocol RoutingStep: Step {
 /// restores the state before the first batch and stores it whenever it commits the source's checkpoint.
 public protocol StatefulStep: Step {
     func restore(_ state: Value) throws
-    /// The state to store now: only what describes records the destination already acknowledged.
+    /// The state to store now: only what describes records the destination already acknowledged (the engine asks
+    /// when it commits: every record before is delivered or failed).
     func snapshot() -> Value
+    /// Records from these source positions failed after this step (a later step's error, a destination's refusal):
+    /// what the step remembered of them since the last snapshot is forgotten.
+    func forget(_ positions: Set<SourcePosition>)
+}
+
+extension StatefulStep {
+    public func forget(_ positions: Set<SourcePosition>) {}
 }
