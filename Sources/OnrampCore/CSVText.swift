@@ -1,10 +1,23 @@
 /// CSV text as RFC 4180 writes it: fields quoted when they hold a comma, quote or line break; CRLF.
 public enum CSVText {
     public static func line(_ fields: [String]) -> String {
-        fields.map { f in
-            f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
-        }.joined(separator: ",") + "\r\n"
+        var out: [UInt8] = []
+        for (i, f) in fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            let bytes = f.utf8
+            guard bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else {
+                out.append(contentsOf: bytes)
+                continue
+            }
+            out.append(0x22)
+            for b in bytes {
+                if b == 0x22 { out.append(0x22) }
+                out.append(b)
+            }
+            out.append(0x22)
+        }
+        out.append(contentsOf: [0x0D, 0x0A])
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One row of an object record: scalars as text, arrays and objects as JSON.

@@ -40,7 +40,7 @@ public enum ParallelChunks {
     /// Runs `body` per record on all cores; each call may produce output records and errors.
     static func process(_ records: [Record], errors: inout [RecordError],
                         _ body: (Record, inout [Record], inout [RecordError]) -> Void) -> [Record] {
-        let parts = map(records.count) { range in
+        var parts = map(records.count) { range in
             var out: [Record] = []
             var errs: [RecordError] = []
             out.reserveCapacity(range.count)
@@ -51,10 +51,12 @@ public enum ParallelChunks {
             errors.append(contentsOf: parts[0].1)
             return parts[0].0
         }
-        var out: [Record] = []
+        // The first chunk's array is taken over (not copied), the others appended to it.
+        var out = parts[0].0
+        parts[0].0 = []
         out.reserveCapacity(records.count)
-        for (o, e) in parts {
-            out.append(contentsOf: o)
+        for (i, (o, e)) in parts.enumerated() {
+            if i > 0 { out.append(contentsOf: o) }
             errors.append(contentsOf: e)
         }
         return out

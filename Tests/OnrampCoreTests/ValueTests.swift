@@ -104,3 +104,12 @@ extension ExactDecimalTests {
         }
     }
 }
+
+@Suite struct CSVTextTests {
+    /// Fields with a comma, quote or line break are quoted (a CRLF pair too: it is one Character, and was missed when
+    /// fields were searched by Character), quotes doubled; others are written as they are.
+    @Test func quotesWhatNeedsQuoting() {
+        #expect(CSVText.line(["a", "b,c", #"say "hi""#, "x\r\ny", "é\u{301}"]) == "a,\"b,c\",\"say \"\"hi\"\"\",\"x\r\ny\",é\u{301}\r\n")
+        #expect(CSVText.parseLine(String(CSVText.line(["1", "two, three", "\"q\""]).dropLast(2))) == ["1", "two, three", "\"q\""])
+    }
+}

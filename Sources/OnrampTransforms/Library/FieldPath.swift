@@ -59,7 +59,7 @@ extension Value {
     var isBlank: Bool {
         switch self {
         case .null: return true
-        case .string(let s): return s.allSatisfy(\.isWhitespace)
+        case .string(let s): return s.isBlank
         default: return false
         }
     }
