@@ -41,7 +41,7 @@ public final class RunWorker: Service, Sendable {
     public typealias Notifier = @Sendable (_ run: RunRecord, _ summary: Value, _ notify: PipelineSpec.Notify) async -> Void
     let notifier: Notifier?
     /// A tenant's secrets in clear, for `${secret:NAME}` in its pipelines.
-    public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: String]
+    public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: TenantSecret]
     let secrets: SecretResolver?
     /// Seals a finished run's files at rest: (path, context) for each artifact.
     public typealias ArtifactSealing = @Sendable (_ path: String, _ context: String) throws -> Void
@@ -143,7 +143,7 @@ public final class RunWorker: Service, Sendable {
             runId: run.id, tenantId: run.tenantId, pipelineId: run.pipelineId, worker: fence.worker, attempt: fence.attempt,
             fullResync: run.fullResync, document: JSONWriter.string(resolved.document), dataDirectory: options.dataDirectory,
             files: options.policy.fileArea(tenant: run.tenantId), egress: options.policy.egress, limits: options.limits,
-            redact: Array(tenantSecrets.values))
+            redact: tenantSecrets.values.map(\.value))
         if run.trigger == RunRecord.replayTrigger {
             // Empty when an earlier attempt resolved them all (it died before recording its outcome).
             request.replay = try await errorQueue?.replayRecords(for: run) ?? []

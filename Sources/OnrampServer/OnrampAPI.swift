@@ -108,7 +108,7 @@ public struct OnrampAPI: Sendable {
                 dryRun = target
             }
             let secrets = try await secretsFor(tenant)
-            let redactor = Redactor(secrets: secrets.values)
+            let redactor = Redactor(secrets: secrets.values.map(\.value))
             do {
                 let expanded = try await validate(document, tenant: tenant)
                 let resolved = try policy.resolve(expanded, secrets: secrets, registry: registry)
@@ -151,9 +151,14 @@ public struct OnrampAPI: Sendable {
     }
 
     /// A tenant's secrets in clear, for a preview (the source may need them); never returned.
-    func secretsFor(_ tenant: String) async throws -> [String: String] {
+    func secretsFor(_ tenant: String) async throws -> [String: TenantSecret] {
         guard let secretBox else { return [:] }
         return try await SecretResolution(store: store, box: secretBox).resolve(tenant)
+    }
+
+    /// A tenant's secrets by name with the origins each may go to (no value opened).
+    func secretOrigins(_ tenant: String) async throws -> [String: [String]] {
+        Dictionary(try await store.secrets(tenantId: tenant).map { ($0.name, $0.origins) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Validates a pipeline document as a run would use it (connector configs included) under the tenant
@@ -169,8 +174,7 @@ public struct OnrampAPI: Sendable {
         if let tenant {
             let connections = try await store.connectionMap(tenantId: tenant)
             document = try Connections.expand(document, connections)
-            let names = Set(try await store.secrets(tenantId: tenant).map(\.name))
-            try policy.checkReferences(document, secretNames: names, registry: registry)
+            try policy.checkReferences(document, secrets: try await secretOrigins(tenant), registry: registry)
         } else if case .object(var root) = document {
             for side in ["source", "destination"] where root[side]?["connection"] != nil {
                 blankSides.insert(side)
@@ -178,7 +182,7 @@ public struct OnrampAPI: Sendable {
             }
             document = .object(root)
         }
-        if tenant == nil { try policy.checkReferences(document, secretNames: nil, registry: registry) }
+        if tenant == nil { try policy.checkReferences(document, secrets: nil, registry: registry) }
         let spec = try PipelineSpecValidation.spec(document)
         let resources = policy.resources(tenant: tenant ?? "_validation")
         func hasBlanks(_ v: Value?) -> Bool { v.map { Placeholders.references(in: $0).contains { $0.kind == "param" } } ?? false }

@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     var egressAllow: String = ""
     @Flag(help: "Let S3 connectors with no keys in their config sign with this machine's EC2 instance role.")
     var allowInstanceCredentials = false
+    @Flag(help: "Let secrets stored without origins go wherever a connection sends them (data from before origins).")
+    var allowUnboundSecrets = false
     @Option(help: "A read-only folder a tenant's pipelines may read besides its file area: TENANT=PATH (repeatable).")
     var tenantMount: [String] = []
     @Option(help: "Attempts a run gets before it ends failed.") var maxAttempts = 3
@@ -83,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.limits.maxRecordsRead = runMaxRecords
         options.limits.maxOutputBytes = Int64(runMaxOutputMb) << 20
         let registry = try pluginOptions.registry()
-        let webhooks = WebhookNotifier(egress: policy.egress, logger: logger)
+        let webhooks = try WebhookNotifier(egress: policy.egress, logger: logger)
         let log = logger
         let ring = try KeyRing.load(directory: data)
         let box = SecretBox(ring: ring)
@@ -159,7 +161,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         return TenantPolicy(dataDirectory: data, exposedEnvironment: exposed, readOnlyRoots: mounts,
                             egress: EgressPolicy(allowPrivate: allowPrivateEgress, allowed: Self.list(egressAllow),
-                                                 instanceCredentials: allowInstanceCredentials))
+                                                 instanceCredentials: allowInstanceCredentials),
+                            allowUnboundSecrets: allowUnboundSecrets)
     }
 
     static func list(_ s: String) -> [String] {
