@@ -25,6 +25,8 @@ public final class RunWorker: Service, Sendable {
         public var limits = RunLimits()
         public var dataDirectory: String
         public var policy: TenantPolicy
+        /// The tenants' file area quota and usage (shared with the files API); nil: no quota.
+        public var quota: TenantQuota?
         public var workerId = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         public init(dataDirectory: String, policy: TenantPolicy? = nil) {
             self.dataDirectory = dataDirectory
@@ -144,6 +146,10 @@ public final class RunWorker: Service, Sendable {
             fullResync: run.fullResync, document: JSONWriter.string(resolved.document), dataDirectory: options.dataDirectory,
             files: options.policy.fileArea(tenant: run.tenantId), egress: options.policy.egress, limits: options.limits,
             redact: tenantSecrets.values.map(\.value))
+        if let quota = options.quota {
+            request.limits.areaQuotaBytes = quota.limit
+            request.limits.areaFreeBytes = quota.remaining(run.tenantId)
+        }
         if run.trigger == RunRecord.replayTrigger {
             // Empty when an earlier attempt resolved them all (it died before recording its outcome).
             request.replay = try await errorQueue?.replayRecords(for: run) ?? []
@@ -205,6 +211,7 @@ public final class RunWorker: Service, Sendable {
         heartbeats.cancel()
         switch outcome {
         case .finished(let result):
+            options.quota?.add(run.tenantId, result.areaBytes ?? 0)
             await record(run, fence: fence, result: result, notify: notify, attemptLog: attemptLog, logPath: logPath, log: log)
         case .handedBack:
             _ = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)

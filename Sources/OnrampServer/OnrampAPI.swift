@@ -36,6 +36,8 @@ public struct OnrampAPI: Sendable {
     public var trustProxy = false
     /// The largest file an upload to a tenant's file area may have.
     public var maxUploadBytes: Int64 = 256 << 20
+    /// The bytes each tenant's file area may hold, with its usage figures (shared with the run worker).
+    public var quota = TenantQuota(limit: 10 << 30)
     public var loginPolicy = LoginLimiter.Policy()
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
@@ -140,6 +142,7 @@ public struct OnrampAPI: Sendable {
         var out: Value.Object = [
             "preview": ["seconds": .number(previewSeconds), "memory_mib": .number(Double(previewMemoryMiB)), "max_records": 100],
             "upload": ["max_bytes": .number(Double(maxUploadBytes))],
+            "files": ["quota_bytes": .number(Double(quota.limit))],
         ]
         if let options = worker?.options {
             out["run"] = ["memory_mib": .number(Double(options.limits.memoryMiB)), "wall_seconds": .number(options.limits.wallSeconds),

@@ -49,6 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
     var trustProxy = false
     @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.")
     var maxUploadBytes: Int64 = 256 << 20
+    @Option(help: "Bytes each tenant's file area may hold (uploads and run outputs), MiB.")
+    var tenantQuotaMb: Int64 = 10240
     @Option(help: "Failed records of one run kept in the error queue (the error report keeps them all).")
     var errorQueueCap = ErrorQueueService.defaultMaxPerRun
 
@@ -64,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try Self.checkAdminKey(ProcessInfo.processInfo.environment)
         guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be positive") }
+        guard (1...(1 << 40)).contains(tenantQuotaMb) else { throw ValidationError("--tenant-quota-mb must be from 1 to 2^40") }
         guard errorQueueCap >= 0 else { throw ValidationError("--error-queue-cap must be 0 or more") }
         var logger = Logger(label: "onramp")
         logger.logLevel = .info
@@ -84,6 +87,11 @@ struct ServeCommand: AsyncParsableCommand {
         options.limits.wallSeconds = runTimeout
         options.limits.maxRecordsRead = runMaxRecords
         options.limits.maxOutputBytes = Int64(runMaxOutputMb) << 20
+        // Each tenant's file area, measured once here (and upload temporaries a killed server left removed).
+        let quota = TenantQuota(limit: tenantQuotaMb << 20)
+        let swept = quota.reconcile(dataDirectory: data)
+        if swept > 0 { logger.info("removed unfinished uploads", metadata: ["count": "\(swept)"]) }
+        options.quota = quota
         let registry = try pluginOptions.registry()
         let webhooks = try WebhookNotifier(egress: policy.egress, logger: logger)
         let log = logger
@@ -127,6 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
         api.secureCookies = tlsCert != nil
         api.trustProxy = trustProxy
         api.maxUploadBytes = maxUploadBytes
+        api.quota = quota
         api.artifacts = artifacts
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port))
         let app: any Service
