@@ -25,7 +25,9 @@ public struct EgressPolicy: Sendable, Equatable, Codable {
             self.name = name
             self.lookup = lookup
         }
-        public static let system = Resolver(name: "system") { host, field in try await EgressPolicy.resolve(host, field: field) }
+        public static let system = Resolver(name: "system") { host, field in
+            try await EgressPolicy.resolve(host, field: field)
+        }
     }
 
     public init(restricted: Bool = true, allowPrivate: Bool = false, allowed: [String] = [],

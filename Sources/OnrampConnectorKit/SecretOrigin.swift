@@ -2,8 +2,8 @@ import Foundation
 import OnrampCore
 
 /// Where a secret may be sent: `scheme://host[:port]`, compared case-insensitively with the scheme's
-/// default port filled in (http 80, https 443, postgres 5432) and written without it. A connector's schema marks the config
-/// fields that name it with `x-origin` (see `SecretOrigin.fields(in:schema:path:)`).
+/// default port filled in (http 80, https 443, postgres 5432) and written without it. A connector's schema
+/// marks the config fields that name it with `x-origin` (see `SecretOrigin.fields(in:schema:path:)`).
 public struct SecretOrigin: Sendable, Hashable, CustomStringConvertible {
     public let scheme: String
     public let host: String
@@ -53,7 +53,9 @@ public struct SecretOrigin: Sendable, Hashable, CustomStringConvertible {
         let end = afterScheme.firstIndex(where: { "/?#\\".contains($0) }) ?? afterScheme.endIndex
         var authority = afterScheme[..<end]
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        guard !authority.isEmpty, !authority.contains(where: { "{}$%".contains($0) || $0.isWhitespace }) else { return nil }
+        guard !authority.isEmpty, !authority.contains(where: { "{}$%".contains($0) || $0.isWhitespace }) else {
+            return nil
+        }
         var host = authority
         var port: Int?
         if authority.hasPrefix("[") {
@@ -110,7 +112,9 @@ extension SecretOrigin {
         case .array(let a):
             let items = schema?["items"]
             return a.enumerated().flatMap { i, element -> [Field] in
-                guard items?["x-origin"] == .bool(true) else { return fields(in: element, schema: items, path: "\(path)[\(i)]") }
+                guard items?["x-origin"] == .bool(true) else {
+                    return fields(in: element, schema: items, path: "\(path)[\(i)]")
+                }
                 let text = element.stringValue ?? JSONWriter.string(element)
                 return [Field(path: "\(path)[\(i)]", text: text, origin: SecretOrigin(url: text))]
             }
@@ -134,7 +138,8 @@ extension SecretOrigin {
             let value = object[name] ?? JSONSchema.property(name, of: schema)?["default"]
             switch value {
             case .string(let s)?:
-                if s.isEmpty || s.unicodeScalars.contains(where: { Self.authorityBreakers.contains($0) || !(33...126).contains($0.value) }) {
+                let breaks = s.unicodeScalars.contains { Self.authorityBreakers.contains($0) || !(33...126).contains($0.value) }
+                if s.isEmpty || breaks {
                     clean = false
                 }
                 out += s

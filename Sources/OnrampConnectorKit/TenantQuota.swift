@@ -38,8 +38,8 @@ public final class TenantQuota: Sendable {
     }
 
     public func exceeded(_ tenant: String, used: Int64) -> OnrampError {
-        OnrampError("file.quota", "the tenant's file area is limited to \(Self.mib(limit)) (the server's --tenant-quota-mb) "
-                    + "and holds \(Self.mib(used))")
+        OnrampError("file.quota", "the tenant's file area is limited to \(Self.mib(limit)) (the server's "
+                    + "--tenant-quota-mb) and holds \(Self.mib(used))")
     }
 
     static func mib(_ bytes: Int64) -> String {
@@ -73,7 +73,9 @@ public final class TenantQuota: Sendable {
         defer { closedir(dir) }
         var total: Int64 = 0
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name == "." || name == ".." { continue }
             let path = folder + "/" + name
             var st = stat()

@@ -193,7 +193,8 @@ struct FileDestination: Destination {
             let files = res.files
             return FileDestination(writer: RecordFileWriter(
                 path: path, format: RecordFileWriter.Format(rawValue: config["format"]!.stringValue!)!, append: res.appendToOutputs,
-                budget: res.outputBudget, areaBudget: res.areaBudget, label: res.files.isConfined ? field : nil, checkFolder: { folder in try files.check(match: folder, field: field) }))
+                budget: res.outputBudget, areaBudget: res.areaBudget, label: res.files.isConfined ? field : nil,
+                checkFolder: { folder in try files.check(match: folder, field: field) }))
         })
 }
 

@@ -184,7 +184,8 @@ struct TaxmanDestination: Destination {
                 batchSize: Int(config["batch_size"]!.numberValue!), concurrency: Int(config["concurrency"]!.numberValue!),
                 timeout: .milliseconds(Int64(config["timeout_seconds"]!.numberValue! * 1000)),
                 policy: RetryPolicy(maxAttempts: Int(config["max_attempts"]!.numberValue!)),
-                client: try OutboundClient.client(for: resources.egress), egress: resources.egress, idempotencyPrefix: resources.idempotencyPrefix)
+                client: try OutboundClient.client(for: resources.egress), egress: resources.egress,
+                idempotencyPrefix: resources.idempotencyPrefix)
         })
 }
 

@@ -29,9 +29,10 @@ struct S3Connection: Decodable, Sendable {
                               at: "\(field).bucket")
         }
         // The region names AWS's host when there is no endpoint: "x.example#" would make it x.example.
-        guard (1...64).contains(region.utf8.count), region.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 })
-        else {
-            throw OnrampError("config.invalid", "not a region name (lower-case letters, digits and '-')", at: "\(field).region")
+        let regionName = region.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+        guard (1...64).contains(region.utf8.count), regionName else {
+            throw OnrampError("config.invalid", "not a region name (lower-case letters, digits and '-')",
+                              at: "\(field).region")
         }
         let environment = resources.files.isConfined ? nil : ProcessInfo.processInfo.environment
         let credentials = try CredentialProvider.chain(

@@ -28,9 +28,11 @@ public enum SecretBinding {
     /// is filled. `origins` maps each secret's name to where it may go (empty: nowhere, unless `allowUnbound`).
     public static func check(_ template: Value, resolved: Value, origins: [String: [String]], allowUnbound: Bool,
                              registry: ConnectorRegistry) throws {
-        let filled = Dictionary(senders(in: resolved, registry: registry).map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let filled = Dictionary(senders(in: resolved, registry: registry).map { ($0.path, $0) },
+                                uniquingKeysWith: { a, _ in a })
         for sender in senders(in: template, registry: registry) {
-            let names = Set(Placeholders.locatedReferences(in: sender.config).filter { $0.kind == "secret" }.map(\.name))
+            let references = Placeholders.locatedReferences(in: sender.config)
+            let names = Set(references.filter { $0.kind == "secret" }.map(\.name))
             guard !names.isEmpty, let target = filled[sender.path] else { continue }
             let fields = sender.path == "notify"
                 ? SecretOrigin.fields(in: target.config, schema: Self.notifySchema, path: "notify")
@@ -48,17 +50,18 @@ public enum SecretBinding {
 
     static func check(_ name: String, bound: [String], allowUnbound: Bool, field: SecretOrigin.Field) throws {
         guard let origin = field.origin else {
-            throw OnrampError("spec.secret_origin", "secret \(name) goes only to a fixed origin; this field names no scheme "
-                              + "and host it can be checked against", at: field.path)
+            throw OnrampError("spec.secret_origin", "secret \(name) goes only to a fixed origin; this field names "
+                              + "no scheme and host it can be checked against", at: field.path)
         }
         if bound.isEmpty {
             if allowUnbound { return }
-            throw OnrampError("spec.secret_origin", "secret \(name) is bound to no origin, so it is not sent to \(origin) "
-                              + "(whoever stores the secret lists where it may go: \"origins\": [\"\(origin)\"])", at: field.path)
+            throw OnrampError("spec.secret_origin", "secret \(name) is bound to no origin, so it is not sent to "
+                              + "\(origin) (whoever stores the secret lists where it may go: \"origins\": [\"\(origin)\"])",
+                              at: field.path)
         }
         guard bound.compactMap(SecretOrigin.init(origin:)).contains(origin) else {
-            throw OnrampError("spec.secret_origin", "secret \(name) may be sent only to \(bound.joined(separator: ", ")), "
-                              + "not to \(origin)", at: field.path)
+            throw OnrampError("spec.secret_origin", "secret \(name) may be sent only to "
+                              + "\(bound.joined(separator: ", ")), not to \(origin)", at: field.path)
         }
     }
 

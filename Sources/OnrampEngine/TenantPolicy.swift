@@ -59,7 +59,8 @@ public struct TenantPolicy: Sendable {
         let reference: Value = ["connector": .string(connector), "config": config]
         try checkReferences([side.rawValue: reference], secrets: secrets.mapValues(\.origins), registry: registry)
         let resolved = try Placeholders.substitute(config, path: "\(side.rawValue).config",
-                                                   values: ["env": exposedEnvironment, "secret": secrets.mapValues(\.value)],
+                                                   values: ["env": exposedEnvironment,
+                                                            "secret": secrets.mapValues(\.value)],
                                                    envHint: Self.envHint)
         return ["side": .string(side.rawValue), "connector": .string(connector), "config": resolved,
                 "incremental": incremental ?? .null]
@@ -82,7 +83,8 @@ public struct TenantPolicy: Sendable {
         }
         // Secrets go only to their origins on the server; the operator's CLI runs (`unrestricted`) are not bound.
         if let secrets, egress.restricted {
-            let known = try Placeholders.substitute(document, values: ["env": exposedEnvironment], leaving: ["secret", "param"])
+            let known = try Placeholders.substitute(document, values: ["env": exposedEnvironment],
+                                                    leaving: ["secret", "param"])
             try SecretBinding.check(document, resolved: known, origins: secrets, allowUnbound: allowUnboundSecrets,
                                     registry: registry)
         }

@@ -46,17 +46,30 @@ public struct EgressProxy: Sendable {
     }
 }
 
-/// Why the proxy refused its last tunnel, so the client's error can say so (the client sees only a status).
+/// Why the proxy refused its tunnels, so the client's error can say so (the client sees only a status): the
+/// last one (what a transport error shows: a worker process makes one run's requests) and the last per target.
 public final class RefusalLog: Sendable {
-    private let reason = NIOLockedValueBox<(text: String, byPolicy: Bool)?>(nil)
-    func record(_ target: String, _ why: String, byPolicy: Bool) {
-        reason.withLockedValue { $0 = ("\(target): \(why)", byPolicy) }
+    private typealias State = (last: (text: String, byPolicy: Bool)?, byTarget: [String: String])
+    private let state = NIOLockedValueBox<State>((nil, [:]))
+
+    public init() {}
+
+    public func record(_ target: String, _ why: String, byPolicy: Bool) {
+        state.withLockedValue { s in
+            s.last = ("\(target): \(why)", byPolicy)
+            if s.byTarget.count >= 256 { s.byTarget.removeAll() }
+            s.byTarget[target] = why
+        }
     }
-    /// `host:port: reason` of the last refusal.
-    public var last: String? { reason.withLockedValue { $0?.text } }
+
+    /// Why the last tunnel to `target` (`host:port`, IPv6 without brackets) was refused.
+    public func reason(for target: String) -> String? { state.withLockedValue { $0.byTarget[target] } }
+
     /// The last refusal as a client's transport error says it.
     public var description: String {
-        guard let (text, byPolicy) = reason.withLockedValue({ $0 }) else { return "the egress proxy refused the connection" }
+        guard let (text, byPolicy) = state.withLockedValue({ $0.last }) else {
+            return "the egress proxy refused the connection"
+        }
         return byPolicy ? "refused by the egress policy when connecting (\(text))" : text
     }
 }
@@ -93,25 +106,32 @@ final class TunnelRequestHandler: ChannelInboundHandler, RemovableChannelHandler
             try await policy.pin(host: target.host, field: "egress")
         }
         pinned.flatMap { address -> EventLoopFuture<any Channel> in
-            guard let socket = try? SocketAddress(ipAddress: address.text, port: target.port) else { return loop.makeFailedFuture(ChannelError.badInterfaceAddressFamily) }
+            guard let socket = try? SocketAddress(ipAddress: address.text, port: target.port) else {
+                return loop.makeFailedFuture(ChannelError.badInterfaceAddressFamily)
+            }
             return ClientBootstrap(group: loop).connectTimeout(.seconds(10)).connect(to: socket)
         }.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let peer): self.glue(context, to: peer)
             case .failure(let error):
                 let policyError = error as? OnrampError
-                EgressProxy.refusals.record("\(target.host):\(target.port)",
-                                            policyError?.message ?? TransportErrorText.describe(error), byPolicy: policyError != nil)
+                let why = policyError?.message ?? TransportErrorText.describe(error)
+                EgressProxy.refusals.record("\(target.host):\(target.port)", why, byPolicy: policyError != nil)
                 self.refuse(context, status: error is OnrampError ? "403 Forbidden" : "502 Bad Gateway")
             }
         }
     }
 
     func glue(_ context: ChannelHandlerContext, to peer: any Channel) {
+        guard context.channel.isActive else {  // the client went away while the host was resolved
+            peer.close(promise: nil)
+            return
+        }
         let (local, remote) = GlueHandler.matchedPair()
         let leftover = head
         head = ByteBuffer()
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 200 Connection Established\r\n\r\n")), promise: nil)
+        let established = ByteBuffer(string: "HTTP/1.1 200 Connection Established\r\n\r\n")
+        context.writeAndFlush(wrapOutboundOut(established), promise: nil)
         do {
             try context.pipeline.syncOperations.addHandler(local)
             try peer.pipeline.syncOperations.addHandler(remote)
@@ -128,13 +148,16 @@ final class TunnelRequestHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func refuse(_ context: ChannelHandlerContext, status: String) {
         started = true
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")))
+        let answer = "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)))
             .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     /// `host` and `port` of `CONNECT host:port HTTP/1.x` (IPv6 in brackets), nil for anything else.
     static func target(_ head: String) -> (host: String, port: Int)? {
-        guard let line = head.split(separator: "\r\n", maxSplits: 1, omittingEmptySubsequences: false).first else { return nil }
+        guard let line = head.split(separator: "\r\n", maxSplits: 1, omittingEmptySubsequences: false).first else {
+            return nil
+        }
         let parts = line.split(separator: " ")
         guard parts.count == 3, parts[0] == "CONNECT", parts[2].hasPrefix("HTTP/1."),
               let colon = parts[1].lastIndex(of: ":"), let port = Int(parts[1][parts[1].index(after: colon)...]),

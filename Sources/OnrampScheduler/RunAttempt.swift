@@ -116,8 +116,8 @@ public enum RunAttempt {
                                                     "message": "\(redactor.string(e.message))"])
         }
         let stop = summary.stop.flatMap { $0 == .cancelled ? nil : $0.rawValue }
-        var result = RunAttemptResult(state: RunState(summary.status), summary: JSONWriter.string(redactor.value(summary.asValue)),
-                                      stop: stop)
+        var result = RunAttemptResult(state: RunState(summary.status),
+                                      summary: JSONWriter.string(redactor.value(summary.asValue)), stop: stop)
         result.areaBytes = resources.areaBudget?.spent
         return result
     }

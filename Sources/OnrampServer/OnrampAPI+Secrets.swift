@@ -20,7 +20,8 @@ extension OnrampAPI {
             }
             let origins = try Self.secretOrigins(body["origins"])
             let sealed = try box.seal(value, context: "\(tenant)/\(name)")
-            try await store.putSecret(SecretRecord(tenantId: tenant, name: name, ciphertext: sealed, updatedAt: Date(), origins: origins))
+            try await store.putSecret(SecretRecord(tenantId: tenant, name: name, ciphertext: sealed, updatedAt: Date(),
+                                                   origins: origins))
             return JSONResponse.make(["name": .string(name), "updated_at": .string(ISOTime.string(Date())),
                                       "origins": .array(origins.map(Value.string))])
         }
@@ -46,7 +47,8 @@ extension OnrampAPI {
     static func secretOrigins(_ value: Value?) throws -> [String] {
         guard let value, !value.isNull else { return [] }
         guard let list = value.arrayValue, list.count <= 16 else {
-            throw APIError(.unprocessableContent, "invalid", "origins is a list of at most 16 origins", field: "origins")
+            throw APIError(.unprocessableContent, "invalid", "origins is a list of at most 16 origins",
+                           field: "origins")
         }
         var out: [String] = []
         for (i, item) in list.enumerated() {

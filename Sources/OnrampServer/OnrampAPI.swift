@@ -161,7 +161,8 @@ public struct OnrampAPI: Sendable {
 
     /// A tenant's secrets by name with the origins each may go to (no value opened).
     func secretOrigins(_ tenant: String) async throws -> [String: [String]] {
-        Dictionary(try await store.secrets(tenantId: tenant).map { ($0.name, $0.origins) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(try await store.secrets(tenantId: tenant).map { ($0.name, $0.origins) },
+                   uniquingKeysWith: { a, _ in a })
     }
 
     /// Validates a pipeline document as a run would use it (connector configs included) under the tenant

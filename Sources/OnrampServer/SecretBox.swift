@@ -56,7 +56,8 @@ public struct SecretResolution: Sendable {
     @Sendable public func resolve(_ tenantId: String) async throws -> [String: TenantSecret] {
         var out: [String: TenantSecret] = [:]
         for s in try await store.secrets(tenantId: tenantId) {
-            out[s.name] = TenantSecret(value: try box.open(s.ciphertext, context: "\(tenantId)/\(s.name)"), origins: s.origins)
+            let value = try box.open(s.ciphertext, context: "\(tenantId)/\(s.name)")
+            out[s.name] = TenantSecret(value: value, origins: s.origins)
         }
         return out
     }

@@ -66,7 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try Self.checkAdminKey(ProcessInfo.processInfo.environment)
         guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be positive") }
-        guard (1...(1 << 40)).contains(tenantQuotaMb) else { throw ValidationError("--tenant-quota-mb must be from 1 to 2^40") }
+        guard (1...(1 << 40)).contains(tenantQuotaMb) else {
+            throw ValidationError("--tenant-quota-mb must be from 1 to 2^40")
+        }
         guard errorQueueCap >= 0 else { throw ValidationError("--error-queue-cap must be 0 or more") }
         var logger = Logger(label: "onramp")
         logger.logLevel = .info

@@ -74,11 +74,11 @@ import Testing
         try await policy.check(url: url, field: "f")
         let client = try OutboundClient.client(for: policy)
         // The connection pool retries a refused tunnel until the request's deadline, then reports the refusal.
-        let error = await #expect(throws: (any Error).self) {
-            _ = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(2))
+        await #expect(throws: (any Error).self) {
+            _ = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(3))
         }
-        let text = error.map(TransportErrorText.describe) ?? ""
-        #expect(text.contains("refused by the egress policy") && text.contains("resolves to 127.0.0.1"), "\(text)")
+        let reason = EgressProxy.refusals.reason(for: "rebind.test:\(listener.port)") ?? ""
+        #expect(reason.contains("resolves to 127.0.0.1"), "\(reason)")
         #expect(listener.connections() == 0, "the request reached the private address")
     }
 
@@ -98,6 +98,16 @@ import Testing
         await #expect(throws: (any Error).self) {
             _ = try await refusing.execute(HTTPClientRequest(url: "http://meta.test:80/"), timeout: .seconds(5))
         }
-        #expect(EgressProxy.refusals.last?.contains("169.254.169.254") == true)
+        #expect(EgressProxy.refusals.reason(for: "meta.test:80")?.contains("169.254.169.254") == true)
+    }
+
+    @Test func aRefusalIsWhatTheClientsErrorSays() {
+        let log = RefusalLog()
+        #expect(log.description == "the egress proxy refused the connection")
+        log.record("rebind.test:80", "rebind.test resolves to 127.0.0.1, a loopback or private address", byPolicy: true)
+        #expect(log.description.hasPrefix("refused by the egress policy when connecting (rebind.test:80: "))
+        log.record("down.test:80", "connection refused", byPolicy: false)
+        #expect(log.description == "down.test:80: connection refused")
+        #expect(log.reason(for: "rebind.test:80")?.contains("127.0.0.1") == true)
     }
 }
