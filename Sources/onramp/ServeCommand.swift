@@ -49,6 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
     var trustProxy = false
     @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.")
     var maxUploadBytes: Int64 = 256 << 20
+    @Option(help: "A cgroup (v1) delegated to this server, relative to each hierarchy: each worker process gets one below it.")
+    var cgroupParent: String?
     @Option(help: "Bytes each tenant's file area may hold (uploads and run outputs), MiB.")
     var tenantQuotaMb: Int64 = 10240
     @Option(help: "Failed records of one run kept in the error queue (the error report keeps them all).")
@@ -94,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         let swept = quota.reconcile(dataDirectory: data)
         if swept > 0 { logger.info("removed unfinished uploads", metadata: ["count": "\(swept)"]) }
         options.quota = quota
+        let cgroups = Cgroups.detect(parentName: cgroupParent, logger: logger)
         let registry = try pluginOptions.registry()
         let webhooks = try WebhookNotifier(egress: policy.egress, logger: logger)
         let log = logger
@@ -102,7 +105,9 @@ struct ServeCommand: AsyncParsableCommand {
         let secrets = SecretResolution(store: store, box: box)
         let artifacts = ArtifactSealer(ring: ring)
         let worker = RunWorker(store: store, registry: registry, options: options, logger: logger,
-                               executor: ChildProcessRunExecutor(storeArguments: ["--data", data] + pluginOptions.childArguments), secrets: secrets.resolve,
+                               executor: ChildProcessRunExecutor(storeArguments: ["--data", data] + pluginOptions.childArguments,
+                                                                 cgroups: cgroups),
+                               secrets: secrets.resolve,
                                sealArtifact: { path, context in try artifacts.seal(path: path, context: context) },
                                errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: errorQueueCap)) { run, summary, notify in
             let status = await webhooks.send(summary, to: notify)
@@ -111,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
         let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
         var api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, secretBox: box, dataDirectory: data)
         api.policy = policy
-        api.previews = ChildProcessPreviewExecutor(arguments: pluginOptions.childArguments)
+        api.previews = ChildProcessPreviewExecutor(arguments: pluginOptions.childArguments, cgroups: cgroups)
         api.previewSeconds = previewSeconds
         api.previewMemoryMiB = previewMemoryMb
         let prometheus = PrometheusCollectorRegistry()
