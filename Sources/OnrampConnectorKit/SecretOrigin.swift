@@ -138,7 +138,9 @@ extension SecretOrigin {
             let value = object[name] ?? JSONSchema.property(name, of: schema)?["default"]
             switch value {
             case .string(let s)?:
-                let breaks = s.unicodeScalars.contains { Self.authorityBreakers.contains($0) || !(33...126).contains($0.value) }
+                let breaks = s.unicodeScalars.contains {
+                    Self.authorityBreakers.contains($0) || !(33...126).contains($0.value)
+                }
                 if s.isEmpty || breaks {
                     clean = false
                 }

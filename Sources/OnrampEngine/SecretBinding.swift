@@ -56,7 +56,8 @@ public enum SecretBinding {
         if bound.isEmpty {
             if allowUnbound { return }
             throw OnrampError("spec.secret_origin", "secret \(name) is bound to no origin, so it is not sent to "
-                              + "\(origin) (whoever stores the secret lists where it may go: \"origins\": [\"\(origin)\"])",
+                              + "\(origin) (whoever stores the secret lists where it may go: "
+                              + "\"origins\": [\"\(origin)\"])",
                               at: field.path)
         }
         guard bound.compactMap(SecretOrigin.init(origin:)).contains(origin) else {

@@ -39,7 +39,8 @@ public struct Cgroups: Sendable, Equatable {
             let dir = "\(parent)/\(name)"
             plan.directories.append(dir)
             switch controller {
-            case "memory": plan.settings.append(Setting(path: "\(dir)/memory.limit_in_bytes", value: "\(Int64(memoryMiB) << 20)"))
+            case "memory":
+                plan.settings.append(Setting(path: "\(dir)/memory.limit_in_bytes", value: "\(Int64(memoryMiB) << 20)"))
             case "pids": plan.settings.append(Setting(path: "\(dir)/pids.max", value: "\(Self.maxProcesses)"))
             default: plan.settings.append(Setting(path: "\(dir)/cpu.shares", value: "\(Self.cpuShares)"))
             }
@@ -65,7 +66,7 @@ public struct Cgroups: Sendable, Equatable {
             return nil
         }
         guard let candidates = parents(mountRoot: mountRoot, parentName: parentName) else {
-            logger.warning("--cgroup-parent must be a relative cgroup path; worker processes are limited by rlimits only")
+            logger.warning("--cgroup-parent must be a relative cgroup path; worker processes have rlimits only")
             return nil
         }
         var usable: [String: String] = [:]
@@ -84,7 +85,9 @@ public struct Cgroups: Sendable, Equatable {
                            metadata: ["refused": "\(refused.joined(separator: ", "))"])
             return nil
         }
-        if !refused.isEmpty { logger.warning("some cgroup controllers are not usable", metadata: ["refused": "\(refused)"]) }
+        if !refused.isEmpty {
+            logger.warning("some cgroup controllers are not usable", metadata: ["refused": "\(refused)"])
+        }
         return Cgroups(parents: usable)
     }
 
@@ -114,7 +117,7 @@ public struct Cgroups: Sendable, Equatable {
 
     /// A child cgroup's name from its parts: letters, digits and `-` only.
     public static func name(_ parts: String...) -> String {
-        parts.joined(separator: "-").map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" }.map(String.init).joined()
+        String(parts.joined(separator: "-").map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" })
     }
 
     /// The child's `--cgroup DIR` arguments.

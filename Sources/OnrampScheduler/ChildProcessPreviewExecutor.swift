@@ -11,7 +11,8 @@ public struct ChildProcessPreviewExecutor: PreviewExecutor {
     /// A cgroup per child when the operator delegated one (nil: rlimits only).
     let cgroups: Cgroups?
 
-    public init(executable: String = ChildProcess.currentExecutable, arguments: [String] = [], cgroups: Cgroups? = nil) {
+    public init(executable: String = ChildProcess.currentExecutable, arguments: [String] = [],
+                cgroups: Cgroups? = nil) {
         self.executable = executable
         self.arguments = arguments
         self.cgroups = cgroups
@@ -24,7 +25,8 @@ public struct ChildProcessPreviewExecutor: PreviewExecutor {
         let group = cgroups?.child(Cgroups.name("preview", UUID().uuidString), memoryMiB: request.memoryMiB)
         defer { group.map { cgroups?.remove($0) } }
         let outcome = await ChildProcess.run(executable: executable,
-                                             arguments: ["exec-preview"] + arguments + Cgroups.arguments(group), input: input,
+                                             arguments: ["exec-preview"] + arguments + Cgroups.arguments(group),
+                                             input: input,
                                              deadline: .seconds(request.seconds), outputLimit: 32 << 20)
         switch outcome {
         case .exited(0, let output):

@@ -73,7 +73,8 @@ public struct ChildProcessRunExecutor: RunExecutor {
     /// A cgroup per child when the operator delegated one (nil: rlimits only).
     let cgroups: Cgroups?
 
-    public init(executable: String = ChildProcess.currentExecutable, storeArguments: [String], cgroups: Cgroups? = nil) {
+    public init(executable: String = ChildProcess.currentExecutable, storeArguments: [String],
+                cgroups: Cgroups? = nil) {
         self.executable = executable
         self.storeArguments = storeArguments
         self.cgroups = cgroups
@@ -82,7 +83,8 @@ public struct ChildProcessRunExecutor: RunExecutor {
     public func execute(_ request: RunAttemptRequest, control: AttemptControl) async -> AttemptOutcome {
         let input: Data
         do { input = try JSONEncoder().encode(request) } catch { return .died("cannot encode the attempt: \(error)") }
-        let group = cgroups?.child(Cgroups.name("run", request.runId, String(request.attempt)), memoryMiB: request.limits.memoryMiB)
+        let group = cgroups?.child(Cgroups.name("run", request.runId, String(request.attempt)),
+                                   memoryMiB: request.limits.memoryMiB)
         defer { group.map { cgroups?.remove($0) } }
         let outcome = await ChildProcess.run(
             executable: executable, arguments: ["exec-run"] + storeArguments + Cgroups.arguments(group), input: input,

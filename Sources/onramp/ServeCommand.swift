@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     var trustProxy = false
     @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.")
     var maxUploadBytes: Int64 = 256 << 20
-    @Option(help: "A cgroup (v1) delegated to this server, relative to each hierarchy: each worker process gets one below it.")
+    @Option(help: "A cgroup (v1) delegated to this server, relative to each hierarchy; each worker gets one below it.")
     var cgroupParent: String?
     @Option(help: "Bytes each tenant's file area may hold (uploads and run outputs), MiB.")
     var tenantQuotaMb: Int64 = 10240
