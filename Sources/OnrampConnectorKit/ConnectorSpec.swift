@@ -11,6 +11,8 @@ public struct ConnectorResources: Sendable {
     public var appendToOutputs = false
     /// The bytes the run's file outputs may take (nil: no limit).
     public var outputBudget: OutputBudget?
+    /// The bytes the run's file destinations may add to the tenant's file area (nil: no quota).
+    public var areaBudget: OutputBudget?
     /// Put before every idempotency key a destination sends (a dry run against the configured TAXMAN sends
     /// `dryrun-…` keys, so its calculations are never taken for the real ones).
     public var idempotencyPrefix = ""

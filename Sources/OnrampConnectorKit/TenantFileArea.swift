@@ -18,10 +18,12 @@ public struct TenantFileArea: Sendable {
     public let root: String
     /// The field path named in errors.
     public var field: String
+    public let tenant: String
 
     public init(dataDirectory: String, tenant: String, field: String = "path") {
         root = Self.root(dataDirectory: dataDirectory, tenant: tenant)
         self.field = field
+        self.tenant = tenant
     }
 
     public static func root(dataDirectory: String, tenant: String) -> String {

@@ -17,14 +17,19 @@ public actor RecordFileWriter: RecordSink {
     /// Checks the folder once it exists (a confined file area: no link out of it).
     let checkFolder: @Sendable (String) throws -> Void
     let budget: OutputBudget?
+    /// The tenant's file area quota, for a destination inside the area: charged what is written, credited
+    /// what a truncated file held.
+    let areaBudget: OutputBudget?
     /// Where errors say the file is (a config field; default: its path).
     let label: String?
     var columns: [String]?
     public let path: String
 
-    public init(path: String, format: Format, append: Bool = false, budget: OutputBudget? = nil, label: String? = nil,
+    public init(path: String, format: Format, append: Bool = false, budget: OutputBudget? = nil,
+                areaBudget: OutputBudget? = nil, label: String? = nil,
                 checkFolder: @escaping @Sendable (String) throws -> Void = { _ in }) {
         self.budget = budget
+        self.areaBudget = areaBudget
         self.label = label
         self.path = path
         self.format = format
@@ -42,6 +47,8 @@ public actor RecordFileWriter: RecordSink {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try checkFolder(dir)
         }
+        var old = stat()
+        let truncated = !append && lstat(path, &old) == 0 && (old.st_mode & S_IFMT) == S_IFREG ? Int64(old.st_size) : 0
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o600)
         guard fd >= 0 else {
             let reason = errno == ELOOP ? "the path is a symbolic link; links are not followed" : String(cString: strerror(errno))
@@ -54,6 +61,7 @@ public actor RecordFileWriter: RecordSink {
                 columns = CSVText.parseLine(String(decoding: line, as: UTF8.self))
             }
         }
+        areaBudget?.credit(truncated)
         let h = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         handle = h
         return h
@@ -81,7 +89,9 @@ public actor RecordFileWriter: RecordSink {
 
     private func emit(_ bytes: [UInt8]) throws {
         try budget?.spend(bytes.count)
-        try open().write(contentsOf: bytes)
+        let h = try open()
+        try areaBudget?.spend(bytes.count)
+        try h.write(contentsOf: bytes)
     }
 
     /// Writes a lazy table without building its records: NDJSON straight from its bytes, CSV cell by
@@ -183,7 +193,8 @@ struct FileDestination: Destination {
             let files = res.files
             return FileDestination(writer: RecordFileWriter(
                 path: path, format: RecordFileWriter.Format(rawValue: config["format"]!.stringValue!)!, append: res.appendToOutputs,
-                budget: res.outputBudget, label: res.files.isConfined ? field : nil, checkFolder: { folder in try files.check(match: folder, field: field) }))
+                budget: res.outputBudget, areaBudget: res.areaBudget, label: res.files.isConfined ? field : nil,
+                checkFolder: { folder in try files.check(match: folder, field: field) }))
         })
 }
 

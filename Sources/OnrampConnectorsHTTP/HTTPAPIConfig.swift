@@ -94,7 +94,7 @@ extension HTTPAPIConfig {
     static let schema: Value = [
         "type": "object", "additionalProperties": false, "required": ["url"],
         "properties": [
-            "url": ["type": "string", "title": "URL", "minLength": 1, "pattern": "^https?://",
+            "url": ["type": "string", "title": "URL", "minLength": 1, "pattern": "^https?://", "x-origin": true,
                     "description": "The list endpoint (the first page).", "examples": ["https://erp.example/api/orders"]],
             "method": ["type": "string", "title": "Method", "enum": ["GET", "POST"], "default": "GET",
                        "description": "GET, or POST for search endpoints (with body).", "examples": ["GET"]],

@@ -16,7 +16,8 @@ extension HTTPAPISource {
         let inc = try incremental.map {
             try ConnectorConfig.decode(HTTPAPIIncremental.self, from: $0, at: "source.incremental")
         }
-        return try HTTPAPISource(config: config, incremental: inc, resources: resources)
+        return try HTTPAPISource(config: config, incremental: inc, resources: resources,
+                                 client: try OutboundClient.client(for: resources.egress))
     }
 
     init(config: HTTPAPIConfig, incremental: HTTPAPIIncremental?, resources: ConnectorResources,

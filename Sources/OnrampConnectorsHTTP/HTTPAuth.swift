@@ -42,7 +42,7 @@ struct HTTPAuthConfig: Decodable, Sendable {
                     "description": "api_key: the key.", "examples": ["${secret:erp_key}"]],
             "in": ["type": "string", "title": "Key placement", "enum": ["header", "query"], "default": "header",
                    "description": "api_key: send the key as a header or as a query parameter.", "examples": ["header"]],
-            "token_url": ["type": "string", "title": "Token URL", "minLength": 1,
+            "token_url": ["type": "string", "title": "Token URL", "minLength": 1, "x-origin": true,
                           "description": "oauth2_client_credentials: the token endpoint.",
                           "examples": ["https://erp.example/oauth/token"]],
             "client_id": ["type": "string", "title": "Client id", "description": "oauth2_client_credentials: the client id.",

@@ -11,7 +11,8 @@ extension HTTPDestination {
             + "a JSONata body, retries with backoff, an idempotency header, non-2xx answers as load errors.",
         configSchema: HTTPDestinationConfig.schema, config: HTTPDestinationConfig.self
     ) { config, resources in
-        try HTTPDestination(config: config, resources: resources)
+        try HTTPDestination(config: config, resources: resources,
+                            client: try OutboundClient.client(for: resources.egress))
     }
 
     init(config: HTTPDestinationConfig, resources: ConnectorResources, client: HTTPClient = OutboundClient.shared) throws {

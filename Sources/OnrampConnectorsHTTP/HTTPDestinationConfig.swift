@@ -23,7 +23,7 @@ struct HTTPDestinationConfig: Decodable, Sendable {
     static let schema: Value = [
         "type": "object", "additionalProperties": false, "required": ["url"],
         "properties": [
-            "url": ["type": "string", "title": "URL template", "minLength": 1,
+            "url": ["type": "string", "title": "URL template", "minLength": 1, "x-origin": true,
                     "description": .string("Where each request goes; {expression} is JSONata on the record (on the array of "
                         + "records when batch_size > 1), percent-encoded."),
                     "examples": ["https://shop.example/wp-json/wc/v3/orders/{id}"]],

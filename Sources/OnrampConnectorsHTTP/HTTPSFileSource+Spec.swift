@@ -14,8 +14,9 @@ extension HTTPSFileSource {
     static var configSchema: Value {
         var properties: Value.Object = [
             "url": ["type": "string", "minLength": 1, "title": "URL", "description": "The file's http(s) URL",
+                    "x-origin": true,
                     "examples": ["https://erp.example.com/exports/orders.csv"]],
-            "urls": ["type": "array", "items": ["type": "string", "minLength": 1], "title": "URLs",
+            "urls": ["type": "array", "items": ["type": "string", "minLength": 1, "x-origin": true], "title": "URLs",
                      "description": "Several files in one format, read in this order (instead of url)"],
             "headers": [
                 "type": "array", "title": "Headers", "description": "Request headers; put credentials in secret_value",
@@ -73,7 +74,8 @@ extension HTTPSFileSource {
                     targets: targets, headers: headers,
                     format: try FileFormat.make(validating: c.format, config: config, at: field),
                     incremental: incremental != nil, maxBytes: c.maxBytes,
-                    timeout: .milliseconds(Int64(c.timeoutSeconds * 1000)), client: OutboundClient.shared,
+                    timeout: .milliseconds(Int64(c.timeoutSeconds * 1000)),
+                    client: try OutboundClient.client(for: resources.egress),
                     egress: resources.egress)
             })
     }

@@ -164,7 +164,8 @@ struct TaxmanDestination: Destination {
         configSchema: [
             "type": "object", "additionalProperties": false, "required": ["base_url", "api_key"],
             "properties": [
-                "base_url": ["type": "string", "minLength": 1, "pattern": "^https?://", "title": "TAXMAN address",
+                "base_url": ["type": "string", "minLength": 1, "pattern": "^https?://", "x-origin": true,
+                             "title": "TAXMAN address",
                              "description": "TAXMAN's base URL", "examples": ["https://api.taxman.example", "http://127.0.0.1:8081"]],
                 "api_key": ["type": "string", "minLength": 1, "x-secret": true, "format": "password", "title": "API key",
                             "description": "Write ${secret:NAME} (server) or ${env:NAME} (CLI), never the key itself"],
@@ -183,7 +184,8 @@ struct TaxmanDestination: Destination {
                 batchSize: Int(config["batch_size"]!.numberValue!), concurrency: Int(config["concurrency"]!.numberValue!),
                 timeout: .milliseconds(Int64(config["timeout_seconds"]!.numberValue! * 1000)),
                 policy: RetryPolicy(maxAttempts: Int(config["max_attempts"]!.numberValue!)),
-                client: OutboundClient.shared, egress: resources.egress, idempotencyPrefix: resources.idempotencyPrefix)
+                client: try OutboundClient.client(for: resources.egress), egress: resources.egress,
+                idempotencyPrefix: resources.idempotencyPrefix)
         })
 }
 

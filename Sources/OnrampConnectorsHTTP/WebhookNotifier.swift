@@ -15,8 +15,10 @@ public struct WebhookNotifier: Sendable {
     let logger: Logger
     let policy = RetryPolicy(maxAttempts: 4, baseDelaySeconds: 0.5, maxDelaySeconds: 10)
 
-    public init(client: HTTPClient = OutboundClient.shared, egress: EgressPolicy = .unrestricted, logger: Logger = Logger(label: "onramp.webhook")) {
-        self.client = client
+    /// `client` nil: the outbound client for `egress` (through the pinning proxy when restricted).
+    public init(client: HTTPClient? = nil, egress: EgressPolicy = .unrestricted,
+                logger: Logger = Logger(label: "onramp.webhook")) throws {
+        self.client = try client ?? OutboundClient.client(for: egress)
         self.egress = egress
         self.logger = logger
     }

@@ -20,12 +20,19 @@ struct PostgresEndpoint: Decodable, Sendable {
     /// `host:port`, as messages name the server.
     var address: String { "\(host):\(port)" }
 
-    /// Opens one connection after the egress check (`prefix` is `source.config` or `destination.config`).
+    /// Opens one connection after the egress check (`prefix` is `source.config` or `destination.config`). Under a
+    /// restricted policy it connects to the address the check resolved (no second lookup to rebind), with the
+    /// host name kept for TLS verification and SNI.
     func connect(_ resources: ConnectorResources, prefix: String) async throws -> PostgresConnection {
-        try await resources.egress.check(host: host, field: "\(prefix).host")
+        var target = host
+        if resources.egress.restricted {
+            target = try await resources.egress.pin(host: host, field: "\(prefix).host").text
+        }
         var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: password, database: database,
+            host: target, port: port, username: user, password: password, database: database,
             tls: try tls(resources, prefix: prefix))
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        if target != host, IPAddress(bare) == nil { configuration.options.tlsServerName = host }
         configuration.options.additionalStartupParameters = [("application_name", "onramp")]
         do {
             return try await PostgresConnection.connect(
@@ -159,7 +166,7 @@ struct PostgresEndpoint: Decodable, Sendable {
 
     /// The JSON Schema properties of the connection fields.
     static let schemaProperties: Value.Object = [
-        "host": ["type": "string", "minLength": 1, "title": "Host",
+        "host": ["type": "string", "minLength": 1, "title": "Host", "x-origin": "postgres://{host}:{port}",
                  "description": "The server's host name or address", "examples": ["db.example", "10.0.0.12"]],
         "port": ["type": "integer", "minimum": 1, "maximum": 65535, "default": 5432, "title": "Port",
                  "description": "The server's TCP port", "examples": [5432]],

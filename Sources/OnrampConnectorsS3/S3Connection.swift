@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import OnrampConnectorKit
 import OnrampCore
+import OnrampHTTPSupport
 
 /// The config fields every S3 connector shares (bucket, region, endpoint, addressing, keys) and the
 /// client they make. Environment credentials are used only in CLI runs (a local file area).
@@ -14,7 +15,8 @@ struct S3Connection: Decodable, Sendable {
     var secretAccessKey: String?
     var sessionToken: String?
 
-    /// The redirect-free client tenant traffic uses (see `OutboundClient` in the HTTP family).
+    /// The redirect-free client for credentials (instance metadata is reached directly, never through
+    /// the egress proxy that tenant requests go through: see `OutboundClient`).
     static let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
                                  configuration: HTTPClient.Configuration(redirectConfiguration: .disallow,
                                                                          timeout: .init(connect: .seconds(5))))
@@ -26,6 +28,12 @@ struct S3Connection: Decodable, Sendable {
             throw OnrampError("config.invalid", "not a bucket name (3 to 63 letters, digits, '.', '-', '_')",
                               at: "\(field).bucket")
         }
+        // The region names AWS's host when there is no endpoint: "x.example#" would make it x.example.
+        let regionName = region.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+        guard (1...64).contains(region.utf8.count), regionName else {
+            throw OnrampError("config.invalid", "not a region name (lower-case letters, digits and '-')",
+                              at: "\(field).region")
+        }
         let environment = resources.files.isConfined ? nil : ProcessInfo.processInfo.environment
         let credentials = try CredentialProvider.chain(
             accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
@@ -33,7 +41,9 @@ struct S3Connection: Decodable, Sendable {
             field: "\(field).access_key_id", http: Self.http)
         let pathStyle: Bool? = addressingStyle == "path" ? true : addressingStyle == "virtual" ? false : nil
         var client = try S3Client(bucket: bucket, region: region, endpoint: endpoint, pathStyle: pathStyle,
-                                  credentials: credentials, http: Self.http, egress: resources.egress, field: field)
+                                  credentials: credentials, http: try OutboundClient.client(for: resources.egress,
+                                                                                            connectSeconds: 5),
+                                  egress: resources.egress, field: field)
         client.sleep = resources.sleep
         return client
     }
@@ -41,10 +51,11 @@ struct S3Connection: Decodable, Sendable {
     static let properties: Value.Object = [
         "bucket": ["type": "string", "minLength": 3, "title": "Bucket", "description": "The bucket's name",
                    "examples": ["orders-eu"]],
-        "region": ["type": "string", "minLength": 1, "default": "us-east-1", "title": "Region",
+        "region": ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-z0-9-]+$", "default": "us-east-1",
+                   "title": "Region",
                    "description": "The bucket's region (S3-compatible stores: what they expect, often us-east-1)",
                    "examples": ["eu-central-1", "auto"]],
-        "endpoint": ["type": "string", "minLength": 1, "title": "Endpoint",
+        "endpoint": ["type": "string", "minLength": 1, "title": "Endpoint", "x-origin": true,
                      "description": "An S3-compatible store's URL (MinIO, Ceph, R2); empty: AWS's regional endpoint",
                      "examples": ["https://minio.example.com:9000", "https://ACCOUNT.r2.cloudflarestorage.com"]],
         "addressing_style": ["type": "string", "enum": ["auto", "path", "virtual"], "default": "auto",

@@ -14,13 +14,17 @@ public struct TenantPolicy: Sendable {
     /// Extra read-only roots per tenant (`--tenant-mount TENANT=PATH`).
     public var readOnlyRoots: [String: [String]]
     public var egress: EgressPolicy
+    /// A secret bound to no origin may go wherever a config sends it (`--allow-unbound-secrets`, for data
+    /// directories from before secrets had origins); by default it goes nowhere a config names.
+    public var allowUnboundSecrets: Bool
 
     public init(dataDirectory: String, exposedEnvironment: [String: String] = [:], readOnlyRoots: [String: [String]] = [:],
-                egress: EgressPolicy = EgressPolicy()) {
+                egress: EgressPolicy = EgressPolicy(), allowUnboundSecrets: Bool = false) {
         self.dataDirectory = dataDirectory
         self.exposedEnvironment = exposedEnvironment
         self.readOnlyRoots = readOnlyRoots
         self.egress = egress
+        self.allowUnboundSecrets = allowUnboundSecrets
     }
 
     static let envHint = "is not exposed to pipelines on this server (the operator exposes variables with --expose-env)"
@@ -35,11 +39,12 @@ public struct TenantPolicy: Sendable {
 
     /// The spec a tenant's document (connections expanded) runs as, and the document with its
     /// placeholders resolved under this policy (what a worker process is handed: nothing left to substitute).
-    public func resolve(_ document: Value, secrets: [String: String], registry: ConnectorRegistry,
+    public func resolve(_ document: Value, secrets: [String: TenantSecret], registry: ConnectorRegistry,
                         file: String = "pipeline") throws -> (spec: PipelineSpec, document: Value) {
         do {
-            try checkReferences(document, secretNames: Set(secrets.keys), registry: registry)
-            let resolved = try Placeholders.substitute(document, values: ["env": exposedEnvironment, "secret": secrets],
+            try checkReferences(document, secrets: secrets.mapValues(\.origins), registry: registry)
+            let resolved = try Placeholders.substitute(document, values: ["env": exposedEnvironment,
+                                                                          "secret": secrets.mapValues(\.value)],
                                                        envHint: Self.envHint)
             return (try PipelineSpec(from: resolved), resolved)
         } catch let e as OnrampError {
@@ -50,19 +55,23 @@ public struct TenantPolicy: Sendable {
     /// A connection's `{side, connector, config, incremental}` with its placeholders resolved under this
     /// policy, as a check or discover hands it to a worker process.
     public func resolveConnector(side: ConnectorRegistry.Side, connector: String, config: Value, incremental: Value? = nil,
-                                 secrets: [String: String], registry: ConnectorRegistry) throws -> Value {
+                                 secrets: [String: TenantSecret], registry: ConnectorRegistry) throws -> Value {
         let reference: Value = ["connector": .string(connector), "config": config]
-        try checkReferences([side.rawValue: reference], secretNames: Set(secrets.keys), registry: registry)
+        try checkReferences([side.rawValue: reference], secrets: secrets.mapValues(\.origins), registry: registry)
         let resolved = try Placeholders.substitute(config, path: "\(side.rawValue).config",
-                                                   values: ["env": exposedEnvironment, "secret": secrets], envHint: Self.envHint)
+                                                   values: ["env": exposedEnvironment,
+                                                            "secret": secrets.mapValues(\.value)],
+                                                   envHint: Self.envHint)
         return ["side": .string(side.rawValue), "connector": .string(connector), "config": resolved,
                 "incremental": incremental ?? .null]
     }
 
     /// Every `${env:…}` names an exposed variable, every `${secret:…}` sits in a secret field and, when
-    /// `secretNames` is given, names a secret the tenant has. Errors name the path, never a value.
-    public func checkReferences(_ document: Value, secretNames: Set<String>?, registry: ConnectorRegistry) throws {
+    /// `secrets` (name to origins) is given, names a secret the tenant has, sent only to its origins.
+    /// Errors name the path, never a value.
+    public func checkReferences(_ document: Value, secrets: [String: [String]]?, registry: ConnectorRegistry) throws {
         try Placeholders.checkSecretPlacement(document, registry: registry)
+        let secretNames = secrets.map { Set($0.keys) }
         for r in Placeholders.locatedReferences(in: document) {
             if r.kind == "env", exposedEnvironment[r.name] == nil {
                 throw OnrampError("spec.env", "environment variable \(r.name) \(Self.envHint)", at: r.path)
@@ -71,6 +80,13 @@ public struct TenantPolicy: Sendable {
                 throw OnrampError("spec.secret", "secret \(r.name) is not defined for this tenant; known: "
                                   + "\(secretNames.sorted().joined(separator: ", "))", at: r.path)
             }
+        }
+        // Secrets go only to their origins on the server; the operator's CLI runs (`unrestricted`) are not bound.
+        if let secrets, egress.restricted {
+            let known = try Placeholders.substitute(document, values: ["env": exposedEnvironment],
+                                                    leaving: ["secret", "param"])
+            try SecretBinding.check(document, resolved: known, origins: secrets, allowUnbound: allowUnboundSecrets,
+                                    registry: registry)
         }
     }
 }

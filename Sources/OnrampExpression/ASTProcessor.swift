@@ -146,7 +146,7 @@ struct ASTProcessor {
             }
             for step in result.steps {
                 if step.kind == .number || step.kind == .value {
-                    throw JSONataError("S0213", position: step.position, value: step.literal.toValue())
+                    throw JSONataError("S0213", position: step.position, value: step.literal.shownValue)
                 }
                 if step.kind == .string { step.kind = .name }
             }

@@ -103,7 +103,7 @@ enum ArrayFunctions {
             var out: [JValue] = []
             // Quadratic: the time limit is checked as it goes.
             for v in arr.items {
-                let seen = try out.contains { try ev.checkTime(); return Functions.deepEqual($0, v) }
+                let seen = try out.contains { try ev.checkTime(); return try Functions.deepEqual($0, v) }
                 if !seen { out.append(v) }
             }
             return .array(JArray(out, sequence: arr.sequence))

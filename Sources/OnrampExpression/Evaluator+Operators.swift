@@ -34,8 +34,12 @@ extension Evaluator {
         do {
             switch op {
             case .add, .subtract, .multiply, .divide, .modulo: return try numeric(lhs, rhs, op)
-            case .equal: return .bool(!lhs.isUndefined && !rhs.isUndefined && Functions.deepEqual(lhs, rhs))
-            case .notEqual: return .bool(!lhs.isUndefined && !rhs.isUndefined && !Functions.deepEqual(lhs, rhs))
+            case .equal:
+                if lhs.isUndefined || rhs.isUndefined { return .bool(false) }
+                return .bool(try Functions.deepEqual(lhs, rhs))
+            case .notEqual:
+                if lhs.isUndefined || rhs.isUndefined { return .bool(false) }
+                return .bool(!(try Functions.deepEqual(lhs, rhs)))
             case .less, .lessOrEqual, .greater, .greaterOrEqual: return try comparison(lhs, rhs, op)
             case .concat:
                 let l = lhs.isUndefined ? "" : try Functions.string(lhs)
@@ -198,8 +202,9 @@ extension Evaluator {
     /// so no grouping table is needed; keys first, then values, as in the general case.
     private func evaluateObject(_ pairs: [(Node, Node)], _ constantKeys: [String]?, position: Int, _ item: JValue, _ env: Frame) throws -> JValue {
         if let constantKeys {
-            // Plain JSON values go straight into a JSON object (nothing to convert when it is
-            // output); the first value that is not plain JSON turns it into an evaluator object.
+            // Plain scalars go straight into a JSON object (nothing to convert when it is output); the first
+            // value that is not one turns it into an evaluator object. Arrays and objects never go into a JSON
+            // one: an evaluator object counts how deep values nest and frees them without recursion.
             var json: [Value] = []
             json.reserveCapacity(pairs.count)
             var keys: [String]?
@@ -211,7 +216,7 @@ extension Evaluator {
                     continue
                 }
                 keys?.append(constantKeys[index])
-                if values == nil, let v = value.storableJSON {
+                if values == nil, let v = value.plainJSON, !v.isContainer {
                     json.append(v)
                 } else {
                     if values == nil { values = json.map(JValue.init) }

@@ -236,8 +236,9 @@ extension Evaluator {
             add(onlyResult)
         }
         if jsonOnly {
-            // One value stays a sequence, which unwraps to it; so does none.
-            if json.count >= 2 { return .jsonArray(json) }
+            // One value stays a sequence, which unwraps to it; so does none. Arrays and objects go into an
+            // evaluator array, which counts how deep values nest (see `evaluateObject`).
+            if json.count >= 2, !json.contains(where: \.isContainer) { return .jsonArray(json) }
             items = json.map(JValue.init)
         }
         return .array(JArray(items, sequence: true))

@@ -103,20 +103,25 @@ enum Functions {
 
     /// The value `JSON.stringify` sees: undefined array members are null, undefined fields are
     /// left out, functions are empty strings.
-    private static func stringifiable(_ v: JValue) throws -> Value {
+    private static func stringifiable(_ v: JValue, depth: Int = 0) throws -> Value {
         switch v {
-        case .array(let a): return .array(try a.items.map(stringifiable))
-        case .jsonArray, .jsonObject: return v.toValue() ?? .null
+        case .array(let a):
+            try SizeLimits.checkDepth(depth)
+            return .array(try a.items.map { try stringifiable($0, depth: depth + 1) })
+        case .jsonArray, .jsonObject: return try v.toValue() ?? .null
         case .object(let o):
+            try SizeLimits.checkDepth(depth)
             var out = Value.Object(minimumCapacity: o.fields.count)
-            for (k, x) in o.fields where !x.isUndefined { out[k] = try stringifiable(x) }
+            for (k, x) in o.fields where !x.isUndefined { out[k] = try stringifiable(x, depth: depth + 1) }
             return .object(out)
         case .number(let n) where !n.isFinite: throw JSONataError("D1001", value: .number(n))
-        default: return v.toValue() ?? .null
+        default: return try v.toValue() ?? .null
         }
     }
 
-    static func deepEqual(_ a: JValue, _ b: JValue) -> Bool {
+    /// Deep equality; D9003 for containers nested past `SizeLimits.maxValueDepth`.
+    static func deepEqual(_ a: JValue, _ b: JValue, depth: Int = 0) throws(JSONataError) -> Bool {
+        if depth >= SizeLimits.maxValueDepth, a.isContainer || b.isContainer { throw SizeLimits.tooDeep() }
         switch (a, b) {
         case (.undefined, .undefined), (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
@@ -125,18 +130,19 @@ enum Functions {
         case (.array(let x), .array(let y)):
             if x === y { return true }
             guard x.items.count == y.items.count else { return false }
-            return zip(x.items, y.items).allSatisfy { deepEqual($0, $1) }
+            for (p, q) in zip(x.items, y.items) where !(try deepEqual(p, q, depth: depth + 1)) { return false }
+            return true
         case (.object(let x), .object(let y)):
             if x === y { return true }
             guard x.fields.count == y.fields.count else { return false }
             for (k, v) in x.fields {
-                guard let w = y.fields[k], deepEqual(v, w) else { return false }
+                guard let w = y.fields[k], try deepEqual(v, w, depth: depth + 1) else { return false }
             }
             return true
         case (.jsonArray, .array), (.array, .jsonArray), (.jsonArray, .jsonArray),
              (.jsonObject, .object), (.object, .jsonObject), (.jsonObject, .jsonObject):
-            return deepEqual(a.arrayValue.map(JValue.array) ?? a.objectValue.map(JValue.object) ?? a,
-                             b.arrayValue.map(JValue.array) ?? b.objectValue.map(JValue.object) ?? b)
+            return try deepEqual(a.arrayValue.map(JValue.array) ?? a.objectValue.map(JValue.object) ?? a,
+                                 b.arrayValue.map(JValue.array) ?? b.objectValue.map(JValue.object) ?? b, depth: depth)
         case (.function(let x), .function(let y)): return x === y
         default: return false
         }
@@ -150,7 +156,7 @@ enum Functions {
         case (.jsonArray(let x), .jsonArray(let y)): return x.withUnsafeBufferPointer { p in y.withUnsafeBufferPointer { $0.baseAddress == p.baseAddress } }
         case (.jsonObject(let x), .jsonObject(let y)): return x.values.withUnsafeBufferPointer { p in y.values.withUnsafeBufferPointer { $0.baseAddress == p.baseAddress } }
         case (.array, _), (.object, _), (.jsonArray, _), (.jsonObject, _): return false
-        default: return deepEqual(a, b)
+        default: return (try? deepEqual(a, b)) ?? false  // scalars: never throws
         }
     }
 

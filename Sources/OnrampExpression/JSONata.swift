@@ -88,7 +88,7 @@ public struct JSONata: Sendable {
                          limits: Limits = .default) throws(JSONataError) -> Value? {
         do {
             let result = try evaluateInternal(JValue(input), bindings: bindings, functions: functions, limits: limits)
-            return result.toValue()
+            return try result.toValue()
         } catch let e as JSONataError {
             throw e
         } catch {
@@ -114,7 +114,7 @@ extension JFunction {
     static func external(signature: Signature?, arity: Int, body: @escaping JSONata.FunctionRegistry.Function) -> JFunction {
         JFunction(.native(name: "external", implementation: { _, args, _ in
             do {
-                return JValue(try body(args.map { $0.toValue() }))
+                return JValue(try body(args.map { try $0.toValue() }))
             } catch let e as JSONataError {
                 throw e
             } catch let e as OnrampError {

@@ -101,5 +101,6 @@ extension JSONataError {
         "S0901": "The expression is nested too deeply (the limit is {{limit}} levels, fewer for function calls)",
         "D9001": "The string would be longer than the limit of {{limit}} bytes ({{value}} bytes)",
         "D9002": "The array would have more than the limit of {{limit}} items ({{value}} items)",
+        "D9003": "The value nests arrays and objects more than the limit of {{limit}} levels deep",
     ]
 }

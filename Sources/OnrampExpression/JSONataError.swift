@@ -23,7 +23,8 @@ public struct JSONataError: Error, Sendable, CustomStringConvertible {
     }
 
     init(_ code: String, position: Int? = nil, token: String? = nil, jvalue: JValue, value2: JValue? = nil, index: Int? = nil) {
-        self.init(code, position: position, token: token, value: jvalue.toValue() ?? nil, value2: value2?.toValue() ?? nil, index: index)
+        self.init(code, position: position, token: token, value: jvalue.shownValue, value2: value2?.shownValue,
+                  index: index)
     }
 
     public var message: String {

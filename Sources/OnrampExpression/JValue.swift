@@ -86,11 +86,28 @@ final class JArray {
 
     var count: Int { items.count }
     func append(_ v: JValue) { items.append(v) }
+
+    /// Frees nested containers one by one, not by recursion: a value nested 100,000 deep goes without
+    /// overflowing the stack.
+    deinit {
+        guard items.contains(where: \.isContainer) else { return }
+        var pending: [JValue] = []
+        swap(&pending, &items)
+        JValue.dismantle(&pending)
+    }
 }
 
 final class JObject {
     var fields: OrderedDictionary<String, JValue>
     init(_ fields: OrderedDictionary<String, JValue> = [:]) { self.fields = fields }
+
+    /// Frees nested containers without recursion (see `JArray`).
+    deinit {
+        guard fields.values.contains(where: \.isContainer) else { return }
+        var pending = Array(fields.values)
+        fields.removeAll()
+        JValue.dismantle(&pending)
+    }
     /// The field's value; small objects are scanned (see `value(in:forKey:)`).
     func value(forKey key: String) -> JValue? {
         Self.value(in: fields, forKey: key)
@@ -143,24 +160,29 @@ extension JValue {
     }
 
     /// The value as JSON, when storing it as JSON keeps everything the evaluator could later
-    /// observe: nil for functions, undefined members, infinite numbers, and arrays with marks beyond
-    /// being a sequence of two or more (constructed `[...]`, tuple streams, wrappers, kept singletons).
-    var storableJSON: Value? {
+    /// observe: nil for functions, undefined members, infinite numbers, arrays with marks beyond
+    /// being a sequence of two or more (constructed `[...]`, tuple streams, wrappers, kept singletons),
+    /// and values nested deeper than `SizeLimits.maxValueDepth`.
+    var storableJSON: Value? { storableJSON(depth: 0) }
+
+    private func storableJSON(depth: Int) -> Value? {
         switch self {
         case .array(let a):
-            guard !a.cons, !a.tupleStream, !a.outerWrapper, !a.keepSingleton, !a.sequence || a.items.count >= 2 else { return nil }
+            guard !a.cons, !a.tupleStream, !a.outerWrapper, !a.keepSingleton, !a.sequence || a.items.count >= 2,
+                  depth < SizeLimits.maxValueDepth else { return nil }
             var out: [Value] = []
             out.reserveCapacity(a.items.count)
             for x in a.items {
-                guard let v = x.storableJSON else { return nil }
+                guard let v = x.storableJSON(depth: depth + 1) else { return nil }
                 out.append(v)
             }
             return .array(out)
         case .object(let o):
+            guard depth < SizeLimits.maxValueDepth else { return nil }
             var out: [Value] = []
             out.reserveCapacity(o.fields.count)
             for x in o.fields.values {
-                guard let v = x.storableJSON else { return nil }
+                guard let v = x.storableJSON(depth: depth + 1) else { return nil }
                 out.append(v)
             }
             return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys.elements, values: out))
@@ -194,38 +216,94 @@ extension JValue {
         return self
     }
 
-    /// Copies input containers, all the way down, into evaluator containers that may be changed.
-    var deepCopy: JValue {
+    /// Copies input containers, all the way down, into evaluator containers that may be changed
+    /// (D9003 past `SizeLimits.maxValueDepth` levels).
+    func deepCopy(depth: Int = 0) throws(JSONataError) -> JValue {
         switch self {
-        case .array(let a): return .array(JArray(a.items.map(\.deepCopy), sequence: a.sequence))
-        case .object(let o): return .object(JObject(o.fields.mapValues(\.deepCopy)))
-        case .jsonArray(let xs): return .array(JArray(xs.map { JValue($0).deepCopy }))
+        case .array, .object, .jsonArray, .jsonObject: try SizeLimits.checkDepth(depth)
+        default: return self
+        }
+        switch self {
+        case .array(let a):
+            var items: [JValue] = []
+            items.reserveCapacity(a.items.count)
+            for x in a.items { items.append(try x.deepCopy(depth: depth + 1)) }
+            return .array(JArray(items, sequence: a.sequence))
+        case .object(let o):
+            var values: [JValue] = []
+            values.reserveCapacity(o.fields.count)
+            for x in o.fields.values { values.append(try x.deepCopy(depth: depth + 1)) }
+            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: o.fields.keys.elements, values: values)))
+        case .jsonArray(let xs):
+            var items: [JValue] = []
+            for x in xs { items.append(try JValue(x).deepCopy(depth: depth + 1)) }
+            return .array(JArray(items))
         case .jsonObject(let o):
-            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys.elements, values: o.values.map { JValue($0).deepCopy })))
+            var values: [JValue] = []
+            for x in o.values { values.append(try JValue(x).deepCopy(depth: depth + 1)) }
+            return .object(JObject(OrderedDictionary(uncheckedUniqueKeys: o.keys.elements, values: values)))
         default: return self
         }
     }
+
+    var isContainer: Bool {
+        switch self { case .array, .object: return true; default: return false }
+    }
+
+    /// Releases `pending` (held by nothing else) and every evaluator container only it holds, iteratively: each
+    /// container is emptied before it goes, so no deinit recurses.
+    static func dismantle(_ pending: inout [JValue]) {
+        while var v = pending.popLast() {
+            if var a = take(&v, \.arrayRef) {
+                if isKnownUniquelyReferenced(&a) {
+                    pending.append(contentsOf: a.items.filter(\.isContainer))
+                    a.items.removeAll()
+                }
+            } else if var o = take(&v, \.objectRef), isKnownUniquelyReferenced(&o) {
+                pending.append(contentsOf: o.fields.values.filter(\.isContainer))
+                o.fields.removeAll()
+            }
+        }
+    }
+
+    /// The container `v` holds, with `v` emptied, so the caller holds the only reference `v` had.
+    @inline(never)
+    private static func take<T: AnyObject>(_ v: inout JValue, _ ref: KeyPath<JValue, T?>) -> T? {
+        guard let container = v[keyPath: ref] else { return nil }
+        v = .null
+        return container
+    }
+
+    private var arrayRef: JArray? { if case .array(let a) = self { return a }; return nil }
+    private var objectRef: JObject? { if case .object(let o) = self { return o }; return nil }
 
     init(_ value: Value?) {
         if let value { self.init(value) } else { self = .undefined }
     }
 
     /// Converts to plain JSON; undefined becomes nil, and undefined array members and object fields
-    /// are dropped (as `JSON.stringify` drops them); functions become empty strings.
-    func toValue() -> Value? {
+    /// are dropped (as `JSON.stringify` drops them); functions become empty strings. A value nested
+    /// deeper than `SizeLimits.maxValueDepth` is D9003.
+    func toValue(depth: Int = 0) throws(JSONataError) -> Value? {
         switch self {
         case .undefined: return nil
         case .null: return .null
         case .bool(let b): return .bool(b)
         case .number(let d): return .number(d)
         case .string(let s): return .string(s)
-        case .array(let a): return .array(a.items.compactMap { $0.toValue() })
+        case .array(let a):
+            try SizeLimits.checkDepth(depth)
+            var out: [Value] = []
+            out.reserveCapacity(a.items.count)
+            for x in a.items { if let v = try x.toValue(depth: depth + 1) { out.append(v) } }
+            return .array(out)
         case .object(let o):
+            try SizeLimits.checkDepth(depth)
             // Usually every field is defined: the keys are then shared, not copied.
             var all: [Value] = []
             all.reserveCapacity(o.fields.count)
             for v in o.fields.values {
-                guard let cv = v.toValue() else { break }
+                guard let cv = try v.toValue(depth: depth + 1) else { break }
                 all.append(cv)
             }
             if all.count == o.fields.count { return .object(Value.Object(uncheckedUniqueKeys: o.fields.keys.elements, values: all)) }
@@ -234,7 +312,7 @@ extension JValue {
             keys.reserveCapacity(o.fields.count)
             values.reserveCapacity(o.fields.count)
             for (k, v) in o.fields {
-                if let cv = v.toValue() {
+                if let cv = try v.toValue(depth: depth + 1) {
                     keys.append(k)
                     values.append(cv)
                 }
@@ -244,5 +322,15 @@ extension JValue {
         case .jsonArray(let xs): return .array(xs)
         case .jsonObject(let o): return .object(o)
         }
+    }
+
+    /// The value for an error message: as `toValue`, and nothing for one nested too deeply.
+    var shownValue: Value? { (try? toValue()) ?? nil }
+}
+
+extension Value {
+    /// An array or an object.
+    var isContainer: Bool {
+        switch self { case .array, .object: return true; default: return false }
     }
 }

@@ -81,7 +81,7 @@ enum ObjectFunctions {
             }
             return .undefined
         },
-        "clone": E(signature: "<(oa)-:o>", arity: 1) { _, a, _ in a.at(0).deepCopy },
+        "clone": E(signature: "<(oa)-:o>", arity: 1) { _, a, _ in try a.at(0).deepCopy() },
         "eval": E(signature: "<sx?:x>", arity: 2) { ev, a, f in
             guard case .string(let source) = a.at(0) else { return .undefined }
             var input = f.input
@@ -98,5 +98,6 @@ enum ObjectFunctions {
 }
 
 extension JValue: Equatable {
-    static func == (a: JValue, b: JValue) -> Bool { Functions.deepEqual(a, b) }
+    /// Deep equality; values nested past the limit compare unequal (the operators throw D9003 instead).
+    static func == (a: JValue, b: JValue) -> Bool { (try? Functions.deepEqual(a, b)) ?? false }
 }

@@ -8,6 +8,20 @@ public enum SizeLimits {
     public static let maxStringBytes = 10_000_000
     /// Items an array built by the evaluator may have: D9002 beyond (ranges keep their own D2014 at 1e7).
     public static let maxArrayItems = 10_000_000
+    /// Levels of arrays and objects a value the evaluator builds may nest when it is output, copied, compared
+    /// or serialized: D9003 beyond (the JSON parsers' own limit, so any output parses again).
+    public static let maxValueDepth = 512
+
+    /// Throws D9003 when a container at `depth` (0: the outermost) is past the nesting limit.
+    @inline(__always)
+    static func checkDepth(_ depth: Int) throws(JSONataError) {
+        if depth >= maxValueDepth { throw tooDeep() }
+    }
+
+    @inline(never)
+    static func tooDeep() -> JSONataError {
+        JSONataError("D9003", extra: ["limit": String(maxValueDepth)])
+    }
 
     /// Throws D9001 when a string of `bytes` UTF-8 bytes would be over the limit.
     @inline(__always)

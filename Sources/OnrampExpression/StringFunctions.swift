@@ -234,7 +234,7 @@ enum StringFunctions {
     static func replace(_ ev: Evaluator, _ a: [JValue], _ f: CallFocus) throws -> JValue {
         guard let s = str(a.at(0)) else { return .undefined }
         let pattern = a.at(1)
-        if pattern.stringValue == "" { throw JSONataError("D3010", value: pattern.toValue()) }
+        if pattern.stringValue == "" { throw JSONataError("D3010", value: pattern.shownValue) }
         let limit = a.at(3).numberValue
         if let l = limit, l < 0 { throw JSONataError("D3011", value: .number(l)) }
         if let l = limit, l == 0 { return .string(s) }

@@ -8,6 +8,7 @@ public enum TransportErrorText {
             switch e {
             case .connectTimeout, .deadlineExceeded, .readTimeout: return "timed out"
             case .remoteConnectionClosed: return "the server closed the connection"
+            case .invalidProxyResponse: return EgressProxy.refusals.description
             default: break
             }
         }

@@ -8,17 +8,25 @@ public struct ChildProcessPreviewExecutor: PreviewExecutor {
     let executable: String
     /// Arguments for the child besides the subcommand (e.g. `["--plugins", DIR]`).
     let arguments: [String]
+    /// A cgroup per child when the operator delegated one (nil: rlimits only).
+    let cgroups: Cgroups?
 
-    public init(executable: String = ChildProcess.currentExecutable, arguments: [String] = []) {
+    public init(executable: String = ChildProcess.currentExecutable, arguments: [String] = [],
+                cgroups: Cgroups? = nil) {
         self.executable = executable
         self.arguments = arguments
+        self.cgroups = cgroups
     }
 
     public func preview(_ request: PreviewRequest) async -> PreviewAnswer {
         guard let input = try? JSONEncoder().encode(request) else {
             return PreviewAnswer(OnrampError("preview.failed", "cannot encode the preview"))
         }
-        let outcome = await ChildProcess.run(executable: executable, arguments: ["exec-preview"] + arguments, input: input,
+        let group = cgroups?.child(Cgroups.name("preview", UUID().uuidString), memoryMiB: request.memoryMiB)
+        defer { group.map { cgroups?.remove($0) } }
+        let outcome = await ChildProcess.run(executable: executable,
+                                             arguments: ["exec-preview"] + arguments + Cgroups.arguments(group),
+                                             input: input,
                                              deadline: .seconds(request.seconds), outputLimit: 32 << 20)
         switch outcome {
         case .exited(0, let output):

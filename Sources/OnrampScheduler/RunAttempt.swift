@@ -39,6 +39,9 @@ public struct RunLimits: Codable, Sendable, Equatable {
     public var maxRecordsRead = 50_000_000
     /// Bytes of results, error reports and file destinations together.
     public var maxOutputBytes: Int64 = 10 << 30
+    /// The tenant's file area quota, and what of it was free when the attempt started (nil: no quota).
+    public var areaQuotaBytes: Int64?
+    public var areaFreeBytes: Int64?
 
     public init() {}
 }
@@ -50,6 +53,8 @@ public struct RunAttemptResult: Codable, Sendable {
     public var summary: String
     /// Set when the attempt stopped early for a reason other than a cancel (`hand_back`, `lease_lost`).
     public var stop: String?
+    /// Net bytes the attempt's file destinations added to the tenant's file area (for its quota figure).
+    public var areaBytes: Int64?
 
     public var summaryValue: Value { (try? JSONParser.parse(summary)) ?? .object([:]) }
 }
@@ -81,6 +86,9 @@ public enum RunAttempt {
         var resources = ConnectorResources(logger: log, files: request.files, egress: request.egress)
         resources.appendToOutputs = request.attempt > 1
         resources.outputBudget = OutputBudget(limit: request.limits.maxOutputBytes)
+        if let quota = request.limits.areaQuotaBytes, let free = request.limits.areaFreeBytes {
+            resources.areaBudget = OutputBudget.areaQuota(remaining: free, quota: quota)
+        }
         let fence = request.fence
         var runner = PipelineRunner(spec: spec, registry: registry, resources: resources,
                                     checkpoints: FencedCheckpoints(store: store, fence: fence),
@@ -108,7 +116,10 @@ public enum RunAttempt {
                                                     "message": "\(redactor.string(e.message))"])
         }
         let stop = summary.stop.flatMap { $0 == .cancelled ? nil : $0.rawValue }
-        return RunAttemptResult(state: RunState(summary.status), summary: JSONWriter.string(redactor.value(summary.asValue)), stop: stop)
+        var result = RunAttemptResult(state: RunState(summary.status),
+                                      summary: JSONWriter.string(redactor.value(summary.asValue)), stop: stop)
+        result.areaBytes = resources.areaBudget?.spent
+        return result
     }
 }
 

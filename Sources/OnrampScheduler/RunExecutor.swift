@@ -70,17 +70,24 @@ public struct ChildProcessRunExecutor: RunExecutor {
     let executable: String
     /// Arguments naming the store the child opens (e.g. `["--data", DIR]`).
     let storeArguments: [String]
+    /// A cgroup per child when the operator delegated one (nil: rlimits only).
+    let cgroups: Cgroups?
 
-    public init(executable: String = ChildProcess.currentExecutable, storeArguments: [String]) {
+    public init(executable: String = ChildProcess.currentExecutable, storeArguments: [String],
+                cgroups: Cgroups? = nil) {
         self.executable = executable
         self.storeArguments = storeArguments
+        self.cgroups = cgroups
     }
 
     public func execute(_ request: RunAttemptRequest, control: AttemptControl) async -> AttemptOutcome {
         let input: Data
         do { input = try JSONEncoder().encode(request) } catch { return .died("cannot encode the attempt: \(error)") }
+        let group = cgroups?.child(Cgroups.name("run", request.runId, String(request.attempt)),
+                                   memoryMiB: request.limits.memoryMiB)
+        defer { group.map { cgroups?.remove($0) } }
         let outcome = await ChildProcess.run(
-            executable: executable, arguments: ["exec-run"] + storeArguments, input: input,
+            executable: executable, arguments: ["exec-run"] + storeArguments + Cgroups.arguments(group), input: input,
             deadline: .seconds(request.limits.wallSeconds), outputLimit: 64 << 20,
             control: { control.abandoned ? .kill : control.handBackRequested ? .terminate : .keep })
         switch outcome {

@@ -25,6 +25,8 @@ public final class RunWorker: Service, Sendable {
         public var limits = RunLimits()
         public var dataDirectory: String
         public var policy: TenantPolicy
+        /// The tenants' file area quota and usage (shared with the files API); nil: no quota.
+        public var quota: TenantQuota?
         public var workerId = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         public init(dataDirectory: String, policy: TenantPolicy? = nil) {
             self.dataDirectory = dataDirectory
@@ -41,7 +43,7 @@ public final class RunWorker: Service, Sendable {
     public typealias Notifier = @Sendable (_ run: RunRecord, _ summary: Value, _ notify: PipelineSpec.Notify) async -> Void
     let notifier: Notifier?
     /// A tenant's secrets in clear, for `${secret:NAME}` in its pipelines.
-    public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: String]
+    public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: TenantSecret]
     let secrets: SecretResolver?
     /// Seals a finished run's files at rest: (path, context) for each artifact.
     public typealias ArtifactSealing = @Sendable (_ path: String, _ context: String) throws -> Void
@@ -143,7 +145,11 @@ public final class RunWorker: Service, Sendable {
             runId: run.id, tenantId: run.tenantId, pipelineId: run.pipelineId, worker: fence.worker, attempt: fence.attempt,
             fullResync: run.fullResync, document: JSONWriter.string(resolved.document), dataDirectory: options.dataDirectory,
             files: options.policy.fileArea(tenant: run.tenantId), egress: options.policy.egress, limits: options.limits,
-            redact: Array(tenantSecrets.values))
+            redact: tenantSecrets.values.map(\.value))
+        if let quota = options.quota {
+            request.limits.areaQuotaBytes = quota.limit
+            request.limits.areaFreeBytes = quota.remaining(run.tenantId)
+        }
         if run.trigger == RunRecord.replayTrigger {
             // Empty when an earlier attempt resolved them all (it died before recording its outcome).
             request.replay = try await errorQueue?.replayRecords(for: run) ?? []
@@ -205,6 +211,7 @@ public final class RunWorker: Service, Sendable {
         heartbeats.cancel()
         switch outcome {
         case .finished(let result):
+            options.quota?.add(run.tenantId, result.areaBytes ?? 0)
             await record(run, fence: fence, result: result, notify: notify, attemptLog: attemptLog, logPath: logPath, log: log)
         case .handedBack:
             _ = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)

@@ -44,7 +44,7 @@ extension OnrampAPI {
             throw APIError(.unprocessableContent, "connector.discover", "only a source connection can be discovered", field: "connector")
         }
         let secrets = try await secretsFor(tenant)
-        let redactor = Redactor(secrets: secrets.values)
+        let redactor = Redactor(secrets: secrets.values.map(\.value))
         let document: Value
         do {
             document = try policy.resolveConnector(side: side, connector: connection.connector, config: connection.config,

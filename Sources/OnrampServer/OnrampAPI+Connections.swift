@@ -28,9 +28,8 @@ extension OnrampAPI {
             for (kind, n) in Placeholders.references(in: config) { values[kind, default: [:]][n] = "placeholder" }
             do {
                 let side = registry.sources[connector] != nil ? "source" : "destination"
-                let names = Set(try await store.secrets(tenantId: tenant).map(\.name))
-                try policy.checkReferences([side: ["connector": .string(connector), "config": config]], secretNames: names,
-                                           registry: registry)
+                try policy.checkReferences([side: ["connector": .string(connector), "config": config]],
+                                           secrets: try await secretOrigins(tenant), registry: registry)
                 let filled = try Placeholders.substitute(config, path: "config", values: values)
                 let ref = PipelineSpec.ConnectorRef(connector: connector, config: filled, incremental: nil)
                 let resources = policy.resources(tenant: tenant)

@@ -30,7 +30,7 @@ extension OnrampAPI {
             if TenantFileArea.kind(target) == .directory {
                 throw APIError(.conflict, "conflict", "\(name) is a folder", field: "path")
             }
-            let size = try await receive(request.body, into: target)
+            let size = try await receive(request.body, into: target, tenant: area.tenant)
             let fallback: Value = ["path": .string(name), "size": .number(Double(size))]
             return JSONResponse.make(Self.fileValue(name, path: target) ?? fallback)
         }
@@ -49,7 +49,11 @@ extension OnrampAPI {
             let area = try await fileArea(context, roles: Self.fileWriters)
             let name = try Self.writableFileName(context)
             let path = try Self.checked { try area.resolve(name) }
-            guard TenantFileArea.kind(path) == .file, unlink(path) == 0 else { throw APIError.notFound("file \(name)") }
+            var st = stat()
+            guard TenantFileArea.kind(path) == .file, lstat(path, &st) == 0, unlink(path) == 0 else {
+                throw APIError.notFound("file \(name)")
+            }
+            quota.add(area.tenant, -Int64(st.st_size))
             return Response(status: .noContent)
         }
     }
@@ -93,8 +97,9 @@ extension OnrampAPI {
     }
 
     /// Streams the body into a new owner-only temporary file beside `target` and renames it into place;
-    /// over the size limit, or on any error, the temporary file is removed. Returns the size.
-    func receive(_ body: RequestBody, into target: String) async throws -> Int64 {
+    /// over the size limit or the tenant's quota (413), or on any error, the temporary file is removed and
+    /// nothing is counted. The quota counts the bytes as they arrive, less the file replaced. Returns the size.
+    func receive(_ body: RequestBody, into target: String, tenant: String) async throws -> Int64 {
         let temporary = (target as NSString).deletingLastPathComponent + "/.upload-\(UUID().uuidString.lowercased())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.ioError("cannot create a temporary file") }
@@ -102,20 +107,30 @@ extension OnrampAPI {
         defer {
             if isOpen { close(fd) }
         }
+        var size: Int64 = 0
         do {
-            var size: Int64 = 0
             for try await buffer in body {
+                guard size + Int64(buffer.readableBytes) <= maxUploadBytes else { throw tooLarge() }
+                do { try quota.reserve(tenant, Int64(buffer.readableBytes)) } catch let e as OnrampError {
+                    // What the area holds besides this upload, and how far the upload got.
+                    let held = quota.exceeded(tenant, used: quota.used(tenant) - size).message
+                    throw APIError(.contentTooLarge, e.code,
+                                   held + "; this upload passes it at \(size + Int64(buffer.readableBytes)) bytes")
+                }
                 size += Int64(buffer.readableBytes)
-                guard size <= maxUploadBytes else { throw tooLarge() }
                 try Self.writeAll(fd, buffer)
             }
             guard fsync(fd) == 0 else { throw Self.ioError("cannot sync the file") }
             isOpen = false
             guard close(fd) == 0 else { throw Self.ioError("cannot close the file") }
+            var old = stat()
+            let replaced = TenantFileArea.kind(target) == .file && lstat(target, &old) == 0 ? Int64(old.st_size) : 0
             guard rename(temporary, target) == 0 else { throw Self.ioError("cannot move the file into place") }
+            quota.add(tenant, -replaced)
             return size
         } catch {
             unlink(temporary)
+            quota.add(tenant, -size)
             throw error
         }
     }

@@ -50,14 +50,21 @@ extension OnrampAPI {
             let folder = StepFactory.referenceFolder(name)
             let incoming = try Self.checked { try area.prepare("\(folder)/incoming-\(UUID().uuidString.lowercased()).upload") }
             defer { unlink(incoming) }
-            _ = try await receive(request.body, into: incoming)
-            let rows = try await checkReferenceCSV(incoming, tenant: tenant)
-            let folderPath = (incoming as NSString).deletingLastPathComponent
-            // The next version: link() refuses an existing name, so two uploads at once get two versions.
-            var version = (ReferenceTables.versions(inFolder: folderPath).last ?? 0) + 1
-            while link(incoming, "\(folderPath)/v\(version).csv") != 0 {
-                guard errno == EEXIST, version < 1_000_000 else { throw Self.ioError("cannot store the version") }
-                version += 1
+            let size = try await receive(request.body, into: incoming, tenant: tenant)
+            let rows: Int
+            var version: Int
+            do {
+                rows = try await checkReferenceCSV(incoming, tenant: tenant)
+                let folderPath = (incoming as NSString).deletingLastPathComponent
+                // The next version: link() refuses an existing name, so two uploads at once get two versions.
+                version = (ReferenceTables.versions(inFolder: folderPath).last ?? 0) + 1
+                while link(incoming, "\(folderPath)/v\(version).csv") != 0 {
+                    guard errno == EEXIST, version < 1_000_000 else { throw Self.ioError("cannot store the version") }
+                    version += 1
+                }
+            } catch {
+                quota.add(tenant, -size)  // the upload is removed
+                throw error
             }
             return JSONResponse.created(["name": .string(name), "version": .number(Double(version)), "rows": .number(Double(rows))],
                                         at: "/api/v1/tenants/\(tenant)/reference-tables/\(name)/versions/\(version)")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OnrampConnectorKit
 import OnrampCore
 import OnrampStore
 
@@ -13,16 +14,22 @@ extension OnrampAPI {
             guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", options: .regularExpression) != nil else {
                 throw APIError(.unprocessableContent, "invalid", "a secret name is letters, digits and '_'", field: "name")
             }
-            guard case .string(let value)? = try await request.jsonBody()["value"] else {
+            let body = try await request.jsonBody()
+            guard case .string(let value)? = body["value"] else {
                 throw APIError(.unprocessableContent, "missing", "value must be a string", field: "value")
             }
-            try await store.putSecret(SecretRecord(tenantId: tenant, name: name, ciphertext: try box.seal(value, context: "\(tenant)/\(name)"), updatedAt: Date()))
-            return JSONResponse.make(["name": .string(name), "updated_at": .string(ISOTime.string(Date()))])
+            let origins = try Self.secretOrigins(body["origins"])
+            let sealed = try box.seal(value, context: "\(tenant)/\(name)")
+            try await store.putSecret(SecretRecord(tenantId: tenant, name: name, ciphertext: sealed, updatedAt: Date(),
+                                                   origins: origins))
+            return JSONResponse.make(["name": .string(name), "updated_at": .string(ISOTime.string(Date())),
+                                      "origins": .array(origins.map(Value.string))])
         }
         api.get("/tenants/:tenant/secrets") { _, context in
             let tenant = try context.tenant()
             let list = try await store.secrets(tenantId: tenant).map { s -> Value in
-                ["name": .string(s.name), "updated_at": .string(ISOTime.string(s.updatedAt))]
+                ["name": .string(s.name), "updated_at": .string(ISOTime.string(s.updatedAt)),
+                 "origins": .array(s.origins.map(Value.string))]
             }
             return JSONResponse.make(["secrets": .array(list)])
         }
@@ -32,5 +39,25 @@ extension OnrampAPI {
             guard try await store.deleteSecret(tenantId: tenant, name: name) else { throw APIError.notFound("secret \(name)") }
             return Response(status: .noContent)
         }
+    }
+}
+
+extension OnrampAPI {
+    /// A secret's `origins`: at most 16 distinct `scheme://host[:port]`, written in their normal form.
+    static func secretOrigins(_ value: Value?) throws -> [String] {
+        guard let value, !value.isNull else { return [] }
+        guard let list = value.arrayValue, list.count <= 16 else {
+            throw APIError(.unprocessableContent, "invalid", "origins is a list of at most 16 origins",
+                           field: "origins")
+        }
+        var out: [String] = []
+        for (i, item) in list.enumerated() {
+            guard let text = item.stringValue, text.utf8.count <= 300, let origin = SecretOrigin(origin: text) else {
+                throw APIError(.unprocessableContent, "invalid", "an origin is scheme://host[:port], such as "
+                               + "https://api.taxman.example or postgres://db.acme:5432", field: "origins[\(i)]")
+            }
+            if !out.contains(origin.description) { out.append(origin.description) }
+        }
+        return out
     }
 }

@@ -36,6 +36,8 @@ public struct OnrampAPI: Sendable {
     public var trustProxy = false
     /// The largest file an upload to a tenant's file area may have.
     public var maxUploadBytes: Int64 = 256 << 20
+    /// The bytes each tenant's file area may hold, with its usage figures (shared with the run worker).
+    public var quota = TenantQuota(limit: 10 << 30)
     public var loginPolicy = LoginLimiter.Policy()
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
@@ -108,7 +110,7 @@ public struct OnrampAPI: Sendable {
                 dryRun = target
             }
             let secrets = try await secretsFor(tenant)
-            let redactor = Redactor(secrets: secrets.values)
+            let redactor = Redactor(secrets: secrets.values.map(\.value))
             do {
                 let expanded = try await validate(document, tenant: tenant)
                 let resolved = try policy.resolve(expanded, secrets: secrets, registry: registry)
@@ -140,6 +142,7 @@ public struct OnrampAPI: Sendable {
         var out: Value.Object = [
             "preview": ["seconds": .number(previewSeconds), "memory_mib": .number(Double(previewMemoryMiB)), "max_records": 100],
             "upload": ["max_bytes": .number(Double(maxUploadBytes))],
+            "files": ["quota_bytes": .number(Double(quota.limit))],
         ]
         if let options = worker?.options {
             out["run"] = ["memory_mib": .number(Double(options.limits.memoryMiB)), "wall_seconds": .number(options.limits.wallSeconds),
@@ -151,9 +154,15 @@ public struct OnrampAPI: Sendable {
     }
 
     /// A tenant's secrets in clear, for a preview (the source may need them); never returned.
-    func secretsFor(_ tenant: String) async throws -> [String: String] {
+    func secretsFor(_ tenant: String) async throws -> [String: TenantSecret] {
         guard let secretBox else { return [:] }
         return try await SecretResolution(store: store, box: secretBox).resolve(tenant)
+    }
+
+    /// A tenant's secrets by name with the origins each may go to (no value opened).
+    func secretOrigins(_ tenant: String) async throws -> [String: [String]] {
+        Dictionary(try await store.secrets(tenantId: tenant).map { ($0.name, $0.origins) },
+                   uniquingKeysWith: { a, _ in a })
     }
 
     /// Validates a pipeline document as a run would use it (connector configs included) under the tenant
@@ -169,8 +178,7 @@ public struct OnrampAPI: Sendable {
         if let tenant {
             let connections = try await store.connectionMap(tenantId: tenant)
             document = try Connections.expand(document, connections)
-            let names = Set(try await store.secrets(tenantId: tenant).map(\.name))
-            try policy.checkReferences(document, secretNames: names, registry: registry)
+            try policy.checkReferences(document, secrets: try await secretOrigins(tenant), registry: registry)
         } else if case .object(var root) = document {
             for side in ["source", "destination"] where root[side]?["connection"] != nil {
                 blankSides.insert(side)
@@ -178,7 +186,7 @@ public struct OnrampAPI: Sendable {
             }
             document = .object(root)
         }
-        if tenant == nil { try policy.checkReferences(document, secretNames: nil, registry: registry) }
+        if tenant == nil { try policy.checkReferences(document, secrets: nil, registry: registry) }
         let spec = try PipelineSpecValidation.spec(document)
         let resources = policy.resources(tenant: tenant ?? "_validation")
         func hasBlanks(_ v: Value?) -> Bool { v.map { Placeholders.references(in: $0).contains { $0.kind == "param" } } ?? false }

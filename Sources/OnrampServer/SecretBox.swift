@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OnrampCore
+import OnrampEngine
 import OnrampStore
 
 /// Seals secrets with AES-256-GCM under the keyring's current key. The sealed form is
@@ -52,9 +53,12 @@ public struct SecretResolution: Sendable {
         self.box = box
     }
 
-    @Sendable public func resolve(_ tenantId: String) async throws -> [String: String] {
-        var out: [String: String] = [:]
-        for s in try await store.secrets(tenantId: tenantId) { out[s.name] = try box.open(s.ciphertext, context: "\(tenantId)/\(s.name)") }
+    @Sendable public func resolve(_ tenantId: String) async throws -> [String: TenantSecret] {
+        var out: [String: TenantSecret] = [:]
+        for s in try await store.secrets(tenantId: tenantId) {
+            let value = try box.open(s.ciphertext, context: "\(tenantId)/\(s.name)")
+            out[s.name] = TenantSecret(value: value, origins: s.origins)
+        }
         return out
     }
 }

@@ -57,7 +57,9 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
         secretsByKey.values.filter { tenantId == nil || $0.tenantId == tenantId }.sorted { ($0.tenantId, $0.name) < ($1.tenantId, $1.name) }
     }
     public func deleteSecret(tenantId: String, name: String) -> Bool { secretsByKey.removeValue(forKey: "\(tenantId)/\(name)") != nil }
-    public func replaceCiphertexts(_ secrets: [SecretRecord]) { for s in secrets { putSecret(s) } }
+    public func replaceCiphertexts(_ secrets: [SecretRecord]) {
+        for s in secrets { secretsByKey["\(s.tenantId)/\(s.name)"]?.ciphertext = s.ciphertext }
+    }
 
     private var schedulesById: [String: ScheduleRecord] = [:]
     private var tenantsById: [String: TenantRecord] = [:]

@@ -6,11 +6,14 @@ public struct SecretRecord: Sendable, Equatable {
     public var name: String
     public var ciphertext: Data
     public var updatedAt: Date
-    public init(tenantId: String, name: String, ciphertext: Data, updatedAt: Date) {
+    /// Where the secret may be sent (`scheme://host[:port]`); empty: bound to none. Written with the value only.
+    public var origins: [String]
+    public init(tenantId: String, name: String, ciphertext: Data, updatedAt: Date, origins: [String] = []) {
         self.tenantId = tenantId
         self.name = name
         self.ciphertext = ciphertext
         self.updatedAt = updatedAt
+        self.origins = origins
     }
 }
 

@@ -115,18 +115,27 @@ extension SQLiteStore {
     public func putSecret(_ s: SecretRecord) async throws {
         try await db.write { db in
             try db.execute(sql: """
-                INSERT INTO secrets VALUES (?, ?, ?, ?)
-                ON CONFLICT (tenant_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
-                """, arguments: [s.tenantId, s.name, s.ciphertext, s.updatedAt.timeIntervalSince1970])
+                INSERT INTO secrets (tenant_id, name, ciphertext, updated_at, origins) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (tenant_id, name) DO UPDATE SET ciphertext = excluded.ciphertext,
+                    updated_at = excluded.updated_at, origins = excluded.origins
+                """, arguments: [s.tenantId, s.name, s.ciphertext, s.updatedAt.timeIntervalSince1970,
+                                 JSONWriter.string(.array(s.origins.map(Value.string)))])
         }
     }
 
     public func secrets(tenantId: String?) async throws -> [SecretRecord] {
         try await db.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM secrets WHERE (? IS NULL OR tenant_id = ?) ORDER BY tenant_id, name", arguments: [tenantId, tenantId]).map {
-                SecretRecord(tenantId: $0["tenant_id"], name: $0["name"], ciphertext: $0["ciphertext"], updatedAt: Date(timeIntervalSince1970: $0["updated_at"]))
+                SecretRecord(tenantId: $0["tenant_id"], name: $0["name"], ciphertext: $0["ciphertext"],
+                             updatedAt: Date(timeIntervalSince1970: $0["updated_at"]),
+                             origins: Self.origins($0["origins"]))
             }
         }
+    }
+
+    /// A secret's origins from their JSON column (a list of strings).
+    static func origins(_ text: String) -> [String] {
+        ((try? JSONParser.parse(text))?.arrayValue ?? []).compactMap(\.stringValue)
     }
 
     public func deleteSecret(tenantId: String, name: String) async throws -> Bool {

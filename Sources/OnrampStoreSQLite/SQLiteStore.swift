@@ -84,6 +84,9 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
         }
         m.registerMigration("v10-audit", migrate: SQLiteStore.migrateAudit)
         m.registerMigration("v11-error-queue", migrate: SQLiteStore.migrateErrorQueue)
+        m.registerMigration("v12-secret-origins") { db in
+            try db.execute(sql: "ALTER TABLE secrets ADD COLUMN origins TEXT NOT NULL DEFAULT '[]'")
+        }
         return m
     }
 

@@ -18,9 +18,11 @@ struct ExecRunCommand: AsyncParsableCommand {
                                                     shouldDisplay: false)
     @OptionGroup var pluginOptions: PluginOptions
     @Option(help: "Data directory (the SQLite store).") var data: String
+    @Option(help: "A cgroup directory to join first (repeatable).") var cgroup: [String] = []
 
     func run() async throws {
         ChildLimits.dieWithParent()
+        ChildLimits.join(cgroup)
         let request = try JSONDecoder().decode(RunAttemptRequest.self, from: FileHandle.standardInput.readDataToEndOfFile())
         ChildLimits.limitMemory(mebibytes: request.limits.memoryMiB)
         let handBack = ChildLimits.handBackOnSIGTERM()
@@ -39,8 +41,11 @@ struct ExecPreviewCommand: AsyncParsableCommand {
                                                     shouldDisplay: false)
 
     @OptionGroup var pluginOptions: PluginOptions
+    @Option(help: "A cgroup directory to join first (repeatable).") var cgroup: [String] = []
+
     func run() async throws {
         ChildLimits.dieWithParent()
+        ChildLimits.join(cgroup)
         let request = try JSONDecoder().decode(PreviewRequest.self, from: FileHandle.standardInput.readDataToEndOfFile())
         ChildLimits.limitMemory(mebibytes: request.memoryMiB)
         let answer = await PreviewAnswer.compute(request, registry: try pluginOptions.registry())
@@ -57,6 +62,13 @@ enum ChildLimits {
         Thread.detachNewThread {
             while getppid() == parent { sleep(1) }
             _exit(70)
+        }
+    }
+
+    /// Joins the cgroups the server made for this process; if it cannot, the rlimits still hold (said on stderr).
+    static func join(_ directories: [String]) {
+        do { try Cgroups.join(directories) } catch {
+            FileHandle.standardError.write(Data("cgroup not joined (rlimits only): \(error)\n".utf8))
         }
     }
 

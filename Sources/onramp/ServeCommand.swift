@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     var egressAllow: String = ""
     @Flag(help: "Let S3 connectors with no keys in their config sign with this machine's EC2 instance role.")
     var allowInstanceCredentials = false
+    @Flag(help: "Let secrets stored without origins go wherever a connection sends them (data from before origins).")
+    var allowUnboundSecrets = false
     @Option(help: "A read-only folder a tenant's pipelines may read besides its file area: TENANT=PATH (repeatable).")
     var tenantMount: [String] = []
     @Option(help: "Attempts a run gets before it ends failed.") var maxAttempts = 3
@@ -47,6 +49,10 @@ struct ServeCommand: AsyncParsableCommand {
     var trustProxy = false
     @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.")
     var maxUploadBytes: Int64 = 256 << 20
+    @Option(help: "A cgroup (v1) delegated to this server, relative to each hierarchy; each worker gets one below it.")
+    var cgroupParent: String?
+    @Option(help: "Bytes each tenant's file area may hold (uploads and run outputs), MiB.")
+    var tenantQuotaMb: Int64 = 10240
     @Option(help: "Failed records of one run kept in the error queue (the error report keeps them all).")
     var errorQueueCap = ErrorQueueService.defaultMaxPerRun
 
@@ -62,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try Self.checkAdminKey(ProcessInfo.processInfo.environment)
         guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be positive") }
+        guard (1...(1 << 40)).contains(tenantQuotaMb) else {
+            throw ValidationError("--tenant-quota-mb must be from 1 to 2^40")
+        }
         guard errorQueueCap >= 0 else { throw ValidationError("--error-queue-cap must be 0 or more") }
         var logger = Logger(label: "onramp")
         logger.logLevel = .info
@@ -82,15 +91,23 @@ struct ServeCommand: AsyncParsableCommand {
         options.limits.wallSeconds = runTimeout
         options.limits.maxRecordsRead = runMaxRecords
         options.limits.maxOutputBytes = Int64(runMaxOutputMb) << 20
+        // Each tenant's file area, measured once here (and upload temporaries a killed server left removed).
+        let quota = TenantQuota(limit: tenantQuotaMb << 20)
+        let swept = quota.reconcile(dataDirectory: data)
+        if swept > 0 { logger.info("removed unfinished uploads", metadata: ["count": "\(swept)"]) }
+        options.quota = quota
+        let cgroups = Cgroups.detect(parentName: cgroupParent, logger: logger)
         let registry = try pluginOptions.registry()
-        let webhooks = WebhookNotifier(egress: policy.egress, logger: logger)
+        let webhooks = try WebhookNotifier(egress: policy.egress, logger: logger)
         let log = logger
         let ring = try KeyRing.load(directory: data)
         let box = SecretBox(ring: ring)
         let secrets = SecretResolution(store: store, box: box)
         let artifacts = ArtifactSealer(ring: ring)
         let worker = RunWorker(store: store, registry: registry, options: options, logger: logger,
-                               executor: ChildProcessRunExecutor(storeArguments: ["--data", data] + pluginOptions.childArguments), secrets: secrets.resolve,
+                               executor: ChildProcessRunExecutor(storeArguments: ["--data", data] + pluginOptions.childArguments,
+                                                                 cgroups: cgroups),
+                               secrets: secrets.resolve,
                                sealArtifact: { path, context in try artifacts.seal(path: path, context: context) },
                                errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: errorQueueCap)) { run, summary, notify in
             let status = await webhooks.send(summary, to: notify)
@@ -99,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
         let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
         var api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, secretBox: box, dataDirectory: data)
         api.policy = policy
-        api.previews = ChildProcessPreviewExecutor(arguments: pluginOptions.childArguments)
+        api.previews = ChildProcessPreviewExecutor(arguments: pluginOptions.childArguments, cgroups: cgroups)
         api.previewSeconds = previewSeconds
         api.previewMemoryMiB = previewMemoryMb
         let prometheus = PrometheusCollectorRegistry()
@@ -125,6 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
         api.secureCookies = tlsCert != nil
         api.trustProxy = trustProxy
         api.maxUploadBytes = maxUploadBytes
+        api.quota = quota
         api.artifacts = artifacts
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port))
         let app: any Service
@@ -159,7 +177,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         return TenantPolicy(dataDirectory: data, exposedEnvironment: exposed, readOnlyRoots: mounts,
                             egress: EgressPolicy(allowPrivate: allowPrivateEgress, allowed: Self.list(egressAllow),
-                                                 instanceCredentials: allowInstanceCredentials))
+                                                 instanceCredentials: allowInstanceCredentials),
+                            allowUnboundSecrets: allowUnboundSecrets)
     }
 
     static func list(_ s: String) -> [String] {

@@ -22,7 +22,7 @@ import Testing
         try await withRunningService(app) {
             var it = ports.makeAsyncIterator()
             let port = await it.next()!
-            let status = await WebhookNotifier().send(["run_id": "r1", "state": "failed"],
+            let status = await (try WebhookNotifier()).send(["run_id": "r1", "state": "failed"],
                                                       to: PipelineSpec.Notify(url: "http://127.0.0.1:\(port)/hook", secret: "s3cret"))
             #expect(status == 204)
         }

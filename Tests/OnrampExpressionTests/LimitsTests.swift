@@ -144,6 +144,31 @@ import Testing
         let recursion = "($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))"
         #expect(Self.onSmallStack { Self.outcome(recursion) } == "U1001")
     }
+
+    /// Values an expression builds nest at most 512 levels when they are output, compared, copied or
+    /// serialized (D9003); one nested 100,000 deep is that error, never a stack overflow in the writer or
+    /// when it is freed, also on a small stack.
+    @Test func deeplyNestedValuesAreAnErrorNotAStackOverflow() throws {
+        let builders = [
+            #"$reduce([1..100000], function($a, $x) {{"a": $a}}, {})"#,
+            #"$reduce([1..100000], function($a, $x) {[[$a]]}, [])"#,
+            #"$reduce([1..100000], function($a, $x) {$merge([{"a": $a}, {"b": 1}])}, {})"#,
+            #"$string($reduce([1..100000], function($a, $x) {{"a": $a}}, {}))"#,
+            #"($d := $reduce([1..100000], function($a, $x) {{"a": $a}}, {}); $d = $reduce([1..100000], function($a, $x) {{"a": $a}}, {}))"#,
+            #"$clone($reduce([1..100000], function($a, $x) {{"a": $a}}, {}))"#,
+        ]
+        for source in builders {
+            #expect(Self.onSmallStack { Self.outcome(source) } == "D9003", "\(source.prefix(70))")
+        }
+        // Built and dropped without being output: freed without recursion.
+        #expect(Self.onSmallStack { Self.outcome(#"$count([$reduce([1..100000], function($a, $x) {{"a": $a}}, {})])"#) } == "1")
+        // 511 levels are fine, and so are input documents as deep as the JSON parser allows.
+        let deep = try Self.value(#"$reduce([1..511], function($a, $x) {{"a": $a}}, 1)"#)
+        var levels = 0
+        var v = deep
+        while case .object(let o)? = v { levels += 1; v = o["a"] }
+        #expect(levels == 511 && v == .number(1))
+    }
 }
 
 private final class SmallStackBox<T>: @unchecked Sendable {

@@ -246,7 +246,7 @@ import Testing
             #expect(noKey.status == .unprocessableContent && String(buffer: noKey.body).contains("TAXMAN_API_KEY"),
                     "the template's key is the tenant's secret: \(String(buffer: noKey.body))")
             #expect(try await call(client, .put, "/api/v1/tenants/acme/secrets/TAXMAN_API_KEY", key: f.keys["acme-admin"],
-                                   body: ["value": "k"]).status == .ok)
+                                   body: ["value": "k", "origins": ["https://api.taxman.example"]]).status == .ok)
             let made = try await call(client, .post, "/api/v1/tenants/acme/templates/erp-flat-lines-csv/pipelines",
                                       key: f.keys["acme-admin"], body: ["name": "acme-lines", "parameters": values])
             #expect(made.status == .created, "\(String(buffer: made.body))")

@@ -26,7 +26,8 @@ import Testing
         let api = "\(base)/api/v1/tenants"
         let admin = ProcessTests.adminKey
         #expect(try await ProcessTests.http("POST", api, key: admin, body: ["id": "acme"]).0 == 201)
-        #expect(try await ProcessTests.http("PUT", "\(api)/acme/secrets/TAXMAN_KEY", key: admin, body: ["value": "tk"]).0 == 200)
+        #expect(try await ProcessTests.http("PUT", "\(api)/acme/secrets/TAXMAN_KEY", key: admin,
+                                                  body: ["value": "tk", "origins": [.string(sandboxURL)]]).0 == 200)
         let document = ProcessTests.ordersToTaxman("orders", path: "orders.csv", batch: 10, sandboxURL: sandboxURL)
         let pid = try #require(try await ProcessTests.http("POST", "\(api)/acme/pipelines", key: admin, body: document).1?["id"]?.stringValue)
         let runId = try #require(try await ProcessTests.http("POST", "\(api)/acme/pipelines/\(pid)/runs", key: admin).1?["id"]?.stringValue)

@@ -100,12 +100,59 @@ extension Sequence where Self: Sendable, Element: Sendable {
         let target = try area.prepare("stream.bin")
         let chunks = (0..<8).map { _ in ByteBuffer(repeating: 0x41, count: 4096) }
         let error = await #expect(throws: APIError.self) {
-            try await api.receive(RequestBody(asyncSequence: chunks.asStream), into: target)
+            try await api.receive(RequestBody(asyncSequence: chunks.asStream), into: target, tenant: "acme")
         }
         #expect(error?.status == .contentTooLarge)
         #expect(try FileManager.default.contentsOfDirectory(atPath: area.root).isEmpty)
-        #expect(try await api.receive(RequestBody(asyncSequence: Array(chunks.prefix(2)).asStream), into: target) == 8192)
+        #expect(try await api.receive(RequestBody(asyncSequence: Array(chunks.prefix(2)).asStream), into: target,
+                                      tenant: "acme") == 8192)
         #expect(try FileManager.default.contentsOfDirectory(atPath: area.root) == ["stream.bin"])
+        #expect(api.quota.used("acme") == 8192, "only the upload that was kept is counted")
+    }
+
+    /// The tenant's area holds at most --tenant-quota-mb: an upload past it is 413 naming the quota and the
+    /// usage and leaves nothing; replacing and deleting files frees what they held; the figure is measured at
+    /// start, when unfinished uploads are removed.
+    @Test func uploadsStopAtTheTenantsQuota() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        var api = f.api
+        let area = TenantFileArea(dataDirectory: f.dir.path, tenant: "acme")
+        try? FileManager.default.removeItem(atPath: area.root)
+        try FileManager.default.createDirectory(atPath: area.root + "/in", withIntermediateDirectories: true)
+        try Data(count: 300_000).write(to: URL(fileURLWithPath: area.root + "/in/old.csv"))
+        try Data(count: 5).write(to: URL(fileURLWithPath: area.root + "/in/.upload-0a1b"))
+        try Data(count: 5).write(to: URL(fileURLWithPath: area.root + "/in/incoming-0a1b.upload"))
+        let quota = TenantQuota(limit: 1 << 20)
+        api.quota = quota
+        #expect(api.quota.reconcile(dataDirectory: f.dir.path) == 2)
+        #expect(api.quota.used("acme") == 300_000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: area.root + "/in") == ["old.csv"])
+        try await Application(router: api.buildRouter()).test(.router) { client in
+            let admin = f.keys["acme-admin"]
+            func put(_ name: String, _ bytes: Int) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/tenants/acme/files/\(name)", method: .put,
+                                         headers: [.authorization: "Bearer \(admin!)"],
+                                         body: ByteBuffer(repeating: 0x41, count: bytes))
+            }
+            #expect(try await put("in/a.bin", 600_000).status == .ok)
+            let over = try await put("in/b.bin", 200_000)
+            let text = String(buffer: over.body)
+            #expect(over.status == .contentTooLarge && text.contains("file.quota") && text.contains("1.0 MiB")
+                    && text.contains("0.9 MiB"), "\(text)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: area.root + "/in").sorted() == ["a.bin", "old.csv"])
+            #expect(quota.used("acme") == 900_000)
+            // Replacing a file counts the new size only; deleting frees it.
+            #expect(try await put("in/old.csv", 100_000).status == .ok)
+            #expect(quota.used("acme") == 700_000)
+            #expect(try await client.execute(uri: "/api/v1/tenants/acme/files/in/a.bin", method: .delete,
+                                             headers: [.authorization: "Bearer \(admin!)"]).status == .noContent)
+            #expect(quota.used("acme") == 100_000)
+            #expect(try await put("in/b.bin", 200_000).status == .ok)
+            let limits = try APITests.json(try await client.execute(uri: "/api/v1/limits", method: .get,
+                                                                    headers: [.authorization: "Bearer \(admin!)"]))
+            #expect(limits["files"]?["quota_bytes"] == .number(Double(1 << 20)), "\(limits)")
+        }
     }
 
     @Test func pathTricksAre422WithTheFieldAndTouchNothingOutside() async throws {

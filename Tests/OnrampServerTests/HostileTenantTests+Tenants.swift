@@ -90,7 +90,11 @@ extension HostileTenantTests {
         try await s.setUp()
         let listener = try LoopbackListener()
         try S.write("id,region,amount\nT1,CA,10.00\nT2,NY,5.00\n", to: s.area("acme").appendingPathComponent("in/orders.csv"))
-        #expect(try await s.call("PUT", "/tenants/acme/secrets/TAXMAN_KEY", key: s.keys["acme"], json: ["value": "tk"]).status == 200)
+        // Bound to the hosts tried, so that only the egress rules refuse them.
+        let origins: Value = ["http://169.254.169.254", .string("http://127.0.0.1:\(listener.port)"),
+                              .string("http://localhost:\(listener.port)")]
+        #expect(try await s.call("PUT", "/tenants/acme/secrets/TAXMAN_KEY", key: s.keys["acme"],
+                                 json: ["value": "tk", "origins": origins]).status == 200)
         let map = """
             {"transactionId": id, "type": "SalesOrder", "date": "2026-11-03", "currency": "USD",
              "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": $number(amount)}]}

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OnrampCore
+import OnrampEngine
 @testable import OnrampServer
 import OnrampStore
 import Testing
@@ -39,8 +40,8 @@ import Testing
         func expectAllOpen(_ note: Comment) async throws {
             let ring = try KeyRing.load(directory: dir, environment: [:])
             let resolution = SecretResolution(store: store, box: SecretBox(ring: ring))
-            #expect(try await resolution.resolve("acme") == ["K": "v1"], note)
-            #expect(try await resolution.resolve("globex") == ["TOKEN": "t-2"], note)
+            #expect(try await resolution.resolve("acme") == ["K": TenantSecret(value: "v1")], note)
+            #expect(try await resolution.resolve("globex") == ["TOKEN": TenantSecret(value: "t-2")], note)
             for (i, path) in artifacts.enumerated() {
                 let plain = try ArtifactSealer(ring: ring).open(path: path + ".sealed", context: "r\(i)/results_path")
                 #expect(plain == Data(path.utf8), note)

@@ -135,7 +135,8 @@ import Testing
         var api = "http://127.0.0.1:\(try await server.port())/api/v1"
 
         #expect(try await Self.http("POST", "\(api)/tenants", key: ProcessTests.adminKey, body: ["id": "acme"]).0 == 201)
-        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: ProcessTests.adminKey, body: ["value": "tk"]).0 == 200)
+        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: ProcessTests.adminKey,
+                                     body: ["value": "tk", "origins": [.string(sandboxURL)]]).0 == 200)
         let document = Self.ordersToTaxman("orders", path: "in/*.csv", batch: 10, sandboxURL: sandboxURL)
         let (created, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/pipelines", key: ProcessTests.adminKey, body: document)
         #expect(created == 201)
@@ -214,7 +215,8 @@ import Testing
         let customer = try #require(key?["key"]?.stringValue)
 
         // The customer's day: set the secret, onboard from the template, run now, watch, download.
-        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: customer, body: ["value": "customer-taxman-key"]).0 == 200)
+        #expect(try await Self.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: customer,
+                                     body: ["value": "customer-taxman-key", "origins": [.string(sandboxURL)]]).0 == 200)
         let (onboarded, pipeline) = try await Self.http("POST", "\(api)/tenants/acme/templates/csv-to-taxman/pipelines", key: customer,
                                                         body: ["name": "acme-orders", "parameters": ["EXPORT_GLOB": "export/*.csv", "TAXMAN_URL": .string(sandboxURL)]])
         #expect(onboarded == 201)
@@ -282,7 +284,8 @@ import Testing
         defer { first.stop() }
         let base = "http://127.0.0.1:\(try await first.port())"
         #expect(try await Self.http("POST", "\(base)/api/v1/tenants", key: Self.adminKey, body: ["id": "acme"]).0 == 201)
-        #expect(try await Self.http("PUT", "\(base)/api/v1/tenants/acme/secrets/TAXMAN_KEY", key: Self.adminKey, body: ["value": "tk"]).0 == 200)
+        #expect(try await Self.http("PUT", "\(base)/api/v1/tenants/acme/secrets/TAXMAN_KEY", key: Self.adminKey,
+                                     body: ["value": "tk", "origins": [.string(sandboxURL)]]).0 == 200)
         let document = Self.ordersToTaxman("drain", path: "orders.csv", batch: 10, sandboxURL: sandboxURL)
         let pid = try #require(try await Self.http("POST", "\(base)/api/v1/tenants/acme/pipelines", key: Self.adminKey, body: document).1?["id"]?.stringValue)
         let runId = try #require(try await Self.http("POST", "\(base)/api/v1/tenants/acme/pipelines/\(pid)/runs", key: Self.adminKey).1?["id"]?.stringValue)

@@ -251,11 +251,15 @@ import Testing
         let store = try backend.make()
         try await store.putSecret(SecretRecord(tenantId: "acme", name: "TAXMAN_KEY", ciphertext: Data([1, 2, 3]), updatedAt: t0))
         try await store.putSecret(SecretRecord(tenantId: "acme", name: "TAXMAN_KEY", ciphertext: Data([4, 5]), updatedAt: t0))
-        try await store.putSecret(SecretRecord(tenantId: "globex", name: "X", ciphertext: Data([9]), updatedAt: t0))
+        try await store.putSecret(SecretRecord(tenantId: "globex", name: "X", ciphertext: Data([9]), updatedAt: t0,
+                                               origins: ["https://api.taxman.example", "postgres://db.globex:5432"]))
         #expect(try await store.secrets(tenantId: "acme").map(\.ciphertext) == [Data([4, 5])])
+        #expect(try await store.secrets(tenantId: "acme").first?.origins == [])
         #expect(try await store.secrets(tenantId: nil).count == 2)
         try await store.replaceCiphertexts([SecretRecord(tenantId: "globex", name: "X", ciphertext: Data([7]), updatedAt: t0)])
         #expect(try await store.secrets(tenantId: "globex").first?.ciphertext == Data([7]))
+        // Re-sealing keeps the origins; they change only with the value.
+        #expect(try await store.secrets(tenantId: "globex").first?.origins == ["https://api.taxman.example", "postgres://db.globex:5432"])
         #expect(try await store.deleteSecret(tenantId: "acme", name: "TAXMAN_KEY"))
         #expect(try await store.secrets(tenantId: "acme").isEmpty)
     }
