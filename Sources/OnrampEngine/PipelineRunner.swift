@@ -216,9 +216,19 @@ public struct PipelineRunner: Sendable {
                     }
                 }
             }
-            guard let commit = batch.commit else { return }
-            for (stateKey, state) in commit.states { try await checkpoints.commit(pipeline: stateKey, checkpoint: state) }
-            try await checkpoints.commit(pipeline: key, checkpoint: commit.checkpoint)
+            guard let checkpoint = batch.checkpoint else { return }
+            for (stateKey, state) in preparer.states { try await checkpoints.commit(pipeline: stateKey, checkpoint: state) }
+            try await checkpoints.commit(pipeline: key, checkpoint: checkpoint)
+        }
+
+        /// `prepare`'s result; when it fails, what it gathered before lands and the run fails with its error.
+        func landingWhatFailed<T>(_ prepare: () async throws -> T, _ summary: inout RunSummary) async throws -> T {
+            do {
+                return try await prepare()
+            } catch let failure as PreparationFailure {
+                try await land(failure.partial, &summary)
+                throw failure.error
+            }
         }
 
         func closeOutputs() async throws {
@@ -230,18 +240,17 @@ public struct PipelineRunner: Sendable {
             try writeReconciliation(&summary)
         }
 
-        /// Reads batches to the end or to a requested stop (returned). While one batch lands in the destination the
-        /// next is read and transformed (one at a time: the preparer is never used by two tasks at once), unless a
-        /// step remembers records across runs: what it stores must leave out the records the destination refused, so
-        /// its batches land one after the other.
+        /// Reads batches to the end or to a requested stop (returned). Where the preparer `overlaps`, the next batch
+        /// is read and transformed while one lands in the destination (one at a time: the preparer is never used by
+        /// two tasks at once; a stop cancels a read that has no effect outside the run); otherwise batch after batch.
         func pump(_ summary: inout RunSummary) async throws -> RunStop? {
-            let overlap = remembering.isEmpty
+            let overlap = preparer.overlaps
             return try await withThrowingTaskGroup(of: PreparedBatch?.self) { group in
                 group.addTask { try await preparer.next() }
-                while case let batch?? = try await group.next() {
+                while true {
+                    guard case let batch?? = try await landingWhatFailed({ try await group.next() }, &summary) else { break }
                     if overlap { group.addTask { try await preparer.next() } }
                     try await land(batch, &summary)
-                    if !overlap { group.addTask { try await preparer.next() } }
                     if let stopRequested, let stop = await stopRequested() {
                         group.cancelAll()
                         return stop
@@ -254,6 +263,7 @@ public struct PipelineRunner: Sendable {
                         progress(RunProgress(read: summary.recordsRead, written: summary.recordsWritten,
                                              failed: summary.recordsFailed, seconds: Self.seconds(since: start)))
                     }
+                    if !overlap { group.addTask { try await preparer.next() } }
                 }
                 return nil
             }
@@ -269,9 +279,12 @@ public struct PipelineRunner: Sendable {
                     .sorted(by: { $0.key < $1.key }) {
                     let records = try group.map { try $0.record() }
                     summary.recordsRead += records.count
-                    try await land(try await preparer.transformed(records, from: max(0, min(step, steps.count))), &summary)
+                    let from = max(0, min(step, steps.count))
+                    try await land(try await landingWhatFailed({ try await preparer.transformed(records, from: from) }, &summary),
+                                   &summary)
                 }
             }
+            preparer.recordsRead = summary.recordsRead
             stop = try await pump(&summary)
         } catch {
             await preparer.close()
@@ -289,7 +302,7 @@ public struct PipelineRunner: Sendable {
         // Flush what the steps still hold (open groups), each step's leftovers through the steps after it.
         for i in steps.indices {
             while true {
-                let (batch, done) = try await preparer.finish(step: i)
+                let (batch, done) = try await landingWhatFailed({ try await preparer.finish(step: i) }, &summary)
                 try await land(batch, &summary)
                 if done { break }
             }

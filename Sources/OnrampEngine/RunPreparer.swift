@@ -15,8 +15,15 @@ struct PreparedBatch: Sendable {
     /// Rows the source read for this batch (records and extract errors).
     var read = 0
     var events: [Event] = []
-    /// The checkpoint to commit once every event before it has landed, with the steps' memories at that point.
-    var commit: (checkpoint: Value, states: [(key: String, state: Value)])?
+    /// The checkpoint to commit once every event before it has landed (with the steps' memories as they are then).
+    var checkpoint: Value?
+}
+
+/// Preparing a batch failed: what it gathered before (read count, errors, records of earlier tables) lands first, as
+/// a sequential run would have recorded it, then the run fails with `error`.
+struct PreparationFailure: Error {
+    let partial: PreparedBatch
+    let error: any Error
 }
 
 /// The read-and-transform half of a run: reads the next source batch and passes it through the steps, so that the
@@ -32,7 +39,8 @@ final class RunPreparer: @unchecked Sendable {
     private let maxRecordsRead: Int?
     /// The stateful steps' memories, stored under `key`; empty in a replay.
     private let remembering: [(key: String, step: any StatefulStep)]
-    private var read = 0
+    /// Rows read so far, the runner's replayed records included (the record limit counts them all).
+    var recordsRead = 0
     /// The last checkpoint the source gave that could not be committed yet (a step still held records).
     private(set) var pendingCheckpoint: Value?
 
@@ -46,8 +54,13 @@ final class RunPreparer: @unchecked Sendable {
         self.remembering = remembering
     }
 
-    /// The steps' memories now.
+    /// The steps' memories now. Only asked when no `next()` runs: a run whose steps remember does not overlap.
     var states: [(key: String, state: Value)] { remembering.map { ($0.key, $0.step.snapshot()) } }
+
+    /// Whether the next batch may be prepared while one lands: not when preparing has effects outside the run that a
+    /// stop would leave unrecorded (a route's second destination, a plugin transform), nor when a step remembers
+    /// records across runs (its memory must leave out what the destination refused before it is stored).
+    var overlaps: Bool { remembering.isEmpty && steps.allSatisfy { $0.routeDestination == nil && $0.transform == nil } }
 
     /// A record that failed after a remembering step is forgotten by it (by source position), so that a fixed record
     /// gets through next time.
@@ -62,16 +75,21 @@ final class RunPreparer: @unchecked Sendable {
     func next() async throws -> PreparedBatch? {
         guard let batch = try await reader.next() else { return nil }
         var out = PreparedBatch(read: batch.recordCount + batch.errors.count)
-        read += out.read
-        if let max = maxRecordsRead, read > max {
-            throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
+        recordsRead += out.read
+        do {
+            if let max = maxRecordsRead, recordsRead > max {
+                throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
+            }
+            out.events.append(.errors(batch.errors))
+            try await transform(batch.records, from: 0, sources: { PipelineRunner.sources(at: $0, in: batch.records) },
+                                into: &out)
+            for table in batch.tables { try await transform(table, into: &out) }
+        } catch {
+            throw PreparationFailure(partial: out, error: error)
         }
-        out.events.append(.errors(batch.errors))
-        try await transform(batch.records, from: 0, sources: { PipelineRunner.sources(at: $0, in: batch.records) }, into: &out)
-        for table in batch.tables { try await transform(table, into: &out) }
         if let c = batch.checkpoint { pendingCheckpoint = c }
         if let c = pendingCheckpoint, steps.allSatisfy(\.isIdle) {
-            out.commit = (c, states)
+            out.checkpoint = c
             pendingCheckpoint = nil
         }
         return out
@@ -80,7 +98,9 @@ final class RunPreparer: @unchecked Sendable {
     /// `records` through the steps from `first` on, as events.
     func transformed(_ records: [Record], from first: Int) async throws -> PreparedBatch {
         var out = PreparedBatch()
-        try await transform(records, from: first, into: &out)
+        do { try await transform(records, from: first, into: &out) } catch {
+            throw PreparationFailure(partial: out, error: error)
+        }
         return out
     }
 
@@ -93,7 +113,9 @@ final class RunPreparer: @unchecked Sendable {
         if index > 0 { for j in errors.indices { errors[j].reentryStep = index } }
         var out = PreparedBatch(events: [.errors(errors)])
         if records.isEmpty { return (out, true) }
-        try await transform(records, from: index + 1, into: &out)
+        do { try await transform(records, from: index + 1, into: &out) } catch {
+            throw PreparationFailure(partial: out, error: error)
+        }
         return (out, false)
     }
 

@@ -135,6 +135,51 @@ import Testing
         #expect(third.recordsWritten == 0, "once through, the key is remembered")
     }
 
+    /// With an incremental source (every batch commits a checkpoint), a record the destination refused is
+    /// forgotten before the dedupe's memory is stored with that checkpoint: fixed and re-read, it gets through.
+    @Test func dedupeForgetsARecordTheDestinationRefusedUnderAnIncrementalSource() async throws {
+        let b = try Bench()
+        func run() async throws -> RunSummary {
+            let spec = try PipelineLoader.parse("""
+            version: 1
+            name: inc
+            source: {connector: csv, config: {path: "in-*.csv"}, incremental: {mode: new_files}}
+            steps:
+              - dedupe: {key: [id], scope: pipeline}
+              - map: |
+                  {"transactionId": id, "type": "SalesInvoice", "date": "2026-11-03", "currency": "USD",
+                   "shipTo": {"country": "US", "region": region}, "lines": [{"number": "1", "quantity": 1, "amount": 10}]}
+            destination: {connector: taxman_sandbox}
+            """)
+            var registry = ConnectorRegistry()
+            FileConnectors.register(into: &registry)
+            SandboxConnectors.register(into: &registry)
+            return await PipelineRunner(spec: spec, registry: registry, resources: ConnectorResources(files: .local(b.dir.path)),
+                                        checkpoints: FileCheckpointStore(directory: b.dir.path + "/state"),
+                                        outputDirectory: b.dir.path).run()
+        }
+        try b.write("in-1.csv", "id,region\n1,NY\n2,ZZ\n")
+        let first = try await run()
+        #expect(first.recordsWritten == 1 && first.recordsFailed == 1, "\(first.failureReason ?? "")")
+        try b.write("in-2.csv", "id,region\n2,NY\n1,NY\n")
+        let second = try await run()
+        #expect(second.recordsWritten == 1 && second.recordsFailed == 0, "the fixed record 2 gets through, 1 is known")
+    }
+
+    /// A batch whose preparation fails (here a route's second destination cannot be written) still reports the
+    /// errors its earlier steps found, as a run that handled one batch at a time did, and the run fails.
+    @Test func errorsFoundBeforeAStepFailedAreReported() async throws {
+        let b = try Bench()
+        try b.write("orders.csv", Self.orders)
+        try b.write("blocker", "a file where the route wants a folder")
+        let s = try await b.run("""
+        - validate: {rules: [{name: known, field: country, enum: [germany, FRANCE]}]}
+        - route: {when: "true", destination: {connector: file, config: {path: blocker/routed.ndjson}}}
+        """)
+        #expect(s.status == .failed)
+        #expect(b.read("steps-errors.ndjson").map { $0["code"] } == ["validate.known"], "\(s.failureReason ?? "")")
+    }
+
     /// A step's state file is named after the step: a name longer than a file name may be is cut and hashed.
     @Test func aLongStepNameStillKeepsItsMemory() async throws {
         let b = try Bench()

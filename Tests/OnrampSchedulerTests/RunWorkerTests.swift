@@ -46,7 +46,8 @@ import Testing
         let store = MemoryStore()
         let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
         var options = RunWorker.Options(dataDirectory: dir.path)
-        options.lease = 2
+        // Long enough that a loaded test machine does not starve the heartbeats into a takeover.
+        options.lease = 6
         let notified = Mutex<[Value]>([])
         let worker = RunWorker(store: store, registry: Self.registry(), options: options, notifier: { _, summary, notify in
             #expect(notify.url == "https://hooks.example.invalid/onramp")
@@ -84,13 +85,14 @@ import Testing
         // A worker claims it and dies (never heartbeats).
         _ = try await store.claim(worker: "dead", now: Date(), lease: 1, perTenantLimit: 2)
         var options = RunWorker.Options(dataDirectory: dir.path)
-        options.lease = 1
+        // The dead worker's lease (1 s) runs out fast; this worker's own is long enough for a loaded machine.
+        options.lease = 6
         let worker = RunWorker(store: store, registry: Self.registry(), options: options)
         let task = Task { try await worker.run() }
         defer { task.cancel() }
         try await Self.waitUntil { await store.run(id: "r1")?.state.isFinished == true }
         let r = await store.run(id: "r1")
-        #expect(r?.state == .succeeded && r?.attempts == 2)
+        #expect(r?.state == .succeeded && r?.attempts == 2, "\(String(describing: r))")
     }
 
     @Test func cancelStopsARunningRunAtABatchBoundary() async throws {
