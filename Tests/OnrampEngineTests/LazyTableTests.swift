@@ -65,6 +65,11 @@ import Testing
         "  - filter: \"sku = 'A-1' ? true : note\"",
         "  - filter: \"$length(note) > 5\"",
         "  - drop: [note]\n  - group: { by: order_no, into: lines }",
+        "  - lookup: {table: {rows: [{sku: A-1, code: X}, {sku: ' c-3 ', code: Y}]}, on: {sku: sku}, set: {code: code},"
+            + " ignore_case: true, missing: keep}",
+        "  - lookup: {table: {rows: [{s: A-1, n: '1', c: X}]}, on: {sku: s, line_no: n}, set: {note: c, extra: missing},"
+            + " missing: default, default: {flag: none}}",
+        "  - lookup: {table: {rows: [{sku: A-1, c: X}]}, on: {sku: sku}, set: {c: c}}",
     ])
     func lazyAndEagerWriteTheSame(_ steps: String) async throws {
         let lazy = try await run(steps, lazy: true)
@@ -87,6 +92,29 @@ import Testing
         #expect(lazy.output == eager.output)
         #expect(lazy.errors == eager.errors)
         #expect(!lazy.output.isEmpty)
+    }
+
+    /// A lookup on a table's columns stays lazy (the table path answers); a miss that is an error does not.
+    @Test func aLookupOnColumnsKeepsTheTableLazy() throws {
+        var table = RecordTable(columns: ["sku", "qty"], file: "t.csv")
+        table.append(line: 2, fields: [ArraySlice("A-1".utf8), ArraySlice("2".utf8)])
+        table.append(line: 3, fields: [ArraySlice("B-2".utf8), ArraySlice("1".utf8)])
+        func step(_ yaml: String) throws -> any TableStep {
+            let spec = try PipelineLoader.parse("""
+            version: 1
+            name: t
+            source: {connector: csv, config: {path: x.csv}}
+            steps:
+              - \(yaml)
+            destination: {connector: file, config: {path: out.ndjson}}
+            """)
+            return try #require(try StepFactory.make(spec.steps[0]) as? any TableStep)
+        }
+        let keep = try step("lookup: {table: {rows: [{sku: A-1, code: X}]}, on: {sku: sku}, set: {code: code}, missing: keep}")
+        let out = try #require(keep.process(table: TableBatch(table)))
+        #expect(out.records().map(\.value) == [["sku": "A-1", "qty": "2", "code": "X"], ["sku": "B-2", "qty": "1"]])
+        let strict = try step("lookup: {table: {rows: [{sku: A-1, code: X}]}, on: {sku: sku}, set: {code: code}}")
+        #expect(strict.process(table: TableBatch(table)) == nil)
     }
 
     @Test func theFastPathComputesWhatJSONataComputes() async throws {

@@ -283,6 +283,18 @@ import Testing
         #expect(scriptErrors.map(\.code) == ["script.not_record"])
     }
 
+    /// A pipeline holding only `spec`'s documented example step.
+    static func examplePipeline(_ spec: StepSpec) throws -> PipelineSpec {
+        try PipelineLoader.parse("""
+        version: 1
+        name: t
+        source: {connector: csv, config: {path: x.csv}}
+        steps:
+        \(spec.example.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        destination: {connector: file, config: {path: out.ndjson}}
+        """)
+    }
+
     /// Every step type has a schema with titled properties and an example that builds.
     @Test func everyStepHasASchemaAndAWorkingExample() throws {
         #expect(StepFactory.specs.count == 19)
@@ -291,14 +303,7 @@ import Testing
             if case .object(let props)? = spec.configSchema["properties"] {
                 for (k, p) in props { #expect(p["title"] != nil || p["type"] != nil, "\(spec.name).\(k)") }
             }
-            let doc = try PipelineLoader.parse("""
-            version: 1
-            name: t
-            source: {connector: csv, config: {path: x.csv}}
-            steps:
-            \(spec.example.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-            destination: {connector: file, config: {path: out.ndjson}}
-            """)
+            let doc = try Self.examplePipeline(spec)
             #expect(doc.steps.count == 1 && doc.steps[0].type == spec.name)
             _ = try StepFactory.make(doc.steps[0], context: StepContext(validating: true))
         }
@@ -308,14 +313,7 @@ import Testing
     /// error naming its path or accepted: never a trap (group's `max_groups: 1e300` crashed the process).
     @Test func outOfRangeNumbersInEveryStepAreErrorsNotTraps() throws {
         for spec in StepFactory.specs {
-            let example = try PipelineLoader.parse("""
-            version: 1
-            name: t
-            source: {connector: csv, config: {path: x.csv}}
-            steps:
-            \(spec.example.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-            destination: {connector: file, config: {path: out.ndjson}}
-            """).steps[0]
+            let example = try Self.examplePipeline(spec).steps[0]
             guard case .object(let props)? = spec.configSchema["properties"], case .object(let base) = example.config else {
                 continue
             }

@@ -12,7 +12,7 @@ final class LookupStep: Step {
     let missing: String
     let defaults: [(FieldPath, Value)]
     let label: String
-    private var index: [String: Value.Object] = [:]
+    private(set) var index: [String: Value.Object] = [:]
 
     init(_ c: StepConfig, rows: [Value], label: String) throws(OnrampError) {
         keys = try c.names("on").map { (record: $0.0, column: $0.1) }
@@ -47,7 +47,7 @@ final class LookupStep: Step {
     }
 
     /// The match key of some values, normalised as configured; nil when one is missing or not a scalar.
-    private func key(_ values: [Value?]) -> String? {
+    func key(_ values: [Value?]) -> String? {
         var parts: [String] = []
         for v in values {
             guard let text = part(v) else { return nil }
@@ -56,7 +56,7 @@ final class LookupStep: Step {
         return parts.joined(separator: "\u{1F}")
     }
 
-    private func part(_ v: Value?) -> String? {
+    func part(_ v: Value?) -> String? {
         guard let v, !v.isNull, var text = v.scalarText else { return nil }
         if trim { text = text.trimmingWhiteSpace }
         if ignoreCase { text = text.lowercased() }
