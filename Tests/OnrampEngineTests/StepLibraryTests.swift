@@ -55,6 +55,17 @@ import Testing
         #expect(Self.buildError("- lookup: {table: {rows: [1]}, on: {a: b}, into: r}")?.location == "steps[0].lookup.table.rows[0]")
     }
 
+    /// A pattern that backtracks for ever on a hostile value fails that record after about a second; the records
+    /// around it are checked as usual.
+    @Test func aBacktrackingPatternFailsItsRecordNotTheRun() throws {
+        let started = ContinuousClock.now
+        let (out, errors) = try Self.apply("- validate: {rules: [{name: word, field: w, pattern: \"(a+)+$\"}]}",
+                                           [["w": "aaa"], ["w": .string(String(repeating: "a", count: 40) + "!")], ["w": "a"]])
+        #expect(out.count == 2 && errors.map(\.code) == ["validate.word"])
+        #expect(errors.first?.message.contains("took more than 1 s") == true, "\(errors)")
+        #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
     @Test func validateReportsEveryFailingRuleWithItsFieldAndLetsWarningsThrough() throws {
         let steps = """
         - validate:

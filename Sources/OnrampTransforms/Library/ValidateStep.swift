@@ -104,10 +104,10 @@ final class ValidateStep: Step {
             if let min = rule.minLength, text.count < min { return "must be at least \(min) characters long" }
             if let max = rule.maxLength, text.count > max { return "must be at most \(max) characters long" }
             if let re = rule.pattern {
-                let ns = text as NSString
-                let whole = re.firstMatch(in: text, range: NSRange(location: 0, length: ns.length))
-                if whole?.range.location != 0 || whole?.range.length != ns.length {
-                    return "must match \(rule.patternText ?? "")"
+                switch Self.matchesWhole(re, text) {
+                case true?: break
+                case false?: return "must match \(rule.patternText ?? "")"
+                case nil: return "took more than \(Self.matchSeconds) s to match \(rule.patternText ?? "") (a pattern that backtracks)"
                 }
             }
         }
@@ -155,6 +155,24 @@ final class ValidateStep: Step {
 }
 
 extension ValidateStep {
+    /// How long one value may take to match a rule's pattern: a pattern that backtracks for ever on a hostile value
+    /// (`(a+)+$`) fails that record instead of holding the run until its time limit.
+    static let matchSeconds = 1
+
+    /// Whether the first match of `re` is the whole text; nil when matching took longer than `matchSeconds`.
+    static func matchesWhole(_ re: NSRegularExpression, _ text: String) -> Bool? {
+        let length = (text as NSString).length
+        let deadline = ContinuousClock.now + .seconds(matchSeconds)
+        var found: NSTextCheckingResult?
+        var late = false
+        re.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(location: 0, length: length)) { m, _, stop in
+            if let m { found = m } else if ContinuousClock.now > deadline { late = true } else { return }
+            stop.pointee = true
+        }
+        if late { return nil }
+        return found?.range.location == 0 && found?.range.length == length
+    }
+
     static let spec = StepSpec(
         name: "validate",
         summary: "Checks fields against rules; a failing record becomes an error record (or a warning, by rule).",
@@ -165,7 +183,7 @@ extension ValidateStep {
                 "required": Schema.boolean("Required", "The field must be present, not null and not blank", default: false),
                 "type": Schema.choice("Type", "The field's type", ["string", "number", "integer", "decimal", "boolean",
                                                                    "object", "array", "date"]),
-                "pattern": Schema.string("Pattern", "A regular expression the whole text must match"),
+                "pattern": Schema.string("Pattern", "A regular expression the whole text must match (within 1 s a value)"),
                 "min": ["type": "number", "title": "Minimum", "description": "The smallest allowed number"],
                 "max": ["type": "number", "title": "Maximum", "description": "The largest allowed number"],
                 "enum": ["type": "array", "title": "Allowed values", "description": "The only values allowed"],
