@@ -21,13 +21,13 @@ public struct SecretOrigin: Sendable, Hashable, CustomStringConvertible {
     /// scheme and host or its host is not fixed.
     /// Where Foundation's parser (which the HTTP clients use) reads another host than this one, it is nil.
     public init?(url text: String) {
-        guard let parsed = Self.split(text) else { return nil }
-        if let c = URLComponents(string: text) {
-            var host = (c.host ?? "").lowercased()
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            while host.hasSuffix(".") { host.removeLast() }
-            guard host == parsed.origin.host, (c.port ?? parsed.origin.port) == parsed.origin.port else { return nil }
-        }
+        // Both readings must agree, and Foundation's must exist: a URL it cannot parse now may parse otherwise once
+        // its template is filled (`https://erp.acme\@evil.example:{443}/`).
+        guard let parsed = Self.split(text), let c = URLComponents(string: text) else { return nil }
+        var host = (c.host ?? "").lowercased()
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        while host.hasSuffix(".") { host.removeLast() }
+        guard host == parsed.origin.host, (c.port ?? parsed.origin.port) == parsed.origin.port else { return nil }
         self = parsed.origin
     }
 
@@ -51,6 +51,8 @@ public struct SecretOrigin: Sendable, Hashable, CustomStringConvertible {
               scheme.first!.isLetter else { return nil }
         let afterScheme = text[sep.upperBound...]
         let end = afterScheme.firstIndex(where: { "/?#\\".contains($0) }) ?? afterScheme.endIndex
+        // A backslash ends the authority for some parsers and not for others: no origin has one.
+        guard end == afterScheme.endIndex || afterScheme[end] != "\\" else { return nil }
         var authority = afterScheme[..<end]
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
         guard !authority.isEmpty, !authority.contains(where: { "{}$%".contains($0) || $0.isWhitespace }) else {

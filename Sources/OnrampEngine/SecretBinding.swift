@@ -24,8 +24,8 @@ public enum SecretBinding {
     }
 
     /// `template` is the document as written (its `${secret:…}` still in place), `resolved` the same document
-    /// with its placeholders filled as far as they are known; a field still holding `${…}` is checked once it
-    /// is filled. `origins` maps each secret's name to where it may go (empty: nowhere, unless `allowUnbound`).
+    /// with its placeholders filled as far as they are known; a field still holding a placeholder reference is
+    /// checked once it is filled. `origins` maps each secret's name to where it may go (empty: nowhere, unless `allowUnbound`).
     public static func check(_ template: Value, resolved: Value, origins: [String: [String]], allowUnbound: Bool,
                              registry: ConnectorRegistry) throws {
         let filled = Dictionary(senders(in: resolved, registry: registry).map { ($0.path, $0) },
@@ -37,7 +37,9 @@ public enum SecretBinding {
             let fields = sender.path == "notify"
                 ? SecretOrigin.fields(in: target.config, schema: Self.notifySchema, path: "notify")
                 : SecretOrigin.fields(in: target.config, schema: target.schema, path: "\(sender.path).config")
-            for field in fields where !field.text.contains("${") {
+            // A field whose own placeholder is not filled yet (a parameter) is checked once it is; any other `${`
+            // is text (`https://evil.example/?${x}`), and the field is checked as written.
+            for field in fields where Placeholders.locatedReferences(in: .string(field.text)).isEmpty {
                 for name in names.sorted() {
                     try check(name, bound: origins[name] ?? [], allowUnbound: allowUnbound, field: field)
                 }

@@ -222,17 +222,19 @@ final class Evaluator {
     private func evaluateDescendants(_ input: JValue) -> JValue {
         if input.isUndefined { return .undefined }
         var out: [JValue] = []
-        func recurse(_ v: JValue) {
+        // Past `maxValueDepth` levels (a value only an expression can build) the walk goes no deeper: no stack overflow.
+        func recurse(_ v: JValue, _ depth: Int) {
+            guard depth <= SizeLimits.maxValueDepth else { return }
             switch v {
-            case .array(let a): for m in a.items { recurse(m) }
-            case .jsonArray(let xs): for m in xs { recurse(JValue(m)) }
+            case .array(let a): for m in a.items { recurse(m, depth + 1) }
+            case .jsonArray(let xs): for m in xs { recurse(JValue(m), depth + 1) }
             default:
                 out.append(v)
-                if case .object(let o) = v { for (_, x) in o.fields { recurse(x) } }
-                if case .jsonObject(let o) = v { for x in o.values { recurse(JValue(x)) } }
+                if case .object(let o) = v { for (_, x) in o.fields { recurse(x, depth + 1) } }
+                if case .jsonObject(let o) = v { for x in o.values { recurse(JValue(x), depth + 1) } }
             }
         }
-        recurse(input)
+        recurse(input, 0)
         if out.count == 1 { return out[0] }
         return .sequence(out)
     }

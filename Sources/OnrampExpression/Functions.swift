@@ -2,15 +2,19 @@ import OnrampCore
 
 /// Value semantics shared by the evaluator and the function library (JavaScript's, as JSONata defines them).
 enum Functions {
-    static func lookup(_ input: JValue, _ key: String) -> JValue {
+    /// Arrays nested past `SizeLimits.maxValueDepth` (only an expression can build them) give nothing deeper:
+    /// this walk and the ones below stop there instead of overflowing the stack.
+    static func lookup(_ input: JValue, _ key: String, depth: Int = 0) -> JValue {
         switch input {
         case .array(let a):
             let result = JArray([], sequence: true)
-            for item in a.items { appendLookup(item, key, to: result) }
+            guard depth <= SizeLimits.maxValueDepth else { return .array(result) }
+            for item in a.items { appendLookup(item, key, to: result, depth: depth + 1) }
             return .array(result)
         case .jsonArray(let xs):
             let result = JArray([], sequence: true)
-            for item in xs { appendLookup(JValue(item), key, to: result) }
+            guard depth <= SizeLimits.maxValueDepth else { return .array(result) }
+            for item in xs { appendLookup(JValue(item), key, to: result, depth: depth + 1) }
             return .array(result)
         case .object(let o):
             return o.value(forKey: key) ?? .undefined
@@ -22,8 +26,8 @@ enum Functions {
     }
 
     /// Adds what `lookup(item, key)` gives to `result`, flattening one level.
-    private static func appendLookup(_ item: JValue, _ key: String, to result: JArray) {
-        let res = lookup(item, key)
+    private static func appendLookup(_ item: JValue, _ key: String, to result: JArray, depth: Int) {
+        let res = lookup(item, key, depth: depth)
         switch res {
         case .undefined: break
         case .array(let r): result.items.append(contentsOf: r.items)
@@ -42,19 +46,21 @@ enum Functions {
 
     static func flatten(_ v: JValue) -> [JValue] {
         var out: [JValue] = []
-        func go(_ x: JValue) {
+        func go(_ x: JValue, _ depth: Int) {
+            guard depth <= SizeLimits.maxValueDepth else { return }
             switch x {
-            case .array(let a): for i in a.items { go(i) }
-            case .jsonArray(let xs): for i in xs { go(JValue(i)) }
+            case .array(let a): for i in a.items { go(i, depth + 1) }
+            case .jsonArray(let xs): for i in xs { go(JValue(i), depth + 1) }
             default: out.append(x)
             }
         }
-        go(v)
+        go(v, 0)
         return out
     }
 
     /// Effective boolean value; nil for undefined.
-    static func boolean(_ v: JValue) -> Bool? {
+    static func boolean(_ v: JValue, depth: Int = 0) -> Bool? {
+        guard depth <= SizeLimits.maxValueDepth else { return false }
         switch v {
         case .undefined: return nil
         case .null, .function: return false
@@ -64,11 +70,11 @@ enum Functions {
         case .object(let o): return !o.fields.isEmpty
         case .jsonObject(let o): return !o.isEmpty
         case .array(let a):
-            if a.items.count == 1 { return boolean(a.items[0]) ?? false }
-            return a.items.contains { boolean($0) == true }
+            if a.items.count == 1 { return boolean(a.items[0], depth: depth + 1) ?? false }
+            return a.items.contains { boolean($0, depth: depth + 1) == true }
         case .jsonArray(let xs):
-            if xs.count == 1 { return boolean(JValue(xs[0])) ?? false }
-            return xs.contains { boolean(JValue($0)) == true }
+            if xs.count == 1 { return boolean(JValue(xs[0]), depth: depth + 1) ?? false }
+            return xs.contains { boolean(JValue($0), depth: depth + 1) == true }
         }
     }
 

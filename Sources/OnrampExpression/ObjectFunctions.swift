@@ -4,12 +4,16 @@ import Foundation
 enum ObjectFunctions {
     typealias E = FunctionLibrary.Entry
 
-    static func keys(_ v: JValue) -> [String] {
+    /// Past `SizeLimits.maxValueDepth` nested arrays, `keys` and `spread` go no deeper (no stack overflow).
+    static func keys(_ v: JValue, depth: Int = 0) -> [String] {
         switch v {
         case .array, .jsonArray:
+            guard depth <= SizeLimits.maxValueDepth else { return [] }
             var seen: [String] = []
             var set = Set<String>()
-            for item in v.arrayValue!.items { for k in keys(item) where set.insert(k).inserted { seen.append(k) } }
+            for item in v.arrayValue!.items {
+                for k in keys(item, depth: depth + 1) where set.insert(k).inserted { seen.append(k) }
+            }
             return seen
         case .object(let o): return Array(o.fields.keys)
         case .jsonObject(let o): return Array(o.keys)
@@ -17,14 +21,15 @@ enum ObjectFunctions {
         }
     }
 
-    static func spread(_ v: JValue) -> JValue {
+    static func spread(_ v: JValue, depth: Int = 0) -> JValue {
         switch v {
         case .array, .jsonArray:
+            guard depth <= SizeLimits.maxValueDepth else { return .sequence() }
             // What appending each item's spread to the result gives, built in place (not copied per item).
             var items: [JValue] = []
             var appended = false
             for item in v.arrayValue!.items {
-                let s = spread(item)
+                let s = spread(item, depth: depth + 1)
                 if s.isUndefined { continue }
                 appended = true
                 if let a = s.arrayValue { items.append(contentsOf: a.items) } else { items.append(s) }

@@ -27,7 +27,8 @@ import Testing
             #expect(SecretOrigin(url: url)?.description == origin, "\(url)")
         }
         // Where parsers could disagree on the host, there is no origin (and a secret is refused).
-        for url in ["https://{record.host}/orders", "/relative", "https://%65vil.example/", "https://evil.example\\@api.taxman.example/"] {
+        for url in ["https://{record.host}/orders", "/relative", "https://%65vil.example/", "https://evil.example\\@api.taxman.example/",
+                    "https://erp.acme\\@evil.example:{443}/orders", "https://erp.acme:{443}/"] {
             #expect(SecretOrigin(url: url) == nil, "\(url)")
         }
     }
@@ -86,6 +87,11 @@ import Testing
         #expect(refusal(Self.pipeline(Self.taxman("https://evil.example")), [], policy: cli) == nil)
         // A field not known yet (a template's blank) is checked once it is filled.
         #expect(refusal(Self.pipeline(Self.taxman("${param:URL}")), bound) == nil)
+        // `${x}` is no placeholder, only text: the field is checked as written (it used to be skipped).
+        for url in ["https://evil.example/?${x}", "https://evil.example/${", "https://api.taxman.example\\@evil.example:{443}/"] {
+            let e = refusal(Self.pipeline(Self.taxman(url)), bound)
+            #expect(e?.code == "spec.secret_origin" && e?.location == "destination.config.base_url", "\(url): \(String(describing: e))")
+        }
     }
 
     @Test func templatedOriginsUseSiblingFieldsAndTheirDefaults() {

@@ -160,6 +160,15 @@ import Testing
         for source in builders {
             #expect(Self.onSmallStack { Self.outcome(source) } == "D9003", "\(source.prefix(70))")
         }
+        // Walked without being output (descendants, keys, spread, boolean, paths, flatten): those walks stop at the
+        // limit instead of overflowing the stack (the first four crashed the process).
+        let object = #"$reduce([1..100000], function($a, $x) {{"a": $a}}, {})"#
+        let arrays = #"$reduce([1..100000], function($a, $x) {[[$a]]}, [])"#
+        for (source, expected) in [("$count(\(object).**)", "513"), ("$count($keys(\(arrays)))", "0"),
+                                   ("$count($spread(\(arrays)))", "0"), ("$boolean(\(arrays))", "false"),
+                                   ("$count(\(arrays).x)", "0"), ("$count([\(arrays)].x)", "0"), ("\(arrays) ? 1 : 2", "2")] {
+            #expect(Self.onSmallStack { Self.outcome(source) } == expected, "\(source.prefix(70))")
+        }
         // Built and dropped without being output: freed without recursion.
         #expect(Self.onSmallStack { Self.outcome(#"$count([$reduce([1..100000], function($a, $x) {{"a": $a}}, {})])"#) } == "1")
         // 511 levels are fine, and so are input documents as deep as the JSON parser allows.
