@@ -88,10 +88,15 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         return worst
     }
 
+    /// Cloud metadata and host services outside 169.254/16: Alibaba's 100.100.100.200, Azure's wire server
+    /// 168.63.129.16, Oracle's 192.0.0.192.
+    static let v4Metadata: Set<[UInt8]> = [[100, 100, 100, 200], [168, 63, 129, 16], [192, 0, 0, 192]]
+
     static func v4Category(_ b: [UInt8]) -> Category {
-        if b[0] == 169 && b[1] == 254 { return .metadata }
+        if b[0] == 169 && b[1] == 254 || v4Metadata.contains(Array(b.prefix(4))) { return .metadata }
         if b[0] == 127 || b[0] == 10 || b[0] == 0 || (b[0] == 172 && (16...31).contains(b[1]))
-            || (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (64...127).contains(b[1])) || b[0] >= 224 {
+            || (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (64...127).contains(b[1])) || b[0] >= 224
+            || (b[0] == 198 && (b[1] == 18 || b[1] == 19)) || (b[0] == 192 && b[1] == 0 && b[2] == 0) {
             return .private
         }
         return .public
@@ -100,7 +105,7 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
     static func v6Category(_ b: [UInt8]) -> Category {
         if b == [0xfd, 0x00, 0x0e, 0xc2] + [UInt8](repeating: 0, count: 10) + [0x02, 0x54] { return .metadata }
         if b[0] == 0xfe && (b[1] & 0xc0) == 0x80 { return .metadata }
-        if (b[0] & 0xfe) == 0xfc || b[0] == 0xff { return .private }
+        if (b[0] & 0xfe) == 0xfc || b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) { return .private }
         return .public
     }
 }

@@ -13,6 +13,10 @@ import Testing
         ("93.184.216.34", .public), ("127.0.0.1", .private), ("10.1.2.3", .private), ("169.254.169.254", .metadata),
         ("2606:2800:220:1::1", .public), ("::1", .private), ("::", .private), ("fe80::1", .metadata),
         ("fd00:ec2::254", .metadata), ("fc00::1", .private),
+        // Other clouds' metadata and host services; benchmarking and IETF protocol ranges; site-local IPv6.
+        ("100.100.100.200", .metadata), ("168.63.129.16", .metadata), ("192.0.0.192", .metadata),
+        ("::ffff:168.63.129.16", .metadata), ("198.18.0.1", .private), ("198.19.255.1", .private),
+        ("192.0.0.8", .private), ("fec0::1", .private), ("168.63.129.17", .public),
         // IPv4-mapped and SIIT-translated.
         ("::ffff:127.0.0.1", .private), ("::ffff:169.254.169.254", .metadata), ("::ffff:93.184.216.34", .public),
         ("::ffff:0:10.0.0.1", .private), ("::ffff:0:169.254.169.254", .metadata),
