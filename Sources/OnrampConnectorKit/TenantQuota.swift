@@ -32,6 +32,15 @@ public final class TenantQuota: Sendable {
         if let refused { throw exceeded(tenant, used: refused) }
     }
 
+    /// Runs `change` (a replacement or removal of a file: check and act) under the quota's lock and moves the
+    /// tenant's usage by the bytes it answers, so that two changes of one file never both count its old size.
+    public func change(_ tenant: String, _ change: () throws -> Int64) throws {
+        try usage.withLock { u in
+            let delta = try change()
+            u[tenant, default: 0] = max(0, u[tenant, default: 0] + delta)
+        }
+    }
+
     /// Moves the count by `delta` (negative: freed), never below zero.
     public func add(_ tenant: String, _ delta: Int64) {
         usage.withLock { $0[tenant] = max(0, ($0[tenant] ?? 0) + delta) }

@@ -49,11 +49,13 @@ extension OnrampAPI {
             let area = try await fileArea(context, roles: Self.fileWriters)
             let name = try Self.writableFileName(context)
             let path = try Self.checked { try area.resolve(name) }
-            var st = stat()
-            guard TenantFileArea.kind(path) == .file, lstat(path, &st) == 0, unlink(path) == 0 else {
-                throw APIError.notFound("file \(name)")
+            try quota.change(area.tenant) {
+                var st = stat()
+                guard TenantFileArea.kind(path) == .file, lstat(path, &st) == 0, unlink(path) == 0 else {
+                    throw APIError.notFound("file \(name)")
+                }
+                return -Int64(st.st_size)
             }
-            quota.add(area.tenant, -Int64(st.st_size))
             return Response(status: .noContent)
         }
     }
@@ -123,10 +125,12 @@ extension OnrampAPI {
             guard fsync(fd) == 0 else { throw Self.ioError("cannot sync the file") }
             isOpen = false
             guard close(fd) == 0 else { throw Self.ioError("cannot close the file") }
-            var old = stat()
-            let replaced = TenantFileArea.kind(target) == .file && lstat(target, &old) == 0 ? Int64(old.st_size) : 0
-            guard rename(temporary, target) == 0 else { throw Self.ioError("cannot move the file into place") }
-            quota.add(tenant, -replaced)
+            try quota.change(tenant) {
+                var old = stat()
+                let replaced = TenantFileArea.kind(target) == .file && lstat(target, &old) == 0 ? Int64(old.st_size) : 0
+                guard rename(temporary, target) == 0 else { throw Self.ioError("cannot move the file into place") }
+                return -replaced
+            }
             return size
         } catch {
             unlink(temporary)
