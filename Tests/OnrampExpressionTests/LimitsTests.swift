@@ -33,13 +33,14 @@ import Testing
     /// Runs `body` on a thread with a small stack, as secondary threads have, and returns its result.
     /// Debug builds' frames are many times larger than release ones, so they get 8 MiB (the evaluator
     /// and the parser may use 6 MiB there).
-    static func onSmallStack<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
-        let box = SmallStackBox<T>()
-        let thread = Thread { box.value = body(); box.done.signal() }
-        thread.stackSize = smallStack
-        thread.start()
-        box.done.wait()
-        return box.value!
+    static func onSmallStack<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        // Awaited, not waited for: a test that blocked a concurrency thread for seconds starved other tests'
+        // heartbeats into lease takeovers.
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.stackSize = smallStack
+            thread.start()
+        }
     }
 
     @Test func hugeNumericArgumentsAreErrorsNotTraps() {
@@ -114,11 +115,11 @@ import Testing
     }
 
     /// Inputs the fuzzer (scripts/fuzz.sh jsonata) found crashing, kept as cases.
-    @Test func fuzzerFindings() throws {
+    @Test func fuzzerFindings() async throws {
         // A marker whose component is the comma itself: the presentation range was reversed (a trap).
         #expect(Self.code("$fromMillis(1531310400000, '[Y]-[M01]-[,01]T[H01]')") == "D3132")
         // A non-tail recursion seed from the suite overflowed a 512 KiB stack before the depth guard (500).
-        #expect(Self.onSmallStack { Self.outcome("($inf := function($n){$n+$inf($n-1)}; $inf(5))") } == "U1001")
+        #expect(await Self.onSmallStack { Self.outcome("($inf := function($n){$n+$inf($n-1)}; $inf(5))") } == "U1001")
         // A zero-digit that is the decimal separator: stripping zeros removed the separator too (a trap).
         #expect(Self.code(#"$formatNumber(1234.5678, "00.000", {"zero-digit": "."})"#) == "D3131")
         #expect(Self.code(#"$formatNumber(1234.5678, "①①.①①①e①", {"zero-digit": ".\u0091"})"#) == "D3131")
@@ -131,24 +132,24 @@ import Testing
         let arrays = String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth)
         let sum = "1" + String(repeating: "+1", count: depth)
         for source in [parens, arrays, sum] {
-            let onThread = Self.onSmallStack { Self.outcome(source) }
+            let onThread = await Self.onSmallStack { Self.outcome(source) }
             #expect(!onThread.hasPrefix("S") && !onThread.hasPrefix("U"), "\(source.prefix(10)): \(onThread)")
             #expect(await Task.detached { Self.outcome(source) }.value == onThread)
         }
         // Calls take more stack per level than parentheses: 198 nested calls stop at the parser's stack
         // budget (S0901) on a small stack; they used to overflow it in release builds.
         let calls = String(repeating: "$string(", count: depth) + "1" + String(repeating: ")", count: depth)
-        let callCode = Self.onSmallStack { Self.outcome(calls) }
+        let callCode = await Self.onSmallStack { Self.outcome(calls) }
         #expect(callCode == "S0901" || callCode == "\"1\"")
         // Recursion down to the evaluator's depth guard fails with U1001 there, not with a stack overflow.
         let recursion = "($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))"
-        #expect(Self.onSmallStack { Self.outcome(recursion) } == "U1001")
+        #expect(await Self.onSmallStack { Self.outcome(recursion) } == "U1001")
     }
 
     /// Values an expression builds nest at most 512 levels when they are output, compared, copied or
     /// serialized (D9003); one nested 100,000 deep is that error, never a stack overflow in the writer or
     /// when it is freed, also on a small stack.
-    @Test func deeplyNestedValuesAreAnErrorNotAStackOverflow() throws {
+    @Test func deeplyNestedValuesAreAnErrorNotAStackOverflow() async throws {
         let builders = [
             #"$reduce([1..100000], function($a, $x) {{"a": $a}}, {})"#,
             #"$reduce([1..100000], function($a, $x) {[[$a]]}, [])"#,
@@ -158,7 +159,7 @@ import Testing
             #"$clone($reduce([1..100000], function($a, $x) {{"a": $a}}, {}))"#,
         ]
         for source in builders {
-            #expect(Self.onSmallStack { Self.outcome(source) } == "D9003", "\(source.prefix(70))")
+            #expect(await Self.onSmallStack { Self.outcome(source) } == "D9003", "\(source.prefix(70))")
         }
         // Walked without being output (descendants, keys, spread, boolean, paths, flatten): those walks stop at the
         // limit instead of overflowing the stack (the first four crashed the process).
@@ -167,10 +168,10 @@ import Testing
         for (source, expected) in [("$count(\(object).**)", "513"), ("$count($keys(\(arrays)))", "0"),
                                    ("$count($spread(\(arrays)))", "0"), ("$boolean(\(arrays))", "false"),
                                    ("$count(\(arrays).x)", "0"), ("$count([\(arrays)].x)", "0"), ("\(arrays) ? 1 : 2", "2")] {
-            #expect(Self.onSmallStack { Self.outcome(source) } == expected, "\(source.prefix(70))")
+            #expect(await Self.onSmallStack { Self.outcome(source) } == expected, "\(source.prefix(70))")
         }
         // Built and dropped without being output: freed without recursion.
-        #expect(Self.onSmallStack { Self.outcome(#"$count([$reduce([1..100000], function($a, $x) {{"a": $a}}, {})])"#) } == "1")
+        #expect(await Self.onSmallStack { Self.outcome(#"$count([$reduce([1..100000], function($a, $x) {{"a": $a}}, {})])"#) } == "1")
         // 511 levels are fine, and so are input documents as deep as the JSON parser allows.
         let deep = try Self.value(#"$reduce([1..511], function($a, $x) {{"a": $a}}, 1)"#)
         var levels = 0
@@ -178,11 +179,6 @@ import Testing
         while case .object(let o)? = v { levels += 1; v = o["a"] }
         #expect(levels == 511 && v == .number(1))
     }
-}
-
-private final class SmallStackBox<T>: @unchecked Sendable {
-    var value: T?
-    let done = DispatchSemaphore(value: 0)
 }
 
 #if DEBUG
