@@ -100,15 +100,7 @@ import Testing
         table.append(line: 2, fields: [ArraySlice("A-1".utf8), ArraySlice("2".utf8)])
         table.append(line: 3, fields: [ArraySlice("B-2".utf8), ArraySlice("1".utf8)])
         func step(_ yaml: String) throws -> any TableStep {
-            let spec = try PipelineLoader.parse("""
-            version: 1
-            name: t
-            source: {connector: csv, config: {path: x.csv}}
-            steps:
-              - \(yaml)
-            destination: {connector: file, config: {path: out.ndjson}}
-            """)
-            return try #require(try StepFactory.make(spec.steps[0]) as? any TableStep)
+            try #require(try StepFactory.make(StepLibraryTests.pipeline("- " + yaml).steps[0]) as? any TableStep)
         }
         let keep = try step("lookup: {table: {rows: [{sku: A-1, code: X}]}, on: {sku: sku}, set: {code: code}, missing: keep}")
         let out = try #require(keep.process(table: TableBatch(table)))

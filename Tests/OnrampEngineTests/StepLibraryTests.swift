@@ -9,14 +9,7 @@ import Testing
 @Suite struct StepLibraryTests {
     /// Runs `steps` (YAML list items) over `input` the way the engine does: process, then finish until empty.
     static func apply(_ steps: String, _ input: [Value], context: StepContext = StepContext()) throws -> (out: [Value], errors: [RecordError]) {
-        let spec = try PipelineLoader.parse("""
-        version: 1
-        name: t
-        source: {connector: csv, config: {path: x.csv}}
-        steps:
-        \(steps.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
-        destination: {connector: file, config: {path: out.ndjson}}
-        """)
+        let spec = try pipeline(steps)
         var records = input.enumerated().map { Record($1, position: SourcePosition(file: "in.csv", line: $0 + 2)) }
         var errors: [RecordError] = []
         for s in spec.steps {
@@ -141,14 +134,7 @@ import Testing
     /// At the end aggregate gives its groups a batch at a time (skipping dropped groups), and its collect() lists
     /// have a byte budget.
     @Test func aggregateGivesBatchesAndCollectHasAByteBudget() throws {
-        let spec = try PipelineLoader.parse("""
-        version: 1
-        name: t
-        source: {connector: csv, config: {path: x.csv}}
-        steps:
-          - aggregate: {by: [g], fields: {n: sum(x)}}
-        destination: {connector: file, config: {path: out.ndjson}}
-        """)
+        let spec = try Self.pipeline("- aggregate: {by: [g], fields: {n: sum(x)}}")
         let step = try StepFactory.make(spec.steps[0], context: StepContext(batchSize: 4))
         var errors: [RecordError] = []
         let rows: [Value] = (0..<10).map { ["g": .number(Double($0)), "x": $0 == 1 || $0 == 2 ? "bad" : 1] }
@@ -168,14 +154,7 @@ import Testing
 
     /// A forgotten key lets its record through again and is not stored; the memory still keeps at most max_keys.
     @Test func dedupeForgetsByPositionAndStoresOnlyWhatGotThrough() throws {
-        let spec = try PipelineLoader.parse("""
-        version: 1
-        name: t
-        source: {connector: csv, config: {path: x.csv}}
-        steps:
-          - dedupe: {key: [k], scope: pipeline, max_keys: 2}
-        destination: {connector: file, config: {path: out.ndjson}}
-        """)
+        let spec = try Self.pipeline("- dedupe: {key: [k], scope: pipeline, max_keys: 2}")
         let step = try #require(try StepFactory.make(spec.steps[0]) as? DedupeStep)
         var errors: [RecordError] = []
         func pass(_ k: String, line: Int) -> Bool {
@@ -294,17 +273,20 @@ import Testing
         #expect(scriptErrors.map(\.code) == ["script.not_record"])
     }
 
-    /// A pipeline holding only `spec`'s documented example step.
-    static func examplePipeline(_ spec: StepSpec) throws -> PipelineSpec {
+    /// A pipeline holding only `steps` (YAML list items).
+    static func pipeline(_ steps: String) throws -> PipelineSpec {
         try PipelineLoader.parse("""
         version: 1
         name: t
         source: {connector: csv, config: {path: x.csv}}
         steps:
-        \(spec.example.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        \(steps.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
         destination: {connector: file, config: {path: out.ndjson}}
         """)
     }
+
+    /// A pipeline holding only `spec`'s documented example step.
+    static func examplePipeline(_ spec: StepSpec) throws -> PipelineSpec { try pipeline(spec.example) }
 
     /// Every step type has a schema with titled properties and an example that builds.
     @Test func everyStepHasASchemaAndAWorkingExample() throws {
