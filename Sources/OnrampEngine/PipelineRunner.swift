@@ -217,8 +217,13 @@ public struct PipelineRunner: Sendable {
                 }
             }
             guard let checkpoint = batch.checkpoint else { return }
-            for (stateKey, state) in preparer.states { try await checkpoints.commit(pipeline: stateKey, checkpoint: state) }
+            try await commitStepStates()
             try await checkpoints.commit(pipeline: key, checkpoint: checkpoint)
+        }
+
+        /// The remembering steps' memories as they are now (only between batches: such runs do not overlap).
+        func commitStepStates() async throws {
+            for (stateKey, state) in preparer.states { try await checkpoints.commit(pipeline: stateKey, checkpoint: state) }
         }
 
         /// `prepare`'s result; when it fails, what it gathered before lands and the run fails with its error.
@@ -308,7 +313,7 @@ public struct PipelineRunner: Sendable {
             }
         }
         try await closeOutputs()
-        for (stateKey, state) in preparer.states { try await checkpoints.commit(pipeline: stateKey, checkpoint: state) }
+        try await commitStepStates()
         if let c = preparer.pendingCheckpoint { try await checkpoints.commit(pipeline: key, checkpoint: c) }
 
         let failed = summary.recordsFailed

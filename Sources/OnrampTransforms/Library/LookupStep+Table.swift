@@ -24,7 +24,7 @@ extension LookupStep: TableStep {
         }
         for row in 0..<table.rowCount {
             let parts = keyColumns.map { table.value(row: row, column: $0) }
-            if let k = keys.count == 1 ? part(parts[0]) : key(parts), let match = index[k] {
+            if let k = key(parts), let match = index[k] {
                 for (i, a) in assignments.enumerated() { values[i][row] = match[a.column] ?? .null }
             } else {
                 switch missing {

@@ -48,6 +48,7 @@ final class LookupStep: Step {
 
     /// The match key of some values, normalised as configured; nil when one is missing or not a scalar.
     func key(_ values: [Value?]) -> String? {
+        if values.count == 1 { return part(values[0]) }
         var parts: [String] = []
         for v in values {
             guard let text = part(v) else { return nil }
