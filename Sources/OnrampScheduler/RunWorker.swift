@@ -207,8 +207,10 @@ public final class RunWorker: Service, Sendable {
                 }
             }
         }
+        // The lease is kept while the outcome is recorded too: sealing the reports and queueing thousands of failed
+        // records can outlast what is left of it, and a run recorded after its lease ran out is not recorded.
+        defer { heartbeats.cancel() }
         let outcome = await executor.execute(request, control: control)
-        heartbeats.cancel()
         switch outcome {
         case .finished(let result):
             options.quota?.add(run.tenantId, result.areaBytes ?? 0)

@@ -132,6 +132,10 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
         update(fence.runId) { RunLifecycle.heartbeat($0, fence, until: until, now: now) }
     }
 
+    public func progress(_ fence: RunFence, _ progress: Value, now: Date) -> Bool {
+        update(fence.runId) { RunLifecycle.progress($0, fence, progress, now: now) }
+    }
+
     public func finish(_ fence: RunFence, state: RunState, summary: Value, at: Date) -> Bool {
         update(fence.runId) { RunLifecycle.finish($0, fence, state: state, summary: summary, at: at) }
     }

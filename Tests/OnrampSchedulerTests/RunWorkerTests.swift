@@ -2,6 +2,7 @@ import Foundation
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampCore
+import OnrampEngine
 import OnrampScheduler
 import OnrampStore
 import Synchronization
@@ -194,5 +195,37 @@ import Testing
         #expect(r.attempts == 0 && r.leaseOwner == nil && r.attemptErrors.isEmpty)
         try await Task.sleep(for: .milliseconds(200))
         #expect(await store.run(id: "r1")?.state == .queued)
+    }
+}
+
+extension RunWorkerTests {
+    /// An error queue that takes longer to queue a run's failed records than the run's lease lasts.
+    struct SlowErrorQueue: RunErrorQueue {
+        func replayRecords(for run: RunRecord) async throws -> [ReplayRecord] { [] }
+        func runEnded(_ run: RunRecord, state: RunState, errorsNDJSON: String?) async throws -> Value {
+            try await Task.sleep(for: .seconds(4))
+            return ["queued": 0, "not_queued": 0]
+        }
+    }
+
+    /// Recording an outcome (queueing failed records, sealing reports) may outlast the lease left after the run's
+    /// last heartbeat: the worker keeps heartbeating until the outcome is stored, so it is stored, once.
+    @Test func anOutcomeThatTakesLongerThanTheLeaseToRecordIsStillRecorded() async throws {
+        let (dir, document) = try Self.setUp(rows: 3)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = MemoryStore()
+        let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
+        var options = RunWorker.Options(dataDirectory: dir.path)
+        options.lease = 1.5
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options, errorQueue: SlowErrorQueue())
+        let task = Task { try await worker.run() }
+        defer { task.cancel() }
+        await store.enqueue(RunRecord(id: "slow", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1,
+                                      trigger: "manual", createdAt: Date()))
+        worker.wake()
+        try await Self.waitUntil { await store.run(id: "slow")?.state.isFinished == true }
+        let run = await store.run(id: "slow")
+        #expect(run?.state == .succeeded && run?.attempts == 1, "\(String(describing: run))")
+        #expect(run?.summary?["records_written"] == .number(3))
     }
 }
