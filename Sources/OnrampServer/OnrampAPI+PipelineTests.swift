@@ -31,7 +31,7 @@ extension OnrampAPI {
             let q = try QueryValues(request, allowed: ["required"])
             let required = try q.choice("required", ["true", "false"]) == "true"
             let document = try await request.documentBody(limit: PipelineTestSuite.maxBytes)
-            do { _ = try PipelineTestDocument(from: document) } catch { throw APIError.invalid(error) }
+            do { _ = try PipelineTestDocument(from: document) } catch let e as OnrampError { throw APIError.invalid(e) }
             let record = PipelineTestRecord(pipelineId: p.pipelineId, version: p.version, document: document,
                                             required: required, updatedAt: Date())
             try await store.savePipelineTests(record)

@@ -161,7 +161,7 @@ import Testing
                 input: {records: [\(bad)]}
                 expect:
                   output: []
-                  errors: [{code: transform.invalid_decimal, stage: transform, step: priced}]
+                  errors: [{code: expr.clean.decimal, stage: transform, step: priced}]
               - name: unexpected
                 from: priced
                 input: {records: [\(bad)]}
@@ -170,12 +170,12 @@ import Testing
                 from: priced
                 input: {records: [\(bad)]}
                 expect:
-                  errors: [{code: transform.invalid_decimal, stage: load}]
+                  errors: [{code: expr.clean.decimal, stage: load}]
             """, f)
         #expect(results.map(\.passed) == [true, false, false], "\(results.map(\.failures))")
         #expect(results[1].failures.first?.contains("errors differ: expected 0, got 1") == true)
-        #expect(results[1].failures.first?.contains("+ [0] code: transform.invalid_decimal, stage: transform") == true)
-        #expect(results[2].failures.first?.contains("- [0] code: transform.invalid_decimal, stage: load") == true)
+        #expect(results[1].failures.first?.contains("+ [0] code: expr.clean.decimal, stage: transform") == true)
+        #expect(results[2].failures.first?.contains("- [0] code: expr.clean.decimal, stage: load") == true)
     }
 
     @Test func sandboxAnswersAreAssertedPerOutputRecord() async throws {

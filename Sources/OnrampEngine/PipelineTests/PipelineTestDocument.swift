@@ -90,7 +90,7 @@ public struct PipelineTestCase: Sendable {
     private static func input(_ v: Value, at path: String) throws(OnrampError) -> Input {
         let o = try TestKeys.object(v, path)
         try TestKeys.rejectUnknown(o, ["records", "file", "text"], path)
-        guard o.count == 1, let entry = o.first else {
+        guard o.count == 1, let entry = o.elements.first else {
             throw OnrampError("test.input", "give exactly one of records, file or text", at: path)
         }
         let value = entry.value

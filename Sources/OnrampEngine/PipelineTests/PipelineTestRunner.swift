@@ -181,6 +181,12 @@ public struct PipelineTestRunner: Sendable {
             for step in steps { try? await step.close() }
             throw error
         }
+        // Inline text is named as such, not by the scratch file it was read from.
+        if case .text = c.input {
+            for i in out.errors.indices where out.errors[i].position.file?.hasPrefix(scratch) == true {
+                out.errors[i].position.file = "\(c.path).input.text"
+            }
+        }
         if c.expect.sandbox != nil {
             let sent = try await PipelinePreview.send(out.output, spec: spec, to: .sandbox, registry: registry,
                                                       resources: resources)
