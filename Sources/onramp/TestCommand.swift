@@ -72,7 +72,10 @@ struct TestCommand: AsyncParsableCommand {
             let found = walk.compactMap { ($0 as? URL)?.path }.filter(isTestFile).sorted()
             guard !found.isEmpty else { throw OnrampError("test.none", "no *.tests.yaml files under the directory", at: path) }
             let prefix = base.standardizedFileURL.path
-            return found.map { p in p.hasPrefix(prefix + "/") ? (path as NSString).appendingPathComponent(String(p.dropFirst(prefix.count + 1))) : p }
+            // Named as the user named the directory: `examples/a.tests.yaml`, not an absolute path.
+            return found.map { p in
+                p.hasPrefix(prefix + "/") ? (path as NSString).appendingPathComponent(String(p.dropFirst(prefix.count + 1))) : p
+            }
         }
         if isTestFile(path) { return [path] }
         let beside = PipelineTestSuite.testFile(forPipeline: path)
@@ -103,7 +106,8 @@ struct TestCommand: AsyncParsableCommand {
             }
             document = try PipelineTestSuite.parse(String(decoding: data, as: UTF8.self), file: file)
             guard let pipeline = document.pipeline else {
-                throw OnrampError("test.missing", "name the pipeline file this tests (relative to the test file)", at: "\(file): pipeline")
+                throw OnrampError("test.missing", "name the pipeline file this tests (relative to the test file)",
+                                  at: "\(file): pipeline")
             }
             let pipelinePath = pipeline.hasPrefix("/") ? pipeline
                 : ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(pipeline)

@@ -165,10 +165,13 @@ public struct PipelineTestExpectation: Sendable {
         }
         if let s = o["sandbox"] {
             guard case .array(let items) = s, items.count <= PipelineTestDocument.maxRecords else {
-                throw OnrampError("test.type", "must be a list of expected answers, one per output record", at: "\(path).sandbox")
+                throw OnrampError("test.type", "must be a list of expected answers, one per output record",
+                                  at: "\(path).sandbox")
             }
             var answers: [ExpectedAnswer] = []
-            for (i, item) in items.enumerated() { answers.append(try Self.expectedAnswer(item, at: "\(path).sandbox[\(i)]")) }
+            for (i, item) in items.enumerated() {
+                answers.append(try Self.expectedAnswer(item, at: "\(path).sandbox[\(i)]"))
+            }
             sandbox = answers
         }
     }
@@ -183,7 +186,9 @@ public struct PipelineTestExpectation: Sendable {
         }
         var out: [Predicate] = []
         for (item, at) in items {
-            guard case .string(let source) = item else { throw OnrampError("test.type", "must be a JSONata expression", at: at) }
+            guard case .string(let source) = item else {
+                throw OnrampError("test.type", "must be a JSONata expression", at: at)
+            }
             do { out.append(Predicate(source: source, expression: try JSONata(source), path: at)) } catch {
                 throw OnrampError("expr.\(error.code)", "\(error.message) at character \(error.position ?? 0)", at: at)
             }
@@ -240,12 +245,15 @@ enum TestKeys {
         }
     }
 
-    static func string(_ o: Value.Object, _ key: String, _ path: String, required: Bool = false) throws(OnrampError) -> String? {
+    static func string(_ o: Value.Object, _ key: String, _ path: String, required: Bool = false) throws(OnrampError)
+        -> String? {
         guard let v = o[key] else {
             if required { throw OnrampError("test.missing", "required key is missing", at: join(path, key)) }
             return nil
         }
-        guard case .string(let s) = v else { throw OnrampError("test.type", "must be text, not \(v.typeName)", at: join(path, key)) }
+        guard case .string(let s) = v else {
+            throw OnrampError("test.type", "must be text, not \(v.typeName)", at: join(path, key))
+        }
         return s
     }
 

@@ -70,7 +70,8 @@ extension PipelineTestExpectation {
                 lines += diff
             case .refused(let code, let message):
                 let error = a["error"]
-                if error?["code"]?.stringValue != code || message.map({ !(error?["message"]?.stringValue ?? "").contains($0) }) == true {
+                let said = error?["message"]?.stringValue ?? ""
+                if error?["code"]?.stringValue != code || message.map({ !said.contains($0) }) == true {
                     lines.append("  [\(i)] expected refusal \(code)\(message.map { " (\"\($0)\")" } ?? ""), got "
                                  + JSONWriter.string(error ?? a["result"] ?? .null))
                 }

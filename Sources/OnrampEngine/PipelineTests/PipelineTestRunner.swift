@@ -92,7 +92,8 @@ public struct PipelineTestRunner: Sendable {
     private func fixtureConfig(_ c: PipelineTestCase, path: String) throws -> PipelineSpec.ConnectorRef {
         guard case .object(var config) = spec.source.config, config["path"]?.stringValue != nil else {
             throw OnrampError("test.fixture_source", "a file or text input is read by the pipeline's source, and its "
-                              + "'\(spec.source.connector)' source reads no file path; give records instead", at: "\(c.path).input")
+                              + "'\(spec.source.connector)' source reads no file path; give records instead",
+                              at: "\(c.path).input")
         }
         config["path"] = .string(path)
         return PipelineSpec.ConnectorRef(connector: spec.source.connector, config: .object(config), incremental: nil)
@@ -101,11 +102,15 @@ public struct PipelineTestRunner: Sendable {
     private func source(_ c: PipelineTestCase) throws -> any Source {
         switch c.input {
         case .records(let values):
-            return ReplaySource(records: values.enumerated().map { Record($0.element, position: SourcePosition(line: $0.offset + 1)) })
+            return ReplaySource(records: values.enumerated().map {
+                Record($0.element, position: SourcePosition(line: $0.offset + 1))
+            })
         case .file(let path):
             var area = resources
             area.files = fixtures
-            return try at("\(c.path).input.file") { try registry.makeSource(try fixtureConfig(c, path: path), resources: area) }
+            return try at("\(c.path).input.file") {
+                try registry.makeSource(try fixtureConfig(c, path: path), resources: area)
+            }
         case .text(let text):
             let ref = try fixtureConfig(c, path: "fixture")
             let ext = ((spec.source.config["path"]?.stringValue ?? "") as NSString).pathExtension
@@ -134,7 +139,8 @@ public struct PipelineTestRunner: Sendable {
         default: .utf8
         }
         guard let data = text.data(using: e) else {
-            throw OnrampError("test.encoding", "the text has characters \(encoding ?? "utf-8") cannot hold; use a file", at: path)
+            throw OnrampError("test.encoding", "the text has characters \(encoding ?? "utf-8") cannot hold; use a file",
+                              at: path)
         }
         return data
     }

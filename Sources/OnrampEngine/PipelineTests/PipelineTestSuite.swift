@@ -56,7 +56,8 @@ public struct PipelineTestSuite: Sendable {
                 out += "    <testcase name=\"\(xml(r.name))\" classname=\"\(xml(s.file))\" "
                     + "time=\"\(String(format: "%.3f", r.seconds))\""
                 if r.passed { out += "/>\n"; continue }
-                out += ">\n      <failure message=\"\(xml(r.failures.first?.split(separator: "\n").first.map(String.init) ?? ""))\">"
+                let headline = r.failures.first?.split(separator: "\n").first.map(String.init) ?? ""
+                out += ">\n      <failure message=\"\(xml(headline))\">"
                 out += xml(r.failures.joined(separator: "\n\n")) + "</failure>\n    </testcase>\n"
             }
             out += "  </testsuite>\n"

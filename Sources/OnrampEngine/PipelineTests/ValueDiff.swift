@@ -61,6 +61,10 @@ enum ValueDiff {
     }
 
     private static func add(_ line: String, _ lines: inout [String]) {
-        if lines.count < maxLines { lines.append(line) } else if lines.count == maxLines { lines.append("  … (more differences)") }
+        if lines.count < maxLines {
+            lines.append(line)
+        } else if lines.count == maxLines {
+            lines.append("  … (more differences)")
+        }
     }
 }
