@@ -137,6 +137,9 @@ public final class RunWorker: Service, Sendable {
         guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
             throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
         }
+        if let refusal = try await store.pipelineTests(pipelineId: run.pipelineId, version: run.pipelineVersion)?.refusal {
+            throw OnrampError("run.tests_required", refusal)
+        }
         let connections = try await store.connectionMap(tenantId: run.tenantId)
         let document = try Connections.expand(version.document, connections)
         let tenantSecrets = try await secrets?(run.tenantId) ?? [:]

@@ -61,6 +61,9 @@ extension OnrampAPI {
         api.post("/tenants/:tenant/pipelines/:pipeline/runs") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
             let p = try await activePipeline(context, tenant: tenant)
+            if let refusal = try await store.pipelineTests(pipelineId: p.pipelineId, version: p.version)?.refusal {
+                throw APIError(.conflict, "tests_required", refusal)
+            }
             var fullResync = false
             if request.headers[.contentLength].map({ $0 != "0" }) ?? false || request.headers[.transferEncoding] != nil {
                 let body = try await request.jsonBody()

@@ -75,6 +75,7 @@ public struct OnrampAPI: Sendable {
         addSystemRoutes(api)
         addTenantRoutes(api)
         addPipelineRoutes(api)
+        addPipelineTestRoutes(api)
         addRunRoutes(api)
         addErrorRoutes(api)
         addScheduleRoutes(api)

@@ -17,7 +17,7 @@ extension Request {
     func documentBodyAndText(limit: Int = 4 << 20) async throws -> (document: Value, text: String?) {
         let type = headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let type, Self.yamlTypes.contains(type) else { return (try await jsonBody(limit: limit), nil) }
-        let buffer = try await body.collect(upTo: limit)
+        let buffer = try await collectBody(limit: limit)
         guard let text = String(validating: [UInt8](buffer: buffer), as: UTF8.self) else {
             throw APIError(.badRequest, "bad_yaml", "the body is not UTF-8 text")
         }

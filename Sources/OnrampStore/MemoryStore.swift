@@ -2,9 +2,10 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
     AuditStore, ErrorQueueStore {
     var errorEntriesById: [String: ErrorEntry] = [:]
+    var pipelineTestsByKey: [String: PipelineTestRecord] = [:]
     private var auditLog: [AuditRecord] = []
 
     public func appendAudit(_ entry: AuditRecord) {

@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
     AuditStore, ErrorQueueStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
@@ -87,7 +87,8 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
         m.registerMigration("v12-secret-origins") { db in
             try db.execute(sql: "ALTER TABLE secrets ADD COLUMN origins TEXT NOT NULL DEFAULT '[]'")
         }
-        m.registerMigration("v13-run-progress") { db in
+        m.registerMigration("v13-pipeline-tests", migrate: SQLiteStore.migratePipelineTests)
+        m.registerMigration("v14-run-progress") { db in
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN progress TEXT")
         }
         return m
