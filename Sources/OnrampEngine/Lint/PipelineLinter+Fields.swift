@@ -88,7 +88,7 @@ extension PipelineLinter {
                 e.reads.append(FieldRead(name: n.name, path: path, offset: max(0, n.position - n.name.utf16.count)))
             }
         }
-        for (fieldPath, path) in fieldPaths(in: step.config, schema: schema, path: step.path) {
+        for (fieldPath, path) in strings(in: step.config, schema: schema, path: step.path, format: "field-path") {
             e.reads.append(FieldRead(name: root(of: fieldPath), path: path))
         }
         let config = step.config.objectValue ?? [:]
@@ -127,25 +127,6 @@ extension PipelineLinter {
         default: break
         }
         return e
-    }
-
-    /// The strings `schema` marks as field paths (`format: field-path`) in `value`, with their paths.
-    static func fieldPaths(in value: Value, schema: Value?, path: String, depth: Int = 0) -> [(String, String)] {
-        guard let schema, depth < 64 else { return [] }
-        switch value {
-        case .string(let s):
-            return schema["format"]?.stringValue == "field-path" ? [(s, path)] : []
-        case .array(let items):
-            return items.enumerated().flatMap { fieldPaths(in: $0.element, schema: schema["items"], path: "\(path)[\($0.offset)]",
-                                                           depth: depth + 1) }
-        case .object(let o):
-            return o.flatMap { k, v in
-                let child = JSONSchema.property(k, of: schema) ?? schema["additionalProperties"]?.objectValue.map(Value.object)
-                return fieldPaths(in: v, schema: child, path: "\(path).\(k)", depth: depth + 1)
-            }
-        default:
-            return []
-        }
     }
 
     /// `customer.name` → `customer`; `lines[0].qty` → `lines`.

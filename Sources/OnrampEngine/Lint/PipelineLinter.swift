@@ -155,18 +155,24 @@ public struct PipelineLinter: Sendable {
     }
 
     /// The strings `schema` marks as JSONata in `value`, with their paths.
-    static func expressions(in value: Value, schema: Value?, path: String, depth: Int = 0) -> [(String, String)] {
+    static func expressions(in value: Value, schema: Value?, path: String) -> [(String, String)] {
+        strings(in: value, schema: schema, path: path, format: "jsonata")
+    }
+
+    /// The strings of `value` whose schema has `format` (`jsonata`, `field-path`), with their paths.
+    static func strings(in value: Value, schema: Value?, path: String, format: String, depth: Int = 0) -> [(String, String)] {
         guard let schema, depth < 64 else { return [] }
         switch value {
         case .string(let s):
-            return schema["format"]?.stringValue == "jsonata" ? [(s, path)] : []
+            return schema["format"]?.stringValue == format ? [(s, path)] : []
         case .array(let items):
-            return items.enumerated().flatMap { expressions(in: $0.element, schema: schema["items"], path: "\(path)[\($0.offset)]",
-                                                            depth: depth + 1) }
+            return items.enumerated().flatMap {
+                strings(in: $0.element, schema: schema["items"], path: "\(path)[\($0.offset)]", format: format, depth: depth + 1)
+            }
         case .object(let o):
             return o.flatMap { k, v in
                 let child = JSONSchema.property(k, of: schema) ?? schema["additionalProperties"]?.objectValue.map(Value.object)
-                return expressions(in: v, schema: child, path: "\(path).\(k)", depth: depth + 1)
+                return strings(in: v, schema: child, path: "\(path).\(k)", format: format, depth: depth + 1)
             }
         default:
             return []
