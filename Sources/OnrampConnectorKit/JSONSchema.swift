@@ -7,22 +7,24 @@ import OnrampCore
 public enum JSONSchema {
     public static func validate(_ value: Value, against schema: Value, at path: String) throws(OnrampError) -> Value {
         var problems: [OnrampError] = []
-        let out = validate(value, against: schema, at: path, problems: &problems, stopAtFirst: true)
+        let out = validate(value, against: schema, at: path, problems: &problems, stopAtFirst: true, limit: 1)
         if let first = problems.first { throw first }
         return out
     }
 
     /// Every place `value` breaks `schema`, in document order (the first is what `validate` throws).
-    public static func problems(_ value: Value, against schema: Value, at path: String) -> [OnrampError] {
+    public static func problems(_ value: Value, against schema: Value, at path: String, limit: Int = 200) -> [OnrampError] {
         var problems: [OnrampError] = []
-        _ = validate(value, against: schema, at: path, problems: &problems, stopAtFirst: false)
+        _ = validate(value, against: schema, at: path, problems: &problems, stopAtFirst: false, limit: limit)
         return problems
     }
 
     static func validate(_ value: Value, against schema: Value, at path: String, problems: inout [OnrampError],
-                         stopAtFirst: Bool) -> Value {
-        guard case .object(let s) = schema else { return value }
+                         stopAtFirst: Bool, limit: Int) -> Value {
+        guard case .object(let s) = schema, problems.count < limit else { return value }
+        func done() -> Bool { stopAtFirst ? !problems.isEmpty : problems.count >= limit }
         func fail(_ code: String, _ message: String, at where: String, hint: String? = nil) {
+            guard problems.count < limit else { return }
             problems.append(OnrampError(code, message, at: `where`, hint: hint))
         }
         var value = value
@@ -62,13 +64,13 @@ public enum JSONSchema {
             fail("config.length", "must have at least \(NumberFormatting.javaScript(minItems)) item\(minItems == 1 ? "" : "s")",
                  at: path)
         }
-        if stopAtFirst, !problems.isEmpty { return value }
+        if done() { return value }
         if case .array(let items) = value, let itemSchema = s["items"] {
             var out: [Value] = []
             for (i, item) in items.enumerated() {
                 out.append(validate(item, against: itemSchema, at: "\(path)[\(i)]", problems: &problems,
-                                    stopAtFirst: stopAtFirst))
-                if stopAtFirst, !problems.isEmpty { break }
+                                    stopAtFirst: stopAtFirst, limit: limit))
+                if done() { break }
             }
             return .array(out)
         }
@@ -76,25 +78,25 @@ public enum JSONSchema {
         let props = s["properties"]?.objectValue ?? [:]
         for req in s["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where o[req] == nil {
             fail("config.missing", "required key is missing", at: "\(path).\(req)")
-            if stopAtFirst { return value }
+            if done() { return value }
         }
         if s["additionalProperties"] == .bool(false) {
             for k in o.keys where props[k] == nil {
                 fail("config.unknown_key", "unknown key; expected one of \(props.keys.sorted().joined(separator: ", "))",
                      at: "\(path).\(k)", hint: Suggestion.hint(for: k, in: props.keys.sorted()))
-                if stopAtFirst { return value }
+                if done() { return value }
             }
         }
         if let extra = s["additionalProperties"], case .object = extra {
             for (k, v) in o where props[k] == nil {
-                o[k] = validate(v, against: extra, at: "\(path).\(k)", problems: &problems, stopAtFirst: stopAtFirst)
-                if stopAtFirst, !problems.isEmpty { return value }
+                o[k] = validate(v, against: extra, at: "\(path).\(k)", problems: &problems, stopAtFirst: stopAtFirst, limit: limit)
+                if done() { return value }
             }
         }
         for (k, ps) in props {
             if let v = o[k] {
-                o[k] = validate(v, against: ps, at: "\(path).\(k)", problems: &problems, stopAtFirst: stopAtFirst)
-                if stopAtFirst, !problems.isEmpty { return value }
+                o[k] = validate(v, against: ps, at: "\(path).\(k)", problems: &problems, stopAtFirst: stopAtFirst, limit: limit)
+                if done() { return value }
             } else if let d = ps["default"] {
                 o[k] = d
             }

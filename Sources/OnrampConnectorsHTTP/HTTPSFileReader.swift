@@ -63,7 +63,7 @@ struct HTTPSFileReader: BatchReader {
             }
             let checkpointing = checkpoint == nil ? nil : remember
             current = (source.format.reader(files: [input], batchSize: batchSize, checkpoint: checkpoint,
-                                            checkpointing: checkpointing), path)
+                                            checkpointing: checkpointing, reportsProgress: false), path)
             return nil
         }
     }

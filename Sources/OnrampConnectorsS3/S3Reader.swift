@@ -102,8 +102,8 @@ struct S3Reader: BatchReader {
             return .object(["objects": .object(objects)])
         }
         let checkpointing = incremental ? remember : nil
-        current = (format.reader(files: [input], batchSize: batchSize, checkpoint: checkpoint, checkpointing: checkpointing),
-                   object, path)
+        current = (format.reader(files: [input], batchSize: batchSize, checkpoint: checkpoint, checkpointing: checkpointing,
+                                 reportsProgress: false), object, path)
         return nil
     }
 

@@ -68,7 +68,8 @@ public struct PipelineSpec: Sendable {
     public enum DriftPolicy: String, Sendable, CaseIterable {
         /// Said in the run summary, the API and the webhook; the run goes on.
         case warn
-        /// The run fails at the batch that shows the change, before that batch is sent.
+        /// The run fails at the batch that shows the change, before that batch is sent (or, for a field that only
+        /// some earlier records had and that this run never saw, at its end).
         case fail
         /// Not compared.
         case ignore
@@ -82,22 +83,22 @@ public struct PipelineSpec: Sendable {
     /// Validates a document; throws its first problem (`problems(in:)` lists them all).
     public init(from document: Value) throws(OnrampError) {
         var problems: [OnrampError] = []
-        self.init(from: document, problems: &problems)
+        self.init(from: document, problems: &problems, limit: 1)
         if let first = problems.first { throw first }
     }
 
     /// Every problem in the document's own keys, in document order (connector configs and step configs are checked
     /// by their specs, not here).
-    public static func problems(in document: Value) -> [OnrampError] {
+    public static func problems(in document: Value, limit: Int = 200) -> [OnrampError] {
         var problems: [OnrampError] = []
-        _ = PipelineSpec(from: document, problems: &problems)
+        _ = PipelineSpec(from: document, problems: &problems, limit: limit)
         return problems
     }
 
     /// Reads what it can, recording each problem and going on with a default; the result means something only when
     /// `problems` stayed empty.
-    init(from document: Value, problems: inout [OnrampError]) {
-        var c = Checker(problems: problems)
+    init(from document: Value, problems: inout [OnrampError], limit: Int) {
+        var c = Checker(problems: problems, limit: limit)
         defer { problems = c.problems }
         version = 1
         guard let root = c.object(document, "") else {
@@ -179,8 +180,13 @@ public struct PipelineSpec: Sendable {
     /// Reads a document's keys, recording each problem instead of stopping at the first.
     struct Checker {
         var problems: [OnrampError]
+        /// Problems kept at most: the rest are not even worded (a hostile document may hold millions).
+        let limit: Int
+
+        var full: Bool { problems.count >= limit }
 
         mutating func add(_ code: String, _ message: String, at path: String, hint: String? = nil) {
+            guard !full else { return }
             problems.append(OnrampError(code, message, at: path, hint: hint))
         }
 
@@ -194,6 +200,7 @@ public struct PipelineSpec: Sendable {
 
         mutating func rejectUnknown(_ o: Value.Object, _ allowed: Set<String>, _ path: String) {
             for k in o.keys where !allowed.contains(k) {
+                if full { return }
                 add("spec.unknown_key", "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))",
                     at: join(path, k), hint: Suggestion.hint(for: k, in: allowed.sorted()))
             }

@@ -34,8 +34,8 @@ public struct PipelineRunner: Sendable {
     /// transform ones enter before the first step, load ones go straight to the destination; no checkpoint is read
     /// or committed.
     public var replay: [ReplayRecord]?
-    /// The source schema of the last successful run, which this run's is compared with (`spec.schemaDrift`);
-    /// nil: nothing to compare with (the first run).
+    /// The source schema this run's is compared with (`spec.schemaDrift`); nil: the one the last successful run that
+    /// read records stored with the checkpoints (under `<key>@schema`), if any.
     public var schemaBaseline: ObservedSchema?
 
     public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
@@ -166,7 +166,12 @@ public struct PipelineRunner: Sendable {
             if fullResync { try await checkpoints.reset(pipeline: stateKey) }
             if let state = try await checkpoints.load(pipeline: stateKey) { try step.restore(state) }
         }
-        let watch = replay == nil && spec.schemaDrift != .ignore ? schemaBaseline.map {
+        let schemaKey = "\(key)@schema"
+        var baseline = schemaBaseline
+        if baseline == nil, replay == nil, spec.schemaDrift != .ignore {
+            baseline = ObservedSchema(value: try await checkpoints.load(pipeline: schemaKey))
+        }
+        let watch = replay == nil && spec.schemaDrift != .ignore ? baseline.map {
             DriftWatch(baseline: $0, policy: spec.schemaDrift, reads: PipelineLinter.sourceReads(spec, registry: registry))
         } : nil
         let preparer = RunPreparer(reader: try await source.open(checkpoint: stored, batchSize: spec.batchSize), steps: steps,
@@ -303,6 +308,12 @@ public struct PipelineRunner: Sendable {
             stop = try await pump(&summary)
         } catch {
             await preparer.close()
+            // A run that schema drift stopped says what drifted, as one that ran to its end does.
+            summary.observedSchema = preparer.observed
+            if let watch, let observed = preparer.observed {
+                let drift = SchemaDrift.between(watch.baseline, observed, complete: false)
+                summary.schemaDrift = drift.isEmpty ? nil : drift
+            }
             throw error
         }
         await preparer.close()
@@ -342,6 +353,10 @@ public struct PipelineRunner: Sendable {
                 summary.failureReason = "schema drift: the source's \(drift.description) since the last successful run "
                     + "(schema_drift: fail)"
             }
+        }
+        // This run's schema is the next one's baseline, unless it failed or read nothing (no new files).
+        if summary.status != .failed, let observed = preparer.observed, observed.records > 0 {
+            try await checkpoints.commit(pipeline: schemaKey, checkpoint: observed.asValue)
         }
     }
 }

@@ -109,7 +109,8 @@ final class Evaluator {
         case .parent: return env.lookup(expr.slot!.label)
         case .condition:
             let c = try evaluate(expr.condition!, input, env)
-            if Functions.boolean(c) == true { return try evaluate(expr.then!, input, env) }
+            // `a ?: b` holds `a` as its condition and its value: evaluated once (nested, twice each level was 2^n).
+            if Functions.boolean(c) == true { return expr.then === expr.condition ? c : try evaluate(expr.then!, input, env) }
             if let e = expr.otherwise { return try evaluate(e, input, env) }
             return .undefined
         case .bind:

@@ -176,6 +176,14 @@ final class Node: @unchecked Sendable {
     /// Whether `p` or anything under it may bind a name in the current scope: `:=`, `%`/tuple
     /// machinery, or any call (a function such as `$eval` binds into its caller's scope).
     private static func containsBind(_ p: ParseNode) -> Bool {
+        var seen: Set<ObjectIdentifier> = []
+        return containsBind(p, &seen)
+    }
+
+    /// `seen`: nodes already walked (and found without a binding). Trees share nodes (`a ?: b` holds `a` twice), so a
+    /// walk that did not remember them would take 2^depth steps.
+    private static func containsBind(_ p: ParseNode, _ seen: inout Set<ObjectIdentifier>) -> Bool {
+        guard seen.insert(ObjectIdentifier(p)).inserted else { return false }
         switch p.kind {
         case .bind, .parent, .function, .partial, .apply, .transform, .lambda: return true
         default: break
@@ -184,7 +192,8 @@ final class Node: @unchecked Sendable {
         let children = [p.lhs, p.rhs, p.expression, p.procedure, p.body, p.condition, p.then, p.otherwise, p.pattern, p.update, p.delete]
             .compactMap { $0 } + p.expressions + p.steps + p.arguments + (p.stages ?? []) + (p.predicate ?? [])
             + p.pairs.flatMap { [$0.0, $0.1] } + (p.groupPairs ?? []).flatMap { [$0.0, $0.1] } + p.terms.map(\.expression)
-        return children.contains(where: containsBind)
+        for child in children where containsBind(child, &seen) { return true }
+        return false
     }
 
     /// The literal's value for string, number and value (true/false/null) nodes.

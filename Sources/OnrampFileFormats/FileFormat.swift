@@ -60,14 +60,18 @@ public struct FileFormat: Sendable {
     }
 
     /// Reads `files` in order. With `checkpointing`, the batch that ends a file carries the checkpoint after it.
+    /// A reader of `files` in this format. `reportsProgress: false` when the files are only part of what the source
+    /// reads (one downloaded object of many): then their share would read as the whole.
     public func reader(files: [FileInput], batchSize: Int, checkpoint: Value? = nil,
-                       checkpointing: FileCheckpointing? = nil) -> any BatchReader {
+                       checkpointing: FileCheckpointing? = nil, reportsProgress: Bool = true) -> any BatchReader {
         let progress = FileProgress(checkpoint: checkpoint, checkpointing: checkpointing)
+        guard reportsProgress else { return reader(files: files, batchSize: batchSize, input: input, progress: progress) }
         let counter = ReadCounter()
         var input = input
         input.counter = counter
         let total = files.reduce(Int64(0)) { sum, file in
-            sum + (((try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? NSNumber)?.int64Value ?? 0)
+            let path = URL(fileURLWithPath: file.path).resolvingSymlinksInPath().path
+            return sum + (((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0)
         }
         return ProgressReader(inner: reader(files: files, batchSize: batchSize, input: input, progress: progress),
                               counter: counter, total: total)

@@ -16,7 +16,9 @@ struct ProgressReader: BatchReader {
 
     mutating func next() async throws -> SourceBatch? {
         guard var batch = try await inner.next() else { return nil }
-        if total > 0 { batch.progress = ReadProgress(done: min(counter.value, total), total: total) }
+        // A format that reads its files by other means (xlsx opens the zip itself) counts nothing: no progress then.
+        let done = counter.value
+        if total > 0, done > 0 { batch.progress = ReadProgress(done: min(done, total), total: total) }
         return batch
     }
 

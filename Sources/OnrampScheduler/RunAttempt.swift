@@ -97,9 +97,6 @@ public enum RunAttempt {
         runner.maxRecordsRead = request.limits.maxRecordsRead
         runner.redactor = redactor
         runner.replay = request.replay
-        if request.replay == nil, spec.schemaDrift != .ignore {
-            runner.schemaBaseline = await schemaBaseline(store: store, tenant: request.tenantId, pipeline: request.pipelineId)
-        }
         runner.stopRequested = {
             if handBack() { return .handBack }
             guard let run = try? await store.run(id: fence.runId) else { return nil }
@@ -107,12 +104,19 @@ public enum RunAttempt {
             return run.cancelRequested ? .cancelled : nil
         }
         let progressLog = log
+        // One writer stores the latest progress, in order; a report it has not reached yet is replaced by a newer one.
+        let (reports, reporter) = AsyncStream.makeStream(of: Value.self, bufferingPolicy: .bufferingNewest(1))
+        let writer = Task {
+            for await value in reports { _ = try? await store.progress(fence, value, now: Date()) }
+        }
         let summary = await runner.run { p in
             progressLog.info("progress", metadata: ["read": "\(p.read)", "written": "\(p.written)", "failed": "\(p.failed)"])
             guard case .object(var value) = p.asValue else { return }
             value["at"] = .string(ISO8601DateFormatter().string(from: Date()))
-            Task { _ = try? await store.progress(fence, .object(value), now: Date()) }
+            reporter.yield(.object(value))
         }
+        reporter.finish()
+        await writer.value
         var details: Logger.Metadata = ["read": "\(summary.recordsRead)", "written": "\(summary.recordsWritten)",
                                         "failed": "\(summary.recordsFailed)"]
         if let reason = summary.failureReason { details["reason"] = "\(redactor.string(reason))" }
@@ -126,25 +130,6 @@ public enum RunAttempt {
                                       summary: JSONWriter.string(redactor.value(summary.asValue)), stop: stop)
         result.areaBytes = resources.areaBudget?.spent
         return result
-    }
-}
-
-extension RunAttempt {
-    /// The source schema of the pipeline's newest successful run that read records (nil: none yet, or the store
-    /// cannot say: then nothing is compared).
-    static func schemaBaseline(store: any OnrampStore, tenant: String, pipeline: String) async -> ObservedSchema? {
-        var newest: (Date, ObservedSchema)?
-        for state in [RunState.succeeded, .succeededWithErrors] {
-            guard let runs = try? await store.runs(tenantId: tenant, pipelineId: pipeline, state: state, limit: 20,
-                                                   after: nil) else { continue }
-            for run in runs {
-                guard let schema = ObservedSchema(value: run.summary?["schema"]), schema.records > 0 else { continue }
-                let at = run.finishedAt ?? run.createdAt
-                if at > newest?.0 ?? .distantPast { newest = (at, schema) }
-                break
-            }
-        }
-        return newest?.1
     }
 }
 

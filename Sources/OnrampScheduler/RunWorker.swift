@@ -217,17 +217,20 @@ public final class RunWorker: Service, Sendable {
         switch outcome {
         case .finished(let result):
             options.quota?.add(run.tenantId, result.areaBytes ?? 0)
-            await record(run, fence: fence, result: result, notify: notify, attemptLog: attemptLog, logPath: logPath, log: log)
+            await record(run, fence: fence, result: result, notify: notify, attemptLog: attemptLog, logPath: logPath, log: log,
+                         recorded: { heartbeats.cancel() })
         case .handedBack:
             _ = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
             let released = (try? await store.release(fence, failure: nil, summary: nil, at: Date(),
                                                      maxAttempts: options.maxAttempts)) ?? false
+            heartbeats.cancel()
             log.info(released ? "run handed back to the queue" : "run could not be handed back (lease lost)")
         case .died(let reason):
             RunLogHandler.append("error attempt \(fence.attempt) failed reason=\(reason)", to: attemptLog)
             let kept = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
             log.error("run attempt died", metadata: ["reason": "\(reason)", "attempt": "\(fence.attempt)"])
             _ = try? await store.release(fence, failure: reason, summary: kept, at: Date(), maxAttempts: options.maxAttempts)
+            heartbeats.cancel()
             if let ended = try? await store.run(id: run.id), ended.state.isFinished {
                 try? sealArtifact?(logPath, "\(run.id)/log_path")
                 Counter(label: "onramp_runs_total", dimensions: [("state", ended.state.rawValue)]).increment()
@@ -240,8 +243,9 @@ public final class RunWorker: Service, Sendable {
     }
 
     /// Records a finished attempt: appends its log, seals the artifacts, stores the outcome, notifies.
+    /// `recorded` is called once the outcome is stored (or refused), before the webhook: the lease is not needed after.
     func record(_ run: RunRecord, fence: RunFence, result: RunAttemptResult, notify: PipelineSpec.Notify?,
-                attemptLog: String, logPath: String, log: Logger) async {
+                attemptLog: String, logPath: String, log: Logger, recorded: () -> Void = {}) async {
         let state = result.state
         var summaryValue = Self.appendingLog(result.summaryValue, attemptLog: attemptLog, logPath: logPath)
         if let errorQueue, case .object(var o) = summaryValue {
@@ -276,7 +280,9 @@ public final class RunWorker: Service, Sendable {
             Counter(label: "onramp_records_failed_total", dimensions: [("stage", stage)]).increment(by: Int64(n.numberValue ?? 0))
         }
         do {
-            if try await store.finish(fence, state: state, summary: summaryValue, at: Date()) {
+            let stored = try await store.finish(fence, state: state, summary: summaryValue, at: Date())
+            recorded()
+            if stored {
                 log.info("run finished", metadata: ["state": "\(state.rawValue)"])
                 if let notify, let notifier {
                     var payload = summaryValue.objectValue ?? [:]

@@ -149,18 +149,22 @@ public struct OnrampAPI: Sendable {
         }
     }
 
+    /// The document with each side that names a connection (checked under a tenant) replaced by a placeholder, and
+    /// which sides those were.
+    static func blankingConnections(_ document: Value) -> (Value, Set<String>) {
+        guard case .object(var root) = document else { return (document, []) }
+        var blank: Set<String> = []
+        for side in ["source", "destination"] where root[side]?["connection"] != nil {
+            blank.insert(side)
+            root[side] = ["connector": "file", "config": ["path": "connection-placeholder"]]
+        }
+        return (.object(root), blank)
+    }
+
     /// Every problem lint finds in a document, placed in `text` when it came as text. A side that names a connection
     /// (`source: {connection: NAME}`) is checked when the pipeline is saved under a tenant, not here.
     func lintProblems(_ document: Value, text: String?) -> [LintProblem] {
-        var doc = document
-        var blank: [String] = []
-        if case .object(var root) = doc {
-            for side in ["source", "destination"] where root[side]?["connection"] != nil {
-                blank.append(side)
-                root[side] = ["connector": "file", "config": ["path": "connection-placeholder"]]
-            }
-            doc = .object(root)
-        }
+        let (doc, blank) = Self.blankingConnections(document)
         let linter = PipelineLinter(registry: registry, resources: policy.resources(tenant: "_validation"))
         return linter.lint(document: doc, map: text.map(SourceMap.init(text:)))
             .filter { p in !blank.contains { p.path == $0 || p.path?.hasPrefix($0 + ".") == true } }
@@ -208,12 +212,8 @@ public struct OnrampAPI: Sendable {
             let connections = try await store.connectionMap(tenantId: tenant)
             document = try Connections.expand(document, connections)
             try policy.checkReferences(document, secrets: try await secretOrigins(tenant), registry: registry)
-        } else if case .object(var root) = document {
-            for side in ["source", "destination"] where root[side]?["connection"] != nil {
-                blankSides.insert(side)
-                root[side] = ["connector": "file", "config": ["path": "connection-placeholder"]]
-            }
-            document = .object(root)
+        } else {
+            (document, blankSides) = Self.blankingConnections(document)
         }
         if tenant == nil { try policy.checkReferences(document, secrets: nil, registry: registry) }
         let spec = try PipelineSpecValidation.spec(document)

@@ -70,6 +70,7 @@ public enum RunLifecycle {
         run.leaseOwner = worker
         run.leaseExpiresAt = now.addingTimeInterval(policy.lease)
         run.attempts += 1
+        run.progress = nil
         changed.append(run)
         return (run, changed)
     }

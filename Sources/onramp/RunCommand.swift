@@ -36,15 +36,10 @@ struct RunCommand: AsyncParsableCommand {
             spec: spec, registry: registry, resources: .forPipeline(file),
             checkpoints: FileCheckpointStore(directory: stateDirectory), outputDirectory: "\(output)/\(runId)", fullResync: fullResync)
         runner.runLabel = runId
-        let baseline = SchemaBaselineFile(directory: stateDirectory, pipeline: spec.name)
-        if spec.schemaDrift != .ignore { runner.schemaBaseline = baseline.load() }
         let showProgress = isatty(2) != 0
         let progress: (@Sendable (RunProgress) -> Void)? = showProgress ? RunCommand.showProgress : nil
         let summary: RunSummary = await runner.run(progress: progress)
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-        if summary.status == .succeeded || summary.status == .succeededWithErrors, let schema = summary.observedSchema {
-            baseline.store(schema)
-        }
         RunCommand.printSummary(summary, json: json)
         if summary.status == .failed { throw ExitCode(1) }
     }

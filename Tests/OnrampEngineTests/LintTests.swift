@@ -173,4 +173,43 @@ import Testing
             .filter { !["connector.unknown", "spec.env", "spec.secret_placement"].contains($0.code) }
         #expect(problems == [], "\(name): \(problems)")
     }
+
+    @Test func sharedExpressionNodesAndMillionsOfProblemsStayCheap() throws {
+        // `a ?: b` holds `a` twice: 60 levels would be 2^60 visits to a walk that does not remember nodes.
+        var nested = "OrderNo"
+        for _ in 0..<60 { nested = "(\(nested) ?: 0)" }
+        let text = Self.good.replacingOccurrences(of: "$trim(OrderNo)", with: "'\(nested)'")
+        #expect(Self.lint(text, fields: ["OrderNo", "RecType", "Amount"]) == [])
+        // 100,000 unknown keys: at most 200 problems and one that says there are more.
+        var keys = Value.Object()
+        for i in 0..<100_000 { keys["k\(i)"] = 0 }
+        let problems = Self.linter.lint(document: ["version": 1, "name": "x", "errors": .object(keys)])
+        #expect(problems.count == 201 && problems.last?.code == "lint.truncated")
+    }
+
+    @Test func lambdasSortKeysAndUnnestOutputsAreFollowed() {
+        let fields = ["OrderNo", "RecType", "Amount"]
+        let lambda = Self.good.replacingOccurrences(of: "  - map: |", with: "  - set: {rate: '2'}\n  - map: |")
+            .replacingOccurrences(of: "[lines.{\"amount\": Amount}]", with: "$map(lines, function($l) { $l.Amount * rate })")
+        #expect(Self.lint(lambda, fields: fields) == [])
+        let sorted = Self.good.replacingOccurrences(of: "  - map: |", with: "  - set: {priority: '1'}\n  - sort: {by: [-priority]}\n  - map: |")
+        #expect(Self.lint(sorted, fields: fields) == [])
+        let unnest = Self.good.replacingOccurrences(of: "  - map: |", with: "  - unnest: {path: lines, as: line, index: n}\n  - map: |")
+        #expect(Self.lint(unnest, fields: fields).filter { $0.code == "lint.unknown_field" } == [])
+    }
+
+    @Test func anErrorDeeperInsideABlockIsPlacedAtItsCharacter() throws {
+        let text = Self.good.replacingOccurrences(of: "\"lines\": [lines.{\"amount\": Amount}]",
+                                                  with: "\"lines\": [lines.{\n          \"amount\": $round(Amount 2)}]")
+        let p = try #require(Self.lint(text).first)
+        // Line 15 is `          "amount": $round(Amount 2)}]`, indented past the block's own indentation.
+        #expect(p.line == 15 && p.column == 35, "\(p)")
+        let crlf = Self.lint(text.replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(crlf.first?.line == 15 && crlf.first?.column == 35, "\(crlf)")
+    }
+
+    @Test func aTemplatesStepWithABlankIsCheckedOnceFilled() {
+        let text = Self.good.replacingOccurrences(of: "  - map: |", with: "  - cast: {fields: {Amount: \"${param:t}\"}}\n  - map: |")
+        #expect(Self.lint(text).filter { $0.severity == .error } == [])
+    }
 }

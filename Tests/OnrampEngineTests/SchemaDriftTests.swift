@@ -26,8 +26,12 @@ import Testing
         let nulls = Self.schema([["id": 1, "amount": .null, "note": "y"]])
         #expect(SchemaDrift.between(before, nulls, complete: true).isEmpty)
         let sometimes = Self.schema([["id": 1, "amount": 5]])
-        #expect(SchemaDrift.between(before, sometimes, complete: false).removed == [])
-        #expect(SchemaDrift.between(before, Self.schema([["amount": 5]]), complete: false).removed == ["id"])
+        #expect(SchemaDrift.between(before, sometimes, complete: false).isEmpty)
+        // While reading, a field every record had that a record lacks is no longer in every record; gone only at the end.
+        let idless = Self.schema([["amount": 5]])
+        #expect(SchemaDrift.between(before, idless, complete: false).optional == ["id"])
+        #expect(SchemaDrift.between(before, idless, complete: false).removed == [])
+        #expect(SchemaDrift.between(before, idless, complete: true).removed == ["id", "note"])
         #expect(ObservedSchema(value: before.asValue) == before)
         #expect(ObservedSchema(value: ["records": -1, "fields": []]) == nil)
     }
@@ -38,14 +42,14 @@ import Testing
         deinit { try? FileManager.default.removeItem(at: dir) }
 
         func run(_ csv: String, policy: String = "warn", map: String = "{\"id\": id, \"amount\": amount}",
-                 baseline: ObservedSchema?) async throws -> RunSummary {
+                 batch: Int = 2, baseline: ObservedSchema?) async throws -> RunSummary {
             try csv.write(to: dir.appendingPathComponent("orders.csv"), atomically: true, encoding: .utf8)
             try? FileManager.default.removeItem(at: dir.appendingPathComponent("out.ndjson"))
             let spec = try PipelineLoader.parse("""
                 version: 1
                 name: drift
                 schema_drift: \(policy)
-                batch_size: 2
+                batch_size: \(batch)
                 source: {connector: csv, config: {path: orders.csv}}
                 steps:
                   - map: '\(map)'
@@ -92,25 +96,36 @@ import Testing
         #expect(ignored.status == .succeeded && ignored.schemaDrift == nil)
     }
 
+    static func rows(_ header: String, _ n: Int, _ row: (Int) -> String) -> String {
+        header + "\n" + (1...n).map(row).joined(separator: "\n") + "\n"
+    }
+
     @Test func aFieldTheMappingReadsThatIsGoneFailsAtTheFirstBatch() async throws {
         let e = try Export()
         let map = "{\"id\": id, \"note\": $uppercase(note)}"
-        let baseline = try #require(try await e.run(Self.monday, map: map, baseline: nil).observedSchema)
-        let s = try await e.run(Self.tuesday, map: map, baseline: baseline)
+        let before = Self.rows("id,amount,note", 30) { "\($0),\($0),n\($0)" }
+        let after = Self.rows("id,amount,region", 30) { "\($0),\($0),r" }
+        let baseline = try #require(try await e.run(before, map: map, batch: 20, baseline: nil).observedSchema)
+        let s = try await e.run(after, map: map, batch: 20, baseline: baseline)
         #expect(s.status == .failed && e.written == 0)
         #expect(s.failureReason?.contains("schema.field_gone") == true)
         #expect(s.failureReason?.contains("note") == true && s.failureReason?.contains("steps[0].map") == true)
-        #expect(s.recordsRead == 2, "only the first batch was read")
+        #expect(s.recordsRead == 20, "only the first batch was read")
+        // The summary of the stopped run says what drifted.
+        #expect(s.schemaDrift?.optional == ["note"] && s.schemaDrift?.added == ["region"])
+        // Three records are too few to tell a field that is gone from one that is optional.
+        let small = try await e.run(Self.tuesday, map: map, baseline: try await e.run(Self.monday, map: map, baseline: nil).observedSchema)
+        #expect(small.status == .succeeded, "\(small.failureReason ?? "")")
     }
 
-    @Test func theCLIBaselineFileKeepsTheLastSchemaThatReadRecords() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-baseline-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = SchemaBaselineFile(directory: dir.path, pipeline: "p")
-        #expect(file.load() == nil)
-        let s = Self.schema([["a": 1]])
-        file.store(s)
-        file.store(ObservedSchema())
-        #expect(file.load() == s)
+    @Test func eachSuccessfulRunThatReadRecordsIsTheNextOnesBaseline() async throws {
+        let e = try Export()
+        #expect(try await e.run(Self.monday, baseline: nil).schemaDrift == nil)
+        let second = try await e.run(Self.tuesday, baseline: nil)
+        #expect(second.schemaDrift?.removed == ["note"] && second.schemaDrift?.added == ["region"])
+        // Tuesday's shape is the baseline now; a failed run is not.
+        #expect(try await e.run(Self.tuesday, baseline: nil).schemaDrift == nil)
+        #expect(try await e.run(Self.monday, policy: "fail", baseline: nil).status == .failed)
+        #expect(try await e.run(Self.tuesday, baseline: nil).schemaDrift == nil)
     }
 }

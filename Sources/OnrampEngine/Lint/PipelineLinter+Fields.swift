@@ -117,11 +117,22 @@ extension PipelineLinter {
             e.writes = keys("set")
             e.reads.removeAll { $0.path == "\(step.path).into" }
             if let into = config["into"]?.stringValue { e.writes.append(root(of: into)) }
+        case "sort":
+            for (i, by) in (config["by"]?.arrayValue ?? []).enumerated() {
+                guard let text = by.stringValue else { continue }
+                e.reads.append(FieldRead(name: root(of: text.hasPrefix("-") ? String(text.dropFirst()) : text),
+                                         path: "\(step.path).by[\(i)]"))
+            }
         case "group":
             // The rows, with what earlier steps set on them, go into `into`: a later read of it reads them.
             e.nests = true
             e.writes = [config["into"]?.stringValue ?? "lines"]
-        case "script", "split", "aggregate", "unnest":
+        case "unnest":
+            // `as` and `index` name fields the step makes, not ones it reads.
+            e.reads.removeAll { $0.path == "\(step.path).as" || $0.path == "\(step.path).index" }
+            e.readsAll = true
+            e.replaced = .some(nil)
+        case "script", "split", "aggregate":
             e.readsAll = true
             e.replaced = .some(nil)
         default: break

@@ -41,14 +41,19 @@ public struct PipelineLinter: Sendable {
         var c = Collector(map: map)
         let raw = document
         let document = substitute(document, &c)
-        for e in PipelineSpec.problems(in: document) { c.add(e) }
+        for e in PipelineSpec.problems(in: document, limit: Collector.limit + 1) { c.add(e) }
         let skipped = Set(["source", "destination"].filter { side in
             Placeholders.references(in: document[side] ?? .null).contains { $0.kind == "param" }
         })
         for side in [ConnectorRegistry.Side.source, .destination] where !skipped.contains(side.rawValue) {
             lintSide(side, document, raw: raw, &c)
         }
-        for (i, step) in (document["steps"]?.arrayValue ?? []).enumerated() { lintStep(step, "steps[\(i)]", &c) }
+        let rawSteps = raw["steps"]?.arrayValue ?? []
+        // A template's step with a blank (`${param:…}`) is checked once the blank is filled, as a save checks it.
+        for (i, step) in (document["steps"]?.arrayValue ?? []).enumerated()
+        where !(i < rawSteps.count && Placeholders.references(in: rawSteps[i]).contains { $0.kind == "param" }) {
+            lintStep(step, "steps[\(i)]", &c)
+        }
         if c.problems.allSatisfy({ $0.severity == .warning }), let spec = try? PipelineSpec(from: document) {
             lintFields(spec, &c)
         }
@@ -88,7 +93,7 @@ public struct PipelineLinter: Sendable {
         let config = ref["config"] ?? .object([:])
         guard case .object = config else { return }
         let before = c.problems.count
-        for e in JSONSchema.problems(config, against: schema, at: "\(key).config") {
+        for e in JSONSchema.problems(config, against: schema, at: "\(key).config", limit: Collector.limit + 1) {
             if e.code == "config.missing", let field = e.location?.split(separator: ".").last,
                JSONSchema.isSecret(JSONSchema.property(String(field), of: schema)) {
                 c.add(OnrampError("lint.secret_missing", "the required secret \(field) is missing", at: e.location,
@@ -135,7 +140,7 @@ public struct PipelineLinter: Sendable {
         let before = c.problems.count
         if let schema = StepFactory.byName[type]?.configSchema ?? registry.transforms[type]?.configSchema {
             if StepFactory.byName[type] == nil || !StepFactory.selfChecked.contains(type) {
-                for e in JSONSchema.problems(config, against: schema, at: stepPath) { c.add(e) }
+                for e in JSONSchema.problems(config, against: schema, at: stepPath, limit: Collector.limit + 1) { c.add(e) }
             }
             lintExpressions(config, schema: schema, path: stepPath, &c)
         }
@@ -216,6 +221,8 @@ public struct PipelineLinter: Sendable {
         var problems: [LintProblem] = []
         private var seen: Set<String> = []
         private var paths: Set<String> = []
+        /// Problems reported at most; past it, one `lint.truncated` says there are more.
+        static let limit = 200
 
         init(map: SourceMap?) { self.map = map }
 
@@ -223,8 +230,10 @@ public struct PipelineLinter: Sendable {
             let e = error as? OnrampError ?? OnrampError("spec.invalid", "\(error)")
             let path = e.location.map(LintProblem.fieldPath)
             // A builder's first error where a finer check already reported: the same problem said twice.
-            if let path, paths.contains(where: { path == $0 || path.hasPrefix($0 + ".") || path.hasPrefix($0 + "[") }) {
-                return
+            var ancestor = path
+            while let p = ancestor {
+                if paths.contains(p) { return }
+                ancestor = SourceMap.parent(of: p)
             }
             let key = e.code == "spec.unknown_key" || e.code == "config.unknown_key"
             add(.error, e.code, e.message, path: path, position: path.flatMap { map?.position(of: $0, key: key) }, hint: e.hint)
@@ -232,6 +241,13 @@ public struct PipelineLinter: Sendable {
 
         mutating func add(_ severity: LintProblem.Severity, _ code: String, _ message: String, path: String?,
                           position: SourceMap.Position?, hint: String? = nil) {
+            guard problems.count < Self.limit else {
+                if problems.count == Self.limit {
+                    problems.append(LintProblem(.error, "lint.truncated", "more than \(Self.limit) problems; fix these first",
+                                                path: nil))
+                }
+                return
+            }
             guard seen.insert("\(code) \(path ?? "")").inserted else { return }
             if let path, severity == .error { paths.insert(path) }
             problems.append(LintProblem(severity, code, message, path: path, at: position, hint: hint))

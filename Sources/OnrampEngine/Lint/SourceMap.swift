@@ -26,15 +26,23 @@ public struct SourceMap: Sendable {
 
     /// An empty map when the text does not parse (its parse error is reported on its own).
     public init(text: String) {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift: split on both line ends.
+        lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         guard let node = try? Yams.compose(yaml: text) else { return }
-        var budget = PipelineLoader.maxNodes
+        var budget = Budget()
         record(node, path: "", key: nil, depth: 0, budget: &budget)
     }
 
-    private mutating func record(_ node: Node, path: String, key: Position?, depth: Int, budget: inout Int) {
-        budget -= 1
-        guard budget >= 0, depth < PipelineLoader.maxNesting, let mark = node.mark else { return }
+    /// Values and path bytes a map keeps at most: deep paths of long keys would otherwise grow with depth² × length.
+    struct Budget {
+        var nodes = PipelineLoader.maxNodes
+        var pathBytes = 16 << 20
+    }
+
+    private mutating func record(_ node: Node, path: String, key: Position?, depth: Int, budget: inout Budget) {
+        budget.nodes -= 1
+        budget.pathBytes -= path.utf8.count
+        guard budget.nodes >= 0, budget.pathBytes >= 0, depth < PipelineLoader.maxNesting, let mark = node.mark else { return }
         var written: Written?
         if case .scalar(let s) = node {
             switch s.style {
@@ -77,13 +85,15 @@ public struct SourceMap: Sendable {
         guard let e = entries[path], let written = e.written else { return position(of: path) }
         switch written {
         case .block:
-            // The text starts on the line after the indicator, at that line's indentation.
+            // The text starts on the line after the indicator; the block's indentation is its first non-empty line's
+            // (deeper indentation on later lines is part of the text).
             var remaining = max(0, offset)
             var line = e.value.line + 1
+            let first = lines.dropFirst(line - 1).first { !$0.allSatisfy { $0 == " " } }
+            let indent = first.map { $0.prefix { $0 == " " }.count } ?? 0
             while line <= lines.count {
                 let text = lines[line - 1]
-                let indent = text.prefix { $0 == " " }.count
-                let length = text.utf16.count - indent
+                let length = max(0, text.utf16.count - indent)
                 if remaining <= length { return Position(line: line, column: indent + remaining + 1) }
                 remaining -= length + 1
                 line += 1

@@ -9,12 +9,16 @@ struct DriftWatch: Sendable {
     /// The source fields the steps read, each with the first step that reads it.
     let reads: [(field: String, step: String)]
 
+    /// Records a baseline and a first batch need before a field missing from every record of the batch counts as
+    /// gone: fewer could lack an optional field by chance.
+    static let evidence = 20
+
     /// Checks the records observed so far; `first`: they are the first batch's.
     func check(_ observed: ObservedSchema, first: Bool) throws(OnrampError) {
         guard policy != .ignore, observed.records > 0 else { return }
-        if first {
+        if first, baseline.records >= Self.evidence, observed.records >= Self.evidence {
             for (field, step) in reads where observed.fields[field] == nil {
-                guard let had = baseline.fields[field], had.present == baseline.records else { continue }
+                guard baseline.alwaysHad(field) else { continue }
                 throw OnrampError("schema.field_gone", "the source no longer has the field \(field), which \(step) reads: "
                                   + "none of the first \(observed.records) records has it, and every record of the last "
                                   + "successful run had it", at: step)

@@ -36,6 +36,12 @@ public struct ObservedSchema: Sendable, Equatable {
         }
     }
 
+    /// Whether every record had `name`.
+    public func alwaysHad(_ name: String) -> Bool { fields[name]?.present == records && records > 0 }
+
+    /// Whether field names were left out (past `maxFields`).
+    public var isCapped: Bool { order.count >= Self.maxFields }
+
     public mutating func observe(_ value: Value) {
         records += 1
         guard case .object(let o) = value else { return }

@@ -17,23 +17,28 @@ public struct SchemaDrift: Sendable, Equatable {
 
     public var added: [String] = []
     public var removed: [String] = []
+    /// Fields every baseline record had that some records now lack.
+    public var optional: [String] = []
     public var changed: [TypeChange] = []
 
-    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
+    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && optional.isEmpty && changed.isEmpty }
 
-    /// The drift of `now` against `baseline`. `complete: false` (the run is still reading) counts a field as removed
-    /// only when every baseline record had it and some record now lacks it; at the end, when no record had it.
+    /// The drift of `now` against `baseline`. `complete: false` (the run is still reading): a field no record has yet
+    /// is not yet removed, only no longer in every record (`optional`); at the end it is removed. Past the schemas'
+    /// field cap, only type changes are compared (which names were kept depends on the records' order).
     public static func between(_ baseline: ObservedSchema, _ now: ObservedSchema, complete: Bool) -> SchemaDrift {
         var d = SchemaDrift()
         guard now.records > 0, baseline.records > 0 else { return d }
-        for name in now.order where baseline.fields[name] == nil { d.added.append(name) }
+        let capped = baseline.isCapped || now.isCapped
+        if !capped { for name in now.order where baseline.fields[name] == nil { d.added.append(name) } }
         for name in baseline.order {
             let was = baseline.fields[name]!
             guard let field = now.fields[name] else {
-                if complete || was.present == baseline.records { d.removed.append(name) }
+                if capped { continue }
+                if complete { d.removed.append(name) } else if baseline.alwaysHad(name) { d.optional.append(name) }
                 continue
             }
-            if was.present == baseline.records, field.present < now.records, !complete { d.removed.append(name) }
+            if baseline.alwaysHad(name), field.present < now.records { d.optional.append(name) }
             let before = was.types.subtracting(["null"]), after = field.types.subtracting(["null"])
             if !before.isEmpty, !after.isSubset(of: before) {
                 d.changed.append(TypeChange(field: name, was: before.sorted(), now: after.sorted()))
@@ -47,6 +52,7 @@ public struct SchemaDrift: Sendable, Equatable {
         var parts: [String] = []
         if !added.isEmpty { parts.append("appeared: \(Self.list(added))") }
         if !removed.isEmpty { parts.append("disappeared: \(Self.list(removed))") }
+        if !optional.isEmpty { parts.append("no longer in every record: \(Self.list(optional))") }
         if !changed.isEmpty {
             parts.append("changed type: " + Self.list(changed.map { "\($0.field) (\($0.was.joined(separator: "|")) → "
                 + "\($0.now.joined(separator: "|")))" }))
@@ -60,6 +66,7 @@ public struct SchemaDrift: Sendable, Equatable {
 
     public var asValue: Value {
         ["added": .array(added.map(Value.string)), "removed": .array(removed.map(Value.string)),
+         "optional": .array(optional.map(Value.string)),
          "changed": .array(changed.map { ["field": .string($0.field), "was": .array($0.was.map(Value.string)),
                                            "now": .array($0.now.map(Value.string))] })]
     }
