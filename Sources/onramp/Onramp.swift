@@ -9,7 +9,8 @@ struct Onramp: AsyncParsableCommand {
         abstract: "Onramp: low-code data integration for TAXMAN.",
         subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, PreviewCommand.self, CheckCommand.self,
                       DiscoverCommand.self, ExprCommand.self, ReplayCommand.self, ErrorsCommand.self,
-                      ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, SandboxCommand.self, DemoCommand.self,
+                      ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, PullCommand.self, PushCommand.self,
+                      SandboxCommand.self, DemoCommand.self,
                       ExecRunCommand.self, ExecPreviewCommand.self])
 }
 

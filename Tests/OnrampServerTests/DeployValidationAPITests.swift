@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import OnrampCore
+@testable import OnrampServer
+import Testing
+
+/// `POST /tenants/{t}/deploy/validate`: a whole push checked at once, against the connections it leaves behind.
+@Suite struct DeployValidationAPITests {
+    static let viaConnection: Value = ["version": 1, "name": "via", "source": ["connection": "erp"],
+                                       "destination": ["connector": "file", "config": ["path": "out.ndjson"]]]
+
+    @Test func everyProblemOfAPushIsReportedWithItsIndexAndFieldAndNothingIsSaved() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            let t = APITests()
+            var bad = APITests.pipeline(f.dir).objectValue!
+            bad["name"] = "bad"
+            bad["source"] = ["connector": "csv", "config": ["path": "../outside.csv"]]
+            let body: Value = [
+                "connections": [["name": "erp", "connector": "csv", "config": ["path": "in/a.csv"]],
+                                ["name": "Bad_Name", "connector": "csv", "config": [:]]],
+                "pipelines": [Self.viaConnection, .object(bad)],
+                "schedules": [["pipeline": "via", "cron": "61 * * * *", "timezone": "UTC", "enabled": true]],
+                "templates": [["name": "t", "description": "", "document": ["version": 2]]],
+            ]
+            let answer = try await t.call(client, .post, "/api/v1/tenants/acme/deploy/validate", key: f.keys["engineer"], body: body)
+            #expect(answer.status == .ok)
+            let json = try APITests.json(answer)
+            #expect(json["valid"] == false)
+            let problems = json["problems"]?.arrayValue ?? []
+            // The pipeline over the pending connection `erp` passes; each other item is named with its field.
+            #expect(problems.map { "\($0["kind"]!.stringValue!)#\(Int($0["index"]!.numberValue!)) \($0["field"]?.stringValue ?? "-")" }
+                    == ["connection#1 name", "pipeline#1 source.config.path", "template#0 document.version", "schedule#0 cron"])
+            #expect(await f.store.pipelines(tenantId: "acme").isEmpty)
+            #expect(await f.store.connections(tenantId: "acme").isEmpty)
+
+            // Without the pending connection the same pipeline fails; a removed one is gone for the check.
+            let alone = try APITests.json(try await t.call(client, .post, "/api/v1/tenants/acme/deploy/validate",
+                                                           key: f.keys["engineer"], body: ["pipelines": [Self.viaConnection]]))
+            #expect(alone["valid"] == false)
+            let good = try APITests.json(try await t.call(client, .post, "/api/v1/tenants/acme/deploy/validate", key: f.keys["engineer"],
+                                                          body: ["connections": body["connections"]!.arrayValue!.prefix(1).map { $0 },
+                                                                 "pipelines": [Self.viaConnection]]))
+            #expect(good == ["valid": true, "problems": []])
+        }
+    }
+
+    @Test func rolesAreThoseOfTheRoutesAPushWouldCall() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let app = Application(router: f.api.buildRouter())
+        try await app.test(.router) { client in
+            let t = APITests()
+            let path = "/api/v1/tenants/acme/deploy/validate"
+            let schedules: Value = ["schedules": [["pipeline": "p", "cron": "0 6 * * *"]]]
+            #expect(try await t.call(client, .post, path, key: f.keys["acme-viewer"], body: schedules).status == .forbidden)
+            #expect(try await t.call(client, .post, path, key: f.keys["acme-admin"], body: schedules).status == .ok)
+            #expect(try await t.call(client, .post, path, key: f.keys["acme-admin"],
+                                     body: ["pipelines": [Self.viaConnection]]).status == .forbidden)
+            #expect(try await t.call(client, .post, path, key: f.keys["globex-admin"], body: schedules).status == .notFound)
+            #expect(try await t.call(client, .post, path, key: f.keys["engineer"], body: ["pipeline": []]).status == .unprocessableContent)
+            // A check is not a change: nothing in the audit log.
+            #expect(await f.store.auditEntries(tenantId: "acme", limit: 10, before: nil).isEmpty)
+        }
+    }
+}
