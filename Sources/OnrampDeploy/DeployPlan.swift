@@ -70,7 +70,8 @@ public struct DeployPlan: Sendable {
                               after: try DeployLayout.text(pipeline: mine, name: name), change: .savePipeline(mine)))
         }
         var removals: [Item] = []
-        let pipelinesAfter = Set(directory.pipelines.keys).union(prune ? [] : server.pipelines.keys)
+        var pipelinesAfter = Set(directory.pipelines.keys)
+        if !prune { pipelinesAfter.formUnion(server.pipelines.keys) }
         for pipeline in Set(directory.schedules.keys).union(server.schedules.keys).sorted() {
             let file = origin("schedules \(pipeline)")
             if directory.schedules[pipeline] != nil, !pipelinesAfter.contains(pipeline) {

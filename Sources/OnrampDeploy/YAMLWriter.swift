@@ -7,7 +7,8 @@ import Yams
 /// strings as literal blocks, everything else double-quoted. The text is read back before it is returned.
 public enum YAMLWriter {
     public static func text(_ value: Value, file: String) throws -> String {
-        // Styled first; should that not read back (a corner of the emitter), every string double-quoted.
+        // Styled first; should that not read back (a corner of the emitter), every string double-quoted; should that
+        // not either, the document as JSON (which YAML and the loader read as well).
         for quoteAll in [false, true] {
             let text: String
             do {
@@ -17,6 +18,8 @@ public enum YAMLWriter {
             }
             if try PipelineLoader.document(text, file: file) == value { return text }
         }
+        let json = JSONWriter.string(value, pretty: true) + "\n"
+        if try PipelineLoader.document(json, file: file) == value { return json }
         throw OnrampError("deploy.yaml", "the YAML written does not read back as the same document", at: file)
     }
 

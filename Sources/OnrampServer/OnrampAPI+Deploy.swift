@@ -8,6 +8,11 @@ extension OnrampAPI {
     /// part as its own route would check it, pipelines against the connections the push leaves behind. Changes
     /// nothing; answers `{valid, problems: [{kind, index, name, code, message, field}]}`. Pipelines and templates
     /// need an engineer's role, connections and schedules a tenant admin's (403 otherwise).
+    /// A validation error's location as a path in the document (the loader names the document `pipeline: `).
+    static func fieldInDocument(_ location: String?) -> String? {
+        location.map { $0.hasPrefix("pipeline: ") ? String($0.dropFirst("pipeline: ".count)) : $0 }
+    }
+
     func addDeployRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.post("/tenants/:tenant/deploy/validate") { request, context in
             let body = try await request.jsonBody(limit: 64 << 20)
@@ -57,7 +62,7 @@ extension OnrampAPI {
             }
             for (i, document) in pipelines.enumerated() {
                 do { try await validate(document, tenant: tenant, connections: map) } catch let e as OnrampError {
-                    problem("pipeline", i, document["name"]?.stringValue, e.code, e.message, e.location)
+                    problem("pipeline", i, document["name"]?.stringValue, e.code, e.message, Self.fieldInDocument(e.location))
                 }
             }
             for (i, t) in templates.enumerated() {
@@ -71,7 +76,7 @@ extension OnrampAPI {
                     continue
                 }
                 do { try await validate(document) } catch let e as OnrampError {
-                    problem("template", i, name, e.code, e.message, e.location.map { "document.\($0)" })
+                    problem("template", i, name, e.code, e.message, Self.fieldInDocument(e.location).map { "document.\($0)" })
                 }
             }
             for (i, s) in schedules.enumerated() {

@@ -9,7 +9,7 @@ struct PullCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
         abstract: "Write a tenant's pipelines, connections, templates and schedules from a server as YAML files.")
-    @OptionGroup var options: ServerOptions
+    @OptionGroup var options: DeployServerOptions
     @Option(help: "Only this pipeline and its schedules.") var pipeline: String?
     @Option(help: "The directory to write (default: the current one).") var dir: String = "."
 

@@ -10,7 +10,7 @@ struct PushCommand: AsyncParsableCommand {
         commandName: "push",
         abstract: "Plan (and with --apply, apply) a directory of pipelines, connections, templates and schedules to a server.")
     @Argument(help: "The directory, as `onramp pull` writes it.") var dir: String
-    @OptionGroup var options: ServerOptions
+    @OptionGroup var options: DeployServerOptions
     @Flag(help: "Apply the plan (without it nothing changes on the server).") var apply = false
     @Flag(help: "Archive pipelines and delete connections and schedules that are on the server but not in DIR.")
     var prune = false
@@ -66,8 +66,9 @@ struct PushCommand: AsyncParsableCommand {
                 try await client.apply(item.change!)
             } catch {
                 report(error)
-                FileHandle.standardError.write(Data("applied \(i) of \(plan.changes.count) changes; stopped at \(item.action.rawValue) "
-                                                    + "\(item.kind.rawValue) \(item.name)\n".utf8))
+                let stopped = "applied \(i) of \(plan.changes.count) changes; stopped at \(item.action.rawValue) "
+                    + "\(item.kind.rawValue) \(item.name)\n"
+                FileHandle.standardError.write(Data(stopped.utf8))
                 return 1
             }
             print("applied: \(item.action.rawValue) \(item.kind.rawValue) \(item.name)")

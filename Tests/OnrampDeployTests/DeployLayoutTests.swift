@@ -47,7 +47,7 @@ import Testing
         try DeployLayout.write(try DeployLayout.files(Self.state), to: dir, removeStale: true)
         try "x".write(toFile: dir + "/pipelines/README.md", atomically: true, encoding: .utf8)
         let removed = try DeployLayout.write(["pipelines/orders.yaml": "version: 1\nname: orders\n"], to: dir, removeStale: true)
-        #expect(removed == ["connections/erp.yaml", "schedules/orders.yaml", "templates/starter.yaml"])
+        #expect(removed == ["connections/erp.yaml", "templates/starter.yaml", "schedules/orders.yaml"])
         #expect(FileManager.default.fileExists(atPath: dir + "/pipelines/README.md"))
     }
 

@@ -42,7 +42,7 @@ import Testing
                                                            key: f.keys["engineer"], body: ["pipelines": [Self.viaConnection]]))
             #expect(alone["valid"] == false)
             let good = try APITests.json(try await t.call(client, .post, "/api/v1/tenants/acme/deploy/validate", key: f.keys["engineer"],
-                                                          body: ["connections": body["connections"]!.arrayValue!.prefix(1).map { $0 },
+                                                          body: ["connections": .array(Array(body["connections"]!.arrayValue!.prefix(1))),
                                                                  "pipelines": [Self.viaConnection]]))
             #expect(good == ["valid": true, "problems": []])
         }
@@ -54,14 +54,14 @@ import Testing
         let app = Application(router: f.api.buildRouter())
         try await app.test(.router) { client in
             let t = APITests()
-            let path = "/api/v1/tenants/acme/deploy/validate"
+            func status(_ key: String, _ body: Value) async throws -> Int {
+                Int(try await t.call(client, .post, "/api/v1/tenants/acme/deploy/validate", key: f.keys[key], body: body).status.code)
+            }
             let schedules: Value = ["schedules": [["pipeline": "p", "cron": "0 6 * * *"]]]
-            #expect(try await t.call(client, .post, path, key: f.keys["acme-viewer"], body: schedules).status == .forbidden)
-            #expect(try await t.call(client, .post, path, key: f.keys["acme-admin"], body: schedules).status == .ok)
-            #expect(try await t.call(client, .post, path, key: f.keys["acme-admin"],
-                                     body: ["pipelines": [Self.viaConnection]]).status == .forbidden)
-            #expect(try await t.call(client, .post, path, key: f.keys["globex-admin"], body: schedules).status == .notFound)
-            #expect(try await t.call(client, .post, path, key: f.keys["engineer"], body: ["pipeline": []]).status == .unprocessableContent)
+            let statuses = [try await status("acme-viewer", schedules), try await status("acme-admin", schedules),
+                            try await status("acme-admin", ["pipelines": [Self.viaConnection]]),
+                            try await status("globex-admin", schedules), try await status("engineer", ["pipeline": []])]
+            #expect(statuses == [403, 200, 403, 404, 422])
             // A check is not a change: nothing in the audit log.
             #expect(await f.store.auditEntries(tenantId: "acme", limit: 10, before: nil).isEmpty)
         }

@@ -90,7 +90,7 @@ import Testing
         #expect(plan.stdout.contains("Plan for tenant acme: 0 to create, 1 to change, 0 to delete, 0 kept"))
         #expect(plan.stdout.contains("~ change pipeline orders (pipelines/orders.yaml): a new version"))
         let diff = plan.stdout.split(separator: "\n").filter { $0.hasPrefix("    -") || $0.hasPrefix("    +") }
-        #expect(diff == ["    -    \"type\": \"SalesInvoice\",", "    +    \"type\": \"ReturnInvoice\","], "\(plan.stdout)")
+        #expect(diff == ["    -      \"type\": \"SalesInvoice\",", "    +      \"type\": \"ReturnInvoice\","], "\(plan.stdout)")
         #expect(try await version(server, "orders") == 1)
         let applied = try await onramp(["push", a.path, "--apply"] + target, in: dir, key: admin)
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")

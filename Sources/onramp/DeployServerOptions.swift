@@ -5,7 +5,7 @@ import OnrampDeploy
 
 /// How `pull` and `push` reach a server: its URL, the tenant, an API key (from a file or `$ONRAMP_API_KEY`, never
 /// an argument), and for HTTPS with a private CA the CA's certificates.
-struct ServerOptions: ParsableArguments {
+struct DeployServerOptions: ParsableArguments {
     @Option(help: "The server, http(s)://host[:port].") var server: String
     @Option(help: "The tenant's id.") var tenant: String
     @Option(help: "A file holding the API key (default: $ONRAMP_API_KEY).") var apiKeyFile: String?
