@@ -54,9 +54,18 @@ extension DeployClient {
     }
 
     /// Checks every create and change of `plan` on the server at once (`POST …/deploy/validate`); nothing is applied.
-    public func validate(_ plan: DeployPlan, removedConnections: [String]) async throws -> [Problem] {
+    /// When the plan deletes connections, the directory's unchanged pipelines are checked too (they may use them).
+    public func validate(_ plan: DeployPlan, directory: DeployState) async throws -> [Problem] {
         var connections: [Value] = [], pipelines: [Value] = [], templates: [Value] = [], schedules: [Value] = []
         var files: [String: [String?]] = [:]
+        let removedConnections = plan.changes.compactMap { if case .deleteConnection(let n) = $0.change { n } else { nil } }
+        if !removedConnections.isEmpty {
+            let changed = Set(plan.changes.filter { $0.kind == .pipeline }.map(\.name))
+            for name in directory.pipelines.keys.sorted() where !changed.contains(name) {
+                pipelines.append(directory.pipelines[name]!)
+                files["pipeline", default: []].append(directory.origins["pipeline \(name)"])
+            }
+        }
         for item in plan.changes {
             switch item.change {
             case .putConnection(let c):

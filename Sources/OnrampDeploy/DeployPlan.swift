@@ -36,6 +36,7 @@ public struct DeployPlan: Sendable {
 
     public var items: [Item]
 
+    /// Nothing to apply (items kept without --prune aside).
     public var isEmpty: Bool { items.allSatisfy { $0.action == .kept } }
     public var changes: [Item] { items.filter { $0.change != nil } }
 

@@ -14,7 +14,7 @@ struct PushCommand: AsyncParsableCommand {
     @Flag(help: "Apply the plan (without it nothing changes on the server).") var apply = false
     @Flag(help: "Archive pipelines and delete connections and schedules that are on the server but not in DIR.")
     var prune = false
-    @Flag(help: "Exit 3 when the plan is not empty (a drift check for CI).") var check = false
+    @Flag(help: "Exit 3 when the plan lists anything, kept items too (a drift check for CI).") var check = false
 
     func run() async throws {
         let directory: DeployState, client: DeployClient
@@ -41,11 +41,10 @@ struct PushCommand: AsyncParsableCommand {
     func push(_ directory: DeployState, _ client: DeployClient) async throws -> Int32 {
         let plan = try DeployPlan.compute(server: try await client.state(), directory: directory, prune: prune)
         print(plan.text(tenant: options.tenant), terminator: "")
-        guard !plan.changes.isEmpty else { return check && !plan.isEmpty ? 3 : 0 }
-        let removed = plan.changes.compactMap { if case .deleteConnection(let n) = $0.change { n } else { nil } }
+        guard !plan.changes.isEmpty else { return check && !plan.items.isEmpty ? 3 : 0 }
         let problems: [DeployClient.Problem]
         do {
-            problems = try await client.validate(plan, removedConnections: removed)
+            problems = try await client.validate(plan, directory: directory)
         } catch let e as OnrampError where !apply && e.message.contains(": 403 ") {
             print("not checked on the server: \(e.message)")
             return check ? 3 : 0

@@ -133,6 +133,33 @@ import Testing
                 "\(pruned.stdout)\(pruned.stderr)")
         #expect(try await version(server, "..") == nil)
         #expect(try await onramp(["push", a.path, "--check"] + target, in: dir, key: admin).status == 0)
+
+        // Pruning a connection an unchanged pipeline still uses is refused before anything is deleted.
+        try FileManager.default.removeItem(at: a.appendingPathComponent("connections/erp.yaml"))
+        let inUse = try await onramp(["push", a.path, "--apply", "--prune"] + target, in: dir, key: admin)
+        #expect(inUse.status == 1 && inUse.stderr.contains("pipelines/orders.yaml: source.connection"), "\(inUse.stderr)")
+        #expect(try await server.call("GET", "/tenants/acme/connections/erp", key: admin).status == 200)
+        #expect(try await onramp(["push", a.path, "--check"] + target, in: dir, key: admin).status == 3)
+    }
+
+    @Test func pullOverHTTPSTrustsTheCAFileGivenAndNothingElse() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-pac-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let made = try await CommandRunner.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], directory: dir)
+        #expect(made.status == 0, "\(made.stderr)")
+        var server = try await HostileServer.start(dir, ["--tls-cert", dir.appendingPathComponent("cert.pem").path,
+                                                         "--tls-key", dir.appendingPathComponent("key.pem").path])
+        defer { server.child.stop() }
+        server.base = server.base.replacingOccurrences(of: "http://", with: "https://")
+        let target = ["--server", server.base, "--tenant", "acme", "--dir", dir.appendingPathComponent("out").path]
+        let untrusted = try await onramp(["pull"] + target, in: dir, key: HostileServer.admin)
+        #expect(untrusted.status == 1 && untrusted.stderr.contains("deploy.transport"), "\(untrusted.stderr)")
+        let trusted = try await onramp(["pull"] + target + ["--ca-file", dir.appendingPathComponent("cert.pem").path], in: dir,
+                                       key: HostileServer.admin)
+        #expect(trusted.status == 0 && trusted.stdout.contains("pulled tenant acme"), "\(trusted.stdout)\(trusted.stderr)")
     }
 
     @Test func withoutAKeyPullSaysWhereToPutOne() async throws {
