@@ -23,8 +23,11 @@ public actor DeployClient {
     /// the system's.
     public init(server: String, tenant: String, apiKey: String, caFile: String? = nil) throws {
         guard let url = URL(string: server), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              url.host != nil, url.query == nil, url.user == nil else {
-            throw OnrampError("deploy.server", "the server must be an http:// or https:// URL without credentials or query", at: "--server")
+            url.host != nil, url.query == nil, url.user == nil
+        else {
+            throw OnrampError(
+                "deploy.server", "the server must be an http:// or https:// URL without credentials or query",
+                at: "--server")
         }
         guard tenant.range(of: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", options: .regularExpression) != nil else {
             throw OnrampError("deploy.tenant", "a tenant id is letters, digits, '-' and '_'", at: "--tenant")
@@ -47,8 +50,10 @@ public actor DeployClient {
 
     /// A path segment, percent-encoded.
     static func segment(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz"
-                                                                     + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")) ?? s
+        s.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(
+                charactersIn: "abcdefghijklmnopqrstuvwxyz"
+                    + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")) ?? s
     }
 
     /// A request under `/api/v1`; the answer's JSON (nil for an empty body). A status outside 2xx is an error.
@@ -75,10 +80,10 @@ public actor DeployClient {
         guard (200..<300).contains(Int(response.status.code)) else {
             let e = answer?["error"]
             let code = e?["code"]?.stringValue ?? "http_\(response.status.code)"
-            var message = e?["message"]?.stringValue ?? String(buffer: bytes).prefix(200).description
-            if response.status.code == 403 { message += " (this key's role may not do this)" }
-            throw OnrampError("deploy.refused", "\(what): \(response.status.code) \(code): \(message)",
-                              at: e?["field"]?.stringValue)
+            let message = e?["message"]?.stringValue ?? String(buffer: bytes).prefix(200).description
+            throw OnrampError(
+                "deploy.refused", "\(what): \(response.status.code) \(code): \(message)",
+                at: e?["field"]?.stringValue)
         }
         return answer
     }

@@ -12,13 +12,16 @@ extension DeployLayout {
         for folder in folders {
             let path = dir + "/" + folder
             if let type = try? fm.attributesOfItem(atPath: path)[.type] as? FileAttributeType, type != .typeDirectory {
-                throw OnrampError("deploy.layout", "\(folder) is not a folder (a symbolic link or a file); nothing written", at: path)
+                throw OnrampError(
+                    "deploy.layout", "\(folder) is not a folder (a symbolic link or a file); nothing written", at: path)
             }
             try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
         for (relative, text) in files.sorted(by: { $0.key < $1.key }) {
             let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, folders.contains(String(parts[0])), !parts[1].hasPrefix("."), !parts[1].contains("\\") else {
+            guard parts.count == 2, folders.contains(String(parts[0])), !parts[1].hasPrefix("."),
+                !parts[1].contains("\\")
+            else {
                 throw OnrampError("deploy.layout", "refusing to write outside the layout", at: relative)
             }
             let target = dir + "/" + relative
@@ -57,18 +60,24 @@ extension DeployLayout {
             let o = try object(value, file, keys: ["name", "connector", "config"])
             let name = try string(o, "name", file)
             try claim("connection \(name)", file)
-            state.connections[name] = ConnectionDefinition(name: name, connector: try string(o, "connector", file),
-                                                           config: o["config"] ?? .object([:]))
+            state.connections[name] = ConnectionDefinition(
+                name: name, connector: try string(o, "connector", file),
+                config: o["config"] ?? .object([:]))
         }
         for (file, value) in try documents(dir, "templates") {
             let o = try object(value, file, keys: ["name", "description", "document"])
             let name = try string(o, "name", file)
             try claim("template \(name)", file)
-            guard let document = o["document"] else { throw OnrampError("deploy.file", "required key is missing", at: "\(file): document") }
-            state.templates[name] = TemplateDefinition(name: name, description: o["description"]?.stringValue ?? "", document: document)
+            guard let document = o["document"] else {
+                throw OnrampError("deploy.file", "required key is missing", at: "\(file): document")
+            }
+            state.templates[name] = TemplateDefinition(
+                name: name, description: o["description"]?.stringValue ?? "", document: document)
         }
         for (file, value) in try documents(dir, "pipelines") {
-            guard case .object(let o) = value else { throw OnrampError("deploy.file", "a pipeline file holds a mapping", at: file) }
+            guard case .object(let o) = value else {
+                throw OnrampError("deploy.file", "a pipeline file holds a mapping", at: file)
+            }
             let name = try string(o, "name", file)
             try claim("pipeline \(name)", file)
             state.pipelines[name] = value
@@ -87,7 +96,8 @@ extension DeployLayout {
                 guard s["enabled"] == nil || s["enabled"]?.boolValue != nil else {
                     throw OnrampError("deploy.file", "must be true or false", at: "\(at).enabled")
                 }
-                return ScheduleDefinition(cron: try string(s, "cron", at), timezone: timezone, enabled: s["enabled"]?.boolValue ?? true)
+                return ScheduleDefinition(
+                    cron: try string(s, "cron", at), timezone: timezone, enabled: s["enabled"]?.boolValue ?? true)
             }
         }
         return state
@@ -101,7 +111,8 @@ extension DeployLayout {
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
         guard isDirectory.boolValue else { throw OnrampError("deploy.layout", "\(folder) is not a folder", at: path) }
         var out: [(String, Value)] = []
-        for entry in try fm.contentsOfDirectory(atPath: path).sorted() where entry.hasSuffix(".yaml") && !entry.hasPrefix(".") {
+        for entry in try fm.contentsOfDirectory(atPath: path).sorted()
+        where entry.hasSuffix(".yaml") && !entry.hasPrefix(".") {
             let file = folder + "/" + entry
             let attributes = try fm.attributesOfItem(atPath: path + "/" + entry)
             guard attributes[.type] as? FileAttributeType == .typeRegular else {
@@ -110,7 +121,8 @@ extension DeployLayout {
             guard (attributes[.size] as? Int ?? 0) <= maxFileBytes else {
                 throw OnrampError("deploy.file", "larger than \(maxFileBytes >> 20) MiB", at: file)
             }
-            guard let data = fm.contents(atPath: path + "/" + entry), let text = String(data: data, encoding: .utf8) else {
+            guard let data = fm.contents(atPath: path + "/" + entry), let text = String(data: data, encoding: .utf8)
+            else {
                 throw OnrampError("deploy.file", "cannot read it as UTF-8 text", at: file)
             }
             out.append((file, try PipelineLoader.document(text, file: file)))
@@ -121,14 +133,17 @@ extension DeployLayout {
     static func object(_ value: Value, _ file: String, keys: [String]) throws -> Value.Object {
         guard case .object(let o) = value else { throw OnrampError("deploy.file", "must be a mapping", at: file) }
         for key in o.keys where !keys.contains(key) {
-            throw OnrampError("deploy.file", "unknown key; expected \(keys.joined(separator: ", "))", at: "\(file): \(key)")
+            throw OnrampError(
+                "deploy.file", "unknown key; expected \(keys.joined(separator: ", "))", at: "\(file): \(key)")
         }
         return o
     }
 
     static func string(_ o: Value.Object, _ key: String, _ file: String) throws -> String {
         guard let v = o[key] else { throw OnrampError("deploy.file", "required key is missing", at: "\(file): \(key)") }
-        guard case .string(let s) = v, !s.isEmpty else { throw OnrampError("deploy.file", "must be a non-empty string", at: "\(file): \(key)") }
+        guard case .string(let s) = v, !s.isEmpty else {
+            throw OnrampError("deploy.file", "must be a non-empty string", at: "\(file): \(key)")
+        }
         return s
     }
 }

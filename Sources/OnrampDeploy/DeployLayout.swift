@@ -29,7 +29,9 @@ public enum DeployLayout {
         var files: [String: String] = [:]
         for (name, c) in state.connections { files["connections/" + fileName(name)] = try text(c) }
         for (name, t) in state.templates { files["templates/" + fileName(name)] = try text(t) }
-        for (name, document) in state.pipelines { files["pipelines/" + fileName(name)] = try text(pipeline: document, name: name) }
+        for (name, document) in state.pipelines {
+            files["pipelines/" + fileName(name)] = try text(pipeline: document, name: name)
+        }
         for (pipeline, list) in state.schedules where !list.isEmpty {
             files["schedules/" + fileName(pipeline)] = try text(schedules: list, pipeline: pipeline)
         }
@@ -37,13 +39,17 @@ public enum DeployLayout {
     }
 
     public static func text(_ c: ConnectionDefinition) throws -> String {
-        try YAMLWriter.text(["name": .string(c.name), "connector": .string(c.connector), "config": c.config],
-                            file: "connections/" + fileName(c.name))
+        try YAMLWriter.text(
+            ["name": .string(c.name), "connector": .string(c.connector), "config": c.config],
+            file: "connections/" + fileName(c.name))
     }
 
     public static func text(_ t: TemplateDefinition) throws -> String {
-        try YAMLWriter.text(["name": .string(t.name), "description": .string(t.description),
-                             "document": PipelineDocument.canonical(t.document)], file: "templates/" + fileName(t.name))
+        try YAMLWriter.text(
+            [
+                "name": .string(t.name), "description": .string(t.description),
+                "document": PipelineDocument.canonical(t.document),
+            ], file: "templates/" + fileName(t.name))
     }
 
     public static func text(pipeline document: Value, name: String) throws -> String {
@@ -54,7 +60,8 @@ public enum DeployLayout {
         let items: [Value] = schedules.sorted(by: ScheduleDefinition.precedes).map {
             ["cron": .string($0.cron), "timezone": .string($0.timezone), "enabled": .bool($0.enabled)]
         }
-        return try YAMLWriter.text(["pipeline": .string(pipeline), "schedules": .array(items)],
-                                   file: "schedules/" + fileName(pipeline))
+        return try YAMLWriter.text(
+            ["pipeline": .string(pipeline), "schedules": .array(items)],
+            file: "schedules/" + fileName(pipeline))
     }
 }

@@ -3,7 +3,8 @@ extension DeployPlan {
     public func text(tenant: String) -> String {
         guard !items.isEmpty else { return "No changes: tenant \(tenant) on the server matches the directory.\n" }
         func count(_ a: Action) -> Int { items.filter { $0.action == a }.count }
-        var out = "Plan for tenant \(tenant): \(count(.create)) to create, \(count(.change)) to change, "
+        var out =
+            "Plan for tenant \(tenant): \(count(.create)) to create, \(count(.change)) to change, "
             + "\(count(.delete)) to delete, \(count(.kept)) kept (on the server only)\n"
         for item in items {
             let file = item.file.map { " (\($0))" } ?? ""
@@ -19,7 +20,8 @@ extension DeployPlan {
                 out += "- \(how) \(item.kind.rawValue) \(item.name) (--prune: not in the directory)\n"
             case .kept:
                 let how = item.kind == .pipeline ? "archive" : "delete"
-                out += "= keep \(item.kind.rawValue) \(item.name): on the server, not in the directory "
+                out +=
+                    "= keep \(item.kind.rawValue) \(item.name): on the server, not in the directory "
                     + "(--prune would \(how) it)\n"
             }
         }

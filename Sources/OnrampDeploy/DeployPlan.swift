@@ -43,32 +43,36 @@ public struct DeployPlan: Sendable {
     public static func compute(server: DeployState, directory: DeployState, prune: Bool) throws -> DeployPlan {
         var items: [Item] = []
         func origin(_ key: String) -> String? { directory.origins[key] }
+        func put(_ kind: Kind, _ name: String, before: String?, after: String, _ change: Change) {
+            items.append(
+                Item(
+                    action: before == nil ? .create : .change, kind: kind, name: name,
+                    file: origin("\(kind.rawValue) \(name)"), before: before ?? "", after: after, change: change))
+        }
         for name in directory.connections.keys.sorted() {
             let mine = directory.connections[name]!
             let theirs = server.connections[name]
             guard theirs != mine else { continue }
-            items.append(Item(action: theirs == nil ? .create : .change, kind: .connection, name: name,
-                              file: origin("connection \(name)"), before: try theirs.map(DeployLayout.text) ?? "",
-                              after: try DeployLayout.text(mine), change: .putConnection(mine)))
+            put(.connection, name, before: try theirs.map(DeployLayout.text), after: try DeployLayout.text(mine),
+                .putConnection(mine))
         }
         for name in directory.templates.keys.sorted() {
             let mine = directory.templates[name]!
-            var theirs = server.templates[name]
-            if let t = theirs, t.description == mine.description,
-               PipelineDocument.canonical(t.document) == PipelineDocument.canonical(mine.document) { theirs = mine }
-            guard theirs != mine else { continue }
-            items.append(Item(action: theirs == nil ? .create : .change, kind: .template, name: name,
-                              file: origin("template \(name)"), before: try theirs.map(DeployLayout.text) ?? "",
-                              after: try DeployLayout.text(mine), change: .putTemplate(mine)))
+            let theirs = server.templates[name]
+            if let theirs, theirs.description == mine.description,
+                PipelineDocument.canonical(theirs.document) == PipelineDocument.canonical(mine.document)
+            {
+                continue
+            }
+            put(.template, name, before: try theirs.map(DeployLayout.text), after: try DeployLayout.text(mine),
+                .putTemplate(mine))
         }
         for name in directory.pipelines.keys.sorted() {
             let mine = PipelineDocument.canonical(directory.pipelines[name]!)
             let theirs = server.pipelines[name].map(PipelineDocument.canonical)
             guard theirs != mine else { continue }
-            items.append(Item(action: theirs == nil ? .create : .change, kind: .pipeline, name: name,
-                              file: origin("pipeline \(name)"),
-                              before: try theirs.map { try DeployLayout.text(pipeline: $0, name: name) } ?? "",
-                              after: try DeployLayout.text(pipeline: mine, name: name), change: .savePipeline(mine)))
+            put(.pipeline, name, before: try theirs.map { try DeployLayout.text(pipeline: $0, name: name) },
+                after: try DeployLayout.text(pipeline: mine, name: name), .savePipeline(mine))
         }
         var removals: [Item] = []
         var pipelinesAfter = Set(directory.pipelines.keys)
@@ -76,29 +80,39 @@ public struct DeployPlan: Sendable {
         for pipeline in Set(directory.schedules.keys).union(server.schedules.keys).sorted() {
             let file = origin("schedules \(pipeline)")
             if directory.schedules[pipeline] != nil, !pipelinesAfter.contains(pipeline) {
-                throw OnrampError("deploy.schedule", "the schedules are for pipeline \(pipeline), which is not in pipelines/"
-                                  + (server.pipelines[pipeline] == nil ? " nor on the server" : " and is archived by --prune"),
-                                  at: file ?? "schedules")
+                throw OnrampError(
+                    "deploy.schedule",
+                    "the schedules are for pipeline \(pipeline), which is not in pipelines/"
+                        + (server.pipelines[pipeline] == nil ? " nor on the server" : " and is archived by --prune"),
+                    at: file ?? "schedules")
             }
             // A pipeline archived by --prune takes its schedules with it.
             if directory.pipelines[pipeline] == nil && prune { continue }
-            let (changes, gone) = pair(server.schedules[pipeline] ?? [], directory.schedules[pipeline] ?? [], pipeline: pipeline,
-                                       file: file)
+            let (changes, gone) = pair(
+                server.schedules[pipeline] ?? [], directory.schedules[pipeline] ?? [], pipeline: pipeline,
+                file: file)
             items += changes
             removals += gone.map { s in
-                Item(action: prune ? .delete : .kept, kind: .schedule, name: "\(pipeline) \(s.cron) \(s.timezone)", file: nil,
-                     before: describe(s), after: "", change: prune ? .deleteSchedule(pipeline: pipeline, id: s.id ?? "") : nil)
+                Item(
+                    action: prune ? .delete : .kept, kind: .schedule, name: "\(pipeline) \(s.cron) \(s.timezone)",
+                    file: nil,
+                    before: describe(s), after: "",
+                    change: prune ? .deleteSchedule(pipeline: pipeline, id: s.id ?? "") : nil)
             }
         }
         for name in server.pipelines.keys.sorted() where directory.pipelines[name] == nil {
-            removals.append(Item(action: prune ? .delete : .kept, kind: .pipeline, name: name, file: nil,
-                                 before: try DeployLayout.text(pipeline: server.pipelines[name]!, name: name), after: "",
-                                 change: prune ? .archivePipeline(name) : nil))
+            removals.append(
+                Item(
+                    action: prune ? .delete : .kept, kind: .pipeline, name: name, file: nil,
+                    before: try DeployLayout.text(pipeline: server.pipelines[name]!, name: name), after: "",
+                    change: prune ? .archivePipeline(name) : nil))
         }
         for name in server.connections.keys.sorted() where directory.connections[name] == nil {
-            removals.append(Item(action: prune ? .delete : .kept, kind: .connection, name: name, file: nil,
-                                 before: try DeployLayout.text(server.connections[name]!), after: "",
-                                 change: prune ? .deleteConnection(name) : nil))
+            removals.append(
+                Item(
+                    action: prune ? .delete : .kept, kind: .connection, name: name, file: nil,
+                    before: try DeployLayout.text(server.connections[name]!), after: "",
+                    change: prune ? .deleteConnection(name) : nil))
         }
         return DeployPlan(items: items + removals)
     }
@@ -109,8 +123,11 @@ public struct DeployPlan: Sendable {
 
     /// Pairs a pipeline's schedules on the server with the directory's: identical ones first, then those with the
     /// same cron and time zone, then the rest in order (changed in place); what is left is created or removed.
-    static func pair(_ server: [ScheduleDefinition], _ directory: [ScheduleDefinition], pipeline: String, file: String?)
-        -> ([Item], [ScheduleDefinition]) {
+    static func pair(
+        _ server: [ScheduleDefinition], _ directory: [ScheduleDefinition], pipeline: String, file: String?
+    )
+        -> ([Item], [ScheduleDefinition])
+    {
         var theirs = server.sorted(by: ScheduleDefinition.precedes)
         var mine = directory.sorted(by: ScheduleDefinition.precedes)
         var items: [Item] = []
@@ -120,17 +137,24 @@ public struct DeployPlan: Sendable {
         for match in matchers {
             var i = 0
             while i < mine.count {
-                guard let j = theirs.firstIndex(where: { match($0, mine[i]) }) else { i += 1; continue }
-                let old = theirs.remove(at: j), new = mine.remove(at: i)
+                guard let j = theirs.firstIndex(where: { match($0, mine[i]) }) else {
+                    i += 1
+                    continue
+                }
+                let old = theirs.remove(at: j)
+                let new = mine.remove(at: i)
                 guard !old.sameSettings(new) else { continue }
-                items.append(Item(action: .change, kind: .schedule, name: "\(pipeline) \(new.cron) \(new.timezone)", file: file,
-                                  before: describe(old), after: describe(new),
-                                  change: .updateSchedule(pipeline: pipeline, id: old.id ?? "", new)))
+                items.append(
+                    Item(
+                        action: .change, kind: .schedule, name: "\(pipeline) \(new.cron) \(new.timezone)", file: file,
+                        before: describe(old), after: describe(new),
+                        change: .updateSchedule(pipeline: pipeline, id: old.id ?? "", new)))
             }
         }
         items += mine.map {
-            Item(action: .create, kind: .schedule, name: "\(pipeline) \($0.cron) \($0.timezone)", file: file, before: "",
-                 after: describe($0), change: .createSchedule(pipeline: pipeline, $0))
+            Item(
+                action: .create, kind: .schedule, name: "\(pipeline) \($0.cron) \($0.timezone)", file: file, before: "",
+                after: describe($0), change: .createSchedule(pipeline: pipeline, $0))
         }
         return (items, theirs)
     }

@@ -61,8 +61,10 @@ public struct DeployState: Sendable, Equatable {
     /// Where each item came from in a directory (`"pipeline orders"` -> `pipelines/orders.yaml`).
     public var origins: [String: String] = [:]
 
-    public init(pipelines: [String: Value] = [:], connections: [String: ConnectionDefinition] = [:],
-                templates: [String: TemplateDefinition] = [:], schedules: [String: [ScheduleDefinition]] = [:]) {
+    public init(
+        pipelines: [String: Value] = [:], connections: [String: ConnectionDefinition] = [:],
+        templates: [String: TemplateDefinition] = [:], schedules: [String: [ScheduleDefinition]] = [:]
+    ) {
         self.pipelines = pipelines
         self.connections = connections
         self.templates = templates
@@ -73,7 +75,8 @@ public struct DeployState: Sendable, Equatable {
     public static func == (a: DeployState, b: DeployState) -> Bool {
         func settings(_ s: [String: [ScheduleDefinition]]) -> [String: [ScheduleDefinition]] {
             s.filter { !$0.value.isEmpty }.mapValues {
-                $0.map { ScheduleDefinition(cron: $0.cron, timezone: $0.timezone, enabled: $0.enabled) }.sorted(by: ScheduleDefinition.precedes)
+                $0.map { ScheduleDefinition(cron: $0.cron, timezone: $0.timezone, enabled: $0.enabled) }.sorted(
+                    by: ScheduleDefinition.precedes)
             }
         }
         return a.pipelines == b.pipelines && a.connections == b.connections && a.templates == b.templates

@@ -12,7 +12,8 @@ public enum YAMLWriter {
         for quoteAll in [false, true] {
             let text: String
             do {
-                text = try Yams.serialize(node: node(value, quoteAll: quoteAll), indent: 2, width: -1, allowUnicode: true)
+                text = try Yams.serialize(
+                    node: node(value, quoteAll: quoteAll), indent: 2, width: -1, allowUnicode: true)
             } catch {
                 throw OnrampError("deploy.yaml", "cannot write YAML: \(error)", at: file)
             }
@@ -33,7 +34,10 @@ public enum YAMLWriter {
             return Node(items.map { node($0, quoteAll: quoteAll) }, .implicit, items.isEmpty ? .flow : .block)
         case .object(let o):
             let pairs = o.map {
-                (Node($0.key, .implicit, quoteAll ? .doubleQuoted : style(for: $0.key, key: true)), node($0.value, quoteAll: quoteAll))
+                (
+                    Node($0.key, .implicit, quoteAll ? .doubleQuoted : style(for: $0.key, key: true)),
+                    node($0.value, quoteAll: quoteAll)
+                )
             }
             return Node(pairs, .implicit, o.isEmpty ? .flow : .block)
         }
@@ -49,18 +53,23 @@ public enum YAMLWriter {
     static func blockIsSafe(_ s: String) -> Bool {
         for line in s.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.last == " " || line.last == "\t" { return false }
-            for u in line.unicodeScalars where u.value < 0x20 && u != "\t" || (0x7F...0x9F).contains(u.value)
-                || [0x2028, 0x2029, 0xFEFF].contains(u.value) { return false }
+            for u in line.unicodeScalars
+            where u.value < 0x20 && u != "\t" || (0x7F...0x9F).contains(u.value)
+                || [0x2028, 0x2029, 0xFEFF].contains(u.value)
+            { return false }
         }
         return true
     }
 
     static func plainIsSafe(_ s: String) -> Bool {
-        guard s.range(of: #"^[A-Za-z_][A-Za-z0-9_./-]*( [A-Za-z0-9_./()-]+)*$"#, options: .regularExpression) != nil else {
+        guard s.range(of: #"^[A-Za-z_][A-Za-z0-9_./-]*( [A-Za-z0-9_./()-]+)*$"#, options: .regularExpression) != nil
+        else {
             return false
         }
         let scalar = Node.Scalar(s)
-        if Bool.construct(from: scalar) != nil || Int.construct(from: scalar) != nil || Double.construct(from: scalar) != nil {
+        if Bool.construct(from: scalar) != nil || Int.construct(from: scalar) != nil
+            || Double.construct(from: scalar) != nil
+        {
             return false
         }
         return s != "null"

@@ -21,23 +21,34 @@ extension OnrampAPI {
             }
             let kinds = ["connections", "removed_connections", "pipelines", "templates", "schedules"]
             for key in root.keys where !kinds.contains(key) {
-                throw APIError(.unprocessableContent, "unknown_key", "unknown key; expected \(kinds.joined(separator: ", "))",
-                               field: key)
+                throw APIError(
+                    .unprocessableContent, "unknown_key", "unknown key; expected \(kinds.joined(separator: ", "))",
+                    field: key)
             }
             func list(_ key: String) throws -> [Value] {
                 guard let v = root[key] else { return [] }
-                guard case .array(let items) = v else { throw APIError(.unprocessableContent, "invalid", "must be a list", field: key) }
+                guard case .array(let items) = v else {
+                    throw APIError(.unprocessableContent, "invalid", "must be a list", field: key)
+                }
                 return items
             }
-            let connections = try list("connections"), removed = try list("removed_connections")
-            let pipelines = try list("pipelines"), templates = try list("templates"), schedules = try list("schedules")
+            let connections = try list("connections")
+            let removed = try list("removed_connections")
+            let pipelines = try list("pipelines")
+            let templates = try list("templates")
+            let schedules = try list("schedules")
             let editors: Set<Role> = [.platformAdmin, .engineer]
-            let tenant = try context.tenant(allowing: pipelines.isEmpty && templates.isEmpty ? editors.union([.tenantAdmin]) : editors)
+            let tenant = try context.tenant(
+                allowing: pipelines.isEmpty && templates.isEmpty ? editors.union([.tenantAdmin]) : editors)
             guard try await store.tenant(id: tenant) != nil else { throw APIError.notFound("tenant \(tenant)") }
             var problems: [Value] = []
-            func problem(_ kind: String, _ index: Int, _ name: String?, _ code: String, _ message: String, _ field: String?) {
-                problems.append(["kind": .string(kind), "index": .number(Double(index)), "name": name.map(Value.string) ?? .null,
-                                 "code": .string(code), "message": .string(message), "field": field.map(Value.string) ?? .null])
+            func problem(
+                _ kind: String, _ index: Int, _ name: String?, _ code: String, _ message: String, _ field: String?
+            ) {
+                problems.append([
+                    "kind": .string(kind), "index": .number(Double(index)), "name": name.map(Value.string) ?? .null,
+                    "code": .string(code), "message": .string(message), "field": field.map(Value.string) ?? .null,
+                ])
             }
             var map = try await store.connectionMap(tenantId: tenant)
             for name in removed.compactMap(\.stringValue) { map[name] = nil }
@@ -45,7 +56,9 @@ extension OnrampAPI {
             for (i, c) in connections.enumerated() {
                 let name = c["name"]?.stringValue
                 guard let name, name.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
-                    problem("connection", i, name, "invalid", "a connection name is lower-case letters, digits and '-'", "name")
+                    problem(
+                        "connection", i, name, "invalid", "a connection name is lower-case letters, digits and '-'",
+                        "name")
                     continue
                 }
                 guard case .string(let connector)? = c["connector"] else {
@@ -62,13 +75,16 @@ extension OnrampAPI {
             }
             for (i, document) in pipelines.enumerated() {
                 do { try await validate(document, tenant: tenant, connections: map) } catch let e as OnrampError {
-                    problem("pipeline", i, document["name"]?.stringValue, e.code, e.message, Self.fieldInDocument(e.location))
+                    problem(
+                        "pipeline", i, document["name"]?.stringValue, e.code, e.message,
+                        Self.fieldInDocument(e.location))
                 }
             }
             for (i, t) in templates.enumerated() {
                 let name = t["name"]?.stringValue
                 guard let name, name.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
-                    problem("template", i, name, "invalid", "a template name is lower-case letters, digits and '-'", "name")
+                    problem(
+                        "template", i, name, "invalid", "a template name is lower-case letters, digits and '-'", "name")
                     continue
                 }
                 guard let document = t["document"] else {
@@ -76,12 +92,15 @@ extension OnrampAPI {
                     continue
                 }
                 do { try await validate(document) } catch let e as OnrampError {
-                    problem("template", i, name, e.code, e.message, Self.fieldInDocument(e.location).map { "document.\($0)" })
+                    problem(
+                        "template", i, name, e.code, e.message,
+                        Self.fieldInDocument(e.location).map { "document.\($0)" })
                 }
             }
             for (i, s) in schedules.enumerated() {
-                var record = ScheduleRecord(id: "", tenantId: tenant, pipelineId: "", cron: "", timezone: "UTC", enabled: true,
-                                            createdAt: Date())
+                var record = ScheduleRecord(
+                    id: "", tenantId: tenant, pipelineId: "", cron: "", timezone: "UTC", enabled: true,
+                    createdAt: Date())
                 var fields = s.objectValue ?? [:]
                 let pipeline = fields.removeValue(forKey: "pipeline")?.stringValue
                 guard fields["cron"] != nil else {

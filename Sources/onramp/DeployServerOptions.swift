@@ -14,18 +14,22 @@ struct DeployServerOptions: ParsableArguments {
     func client() throws -> DeployClient {
         var key: String
         if let apiKeyFile {
-            guard let data = FileManager.default.contents(atPath: apiKeyFile), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: apiKeyFile),
+                let text = String(data: data, encoding: .utf8)
+            else {
                 throw OnrampError("deploy.api_key", "cannot read the API key file", at: apiKeyFile)
             }
             key = text
         } else if let env = ProcessInfo.processInfo.environment["ONRAMP_API_KEY"] {
             key = env
         } else {
-            throw OnrampError("deploy.api_key", "no API key: give --api-key-file FILE or set ONRAMP_API_KEY", at: "--api-key-file")
+            throw OnrampError(
+                "deploy.api_key", "no API key: give --api-key-file FILE or set ONRAMP_API_KEY", at: "--api-key-file")
         }
         key = key.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty, !key.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw OnrampError("deploy.api_key", "the API key is empty or holds white space", at: apiKeyFile ?? "ONRAMP_API_KEY")
+            throw OnrampError(
+                "deploy.api_key", "the API key is empty or holds white space", at: apiKeyFile ?? "ONRAMP_API_KEY")
         }
         return try DeployClient(server: server, tenant: tenant, apiKey: key, caFile: caFile)
     }

@@ -31,8 +31,9 @@ struct PullCommand: AsyncParsableCommand {
                     removed.append(stale)
                 }
             }
-            print("pulled tenant \(options.tenant) into \(dir): \(state.pipelines.count) pipelines, \(state.connections.count) "
-                  + "connections, \(state.templates.count) templates, \(state.schedules.values.map(\.count).reduce(0, +)) schedules "
+            let schedules = state.schedules.values.map(\.count).reduce(0, +)
+            print("pulled tenant \(options.tenant) into \(dir): \(state.pipelines.count) pipelines, "
+                  + "\(state.connections.count) connections, \(state.templates.count) templates, \(schedules) schedules "
                   + "(\(files.count) files)")
             for path in removed { print("removed \(path) (not on the server)") }
         } catch {

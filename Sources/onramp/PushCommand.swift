@@ -8,7 +8,9 @@ import OnrampDeploy
 struct PushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",
-        abstract: "Plan (and with --apply, apply) a directory of pipelines, connections, templates and schedules to a server.")
+        abstract:
+            "Plan (and with --apply, apply) a directory of pipelines, connections, templates and schedules to a server."
+    )
     @Argument(help: "The directory, as `onramp pull` writes it.") var dir: String
     @OptionGroup var options: DeployServerOptions
     @Flag(help: "Apply the plan (without it nothing changes on the server).") var apply = false
@@ -17,7 +19,8 @@ struct PushCommand: AsyncParsableCommand {
     @Flag(help: "Exit 3 when the plan lists anything, kept items too (a drift check for CI).") var check = false
 
     func run() async throws {
-        let directory: DeployState, client: DeployClient
+        let directory: DeployState
+        let client: DeployClient
         do {
             directory = try DeployLayout.read(dir)
             client = try options.client()
@@ -65,7 +68,8 @@ struct PushCommand: AsyncParsableCommand {
                 try await client.apply(item.change!)
             } catch {
                 report(error)
-                let stopped = "applied \(i) of \(plan.changes.count) changes; stopped at \(item.action.rawValue) "
+                let stopped =
+                    "applied \(i) of \(plan.changes.count) changes; stopped at \(item.action.rawValue) "
                     + "\(item.kind.rawValue) \(item.name)\n"
                 FileHandle.standardError.write(Data(stopped.utf8))
                 return 1

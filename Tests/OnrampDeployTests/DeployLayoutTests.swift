@@ -11,34 +11,52 @@ import Testing
     }
 
     static let state = DeployState(
-        pipelines: ["orders": ["version": 1, "name": "orders", "source": ["connection": "erp"],
-                               "steps": [["map": "{\n  \"id\": id\n}"]],
-                               "destination": ["connector": "taxman", "config": ["api_key": "${secret:TAXMAN_KEY}"]]]],
-        connections: ["erp": ConnectionDefinition(name: "erp", connector: "csv", config: ["path": "orders.csv", "delimiter": ";"])],
-        templates: ["starter": TemplateDefinition(name: "starter", description: "a: b", document: ["version": 1, "name": "${param:NAME}"])],
-        schedules: ["orders": [ScheduleDefinition(id: "2", cron: "0 7 * * *", timezone: "Europe/Berlin", enabled: false),
-                               ScheduleDefinition(id: "1", cron: "0 6 * * mon-fri", timezone: "America/New_York")]])
+        pipelines: [
+            "orders": [
+                "version": 1, "name": "orders", "source": ["connection": "erp"],
+                "steps": [["map": "{\n  \"id\": id\n}"]],
+                "destination": ["connector": "taxman", "config": ["api_key": "${secret:TAXMAN_KEY}"]],
+            ]
+        ],
+        connections: [
+            "erp": ConnectionDefinition(
+                name: "erp", connector: "csv", config: ["path": "orders.csv", "delimiter": ";"])
+        ],
+        templates: [
+            "starter": TemplateDefinition(
+                name: "starter", description: "a: b", document: ["version": 1, "name": "${param:NAME}"])
+        ],
+        schedules: [
+            "orders": [
+                ScheduleDefinition(id: "2", cron: "0 7 * * *", timezone: "Europe/Berlin", enabled: false),
+                ScheduleDefinition(id: "1", cron: "0 6 * * mon-fri", timezone: "America/New_York"),
+            ]
+        ])
 
     @Test func aStateWrittenAndReadBackIsTheSameAndASecondWriteIsByteIdentical() throws {
         let dir = try Self.temporaryDirectory()
         let files = try DeployLayout.files(Self.state)
-        #expect(files.keys.sorted() == ["connections/erp.yaml", "pipelines/orders.yaml", "schedules/orders.yaml", "templates/starter.yaml"])
+        #expect(
+            files.keys.sorted() == [
+                "connections/erp.yaml", "pipelines/orders.yaml", "schedules/orders.yaml", "templates/starter.yaml",
+            ])
         try DeployLayout.write(files, to: dir, removeStale: true)
         let read = try DeployLayout.read(dir)
         #expect(read == Self.state)
         #expect(read.origins["pipeline orders"] == "pipelines/orders.yaml")
         #expect(try DeployLayout.files(read) == files)
-        #expect(files["schedules/orders.yaml"] == """
-            pipeline: orders
-            schedules:
-            - cron: "0 6 * * mon-fri"
-              timezone: America/New_York
-              enabled: true
-            - cron: "0 7 * * *"
-              timezone: Europe/Berlin
-              enabled: false
+        #expect(
+            files["schedules/orders.yaml"] == """
+                pipeline: orders
+                schedules:
+                - cron: "0 6 * * mon-fri"
+                  timezone: America/New_York
+                  enabled: true
+                - cron: "0 7 * * *"
+                  timezone: Europe/Berlin
+                  enabled: false
 
-            """)
+                """)
         #expect(files["pipelines/orders.yaml"]?.contains("api_key: \"${secret:TAXMAN_KEY}\"") == true)
     }
 
@@ -46,7 +64,8 @@ import Testing
         let dir = try Self.temporaryDirectory()
         try DeployLayout.write(try DeployLayout.files(Self.state), to: dir, removeStale: true)
         try "x".write(toFile: dir + "/pipelines/README.md", atomically: true, encoding: .utf8)
-        let removed = try DeployLayout.write(["pipelines/orders.yaml": "version: 1\nname: orders\n"], to: dir, removeStale: true)
+        let removed = try DeployLayout.write(
+            ["pipelines/orders.yaml": "version: 1\nname: orders\n"], to: dir, removeStale: true)
         #expect(removed == ["connections/erp.yaml", "templates/starter.yaml", "schedules/orders.yaml"])
         #expect(FileManager.default.fileExists(atPath: dir + "/pipelines/README.md"))
     }
@@ -76,13 +95,17 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: dir + "/pipelines/orders.yaml", withDestinationPath: outside)
         try DeployLayout.write(["pipelines/orders.yaml": "version: 1\nname: orders\n"], to: dir, removeStale: false)
         #expect(try String(contentsOfFile: outside, encoding: .utf8) == "keep me")
-        #expect(try String(contentsOfFile: dir + "/pipelines/orders.yaml", encoding: .utf8) == "version: 1\nname: orders\n")
+        #expect(
+            try String(contentsOfFile: dir + "/pipelines/orders.yaml", encoding: .utf8) == "version: 1\nname: orders\n")
     }
 
     @Test func aFolderThatIsASymbolicLinkIsRefused() throws {
-        let dir = try Self.temporaryDirectory(), elsewhere = try Self.temporaryDirectory()
+        let dir = try Self.temporaryDirectory()
+        let elsewhere = try Self.temporaryDirectory()
         try FileManager.default.createSymbolicLink(atPath: dir + "/pipelines", withDestinationPath: elsewhere)
-        #expect(throws: OnrampError.self) { try DeployLayout.write(["pipelines/x.yaml": "x: 1\n"], to: dir, removeStale: false) }
+        #expect(throws: OnrampError.self) {
+            try DeployLayout.write(["pipelines/x.yaml": "x: 1\n"], to: dir, removeStale: false)
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)
     }
 
@@ -91,12 +114,16 @@ import Testing
             ("connections/erp.yaml", "name: erp\nconnector: csv\nconfg: {}\n", "connections/erp.yaml: confg"),
             ("pipelines/p.yaml", "version: 1\n", "pipelines/p.yaml: name"),
             ("schedules/p.yaml", "pipeline: p\nschedules:\n- cron: 1\n", "schedules/p.yaml: schedules[0]: cron"),
-            ("schedules/q.yaml", "pipeline: q\nschedules:\n- {cron: x, enabled: maybe}\n", "schedules/q.yaml: schedules[0].enabled"),
+            (
+                "schedules/q.yaml", "pipeline: q\nschedules:\n- {cron: x, enabled: maybe}\n",
+                "schedules/q.yaml: schedules[0].enabled"
+            ),
             ("templates/t.yaml", "name: t\n", "templates/t.yaml: document"),
         ]
         for (file, text, location) in cases {
             let dir = try Self.temporaryDirectory()
-            try FileManager.default.createDirectory(atPath: dir + "/" + file.split(separator: "/")[0], withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: dir + "/" + file.split(separator: "/")[0], withIntermediateDirectories: true)
             try text.write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
             let e = #expect(throws: OnrampError.self) { try DeployLayout.read(dir) }
             #expect(e?.location == location)
@@ -105,8 +132,9 @@ import Testing
 
     @Test func twoFilesNamingOnePipelineAreAnError() throws {
         let dir = try Self.temporaryDirectory()
-        try DeployLayout.write(["pipelines/a.yaml": "version: 1\nname: same\n", "pipelines/b.yaml": "version: 1\nname: same\n"],
-                               to: dir, removeStale: false)
+        try DeployLayout.write(
+            ["pipelines/a.yaml": "version: 1\nname: same\n", "pipelines/b.yaml": "version: 1\nname: same\n"],
+            to: dir, removeStale: false)
         let e = #expect(throws: OnrampError.self) { try DeployLayout.read(dir) }
         #expect(e?.code == "deploy.duplicate" && e?.location == "pipelines/b.yaml")
     }

@@ -5,8 +5,11 @@ import Testing
     @Test func oneChangedLineIsAHunkWithItsContext() {
         let before = (1...10).map { "line \($0)" }.joined(separator: "\n") + "\n"
         let after = before.replacingOccurrences(of: "line 5\n", with: "line five\n")
-        #expect(LineDiff.unified(before, after) == ["@@ -2,7 +2,7 @@", " line 2", " line 3", " line 4", "-line 5", "+line five",
-                                                    " line 6", " line 7", " line 8"])
+        #expect(
+            LineDiff.unified(before, after) == [
+                "@@ -2,7 +2,7 @@", " line 2", " line 3", " line 4", "-line 5", "+line five",
+                " line 6", " line 7", " line 8",
+            ])
     }
 
     @Test func farApartChangesAreTwoHunksAndNoChangeIsNoHunk() {
