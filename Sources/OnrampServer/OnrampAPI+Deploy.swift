@@ -4,15 +4,15 @@ import OnrampCore
 import OnrampStore
 
 extension OnrampAPI {
-    /// `POST /tenants/{t}/deploy/validate`: checks a whole push (`onramp push`) before any of it is applied, each
-    /// part as its own route would check it, pipelines against the connections the push leaves behind. Changes
-    /// nothing; answers `{valid, problems: [{kind, index, name, code, message, field}]}`. Pipelines and templates
-    /// need an engineer's role, connections and schedules a tenant admin's (403 otherwise).
     /// A validation error's location as a path in the document (the loader names the document `pipeline: `).
     static func fieldInDocument(_ location: String?) -> String? {
         location.map { $0.hasPrefix("pipeline: ") ? String($0.dropFirst("pipeline: ".count)) : $0 }
     }
 
+    /// `POST /tenants/{t}/deploy/validate`: checks a whole push (`onramp push`) before any of it is applied, each
+    /// part as its own route would check it, pipelines against the connections the push leaves behind. Changes
+    /// nothing; answers `{valid, problems: [{kind, index, name, code, message, field}]}`. Pipelines and templates
+    /// need an engineer's role, connections and schedules a tenant admin's (403 otherwise).
     func addDeployRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.post("/tenants/:tenant/deploy/validate") { request, context in
             let body = try await request.jsonBody(limit: 64 << 20)
@@ -51,7 +51,12 @@ extension OnrampAPI {
                 ])
             }
             var map = try await store.connectionMap(tenantId: tenant)
-            for name in removed.compactMap(\.stringValue) { map[name] = nil }
+            for (i, name) in removed.enumerated() {
+                guard case .string(let name) = name else {
+                    throw APIError(.unprocessableContent, "invalid", "must be a connection's name", field: "removed_connections[\(i)]")
+                }
+                map[name] = nil
+            }
             let secrets = try await secretOrigins(tenant)
             for (i, c) in connections.enumerated() {
                 let name = c["name"]?.stringValue

@@ -153,4 +153,21 @@ import Testing
             Self.summary(try DeployPlan.compute(server: Self.server, directory: d, prune: false))
                 == ["change connection erp", "change pipeline same"])
     }
+
+    @Test func aTemplateChangesWithItsDescriptionOrDocumentNotWithItsTopLevelKeyOrder() throws {
+        let stored = TemplateDefinition(name: "t", description: "d", document: ["version": 1, "name": "${param:NAME}"])
+        let server = DeployState(templates: ["t": stored])
+        var same = server
+        same.templates["t"]?.document = ["name": "${param:NAME}", "version": 1]
+        #expect(try DeployPlan.compute(server: server, directory: same, prune: true).items.isEmpty)
+        var described = server
+        described.templates["t"]?.description = "new"
+        #expect(try DeployPlan.compute(server: server, directory: described, prune: true).changes.map(\.change)
+                == [.putTemplate(described.templates["t"]!)])
+        var added = server
+        added.templates["u"] = TemplateDefinition(name: "u", description: "", document: ["version": 1])
+        // Templates only on the server are never deleted (there is no route), even with --prune.
+        #expect(Self.summary(try DeployPlan.compute(server: added, directory: DeployState(), prune: true)).isEmpty)
+        #expect(Self.summary(try DeployPlan.compute(server: server, directory: added, prune: false)) == ["create template u"])
+    }
 }
