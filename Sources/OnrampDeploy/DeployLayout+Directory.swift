@@ -38,7 +38,7 @@ extension DeployLayout {
         var removed: [String] = []
         for folder in folders {
             for entry in try fm.contentsOfDirectory(atPath: dir + "/" + folder).sorted()
-            where entry.hasSuffix(".yaml") && files[folder + "/" + entry] == nil {
+            where isItemFile(entry) && files[folder + "/" + entry] == nil {
                 try fm.removeItem(atPath: dir + "/" + folder + "/" + entry)
                 removed.append(folder + "/" + entry)
             }
@@ -112,7 +112,7 @@ extension DeployLayout {
         guard isDirectory.boolValue else { throw OnrampError("deploy.layout", "\(folder) is not a folder", at: path) }
         var out: [(String, Value)] = []
         for entry in try fm.contentsOfDirectory(atPath: path).sorted()
-        where entry.hasSuffix(".yaml") && !entry.hasPrefix(".") {
+        where isItemFile(entry) {
             let file = folder + "/" + entry
             let attributes = try fm.attributesOfItem(atPath: path + "/" + entry)
             guard attributes[.type] as? FileAttributeType == .typeRegular else {

@@ -6,6 +6,7 @@ import OnrampEngine
 /// `connections/<name>.yaml`, `templates/<name>.yaml`, `pipelines/<name>.yaml`, `schedules/<pipeline>.yaml`.
 /// A name becomes a file name with every byte outside `A-Z a-z 0-9 _ -` (and `.` after the first) written as
 /// `%XX`, so no name, however hostile, names a path outside its folder; the name inside the file is what counts.
+/// Pipeline test files beside them (`NAME.tests.yaml`) are neither read nor removed.
 public enum DeployLayout {
     public static let folders = ["connections", "templates", "pipelines", "schedules"]
     /// The largest file read (the server takes documents up to 4 MiB).
@@ -21,7 +22,14 @@ public enum DeployLayout {
                 out += String(format: "%%%02X", byte)
             }
         }
+        // `NAME.tests.yaml` is a pipeline's test file (docs/testing-pipelines.md), never an item.
+        if out.hasSuffix(".tests") { out = String(out.dropLast(6)) + "%2Etests" }
         return (out.isEmpty ? "%" : out) + ".yaml"
+    }
+
+    /// A file of the layout: `.yaml`, not hidden, not a pipeline's tests (`NAME.tests.yaml`).
+    static func isItemFile(_ entry: String) -> Bool {
+        entry.hasSuffix(".yaml") && !entry.hasPrefix(".") && !entry.hasSuffix(".tests.yaml")
     }
 
     /// Every file of `state`, by its path relative to the directory, as YAML.

@@ -64,13 +64,16 @@ import Testing
         let dir = try Self.temporaryDirectory()
         try DeployLayout.write(try DeployLayout.files(Self.state), to: dir, removeStale: true)
         try "x".write(toFile: dir + "/pipelines/README.md", atomically: true, encoding: .utf8)
+        try "cases: []\n".write(toFile: dir + "/pipelines/orders.tests.yaml", atomically: true, encoding: .utf8)
         let removed = try DeployLayout.write(
             ["pipelines/orders.yaml": "version: 1\nname: orders\n"], to: dir, removeStale: true)
         #expect(removed == ["connections/erp.yaml", "templates/starter.yaml", "schedules/orders.yaml"])
         #expect(FileManager.default.fileExists(atPath: dir + "/pipelines/README.md"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/pipelines/orders.tests.yaml"))
+        #expect(try DeployLayout.read(dir).pipelines.keys.sorted() == ["orders"])
     }
 
-    @Test(arguments: ["../../etc/passwd", "..", ".", ".hidden", "a/b", "a\\b", "/abs", "ünï", "nul\u{0}", "%2e%2e"])
+    @Test(arguments: ["../../etc/passwd", "..", ".", ".hidden", "a/b", "a\\b", "/abs", "ünï", "nul\u{0}", "%2e%2e", "x.tests"])
     func aHostileNameIsAFileInsideItsFolder(_ name: String) throws {
         let file = DeployLayout.fileName(name)
         #expect(!file.contains("/") && !file.contains("\\") && !file.hasPrefix(".") && file.hasSuffix(".yaml"))
@@ -83,7 +86,7 @@ import Testing
     }
 
     @Test func distinctNamesGetDistinctFiles() {
-        let names = ["a.b", "a%2Eb", "A", "a", "a b", "a_b", "a-b", "%", "", "%25"]
+        let names = ["a.b", "a%2Eb", "A", "a", "a b", "a_b", "a-b", "%", "", "%25", "x.tests", "x%2Etests"]
         #expect(Set(names.map(DeployLayout.fileName)).count == names.count)
     }
 
