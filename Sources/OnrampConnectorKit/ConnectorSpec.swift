@@ -115,7 +115,8 @@ public struct ConnectorRegistry: Sendable {
     /// Validates a config against the connector's schema (applying defaults) and builds the source.
     public func makeSource(_ ref: PipelineSpec.ConnectorRef, resources: ConnectorResources) throws -> any Source {
         guard let spec = sources[ref.connector] else {
-            throw OnrampError("connector.unknown", "unknown source connector '\(ref.connector)'; known: \(sources.keys.sorted().joined(separator: ", "))", at: "source.connector")
+            throw OnrampError("connector.unknown", "unknown source connector '\(ref.connector)'; known: \(sources.keys.sorted().joined(separator: ", "))", at: "source.connector",
+                              hint: Suggestion.hint(for: ref.connector, in: sources.keys.sorted()))
         }
         let config = try JSONSchema.validate(ref.config, against: spec.configSchema, at: "source.config")
         var incremental: Value?
@@ -130,7 +131,8 @@ public struct ConnectorRegistry: Sendable {
 
     public func makeDestination(_ ref: PipelineSpec.ConnectorRef, resources: ConnectorResources) throws -> any Destination {
         guard let spec = destinations[ref.connector] else {
-            throw OnrampError("connector.unknown", "unknown destination connector '\(ref.connector)'; known: \(destinations.keys.sorted().joined(separator: ", "))", at: "destination.connector")
+            throw OnrampError("connector.unknown", "unknown destination connector '\(ref.connector)'; known: \(destinations.keys.sorted().joined(separator: ", "))", at: "destination.connector",
+                              hint: Suggestion.hint(for: ref.connector, in: destinations.keys.sorted()))
         }
         let config = try JSONSchema.validate(ref.config, against: spec.configSchema, at: "destination.config")
         return try spec.build(config, resources)

@@ -8,12 +8,16 @@ public struct SourceBatch: Sendable {
     public var tables: [RecordTable]
     public var errors: [RecordError]
     public var checkpoint: Value?
+    /// How far the read is after this batch, when the source can tell (file sizes, row counts).
+    public var progress: ReadProgress?
 
-    public init(records: [Record] = [], tables: [RecordTable] = [], errors: [RecordError] = [], checkpoint: Value? = nil) {
+    public init(records: [Record] = [], tables: [RecordTable] = [], errors: [RecordError] = [], checkpoint: Value? = nil,
+                progress: ReadProgress? = nil) {
         self.records = records
         self.tables = tables
         self.errors = errors
         self.checkpoint = checkpoint
+        self.progress = progress
     }
 
     /// Good records, table rows included.
@@ -23,6 +27,20 @@ public struct SourceBatch: Sendable {
     public func allRecords() -> [Record] {
         records + tables.flatMap { TableBatch($0).records() }
     }
+}
+
+/// How much of a source's input a read has consumed: bytes of its files, or rows of a table whose size is known.
+public struct ReadProgress: Sendable, Equatable {
+    public var done: Int64
+    public var total: Int64
+
+    public init(done: Int64, total: Int64) {
+        self.done = done
+        self.total = total
+    }
+
+    /// 0…1; nil when the total is not known (0).
+    public var fraction: Double? { total > 0 ? min(1, max(0, Double(done) / Double(total))) : nil }
 }
 
 /// Reads a stream of batches. Pull-based: the engine asks for the next batch only when it has

@@ -18,6 +18,9 @@ struct SQLiteReader: BatchReader, @unchecked Sendable {
     let batchSize: Int
     let file: String
     var done = false
+    /// Rows this read will page through (counted at its first batch) and rows read so far, for its progress.
+    var total: Int64?
+    var rowsRead: Int64 = 0
     /// Whether the rows that cannot be paged (NULL in an ordering column) are still to be reported.
     var reportUnorderable: Bool
 
@@ -59,6 +62,10 @@ struct SQLiteReader: BatchReader, @unchecked Sendable {
             sql += " AND \(tuple) > \(marks)"
             arguments = StatementArguments(try position.values.map { try SQLiteValues.bound($0, field: field) })
         }
+        if total == nil {
+            let count = sql.replacingOccurrences(of: "SELECT * FROM", with: "SELECT count(*) FROM", options: .anchored)
+            total = try await fetch(queue, count, arguments).first.flatMap { (row: Row) -> Int64? in row[0] } ?? 0
+        }
         // One row more than the page: it shows whether the page ends inside a group of rows sharing a key.
         sql += " ORDER BY \(columns.joined(separator: ", ")) LIMIT \(batchSize + 1)"
         var rows = try await fetch(queue, sql, arguments)
@@ -80,7 +87,9 @@ struct SQLiteReader: BatchReader, @unchecked Sendable {
             records.append(OnrampCore.Record(object(row), position: SourcePosition(file: file, key: describe(row))))
         }
         position = KeysetPosition(columns: order, values: tuple(last).map(SQLiteValues.positionValue))
-        return SourceBatch(records: records, errors: errors, checkpoint: incremental ? position?.checkpoint : nil)
+        rowsRead += Int64(records.count)
+        return SourceBatch(records: records, errors: errors, checkpoint: incremental ? position?.checkpoint : nil,
+                           progress: total.map { ReadProgress(done: min(rowsRead, $0), total: $0) })
     }
 
     /// The rows that cannot be paged (NULL in an ordering column), as error records (at most 1,000).

@@ -19,6 +19,13 @@ public struct PipelineSpec: Sendable {
         /// An optional label shown in error reports (`name:` beside the type key).
         public var name: String?
         public var path: String
+
+        public init(type: String, config: Value, name: String?, path: String) {
+            self.type = type
+            self.config = config
+            self.name = name
+            self.path = path
+        }
     }
 
     public struct Output: Sendable {
@@ -57,94 +64,179 @@ public struct PipelineSpec: Sendable {
 
     public var notify: Notify?
 
-    static let topLevelKeys: Set<String> = ["version", "name", "description", "source", "steps", "destination", "results", "errors", "batch_size", "notify"]
+    /// What a run does when its source's fields change against the last successful run (`SchemaDrift`).
+    public enum DriftPolicy: String, Sendable, CaseIterable {
+        /// Said in the run summary, the API and the webhook; the run goes on.
+        case warn
+        /// The run fails at the batch that shows the change, before that batch is sent.
+        case fail
+        /// Not compared.
+        case ignore
+    }
 
+    public var schemaDrift = DriftPolicy.warn
+
+    static let topLevelKeys: Set<String> = ["version", "name", "description", "source", "steps", "destination", "results",
+                                            "errors", "batch_size", "notify", "schema_drift"]
+
+    /// Validates a document; throws its first problem (`problems(in:)` lists them all).
     public init(from document: Value) throws(OnrampError) {
-        let root = try Self.object(document, "")
-        try Self.rejectUnknown(root, Self.topLevelKeys, "")
-        guard let v = root["version"] else { throw OnrampError("spec.missing", "required key is missing", at: "version") }
-        guard case .number(let n) = v, n == 1 else { throw OnrampError("spec.version", "unsupported version \(JSONWriter.string(v)); expected 1", at: "version") }
+        var problems: [OnrampError] = []
+        self.init(from: document, problems: &problems)
+        if let first = problems.first { throw first }
+    }
+
+    /// Every problem in the document's own keys, in document order (connector configs and step configs are checked
+    /// by their specs, not here).
+    public static func problems(in document: Value) -> [OnrampError] {
+        var problems: [OnrampError] = []
+        _ = PipelineSpec(from: document, problems: &problems)
+        return problems
+    }
+
+    /// Reads what it can, recording each problem and going on with a default; the result means something only when
+    /// `problems` stayed empty.
+    init(from document: Value, problems: inout [OnrampError]) {
+        var c = Checker(problems: problems)
+        defer { problems = c.problems }
         version = 1
-        name = try Self.string(root, "name", "", required: true)!
-        if name.isEmpty || name.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
-            throw OnrampError("spec.name", "must be non-empty letters, digits, '-', '_' or '.'", at: "name")
+        guard let root = c.object(document, "") else {
+            name = ""
+            source = ConnectorRef(connector: "", config: .object([:]), incremental: nil)
+            destination = source
+            steps = []
+            results = Output(path: nil, format: .ndjson)
+            errors = ErrorPolicy()
+            batchSize = 500
+            return
         }
-        description = try Self.string(root, "description", "")
-        source = try Self.connector(root["source"], "source", allowIncremental: true)
-        destination = try Self.connector(root["destination"], "destination", allowIncremental: false)
+        c.rejectUnknown(root, Self.topLevelKeys, "")
+        if let v = root["version"] {
+            if !(v.numberValue == 1) {
+                c.add("spec.version", "unsupported version \(JSONWriter.string(v)); expected 1", at: "version")
+            }
+        } else {
+            c.add("spec.missing", "required key is missing", at: "version")
+        }
+        name = c.string(root, "name", "", required: true) ?? ""
+        if root["name"]?.stringValue != nil,
+           name.isEmpty || name.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+            c.add("spec.name", "must be non-empty letters, digits, '-', '_' or '.'", at: "name")
+        }
+        description = c.string(root, "description", "")
+        source = c.connector(root["source"], "source", allowIncremental: true)
+        destination = c.connector(root["destination"], "destination", allowIncremental: false)
         steps = []
         if let s = root["steps"] {
-            guard case .array(let arr) = s else { throw OnrampError("spec.type", "must be a list of steps", at: "steps") }
-            for (i, item) in arr.enumerated() {
-                let path = "steps[\(i)]"
-                let obj = try Self.object(item, path)
-                var typeKeys = Array(obj.keys.filter { $0 != "name" })
-                guard typeKeys.count == 1, let type = typeKeys.popLast() else {
-                    throw OnrampError("spec.step", "a step has exactly one type key (its type, such as map or lookup) besides name; found \(obj.keys.sorted())", at: path)
+            if case .array(let arr) = s {
+                for (i, item) in arr.enumerated() {
+                    let path = "steps[\(i)]"
+                    guard let obj = c.object(item, path) else { continue }
+                    var typeKeys = Array(obj.keys.filter { $0 != "name" })
+                    guard typeKeys.count == 1, let type = typeKeys.popLast() else {
+                        c.add("spec.step", "a step has exactly one type key (its type, such as map or lookup) besides name; "
+                              + "found \(obj.keys.sorted())", at: path)
+                        continue
+                    }
+                    steps.append(StepSpec(type: type, config: obj[type]!, name: c.string(obj, "name", path),
+                                          path: "\(path).\(type)"))
                 }
-                steps.append(StepSpec(type: type, config: obj[type]!, name: try Self.string(obj, "name", path), path: "\(path).\(type)"))
+            } else {
+                c.add("spec.type", "must be a list of steps", at: "steps")
             }
         }
-        let r = try root["results"].map { (v) throws(OnrampError) in try Self.object(v, "results") } ?? [:]
-        try Self.rejectUnknown(r, ["path", "format"], "results")
-        let fmt = try Self.string(r, "format", "results") ?? "ndjson"
-        guard let format = Output.Format(rawValue: fmt) else { throw OnrampError("spec.enum", "must be ndjson or csv", at: "results.format") }
-        results = Output(path: try Self.string(r, "path", "results"), format: format)
-        let e = try root["errors"].map { (v) throws(OnrampError) in try Self.object(v, "errors") } ?? [:]
-        try Self.rejectUnknown(e, ["max_failed_ratio", "max_failed", "path"], "errors")
-        errors = ErrorPolicy(maxFailedRatio: try Self.number(e, "max_failed_ratio", "errors", range: 0...1),
-                             maxFailed: try Self.number(e, "max_failed", "errors", range: 0...Double(Int32.max)).map { Int($0) },
-                             path: try Self.string(e, "path", "errors"))
-        batchSize = try Self.number(root, "batch_size", "", range: 1...100_000).map { Int($0) } ?? 500
-        if let n = root["notify"] {
-            let o = try Self.object(n, "notify")
-            try Self.rejectUnknown(o, ["url", "secret"], "notify")
-            let url = try Self.string(o, "url", "notify", required: true)!
-            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
-                throw OnrampError("spec.url", "must be an http(s) URL", at: "notify.url")
+        let r = root["results"].flatMap { c.object($0, "results") } ?? [:]
+        c.rejectUnknown(r, ["path", "format"], "results")
+        let fmt = c.string(r, "format", "results") ?? "ndjson"
+        let format = Output.Format(rawValue: fmt)
+        if format == nil { c.add("spec.enum", "must be ndjson or csv", at: "results.format") }
+        results = Output(path: c.string(r, "path", "results"), format: format ?? .ndjson)
+        let e = root["errors"].flatMap { c.object($0, "errors") } ?? [:]
+        c.rejectUnknown(e, ["max_failed_ratio", "max_failed", "path"], "errors")
+        errors = ErrorPolicy(maxFailedRatio: c.number(e, "max_failed_ratio", "errors", range: 0...1),
+                             maxFailed: c.number(e, "max_failed", "errors", range: 0...Double(Int32.max)).map { Int($0) },
+                             path: c.string(e, "path", "errors"))
+        batchSize = c.number(root, "batch_size", "", range: 1...100_000).map { Int($0) } ?? 500
+        if let drift = c.string(root, "schema_drift", "") {
+            if let policy = DriftPolicy(rawValue: drift) { schemaDrift = policy } else {
+                c.add("spec.enum", "must be warn, fail or ignore", at: "schema_drift",
+                      hint: Suggestion.hint(for: drift, in: DriftPolicy.allCases.map(\.rawValue)))
             }
-            notify = Notify(url: url, secret: try Self.string(o, "secret", "notify", required: true)!)
+        }
+        if let n = root["notify"], let o = c.object(n, "notify") {
+            c.rejectUnknown(o, ["url", "secret"], "notify")
+            if let url = c.string(o, "url", "notify", required: true),
+               !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+                c.add("spec.url", "must be an http(s) URL", at: "notify.url")
+            }
+            let secret = c.string(o, "secret", "notify", required: true)
+            notify = Notify(url: o["url"]?.stringValue ?? "", secret: secret ?? "")
         }
     }
 
     static func join(_ base: String, _ key: String) -> String { base.isEmpty ? key : "\(base).\(key)" }
 
-    static func object(_ v: Value, _ path: String) throws(OnrampError) -> Value.Object {
-        guard case .object(let o) = v else {
-            throw OnrampError("spec.type", "must be an object, not \(v.typeName)", at: path.isEmpty ? "(document)" : path)
+    /// Reads a document's keys, recording each problem instead of stopping at the first.
+    struct Checker {
+        var problems: [OnrampError]
+
+        mutating func add(_ code: String, _ message: String, at path: String, hint: String? = nil) {
+            problems.append(OnrampError(code, message, at: path, hint: hint))
         }
-        return o
-    }
 
-    static func rejectUnknown(_ o: Value.Object, _ allowed: Set<String>, _ path: String) throws(OnrampError) {
-        for k in o.keys where !allowed.contains(k) {
-            throw OnrampError("spec.unknown_key", "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))", at: join(path, k))
+        mutating func object(_ v: Value, _ path: String) -> Value.Object? {
+            guard case .object(let o) = v else {
+                add("spec.type", "must be an object, not \(v.typeName)", at: path.isEmpty ? "(document)" : path)
+                return nil
+            }
+            return o
         }
-    }
 
-    static func string(_ o: Value.Object, _ key: String, _ path: String, required: Bool = false) throws(OnrampError) -> String? {
-        guard let v = o[key] else {
-            if required { throw OnrampError("spec.missing", "required key is missing", at: join(path, key)) }
-            return nil
+        mutating func rejectUnknown(_ o: Value.Object, _ allowed: Set<String>, _ path: String) {
+            for k in o.keys where !allowed.contains(k) {
+                add("spec.unknown_key", "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))",
+                    at: join(path, k), hint: Suggestion.hint(for: k, in: allowed.sorted()))
+            }
         }
-        guard case .string(let s) = v else { throw OnrampError("spec.type", "must be a string, not \(v.typeName)", at: join(path, key)) }
-        return s
-    }
 
-    static func number(_ o: Value.Object, _ key: String, _ path: String, range: ClosedRange<Double>) throws(OnrampError) -> Double? {
-        guard let v = o[key] else { return nil }
-        guard case .number(let n) = v else { throw OnrampError("spec.type", "must be a number, not \(v.typeName)", at: join(path, key)) }
-        guard range.contains(n) else { throw OnrampError("spec.range", "must be between \(NumberFormatting.javaScript(range.lowerBound)) and \(NumberFormatting.javaScript(range.upperBound))", at: join(path, key)) }
-        return n
-    }
+        mutating func string(_ o: Value.Object, _ key: String, _ path: String, required: Bool = false) -> String? {
+            guard let v = o[key] else {
+                if required { add("spec.missing", "required key is missing", at: join(path, key)) }
+                return nil
+            }
+            guard case .string(let s) = v else {
+                add("spec.type", "must be a string, not \(v.typeName)", at: join(path, key))
+                return nil
+            }
+            return s
+        }
 
-    static func connector(_ v: Value?, _ path: String, allowIncremental: Bool) throws(OnrampError) -> ConnectorRef {
-        guard let v else { throw OnrampError("spec.missing", "required key is missing", at: path) }
-        let o = try object(v, path)
-        try rejectUnknown(o, allowIncremental ? ["connector", "config", "incremental"] : ["connector", "config"], path)
-        let name = try string(o, "connector", path, required: true)!
-        let config = o["config"] ?? .object([:])
-        _ = try object(config, join(path, "config"))
-        return ConnectorRef(connector: name, config: config, incremental: o["incremental"])
+        mutating func number(_ o: Value.Object, _ key: String, _ path: String, range: ClosedRange<Double>) -> Double? {
+            guard let v = o[key] else { return nil }
+            guard case .number(let n) = v else {
+                add("spec.type", "must be a number, not \(v.typeName)", at: join(path, key))
+                return nil
+            }
+            guard range.contains(n) else {
+                add("spec.range", "must be between \(NumberFormatting.javaScript(range.lowerBound)) and "
+                    + "\(NumberFormatting.javaScript(range.upperBound))", at: join(path, key))
+                return nil
+            }
+            return n
+        }
+
+        mutating func connector(_ v: Value?, _ path: String, allowIncremental: Bool) -> ConnectorRef {
+            let empty = ConnectorRef(connector: "", config: .object([:]), incremental: nil)
+            guard let v else {
+                add("spec.missing", "required key is missing", at: path)
+                return empty
+            }
+            guard let o = object(v, path) else { return empty }
+            rejectUnknown(o, allowIncremental ? ["connector", "config", "incremental"] : ["connector", "config"], path)
+            let name = string(o, "connector", path, required: true) ?? ""
+            let config = o["config"] ?? .object([:])
+            _ = object(config, join(path, "config"))
+            return ConnectorRef(connector: name, config: config, incremental: o["incremental"])
+        }
     }
 }

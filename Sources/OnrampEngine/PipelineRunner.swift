@@ -34,6 +34,9 @@ public struct PipelineRunner: Sendable {
     /// transform ones enter before the first step, load ones go straight to the destination; no checkpoint is read
     /// or committed.
     public var replay: [ReplayRecord]?
+    /// The source schema of the last successful run, which this run's is compared with (`spec.schemaDrift`);
+    /// nil: nothing to compare with (the first run).
+    public var schemaBaseline: ObservedSchema?
 
     public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources,
                 checkpoints: any CheckpointStore, outputDirectory: String, fullResync: Bool = false) {
@@ -163,9 +166,14 @@ public struct PipelineRunner: Sendable {
             if fullResync { try await checkpoints.reset(pipeline: stateKey) }
             if let state = try await checkpoints.load(pipeline: stateKey) { try step.restore(state) }
         }
+        let watch = replay == nil && spec.schemaDrift != .ignore ? schemaBaseline.map {
+            DriftWatch(baseline: $0, policy: spec.schemaDrift, reads: PipelineLinter.sourceReads(spec, registry: registry))
+        } : nil
         let preparer = RunPreparer(reader: try await source.open(checkpoint: stored, batchSize: spec.batchSize), steps: steps,
-                                   spec: spec, lazyTables: lazyTables, maxRecordsRead: maxRecordsRead, remembering: remembering)
+                                   spec: spec, lazyTables: lazyTables, maxRecordsRead: maxRecordsRead, remembering: remembering,
+                                   observing: replay == nil, drift: watch)
         var lastReport = ContinuousClock.now
+        var readProgress: ReadProgress?
 
         func record(_ errors: [RecordError], _ summary: inout RunSummary) async throws {
             guard !errors.isEmpty else { return }
@@ -203,6 +211,7 @@ public struct PipelineRunner: Sendable {
         /// A prepared batch into the report and the destination, in order; then its checkpoint, if it has one.
         func land(_ batch: PreparedBatch, _ summary: inout RunSummary) async throws {
             summary.recordsRead += batch.read
+            if let p = batch.progress { readProgress = p }
             for event in batch.events {
                 switch event {
                 case .errors(let errors): try await record(errors, &summary)
@@ -266,7 +275,8 @@ public struct PipelineRunner: Sendable {
                     if let progress, ContinuousClock.now - lastReport > .milliseconds(500) {
                         lastReport = .now
                         progress(RunProgress(read: summary.recordsRead, written: summary.recordsWritten,
-                                             failed: summary.recordsFailed, seconds: Self.seconds(since: start)))
+                                             failed: summary.recordsFailed, seconds: Self.seconds(since: start),
+                                             input: readProgress))
                     }
                     if !overlap { group.addTask { try await preparer.next() } }
                 }
@@ -322,6 +332,16 @@ public struct PipelineRunner: Sendable {
             summary.failureReason = "error budget exceeded: \(failed) of \(summary.recordsRead) records failed (max_failed_ratio \(NumberFormatting.javaScript(ratio)))"
         } else {
             summary.status = failed > 0 ? .succeededWithErrors : .succeeded
+        }
+        summary.observedSchema = preparer.observed
+        if let watch, let observed = preparer.observed {
+            let drift = SchemaDrift.between(watch.baseline, observed, complete: true)
+            summary.schemaDrift = drift.isEmpty ? nil : drift
+            if !drift.isEmpty, watch.policy == .fail, summary.status != .failed {
+                summary.status = .failed
+                summary.failureReason = "schema drift: the source's \(drift.description) since the last successful run "
+                    + "(schema_drift: fail)"
+            }
         }
     }
 }

@@ -4,9 +4,10 @@ import OnrampCore
 
 /// A preview as the API hands it to an executor: the tenant's document resolved under the tenant
 /// policy, where it may reach, and the preview's own small limits. A `check` or `discover` of one
-/// connector (`{side, connector, config, incremental}` as the document) runs the same way.
+/// connector (`{side, connector, config, incremental}` as the document) runs the same way, and so does a `test`
+/// of a pipeline (`{pipeline, tests}`: its resolved document and a test document; `limit`: records per case).
 public struct PreviewRequest: Codable, Sendable {
-    public enum Operation: String, Codable, Sendable { case preview, check, discover }
+    public enum Operation: String, Codable, Sendable { case preview, check, discover, test }
     /// The resolved pipeline document (or connector reference) as JSON text.
     public var document: String
     /// What to run (nil: a preview).
@@ -70,6 +71,9 @@ public struct PreviewAnswer: Codable, Sendable {
             case .discover:
                 let (_, ref) = try connectorRef(document)
                 out = ["streams": try wire(try await registry.discover(ref, resources: resources))]
+            case .test:
+                out = try await PipelineTestRunner.answer(document, registry: registry, resources: resources,
+                                                          limit: request.limit)
             }
             return PreviewAnswer(output: JSONWriter.string(out))
         } catch let e as OnrampError {

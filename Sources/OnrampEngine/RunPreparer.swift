@@ -17,6 +17,8 @@ struct PreparedBatch: Sendable {
     var events: [Event] = []
     /// The checkpoint to commit once every event before it has landed (with the steps' memories as they are then).
     var checkpoint: Value?
+    /// How far the source has read, when it can tell.
+    var progress: ReadProgress?
 }
 
 /// Preparing a batch failed: what it gathered before (read count, errors, records of earlier tables) lands first, as
@@ -43,9 +45,14 @@ final class RunPreparer: @unchecked Sendable {
     var recordsRead = 0
     /// The last checkpoint the source gave that could not be committed yet (a step still held records).
     private(set) var pendingCheckpoint: Value?
+    /// The source records' fields so far (nil: not observed, as in a replay).
+    private(set) var observed: ObservedSchema?
+    private let drift: DriftWatch?
 
     init(reader: any BatchReader, steps: [RunStep], spec: PipelineSpec, lazyTables: Bool, maxRecordsRead: Int?,
-         remembering: [(key: String, step: any StatefulStep)]) {
+         remembering: [(key: String, step: any StatefulStep)], observing: Bool = false, drift: DriftWatch? = nil) {
+        observed = observing ? ObservedSchema() : nil
+        self.drift = drift
         self.reader = reader
         self.steps = steps
         self.spec = spec
@@ -80,6 +87,13 @@ final class RunPreparer: @unchecked Sendable {
             if let max = maxRecordsRead, recordsRead > max {
                 throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
             }
+            if var schema = observed {
+                let first = schema.records == 0
+                schema.observe(batch)
+                observed = schema
+                try drift?.check(schema, first: first)
+            }
+            out.progress = batch.progress
             out.events.append(.errors(batch.errors))
             try await transform(batch.records, from: 0, sources: { PipelineRunner.sources(at: $0, in: batch.records) },
                                 into: &out)

@@ -35,6 +35,10 @@ public struct RunSummary: Sendable {
     public var sampleErrors: [RecordError] = []
     /// Why the run stopped before the end of its input, if it did.
     public var stop: RunStop?
+    /// The fields of the source's records this run read (the next run's baseline when this one succeeds).
+    public var observedSchema: ObservedSchema?
+    /// How they differ from the last successful run's (nil: no change, or nothing to compare with).
+    public var schemaDrift: SchemaDrift?
 
     public var recordsFailed: Int { failedByStage.values.reduce(0, +) }
 
@@ -90,6 +94,8 @@ public struct RunSummary: Sendable {
         o["error_groups"] = .array(errorGroups.map(\.asValue))
         o["seconds"] = .number((seconds * 1000).rounded() / 1000)
         o["failure_reason"] = failureReason.map(Value.string) ?? .null
+        o["schema"] = observedSchema?.asValue ?? .null
+        o["schema_drift"] = schemaDrift?.asValue ?? .null
         return o
     }
 }
@@ -163,10 +169,35 @@ public enum RunStop: String, Sendable {
     }
 }
 
-/// Live counters for a progress display.
+/// Live counters for a progress display, and how far the source's input is read when the source can tell.
 public struct RunProgress: Sendable {
     public var read: Int
     public var written: Int
     public var failed: Int
     public var seconds: Double
+    public var input: ReadProgress?
+
+    public init(read: Int, written: Int, failed: Int, seconds: Double, input: ReadProgress? = nil) {
+        self.read = read
+        self.written = written
+        self.failed = failed
+        self.seconds = seconds
+        self.input = input
+    }
+
+    /// 0…1 of the input read, when known.
+    public var fraction: Double? { input?.fraction }
+
+    /// Seconds left at the rate so far, when the fraction is known and past 1 % (earlier guesses swing wildly).
+    public var secondsLeft: Double? {
+        guard let f = fraction, f >= 0.01, seconds > 0 else { return nil }
+        return seconds * (1 - f) / f
+    }
+
+    /// `{read, written, failed, seconds, fraction, seconds_left}` for the API.
+    public var asValue: Value {
+        ["read": .number(Double(read)), "written": .number(Double(written)), "failed": .number(Double(failed)),
+         "seconds": .number((seconds * 10).rounded() / 10), "fraction": fraction.map { .number(($0 * 1000).rounded() / 1000) } ?? .null,
+         "seconds_left": secondsLeft.map { .number($0.rounded()) } ?? .null]
+    }
 }

@@ -40,7 +40,8 @@ struct CSVReader: BatchReader, @unchecked Sendable {
                 let entry = files.removeFirst()
                 let h: FileBytes
                 do throws(FileReadError) {
-                    h = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes)
+                    h = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes,
+                                  counter: input.counter)
                 } catch {
                     batch.errors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name),
                                                     code: error.code, message: error.message))

@@ -6,8 +6,10 @@ struct FileBytes: @unchecked Sendable {
     static let chunk = 1 << 18
     private let handle: FileHandle
     private let inflater: Inflater?
+    private let counter: ReadCounter?
 
-    init(path: String, compression: Compression, limit: Int64) throws(FileReadError) {
+    init(path: String, compression: Compression, limit: Int64, counter: ReadCounter? = nil) throws(FileReadError) {
+        self.counter = counter
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw FileReadError("source.unreadable", "cannot open file")
         }
@@ -24,12 +26,14 @@ struct FileBytes: @unchecked Sendable {
     mutating func read() throws(FileReadError) -> [UInt8]? {
         guard let inflater else {
             let data = handle.readData(ofLength: Self.chunk)
+            counter?.add(data.count)
             return data.isEmpty ? nil : [UInt8](data)
         }
         while true {
             let out = try inflater.drain(max: Self.chunk)
             if !out.isEmpty { return out }
             let data = handle.readData(ofLength: Self.chunk)
+            counter?.add(data.count)
             if data.isEmpty {
                 guard inflater.isAtEnd else {
                     throw FileReadError("gzip.truncated", "the compressed file ends early (truncated?)")

@@ -1,3 +1,4 @@
+import Foundation
 import OnrampConnectorKit
 import OnrampCore
 
@@ -62,6 +63,17 @@ public struct FileFormat: Sendable {
     public func reader(files: [FileInput], batchSize: Int, checkpoint: Value? = nil,
                        checkpointing: FileCheckpointing? = nil) -> any BatchReader {
         let progress = FileProgress(checkpoint: checkpoint, checkpointing: checkpointing)
+        let counter = ReadCounter()
+        var input = input
+        input.counter = counter
+        let total = files.reduce(Int64(0)) { sum, file in
+            sum + (((try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? NSNumber)?.int64Value ?? 0)
+        }
+        return ProgressReader(inner: reader(files: files, batchSize: batchSize, input: input, progress: progress),
+                              counter: counter, total: total)
+    }
+
+    private func reader(files: [FileInput], batchSize: Int, input: InputOptions, progress: FileProgress) -> any BatchReader {
         switch kind {
         case .csv(let options):
             return CSVReader(options: options, input: input, files: files, progress: progress, batchSize: batchSize)

@@ -4,6 +4,8 @@ import OnrampCore
 public struct InputOptions: Sendable {
     public var compression = Compression.auto
     public var maxUncompressedBytes: Int64 = 4 << 30
+    /// Counts the bytes taken from the files, for the read's progress (set by `FileFormat.reader`).
+    var counter: ReadCounter?
 
     public init() {}
 

@@ -34,7 +34,8 @@ struct JSONReader: BatchReader {
     private mutating func load(_ entry: FileInput) {
         var bytes: [UInt8]
         do throws(FileReadError) {
-            var file = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes)
+            var file = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes,
+                                  counter: input.counter)
             defer { file.close() }
             bytes = try file.readAll()
         } catch {

@@ -36,7 +36,8 @@ struct XMLReader: BatchReader {
                 guard !files.isEmpty else { break }
                 let entry = files.removeFirst()
                 do throws(FileReadError) {
-                    let bytes = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes)
+                    let bytes = try FileBytes(path: entry.path, compression: input.compression, limit: input.maxUncompressedBytes,
+                                  counter: input.counter)
                     current = Open(entry: entry, bytes: bytes,
                                    tokenizer: XMLTokenizer(maxDepth: options.maxDepth, maxTokenBytes: options.maxRecordBytes),
                                    mapper: XMLRecordMapper(options: options))

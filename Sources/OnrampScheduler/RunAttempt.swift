@@ -97,6 +97,9 @@ public enum RunAttempt {
         runner.maxRecordsRead = request.limits.maxRecordsRead
         runner.redactor = redactor
         runner.replay = request.replay
+        if request.replay == nil, spec.schemaDrift != .ignore {
+            runner.schemaBaseline = await schemaBaseline(store: store, tenant: request.tenantId, pipeline: request.pipelineId)
+        }
         runner.stopRequested = {
             if handBack() { return .handBack }
             guard let run = try? await store.run(id: fence.runId) else { return nil }
@@ -106,6 +109,9 @@ public enum RunAttempt {
         let progressLog = log
         let summary = await runner.run { p in
             progressLog.info("progress", metadata: ["read": "\(p.read)", "written": "\(p.written)", "failed": "\(p.failed)"])
+            guard case .object(var value) = p.asValue else { return }
+            value["at"] = .string(ISO8601DateFormatter().string(from: Date()))
+            Task { _ = try? await store.progress(fence, .object(value), now: Date()) }
         }
         var details: Logger.Metadata = ["read": "\(summary.recordsRead)", "written": "\(summary.recordsWritten)",
                                         "failed": "\(summary.recordsFailed)"]
@@ -120,6 +126,25 @@ public enum RunAttempt {
                                       summary: JSONWriter.string(redactor.value(summary.asValue)), stop: stop)
         result.areaBytes = resources.areaBudget?.spent
         return result
+    }
+}
+
+extension RunAttempt {
+    /// The source schema of the pipeline's newest successful run that read records (nil: none yet, or the store
+    /// cannot say: then nothing is compared).
+    static func schemaBaseline(store: any OnrampStore, tenant: String, pipeline: String) async -> ObservedSchema? {
+        var newest: (Date, ObservedSchema)?
+        for state in [RunState.succeeded, .succeededWithErrors] {
+            guard let runs = try? await store.runs(tenantId: tenant, pipelineId: pipeline, state: state, limit: 20,
+                                                   after: nil) else { continue }
+            for run in runs {
+                guard let schema = ObservedSchema(value: run.summary?["schema"]), schema.records > 0 else { continue }
+                let at = run.finishedAt ?? run.createdAt
+                if at > newest?.0 ?? .distantPast { newest = (at, schema) }
+                break
+            }
+        }
+        return newest?.1
     }
 }
 

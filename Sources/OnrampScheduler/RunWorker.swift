@@ -137,6 +137,9 @@ public final class RunWorker: Service, Sendable {
         guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
             throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
         }
+        if let refusal = try await store.pipelineTests(pipelineId: run.pipelineId, version: run.pipelineVersion)?.refusal {
+            throw OnrampError("run.tests_required", refusal)
+        }
         let connections = try await store.connectionMap(tenantId: run.tenantId)
         let document = try Connections.expand(version.document, connections)
         let tenantSecrets = try await secrets?(run.tenantId) ?? [:]
@@ -207,8 +210,10 @@ public final class RunWorker: Service, Sendable {
                 }
             }
         }
+        // The lease is kept while the outcome is recorded too: sealing the reports and queueing thousands of failed
+        // records can outlast what is left of it, and a run recorded after its lease ran out is not recorded.
+        defer { heartbeats.cancel() }
         let outcome = await executor.execute(request, control: control)
-        heartbeats.cancel()
         switch outcome {
         case .finished(let result):
             options.quota?.add(run.tenantId, result.areaBytes ?? 0)

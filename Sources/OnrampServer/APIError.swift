@@ -54,11 +54,18 @@ enum JSONResponse {
 extension Request {
     /// The body as JSON; a 400 naming the line and column when it is not JSON.
     func jsonBody(limit: Int = 4 << 20) async throws -> Value {
-        let buffer = try await body.collect(upTo: limit)
+        let buffer = try await collectBody(limit: limit)
         do {
             return try JSONParser.parse([UInt8](buffer: buffer))
         } catch {
             throw APIError(.badRequest, "bad_json", "the body is not JSON: \(error)")
+        }
+    }
+
+    /// The whole body, at most `limit` bytes: past it a 413 `too_large`, not a 500.
+    func collectBody(limit: Int) async throws -> ByteBuffer {
+        do { return try await body.collect(upTo: limit) } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "too_large", "the body is larger than its limit of \(limit >> 20) MiB")
         }
     }
 }

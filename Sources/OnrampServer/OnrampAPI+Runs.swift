@@ -14,7 +14,7 @@ extension OnrampAPI {
                 "finished_at": date(r.finishedAt), "attempts": .number(Double(r.attempts)), "cancel_requested": .bool(r.cancelRequested),
                 "attempt_errors": .array(r.attemptErrors.map(Value.string)),
                 "kind": .string(r.trigger == RunRecord.replayTrigger ? "replay" : "pipeline"), "origin": r.origin.map(Value.string) ?? .null,
-                "summary": publicSummary(r)]
+                "summary": publicSummary(r), "progress": r.state == .running ? r.progress ?? .null : .null]
     }
 
     /// The run summary as clients see it, in one shape whatever the run's state: the counts (0 until
@@ -40,6 +40,7 @@ extension OnrampAPI {
                 "reconciliation": reconciliationCounts(s["reconciliation"]),
                 "seconds": number(s["seconds"]), "failure_reason": s["failure_reason"]?.stringValue.map(Value.string) ?? .null,
                 "error_queue": s["error_queue"] ?? ["queued": 0, "not_queued": 0],
+                "schema_drift": s["schema_drift"] ?? .null,
                 "outputs": .object(outputs)]
     }
 
@@ -60,6 +61,9 @@ extension OnrampAPI {
         api.post("/tenants/:tenant/pipelines/:pipeline/runs") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
             let p = try await activePipeline(context, tenant: tenant)
+            if let refusal = try await store.pipelineTests(pipelineId: p.pipelineId, version: p.version)?.refusal {
+                throw APIError(.conflict, "tests_required", refusal)
+            }
             var fullResync = false
             if request.headers[.contentLength].map({ $0 != "0" }) ?? false || request.headers[.transferEncoding] != nil {
                 let body = try await request.jsonBody()

@@ -75,6 +75,7 @@ public struct OnrampAPI: Sendable {
         addSystemRoutes(api)
         addTenantRoutes(api)
         addPipelineRoutes(api)
+        addPipelineTestRoutes(api)
         addRunRoutes(api)
         addErrorRoutes(api)
         addScheduleRoutes(api)
@@ -128,14 +129,42 @@ public struct OnrampAPI: Sendable {
             }
         }
         api.post("/validate") { request, _ in
-            let document = try await request.documentBody()
+            let (document, text) = try await request.documentBodyAndText()
+            var problems = lintProblems(document, text: text)
+            var first: OnrampError?
             do {
                 try await validate(document)
-                return JSONResponse.make(["valid": true])
+                first = problems.first { $0.severity == .error }.map { OnrampError($0.code, $0.message, at: $0.path) }
             } catch let e as OnrampError {
-                return JSONResponse.make(["valid": false, "error": ["code": .string(e.code), "message": .string(e.message), "field": e.location.map(Value.string) ?? .null]])
+                // The first error a save would meet, as before; lint's list holds it too.
+                let path = e.location.map(LintProblem.fieldPath)
+                if !problems.contains(where: { $0.code == e.code && $0.path == path }) {
+                    problems.insert(LintProblem(.error, e.code, e.message, path: path), at: 0)
+                }
+                first = e
             }
+            return JSONResponse.make(["valid": .bool(first == nil),
+                                      "error": first.map { ["code": .string($0.code), "message": .string($0.message),
+                                                            "field": $0.location.map(Value.string) ?? .null] } ?? .null,
+                                      "problems": .array(problems.map(\.asValue))])
         }
+    }
+
+    /// Every problem lint finds in a document, placed in `text` when it came as text. A side that names a connection
+    /// (`source: {connection: NAME}`) is checked when the pipeline is saved under a tenant, not here.
+    func lintProblems(_ document: Value, text: String?) -> [LintProblem] {
+        var doc = document
+        var blank: [String] = []
+        if case .object(var root) = doc {
+            for side in ["source", "destination"] where root[side]?["connection"] != nil {
+                blank.append(side)
+                root[side] = ["connector": "file", "config": ["path": "connection-placeholder"]]
+            }
+            doc = .object(root)
+        }
+        let linter = PipelineLinter(registry: registry, resources: policy.resources(tenant: "_validation"))
+        return linter.lint(document: doc, map: text.map(SourceMap.init(text:)))
+            .filter { p in !blank.contains { p.path == $0 || p.path?.hasPrefix($0 + ".") == true } }
     }
 
     /// The operator's limits, as `GET /limits` shows them.

@@ -37,6 +37,13 @@ enum OpenAPIDocument {
               summary: "Archive a pipeline: out of the list, schedules deleted, queued runs cancelled; versions and runs stay", success: 204),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions", summary: "A pipeline's versions, newest first", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions/{version}", summary: "One version of a pipeline", success: 200),
+        Route(method: "put", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions/{version}/tests",
+              summary: "Store the version's test document (JSON or YAML; ?required=true: runs wait until they pass)", success: 200,
+              body: "test document"),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions/{version}/tests",
+              summary: "The version's tests, whether runs need them, and their last run", success: 200),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions/{version}/tests/run",
+              summary: "Run the version's tests (like a preview: nothing is sent); the result is recorded", success: 200),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/runs", summary: "Run now (optionally {full_resync: true})", success: 202, body: "{full_resync}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs", summary: "Runs, newest first (filters: pipeline_id, state; paging: limit, cursor -> next_cursor)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}", summary: "One run with its counts per stage", success: 200),
@@ -125,13 +132,16 @@ enum OpenAPIDocument {
                          ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 1000]]]
             } else if r.path.hasSuffix("/results") {
                 query = [["name": "format", "in": "query", "schema": ["type": "string", "enum": ["ndjson", "csv"]]]]
+            } else if r.path.hasSuffix("/tests") && r.method == "put" {
+                query = [["name": "required", "in": "query", "schema": ["type": "string", "enum": ["true", "false"]]]]
             }
             query += auditAndFileQuery(r)
             if !(params + query).isEmpty { op["parameters"] = .array(params + query) }
             if let body = r.body {
                 var types: Value.Object = ["application/json": ["schema": ["type": "object"]]]
-                if body == "pipeline document" { types["application/yaml"] = ["schema": ["type": "string"]] }
-                op["requestBody"] = ["required": .bool(r.method == "post" && !r.path.hasSuffix("/runs")), "description": .string(body),
+                if body == "pipeline document" || body == "test document" { types["application/yaml"] = ["schema": ["type": "string"]] }
+                op["requestBody"] = ["required": .bool(r.method == "post" && !r.path.hasSuffix("/runs") || r.method == "put"
+                                                       && r.path.hasSuffix("/tests")), "description": .string(body),
                                      "content": .object(types)]
             }
             if r.method == "put" && r.path.hasSuffix("/files/{path}") {

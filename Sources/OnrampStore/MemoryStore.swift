@@ -2,9 +2,10 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
     AuditStore, ErrorQueueStore {
     var errorEntriesById: [String: ErrorEntry] = [:]
+    var pipelineTestsByKey: [String: PipelineTestRecord] = [:]
     private var auditLog: [AuditRecord] = []
 
     public func appendAudit(_ entry: AuditRecord) {
@@ -130,6 +131,10 @@ public actor MemoryStore: PipelineStore, RunStore, CheckpointStore, AccessStore,
 
     public func heartbeat(_ fence: RunFence, until: Date, now: Date) -> Bool {
         update(fence.runId) { RunLifecycle.heartbeat($0, fence, until: until, now: now) }
+    }
+
+    public func progress(_ fence: RunFence, _ progress: Value, now: Date) -> Bool {
+        update(fence.runId) { RunLifecycle.progress($0, fence, progress, now: now) }
     }
 
     public func finish(_ fence: RunFence, state: RunState, summary: Value, at: Date) -> Bool {

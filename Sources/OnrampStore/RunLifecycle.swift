@@ -88,6 +88,14 @@ public enum RunLifecycle {
         return r
     }
 
+    /// The attempt's latest progress, or nil when the fence no longer holds the run.
+    public static func progress(_ run: RunRecord, _ fence: RunFence, _ progress: Value, now: Date) -> RunRecord? {
+        guard holds(run, fence, now: now) else { return nil }
+        var r = run
+        r.progress = progress
+        return r
+    }
+
     /// The run ended in `state` with `summary`, or nil when the fence no longer holds it.
     public static func finish(_ run: RunRecord, _ fence: RunFence, state: RunState, summary: Value, at: Date) -> RunRecord? {
         guard holds(run, fence, now: at) else { return nil }

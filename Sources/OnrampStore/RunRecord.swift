@@ -42,6 +42,8 @@ public struct RunRecord: Sendable, Equatable {
     public var summary: Value?
     /// For a replay (`trigger` "replay"): the run whose failed records it replays.
     public var origin: String?
+    /// How far the running attempt is (`RunProgress.asValue` and `at`), as it last said; nil before its first report.
+    public var progress: Value?
 
     /// The `trigger` of a run that replays failed records of the error queue.
     public static let replayTrigger = "replay"
@@ -52,7 +54,7 @@ public struct RunRecord: Sendable, Equatable {
     public init(id: String, tenantId: String, pipelineId: String, pipelineVersion: Int, trigger: String, fullResync: Bool = false,
                 state: RunState = .queued, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, leaseOwner: String? = nil,
                 leaseExpiresAt: Date? = nil, attempts: Int = 0, cancelRequested: Bool = false, attemptErrors: [String] = [],
-                summary: Value? = nil, origin: String? = nil) {
+                summary: Value? = nil, origin: String? = nil, progress: Value? = nil) {
         self.id = id
         self.tenantId = tenantId
         self.pipelineId = pipelineId
@@ -70,6 +72,7 @@ public struct RunRecord: Sendable, Equatable {
         self.attemptErrors = attemptErrors
         self.summary = summary
         self.origin = origin
+        self.progress = progress
     }
 }
 

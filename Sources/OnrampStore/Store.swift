@@ -25,6 +25,8 @@ public protocol RunStore: Sendable {
     func claim(worker: String, now: Date, policy: ClaimPolicy) async throws -> RunRecord?
     /// Extends the lease; false when the fence no longer holds the run (it was taken over or expired).
     func heartbeat(_ fence: RunFence, until: Date, now: Date) async throws -> Bool
+    /// Stores the running attempt's progress; false when the fence no longer holds the run.
+    func progress(_ fence: RunFence, _ progress: Value, now: Date) async throws -> Bool
     /// Records the outcome; false when the fence no longer holds the run.
     func finish(_ fence: RunFence, state: RunState, summary: Value, at: Date) async throws -> Bool
     /// Gives the run back (`RunLifecycle.release`); false when the fence no longer holds the run.
@@ -48,5 +50,5 @@ extension RunStore {
 }
 
 /// Everything the control plane keeps; one contract test suite runs against every backend.
-public typealias OnrampStore = PipelineStore & RunStore & CheckpointStore & AccessStore & ScheduleStore & SecretStore & TemplateStore & UserStore & ConnectionStore & AuditStore
+public typealias OnrampStore = PipelineStore & PipelineTestStore & RunStore & CheckpointStore & AccessStore & ScheduleStore & SecretStore & TemplateStore & UserStore & ConnectionStore & AuditStore
     & ErrorQueueStore

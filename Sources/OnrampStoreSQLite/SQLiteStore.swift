@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
     AuditStore, ErrorQueueStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
@@ -87,6 +87,10 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
         m.registerMigration("v12-secret-origins") { db in
             try db.execute(sql: "ALTER TABLE secrets ADD COLUMN origins TEXT NOT NULL DEFAULT '[]'")
         }
+        m.registerMigration("v13-pipeline-tests", migrate: SQLiteStore.migratePipelineTests)
+        m.registerMigration("v14-run-progress") { db in
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN progress TEXT")
+        }
         return m
     }
 
@@ -106,7 +110,7 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
                   finishedAt: date(row["finished_at"]), leaseOwner: row["lease_owner"], leaseExpiresAt: date(row["lease_expires_at"]),
                   attempts: row["attempts"], cancelRequested: row["cancel_requested"],
                   attemptErrors: json(row["attempt_errors"])?.arrayValue?.compactMap(\.stringValue) ?? [],
-                  summary: json(row["summary"]), origin: row["origin"])
+                  summary: json(row["summary"]), origin: row["origin"], progress: json(row["progress"]))
     }
 
     // MARK: pipelines
@@ -152,13 +156,13 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
 
     static let runColumns = ["id", "tenant_id", "pipeline_id", "pipeline_version", "trigger", "full_resync", "state", "created_at",
                              "started_at", "finished_at", "lease_owner", "lease_expires_at", "attempts", "cancel_requested",
-                             "summary", "attempt_errors", "origin"]
+                             "summary", "attempt_errors", "origin", "progress"]
 
     static func values(_ r: RunRecord) -> [(any DatabaseValueConvertible)?] {
         [r.id, r.tenantId, r.pipelineId, r.pipelineVersion, r.trigger, r.fullResync, r.state.rawValue, r.createdAt.timeIntervalSince1970,
          r.startedAt?.timeIntervalSince1970, r.finishedAt?.timeIntervalSince1970, r.leaseOwner, r.leaseExpiresAt?.timeIntervalSince1970,
          r.attempts, r.cancelRequested, r.summary.map { JSONWriter.string($0) },
-         JSONWriter.string(.array(r.attemptErrors.map(Value.string))), r.origin]
+         JSONWriter.string(.array(r.attemptErrors.map(Value.string))), r.origin, r.progress.map { JSONWriter.string($0) }]
     }
 
     public func enqueue(_ r: RunRecord) async throws {
@@ -196,6 +200,10 @@ public final class SQLiteStore: PipelineStore, RunStore, CheckpointStore, Access
 
     public func heartbeat(_ fence: RunFence, until: Date, now: Date) async throws -> Bool {
         try await update(fence.runId) { RunLifecycle.heartbeat($0, fence, until: until, now: now) }
+    }
+
+    public func progress(_ fence: RunFence, _ progress: Value, now: Date) async throws -> Bool {
+        try await update(fence.runId) { RunLifecycle.progress($0, fence, progress, now: now) }
     }
 
     public func finish(_ fence: RunFence, state: RunState, summary: Value, at: Date) async throws -> Bool {

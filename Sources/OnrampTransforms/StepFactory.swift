@@ -12,7 +12,7 @@ public enum StepFactory {
     ]
     public static let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
     /// The step types whose builders check their own config (they predate the schemas, and their messages are kept).
-    static let selfChecked: Set<String> = ["map", "filter", "set", "rename", "drop", "group"]
+    public static let selfChecked: Set<String> = ["map", "filter", "set", "rename", "drop", "group"]
     public static let types = specs.map(\.name)
 
     /// The catalog entries of the built-in steps (kind `step`), as the API and `onramp connectors` show them.

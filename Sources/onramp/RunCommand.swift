@@ -31,14 +31,20 @@ struct RunCommand: AsyncParsableCommand {
             report(error)
             throw ExitCode(1)
         }
+        let stateDirectory = state ?? "\(output)/state"
         var runner = PipelineRunner(
             spec: spec, registry: registry, resources: .forPipeline(file),
-            checkpoints: FileCheckpointStore(directory: state ?? "\(output)/state"), outputDirectory: "\(output)/\(runId)", fullResync: fullResync)
+            checkpoints: FileCheckpointStore(directory: stateDirectory), outputDirectory: "\(output)/\(runId)", fullResync: fullResync)
         runner.runLabel = runId
+        let baseline = SchemaBaselineFile(directory: stateDirectory, pipeline: spec.name)
+        if spec.schemaDrift != .ignore { runner.schemaBaseline = baseline.load() }
         let showProgress = isatty(2) != 0
         let progress: (@Sendable (RunProgress) -> Void)? = showProgress ? RunCommand.showProgress : nil
         let summary: RunSummary = await runner.run(progress: progress)
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        if summary.status == .succeeded || summary.status == .succeededWithErrors, let schema = summary.observedSchema {
+            baseline.store(schema)
+        }
         RunCommand.printSummary(summary, json: json)
         if summary.status == .failed { throw ExitCode(1) }
     }
@@ -62,9 +68,23 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     @Sendable static func showProgress(_ p: RunProgress) {
+        FileHandle.standardError.write(Data(("\r" + progressLine(p) + "   ").utf8))
+    }
+
+    /// `[########------------]  42%  0:13 left  read 12000 …`: a bar and the time left when the source can tell how
+    /// far it is (file sizes), counts and the rate always.
+    static func progressLine(_ p: RunProgress) -> String {
         let rate: Int = p.seconds > 0 ? Int(Double(p.read) / p.seconds) : 0
-        let line: String = "\r  read \(p.read)  written \(p.written)  failed \(p.failed)  \(rate) records/s   "
-        FileHandle.standardError.write(Data(line.utf8))
+        let counts = "read \(p.read)  written \(p.written)  failed \(p.failed)  \(rate) records/s"
+        guard let f = p.fraction else { return "  " + counts }
+        let filled = Int((f * 20).rounded(.down))
+        let bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "]"
+        let left = p.secondsLeft.map { s -> String in
+            let t = Int(s.rounded())
+            return t >= 3600 ? "\(t / 3600):" + String(format: "%02d:%02d", t / 60 % 60, t % 60) + " left"
+                : "\(t / 60):" + String(format: "%02d", t % 60) + " left"
+        } ?? "estimating"
+        return "  \(bar) \(String(format: "%3d", Int((f * 100).rounded(.down))))%  \(left)  \(counts)"
     }
 
     static func printSummary(_ s: RunSummary, json: Bool) {
@@ -84,6 +104,7 @@ struct RunCommand: AsyncParsableCommand {
             print("  routed: \(s.recordsRouted) to a route's second destination (\(s.routedRefused) refused)")
         }
         if s.warnings > 0 { print("  warnings: \(s.warnings) (records let through, in the error report)") }
+        if let drift = s.schemaDrift { print("  schema drift since the last successful run: \(drift.description)") }
         if !s.errorGroups.isEmpty {
             print("  problems:")
             for g in s.errorGroups.prefix(10) { print("    \(g.line)\n      e.g. \(g.example)") }

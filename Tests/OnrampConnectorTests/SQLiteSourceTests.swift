@@ -41,6 +41,26 @@ import Testing
         return (values, last)
     }
 
+    /// Each batch says how many of the rows this read pages through it has read: the whole table on a full read, the
+    /// rows after the checkpoint on an incremental one.
+    @Test func batchesSayHowFarTheReadIs() async throws {
+        try await database("CREATE TABLE orders (id INTEGER PRIMARY KEY, total NUMERIC, updated_at TEXT)")
+        try await database("INSERT INTO orders VALUES (?, ?, ?)", (1...250).map { [$0, Double($0), "2026-11-01T10:00:00Z"] })
+        var reader = try await source(["table": "orders"], incremental: nil).open(checkpoint: nil, batchSize: 100)
+        var seen: [ReadProgress] = []
+        while let batch = try await reader.next() { seen.append(try #require(batch.progress)) }
+        await reader.close()
+        #expect(seen == [ReadProgress(done: 100, total: 250), ReadProgress(done: 200, total: 250),
+                         ReadProgress(done: 250, total: 250)])
+        let incremental = try source(["table": "orders"])
+        var first = try await incremental.open(checkpoint: nil, batchSize: 200)
+        let checkpoint = try await first.next()?.checkpoint
+        await first.close()
+        var rest = try await incremental.open(checkpoint: checkpoint, batchSize: 100)
+        #expect(try await rest.next()?.progress == ReadProgress(done: 50, total: 50))
+        await rest.close()
+    }
+
     @Test func thousandRowsSharingOneCursorValueAreReadOnceAcrossRunsAndAmendmentsAreReadAgain() async throws {
         try await database("CREATE TABLE orders (id INTEGER PRIMARY KEY, total NUMERIC, updated_at TEXT)")
         try await database("INSERT INTO orders VALUES (?, ?, ?)", (1...1000).map { [$0, Double($0) / 4, "2026-11-01T10:00:00Z"] })

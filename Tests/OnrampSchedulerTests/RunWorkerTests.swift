@@ -2,6 +2,7 @@ import Foundation
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampCore
+import OnrampEngine
 import OnrampScheduler
 import OnrampStore
 import Synchronization
@@ -194,5 +195,49 @@ import Testing
         #expect(r.attempts == 0 && r.leaseOwner == nil && r.attemptErrors.isEmpty)
         try await Task.sleep(for: .milliseconds(200))
         #expect(await store.run(id: "r1")?.state == .queued)
+    }
+}
+
+extension RunWorkerTests {
+    /// An error queue that, while a run's outcome is being recorded, waits (up to 30 s) for the run's lease to be
+    /// extended: the proof that the worker still heartbeats then.
+    final class WatchingErrorQueue: RunErrorQueue {
+        let store: MemoryStore
+        let sawHeartbeat = Mutex(false)
+        init(store: MemoryStore) { self.store = store }
+
+        func replayRecords(for run: RunRecord) async throws -> [ReplayRecord] { [] }
+        func runEnded(_ run: RunRecord, state: RunState, errorsNDJSON: String?) async throws -> Value {
+            let start = await store.run(id: run.id)?.leaseExpiresAt ?? .distantPast
+            for _ in 0..<300 {
+                try await Task.sleep(for: .milliseconds(100))
+                if let now = await store.run(id: run.id)?.leaseExpiresAt, now > start {
+                    sawHeartbeat.withLock { $0 = true }
+                    break
+                }
+            }
+            return ["queued": 0, "not_queued": 0]
+        }
+    }
+
+    /// Recording an outcome (queueing failed records, sealing reports) may outlast the lease left after the run's
+    /// last heartbeat: the worker keeps heartbeating until the outcome is stored.
+    @Test func theLeaseIsKeptWhileAnOutcomeIsRecorded() async throws {
+        let (dir, document) = try Self.setUp(rows: 3)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = MemoryStore()
+        let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
+        var options = RunWorker.Options(dataDirectory: dir.path)
+        options.lease = 3
+        let queue = WatchingErrorQueue(store: store)
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options, errorQueue: queue)
+        let task = Task { try await worker.run() }
+        defer { task.cancel() }
+        await store.enqueue(RunRecord(id: "slow", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1,
+                                      trigger: "manual", createdAt: Date()))
+        worker.wake()
+        try await Self.waitUntil { await store.run(id: "slow")?.state.isFinished == true }
+        #expect(queue.sawHeartbeat.withLock { $0 }, "no heartbeat while the outcome was recorded")
+        #expect(await store.run(id: "slow")?.state == .succeeded)
     }
 }

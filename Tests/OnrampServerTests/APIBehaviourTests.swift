@@ -171,7 +171,7 @@ import Testing
         await f.store.enqueue(RunRecord(id: "queued", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "api", createdAt: Date()))
         try await Application(router: f.api.buildRouter()).test(.router) { client in
             let keys = ["pipeline", "records_read", "records_written", "records_failed", "failed_by_stage", "seconds", "failure_reason", "outputs",
-                        "error_queue", "warnings", "records_routed", "error_groups", "reconciliation"]
+                        "error_queue", "warnings", "records_routed", "error_groups", "reconciliation", "schema_drift"]
             for id in ["early", "sealed", "queued"] {
                 let summary = try #require(try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/runs/\(id)", key: f.keys["acme-viewer"]))["summary"]?.objectValue)
                 #expect(Array(summary.keys).sorted() == keys.sorted(), "\(id): \(summary.keys)")

@@ -1,0 +1,90 @@
+import OnrampConnectorKit
+import OnrampCore
+
+/// The top-level fields of the records a source gave one run, with the JSON types seen in each and how many records
+/// had it: what schema drift is measured on (`SchemaDrift`).
+public struct ObservedSchema: Sendable, Equatable {
+    public struct Field: Sendable, Equatable {
+        /// JSON type names seen (`string`, `number`, `boolean`, `object`, `array`, `null`).
+        public var types: Set<String>
+        /// Records that had the field.
+        public var present: Int
+
+        public init(types: Set<String>, present: Int) {
+            self.types = types
+            self.present = present
+        }
+    }
+
+    public private(set) var records = 0
+    public private(set) var fields: [String: Field] = [:]
+    /// Field names in the order first seen.
+    public private(set) var order: [String] = []
+    /// A record with more fields than this is counted but its extra fields are not (a hostile source's records
+    /// must not grow the summary without bound).
+    static let maxFields = 2_000
+    /// Longer field names are not recorded either.
+    static let maxNameBytes = 256
+
+    public init() {}
+
+    public init(records: Int, fields: [(String, Field)]) {
+        self.records = records
+        for (name, field) in fields where self.fields[name] == nil {
+            self.fields[name] = field
+            order.append(name)
+        }
+    }
+
+    public mutating func observe(_ value: Value) {
+        records += 1
+        guard case .object(let o) = value else { return }
+        for (k, v) in o { see(k, v.typeName, count: 1) }
+    }
+
+    /// A lazy table's rows: every column is text in every row.
+    public mutating func observe(_ table: RecordTable) {
+        guard table.rowCount > 0 else { return }
+        records += table.rowCount
+        for c in table.columns { see(c, "string", count: table.rowCount) }
+    }
+
+    public mutating func observe(_ batch: SourceBatch) {
+        for r in batch.records { observe(r.value) }
+        for t in batch.tables { observe(t) }
+    }
+
+    private mutating func see(_ name: String, _ type: String, count: Int) {
+        if fields[name] == nil {
+            guard order.count < Self.maxFields, name.utf8.count <= Self.maxNameBytes else { return }
+            fields[name] = Field(types: [], present: 0)
+            order.append(name)
+        }
+        fields[name]!.present += count
+        fields[name]!.types.insert(type)
+    }
+
+    /// `{"records": n, "fields": [{"name", "types": [...], "present": n}]}`, fields in the order first seen.
+    public var asValue: Value {
+        ["records": .number(Double(records)),
+         "fields": .array(order.map { name in
+             let f = fields[name]!
+             return ["name": .string(name), "types": .array(f.types.sorted().map(Value.string)),
+                     "present": .number(Double(f.present))]
+         })]
+    }
+
+    /// Reads `asValue`'s shape back; nil when it is not that shape.
+    public init?(value: Value?) {
+        guard let value, let n = value["records"]?.numberValue, n >= 0, n < 1e15,
+              let list = value["fields"]?.arrayValue else { return nil }
+        var fields: [(String, Field)] = []
+        for item in list.prefix(Self.maxFields) {
+            guard let name = item["name"]?.stringValue, let present = item["present"]?.numberValue, present >= 0,
+                  present < 1e15 else { return nil }
+            fields.append((name, Field(types: Set(item["types"]?.arrayValue?.compactMap(\.stringValue) ?? []),
+                                       present: Int(present))))
+        }
+        self.init(records: Int(n), fields: fields)
+    }
+}
