@@ -10,6 +10,30 @@ extension OnrampAPI {
         ["name": .string(c.name), "connector": .string(c.connector), "config": c.config, "updated_at": .string(ISOTime.string(c.updatedAt))]
     }
 
+    /// Checks a connection's config against its connector's schema and the tenant policy, secrets named but not
+    /// opened: a 422 naming the config field (as `config.…`) when it does not hold.
+    func checkConnection(tenant: String, connector: String, config: Value, secrets: [String: [String]]) throws {
+        var values: [String: [String: String]] = [:]
+        for (kind, n) in Placeholders.references(in: config) { values[kind, default: [:]][n] = "placeholder" }
+        do {
+            let side = registry.sources[connector] != nil ? "source" : "destination"
+            try policy.checkReferences([side: ["connector": .string(connector), "config": config]],
+                                       secrets: secrets, registry: registry)
+            let filled = try Placeholders.substitute(config, path: "config", values: values)
+            let ref = PipelineSpec.ConnectorRef(connector: connector, config: filled, incremental: nil)
+            let resources = policy.resources(tenant: tenant)
+            if registry.sources[connector] != nil {
+                _ = try registry.makeSource(ref, resources: resources)
+            } else {
+                _ = try registry.makeDestination(ref, resources: resources)
+            }
+        } catch let e as OnrampError {
+            throw APIError(.unprocessableContent, e.code, e.message, field: e.location.map {
+                $0.replacingOccurrences(of: "source.", with: "").replacingOccurrences(of: "destination.", with: "")
+            })
+        }
+    }
+
     func addConnectionRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         let writers: Set<Role> = [.platformAdmin, .engineer, .tenantAdmin]
         api.put("/tenants/:tenant/connections/:name") { request, context in
@@ -23,26 +47,7 @@ extension OnrampAPI {
                 throw APIError(.unprocessableContent, "missing", "required key is missing", field: "connector")
             }
             let config = body["config"] ?? .object([:])
-            // Check the config against the connector's schema and the tenant policy, secrets named but not opened.
-            var values: [String: [String: String]] = [:]
-            for (kind, n) in Placeholders.references(in: config) { values[kind, default: [:]][n] = "placeholder" }
-            do {
-                let side = registry.sources[connector] != nil ? "source" : "destination"
-                try policy.checkReferences([side: ["connector": .string(connector), "config": config]],
-                                           secrets: try await secretOrigins(tenant), registry: registry)
-                let filled = try Placeholders.substitute(config, path: "config", values: values)
-                let ref = PipelineSpec.ConnectorRef(connector: connector, config: filled, incremental: nil)
-                let resources = policy.resources(tenant: tenant)
-                if registry.sources[connector] != nil {
-                    _ = try registry.makeSource(ref, resources: resources)
-                } else {
-                    _ = try registry.makeDestination(ref, resources: resources)
-                }
-            } catch let e as OnrampError {
-                throw APIError(.unprocessableContent, e.code, e.message, field: e.location.map {
-                    $0.replacingOccurrences(of: "source.", with: "").replacingOccurrences(of: "destination.", with: "")
-                })
-            }
+            try checkConnection(tenant: tenant, connector: connector, config: config, secrets: try await secretOrigins(tenant))
             let c = ConnectionRecord(tenantId: tenant, name: name, connector: connector, config: config, updatedAt: Date())
             try await store.saveConnection(c)
             return JSONResponse.make(Self.connectionValue(c))

@@ -86,6 +86,7 @@ public struct OnrampAPI: Sendable {
         addAuditRoutes(api)
         addFileRoutes(api)
         addConnectionCheckRoutes(api)
+        addDeployRoutes(api)
         return router
     }
 
@@ -203,13 +204,15 @@ public struct OnrampAPI: Sendable {
     /// `${param:…}` blanks are checked when it is instantiated. With a tenant, `connection` references are
     /// expanded from its connections, every `${secret:…}` must name one of its secrets, and the expanded
     /// document is returned; without one (a template), sides that use a connection are checked for
-    /// structure only.
+    /// structure only. `connections` stands in for the tenant's stored ones (a push checked before it is applied).
     @discardableResult
-    func validate(_ input: Value, tenant: String? = nil) async throws -> Value {
+    func validate(_ input: Value, tenant: String? = nil,
+                  connections pending: [String: (connector: String, config: Value)]? = nil) async throws -> Value {
         var document = input
         var blankSides: Set<String> = []
         if let tenant {
-            let connections = try await store.connectionMap(tenantId: tenant)
+            var connections = pending ?? [:]
+            if pending == nil { connections = try await store.connectionMap(tenantId: tenant) }
             document = try Connections.expand(document, connections)
             try policy.checkReferences(document, secrets: try await secretOrigins(tenant), registry: registry)
         } else {

@@ -9,8 +9,8 @@ struct Onramp: AsyncParsableCommand {
         abstract: "Onramp: low-code data integration for TAXMAN.",
         subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, LintCommand.self, PreviewCommand.self, CheckCommand.self,
                       DiscoverCommand.self, ExprCommand.self, ReplayCommand.self, ErrorsCommand.self,
-                      ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, SandboxCommand.self, DemoCommand.self,
-                      TestCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
+                      ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, PullCommand.self, PushCommand.self,
+                      SandboxCommand.self, DemoCommand.self, TestCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
 }
 
 /// Prints an error the way the CLI shows every error: code, message, where.
