@@ -112,7 +112,7 @@ import Testing
         #expect(third.recordsWritten == 0)
         let full = try await b.run(dedupe, full: true)
         #expect(full.recordsWritten == 5, "a full resync forgets the keys")
-        let files = try FileManager.default.contentsOfDirectory(atPath: b.dir.path + "/state")
+        let files = try FileManager.default.contentsOfDirectory(atPath: b.dir.path + "/state").filter { !$0.contains("@schema") }
         #expect(files == ["steps#once.checkpoint.json"], "\(files)")
     }
 
@@ -190,7 +190,7 @@ import Testing
         #expect(first.status == .succeeded && first.recordsWritten == 4, "\(first.failureReason ?? "")")
         let second = try await b.run(dedupe)
         #expect(second.status == .succeeded && second.recordsWritten == 0, "\(second.failureReason ?? "")")
-        let files = try FileManager.default.contentsOfDirectory(atPath: b.dir.path + "/state")
+        let files = try FileManager.default.contentsOfDirectory(atPath: b.dir.path + "/state").filter { !$0.contains("@schema") }
         #expect(files.count == 1 && files.allSatisfy { $0.utf8.count <= 255 && $0.hasPrefix("steps#é") }, "\(files)")
         let other = try await b.run("- dedupe: {key: [id], scope: pipeline}\n  name: \(name)x")
         #expect(other.recordsWritten == 4, "another long name has a memory of its own")

@@ -47,8 +47,9 @@ import Testing
         let store = MemoryStore()
         let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
         var options = RunWorker.Options(dataDirectory: dir.path)
-        // Long enough that a loaded test machine does not starve the heartbeats into a takeover.
-        options.lease = 6
+        // Long enough that a full test run, which keeps both concurrency threads busy for seconds, does not starve
+        // the heartbeats into a takeover.
+        options.lease = 30
         let notified = Mutex<[Value]>([])
         let worker = RunWorker(store: store, registry: Self.registry(), options: options, notifier: { _, summary, notify in
             #expect(notify.url == "https://hooks.example.invalid/onramp")
@@ -87,7 +88,7 @@ import Testing
         _ = try await store.claim(worker: "dead", now: Date(), lease: 1, perTenantLimit: 2)
         var options = RunWorker.Options(dataDirectory: dir.path)
         // The dead worker's lease (1 s) runs out fast; this worker's own is long enough for a loaded machine.
-        options.lease = 6
+        options.lease = 30
         let worker = RunWorker(store: store, registry: Self.registry(), options: options)
         let task = Task { try await worker.run() }
         defer { task.cancel() }
