@@ -14,11 +14,18 @@ public enum Placeholders {
 
     /// Every reference in the document with the path of the string that holds it.
     public static func locatedReferences(in v: Value, path: String = "") -> [(kind: String, name: String, path: String)] {
+        var out: [(kind: String, name: String, path: String)] = []
+        locate(v, ValuePath(path), &out)
+        return out
+    }
+
+    private static func locate(_ v: Value, _ path: ValuePath, _ out: inout [(kind: String, name: String, path: String)]) {
         switch v {
-        case .string(let s): return scan(s).compactMap { $0.reference.map { ($0.kind, $0.name, path) } }
-        case .array(let a): return a.enumerated().flatMap { locatedReferences(in: $0.element, path: "\(path)[\($0.offset)]") }
-        case .object(let o): return o.flatMap { locatedReferences(in: $0.value, path: path.isEmpty ? $0.key : "\(path).\($0.key)") }
-        default: return []
+        case .string(let s) where s.contains("${"):
+            for r in scan(s).compactMap(\.reference) { out.append((r.kind, r.name, path.description)) }
+        case .array(let a): for (i, x) in a.enumerated() { locate(x, path.index(i), &out) }
+        case .object(let o): for (k, x) in o { locate(x, path.key(k), &out) }
+        default: return
         }
     }
 
@@ -27,6 +34,11 @@ public enum Placeholders {
     /// reaches a document from the environment).
     public static func substitute(_ v: Value, path: String = "", values: [String: [String: String]], leaving: Set<String> = [],
                                   envHint: String = "is not set") throws -> Value {
+        try substitute(v, at: ValuePath(path), values: values, leaving: leaving, envHint: envHint)
+    }
+
+    private static func substitute(_ v: Value, at path: ValuePath, values: [String: [String: String]], leaving: Set<String>,
+                                   envHint: String) throws -> Value {
         switch v {
         case .string(let s) where s.contains("${"):
             var out = ""
@@ -39,18 +51,18 @@ public enum Placeholders {
                     case "secret": ("spec.secret", "secret \(name) is not defined for this tenant")
                     default: ("spec.param", "template parameter \(name) has no value")
                     }
-                    throw OnrampError(code, message, at: path)
+                    throw OnrampError(code, message, at: path.description)
                 }
                 out += value
             }
             return .string(out)
         case .array(let a):
-            return .array(try a.enumerated().map { try substitute($0.element, path: "\(path)[\($0.offset)]", values: values, leaving: leaving,
-                                                                 envHint: envHint) })
+            return .array(try a.enumerated().map {
+                try substitute($0.element, at: path.index($0.offset), values: values, leaving: leaving, envHint: envHint)
+            })
         case .object(let o):
             var out = Value.Object()
-            for (k, x) in o { out[k] = try substitute(x, path: path.isEmpty ? k : "\(path).\(k)", values: values, leaving: leaving,
-                                                     envHint: envHint) }
+            for (k, x) in o { out[k] = try substitute(x, at: path.key(k), values: values, leaving: leaving, envHint: envHint) }
             return .object(out)
         default:
             return v
@@ -134,26 +146,32 @@ public enum Placeholders {
     static func isSecretField(_ schema: Value?) -> Bool { JSONSchema.isSecret(schema) }
 
     private static func checkConfig(_ v: Value, schema: Value?, path: String) throws {
+        try checkConfig(v, schema: schema, at: ValuePath(path))
+    }
+
+    private static func checkConfig(_ v: Value, schema: Value?, at path: ValuePath) throws {
         switch v {
         case .string where isSecretField(schema): return
         case .object(let o):
-            for (k, x) in o { try checkConfig(x, schema: JSONSchema.property(k, of: schema), path: "\(path).\(k)") }
+            for (k, x) in o { try checkConfig(x, schema: JSONSchema.property(k, of: schema), at: path.key(k)) }
         case .array(let a):
-            for (i, x) in a.enumerated() { try checkConfig(x, schema: schema?["items"], path: "\(path)[\(i)]") }
+            for (i, x) in a.enumerated() { try checkConfig(x, schema: schema?["items"], at: path.index(i)) }
         default:
-            try refuseSecrets(v, path: path)
+            try refuseSecrets(v, at: path)
         }
     }
 
-    private static func refuseSecrets(_ v: Value, path: String) throws {
+    private static func refuseSecrets(_ v: Value, path: String) throws { try refuseSecrets(v, at: ValuePath(path)) }
+
+    private static func refuseSecrets(_ v: Value, at path: ValuePath) throws {
         switch v {
         case .string(let s):
-            if let r = scan(s).compactMap(\.reference).first(where: { $0.kind == "secret" }) {
+            if s.contains("${secret:"), let r = scan(s).compactMap(\.reference).first(where: { $0.kind == "secret" }) {
                 throw OnrampError("spec.secret_placement", "${secret:\(r.name)} may only fill a connector config field marked "
-                                  + "secret (such as destination.config.api_key), not this one", at: path)
+                                  + "secret (such as destination.config.api_key), not this one", at: path.description)
             }
-        case .array(let a): for (i, x) in a.enumerated() { try refuseSecrets(x, path: "\(path)[\(i)]") }
-        case .object(let o): for (k, x) in o { try refuseSecrets(x, path: "\(path).\(k)") }
+        case .array(let a): for (i, x) in a.enumerated() { try refuseSecrets(x, at: path.index(i)) }
+        case .object(let o): for (k, x) in o { try refuseSecrets(x, at: path.key(k)) }
         default: return
         }
     }

@@ -87,12 +87,10 @@ final class RunPreparer: @unchecked Sendable {
             if let max = maxRecordsRead, recordsRead > max {
                 throw OnrampError("run.limit_records", "the run read more than its limit of \(max) records")
             }
-            if var schema = observed {
-                let first = schema.records == 0
-                schema.observe(batch)
-                observed = schema
-                try drift?.check(schema, first: first)
-            }
+            // In place: a copy taken out of the optional would be copied whole again by the mutation, every batch.
+            let first = observed?.records == 0
+            observed?.observe(batch)
+            if let drift, let schema = observed { try drift.check(schema, first: first) }
             out.progress = batch.progress
             out.events.append(.errors(batch.errors))
             try await transform(batch.records, from: 0, sources: { PipelineRunner.sources(at: $0, in: batch.records) },

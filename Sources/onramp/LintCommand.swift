@@ -49,23 +49,24 @@ struct LintCommand: AsyncParsableCommand {
         let resources = ConnectorResources.forPipeline(file)
         var linter = PipelineLinter(registry: registry, resources: resources,
                                     environment: ProcessInfo.processInfo.environment)
-        var problems = linter.lint(text: text, file: file)
-        guard discover, !problems.contains(where: { $0.severity == .error }) else { return problems }
-        do {
-            let spec = try PipelineLoader.parse(text, file: file, environment: linter.environment ?? [:], registry: registry)
-            let streams = try await registry.discover(spec.source, resources: resources)
-            guard let stream = PipelineLinter.stream(of: spec.source, in: streams) else {
-                problems.append(LintProblem(.warning, "lint.discover", "the source offers \(streams.count) streams and lint "
-                                            + "cannot tell which one the pipeline reads; fields were not checked",
-                                            path: "source"))
-                return problems
+        // The source is asked for its fields first, when asked and the file is a pipeline a run would take; then
+        // the file is linted once. A file that does not load is linted without fields (its errors say why).
+        var note: LintProblem?
+        if discover, let spec = try? PipelineLoader.parse(text, file: file, environment: linter.environment ?? [:],
+                                                          registry: registry) {
+            do {
+                let streams = try await registry.discover(spec.source, resources: resources)
+                if let stream = PipelineLinter.stream(of: spec.source, in: streams) {
+                    linter.sourceFields = stream.fields.map(\.name)
+                } else {
+                    note = LintProblem(.warning, "lint.discover", "the source offers \(streams.count) streams and lint cannot "
+                                       + "tell which one the pipeline reads; fields were not checked", path: "source")
+                }
+            } catch {
+                note = LintProblem(.warning, "lint.discover", "the source could not be discovered, so fields were not "
+                                   + "checked: \(error)", path: "source")
             }
-            linter.sourceFields = stream.fields.map(\.name)
-            return linter.lint(text: text, file: file)
-        } catch {
-            problems.append(LintProblem(.warning, "lint.discover", "the source could not be discovered, so fields were not "
-                                        + "checked: \(error)", path: "source"))
-            return problems
         }
+        return linter.lint(text: text, file: file) + (note.map { [$0] } ?? [])
     }
 }

@@ -31,8 +31,9 @@ extension PipelineLinter {
     func lintFields(_ spec: PipelineSpec, _ c: inout Collector) {
         var known: Set<String>? = sourceFields.map(Set.init)
         var pending: [String: Int] = [:]
+        let effects = spec.steps.map { Self.effect(of: $0, registry: registry) }
         for (i, step) in spec.steps.enumerated() {
-            let effect = Self.effect(of: step, registry: registry)
+            let effect = effects[i]
             if let fields = known {
                 for r in effect.reads where r.checked && !fields.contains(r.name) {
                     c.add(.warning, "lint.unknown_field", "reads the field \(r.name), which the records do not have here"
@@ -45,19 +46,19 @@ extension PipelineLinter {
             }
             if effect.readsAll || effect.nests { pending.removeAll() }
             for r in effect.reads { pending[r.name] = nil }
-            var discarded: [String: [String]] = [:]
+            var discarded: [Int: [String]] = [:]
             if case .some(let replacement) = effect.replaced {
-                for (field, writer) in pending { discarded[spec.steps[writer].path, default: []].append(field) }
+                for (field, writer) in pending { discarded[writer, default: []].append(field) }
                 pending.removeAll()
                 known = replacement.map(Set.init)
             }
             for field in effect.removes {
-                if let writer = pending.removeValue(forKey: field) { discarded[spec.steps[writer].path, default: []].append(field) }
+                if let writer = pending.removeValue(forKey: field) { discarded[writer, default: []].append(field) }
                 known?.remove(field)
             }
-            for (path, fields) in discarded.sorted(by: { $0.key < $1.key }) {
-                let writer = spec.steps.firstIndex { $0.path == path }.map { Self.effect(of: spec.steps[$0], registry: registry) }
-                let all = Set(writer?.writes ?? []) == Set(fields)
+            for (writer, fields) in discarded.sorted(by: { $0.key < $1.key }) {
+                let path = spec.steps[writer].path
+                let all = Set(effects[writer].writes) == Set(fields)
                 c.add(.warning, all ? "lint.unused_step" : "lint.unused_field",
                       (all ? "the step has no effect: " : "")
                       + "it sets \(fields.sorted().joined(separator: ", ")), which \(step.path) discards unread",

@@ -83,14 +83,18 @@ public struct PipelineLinter: Sendable {
     private func lintSide(_ side: ConnectorRegistry.Side, _ document: Value, raw: Value, _ c: inout Collector) {
         let key = side.rawValue
         guard let ref = document[key], let name = ref["connector"]?.stringValue else { return }
-        let known = side == .source ? registry.sources.keys.sorted() : registry.destinations.keys.sorted()
+        let config = ref["config"] ?? .object([:])
+        let built = PipelineSpec.ConnectorRef(connector: name, config: config, incremental: ref["incremental"])
+        /// The connector as a run builds it: its config's defaults, its own checks, an unknown name's error.
+        func make() throws {
+            if side == .source { _ = try registry.makeSource(built, resources: resources) }
+            else { _ = try registry.makeDestination(built, resources: resources) }
+        }
         let schema = side == .source ? registry.sources[name]?.configSchema : registry.destinations[name]?.configSchema
         guard let schema else {
-            c.add(OnrampError("connector.unknown", "unknown \(key) connector '\(name)'; known: \(known.joined(separator: ", "))",
-                              at: "\(key).connector", hint: Suggestion.hint(for: name, in: known)))
+            do { try make() } catch { c.add(error) }
             return
         }
-        let config = ref["config"] ?? .object([:])
         guard case .object = config else { return }
         let before = c.problems.count
         for e in JSONSchema.problems(config, against: schema, at: "\(key).config", limit: Collector.limit + 1) {
@@ -110,10 +114,8 @@ public struct PipelineLinter: Sendable {
                   hint: "\(field): ${secret:NAME} (server) or ${env:NAME} (CLI), and rotate the key that was written here")
         }
         guard !c.problems[before...].contains(where: { $0.severity == .error }) else { return }
-        let built = PipelineSpec.ConnectorRef(connector: name, config: config, incremental: ref["incremental"])
         do {
-            if side == .source { _ = try registry.makeSource(built, resources: resources) }
-            else { _ = try registry.makeDestination(built, resources: resources) }
+            try make()
         } catch let e as OnrampError {
             c.add(e.location?.hasPrefix(key) == true ? e : OnrampError(e.code, e.message, at: key, hint: e.hint))
         } catch {

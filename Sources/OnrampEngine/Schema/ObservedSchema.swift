@@ -6,13 +6,34 @@ import OnrampCore
 public struct ObservedSchema: Sendable, Equatable {
     public struct Field: Sendable, Equatable {
         /// JSON type names seen (`string`, `number`, `boolean`, `object`, `array`, `null`).
-        public var types: Set<String>
+        public var types: Set<String> { Set(Self.names.indices.filter { seen & (1 << $0) != 0 }.map { Self.names[$0] }) }
         /// Records that had the field.
         public var present: Int
+        /// One bit per type of `names`: what every record of every batch sets, so no string is hashed for it.
+        fileprivate var seen: UInt8
+
+        static let names = ["null", "boolean", "number", "string", "array", "object"]
 
         public init(types: Set<String>, present: Int) {
-            self.types = types
+            seen = 0
+            for (i, name) in Self.names.enumerated() where types.contains(name) { seen |= 1 << i }
             self.present = present
+        }
+
+        fileprivate init(bit: UInt8, present: Int) {
+            seen = bit
+            self.present = present
+        }
+
+        fileprivate static func bit(_ v: Value) -> UInt8 {
+            switch v {
+            case .null: 1
+            case .bool: 2
+            case .number: 4
+            case .string: 8
+            case .array: 16
+            case .object: 32
+            }
         }
     }
 
@@ -45,14 +66,14 @@ public struct ObservedSchema: Sendable, Equatable {
     public mutating func observe(_ value: Value) {
         records += 1
         guard case .object(let o) = value else { return }
-        for (k, v) in o { see(k, v.typeName, count: 1) }
+        for (k, v) in o { see(k, Field.bit(v), count: 1) }
     }
 
     /// A lazy table's rows: every column is text in every row.
     public mutating func observe(_ table: RecordTable) {
         guard table.rowCount > 0 else { return }
         records += table.rowCount
-        for c in table.columns { see(c, "string", count: table.rowCount) }
+        for c in table.columns { see(c, Field.bit(.string("")), count: table.rowCount) }
     }
 
     public mutating func observe(_ batch: SourceBatch) {
@@ -60,14 +81,15 @@ public struct ObservedSchema: Sendable, Equatable {
         for t in batch.tables { observe(t) }
     }
 
-    private mutating func see(_ name: String, _ type: String, count: Int) {
-        if fields[name] == nil {
-            guard order.count < Self.maxFields, name.utf8.count <= Self.maxNameBytes else { return }
-            fields[name] = Field(types: [], present: 0)
-            order.append(name)
+    private mutating func see(_ name: String, _ bit: UInt8, count: Int) {
+        if let i = fields.index(forKey: name) {
+            fields.values[i].present += count
+            fields.values[i].seen |= bit
+            return
         }
-        fields[name]!.present += count
-        fields[name]!.types.insert(type)
+        guard order.count < Self.maxFields, name.utf8.count <= Self.maxNameBytes else { return }
+        fields[name] = Field(bit: bit, present: count)
+        order.append(name)
     }
 
     /// `{"records": n, "fields": [{"name", "types": [...], "present": n}]}`, fields in the order first seen.
