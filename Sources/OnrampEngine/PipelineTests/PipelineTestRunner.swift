@@ -121,7 +121,9 @@ public struct PipelineTestRunner: Sendable {
                 throw OnrampError("test.scratch", "cannot write the case's text to a scratch file", at: "\(c.path).input.text")
             }
             var local = resources
-            local.files = .local(scratch)
+            // Confined where the tenant's own area is (the server): a source must not take the scratch file for an
+            // operator's run (which may read the process environment, as S3 credentials do).
+            local.files = resources.files.isConfined ? .confined(scratch) : .local(scratch)
             var config = ref.config.objectValue ?? [:]
             config["path"] = .string(name)
             return try at("\(c.path).input.text") {
