@@ -13,6 +13,8 @@ extension OnrampAPI {
     /// part as its own route would check it, pipelines against the connections the push leaves behind. Changes
     /// nothing; answers `{valid, problems: [{kind, index, name, code, message, field}]}`. Pipelines and templates
     /// need an engineer's role, connections and schedules a tenant admin's (403 otherwise).
+    static let maxDeployItems = 1000
+
     func addDeployRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.post("/tenants/:tenant/deploy/validate") { request, context in
             let body = try await request.jsonBody(limit: 64 << 20)
@@ -29,6 +31,11 @@ extension OnrampAPI {
                 guard let v = root[key] else { return [] }
                 guard case .array(let items) = v else {
                     throw APIError(.unprocessableContent, "invalid", "must be a list", field: key)
+                }
+                // Each item is validated as its own route would: a bound on them bounds the request's work.
+                guard items.count <= Self.maxDeployItems else {
+                    throw APIError(.unprocessableContent, "too_many", "at most \(Self.maxDeployItems) items of a kind in one "
+                                   + "push", field: key)
                 }
                 return items
             }

@@ -13,6 +13,20 @@ import Testing
         "destination": ["connector": "file", "config": ["path": "out.ndjson"]],
     ]
 
+    /// Each item costs a route's validation: a push with more than 1,000 of a kind is refused before any is checked.
+    @Test func aPushOfMoreThanAThousandItemsOfAKindIsRefused() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            let body: Value = ["pipelines": .array(Array(repeating: APITests.pipeline(f.dir), count: 1001))]
+            let answer = try await APITests().call(client, .post, "/api/v1/tenants/acme/deploy/validate",
+                                                   key: f.keys["engineer"], body: body)
+            #expect(answer.status == .unprocessableContent)
+            let error = try APITests.json(answer)["error"]
+            #expect(error?["code"] == "too_many" && error?["field"] == "pipelines")
+        }
+    }
+
     @Test func everyProblemOfAPushIsReportedWithItsIndexAndFieldAndNothingIsSaved() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
