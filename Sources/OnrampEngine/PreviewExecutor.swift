@@ -7,7 +7,7 @@ import OnrampCore
 /// connector (`{side, connector, config, incremental}` as the document) runs the same way, and so does a `test`
 /// of a pipeline (`{pipeline, tests}`: its resolved document and a test document; `limit`: records per case).
 public struct PreviewRequest: Codable, Sendable {
-    public enum Operation: String, Codable, Sendable { case preview, check, discover, test }
+    public enum Operation: String, Codable, Sendable { case preview, check, discover, test, evaluate }
     /// The resolved pipeline document (or connector reference) as JSON text.
     public var document: String
     /// What to run (nil: a preview).
@@ -74,6 +74,8 @@ public struct PreviewAnswer: Codable, Sendable {
             case .test:
                 out = try await PipelineTestRunner.answer(document, registry: registry, resources: resources,
                                                           limit: request.limit)
+            case .evaluate:
+                out = ExpressionProbe.evaluated(document["expression"]?.stringValue ?? "", on: document["input"])
             }
             return PreviewAnswer(output: JSONWriter.string(out))
         } catch let e as OnrampError {

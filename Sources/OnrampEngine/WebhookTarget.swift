@@ -1,3 +1,4 @@
+import Foundation
 import OnrampConnectorKit
 import OnrampCore
 
@@ -7,8 +8,10 @@ public enum WebhookTarget {
     /// The secret's name, or an error naming `url` or `secret`; `origins` maps each tenant secret to where it may go.
     @discardableResult
     public static func check(url: String, secret: String, origins: [String: [String]]) throws(OnrampError) -> String {
-        guard let origin = SecretOrigin(url: url), ["http", "https"].contains(origin.scheme) else {
-            throw OnrampError("webhook.url", "must be an http or https URL with a host", at: "url")
+        guard let origin = SecretOrigin(url: url), ["http", "https"].contains(origin.scheme), let parts = URLComponents(string: url),
+              parts.user == nil, parts.password == nil, url.unicodeScalars.allSatisfy(\.isASCII) else {
+            throw OnrampError("webhook.url", "must be an http or https URL with a host, in ASCII, without a user or password",
+                              at: "url")
         }
         let references = Placeholders.references(in: .string(secret))
         guard references.count == 1, references[0].kind == "secret", secret == "${secret:\(references[0].name)}" else {

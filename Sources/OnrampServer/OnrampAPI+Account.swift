@@ -7,7 +7,7 @@ import OnrampStore
 extension OnrampAPI {
     /// `GET /me`: who the caller is; a signed-in person also gets the session's CSRF token (a page reloaded
     /// after sign-in needs it for its writes). `POST /me/password`: a person changes their password.
-    func addAccountRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+    func addAccountRoutes(_ api: RouterGroup<OnrampRequestContext>, throttle: LoginThrottle) {
         api.get("/me") { _, context in
             guard let principal = context.principal else { throw APIError.unauthorized }
             var csrf: Value = .null
@@ -15,11 +15,13 @@ extension OnrampAPI {
                 csrf = .string(session.csrfToken)
             }
             let kind = principal.sessionHash == nil ? "api_key" : "session"
-            return JSONResponse.make([
+            var response = JSONResponse.make([
                 "principal": ["kind": .string(kind), "id": .string(principal.keyId), "name": .string(principal.name),
                               "role": .string(principal.role.rawValue), "tenant_id": principal.tenantId.map(Value.string) ?? .null],
                 "csrf_token": csrf,
             ])
+            response.headers[.cacheControl] = "no-store"
+            return response
         }
         api.post("/me/password") { request, context -> Response in
             guard let principal = context.principal else { throw APIError.unauthorized }
@@ -34,11 +36,15 @@ extension OnrampAPI {
             guard case .string(let new)? = body["new_password"] else {
                 throw APIError(.unprocessableContent, "missing", "the new password is required", field: "new_password")
             }
-            guard (12...1024).contains(new.count) else {
-                throw APIError(.unprocessableContent, "invalid", "a password has 12 to 1,024 characters", field: "new_password")
-            }
+            try Self.checkPasswordLength(new, field: "new_password")
             guard let user = try await store.user(id: principal.keyId) else { throw APIError.unauthorized }
+            // Guesses of the current password count with failed sign-ins of the same account.
+            let account = [LoginLimiter.account(user.email)]
+            if let wait = await throttle.retryAfter(account) { return try Self.tooManyAttempts(wait, request, context) }
             guard await Self.offloaded({ Bcrypt.verify(current, hash: user.passwordHash) }) else {
+                await AuditMiddleware.record(store, context, action: "change_password_refused", resourceType: "user",
+                                             resourceId: user.id, tenantId: user.tenantId, status: 422)
+                if let wait = await throttle.failed(account) { return try Self.tooManyAttempts(wait, request, context) }
                 throw APIError(.unprocessableContent, "invalid", "the current password is not right", field: "current_password")
             }
             let newHash = await Self.offloaded { Self.hashPassword(new) }

@@ -1,25 +1,27 @@
 import Foundation
 import Hummingbird
 import OnrampCore
-import OnrampExpression
-import OnrampTransforms
+import OnrampEngine
 
 extension OnrampAPI {
     /// What an editor's expression may cost: its length, its sample record, one evaluation's time.
     static let expressionLimit = 16 << 10
     static let sampleLimit = 1 << 20
-    static let evaluationLimits = JSONata.Limits(maxDepth: 500, timeout: .seconds(2))
+    /// An evaluation's child process: killed past these (the evaluator's own limit is 2 s).
+    static let evaluationSeconds = 4.0
+    static let evaluationMemoryMiB = 256
 
-    /// The designer's JSONata editor: `compile` answers the expression's first error with its position,
-    /// `evaluate` its value on a sample record, with the functions steps have. Both change nothing; an
-    /// expression's failure is an answer (`ok: false`), not an HTTP error.
+    /// The designer's JSONata editor: `compile` answers the expression's first error with its position (parsing only,
+    /// in this process), `evaluate` its value on a sample record, with the functions steps have, in the preview
+    /// executor's child process under its own time and memory limits. Both change nothing; an expression's failure is
+    /// an answer (`ok: false`), not an HTTP error.
     func addExpressionRoutes(_ api: RouterGroup<OnrampRequestContext>) {
-        let gate = PreviewGate(total: 2, perTenant: 1)
+        let gate = PreviewGate(total: 4, perTenant: 1)
         api.post("/expressions/compile") { request, _ in
             let body = try await request.jsonBody(limit: Self.expressionLimit * 2)
             try Self.onlyKeys(body, ["expression"])
             let source = try Self.expressionText(body)
-            return JSONResponse.make(await Self.offloaded { Self.compiled(source) })
+            return JSONResponse.make(await Self.offloaded { ExpressionProbe.compiled(source) })
         }
         api.post("/expressions/evaluate") { request, context in
             guard let principal = context.principal else { throw APIError.unauthorized }
@@ -30,29 +32,18 @@ extension OnrampAPI {
             guard await gate.enter(principal.keyId) else {
                 throw APIError(.tooManyRequests, "rate_limited", "an evaluation of yours is still running; try again when it ends")
             }
-            let outcome = await Self.offloaded { Self.evaluated(source, on: input) }
+            var request: Value.Object = ["expression": .string(source)]
+            if let input { request["input"] = input }
+            let answer = await previews.preview(PreviewRequest(
+                document: JSONWriter.string(.object(request)), operation: .evaluate,
+                files: policy.fileArea(tenant: principal.tenantId ?? "_expressions"), egress: policy.egress, limit: 1,
+                seconds: Self.evaluationSeconds, memoryMiB: Self.evaluationMemoryMiB))
             await gate.leave(principal.keyId)
-            return JSONResponse.make(outcome)
-        }
-    }
-
-    static func compiled(_ source: String) -> Value {
-        do throws(JSONataError) {
-            let expression = try JSONata(source)
-            return ["ok": true, "fields": .array(Set(expression.inputFields.names.map(\.name)).sorted().map(Value.string))]
-        } catch {
-            return ["ok": false, "error": expressionError(error)]
-        }
-    }
-
-    static func evaluated(_ source: String, on input: Value?) -> Value {
-        do throws(JSONataError) {
-            let result = try JSONata(source).evaluate(input, functions: CleansingFunctions.registry, limits: evaluationLimits)
-            var out: Value.Object = ["ok": true]
-            if let result { out["result"] = result }
-            return .object(out)
-        } catch {
-            return ["ok": false, "error": expressionError(error)]
+            guard let out = try? answer.value() else {
+                return JSONResponse.make(["ok": false, "error": ["code": .string(answer.code ?? "preview.failed"),
+                                                                 "message": .string(answer.message ?? "the evaluation stopped")]])
+            }
+            return JSONResponse.make(out)
         }
     }
 
@@ -64,12 +55,5 @@ extension OnrampAPI {
             throw APIError(.unprocessableContent, "invalid", "an expression has at most \(expressionLimit >> 10) KiB", field: "expression")
         }
         return source
-    }
-
-    static func expressionError(_ error: JSONataError) -> Value {
-        var out: Value.Object = ["code": .string(error.code), "message": .string(error.message)]
-        if let position = error.position { out["position"] = .number(Double(position)) }
-        if let token = error.token { out["token"] = .string(token) }
-        return .object(out)
     }
 }

@@ -22,10 +22,15 @@ extension OnrampAPI {
                 throw APIError(.tooManyRequests, "rate_limited", "too many open event streams for this tenant; close some")
             }
             let store = self.store
+            let place = GatePlace(gate, tenant)
+            let principal = context.principal
             let body = ResponseBody { writer in
-                defer { Task { await gate.leave(tenant) } }
                 var pacer = RunEventPacer(start: .now)
+                var looks = 0
                 streaming: while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    looks += 1
+                    // A stream ends soon after its session or key does (sign-out, password change, revocation).
+                    if looks % 20 == 0, try await !Self.stillSignedIn(principal, store: store) { break }
                     let record = try await store.run(id: id)
                     let actions = pacer.look(at: record.map(Self.runValue), finished: record?.state.isFinished ?? true, now: .now)
                     for action in actions {
@@ -35,9 +40,35 @@ extension OnrampAPI {
                     try? await Task.sleep(for: Self.runEventPoll)
                 }
                 try await writer.finish(nil)
+                withExtendedLifetime(place) {}
             }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store",
                                                    HTTPField.Name("X-Accel-Buffering")!: "no"], body: body)
         }
+    }
+
+    /// Whether the principal's session or API key still holds.
+    static func stillSignedIn(_ principal: Principal?, store: any OnrampStore) async throws -> Bool {
+        guard let principal else { return false }
+        if let hash = principal.sessionHash { return try await store.session(secretHash: hash, now: Date()) != nil }
+        let key = try await store.keys(tenantId: principal.tenantId).first { $0.id == principal.keyId }
+        return key != nil && key?.revokedAt == nil
+    }
+}
+
+/// A place taken in a `PreviewGate`, given back when the last reference goes: a response whose body never ran
+/// (the client reset the connection before its head was written) still gives it back.
+final class GatePlace: Sendable {
+    let gate: PreviewGate
+    let key: String
+
+    init(_ gate: PreviewGate, _ key: String) {
+        self.gate = gate
+        self.key = key
+    }
+
+    deinit {
+        let gate = gate, key = key
+        Task { await gate.leave(key) }
     }
 }

@@ -70,6 +70,10 @@ extension OnrampAPI {
                     fullResync = b
                 }
                 if let v = body["version"] {
+                    // Running a version other than the latest is the engineers' call, as saving one is.
+                    guard let role = context.principal?.role, role.isPlatformWide else {
+                        throw APIError(.forbidden, "forbidden", "only engineers run a version other than the latest", field: "version")
+                    }
                     guard let n = v.numberValue, n == n.rounded(), n >= 1, n <= Double(Int32.max) else {
                         throw APIError(.unprocessableContent, "invalid", "must be a version number", field: "version")
                     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdBcrypt
 import OnrampCore
@@ -15,9 +16,12 @@ extension OnrampAPI {
     /// Password sign-in for people: sets an HttpOnly, SameSite=Strict session cookie and returns the
     /// CSRF token that every write made with the cookie must send as `X-CSRF-Token`. Failures are
     /// counted per account and per client address; a locked one is answered 429 with `Retry-After`.
-    func addLoginRoute(_ router: Router<OnrampRequestContext>) {
-        let throttle = LoginThrottle(policy: loginPolicy)
+    func addLoginRoute(_ router: Router<OnrampRequestContext>, throttle: LoginThrottle) {
         router.post("/api/v1/login") { request, context -> Response in
+            // A browser says where a request comes from: a sign-in posted by another site's page is refused (login CSRF).
+            if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], !["same-origin", "none"].contains(site) {
+                throw APIError(.forbidden, "csrf", "sign in from Onramp's own pages")
+            }
             let body = try await request.jsonBody()
             guard case .string(let email)? = body["email"], case .string(let password)? = body["password"] else {
                 throw APIError(.unprocessableContent, "missing", "email and password are required", field: body["email"] == nil ? "email" : "password")
@@ -86,7 +90,7 @@ extension OnrampAPI {
             var generated: String?
             let password: String
             if case .string(let p)? = body["password"] {
-                guard p.count >= 12 else { throw APIError(.unprocessableContent, "invalid", "a password has at least 12 characters", field: "password") }
+                try Self.checkPasswordLength(p, field: "password")
                 password = p
             } else {
                 generated = AuthMiddleware.newSecret()
@@ -112,6 +116,13 @@ extension OnrampAPI {
     }
 
     static let bcryptCost: UInt8 = 10
+
+    /// 12 characters or more, and at most the 72 bytes of UTF-8 that bcrypt reads (more would be ignored silently).
+    static func checkPasswordLength(_ password: String, field: String) throws {
+        guard password.count >= 12, password.utf8.count <= 72 else {
+            throw APIError(.unprocessableContent, "invalid", "a password has at least 12 characters and at most 72 bytes", field: field)
+        }
+    }
 
     /// A bcrypt hash of a password at the server's cost.
     static func hashPassword(_ password: String) -> String { Bcrypt.hash(password, cost: bcryptCost) }

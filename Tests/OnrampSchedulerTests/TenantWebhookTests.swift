@@ -15,12 +15,14 @@ import Testing
         let cases: [(String, String, String, String)] = [
             ("ftp://hooks.acme.test/x", "${secret:HOOK}", "webhook.url", "url"),
             ("not a url", "${secret:HOOK}", "webhook.url", "url"),
+            ("https://user:pw@hooks.acme.test/x", "${secret:HOOK}", "webhook.url", "url"),
+            ("https://hoo\u{212A}s.acme.test/x", "${secret:HOOK}", "webhook.url", "url"),
             ("https://hooks.acme.test/x", "plain text", "webhook.secret", "secret"),
             ("https://hooks.acme.test/x", "${secret:HOOK}x", "webhook.secret", "secret"),
             ("https://hooks.acme.test/x", "${secret:NOPE}", "webhook.secret", "secret"),
             ("https://hooks.acme.test/x", "${secret:FREE}", "spec.secret_origin", "url"),
             ("https://evil.example/x", "${secret:HOOK}", "spec.secret_origin", "url"),
-            ("https://hooks.acme.test@evil.example/x", "${secret:HOOK}", "spec.secret_origin", "url"),
+            ("https://hooks.acme.test@evil.example/x", "${secret:HOOK}", "webhook.url", "url"),
         ]
         for (url, secret, code, field) in cases {
             #expect(throws: OnrampError.self, "\(url) \(secret)") { try WebhookTarget.check(url: url, secret: secret, origins: origins) }

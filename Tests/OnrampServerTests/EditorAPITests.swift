@@ -172,12 +172,13 @@ extension EditorAPITests {
                 #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["engineer"], body: document).status == .created)
             }
             let path = "/api/v1/tenants/acme/pipelines/copy/runs"
-            let first = try await call(client, .post, path, key: f.keys["acme-admin"], body: ["version": 1])
+            #expect(try await call(client, .post, path, key: f.keys["acme-admin"], body: ["version": 1]).status == .forbidden)
+            let first = try await call(client, .post, path, key: f.keys["engineer"], body: ["version": 1])
             #expect(try first.status == .accepted && APITests.json(first)["pipeline_version"] == 1)
             let latest = try await call(client, .post, path, key: f.keys["acme-admin"])
             #expect(try APITests.json(latest)["pipeline_version"] == 2)
             for body in [["version": 3], ["version": "1"], ["version": 0], ["version": 1.5], ["versions": 1]] as [Value] {
-                let r = try await call(client, .post, path, key: f.keys["acme-admin"], body: body)
+                let r = try await call(client, .post, path, key: f.keys["engineer"], body: body)
                 #expect(r.status == .unprocessableContent, "\(body)")
             }
         }
@@ -211,5 +212,62 @@ extension EditorAPITests {
             #expect(try await call(client, .delete, path, key: admin).status == .noContent)
             #expect(try await call(client, .delete, path, key: admin).status == .notFound)
         }
+    }
+}
+
+extension EditorAPITests {
+    @Test func aGatePlaceIsGivenBackWhenItsLastReferenceGoes() async throws {
+        let gate = PreviewGate(total: 1, perTenant: 1)
+        #expect(await gate.enter("acme"))
+        var place: GatePlace? = GatePlace(gate, "acme")
+        #expect(await gate.enter("acme") == false)
+        _ = place
+        place = nil
+        try await RunWorkerWait.until { await gate.enter("acme") }
+    }
+
+    @Test func passwordGuessesAreThrottledWithSignInsAndCrossSiteSignInsRefused() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            let password = "first password 1"
+            _ = try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"],
+                               body: ["email": "guess@acme.test", "role": "tenant_viewer", "password": .string(password)])
+            var crossSite: HTTPFields = [:]
+            crossSite[HTTPField.Name("Sec-Fetch-Site")!] = "cross-site"
+            let forged = try await call(client, .post, "/api/v1/login", headers: crossSite,
+                                        body: ["email": "guess@acme.test", "password": .string(password)])
+            #expect(forged.status == .forbidden)
+            var sameOrigin: HTTPFields = [:]
+            sameOrigin[HTTPField.Name("Sec-Fetch-Site")!] = "same-origin"
+            let login = try await call(client, .post, "/api/v1/login", headers: sameOrigin,
+                                       body: ["email": "guess@acme.test", "password": .string(password)])
+            #expect(login.status == .ok)
+            var headers: HTTPFields = [.cookie: String(try #require(login.headers[.setCookie]).split(separator: ";")[0])]
+            headers[HTTPField.Name("X-CSRF-Token")!] = try APITests.json(login)["csrf_token"]?.stringValue ?? ""
+            var statuses: [HTTPResponse.Status] = []
+            for i in 0..<6 {
+                statuses.append(try await call(client, .post, "/api/v1/me/password", headers: headers,
+                                               body: ["current_password": .string("wrong guess \(i)"), "new_password": "another password"]).status)
+            }
+            #expect(statuses.prefix(4).allSatisfy { $0 == .unprocessableContent } && statuses.last == .tooManyRequests, "\(statuses)")
+            // The account is locked for sign-ins too, even with the right password.
+            #expect(try await call(client, .post, "/api/v1/login", body: ["email": "guess@acme.test", "password": .string(password)])
+                .status == .tooManyRequests)
+            let tooLong = try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"],
+                                         body: ["email": "long@acme.test", "role": "tenant_viewer",
+                                                "password": .string(String(repeating: "é", count: 40))])
+            #expect(try tooLong.status == .unprocessableContent && APITests.json(tooLong)["error"]?["field"] == "password")
+        }
+    }
+}
+
+enum RunWorkerWait {
+    static func until(_ condition: @Sendable () async throws -> Bool) async throws {
+        for _ in 0..<250 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out")
     }
 }
