@@ -74,7 +74,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
         case .referenceTooLarge: "the uploaded reference table has too many rows"
         case .replayPipelines: "the failed records of one replay come from one pipeline"
         case .replayTooMany: "a replay takes at most 1,000 failed records"
-        case .rateLimited: "too many failed sign-ins; Retry-After says when to try again"
+        case .rateLimited: "too many failed sign-ins (Retry-After says when to try again), or an evaluation still running"
         case .previewBusy: "too many previews, checks or test runs are running; try again shortly"
         case .internalError: "the server could not answer; its log has the details"
         case .artifactUnreadable: "a sealed run download cannot be opened with this server's keys"

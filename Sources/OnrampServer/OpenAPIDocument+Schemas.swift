@@ -250,7 +250,7 @@ extension OpenAPIDocument {
                                    "role": S.enumeration(roles), "tenant_id": S.nullableString]),
             "csrf_token": ["type": ["string", "null"], "description": "A session's CSRF token (null for an API key)"],
         ]),
-        "PasswordChange": S.object(["current_password": S.string, "new_password": ["type": "string", "minLength": 12]]),
+        "PasswordChange": S.object(["current_password": S.string, "new_password": ["type": "string", "minLength": 12, "maxLength": 1024]]),
         "SchedulePreviewRequest": S.object(["cron": S.string, "timezone": S.string,
                                             "count": ["type": "integer", "minimum": 1, "maximum": 50]],
                                            optional: ["timezone", "count"]),
