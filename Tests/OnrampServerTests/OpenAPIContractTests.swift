@@ -108,6 +108,17 @@ import Testing
         #expect(!APIErrorCode.isDocumented("surprise") && !APIErrorCode.isDocumented("nope.x"))
     }
 
+    /// An in-process API test that skipped the checker would let the document drift unseen.
+    @Test func everyInProcessAPITestRunsThroughTheChecker() throws {
+        let folder = Self.root.appendingPathComponent("Tests/OnrampServerTests")
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".swift") {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            let unchecked = text.components(separatedBy: "Application(router" + ": ").dropFirst()
+                .filter { !$0.hasPrefix("Conformance(") }
+            #expect(unchecked.isEmpty, "\(name) builds an Application without Conformance(…)")
+        }
+    }
+
     @Test func docsListEveryErrorCode() throws {
         let docs = try String(contentsOf: Self.root.appendingPathComponent("docs/api.md"), encoding: .utf8)
         for code in APIErrorCode.allCases {
