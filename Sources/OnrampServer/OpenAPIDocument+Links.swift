@@ -13,10 +13,9 @@ extension OpenAPIDocument {
         let version = with(["pipeline": "$response.body#/id", "version": "$response.body#/version"])
         let run = with(["run": "$response.body#/id"])
         var table: [(String, String, [String: String])] = []
-        for to in ["get \(t)", "get \(t)/users", "get \(t)/api-keys", "get \(t)/pipelines", "get \(t)/runs",
-                   "get \(t)/schedules", "get \(t)/connections", "get \(t)/secrets", "get \(t)/files", "get \(t)/audit",
-                   "get \(t)/errors", "get \(t)/error-groups", "get \(t)/reference-tables"] {
-            table.append(("post /api/v1/tenants", to, created))
+        // A created tenant: every operation whose only path parameter is the tenant.
+        for r in routes where r.path.hasPrefix(t) && r.path.split(separator: "/").filter({ $0.hasPrefix("{") }).count == 1 {
+            table.append(("post /api/v1/tenants", "\(r.method) \(r.path)", created))
         }
         table.append(("post \(t)/users", "get \(t)/users/{user}", with(["user": "$response.body#/id"])))
         for m in ["get", "delete"] { table.append(("post \(t)/api-keys", "\(m) \(t)/api-keys/{key}", with(["key": "$response.body#/id"]))) }

@@ -37,7 +37,7 @@ extension OpenAPIDocument {
         var op: Value.Object = ["summary": .string(r.summary), "operationId": .string(operationId(r))]
         let params = r.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { p -> Value in
             ["name": .string(String(p.dropFirst().dropLast())), "in": "path", "required": true,
-             "schema": p == "{version}" ? ["type": "integer", "minimum": 1] : ["type": "string", "minLength": 1]]
+             "schema": pathSchema(String(p), in: r.path)]
         }
         var query = queryParameters(r)
         if isPaged(r) { query += [["$ref": "#/components/parameters/Limit"], ["$ref": "#/components/parameters/Cursor"]] }
@@ -58,6 +58,21 @@ extension OpenAPIDocument {
         op["responses"] = .object(responses)
         if !r.secured { op["security"] = [] }
         return op
+    }
+
+    /// A path parameter's schema: the names the handlers accept (tenants, connections, templates, secrets, tables).
+    static func pathSchema(_ parameter: String, in path: String) -> Value {
+        let slug = "^[a-z0-9][a-z0-9-]{0,62}$"
+        switch parameter {
+        case "{version}": return ["type": "integer", "minimum": 1]
+        case "{tenant}", "{template}": return ["type": "string", "pattern": .string(slug)]
+        case "{name}" where path.contains("/connections/"): return ["type": "string", "pattern": .string(slug)]
+        case "{name}" where path.contains("/secrets/"):
+            return ["type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"]
+        case "{name}" where path.contains("/reference-tables/"):
+            return ["type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"]
+        default: return ["type": "string", "minLength": 1]
+        }
     }
 
     /// The statuses a route may answer with the error envelope.

@@ -82,6 +82,34 @@ import Testing
         #expect(check.problem(["created_at": "yesterday"], against: ["properties": ["created_at": SchemaBuilder.dateTime]]) != nil)
     }
 
+    /// Handlers that drift from the document are caught: a tenant answered with a number for its id, a body the
+    /// schema refuses that was accepted anyway, and an error with a code not in the list.
+    @Test func theCheckerFailsTheTestThatGotADriftedAnswer() async throws {
+        let router = Router(context: OnrampRequestContext.self)
+        router.get("/api/v1/tenants/:tenant") { _, _ in JSONResponse.make(["id": 5, "name": "acme", "created_at": "2026-12-02T06:00:00Z"]) }
+        router.post("/api/v1/tenants") { _, _ in
+            JSONResponse.make(["id": "acme", "name": "acme", "created_at": "2026-12-02T06:00:00Z"], status: .created)
+        }
+        router.get("/api/v1/tenants") { _, _ -> Response in throw APIError(.conflict, "surprise", "not in the list") }
+        try await Application(router: Conformance(router)).test(.router) { client in
+            try await withKnownIssue {
+                _ = try await client.execute(uri: "/api/v1/tenants/acme", method: .get)
+            } matching: { issue in
+                "\(issue)".contains("GET /api/v1/tenants/{tenant} answered 200") && "\(issue)".contains("$.id: must be string")
+            }
+            try await withKnownIssue {
+                _ = try await client.execute(uri: "/api/v1/tenants", method: .post, body: APITests.body(["id": 7]))
+            } matching: { issue in
+                "\(issue)".contains("POST /api/v1/tenants accepted (201)") && "\(issue)".contains("$.id: must be string")
+            }
+            try await withKnownIssue {
+                _ = try await client.execute(uri: "/api/v1/tenants", method: .get)
+            } matching: { issue in
+                "\(issue)".contains("GET /api/v1/tenants answered 409") && "\(issue)".contains("$.error.code")
+            }
+        }
+    }
+
     /// Every code a server source answers with literally is in the list, with the status it is answered with.
     @Test func everyErrorCodeIsInTheListWithItsStatus() throws {
         let statuses = ["badRequest": 400, "unauthorized": 401, "forbidden": 403, "notFound": 404, "methodNotAllowed": 405,
