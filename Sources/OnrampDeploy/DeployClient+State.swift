@@ -1,11 +1,26 @@
+import Foundation
 import OnrampCore
 
 extension DeployClient {
+    /// Every item of a list, following `next_cursor` page by page (at most 1,000 pages).
+    func all(_ path: String, _ key: String) async throws -> [Value] {
+        var items: [Value] = []
+        var cursor: String?
+        for _ in 0..<1000 {
+            let query = cursor.map { "?cursor=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
+            let page = try await call(.GET, path + query)
+            items += page?[key]?.arrayValue ?? []
+            guard let next = page?["next_cursor"]?.stringValue else { break }
+            cursor = next
+        }
+        return items
+    }
+
     /// The tenant's state on the server: every non-archived pipeline's latest document (only `pipeline`'s when given),
     /// its connections, the templates stored on the server (not the binary's starters), the schedules by pipeline.
     public func state(pipeline only: String? = nil) async throws -> DeployState {
         var state = DeployState()
-        let list = try await call(.GET, tenantPath + "/pipelines")?["pipelines"]?.arrayValue ?? []
+        let list = try await all(tenantPath + "/pipelines", "pipelines")
         var names: [String: String] = [:]
         for p in list {
             guard let id = p["id"]?.stringValue, let name = p["name"]?.stringValue else {
@@ -27,7 +42,7 @@ extension DeployClient {
             throw OnrampError(
                 "deploy.pipeline", "tenant \(tenant) has no pipeline \(only) (or it is archived)", at: "--pipeline")
         }
-        for s in try await call(.GET, tenantPath + "/schedules")?["schedules"]?.arrayValue ?? [] {
+        for s in try await all(tenantPath + "/schedules", "schedules") {
             guard let id = s["id"]?.stringValue,
                 let pipeline = s["pipeline_id"].flatMap(\.stringValue).flatMap({ names[$0] }),
                 let cron = s["cron"]?.stringValue
@@ -39,7 +54,7 @@ extension DeployClient {
                     enabled: s["enabled"]?.boolValue ?? true))
         }
         guard only == nil else { return state }
-        for c in try await call(.GET, tenantPath + "/connections")?["connections"]?.arrayValue ?? [] {
+        for c in try await all(tenantPath + "/connections", "connections") {
             guard let name = c["name"]?.stringValue, let connector = c["connector"]?.stringValue else { continue }
             state.connections[name] = ConnectionDefinition(
                 name: name, connector: connector, config: c["config"] ?? .object([:]))

@@ -42,7 +42,7 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
         case .badRequest: code = "bad_request"
         case .unauthorized: code = "unauthorized"
         case .forbidden: code = "forbidden"
-        default: code = e.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
+        default: code = e.status.code >= 500 ? "internal" : "bad_request"
         }
         var error = APIError(e.status, code, e.body ?? e.status.reasonPhrase.lowercased())
         error.headers = e.headers

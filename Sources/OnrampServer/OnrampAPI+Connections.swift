@@ -52,9 +52,10 @@ extension OnrampAPI {
             try await store.saveConnection(c)
             return JSONResponse.make(Self.connectionValue(c))
         }
-        api.get("/tenants/:tenant/connections") { _, context in
+        api.get("/tenants/:tenant/connections") { request, context in
             let tenant = try context.tenant()
-            return JSONResponse.make(["connections": .array(try await store.connections(tenantId: tenant).map(Self.connectionValue))])
+            let page = try ListPage(request).slice(try await store.connections(tenantId: tenant)) { $0.name }
+            return JSONResponse.make(["connections": .array(page.items.map(Self.connectionValue)), "next_cursor": page.next])
         }
         api.get("/tenants/:tenant/connections/:name") { _, context in
             let tenant = try context.tenant()

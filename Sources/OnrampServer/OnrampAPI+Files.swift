@@ -17,10 +17,12 @@ extension OnrampAPI {
     func addFileRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.get("/tenants/:tenant/files") { request, context in
             let area = try await fileArea(context, roles: Set(Role.allCases))
+            let list = try ListPage(request, allowed: ["prefix"])
             let prefix = request.uri.queryParameters.get("prefix") ?? ""
             var files: [Value] = []
             let truncated = Self.listFiles(area.root, "", prefix: prefix, into: &files)
-            return JSONResponse.make(["files": .array(files), "truncated": .bool(truncated)])
+            let page = list.slice(files) { $0["path"]?.stringValue ?? "" }
+            return JSONResponse.make(["files": .array(page.items), "next_cursor": page.next, "truncated": .bool(truncated)])
         }
         api.put("/tenants/:tenant/files/**") { request, context in
             let area = try await fileArea(context, roles: Self.fileWriters)
@@ -31,7 +33,7 @@ extension OnrampAPI {
                 throw APIError(.conflict, "conflict", "\(name) is a folder", field: "path")
             }
             let size = try await receive(request.body, into: target, tenant: area.tenant)
-            let fallback: Value = ["path": .string(name), "size": .number(Double(size))]
+            let fallback: Value = ["path": .string(name), "size": .number(Double(size)), "modified_at": .string(ISOTime.string(Date()))]
             return JSONResponse.make(Self.fileValue(name, path: target) ?? fallback)
         }
         api.get("/tenants/:tenant/files/**") { _, context in

@@ -45,9 +45,11 @@ extension OnrampAPI {
             return JSONResponse.created(Self.pipelineValue(saved, withDocument: true),
                                         at: "/api/v1/tenants/\(tenant)/pipelines/\(saved.pipelineId)/versions/\(saved.version)")
         }
-        api.get("/tenants/:tenant/pipelines") { _, context in
+        api.get("/tenants/:tenant/pipelines") { request, context in
             let tenant = try context.tenant()
-            return JSONResponse.make(["pipelines": .array(try await store.pipelines(tenantId: tenant).map { Self.pipelineValue($0, withDocument: false) })])
+            let page = try ListPage(request).slice(try await store.pipelines(tenantId: tenant)) { $0.name }
+            return JSONResponse.make(["pipelines": .array(page.items.map { Self.pipelineValue($0, withDocument: false) }),
+                                      "next_cursor": page.next])
         }
         api.get("/tenants/:tenant/pipelines/:pipeline") { _, context in
             let tenant = try context.tenant()

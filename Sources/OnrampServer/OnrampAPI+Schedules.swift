@@ -83,9 +83,12 @@ extension OnrampAPI {
             scheduler?.wake()
             return JSONResponse.created(Self.scheduleValue(s), at: "/api/v1/tenants/\(tenant)/schedules/\(s.id)")
         }
-        api.get("/tenants/:tenant/schedules") { _, context in
+        api.get("/tenants/:tenant/schedules") { request, context in
             let tenant = try context.tenant()
-            return JSONResponse.make(["schedules": .array(try await store.schedules(tenantId: tenant).map { Self.scheduleValue($0) })])
+            let page = try ListPage(request).slice(try await store.schedules(tenantId: tenant)) {
+                ListPage.createdKey($0.createdAt, $0.id)
+            }
+            return JSONResponse.make(["schedules": .array(page.items.map { Self.scheduleValue($0) }), "next_cursor": page.next])
         }
         api.get("/tenants/:tenant/schedules/:schedule") { _, context in
             let tenant = try context.tenant()

@@ -109,9 +109,12 @@ extension OnrampAPI {
             guard let user = try await store.user(id: id), user.tenantId == tenant else { throw APIError.notFound("user \(id)") }
             return JSONResponse.make(Self.userValue(user))
         }
-        api.get("/tenants/:tenant/users") { _, context in
+        api.get("/tenants/:tenant/users") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])
-            return JSONResponse.make(["users": .array(try await store.users(tenantId: tenant).map(Self.userValue))])
+            let page = try ListPage(request).slice(try await store.users(tenantId: tenant)) {
+                ListPage.createdKey($0.createdAt, $0.id)
+            }
+            return JSONResponse.make(["users": .array(page.items.map(Self.userValue)), "next_cursor": page.next])
         }
     }
 

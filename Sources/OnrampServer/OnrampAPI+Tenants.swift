@@ -56,9 +56,12 @@ extension OnrampAPI {
             guard let key = try await store.keys(tenantId: tenant).first(where: { $0.id == id }) else { throw APIError.notFound("api key \(id)") }
             return JSONResponse.make(Self.keyValue(key))
         }
-        api.get("/tenants/:tenant/api-keys") { _, context in
+        api.get("/tenants/:tenant/api-keys") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])
-            return JSONResponse.make(["api_keys": .array(try await store.keys(tenantId: tenant).map(Self.keyValue))])
+            let page = try ListPage(request).slice(try await store.keys(tenantId: tenant)) {
+                ListPage.createdKey($0.createdAt, $0.id)
+            }
+            return JSONResponse.make(["api_keys": .array(page.items.map(Self.keyValue)), "next_cursor": page.next])
         }
         api.delete("/tenants/:tenant/api-keys/:key") { _, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .tenantAdmin])

@@ -28,7 +28,7 @@ import Testing
     @Test func routingErrorsAndUnauthenticatedCallsUseTheEnvelope() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let unknown = try await call(client, .get, "/api/v1/tenants/acme/nothing-here", key: f.keys["admin"])
             #expect(unknown.status == .notFound && error(unknown)?["code"] == "no_route")
             #expect(unknown.headers[.contentType] == "application/json")
@@ -46,7 +46,7 @@ import Testing
     @Test func outOfRangeAndUnknownQueryValuesAre422NamingTheParameter() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let cases: [(String, String)] = [
                 ("/api/v1/tenants/acme/runs?limit=0", "limit"), ("/api/v1/tenants/acme/runs?limit=abc", "limit"),
                 ("/api/v1/tenants/acme/runs?limit=100000", "limit"), ("/api/v1/tenants/acme/runs?state=bogus", "state"),
@@ -77,7 +77,7 @@ import Testing
         }
         await f.store.enqueue(RunRecord(id: "r0", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "api",
                                         createdAt: now.addingTimeInterval(-5)))
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             var seen: [String] = []
             var path = "/api/v1/tenants/acme/runs?limit=2"
             for _ in 0..<5 {
@@ -93,7 +93,7 @@ import Testing
     @Test func connectionsByNameVersionsArchiveLocationsAndYAML() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let admin = f.keys["admin"]
             _ = try await call(client, .put, "/api/v1/tenants/acme/connections/erp", key: admin,
                                body: ["connector": "csv", "config": ["path": "in/*.csv"]])
@@ -169,7 +169,7 @@ import Testing
         _ = await f.store.finish(fences["sealed"]!, state: .succeeded,
                                  summary: ["pipeline": "copy", "records_read": 1, "log_path": .string(log.path)], at: Date())
         await f.store.enqueue(RunRecord(id: "queued", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "api", createdAt: Date()))
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let keys = ["pipeline", "records_read", "records_written", "records_failed", "failed_by_stage", "seconds", "failure_reason", "outputs",
                         "error_queue", "warnings", "records_routed", "error_groups", "reconciliation", "schema_drift"]
             for id in ["early", "sealed", "queued"] {

@@ -72,7 +72,7 @@ import Testing
     @Test func customersDayAndTheIsolationMatrix() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             // Unauthenticated and unknown keys: 401 with the error envelope.
             let anon = try await call(client, .get, "/api/v1/tenants/acme/runs", key: nil)
@@ -176,7 +176,7 @@ import Testing
     @Test func apiKeysAreShownOnceStoredHashedAndRevocable() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let created = try await call(client, .post, "/api/v1/tenants/acme/api-keys", key: f.keys["acme-admin"], body: ["name": "ci", "role": "tenant_viewer"])
             #expect(created.status == .created)
@@ -197,7 +197,7 @@ import Testing
     @Test func onboardingFromATemplateNeedsNoCode() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         var draft = Self.pipeline(f.dir).objectValue!
         draft["source"] = ["connector": "csv", "config": ["path": "${param:EXPORT_GLOB}", "delimiter": "${param:DELIMITER}"]]
         let template = draft
@@ -231,7 +231,7 @@ import Testing
     @Test func starterTemplatesShipWithTheServer() async throws {
         let f = try await Self.fixture(http: true)
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let list = try Self.json(try await call(client, .get, "/api/v1/templates", key: f.keys["acme-admin"]))
             let starter = list["templates"]?.arrayValue?.first { $0["name"] == "erp-flat-lines-csv" }
@@ -272,7 +272,7 @@ import Testing
     @Test func peopleSignInWithSessionsAndCSRF() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let created = try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"], body: ["email": "viewer@acme.test", "role": "tenant_admin"])
             #expect(created.status == .created)
@@ -308,7 +308,7 @@ import Testing
     @Test func pipelinesUseATenantsConnections() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let bad = try await call(client, .put, "/api/v1/tenants/acme/connections/erp", key: f.keys["acme-admin"], body: ["connector": "csv", "config": ["delimiter": ";"]])
             #expect(bad.status == .unprocessableContent)
@@ -330,7 +330,7 @@ import Testing
     @Test func previewShowsRecordsAfterEachStep() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             _ = try await call(client, .put, "/api/v1/tenants/acme/secrets/OUT_FILE", key: f.keys["acme-admin"], body: ["value": "p.ndjson"])
             let preview = try await call(client, .post, "/api/v1/tenants/acme/preview", key: f.keys["engineer"], body: ["document": Self.pipeline(f.dir), "limit": 2])
@@ -360,7 +360,7 @@ import Testing
     @Test func everyDocumentedRouteExists() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let doc = try Self.json(try await call(client, .get, "/api/v1/openapi.json", key: nil))
             #expect(doc["openapi"] == "3.1.0")

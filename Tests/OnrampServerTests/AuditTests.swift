@@ -42,7 +42,7 @@ import Testing
     @Test func changesAreRecordedWithWhoWhatAndTenantAndReadOnlyByAdmins() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let k = f.keys
             #expect(try await call(client, .post, "/api/v1/tenants", key: k["admin"], body: ["id": "initech"]).status == .created)

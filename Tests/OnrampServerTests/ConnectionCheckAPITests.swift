@@ -14,7 +14,7 @@ import Testing
     @Test func checkAndDiscoverASavedConnection() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let admin = f.keys["acme-admin"]
             for (name, path) in [("exports", "in/*.csv"), ("later", "nothing-yet/*.csv")] {
                 let saved = try await api.call(client, .put, "/api/v1/tenants/acme/connections/\(name)", key: admin,

@@ -17,7 +17,7 @@ import Testing
     @Test func aPushOfMoreThanAThousandItemsOfAKindIsRefused() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let body: Value = ["pipelines": .array(Array(repeating: APITests.pipeline(f.dir), count: 1001))]
             let answer = try await APITests().call(client, .post, "/api/v1/tenants/acme/deploy/validate",
                                                    key: f.keys["engineer"], body: body)
@@ -30,7 +30,7 @@ import Testing
     @Test func everyProblemOfAPushIsReportedWithItsIndexAndFieldAndNothingIsSaved() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let t = APITests()
             var bad = APITests.pipeline(f.dir).objectValue!
@@ -83,7 +83,7 @@ import Testing
     @Test func rolesAreThoseOfTheRoutesAPushWouldCall() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let t = APITests()
             func status(_ key: String, _ body: Value) async throws -> Int {

@@ -21,7 +21,7 @@ import Testing
     @Test func meAnswersTheCallerAndASessionsCSRFTokenAndAPasswordChangeEndsOtherSessions() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let me = try APITests.json(try await call(client, .get, "/api/v1/me", key: f.keys["acme-viewer"]))
             #expect(me["principal"]?["kind"] == "api_key" && me["principal"]?["role"] == "tenant_viewer")
             #expect(me["principal"]?["tenant_id"] == "acme" && me["csrf_token"] == .null)
@@ -76,7 +76,7 @@ import Testing
         #expect(try OnrampAPI.previewFireTimes(["cron": "*/15 * * * *"], now: now)["next"]?.arrayValue?.count == 5)
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             for (body, field) in [(["cron": "61 * * * *"], "cron"), (["cron": "0 * * * *", "timezone": "Mars/Olympus"], "timezone"),
                                   (["cron": "0 * * * *", "count": 51], "count"), (["cron": "0 * * * *", "count": 1.5], "count"),
                                   (["timezone": "UTC"], "cron"), (["cron": "0 * * * *", "when": 1], "when")] as [(Value, String)] {
@@ -91,7 +91,7 @@ import Testing
     @Test func expressionsCompileWithPositionsAndEvaluateOnASampleWithinLimits() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let key = f.keys["acme-viewer"]
             let good = try APITests.json(try await call(client, .post, "/api/v1/expressions/compile", key: key,
                                                         body: ["expression": "$sum(lines.(qty * price)) & customer"]))
@@ -133,7 +133,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(700))
             _ = try await f.store.finish(fence, state: .succeeded, summary: ["records_read": 10], at: Date())
         }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let r = try await call(client, .get, "/api/v1/tenants/acme/runs/r-live/events", key: f.keys["acme-viewer"])
             #expect(r.status == .ok && r.headers[.contentType] == "text/event-stream")
             let events = String(buffer: r.body).components(separatedBy: "\n\n").filter { $0.hasPrefix("event: run\n") }

@@ -108,7 +108,7 @@ import Testing
         try await Self.withSandbox { taxman in
             let f = try await Self.fixture()
             defer { try? FileManager.default.removeItem(at: f.dir) }
-            let app = Application(router: f.api.buildRouter())
+            let app = Application(router: Conformance(f.api.buildRouter()))
             try await app.test(.router) { client in
                 let worker = Task { try await f.api.worker!.run() }
                 defer { worker.cancel() }
@@ -215,7 +215,7 @@ import Testing
         await f.store.queueErrors([try entry("r1", 0, pipeline: v1.pipelineId), try entry("r1", 1, pipeline: v1.pipelineId),
                                    try entry("r9", 0, pipeline: other.pipelineId)])
         let (a, b, c) = (ErrorEntry.id(run: "r1", index: 0), ErrorEntry.id(run: "r1", index: 1), ErrorEntry.id(run: "r9", index: 0))
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let admin = f.keys["acme-admin"]
             // No worker runs here: the replay stays queued and holds its entries.

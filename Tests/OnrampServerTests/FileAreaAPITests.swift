@@ -34,7 +34,7 @@ extension Sequence where Self: Sendable, Element: Sendable {
         defer { try? FileManager.default.removeItem(at: f.dir) }
         let root = TenantFileArea.root(dataDirectory: f.dir.path, tenant: "acme")
         try FileManager.default.removeItem(atPath: root + "/in")  // the fixture's pipeline input; these tests start empty
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let content = String(repeating: "id,amount\n1,2.5\n", count: 20_000)
             let put = try await call(client, .put, "/api/v1/tenants/acme/files/exports/2026/day%201.csv", key: f.keys["acme-admin"], raw: content)
             #expect(put.status == .ok)
@@ -75,7 +75,7 @@ extension Sequence where Self: Sendable, Element: Sendable {
         api.maxUploadBytes = 1000
         let root = TenantFileArea.root(dataDirectory: f.dir.path, tenant: "acme")
         try FileManager.default.removeItem(atPath: root + "/in")  // the fixture's pipeline input; these tests start empty
-        try await Application(router: api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(api.buildRouter())).test(.router) { client in
             #expect(try await call(client, .put, "/api/v1/tenants/acme/files/small.csv", key: f.keys["acme-admin"],
                                    raw: String(repeating: "x", count: 1000)).status == .ok)
             let big = try await call(client, .put, "/api/v1/tenants/acme/files/big.csv", key: f.keys["acme-admin"], raw: String(repeating: "x", count: 1001))
@@ -128,7 +128,7 @@ extension Sequence where Self: Sendable, Element: Sendable {
         #expect(api.quota.reconcile(dataDirectory: f.dir.path) == 2)
         #expect(api.quota.used("acme") == 300_000)
         #expect(try FileManager.default.contentsOfDirectory(atPath: area.root + "/in") == ["old.csv"])
-        try await Application(router: api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(api.buildRouter())).test(.router) { client in
             let admin = f.keys["acme-admin"]
             func put(_ name: String, _ bytes: Int) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/tenants/acme/files/\(name)", method: .put,
@@ -181,7 +181,7 @@ extension Sequence where Self: Sendable, Element: Sendable {
         try FileManager.default.removeItem(atPath: root + "/in")  // the fixture's pipeline input; these tests start empty
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: root + "/up", withDestinationPath: f.dir.path)
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             for trick in ["..%2F..%2Fmaster.key", "%2e%2e/%2e%2e/x", "a/%2E%2E/%2E%2E/x", "%2Fetc%2Fpasswd", "a//b", ".hidden", "a%00b",
                           "a%0Ab", "%EF%BC%8E%EF%BC%8E/x", "up/in/a.csv", "up/escape.txt", "bad%zzescape",
                           String(repeating: "n", count: 300)] {
@@ -199,7 +199,7 @@ extension Sequence where Self: Sendable, Element: Sendable {
     @Test func viewersOnlyReadAndTenantsCannotReachEachOther() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             #expect(try await call(client, .put, "/api/v1/tenants/acme/files/a.csv", key: f.keys["acme-viewer"], raw: "x").status == .forbidden)
             #expect(try await call(client, .put, "/api/v1/tenants/acme/files/a.csv", key: f.keys["acme-admin"], raw: "acme data").status == .ok)
             #expect(try await call(client, .delete, "/api/v1/tenants/acme/files/a.csv", key: f.keys["acme-viewer"]).status == .forbidden)

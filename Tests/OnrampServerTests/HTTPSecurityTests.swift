@@ -26,7 +26,7 @@ import Testing
         router.get("/ui") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "<p>hi</p>")))
         }
-        try await Application(router: router).test(.router) { client in
+        try await Application(router: Conformance(router)).test(.router) { client in
             let ok = try await client.execute(uri: "/healthz", method: .get)
             let missing = try await client.execute(uri: "/no/such/route", method: .get)
             let denied = try await client.execute(uri: "/api/v1/tenants", method: .get)
@@ -52,7 +52,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: first.dir) }
         var tls = first.api
         tls.secureCookies = true
-        try await Application(router: tls.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(tls.buildRouter())).test(.router) { client in
             let r = try await client.execute(uri: "/api/v1/no-such", method: .get)
             #expect(r.headers[Self.hsts]?.hasPrefix("max-age=") == true)
         }
@@ -63,7 +63,7 @@ import Testing
         let password = "a long enough password"
         _ = await f.store.createUser(UserRecord(id: "u1", email: "ann@acme.test", role: .tenantAdmin, tenantId: "acme",
                                                 passwordHash: OnrampAPI.hashPassword(password), createdAt: Date()))
-        try await Application(router: proxied.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(proxied.buildRouter())).test(.router) { client in
             let plain = try await client.execute(uri: "/healthz", method: .get, headers: [Self.forwardedProto: "http"])
             #expect(plain.headers[Self.hsts] == nil)
             let secure = try await client.execute(uri: "/healthz", method: .get, headers: [Self.forwardedProto: "https"])
@@ -85,7 +85,7 @@ import Testing
         let password = "a long enough password"
         _ = await f.store.createUser(UserRecord(id: "u1", email: "ann@acme.test", role: .tenantAdmin, tenantId: "acme",
                                                 passwordHash: OnrampAPI.hashPassword(password), createdAt: Date()))
-        try await Application(router: api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(api.buildRouter())).test(.router) { client in
             func login(_ email: String, _ password: String, from address: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/login", method: .post, headers: [Self.forwardedFor: "198.51.100.1, \(address)"],
                                          body: APITests.body(["email": .string(email), "password": .string(password)]))

@@ -25,7 +25,7 @@ import Testing
             registry.emit(into: &buffer)
             return String(decoding: buffer, as: UTF8.self)
         }
-        let app = Application(router: api.buildRouter())
+        let app = Application(router: Conformance(api.buildRouter()))
         try await app.test(.router) { client in
             let saved = try await client.execute(uri: "/api/v1/tenants/acme/pipelines", method: .post, headers: [.authorization: "Bearer \(f.keys["engineer"]!)"],
                                                  body: APITests.body(APITests.pipeline(f.dir)))

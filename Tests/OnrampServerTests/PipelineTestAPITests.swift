@@ -37,7 +37,7 @@ import Testing
     @Test func testsAreStoredRunRecordedAndRequiredBeforeRuns() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let engineer = f.keys["engineer"], admin = f.keys["acme-admin"]
             let saved = try await call(client, .post, "pipelines", key: engineer, body: APITests.pipeline(f.dir))
             #expect(saved.status == .created)
@@ -114,7 +114,7 @@ import Testing
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
         try "root:x:0:0\n".write(to: f.dir.appendingPathComponent("tenants/secret.csv"), atomically: true, encoding: .utf8)
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let engineer = f.keys["engineer"], admin = f.keys["acme-admin"]
             #expect(try await call(client, .post, "pipelines", key: engineer, body: APITests.pipeline(f.dir)).status == .created)
             let tests = "pipelines/copy/versions/1/tests"

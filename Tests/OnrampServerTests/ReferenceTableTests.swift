@@ -21,7 +21,7 @@ import Testing
     @Test func versionsUploadsAndLookups() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         let base = "/api/v1/tenants/acme/reference-tables"
         try await app.test(.router) { client in
             let admin = f.keys["acme-admin"]

@@ -35,7 +35,7 @@ import Testing
         try "OUTSIDE-CONTENT-7f3".write(to: outside, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: outside) }
         try FileManager.default.createSymbolicLink(atPath: f.dir.path + "/tenants/acme/files/link.csv", withDestinationPath: outside.path)
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             let admin = f.keys["acme-admin"]
             #expect(try await call(client, .put, "/api/v1/tenants/acme/secrets/TOKEN", key: admin, body: ["value": "tenant-token-123"]).status == .ok)
@@ -98,7 +98,7 @@ import Testing
     @Test func validationAndPreviewWriteNothing() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         let before = Self.listing(f.dir)
         try await app.test(.router) { client in
             let document = Self.with(destination: ["connector": "file", "config": ["path": "new/folder/out.ndjson"]], f.dir)
@@ -115,7 +115,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: f.dir) }
         var api = f.api
         api.previewSeconds = 4
-        let app = Application(router: api.buildRouter())
+        let app = Application(router: Conformance(api.buildRouter()))
         try await app.test(.router) { client in
             let limits = try APITests.json(try await call(client, .get, "/api/v1/limits", key: f.keys["acme-viewer"]))
             #expect(limits["run"]?["max_attempts"] == 3 && limits["run"]?["memory_mib"] == 4096)
@@ -143,7 +143,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: f.dir) }
         try "id,amount\n1,tenant-token-123\n".write(to: f.dir.appendingPathComponent("tenants/acme/files/in/a.csv"), atomically: true,
                                                      encoding: .utf8)
-        let app = Application(router: f.api.buildRouter())
+        let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
             _ = try await call(client, .put, "/api/v1/tenants/acme/secrets/TOKEN", key: f.keys["acme-admin"], body: ["value": "tenant-token-123"])
             let preview = try await call(client, .post, "/api/v1/tenants/acme/preview", key: f.keys["acme-admin"],

@@ -23,7 +23,7 @@ import Testing
             steps:
               - map: '{"a": }'
             """
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let r = try await APIBehaviourTests().call(client, .post, "/api/v1/validate", key: f.keys["acme-viewer"], yaml: yaml)
             #expect(r.status == .ok)
             let body = try APITests.json(r)
