@@ -112,7 +112,8 @@ function buildScalar(ctx, kind, schema, original, start, path, label, required) 
     control.value = '';
     read = () => {
       if (control.value !== '') {
-        const name = secretName(ctx.opts.owner, path);
+        const owner = typeof ctx.opts.owner === 'function' ? ctx.opts.owner() : ctx.opts.owner;
+        const name = secretName(owner, path);
         ctx.secrets.set(path, { name, value: control.value, path });
         return `\${secret:${name}}`;
       }
