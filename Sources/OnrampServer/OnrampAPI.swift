@@ -39,6 +39,8 @@ public struct OnrampAPI: Sendable {
     /// The bytes each tenant's file area may hold, with its usage figures (shared with the run worker).
     public var quota = TenantQuota(limit: 10 << 30)
     public var loginPolicy = LoginLimiter.Policy()
+    /// The web UI's files (read once per process).
+    public var uiAssets = UIAssets.installed
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
                 secretBox: SecretBox? = nil, dataDirectory: String) {
@@ -69,6 +71,7 @@ public struct OnrampAPI: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metricsText())))
         }
         addLoginRoute(router)
+        addUIRoutes(router)
         let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
             .add(middleware: AuditMiddleware(store: store))
         addUserRoutes(api)
