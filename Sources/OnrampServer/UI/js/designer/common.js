@@ -37,7 +37,7 @@ export function fieldErrors(err) {
 
 /** Goes to a hash route through the shell when it offers a navigate function. */
 export function go(ctx, hash) {
-  if (typeof ctx?.navigate === 'function') ctx.navigate(hash);
+  if (typeof ctx?.navigate === 'function') ctx.navigate(hash.replace(/^#/, ''));
   else location.hash = hash;
 }
 

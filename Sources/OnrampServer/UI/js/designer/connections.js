@@ -22,9 +22,9 @@ export async function render(root, params, ctx) {
         h('td', {}, h('a', { href: `#/t/${seg(tenant)}/connections/${seg(c.name)}` }, c.name)),
         h('td', {}, c.connector), h('td', {}, formatTime(c.updated_at))));
       list.replaceChildren(
-        h('button', { type: 'button', class: 'dz-primary', onclick: () => go(ctx, `#/t/${seg(tenant)}/connections/new`) },
+        h('button', { type: 'button', class: 'btn primary', onclick: () => go(ctx, `#/t/${seg(tenant)}/connections/new`) },
           'New connection'),
-        rows.length ? h('table', { class: 'dz-table' },
+        rows.length ? h('table', { class: 'table' },
           h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Connector'), h('th', {}, 'Updated'))),
           h('tbody', {}, ...rows)) : h('p', { class: 'dz-empty' }, 'No connections yet.'));
     } catch (e) {
@@ -155,7 +155,7 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
   if (opts.fixedConnector) select.disabled = true;
   renderForm(connector, existing?.config || opts.config || {});
   const isSource = () => catalog.sources.some((c) => c.name === select.value);
-  const browseButton = h('button', { type: 'button', onclick: discover }, 'Browse');
+  const browseButton = h('button', { type: 'button', class: 'btn', onclick: discover }, 'Browse');
   const element = h('form', { class: 'dz-connection', onsubmit: (ev) => { ev.preventDefault(); save(); } },
     h('h2', {}, existing ? `Connection ${existing.name}` : 'New connection'),
     h('div', { class: 'sf-field' }, h('label', { for: 'dz-conn-name', class: 'sf-label sf-required' }, 'Name'),
@@ -163,10 +163,10 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
     h('div', { class: 'sf-field' }, h('label', { for: 'dz-conn-connector', class: 'sf-label' }, 'Connector'), select),
     formHolder,
     h('div', { class: 'dz-actions' },
-      h('button', { type: 'submit', class: 'dz-primary' }, 'Save'),
-      h('button', { type: 'button', onclick: check }, 'Test connection'),
+      h('button', { type: 'submit', class: 'btn primary' }, 'Save'),
+      h('button', { type: 'button', class: 'btn', onclick: check }, 'Test connection'),
       browseButton,
-      existing ? h('button', { type: 'button', class: 'dz-danger', onclick: remove }, 'Delete') : ''),
+      existing ? h('button', { type: 'button', class: 'btn danger', onclick: remove }, 'Delete') : ''),
     status, browse);
   select.addEventListener('change', () => { browseButton.hidden = !isSource(); });
   browseButton.hidden = !!select.value && !isSource();
@@ -180,7 +180,7 @@ function streamView(stream) {
     h('summary', {}, `${stream.name} (${stream.kind || 'stream'})`,
       stream.primary_key?.length ? ` key: ${[].concat(stream.primary_key).join(', ')}` : '',
       stream.cursor_field ? ` cursor: ${[].concat(stream.cursor_field).join('.')}` : ''),
-    h('table', { class: 'dz-table' },
+    h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Field'), h('th', {}, 'Type'), h('th', {}, 'Source type'),
         h('th', {}, 'Nullable'))),
       h('tbody', {}, ...fields)));

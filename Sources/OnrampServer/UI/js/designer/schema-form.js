@@ -187,7 +187,7 @@ function listShell(ctx, path, label, schema, addLabel, onAdd) {
   const errorHolder = h('p', { class: 'sf-error', hidden: true, 'aria-live': 'polite' });
   const element = h('fieldset', { class: 'sf-list', 'data-field': path }, h('legend', {}, label || path),
     schema.description ? h('p', { class: 'sf-help' }, schema.description) : '', list,
-    h('button', { type: 'button', class: 'sf-add', onclick: onAdd }, addLabel), errorHolder);
+    h('button', { type: 'button', class: 'btn small sf-add', onclick: onAdd }, addLabel), errorHolder);
   ctx.fields.push({ path, setError(m) { errorHolder.textContent = m || ''; errorHolder.hidden = !m; } });
   return { element, list };
 }
@@ -205,7 +205,7 @@ function buildArray(ctx, schema, value, path, label) {
     const field = build(ctx, itemSchema, v, joinPath(path, index), `${labelFor('item', itemSchema)} ${index + 1}`, false);
     const item = { field, number: h('span', { class: 'sf-item-number' }) };
     item.element = h('div', { class: 'sf-item' }, item.number, field.element,
-      h('button', { type: 'button', class: 'sf-remove', 'aria-label': `Remove item ${index + 1} of ${label || path}`,
+      h('button', { type: 'button', class: 'btn small sf-remove', 'aria-label': `Remove item ${index + 1} of ${label || path}`,
         onclick: () => {
           items.splice(items.indexOf(item), 1);
           item.element.remove();
@@ -240,7 +240,7 @@ function buildMap(ctx, schema, value, path, label) {
     row.element = h('div', { class: 'sf-item sf-map-row' },
       h('div', { class: 'sf-field' }, h('label', { for: keyId, class: 'sf-label' }, 'Field'), keyInput),
       field.element,
-      h('button', { type: 'button', class: 'sf-remove', 'aria-label': `Remove ${key || 'this field'}`, onclick: () => {
+      h('button', { type: 'button', class: 'btn small sf-remove', 'aria-label': `Remove ${key || 'this field'}`, onclick: () => {
         rows.splice(rows.indexOf(row), 1);
         row.element.remove();
         ctx.onChange();
