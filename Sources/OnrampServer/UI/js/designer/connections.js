@@ -49,13 +49,16 @@ export async function render(root, params, ctx) {
  * The editor of one connection (`existing` null for a new one). Also used by the onboarding wizard: `opts`
  * `{fixedConnector, onSaved(connection)}`.
  */
+let editors = 0;
+
 export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset, opts = {}) {
   const { api } = ctx;
+  const uid = `dz-conn-${++editors}`;
   const connectors = [...catalog.sources, ...catalog.destinations];
-  const nameInput = h('input', { type: 'text', id: 'dz-conn-name', required: true, pattern: '[a-z0-9][a-z0-9-]{0,62}',
+  const nameInput = h('input', { type: 'text', id: `${uid}-name`, required: true, pattern: '[a-z0-9][a-z0-9-]{0,62}',
     value: existing?.name || opts.name || '', readOnly: !!existing, autocomplete: 'off' });
   const nameError = h('p', { class: 'sf-error', hidden: true, 'aria-live': 'polite' });
-  const select = h('select', { id: 'dz-conn-connector', onchange: () => renderForm(select.value, {}) },
+  const select = h('select', { id: `${uid}-connector`, onchange: () => renderForm(select.value, {}) },
     h('option', { value: '' }, '(choose a connector)'),
     ...connectors.map((c) => h('option', { value: c.name }, `${c.name} (${c.kind}): ${c.summary || ''}`)));
   const formHolder = h('div', { class: 'dz-form-holder' });
@@ -70,7 +73,7 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
     if (!connector) { form = null; return; }
     const entry = connectors.find((c) => c.name === connector);
     form = schemaForm(entry?.config_schema || { type: 'object' }, config, {
-      path: 'config', owner: () => nameInput.value || 'connection',
+      path: 'config', owner: () => nameInput.value || 'connection', secretNames: opts.secretNames,
     });
     if (entry?.summary) formHolder.append(h('p', { class: 'sf-help' }, entry.summary));
     formHolder.append(form.element);
@@ -158,9 +161,9 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
   const browseButton = h('button', { type: 'button', class: 'btn', onclick: discover }, 'Browse');
   const element = h('form', { class: 'dz-connection', onsubmit: (ev) => { ev.preventDefault(); save(); } },
     h('h2', {}, existing ? `Connection ${existing.name}` : 'New connection'),
-    h('div', { class: 'sf-field' }, h('label', { for: 'dz-conn-name', class: 'sf-label sf-required' }, 'Name'),
+    h('div', { class: 'sf-field' }, h('label', { for: `${uid}-name`, class: 'sf-label sf-required' }, 'Name'),
       nameInput, h('p', { class: 'sf-help' }, "Lower-case letters, digits and '-'."), nameError),
-    h('div', { class: 'sf-field' }, h('label', { for: 'dz-conn-connector', class: 'sf-label' }, 'Connector'), select),
+    h('div', { class: 'sf-field' }, h('label', { for: `${uid}-connector`, class: 'sf-label' }, 'Connector'), select),
     formHolder,
     h('div', { class: 'dz-actions' },
       h('button', { type: 'submit', class: 'btn primary' }, 'Save'),

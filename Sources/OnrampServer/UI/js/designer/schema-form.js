@@ -12,7 +12,8 @@ const nextId = () => `sf-${++counter}`;
 
 /**
  * Builds the form. `opts`: `path` (the value's field path, `config`), `owner` (names typed secrets), `onChange`,
- * `expressionEditor(path, value, onInput, label, id)` -> `{element, read}` for `format: jsonata` strings.
+ * `expressionEditor(path, value, onInput, label, id)` -> `{element, read}` for `format: jsonata` strings,
+ * `secretNames` (`{"config.api_key": "TAXMAN_API_KEY"}`: the secret a typed value is stored as).
  * Returns `{element, value(), showErrors(errors), clearErrors(), secrets()}`.
  */
 export function schemaForm(schema, value, opts = {}) {
@@ -113,7 +114,7 @@ function buildScalar(ctx, kind, schema, original, start, path, label, required) 
     read = () => {
       if (control.value !== '') {
         const owner = typeof ctx.opts.owner === 'function' ? ctx.opts.owner() : ctx.opts.owner;
-        const name = secretName(owner, path);
+        const name = ctx.opts.secretNames?.[path] || secretName(owner, path);
         ctx.secrets.set(path, { name, value: control.value, path });
         return `\${secret:${name}}`;
       }
