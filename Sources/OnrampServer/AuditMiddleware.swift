@@ -27,7 +27,7 @@ struct AuditMiddleware: RouterMiddleware {
         "errors": "error_entry", "reference-tables": "reference_table",
     ]
     /// POST routes that change nothing.
-    static let readOnly: Set<String> = ["preview", "validate"]
+    static let readOnly: Set<String> = ["preview", "validate", "compile", "evaluate"]
     static let mutating: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
 
     /// The change a request to `pattern` (as `/api/v1/tenants/{tenant}/…`) makes; nil when it changes nothing.
@@ -52,6 +52,8 @@ struct AuditMiddleware: RouterMiddleware {
             }
         } else if verb == "logout" {
             change.resourceType = "session"
+        } else if segments == ["me", "password"] {
+            change = Change(action: "change_password", resourceType: "user")
         }
         if verb == nil {
             switch method {
@@ -78,9 +80,11 @@ struct AuditMiddleware: RouterMiddleware {
             response.body = ResponseBody(byteBuffer: collector.buffer)
             change.resourceId = (try? JSONParser.parse([UInt8](buffer: collector.buffer)))?["id"]?.stringValue
         }
-        if change.resourceType == "session" { change.resourceId = context.principal?.keyId }
+        if change.resourceType == "session" || change.action == "change_password" { change.resourceId = context.principal?.keyId }
         if change.resourceType == "tenant", change.tenantId == nil { change.tenantId = change.resourceId }
-        if change.tenantId == nil, change.resourceType == "session" { change.tenantId = context.principal?.tenantId }
+        if change.tenantId == nil, change.resourceType == "session" || change.action == "change_password" {
+            change.tenantId = context.principal?.tenantId
+        }
         await Self.record(store, context, action: change.action, resourceType: change.resourceType,
                           resourceId: change.resourceId, tenantId: change.tenantId, status: Int(response.status.code))
         return response

@@ -44,8 +44,33 @@ extension OnrampAPI {
         return s
     }
 
+    /// `{cron, timezone, count?}` -> the next `count` (1-50, default 5) fire times, as a schedule editor shows
+    /// them while a cron is typed; changes nothing.
+    static func previewFireTimes(_ body: Value, now: Date = Date()) throws -> Value {
+        try onlyKeys(body, ["cron", "timezone", "count"])
+        guard body["cron"] != nil else { throw APIError(.unprocessableContent, "missing", "required key is missing", field: "cron") }
+        var s = ScheduleRecord(id: "", tenantId: "", pipelineId: "", cron: "", timezone: "UTC", enabled: true, createdAt: now)
+        var fields = body.objectValue ?? [:]
+        let count = fields.removeValue(forKey: "count")
+        try apply(.object(fields), to: &s)
+        var n = 5
+        if let count {
+            guard let c = count.numberValue, c == c.rounded(), (1...50).contains(c) else {
+                throw APIError(.unprocessableContent, "invalid", "must be a whole number from 1 to 50", field: "count")
+            }
+            n = Int(c)
+        }
+        guard let cron = try? CronExpression(s.cron), let zone = TimeZone(identifier: s.timezone) else {
+            throw APIError(.unprocessableContent, "invalid", "not a schedule", field: "cron")
+        }
+        return ["next": .array(cron.next(n, after: now, in: zone).map { .string(ISOTime.string($0)) })]
+    }
+
     func addScheduleRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         let changers: Set<Role> = [.platformAdmin, .engineer, .tenantAdmin]
+        api.post("/schedules/preview") { request, _ in
+            JSONResponse.make(try Self.previewFireTimes(try await request.jsonBody()))
+        }
         api.post("/tenants/:tenant/pipelines/:pipeline/schedules") { request, context in
             let tenant = try context.tenant(allowing: changers)
             let p = try await activePipeline(context, tenant: tenant)

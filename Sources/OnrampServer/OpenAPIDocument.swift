@@ -18,6 +18,18 @@ enum OpenAPIDocument {
         Route(method: "get", path: "/api/v1/limits", summary: "What a run, a preview, an upload and a tenant's files may cost on this server (the operator's limits)", success: 200),
         Route(method: "post", path: "/api/v1/login", summary: "Sign in {email, password}: session cookie and CSRF token", success: 200, secured: false, body: "{email, password}"),
         Route(method: "post", path: "/api/v1/logout", summary: "End the session", success: 204),
+        Route(method: "get", path: "/api/v1/me", summary: "The caller: kind (session or api_key), id, name, role, tenant; a session's CSRF token",
+              success: 200),
+        Route(method: "post", path: "/api/v1/me/password", summary: "A signed-in person changes their password; their other sessions end",
+              success: 204, body: "{current_password, new_password}"),
+        Route(method: "post", path: "/api/v1/schedules/preview", summary: "The next fire times of a cron in a time zone {cron, timezone, count}",
+              success: 200, body: "{cron, timezone, count}"),
+        Route(method: "post", path: "/api/v1/expressions/compile",
+              summary: "Compile a JSONata expression: {ok, fields} or {ok: false, error: {code, message, position, token}}", success: 200,
+              body: "{expression}"),
+        Route(method: "post", path: "/api/v1/expressions/evaluate",
+              summary: "Evaluate a JSONata expression on a sample record: {ok, result} or {ok: false, error}", success: 200,
+              body: "{expression, input}"),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/users", summary: "Create a person's account {email, role, password?}; a generated password is shown once", success: 201, body: "{email, role, password}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/users", summary: "A tenant's people", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/users/{user}", summary: "One person's account", success: 200),
@@ -47,6 +59,8 @@ enum OpenAPIDocument {
         Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/runs", summary: "Run now (optionally {full_resync: true})", success: 202, body: "{full_resync}"),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs", summary: "Runs, newest first (filters: pipeline_id, state; paging: limit, cursor -> next_cursor)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}", summary: "One run with its counts per stage", success: 200),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/events",
+              summary: "The run as server-sent events: `event: run` at once and on every change, until it is finished", success: 200),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/runs/{run}/cancel", summary: "Cancel (at the next batch boundary)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/results", summary: "Download the results (NDJSON)", success: 200),
         Route(method: "get", path: "/api/v1/tenants/{tenant}/runs/{run}/errors", summary: "Download the error report (CSV)", success: 200),
@@ -158,7 +172,8 @@ enum OpenAPIDocument {
             for code in r.secured || r.body != nil ? ["400", "401", "403", "404", "409", "422"] : [] { responses[code] = errorRef }
             if r.path.hasSuffix("/files/{path}") && r.method == "put" || r.path.hasSuffix("/value")
                 || r.path.hasSuffix("/reference-tables/{name}") && r.method == "put" { responses["413"] = errorRef }
-            if r.path == "/api/v1/login" || r.path.hasSuffix("/preview") || r.path.hasSuffix("/check")
+            if r.path == "/api/v1/login" || r.path.hasSuffix("/preview") && !r.path.hasSuffix("/schedules/preview") || r.path.hasSuffix("/evaluate")
+                || r.path.hasSuffix("/events") || r.path.hasSuffix("/check")
                 || r.path.hasSuffix("/discover") { responses["429"] = errorRef }
             op["responses"] = .object(responses)
             if !r.secured { op["security"] = [] }
@@ -196,6 +211,7 @@ enum OpenAPIDocument {
 
     static func contentTypes(_ r: Route) -> [String] {
         if r.path == "/metrics" || r.path.hasSuffix("/logs") { return ["text/plain"] }
+        if r.path.hasSuffix("/events") { return ["text/event-stream"] }
         if r.path.hasSuffix("/results") { return ["application/x-ndjson", "text/csv"] }
         if r.path.hasSuffix("/runs/{run}/errors") { return ["text/csv", "application/json"] }
         if r.path.hasSuffix("/runs/{run}/reconciliation") { return ["text/csv"] }

@@ -44,6 +44,12 @@ public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, Checkpoint
         sessionsByHash[secretHash].flatMap { $0.expiresAt > now ? $0 : nil }
     }
     public func deleteSession(secretHash: String) { sessionsByHash[secretHash] = nil }
+    public func setPassword(userId: String, passwordHash: String, keeping: String?) -> Bool {
+        guard usersById[userId] != nil else { return false }
+        usersById[userId]?.passwordHash = passwordHash
+        sessionsByHash = sessionsByHash.filter { $0.value.userId != userId || $0.key == keeping }
+        return true
+    }
 
     private var templatesByName: [String: TemplateRecord] = [:]
 

@@ -43,4 +43,7 @@ public protocol UserStore: Sendable {
     /// The live session with this secret hash at `now`.
     func session(secretHash: String, now: Date) async throws -> SessionRecord?
     func deleteSession(secretHash: String) async throws
+    /// Replaces a user's password hash and ends every session of theirs but `keeping` (a secret hash); false when
+    /// there is no such user. Both happen together.
+    func setPassword(userId: String, passwordHash: String, keeping: String?) async throws -> Bool
 }

@@ -110,6 +110,15 @@ extension SQLiteStore {
         try await db.write { db in try db.execute(sql: "DELETE FROM sessions WHERE secret_hash = ?", arguments: [secretHash]) }
     }
 
+    public func setPassword(userId: String, passwordHash: String, keeping: String?) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [passwordHash, userId])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "DELETE FROM sessions WHERE user_id = ? AND secret_hash IS NOT ?", arguments: [userId, keeping])
+            return true
+        }
+    }
+
     // MARK: secrets
 
     public func putSecret(_ s: SecretRecord) async throws {

@@ -287,6 +287,14 @@ import Testing
         #expect(try await store.session(secretHash: "s", now: t0.addingTimeInterval(61)) == nil)
         try await store.deleteSession(secretHash: "s")
         #expect(try await store.session(secretHash: "s", now: t0) == nil)
+        for hash in ["a", "b"] {
+            try await store.createSession(SessionRecord(secretHash: hash, userId: "u1", csrfToken: "c", expiresAt: t0.addingTimeInterval(60)))
+        }
+        #expect(try await store.setPassword(userId: "u1", passwordHash: "h2", keeping: "b"))
+        #expect(try await store.user(id: "u1")?.passwordHash == "h2")
+        #expect(try await store.session(secretHash: "a", now: t0) == nil)
+        #expect(try await store.session(secretHash: "b", now: t0) != nil)
+        #expect(try await store.setPassword(userId: "nobody", passwordHash: "h", keeping: nil) == false)
     }
 
     @Test(arguments: Backend.allCases)

@@ -63,6 +63,7 @@ async function request(method, path, { body, query, contentType, raw } = {}) {
     const error = await parseError(response);
     if (response.status === 401 && path !== '/login' && path !== '/me') {
       setCsrfToken(null);
+      window.dispatchEvent(new CustomEvent('onramp:signed-out'));
       if (!location.hash.startsWith('#/login')) {
         location.hash = '#/login?next=' + encodeURIComponent(location.hash.slice(1) || '/');
       }

@@ -1,0 +1,162 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OnrampCore
+@testable import OnrampServer
+import OnrampStore
+import Testing
+
+/// The routes the web UI's pages lean on: who am I, my password, fire times as a cron is typed, the JSONata
+/// editor, and a run's live events.
+@Suite struct EditorAPITests {
+    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, key: String? = nil,
+              headers extra: HTTPFields = [:], body: Value? = nil) async throws -> TestResponse {
+        var headers = extra
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body.map(APITests.body))
+    }
+
+    @Test func meAnswersTheCallerAndASessionsCSRFTokenAndAPasswordChangeEndsOtherSessions() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            let me = try APITests.json(try await call(client, .get, "/api/v1/me", key: f.keys["acme-viewer"]))
+            #expect(me["principal"]?["kind"] == "api_key" && me["principal"]?["role"] == "tenant_viewer")
+            #expect(me["principal"]?["tenant_id"] == "acme" && me["csrf_token"] == .null)
+            let keyChange = try await call(client, .post, "/api/v1/me/password", key: f.keys["acme-admin"],
+                                           body: ["current_password": "x", "new_password": "long enough password"])
+            #expect(keyChange.status == .forbidden)
+
+            let first = "first password 1"
+            _ = try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"],
+                               body: ["email": "ops@acme.test", "role": "tenant_admin", "password": .string(first)])
+            func signIn(_ password: String) async throws -> (HTTPFields, TestResponse) {
+                let r = try await call(client, .post, "/api/v1/login", body: ["email": "ops@acme.test", "password": .string(password)])
+                guard r.status == .ok, let set = r.headers[.setCookie] else { return ([:], r) }
+                var headers: HTTPFields = [.cookie: String(set.split(separator: ";")[0])]
+                headers[HTTPField.Name("X-CSRF-Token")!] = try APITests.json(r)["csrf_token"]?.stringValue ?? ""
+                return (headers, r)
+            }
+            let (a, loginA) = try await signIn(first)
+            let (b, _) = try await signIn(first)
+            var cookieOnly = a
+            cookieOnly[HTTPField.Name("X-CSRF-Token")!] = nil
+            let session = try APITests.json(try await call(client, .get, "/api/v1/me", headers: cookieOnly))
+            #expect(session["principal"]?["kind"] == "session" && session["principal"]?["name"] == "ops@acme.test")
+            #expect(try session["csrf_token"] == APITests.json(loginA)["csrf_token"])
+
+            let wrong = try await call(client, .post, "/api/v1/me/password", headers: a,
+                                       body: ["current_password": "not it at all", "new_password": "second password 2"])
+            #expect(try wrong.status == .unprocessableContent && APITests.json(wrong)["error"]?["field"] == "current_password")
+            let short = try await call(client, .post, "/api/v1/me/password", headers: a,
+                                       body: ["current_password": .string(first), "new_password": "short"])
+            #expect(try short.status == .unprocessableContent && APITests.json(short)["error"]?["field"] == "new_password")
+            let noCSRF = try await call(client, .post, "/api/v1/me/password", headers: cookieOnly,
+                                        body: ["current_password": .string(first), "new_password": "second password 2"])
+            #expect(noCSRF.status == .forbidden)
+            let changed = try await call(client, .post, "/api/v1/me/password", headers: a,
+                                         body: ["current_password": .string(first), "new_password": "second password 2"])
+            #expect(changed.status == .noContent)
+            #expect(try await call(client, .get, "/api/v1/me", headers: a).status == .ok)
+            #expect(try await call(client, .get, "/api/v1/me", headers: b).status == .unauthorized)
+            #expect(try await signIn(first).1.status == .unauthorized)
+            #expect(try await signIn("second password 2").1.status == .ok)
+            let audit = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/audit", key: f.keys["acme-admin"]))
+            #expect(audit["entries"]?.arrayValue?.contains { $0["action"] == "change_password" && $0["resource_type"] == "user" } == true)
+        }
+    }
+
+    @Test func schedulePreviewGivesTheNextFireTimesOrNamesTheBadField() async throws {
+        let now = ISOTime.date("2026-03-28T12:00:00Z")!
+        let next = try OnrampAPI.previewFireTimes(["cron": "0 2 * * *", "timezone": "Europe/Berlin", "count": 3], now: now)
+        // 29 March 2026 is the spring-forward day in Berlin: 02:00 does not exist and fires at 03:00 CEST (01:00Z).
+        #expect(next["next"] == .array(["2026-03-29T01:00:00Z", "2026-03-30T00:00:00Z", "2026-03-31T00:00:00Z"].map(Value.string)))
+        #expect(try OnrampAPI.previewFireTimes(["cron": "*/15 * * * *"], now: now)["next"]?.arrayValue?.count == 5)
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            for (body, field) in [(["cron": "61 * * * *"], "cron"), (["cron": "0 * * * *", "timezone": "Mars/Olympus"], "timezone"),
+                                  (["cron": "0 * * * *", "count": 51], "count"), (["cron": "0 * * * *", "count": 1.5], "count"),
+                                  (["timezone": "UTC"], "cron"), (["cron": "0 * * * *", "when": 1], "when")] as [(Value, String)] {
+                let r = try await call(client, .post, "/api/v1/schedules/preview", key: f.keys["acme-viewer"], body: body)
+                #expect(try r.status == .unprocessableContent && APITests.json(r)["error"]?["field"] == .string(field), "\(body)")
+            }
+            let ok = try await call(client, .post, "/api/v1/schedules/preview", key: f.keys["acme-viewer"], body: ["cron": "0 8 * * 1-5"])
+            #expect(try ok.status == .ok && APITests.json(ok)["next"]?.arrayValue?.count == 5)
+        }
+    }
+
+    @Test func expressionsCompileWithPositionsAndEvaluateOnASampleWithinLimits() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            let key = f.keys["acme-viewer"]
+            let good = try APITests.json(try await call(client, .post, "/api/v1/expressions/compile", key: key,
+                                                        body: ["expression": "$sum(lines.(qty * price)) & customer"]))
+            #expect(good["ok"] == true && good["fields"] == ["customer", "lines"])
+            let bad = try APITests.json(try await call(client, .post, "/api/v1/expressions/compile", key: key,
+                                                       body: ["expression": "amount + (qty *"]))
+            #expect(bad["ok"] == false && bad["error"]?["code"] == "S0207" && bad["error"]?["position"] == 15)
+            let value = try APITests.json(try await call(client, .post, "/api/v1/expressions/evaluate", key: key,
+                                                         body: ["expression": "$parseDecimal(total, ',', '.') * 2", "input": ["total": "1.234,50"]]))
+            #expect(value["ok"] == true && value["result"] == 2469)
+            let undefined = try APITests.json(try await call(client, .post, "/api/v1/expressions/evaluate", key: key,
+                                                             body: ["expression": "missing", "input": ["a": 1]]))
+            #expect(undefined["ok"] == true && undefined["result"] == nil)
+            let failing = try APITests.json(try await call(client, .post, "/api/v1/expressions/evaluate", key: key,
+                                                           body: ["expression": "a + 'x'", "input": ["a": 1]]))
+            #expect(failing["ok"] == false && failing["error"]?["code"] == "T2002")
+            let endless = try APITests.json(try await call(client, .post, "/api/v1/expressions/evaluate", key: key,
+                                                           body: ["expression": "($f := function($n) { $f($n + 1) }; $f(0))", "input": .null]))
+            #expect(endless["ok"] == false && endless["error"]?["code"] == "U1001")
+            let long = String(repeating: "a+", count: 9000) + "a"
+            let tooLong = try await call(client, .post, "/api/v1/expressions/compile", key: key, body: ["expression": .string(long)])
+            #expect(try tooLong.status == .unprocessableContent && APITests.json(tooLong)["error"]?["field"] == "expression")
+            #expect(try await call(client, .post, "/api/v1/expressions/evaluate", key: key, body: ["input": 1]).status == .unprocessableContent)
+            #expect(try await call(client, .post, "/api/v1/expressions/compile", body: ["expression": "a"]).status == .unauthorized)
+        }
+    }
+
+    @Test func runEventsStreamEveryChangeAndEndAfterTheRunFinishes() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let run = RunRecord(id: "r-live", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "api", fullResync: false,
+                            createdAt: Date())
+        try await f.store.enqueue(run)
+        let claimed = try #require(try await f.store.claim(worker: "w", now: Date(), lease: 60, perTenantLimit: 5))
+        let fence = RunFence(runId: claimed.id, worker: "w", attempt: claimed.attempts)
+        let driver = Task {
+            try await Task.sleep(for: .milliseconds(700))
+            _ = try await f.store.progress(fence, ["records_read": 10], now: Date())
+            try await Task.sleep(for: .milliseconds(700))
+            _ = try await f.store.finish(fence, state: .succeeded, summary: ["records_read": 10], at: Date())
+        }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            let r = try await call(client, .get, "/api/v1/tenants/acme/runs/r-live/events", key: f.keys["acme-viewer"])
+            #expect(r.status == .ok && r.headers[.contentType] == "text/event-stream")
+            let events = String(buffer: r.body).components(separatedBy: "\n\n").filter { $0.hasPrefix("event: run\n") }
+            let runs = try events.map { try JSONParser.parse(Array($0.dropFirst("event: run\ndata: ".count).utf8)) }
+            #expect(runs.first?["state"] == "running" && runs.last?["state"] == "succeeded")
+            #expect(runs.contains { $0["progress"]?["records_read"] == 10 })
+            #expect(Set(runs.map { JSONWriter.string($0) }).count == runs.count)
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/runs/r-live/events", key: f.keys["globex-admin"]).status == .notFound)
+        }
+        try await driver.value
+    }
+
+    @Test func theEventPacerSendsChangesKeepsAliveAndEnds() {
+        let t0 = ContinuousClock.now
+        var pacer = RunEventPacer(start: t0, keepAlive: .seconds(15), maxAge: .seconds(60))
+        #expect(pacer.look(at: ["state": "queued"], finished: false, now: t0) == [.send(["state": "queued"])])
+        #expect(pacer.look(at: ["state": "queued"], finished: false, now: t0 + .seconds(14)) == [])
+        #expect(pacer.look(at: ["state": "queued"], finished: false, now: t0 + .seconds(15)) == [.keepAlive])
+        #expect(pacer.look(at: ["state": "running"], finished: false, now: t0 + .seconds(16)) == [.send(["state": "running"])])
+        #expect(pacer.look(at: ["state": "failed"], finished: true, now: t0 + .seconds(17)) == [.send(["state": "failed"]), .end])
+        var old = RunEventPacer(start: t0, maxAge: .seconds(60))
+        #expect(old.look(at: ["state": "queued"], finished: false, now: t0 + .seconds(61)) == [.send(["state": "queued"]), .end])
+        #expect(old.look(at: nil, finished: true, now: t0) == [.end])
+        #expect(RunEventPacer.text(.send(["a": "x\ny"])) == "event: run\ndata: {\"a\":\"x\\ny\"}\n\n")
+    }
+}
