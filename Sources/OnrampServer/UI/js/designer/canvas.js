@@ -106,12 +106,13 @@ export async function render(root, params, ctx) {
     inspectorHolder.replaceChildren(current.element);
   }
 
-  const formChanged = debounce((n, config, name) => {
+  // Applied at once (a debounce shared by nodes would drop one node's edit when another's follows quickly).
+  function formChanged(n, config, name) {
     let next = state.doc;
     if (config !== undefined) next = withNodeConfig(next, n, config, name);
     else if (n.kind === 'step') next = withNodeConfig(next, n, next.steps[n.index][n.type], name);
     setDoc(next, 'form');
-  }, 250);
+  }
 
   /** Replaces the document; `origin` (`form`, `source`) is the view that made the edit and is not rebuilt. */
   function setDoc(next, origin) {
@@ -141,7 +142,7 @@ export async function render(root, params, ctx) {
     toast(`Added ${item.kind} ${item.name}`, 'info');
   }
 
-  nameInput.addEventListener('input', debounce(() => setDoc({ ...state.doc, name: nameInput.value.trim() }, 'name'), 250));
+  nameInput.addEventListener('input', () => setDoc({ ...state.doc, name: nameInput.value.trim() }, 'name'));
   sourceText.addEventListener('input', debounce(() => {
     const parsed = parseDocument(sourceText.value);
     sourceError.hidden = !parsed.error;
@@ -235,5 +236,5 @@ export async function render(root, params, ctx) {
   renderChain();
   renderInspector();
   validateSoon();
-  return () => { validateSoon.cancel(); formChanged.cancel(); };
+  return () => validateSoon.cancel();
 }

@@ -3,6 +3,14 @@
 import { h } from '../ui.js';
 import { debounce } from './common.js';
 
+// The server evaluates one expression of a caller at a time (429 otherwise): evaluations wait their turn here.
+let evaluations = Promise.resolve();
+function queued(task) {
+  const run = evaluations.then(task, task);
+  evaluations = run.catch(() => {});
+  return run;
+}
+
 /** The character range to underline for a compile error: the token ending at `position`, or one character. */
 export function errorRange(text, error) {
   const len = text.length;
@@ -90,7 +98,8 @@ export function jsonataEditor(value, opts) {
       valueLine.textContent = 'Run Preview and pick a record to see this expression\'s value.';
       return;
     }
-    const r = await api.post('/expressions/evaluate', { expression, input });
+    const r = await queued(() => (mine === seq ? api.post('/expressions/evaluate', { expression, input }) : null));
+    if (!r) return;
     if (mine !== seq) return;
     valueLine.className = r.ok ? 'jx-value' : 'jx-value sf-error';
     valueLine.textContent = r.ok ? `On the sample record: ${shortJSON(r.result)}`

@@ -53,10 +53,11 @@ export function nodeIdForField(field) {
   return 'pipeline';
 }
 
-/** The key under which a preview answer holds the records leaving step `index`. */
+/** The key under which a preview answer holds the records leaving step `index` (its errors' `step`): the step's
+ * `name`, else `steps[i].<type>`. */
 export function previewKey(doc, index) {
   const step = doc?.steps?.[index];
-  return typeof step?.name === 'string' && step.name ? step.name : `steps[${index}]`;
+  return typeof step?.name === 'string' && step.name ? step.name : `steps[${index}].${stepType(step)}`;
 }
 
 /** The records entering and leaving a node, from a preview answer; errors are the node's own. */
