@@ -139,7 +139,7 @@ export async function render(root, params, ctx) {
       state.selected = item.kind;
       setDoc(setSide(state.doc, item.kind, item.name, keep));
     }
-    toast(`Added ${item.kind} ${item.name}`, 'info');
+    status.replaceChildren(h('p', {}, `Added ${item.kind} ${item.name}.`));
   }
 
   nameInput.addEventListener('input', () => setDoc({ ...state.doc, name: nameInput.value.trim() }, 'name'));

@@ -181,8 +181,8 @@ function streamView(stream) {
     h('td', {}, f.name), h('td', {}, f.type || ''), h('td', {}, f.source_type || ''), h('td', {}, f.nullable ? 'yes' : 'no')));
   return h('details', { class: 'dz-stream', open: true },
     h('summary', {}, `${stream.name} (${stream.kind || 'stream'})`,
-      stream.primary_key?.length ? ` key: ${[].concat(stream.primary_key).join(', ')}` : '',
-      stream.cursor_field ? ` cursor: ${[].concat(stream.cursor_field).join('.')}` : ''),
+      [].concat(stream.primary_key ?? []).length ? ` key: ${[].concat(stream.primary_key).join(', ')}` : '',
+      [].concat(stream.cursor_field ?? []).length ? ` cursor: ${[].concat(stream.cursor_field).join('.')}` : ''),
     h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Field'), h('th', {}, 'Type'), h('th', {}, 'Source type'),
         h('th', {}, 'Nullable'))),

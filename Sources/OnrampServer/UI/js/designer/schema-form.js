@@ -109,7 +109,7 @@ function buildScalar(ctx, kind, schema, original, start, path, label, required) 
   } else if (kind === 'secret') {
     const ref = secretReference(original);
     control = h('input', { ...common, type: 'password', autocomplete: 'new-password', oninput: changed,
-      placeholder: ref ? `stored as secret ${ref}: type to replace` : 'stored as a tenant secret' });
+      placeholder: ref ? `secret ${ref}: type a value to store it` : 'stored as a tenant secret' });
     control.value = '';
     read = () => {
       if (control.value !== '') {
@@ -151,6 +151,7 @@ function buildScalar(ctx, kind, schema, original, start, path, label, required) 
   }
   const element = fieldShell(ctx, path, label || path, schema, required, control, id);
   if (kind === 'secret') element.classList.add('sf-secret');
+  if (kind === 'boolean') element.classList.add('sf-check');
   return { element, read };
 }
 

@@ -96,7 +96,7 @@ export function secretReference(value) {
 
 /** The secret name a typed value is stored under: `ACME_ERP_PASSWORD` for connection acme-erp, field password. */
 export function secretName(owner, path) {
-  const raw = `${owner || 'secret'}_${path.replace(/^config\./, '')}`;
+  const raw = `${owner || 'secret'}_${path.replace(/^(?:source\.|destination\.)?config\./, '')}`;
   return raw.toUpperCase().replace(/[^A-Z0-9_]+/g, '_').replace(/_+/g, '_').replace(/^_|_$/g, '').slice(0, 64);
 }
 
