@@ -22,7 +22,10 @@ SANDBOX_PORT=$(free_port)
 ADMIN_KEY="browser-admin-$(python3 -c 'import secrets;print(secrets.token_hex(16))')"
 "$BIN" taxman-sandbox --port "$SANDBOX_PORT" --api-key browser-taxman-key > "$DATA/sandbox.log" 2>&1 &
 SANDBOX=$!
-ONRAMP_ADMIN_KEY="$ADMIN_KEY" "$BIN" serve --data "$DATA" --port "$PORT" --egress-allow 127.0.0.1 \
+# The platform admin's person (the designer's tests sign in as the engineer with it).
+ADMIN_EMAIL=admin@onramp.test
+ADMIN_PASSWORD="admin-$(python3 -c 'import secrets;print(secrets.token_hex(12))')"
+ONRAMP_ADMIN_KEY="$ADMIN_KEY" ONRAMP_ADMIN_EMAIL="$ADMIN_EMAIL" ONRAMP_ADMIN_PASSWORD="$ADMIN_PASSWORD" "$BIN" serve --data "$DATA" --port "$PORT" --egress-allow 127.0.0.1 \
   > "$DATA/serve.log" 2>&1 &
 SERVER=$!
 cleanup() { kill "$SERVER" "$SANDBOX" 2>/dev/null || true; wait "$SERVER" "$SANDBOX" 2>/dev/null || true; rm -rf "$DATA"; }
@@ -31,7 +34,7 @@ for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null &&
 curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "onramp serve did not start:"; tail -n 30 "$DATA/serve.log"; exit 1; }
 
 export ONRAMP_URL="http://127.0.0.1:$PORT" ONRAMP_ADMIN_KEY="$ADMIN_KEY" ONRAMP_SANDBOX="http://127.0.0.1:$SANDBOX_PORT"
-export ONRAMP_SANDBOX_KEY=browser-taxman-key CHROMIUM
+export ONRAMP_SANDBOX_KEY=browser-taxman-key CHROMIUM ONRAMP_ADMIN_EMAIL="$ADMIN_EMAIL" ONRAMP_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 mkdir -p Tests/browser/artifacts
 set +e
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -s Tests/browser "$@"
