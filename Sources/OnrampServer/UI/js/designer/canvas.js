@@ -8,7 +8,7 @@ import { chain } from './chain.js';
 import { inspector, problemList } from './inspector.js';
 import {
   blankDocument, nodesOf, nodeIdForField, addStep, removeStep, moveStep, setSide, removeSide, withNodeConfig,
-  parseDocument, previewKey,
+  parseDocument, previewKey, fieldPathOf,
 } from './pipeline-model.js';
 
 export async function render(root, params, ctx) {
@@ -212,7 +212,7 @@ export async function render(root, params, ctx) {
   function markError(e) {
     if (!e?.field) return;
     const id = nodeIdForField(e.field);
-    state.problems.set(id, [{ severity: 'error', code: e.code, message: e.message, field: e.field }]);
+    state.problems.set(id, [{ severity: 'error', code: e.code, message: e.message, field: fieldPathOf(e.field) }]);
     renderChain();
     if (state.selected === id) current?.showProblems(state.problems.get(id));
   }

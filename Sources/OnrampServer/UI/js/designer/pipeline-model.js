@@ -44,8 +44,16 @@ export function nodesOf(doc) {
   return nodes;
 }
 
+/** A field path without the document's name before it: `pipeline: source.config.path` -> `source.config.path`. */
+export function fieldPathOf(location) {
+  if (typeof location !== 'string') return location ?? null;
+  const at = location.indexOf(': ');
+  return at >= 0 ? location.slice(at + 2) : location;
+}
+
 /** Which node an API problem's field belongs to: `steps[2].map` -> `steps[2]`, else `pipeline`. */
-export function nodeIdForField(field) {
+export function nodeIdForField(location) {
+  const field = fieldPathOf(location);
   if (typeof field !== 'string') return 'pipeline';
   const m = /^steps\[(\d+)\]/.exec(field);
   if (m) return `steps[${m[1]}]`;
