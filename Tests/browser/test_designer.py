@@ -183,16 +183,29 @@ def test_build_a_pipeline_on_the_canvas_by_dragging(browser, seeded):
     expect(inspector.locator(".pv-refused")).to_contain_text("A2")
     shot(page, "designer-canvas-dry-run")
 
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("heading", name="Designing canvas-orders (version 1)").wait_for()
     saved = call("GET", f"/tenants/{TENANT}/pipelines/canvas-orders")
     assert [next(k for k in s if k != "name") for s in saved["document"]["steps"]] == ["filter", "map"]
     assert saved["document"]["source"] == {"connector": "csv", "config": {"path": "orders.csv"}}
 
+    # Save as template: the source's path becomes the blank "files"; the wizard lists the new template.
+    page.get_by_role("button", name="Save as template").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Template name").fill("canvas-orders-template")
+    dialog.get_by_role("checkbox", name="source.config.path").check()
+    dialog.get_by_label("Parameter name for source.config.path").fill("files")
+    shot(page, "designer-save-as-template")
+    dialog.get_by_role("button", name="Save template").click()
+    expect(dialog).to_have_count(0)
+    template = call("GET", "/templates/canvas-orders-template")
+    assert template["parameters"] == ["files"]
+    assert template["document"]["source"]["config"]["path"] == "${param:files}"
+
     # A second version, removing the filter with the keyboard, and its diff.
     page.get_by_role("button", name="Remove filter").click()
     expect(page.locator(".dz-node-step")).to_have_count(1)
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("[data-saved]")).to_have_attribute("data-saved", "2")
     page.get_by_role("link", name="Versions").click()
     page.get_by_role("heading", name="Versions of canvas-orders").wait_for()

@@ -6,6 +6,7 @@ import { loadCatalog, tenantPath, seg, go, debounce } from './common.js';
 import { palette } from './palette.js';
 import { chain } from './chain.js';
 import { inspector, problemList } from './inspector.js';
+import { saveAsTemplate } from './template-dialog.js';
 import {
   blankDocument, nodesOf, nodeIdForField, addStep, removeStep, moveStep, setSide, removeSide, withNodeConfig,
   parseDocument, previewKey, fieldPathOf,
@@ -51,7 +52,8 @@ export async function render(root, params, ctx) {
         : 'New pipeline'),
       h('div', { class: 'dz-actions' },
         button('Validate', () => validate(true)), button('Preview', () => preview(null)),
-        button('Dry run', () => preview('sandbox')), button('Save', save, 'btn primary'),
+        button('Dry run', () => preview('sandbox')), button('Save as template', () => saveAsTemplate(api, state.doc)),
+        button('Save', save, 'btn primary'),
         state.saved ? h('a', { class: 'btn', href: `#/t/${seg(tenant)}/pipelines/${seg(state.saved.id)}/versions` },
           'Versions') : '')),
     h('div', { class: 'sf-field dz-name' }, h('label', { for: 'dz-pipeline-name', class: 'sf-label' }, 'Pipeline name'),
