@@ -100,6 +100,8 @@ def test_onboard_a_customer_through_the_wizard(browser):
     expect(final).to_have_attribute("data-final", "succeeded", timeout=60000)
     expect(final).to_contain_text("2 written, 0 failed")
     expect(page.locator("[data-count=written]")).to_have_text("2")
+    expect(page.locator("[data-records=results] h4")).to_have_text("First results (2)")
+    expect(page.locator("[data-records=results] pre")).to_contain_text("GLX-1001")
     shot(page, "designer-wizard-6-first-run")
 
     pipelines = call("GET", "/tenants/globex/pipelines")["pipelines"]

@@ -3,6 +3,9 @@
 import { h, badge } from '../ui.js';
 import { tenantPath, seg } from './common.js';
 import { isTerminal } from './wizard-model.js';
+import { recordsView } from './preview-view.js';
+
+const RESULTS_PEEK_BYTES = 64 << 10;
 
 /** The live view of one run; returns `{element, close()}`. `onEnd(run)` is called once at its final state. */
 export function runWatch(api, tenant, runId, onEnd) {
@@ -37,6 +40,11 @@ export function runWatch(api, tenant, runId, onEnd) {
       ended = true;
       source.close();
       outcome.replaceChildren(...results(api, tenant, run));
+      if (run.summary?.outputs?.results) {
+        firstResults(api, tenant, run).then((list) => {
+          if (list.length) outcome.append(recordsView(list, { title: 'First results', name: 'results', mode: 'json' }));
+        }).catch(() => { /* the download link stays */ });
+      }
       onEnd?.(run);
     }
   }
@@ -73,4 +81,27 @@ function results(api, tenant, run) {
     `The run ended ${run.state.replace(/_/g, ' ')}: ${s.records_written ?? 0} written, ${s.records_failed ?? 0} failed.`),
   h('div', { class: 'dz-actions' }, ...links));
   return out;
+}
+
+/** The first results of a run (at most 10, from the first 64 KiB of its NDJSON download). */
+async function firstResults(api, tenant, run) {
+  const response = await api.get(tenantPath(tenant, `/runs/${seg(run.id)}/results`), { raw: true });
+  const reader = response.body.getReader();
+  const chunks = [];
+  let size = 0;
+  while (size < RESULTS_PEEK_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  reader.cancel().catch(() => {});
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) { bytes.set(c, at); at += c.length; }
+  const lines = new TextDecoder().decode(bytes.subarray(0, RESULTS_PEEK_BYTES)).split('\n');
+  if (size >= RESULTS_PEEK_BYTES) lines.pop();
+  return lines.filter((l) => l.trim()).slice(0, 10).flatMap((l) => {
+    try { return [JSON.parse(l)]; } catch { return []; }
+  });
 }
