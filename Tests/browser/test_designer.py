@@ -238,3 +238,45 @@ def test_connections_test_and_browse(browser, seeded):
     expect(page.get_by_role("link", name="orders-export")).to_be_visible()
     assert call("GET", f"/tenants/{TENANT}/connections/orders-export")["config"] == {"path": "orders.csv"}
     context.close()
+
+
+def test_designer_models_in_the_browser(browser):
+    """The designer's pure modules, run by chromium as the page loads them: the LCS diff gives both texts back,
+    the chain's model moves, routes and places problems, the JSONata editor underlines the right characters."""
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto("/")
+    result = page.evaluate("""async () => {
+      const base = document.querySelector('script[type=module]').src.replace(/app\\.js$/, 'designer/');
+      const diff = await import(base + 'diff.js');
+      const model = await import(base + 'pipeline-model.js');
+      const chain = await import(base + 'chain.js');
+      const editor = await import(base + 'jsonata-editor.js');
+      const failures = [];
+      let seed = 7;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+      for (let k = 0; k < 300; k++) {
+        const text = () => Array.from({ length: Math.floor(rnd() * 40) }, () => 'abcd'[Math.floor(rnd() * 4)]).join('\\n');
+        const a = text(), b = text();
+        const lines = diff.lineDiff(a, b);
+        const back = (skip) => lines.filter((l) => l.op !== skip).map((l) => l.text).join('\\n');
+        if (back('+') !== a || back('-') !== b) failures.push(['diff', a, b]);
+      }
+      const d = diff.lineDiff('a\\nb\\nc', 'a\\nc\\nd');
+      if (JSON.stringify(diff.diffStats(d)) !== '{"added":1,"removed":1}') failures.push(['stats', d]);
+      let doc = model.setSide(model.blankDocument('x'), 'source', 'csv', { path: 'a.csv' });
+      for (const t of ['map', 'filter', 'route']) doc = model.addStep(doc, t, { type: 'string' });
+      doc.steps[2] = { route: { when: 'x', code: 'bad' } };
+      doc = model.moveStep(doc, 0, chain.moveTarget(0, 3));
+      const kinds = doc.steps.map(model.stepType).join(',');
+      if (kinds !== 'filter,route,map') failures.push(['move', kinds]);
+      const route = model.nodesOf(doc).find((n) => n.type === 'route');
+      if (route.branch !== 'to errors as bad') failures.push(['branch', route.branch]);
+      if (model.nodeIdForField('pipeline: steps[1].route.when') !== 'steps[1]') failures.push(['field']);
+      if (model.previewKey(doc, 0) !== 'steps[0].filter') failures.push(['key']);
+      const r = editor.errorRange('a + foo bar', { position: 11, token: 'bar' });
+      if (r.start !== 8 || r.end !== 11) failures.push(['range', r]);
+      return failures;
+    }""")
+    assert result == []
+    context.close()
