@@ -267,12 +267,12 @@ def test_designer_models_in_the_browser(browser):
       let doc = model.setSide(model.blankDocument('x'), 'source', 'csv', { path: 'a.csv' });
       for (const t of ['map', 'filter', 'route']) doc = model.addStep(doc, t, { type: 'string' });
       doc.steps[2] = { route: { when: 'x', code: 'bad' } };
-      doc = model.moveStep(doc, 0, chain.moveTarget(0, 3));
+      doc = model.moveStep(doc, 0, chain.moveTarget(0, 2));
       const kinds = doc.steps.map(model.stepType).join(',');
-      if (kinds !== 'filter,route,map') failures.push(['move', kinds]);
+      if (kinds !== 'filter,map,route') failures.push(['move', kinds]);
       const route = model.nodesOf(doc).find((n) => n.type === 'route');
       if (route.branch !== 'to errors as bad') failures.push(['branch', route.branch]);
-      if (model.nodeIdForField('pipeline: steps[1].route.when') !== 'steps[1]') failures.push(['field']);
+      if (model.nodeIdForField('pipeline: steps[2].route.when') !== 'steps[2]') failures.push(['field']);
       if (model.previewKey(doc, 0) !== 'steps[0].filter') failures.push(['key']);
       const r = editor.errorRange('a + foo bar', { position: 11, token: 'bar' });
       if (r.start !== 8 || r.end !== 11) failures.push(['range', r]);
