@@ -26,10 +26,20 @@ MAP = ('{"transactionId": id, "type": "SalesInvoice", "date": "2026-11-03", "cur
        '"lines": [{"number": "1", "quantity": 1, "amount": $number(amount)}]}')
 
 
+def watch_errors(page):
+    """Collects script errors and console errors (a CSP refusal is one) on `page.script_errors`; the API's
+    expected 4xx answers (a connection looked up before it exists) are not script errors."""
+    page.script_errors = []
+    page.on("pageerror", lambda e: page.script_errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
+            and page.script_errors.append(m.text))
+
+
 def engineer_page(browser):
     """A platform admin (the engineer of these tests) signed in at 1280x800."""
     context = new_context(browser)
     page = context.new_page()
+    watch_errors(page)
     page.goto("/")
     page.get_by_label("E-mail").fill(ADMIN_EMAIL)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
@@ -54,7 +64,7 @@ def test_onboard_a_customer_through_the_wizard(browser):
     page.get_by_role("button", name="Next").click()
 
     # The customer's export arrives in the new tenant's file area (the Files page or the API).
-    page.get_by_role("heading", name="Connection").wait_for()
+    page.get_by_role("heading", name="Connection", exact=True).wait_for()
     call("PUT", "/tenants/globex/files/exports/orders-1.csv", raw=EXPORT.encode(), content_type="text/csv")
     source = page.locator(".dz-wizard-source")
     source.get_by_label("Path").fill("exports/*.csv")
@@ -82,7 +92,7 @@ def test_onboard_a_customer_through_the_wizard(browser):
     shot(page, "designer-wizard-4-parameters")
     page.get_by_role("button", name="Create the pipeline").click()
 
-    page.get_by_role("heading", name="Schedule").wait_for()
+    page.get_by_role("heading", name="Schedule", exact=True).wait_for()
     page.get_by_label("Time zone").select_option("Europe/Berlin")
     page.get_by_role("button", name="Weekdays at 06:00").click()
     times = page.get_by_role("list", name="Next fire times").locator("li")
@@ -111,6 +121,7 @@ def test_onboard_a_customer_through_the_wizard(browser):
     connections = {c["name"]: c for c in call("GET", "/tenants/globex/connections")["connections"]}
     assert connections["taxman"]["config"]["api_key"] == "${secret:TAXMAN_API_KEY}"
     assert [s["name"] for s in call("GET", "/tenants/globex/secrets")["secrets"]] == ["TAXMAN_API_KEY"]
+    assert page.script_errors == []
     context.close()
 
 
@@ -214,6 +225,7 @@ def test_build_a_pipeline_on_the_canvas_by_dragging(browser, seeded):
     expect(page.locator(".dz-diff-stats")).to_contain_text("Version 1 → 2")
     expect(page.locator(".dz-diff .dz-del").first).to_contain_text('"filter": "amount != \\"abc\\""')
     shot(page, "designer-versions-diff")
+    assert page.script_errors == []
     context.close()
 
 
@@ -237,6 +249,7 @@ def test_connections_test_and_browse(browser, seeded):
     page.goto(f"/#/t/{TENANT}/connections")
     expect(page.get_by_role("link", name="orders-export")).to_be_visible()
     assert call("GET", f"/tenants/{TENANT}/connections/orders-export")["config"] == {"path": "orders.csv"}
+    assert page.script_errors == []
     context.close()
 
 
