@@ -293,3 +293,32 @@ def test_designer_models_in_the_browser(browser):
     }""")
     assert result == []
     context.close()
+
+
+def test_every_palette_item_renders_its_form(browser, seeded):
+    """Each source, step and destination of the catalog added with its Add button (the keyboard way) shows its
+    form in the inspector without a script error, and lands in the document."""
+    context, page = engineer_page(browser)
+    page.goto(f"/#/t/{TENANT}/design/new")
+    page.get_by_role("heading", name="New pipeline").wait_for()
+    catalog = call("GET", "/connectors")["connectors"]
+    inspector = page.locator(".dz-inspector")
+    steps = 0
+    for entry in catalog:
+        kind, name = entry["kind"], entry["name"]
+        page.get_by_role("button", name=f"Add {kind} {name}", exact=True).click()
+        if kind == "step":
+            steps += 1
+            expect(page.locator(".dz-node-step")).to_have_count(steps)
+            expect(inspector.locator("h2")).to_contain_text(f": {name}")
+        else:
+            expect(page.locator(f".dz-node-{kind} .dz-node-label")).to_have_text(name)
+            expect(inspector.locator("h2")).to_have_text(kind.capitalize())
+        expect(inspector.locator(".schema-form")).to_have_count(1)
+    page.get_by_role("tab", name="Source").click()
+    document = json.loads(page.get_by_label("The pipeline document (JSON)").input_value())
+    assert [next(k for k in s if k != "name") for s in document["steps"]] == [
+        e["name"] for e in catalog if e["kind"] == "step"]
+    shot(page, "designer-canvas-every-step")
+    assert page.script_errors == []
+    context.close()
