@@ -249,6 +249,26 @@ def test_connections_test_and_browse(browser, seeded):
     page.goto(f"/#/t/{TENANT}/connections")
     expect(page.get_by_role("link", name="orders-export")).to_be_visible()
     assert call("GET", f"/tenants/{TENANT}/connections/orders-export")["config"] == {"path": "orders.csv"}
+
+    # The connection is in the canvas's palette; a route step shows its branch and what it sent there.
+    page.goto(f"/#/t/{TENANT}/design/new")
+    page.get_by_role("button", name="Add source connection orders-export").click()
+    expect(page.locator(".dz-node-source .dz-node-label")).to_have_text("connection orders-export")
+    page.get_by_role("button", name="Add step route", exact=True).click()
+    inspector = page.locator(".dz-inspector")
+    inspector.locator("textarea.jx-input").fill('region = "ZZ"')
+    inspector.get_by_label("Error code").fill("bad_region")
+    page.get_by_role("button", name="Add destination file", exact=True).click()
+    page.locator(".dz-inspector").get_by_label("Path").fill("out/orders.ndjson")
+    page.get_by_role("button", name="Preview").click()
+    route = page.locator(".dz-node[data-node='steps[0]']")
+    expect(route.locator(".dz-branch")).to_contain_text("branch to errors as bad_region")
+    expect(route.locator(".dz-node-select .dz-count")).to_have_text("3 records")
+    shot(page, "designer-canvas-route")
+    page.get_by_role("tab", name="Source").click()
+    document = json.loads(page.get_by_label("The pipeline document (JSON)").input_value())
+    assert document["source"] == {"connection": "orders-export"}
+    assert document["steps"] == [{"route": {"when": 'region = "ZZ"', "code": "bad_region"}}]
     assert page.script_errors == []
     context.close()
 

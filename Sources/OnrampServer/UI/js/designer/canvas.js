@@ -8,14 +8,15 @@ import { chain } from './chain.js';
 import { inspector, problemList } from './inspector.js';
 import { saveAsTemplate } from './template-dialog.js';
 import {
-  blankDocument, nodesOf, nodeIdForField, addStep, removeStep, moveStep, setSide, removeSide, withNodeConfig,
-  parseDocument, previewKey, fieldPathOf,
+  blankDocument, nodesOf, nodeIdForField, addStep, removeStep, moveStep, setSide, setSideConnection, removeSide,
+  withNodeConfig, withIncremental, parseDocument, previewKey, fieldPathOf,
 } from './pipeline-model.js';
 
 export async function render(root, params, ctx) {
   const { api } = ctx;
   const tenant = params.tenant;
   const catalog = await loadCatalog(api);
+  const connections = await api.get(tenantPath(tenant, '/connections')).then((r) => r.connections || [], () => []);
   const state = { doc: null, saved: null, selected: 'source', problems: new Map(), preview: null, stale: false,
     picked: 0, secrets: new Map(), tab: 'canvas' };
   const version = params.query?.get?.('version');
@@ -41,7 +42,7 @@ export async function render(root, params, ctx) {
   const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' },
     tabButton('canvas', 'Canvas'), tabButton('source', 'Source'));
   const canvasPanel = h('div', { id: 'dz-panel-canvas', role: 'tabpanel', 'aria-labelledby': 'dz-tab-canvas',
-    class: 'dz-canvas' }, palette(catalog, addItem), chainHolder, inspectorHolder);
+    class: 'dz-canvas' }, palette(catalog, addItem, connections), chainHolder, inspectorHolder);
   const sourcePanel = h('div', { id: 'dz-panel-source', role: 'tabpanel', 'aria-labelledby': 'dz-tab-source', hidden: true },
     h('label', { for: 'dz-source-text', class: 'sf-label' }, 'The pipeline document (JSON)'), sourceText, sourceError);
 
@@ -77,7 +78,11 @@ export async function render(root, params, ctx) {
     const out = new Map();
     if (!state.preview) return out;
     out.set('source', (state.preview.source || []).length);
-    (state.doc.steps || []).forEach((_, i) => out.set(`steps[${i}]`, (state.preview[previewKey(state.doc, i)] || []).length));
+    (state.doc.steps || []).forEach((_, i) => {
+      const key = previewKey(state.doc, i);
+      out.set(`steps[${i}]`, (state.preview[key] || []).length);
+      if (state.preview[`${key} routed`]) out.set(`steps[${i}] routed`, state.preview[`${key} routed`].length);
+    });
     return out;
   }
 
@@ -102,6 +107,7 @@ export async function render(root, params, ctx) {
       api, catalog, tenant, doc: state.doc, node: n, problems: state.problems.get(n.id) || [], preview: state.preview,
       stale: state.stale, picked: state.picked,
       onChange: (config, name) => formChanged(n, config, name),
+      onIncremental: (value) => setDoc(withIncremental(state.doc, value), 'form'),
       onSecrets: (list) => { for (const s of list) state.secrets.set(s.name, s); },
       onPick: (i) => { state.picked = i; renderInspector(); },
     });
@@ -136,6 +142,9 @@ export async function render(root, params, ctx) {
       const at = slot ?? (sel ? Number(sel[1]) + 1 : (state.doc.steps || []).length);
       state.selected = `steps[${at}]`;
       setDoc(addStep(state.doc, item.name, schema, at));
+    } else if (item.connection) {
+      state.selected = item.kind;
+      setDoc(setSideConnection(state.doc, item.kind, item.name));
     } else {
       const keep = state.doc[item.kind]?.connector === item.name ? state.doc[item.kind].config : {};
       state.selected = item.kind;

@@ -73,7 +73,7 @@ function nodeElement(node, stepCount, view, on) {
     onclick: () => on.select(node.id) },
   h('span', { class: 'dz-node-kind' }, title),
   h('span', { class: 'dz-node-label' }, node.empty ? `Drop a ${node.kind} here` : node.label),
-  node.branch ? h('span', { class: 'dz-branch' }, `branch ${node.branch}`) : '',
+
   count !== undefined ? h('span', { class: 'dz-count' }, `${count} records`) : '',
   problems.length ? h('span', { class: 'dz-problem-count' }, `${problems.length} problem${problems.length > 1 ? 's' : ''}`)
     : '');
@@ -90,7 +90,10 @@ function nodeElement(node, stepCount, view, on) {
     tools.append(h('button', { type: 'button', class: 'btn small', 'aria-label': `Remove the ${node.kind}`,
       onclick: () => on.removeSide(node.kind) }, 'Remove'));
   }
-  const li = h('li', { class: classes.filter(Boolean).join(' '), 'data-node': node.id }, selectButton, tools);
+  const routed = view.counts?.get(`${node.id} routed`);
+  const branch = node.branch ? h('div', { class: 'dz-branch', 'aria-label': `Branch ${node.branch}` }, `↳ branch ${node.branch}`,
+    routed !== undefined ? h('span', { class: 'dz-count' }, ` ${routed} routed`) : '') : '';
+  const li = h('li', { class: classes.filter(Boolean).join(' '), 'data-node': node.id }, selectButton, branch, tools);
   if (node.kind === 'step') {
     li.draggable = true;
     li.addEventListener('dragstart', (ev) => {

@@ -10,7 +10,7 @@ import { seg } from './common.js';
 
 /**
  * Builds the inspector. `env`: `{api, catalog, tenant, doc, node, problems, preview, stale, picked,
- * onChange(config, name), onSecrets(list), onPick(index)}`. Returns `{element, refreshSample(), showProblems(list)}`.
+ * onChange(config, name), onIncremental(value), onSecrets(list), onPick(index)}`. Returns `{element, refreshSample(), showProblems(list)}`.
  */
 export function inspector(env) {
   const { node, doc, catalog } = env;
@@ -51,6 +51,7 @@ export function inspector(env) {
       },
     });
     parts.push(form.element);
+    if (node.kind === 'source' && entry?.incremental_schema) parts.push(incrementalForm(env, entry.incremental_schema));
   }
   nameInput?.addEventListener('input', () => changed());
   const problemsHolder = h('div', { class: 'dz-node-problems' });
@@ -78,6 +79,14 @@ export function inspector(env) {
   }
 
   return { element: wrap(parts), refreshSample: () => editors.forEach((e) => e.refresh()), showProblems };
+}
+
+/** The source's `incremental` settings in their own fieldset; empty means a full load every run. */
+function incrementalForm(env, schema) {
+  const form = schemaForm(schema, env.doc.source?.incremental, { path: 'source.incremental',
+    onChange: () => env.onIncremental?.(prune(form.value())) });
+  return h('fieldset', { class: 'sf-object dz-incremental' }, h('legend', {}, 'Incremental reading'),
+    h('p', { class: 'sf-help' }, 'Leave empty for a full load every run.'), form.element);
 }
 
 function wrap(parts) {

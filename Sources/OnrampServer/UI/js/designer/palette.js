@@ -15,19 +15,29 @@ export function droppedItem(event) {
   }
 }
 
-/** The palette element; `onAdd({kind, name})` is called by the Add buttons. */
-export function palette(catalog, onAdd) {
+/**
+ * The palette element; `onAdd({kind, name, connection?})` is called by the Add buttons. `connections` (the tenant's)
+ * are offered as sources or destinations by their connector's kind.
+ */
+export function palette(catalog, onAdd, connections = []) {
   const filter = h('input', { type: 'search', id: 'dz-palette-filter', placeholder: 'Filter', autocomplete: 'off' });
-  const groups = [['source', 'Sources', catalog.sources], ['step', 'Steps', catalog.steps],
-    ['destination', 'Destinations', catalog.destinations]].map(([kind, title, entries]) => {
+  const kindOf = (c) => (catalog.byKey.has(`source:${c.connector}`) ? 'source' : 'destination');
+  const named = connections.map((c) => ({ name: c.name, summary: `${c.connector} connection`, kind: kindOf(c),
+    connection: true }));
+  const sections = [['source', 'Sources', catalog.sources], ['step', 'Steps', catalog.steps],
+    ['destination', 'Destinations', catalog.destinations]];
+  if (named.length) sections.unshift([null, 'Connections', named]);
+  const groups = sections.map(([groupKind, title, entries]) => {
     const items = entries.map((c) => {
+      const kind = groupKind || c.kind;
+      const what = c.connection ? `${kind} connection` : kind;
       const li = h('li', { class: `dz-pal-item dz-pal-${kind}`, draggable: 'true', 'data-kind': kind, 'data-name': c.name,
-        title: c.summary || c.name },
+        'data-connection': c.connection ? 'true' : null, title: c.summary || c.name },
       h('span', { class: 'dz-pal-name' }, c.name),
-      h('button', { type: 'button', class: 'btn small', 'aria-label': `Add ${kind} ${c.name}`,
-        onclick: () => onAdd({ kind, name: c.name }) }, 'Add'));
+      h('button', { type: 'button', class: 'btn small', 'aria-label': `Add ${what} ${c.name}`,
+        onclick: () => onAdd({ kind, name: c.name, connection: !!c.connection }) }, 'Add'));
       li.addEventListener('dragstart', (ev) => {
-        const data = JSON.stringify({ kind, name: c.name });
+        const data = JSON.stringify({ kind, name: c.name, connection: !!c.connection });
         ev.dataTransfer.setData(PALETTE_TYPE, data);
         ev.dataTransfer.setData('text/plain', data);
         ev.dataTransfer.effectAllowed = 'copy';

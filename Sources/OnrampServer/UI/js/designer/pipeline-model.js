@@ -136,6 +136,14 @@ export function setSide(doc, kind, connector, config = {}) {
   return next;
 }
 
+/** Sets the source or destination to a tenant's connection (a source keeps its `incremental`). */
+export function setSideConnection(doc, kind, connection) {
+  const next = copy(doc);
+  const incremental = kind === 'source' ? next.source?.incremental : undefined;
+  next[kind] = incremental ? { connection, incremental } : { connection };
+  return next;
+}
+
 export function removeSide(doc, kind) {
   const next = copy(doc);
   delete next[kind];
@@ -161,6 +169,15 @@ export function withNodeConfig(doc, node, config, name) {
   } else if (next[node.kind]) {
     next[node.kind].config = config;
   }
+  return next;
+}
+
+/** A copy with the source's `incremental` set (removed when empty: a full load every run). */
+export function withIncremental(doc, incremental) {
+  const next = copy(doc);
+  if (!next.source) return next;
+  if (incremental && typeof incremental === 'object' && Object.keys(incremental).length) next.source.incremental = incremental;
+  else delete next.source.incremental;
   return next;
 }
 
