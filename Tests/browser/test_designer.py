@@ -334,7 +334,7 @@ def test_every_palette_item_renders_its_form(browser, seeded):
         else:
             expect(page.locator(f".dz-node-{kind} .dz-node-label")).to_have_text(name)
             expect(inspector.locator("h2")).to_have_text(kind.capitalize())
-        expect(inspector.locator(".schema-form")).to_have_count(1)
+        expect(inspector.locator(".schema-form").first).to_be_visible()
     page.get_by_role("tab", name="Source").click()
     document = json.loads(page.get_by_label("The pipeline document (JSON)").input_value())
     assert [next(k for k in s if k != "name") for s in document["steps"]] == [

@@ -164,6 +164,7 @@ function buildObject(ctx, schema, value, path, label, isRoot) {
   }));
   const extra = Object.fromEntries(Object.entries(current).filter(([k]) => !(k in props)));
   const body = children.map((c) => c.field.element);
+  if (!body.length && isRoot) body.push(h('p', { class: 'sf-help' }, 'Nothing to set up.'));
   const element = isRoot
     ? h('div', { class: 'sf-object', 'data-field': path }, ...body)
     : h('fieldset', { class: 'sf-object', 'data-field': path }, h('legend', {}, label || path),
