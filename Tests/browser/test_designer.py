@@ -317,7 +317,7 @@ def test_designer_models_in_the_browser(browser):
 
 def test_every_palette_item_renders_its_form(browser, seeded):
     """Each source, step and destination of the catalog added with its Add button (the keyboard way) shows its
-    form in the inspector without a script error, and lands in the document."""
+    form in the inspector without a script error, and lands in the document; a step moves down with its button."""
     context, page = engineer_page(browser)
     page.goto(f"/#/t/{TENANT}/design/new")
     page.get_by_role("heading", name="New pipeline").wait_for()
@@ -335,10 +335,13 @@ def test_every_palette_item_renders_its_form(browser, seeded):
             expect(page.locator(f".dz-node-{kind} .dz-node-label")).to_have_text(name)
             expect(inspector.locator("h2")).to_have_text(kind.capitalize())
         expect(inspector.locator(".schema-form").first).to_be_visible()
+    names = [e["name"] for e in catalog if e["kind"] == "step"]
+    page.get_by_role("button", name=f"Move {names[0]} down").click()
+    names[0], names[1] = names[1], names[0]
+    expect(page.locator(".dz-node-step .dz-node-kind").first).to_have_text(names[0])
     page.get_by_role("tab", name="Source").click()
     document = json.loads(page.get_by_label("The pipeline document (JSON)").input_value())
-    assert [next(k for k in s if k != "name") for s in document["steps"]] == [
-        e["name"] for e in catalog if e["kind"] == "step"]
+    assert [next(k for k in s if k != "name") for s in document["steps"]] == names
     shot(page, "designer-canvas-every-step")
     assert page.script_errors == []
     context.close()
