@@ -43,7 +43,8 @@ export async function render(root, params, ctx) {
     tabButton('canvas', 'Canvas'), tabButton('source', 'Source'));
   const canvasPanel = h('div', { id: 'dz-panel-canvas', role: 'tabpanel', 'aria-labelledby': 'dz-tab-canvas',
     class: 'dz-canvas' }, palette(catalog, addItem, connections), chainHolder, inspectorHolder);
-  const sourcePanel = h('div', { id: 'dz-panel-source', role: 'tabpanel', 'aria-labelledby': 'dz-tab-source', hidden: true },
+  const sourcePanel = h('div', { id: 'dz-panel-source', role: 'tabpanel', 'aria-labelledby': 'dz-tab-source',
+    hidden: true },
     h('label', { for: 'dz-source-text', class: 'sf-label' }, 'The pipeline document (JSON)'), sourceText, sourceError);
 
   const button = (label, onclick, cls = 'btn') => h('button', { type: 'button', class: cls, onclick }, label);
@@ -211,7 +212,8 @@ export async function render(root, params, ctx) {
       const answers = state.preview.dry_run?.answers || [];
       status.replaceChildren(h('p', { class: 'dz-ok', 'data-preview': 'done' }, dryRun
         ? `Dry run: ${answers.filter((a) => !a.error).length} calculated, ${answers.filter((a) => a.error).length} refused.`
-        : `Preview: ${(state.preview.source || []).length} source records, ${(state.preview.errors || []).length} errors.`));
+        : `Preview: ${(state.preview.source || []).length} source records, `
+          + `${(state.preview.errors || []).length} errors.`));
       if (dryRun) state.selected = 'destination';
       showTab('canvas');
     } catch (e) {

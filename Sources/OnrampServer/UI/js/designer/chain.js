@@ -66,7 +66,8 @@ function nodeElement(node, stepCount, view, on) {
   const problems = view.problems?.get(node.id) || [];
   const count = view.counts?.get(node.id);
   const selected = view.selected === node.id;
-  const classes = ['dz-node', `dz-node-${node.kind}`, selected ? 'dz-selected' : '', problems.length ? 'dz-has-problems' : '',
+  const classes = ['dz-node', `dz-node-${node.kind}`, selected ? 'dz-selected' : '',
+    problems.length ? 'dz-has-problems' : '',
     node.empty ? 'dz-node-empty' : ''];
   const title = node.kind === 'step' ? node.type : node.kind;
   const selectButton = h('button', { type: 'button', class: 'dz-node-select', 'aria-pressed': String(selected),
@@ -91,7 +92,8 @@ function nodeElement(node, stepCount, view, on) {
       onclick: () => on.removeSide(node.kind) }, 'Remove'));
   }
   const routed = view.counts?.get(`${node.id} routed`);
-  const branch = node.branch ? h('div', { class: 'dz-branch', 'aria-label': `Branch ${node.branch}` }, `↳ branch ${node.branch}`,
+  const branch = node.branch ? h('div', { class: 'dz-branch', 'aria-label': `Branch ${node.branch}` },
+    `↳ branch ${node.branch}`,
     routed !== undefined ? h('span', { class: 'dz-count' }, ` ${routed} routed`) : '') : '';
   const li = h('li', { class: classes.filter(Boolean).join(' '), 'data-node': node.id }, selectButton, branch, tools);
   if (node.kind === 'step') {

@@ -178,7 +178,8 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
 
 function streamView(stream) {
   const fields = (stream.fields || []).map((f) => h('tr', {},
-    h('td', {}, f.name), h('td', {}, f.type || ''), h('td', {}, f.source_type || ''), h('td', {}, f.nullable ? 'yes' : 'no')));
+    h('td', {}, f.name), h('td', {}, f.type || ''), h('td', {}, f.source_type || ''),
+    h('td', {}, f.nullable ? 'yes' : 'no')));
   return h('details', { class: 'dz-stream', open: true },
     h('summary', {}, `${stream.name} (${stream.kind || 'stream'})`,
       [].concat(stream.primary_key ?? []).length ? ` key: ${[].concat(stream.primary_key).join(', ')}` : '',

@@ -10,7 +10,8 @@ import { seg } from './common.js';
 
 /**
  * Builds the inspector. `env`: `{api, catalog, tenant, doc, node, problems, preview, stale, picked,
- * onChange(config, name), onIncremental(value), onSecrets(list), onPick(index)}`. Returns `{element, refreshSample(), showProblems(list)}`.
+ * onChange(config, name), onIncremental(value), onSecrets(list), onPick(index)}`.
+ * Returns `{element, refreshSample(), showProblems(list)}`.
  */
 export function inspector(env) {
   const { node, doc, catalog } = env;
@@ -111,7 +112,9 @@ function previewSection(env, flow) {
     section.append(h('p', { class: 'muted' }, 'Press Preview to see the records entering and leaving this node.'));
     return section;
   }
-  if (env.stale) section.append(h('p', { class: 'notice' }, 'The pipeline changed since this preview: press Preview again.'));
+  if (env.stale) {
+    section.append(h('p', { class: 'notice' }, 'The pipeline changed since this preview: press Preview again.'));
+  }
   const { node } = env;
   const pickable = { onPick: env.onPick, picked: env.picked ?? 0 };
   if (node.kind !== 'source') {

@@ -42,7 +42,8 @@ export function shortJSON(value, max = 400) {
  */
 export function jsonataEditor(value, opts) {
   const { api } = opts;
-  const textarea = h('textarea', { id: opts.id, class: 'jx-input', rows: Math.min(12, Math.max(2, value.split('\n').length)),
+  const rows = Math.min(12, Math.max(2, value.split('\n').length));
+  const textarea = h('textarea', { id: opts.id, class: 'jx-input', rows,
     spellcheck: false, autocomplete: 'off', 'aria-describedby': `${opts.id}-status ${opts.id}-value` });
   textarea.value = value;
   const mirror = h('div', { class: 'jx-mirror', 'aria-hidden': 'true' });

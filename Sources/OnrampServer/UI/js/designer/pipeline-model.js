@@ -176,7 +176,8 @@ export function withNodeConfig(doc, node, config, name) {
 export function withIncremental(doc, incremental) {
   const next = copy(doc);
   if (!next.source) return next;
-  if (incremental && typeof incremental === 'object' && Object.keys(incremental).length) next.source.incremental = incremental;
+  const set = incremental && typeof incremental === 'object' && Object.keys(incremental).length;
+  if (set) next.source.incremental = incremental;
   else delete next.source.incremental;
   return next;
 }

@@ -74,8 +74,10 @@ function results(api, tenant, run) {
   const route = (kind, query) => api.url(tenantPath(tenant, `/runs/${seg(run.id)}/${kind}`), query);
   if (o.results) links.push(h('a', { class: 'btn', href: route('results'), download: `${run.id}-results.ndjson` },
     'Download results (NDJSON)'));
-  if (o.errors) links.push(h('a', { class: 'btn', href: route('errors', { format: 'csv' }), download: `${run.id}-errors.csv` },
-    'Download errors (CSV)'));
+  if (o.errors) {
+    links.push(h('a', { class: 'btn', href: route('errors', { format: 'csv' }), download: `${run.id}-errors.csv` },
+      'Download errors (CSV)'));
+  }
   links.push(h('a', { class: 'btn', href: `#/t/${seg(tenant)}/runs/${seg(run.id)}` }, 'Open the run'));
   out.push(h('p', { class: run.state === 'failed' ? 'sf-error' : 'dz-ok', 'data-final': run.state },
     `The run ended ${run.state.replace(/_/g, ' ')}: ${s.records_written ?? 0} written, ${s.records_failed ?? 0} failed.`),

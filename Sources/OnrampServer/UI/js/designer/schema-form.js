@@ -39,7 +39,9 @@ export function schemaForm(schema, value, opts = {}) {
       const left = [];
       for (const e of errors || []) {
         let best = null;
-        for (const f of ctx.fields) if (fieldUnder(e.field, f.path) && (!best || f.path.length > best.path.length)) best = f;
+        for (const f of ctx.fields) {
+          if (fieldUnder(e.field, f.path) && (!best || f.path.length > best.path.length)) best = f;
+        }
         if (best) best.setError(e.message || e.code);
         else left.push(e);
       }
@@ -208,7 +210,8 @@ function buildArray(ctx, schema, value, path, label) {
     const field = build(ctx, itemSchema, v, joinPath(path, index), `${labelFor('item', itemSchema)} ${index + 1}`, false);
     const item = { field, number: h('span', { class: 'sf-item-number' }) };
     item.element = h('div', { class: 'sf-item' }, item.number, field.element,
-      h('button', { type: 'button', class: 'btn small sf-remove', 'aria-label': `Remove item ${index + 1} of ${label || path}`,
+      h('button', { type: 'button', class: 'btn small sf-remove',
+        'aria-label': `Remove item ${index + 1} of ${label || path}`,
         onclick: () => {
           items.splice(items.indexOf(item), 1);
           item.element.remove();
@@ -243,7 +246,8 @@ function buildMap(ctx, schema, value, path, label) {
     row.element = h('div', { class: 'sf-item sf-map-row' },
       h('div', { class: 'sf-field' }, h('label', { for: keyId, class: 'sf-label' }, 'Field'), keyInput),
       field.element,
-      h('button', { type: 'button', class: 'btn small sf-remove', 'aria-label': `Remove ${key || 'this field'}`, onclick: () => {
+      h('button', { type: 'button', class: 'btn small sf-remove', 'aria-label': `Remove ${key || 'this field'}`,
+        onclick: () => {
         rows.splice(rows.indexOf(row), 1);
         row.element.remove();
         ctx.onChange();

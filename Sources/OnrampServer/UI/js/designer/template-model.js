@@ -16,7 +16,9 @@ export function blankCandidates(doc) {
     if (out.length >= MAX_CANDIDATES) return;
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
-    else if ((typeof v === 'string' && v !== '' && !v.includes('${')) || typeof v === 'number') out.push({ path, value: v });
+    else if ((typeof v === 'string' && v !== '' && !v.includes('${')) || typeof v === 'number') {
+      out.push({ path, value: v });
+    }
   };
   for (const side of ['source', 'destination']) if (doc?.[side]?.config) walk(doc[side].config, `${side}.config`);
   (Array.isArray(doc?.steps) ? doc.steps : []).forEach((step, i) => {

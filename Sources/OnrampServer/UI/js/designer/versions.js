@@ -36,7 +36,8 @@ export async function render(root, params, ctx) {
   }
 
   async function restore(v) {
-    if (!(await confirmDialog(`Save version ${v.version}'s document as the newest version of ${latest.name}?`))) return null;
+    const question = `Save version ${v.version}'s document as the newest version of ${latest.name}?`;
+    if (!(await confirmDialog(question))) return null;
     try {
       const saved = await api.post(tenantPath(tenant, '/pipelines'), await load(v.version));
       toast(`Version ${v.version} restored as version ${saved.version}`, 'success');

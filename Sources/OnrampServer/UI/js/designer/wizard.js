@@ -23,7 +23,8 @@ export async function render(root, params, ctx) {
       class: i === step ? 'dz-step-current' : i < step ? 'dz-step-done' : '',
       'aria-current': i === step ? 'step' : null }, `${i + 1}. ${label}`)));
     body.replaceChildren(h('h2', { tabindex: '-1', id: 'dz-wizard-step' }, STEPS[step]));
-    [chooseTemplate, chooseTenant, connections, parameters, schedule, firstRun][step]().catch((e) => body.append(errorBox(e)));
+    const pages = [chooseTemplate, chooseTenant, connections, parameters, schedule, firstRun];
+    pages[step]().catch((e) => body.append(errorBox(e)));
     body.querySelector('h2')?.focus();
   }
   const next = () => go(w.step + 1);
@@ -97,7 +98,8 @@ export async function render(root, params, ctx) {
       }, side.connector, { fixedConnector: side.connector, name, config: startingConfig(side.config || {}),
         secretNames: secretFields(side.config || {}) });
       editor.classList.add(`dz-wizard-${kind}`);
-      const blanks = Object.entries(paramFields(side.config || {})).map(([f, p]) => `${f.replace(/^config\./, '')} → ${p}`);
+      const blanks = Object.entries(paramFields(side.config || {}))
+        .map(([f, p]) => `${f.replace(/^config\./, '')} → ${p}`);
       body.append(h('h3', {}, kind === 'source' ? 'Source' : 'Destination'),
         blanks.length ? h('p', { class: 'sf-help' }, `Template blanks here: ${blanks.join(', ')}`) : '', editor);
       editors.push(editor);
