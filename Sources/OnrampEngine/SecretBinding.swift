@@ -41,7 +41,7 @@ public enum SecretBinding {
             // is text (`https://evil.example/?${x}`), and the field is checked as written.
             for field in fields where Placeholders.locatedReferences(in: .string(field.text)).isEmpty {
                 for name in names.sorted() {
-                    try check(name, bound: origins[name] ?? [], allowUnbound: allowUnbound, field: field)
+                    try check(name, bound: origins[name] ?? [], allowUnbound: allowUnbound, origin: field.origin, at: field.path)
                 }
             }
         }
@@ -50,21 +50,22 @@ public enum SecretBinding {
     /// `notify.url` is where `notify.secret` signs to.
     static let notifySchema: Value = ["properties": ["url": ["x-origin": true]]]
 
-    static func check(_ name: String, bound: [String], allowUnbound: Bool, field: SecretOrigin.Field) throws {
-        guard let origin = field.origin else {
+    /// Whether secret `name`, bound to `bound`, may go to `origin` (named by the field at `path`).
+    static func check(_ name: String, bound: [String], allowUnbound: Bool, origin: SecretOrigin?, at path: String) throws(OnrampError) {
+        guard let origin else {
             throw OnrampError("spec.secret_origin", "secret \(name) goes only to a fixed origin; this field names "
-                              + "no scheme and host it can be checked against", at: field.path)
+                              + "no scheme and host it can be checked against", at: path)
         }
         if bound.isEmpty {
             if allowUnbound { return }
             throw OnrampError("spec.secret_origin", "secret \(name) is bound to no origin, so it is not sent to "
                               + "\(origin) (whoever stores the secret lists where it may go: "
                               + "\"origins\": [\"\(origin)\"])",
-                              at: field.path)
+                              at: path)
         }
         guard bound.compactMap(SecretOrigin.init(origin:)).contains(origin) else {
             throw OnrampError("spec.secret_origin", "secret \(name) may be sent only to "
-                              + "\(bound.joined(separator: ", ")), not to \(origin)", at: field.path)
+                              + "\(bound.joined(separator: ", ")), not to \(origin)", at: path)
         }
     }
 

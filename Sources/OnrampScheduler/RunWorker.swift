@@ -284,14 +284,15 @@ public final class RunWorker: Service, Sendable {
             recorded()
             if stored {
                 log.info("run finished", metadata: ["state": "\(state.rawValue)"])
-                if let notify, let notifier {
+                if let notifier {
                     var payload = summaryValue.objectValue ?? [:]
                     for k in RunSummary.artifactKeys { payload[k] = nil }
                     payload["run_id"] = .string(run.id)
                     payload["tenant_id"] = .string(run.tenantId)
                     payload["pipeline_id"] = .string(run.pipelineId)
                     payload["state"] = .string(state.rawValue)
-                    await notifier(run, .object(payload), notify)
+                    if let notify { await notifier(run, .object(payload), notify) }
+                    if let hook = await tenantWebhook(run, state: state, log: log) { await notifier(run, .object(payload), hook) }
                 }
             } else {
                 log.warning("run finished after losing its lease; outcome not recorded")

@@ -24,7 +24,7 @@ struct AuditMiddleware: RouterMiddleware {
     static let resources: [String: String] = [
         "tenants": "tenant", "users": "user", "api-keys": "api_key", "pipelines": "pipeline", "runs": "run",
         "schedules": "schedule", "secrets": "secret", "connections": "connection", "templates": "template", "files": "file",
-        "errors": "error_entry", "reference-tables": "reference_table",
+        "errors": "error_entry", "reference-tables": "reference_table", "webhook": "webhook",
     ]
     /// POST routes that change nothing.
     static let readOnly: Set<String> = ["preview", "validate", "compile", "evaluate"]

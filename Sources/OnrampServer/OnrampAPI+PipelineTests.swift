@@ -31,7 +31,12 @@ extension OnrampAPI {
             let q = try QueryValues(request, allowed: ["required"])
             let required = try q.choice("required", ["true", "false"]) == "true"
             let document = try await request.documentBody(limit: PipelineTestSuite.maxBytes)
-            do { _ = try PipelineTestDocument(from: document) } catch let e as OnrampError { throw APIError.invalid(e) }
+            do {
+                let tests = try PipelineTestDocument(from: document)
+                let spec = try PipelineSpecValidation.spec(try await validate(p.document, tenant: tenant))
+                try PipelineTestRunner(spec: spec, registry: registry, resources: policy.resources(tenant: tenant),
+                                       scratch: dataDirectory).check(tests)
+            } catch let e as OnrampError { throw APIError.invalid(e) }
             let record = PipelineTestRecord(pipelineId: p.pipelineId, version: p.version, document: document,
                                             required: required, updatedAt: Date())
             try await store.savePipelineTests(record)
@@ -52,8 +57,10 @@ extension OnrampAPI {
                 throw APIError.notFound("tests of pipeline \(p.name) version \(p.version)")
             }
             let run = try await runTests(t, of: p, tenant: tenant)
-            _ = try await store.recordPipelineTestRun(pipelineId: p.pipelineId, version: p.version, documentAt: t.updatedAt,
-                                                      run: run)
+            guard try await store.recordPipelineTestRun(pipelineId: p.pipelineId, version: p.version, documentAt: t.updatedAt,
+                                                        run: run) else {
+                throw APIError(.conflict, "conflict", "the tests were replaced while they ran; run the new ones")
+            }
             return JSONResponse.make(Self.testRunValue(run))
         }
     }

@@ -60,17 +60,27 @@ extension OnrampAPI {
     func addRunRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.post("/tenants/:tenant/pipelines/:pipeline/runs") { request, context in
             let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
-            let p = try await activePipeline(context, tenant: tenant)
-            if let refusal = try await store.pipelineTests(pipelineId: p.pipelineId, version: p.version)?.refusal {
-                throw APIError(.conflict, "tests_required", refusal)
-            }
+            var p = try await activePipeline(context, tenant: tenant)
             var fullResync = false
             if request.headers[.contentLength].map({ $0 != "0" }) ?? false || request.headers[.transferEncoding] != nil {
                 let body = try await request.jsonBody()
+                try Self.onlyKeys(body, ["full_resync", "version"])
                 if let f = body["full_resync"] {
                     guard case .bool(let b) = f else { throw APIError(.unprocessableContent, "invalid", "must be a boolean", field: "full_resync") }
                     fullResync = b
                 }
+                if let v = body["version"] {
+                    guard let n = v.numberValue, n == n.rounded(), n >= 1, n <= Double(Int32.max) else {
+                        throw APIError(.unprocessableContent, "invalid", "must be a version number", field: "version")
+                    }
+                    guard let chosen = try await store.pipeline(id: p.pipelineId, version: Int(n)) else {
+                        throw APIError(.unprocessableContent, "invalid", "pipeline \(p.name) has no version \(Int(n))", field: "version")
+                    }
+                    p = chosen
+                }
+            }
+            if let refusal = try await store.pipelineTests(pipelineId: p.pipelineId, version: p.version)?.refusal {
+                throw APIError(.conflict, "tests_required", refusal)
             }
             let run = RunRecord(id: UUID().uuidString.lowercased(), tenantId: tenant, pipelineId: p.pipelineId, pipelineVersion: p.version,
                                 trigger: "api", fullResync: fullResync, createdAt: Date())

@@ -86,6 +86,7 @@ public struct OnrampAPI: Sendable {
         addErrorRoutes(api)
         addScheduleRoutes(api)
         addSecretRoutes(api)
+        addWebhookRoutes(api)
         addTemplateRoutes(api)
         addReferenceTableRoutes(api)
         addConnectionRoutes(api)

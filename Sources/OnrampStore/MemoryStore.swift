@@ -2,7 +2,7 @@ import Foundation
 import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
-public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore, WebhookStore,
     AuditStore, ErrorQueueStore {
     var errorEntriesById: [String: ErrorEntry] = [:]
     var pipelineTestsByKey: [String: PipelineTestRecord] = [:]
@@ -50,6 +50,12 @@ public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, Checkpoint
         sessionsByHash = sessionsByHash.filter { $0.value.userId != userId || $0.key == keeping }
         return true
     }
+
+    private var webhooksByTenant: [String: WebhookRecord] = [:]
+
+    public func saveWebhook(_ webhook: WebhookRecord) { webhooksByTenant[webhook.tenantId] = webhook }
+    public func webhook(tenantId: String) -> WebhookRecord? { webhooksByTenant[tenantId] }
+    public func deleteWebhook(tenantId: String) -> Bool { webhooksByTenant.removeValue(forKey: tenantId) != nil }
 
     private var templatesByName: [String: TemplateRecord] = [:]
 

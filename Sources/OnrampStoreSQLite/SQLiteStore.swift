@@ -5,7 +5,7 @@ import OnrampStore
 
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
-public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore,
+public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore, WebhookStore,
     AuditStore, ErrorQueueStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
@@ -90,6 +90,12 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
         m.registerMigration("v13-pipeline-tests", migrate: SQLiteStore.migratePipelineTests)
         m.registerMigration("v14-run-progress") { db in
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN progress TEXT")
+        }
+        m.registerMigration("v15-webhooks") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhooks (tenant_id TEXT PRIMARY KEY, url TEXT NOT NULL, secret TEXT NOT NULL,
+                    events TEXT NOT NULL, enabled INTEGER NOT NULL, updated_at REAL NOT NULL)
+                """)
         }
         return m
     }

@@ -160,3 +160,56 @@ import Testing
         #expect(RunEventPacer.text(.send(["a": "x\ny"])) == "event: run\ndata: {\"a\":\"x\\ny\"}\n\n")
     }
 }
+
+extension EditorAPITests {
+    @Test func aRunCanBeOfAnEarlierVersion() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            var second = APITests.pipeline(f.dir).objectValue!
+            second["steps"] = [["set": ["amount": "$number(amount) * 2"]]]
+            for document in [APITests.pipeline(f.dir), .object(second)] {
+                #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines", key: f.keys["engineer"], body: document).status == .created)
+            }
+            let path = "/api/v1/tenants/acme/pipelines/copy/runs"
+            let first = try await call(client, .post, path, key: f.keys["acme-admin"], body: ["version": 1])
+            #expect(try first.status == .accepted && APITests.json(first)["pipeline_version"] == 1)
+            let latest = try await call(client, .post, path, key: f.keys["acme-admin"])
+            #expect(try APITests.json(latest)["pipeline_version"] == 2)
+            for body in [["version": 3], ["version": "1"], ["version": 0], ["version": 1.5], ["versions": 1]] as [Value] {
+                let r = try await call(client, .post, path, key: f.keys["acme-admin"], body: body)
+                #expect(r.status == .unprocessableContent, "\(body)")
+            }
+        }
+    }
+}
+
+extension EditorAPITests {
+    @Test func aTenantAdminSetsTheTenantsWebhookWithABoundSecret() async throws {
+        let f = try await APITests.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: f.api.buildRouter()).test(.router) { client in
+            let admin = f.keys["acme-admin"], path = "/api/v1/tenants/acme/webhook"
+            #expect(try await call(client, .get, path, key: admin).status == .notFound)
+            #expect(try await call(client, .put, "/api/v1/tenants/acme/secrets/HOOK", key: admin,
+                                   body: ["value": "signing", "origins": ["https://hooks.acme.test"]]).status == .ok)
+            let body: Value = ["url": "https://hooks.acme.test/onramp", "secret": "${secret:HOOK}"]
+            #expect(try await call(client, .put, path, key: f.keys["acme-viewer"], body: body).status == .forbidden)
+            let put = try await call(client, .put, path, key: admin, body: body)
+            #expect(try put.status == .ok && APITests.json(put)["events"] == ["failed", "succeeded_with_errors"])
+            let shown = try APITests.json(try await call(client, .get, path, key: f.keys["acme-viewer"]))
+            #expect(shown["url"] == "https://hooks.acme.test/onramp" && shown["secret"] == "${secret:HOOK}" && shown["enabled"] == true)
+            for (bad, field) in [(["url": "https://evil.example/x", "secret": "${secret:HOOK}"], "url"),
+                                 (["url": "https://hooks.acme.test/x", "secret": "signing"], "secret"),
+                                 (["url": "https://hooks.acme.test/x", "secret": "${secret:HOOK}", "events": ["queued"]], "events[0]"),
+                                 (["url": "https://hooks.acme.test/x", "secret": "${secret:HOOK}", "events": []], "events"),
+                                 (["url": "https://hooks.acme.test/x", "secret": "${secret:HOOK}", "extra": 1], "extra")] as [(Value, String)] {
+                let r = try await call(client, .put, path, key: admin, body: bad)
+                #expect(try r.status == .unprocessableContent && APITests.json(r)["error"]?["field"] == .string(field), "\(bad)")
+            }
+            #expect(try await call(client, .get, "/api/v1/tenants/acme/webhook", key: f.keys["globex-admin"]).status == .notFound)
+            #expect(try await call(client, .delete, path, key: admin).status == .noContent)
+            #expect(try await call(client, .delete, path, key: admin).status == .notFound)
+        }
+    }
+}

@@ -49,6 +49,11 @@ import Testing
             let bad = try await call(client, .put, tests, key: engineer, yaml: "cases: [{name: a, input: {records: []}, expect: {x: 1}}]")
             #expect(bad.status == .unprocessableContent)
             #expect(try APITests.json(bad)["error"]?["field"] == "cases[0].expect.x")
+            // A case naming a step the version does not have is refused when stored, not found at the first run.
+            let noStep = try await call(client, .put, tests, key: engineer,
+                                        yaml: "cases: [{name: a, from: nosuch, input: {records: []}, expect: {output: []}}]")
+            #expect(noStep.status == .unprocessableContent)
+            #expect(try APITests.json(noStep)["error"]?["field"] == "cases[0].from" && APITests.json(noStep)["error"]?["code"] == "test.step")
 
             // A failing document, required: runs are refused until a test run passes.
             let put = try await call(client, .put, tests + "?required=true", key: engineer, yaml: Self.tests(amount: "2.6"))

@@ -298,6 +298,26 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func webhooksPerTenant(_ backend: Backend) async throws {
+        let store = try backend.make()
+        #expect(try await store.webhook(tenantId: "acme") == nil)
+        let hook = WebhookRecord(tenantId: "acme", url: "https://hooks.acme.test/onramp", secret: "${secret:HOOK}",
+                                 events: [.failed, .succeededWithErrors], enabled: true, updatedAt: t0)
+        try await store.saveWebhook(hook)
+        var changed = hook
+        changed.events = [.failed]
+        changed.enabled = false
+        try await store.saveWebhook(changed)
+        try await store.saveWebhook(WebhookRecord(tenantId: "globex", url: "https://g.test", secret: "${secret:G}", events: [],
+                                                  enabled: true, updatedAt: t0))
+        #expect(try await store.webhook(tenantId: "acme") == changed)
+        #expect(try await store.deleteWebhook(tenantId: "acme"))
+        #expect(try await store.deleteWebhook(tenantId: "acme") == false)
+        #expect(try await store.webhook(tenantId: "acme") == nil)
+        #expect(try await store.webhook(tenantId: "globex") != nil)
+    }
+
+    @Test(arguments: Backend.allCases)
     func connectionsPerTenant(_ backend: Backend) async throws {
         let store = try backend.make()
         try await store.saveConnection(ConnectionRecord(tenantId: "acme", name: "taxman", connector: "taxman", config: ["api_key": "${secret:K}"], updatedAt: t0))
