@@ -225,6 +225,11 @@ def test_build_a_pipeline_on_the_canvas_by_dragging(browser, seeded):
     expect(page.locator(".dz-diff-stats")).to_contain_text("Version 1 → 2")
     expect(page.locator(".dz-diff .dz-del").first).to_contain_text('"filter": "amount != \\"abc\\""')
     shot(page, "designer-versions-diff")
+    # Run the first version (with its filter), not the newest.
+    page.get_by_role("button", name="Run version 1").click()
+    page.wait_for_url(re.compile(r"#/t/acme/runs/"))
+    runs = call("GET", f"/tenants/{TENANT}/runs?pipeline_id={saved['id']}")["runs"]
+    assert [r["pipeline_version"] for r in runs] == [1]
     assert page.script_errors == []
     context.close()
 

@@ -1,6 +1,5 @@
 // A pipeline's versions: the list, a line diff between any two (pretty JSON, keys sorted), open one in the
-// designer, restore one as the newest version. Runs always take the newest version (the API has no way to run an
-// older one), so "Run this version" is: restore it, then run.
+// designer, run one (`POST …/runs {version}`), restore one as the newest version.
 import { h, toast, errorBox, formatTime, confirmDialog } from '../ui.js';
 import { tenantPath, seg, go } from './common.js';
 import { prettyJSON, lineDiff, diffStats } from './diff.js';
@@ -48,10 +47,10 @@ export async function render(root, params, ctx) {
     }
   }
 
-  async function runLatest() {
+  async function runVersion(v) {
     try {
-      const run = await api.post(`${base}/runs`, {});
-      toast('Run queued', 'success');
+      const run = await api.post(`${base}/runs`, { version: v.version });
+      toast(`Run of version ${v.version} queued`, 'success');
       go(ctx, `/t/${seg(tenant)}/runs/${seg(run.id)}`);
     } catch (e) {
       status.replaceChildren(errorBox(e));
@@ -64,20 +63,19 @@ export async function render(root, params, ctx) {
     h('td', {}, h('div', { class: 'dz-actions' },
       h('a', { class: 'btn small', href: `#/t/${seg(tenant)}/pipelines/${seg(latest.id)}/design?version=${v.version}` },
         'Open in designer'),
-      isLatest(v)
-        ? h('button', { type: 'button', class: 'btn small primary', onclick: runLatest }, 'Run this version')
-        : h('button', { type: 'button', class: 'btn small', onclick: async () => {
-          const saved = await restore(v);
-          if (saved) go(ctx, `/t/${seg(tenant)}/pipelines/${seg(saved.id)}/versions`);
-        } }, 'Restore as newest')))));
+      h('button', { type: 'button', class: isLatest(v) ? 'btn small primary' : 'btn small',
+        'aria-label': `Run version ${v.version}`, onclick: () => runVersion(v) }, 'Run this version'),
+      isLatest(v) ? '' : h('button', { type: 'button', class: 'btn small', onclick: async () => {
+        const saved = await restore(v);
+        if (saved) go(ctx, `/t/${seg(tenant)}/pipelines/${seg(saved.id)}/versions`);
+      } }, 'Restore as newest')))));
 
   left.addEventListener('change', showDiff);
   right.addEventListener('change', showDiff);
   root.append(h('div', { class: 'designer dz-versions' },
     h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, `Versions of ${latest.name}`),
       h('a', { class: 'btn', href: `#/t/${seg(tenant)}/pipelines/${seg(latest.id)}/design` }, 'Open the designer')),
-    h('p', { class: 'notice' }, 'Runs always use the newest version: the API has no way to run an older one. ',
-      'To run an older version, restore it as the newest (its document saved again), then run it.'),
+    h('p', { class: 'muted' }, 'Schedules run the newest version; Run this version runs the one you pick, once.'),
     status,
     h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'num' }, 'Version'), h('th', { scope: 'col' }, 'Saved'),
