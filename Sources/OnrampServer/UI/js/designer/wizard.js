@@ -6,6 +6,15 @@ import { connectionEditor } from './connections.js';
 import { paramFields, secretFields, startingConfig, parametersFrom, CRON_PRESETS } from './wizard-model.js';
 import { runWatch } from './run-watch.js';
 
+/** A fire time in the schedule's own time zone ("3 Dec 2026, 06:00 Europe/Berlin"). */
+function inZone(iso, timeZone) {
+  try {
+    return `${new Date(iso).toLocaleString(undefined, { timeZone, dateStyle: 'medium', timeStyle: 'short' })} ${timeZone}`;
+  } catch {
+    return formatTime(iso);
+  }
+}
+
 const STEPS = ['Template', 'Tenant', 'Connection', 'Parameters', 'Schedule', 'First run'];
 
 export async function render(root, params, ctx) {
@@ -155,7 +164,7 @@ export async function render(root, params, ctx) {
       try {
         const r = await api.post('/schedules/preview', { cron: cron.value, timezone: zone.value, count: 5 });
         problem.hidden = true;
-        times.replaceChildren(...(r.next || []).map((t) => h('li', {}, `${formatTime(t)} (${t})`)));
+        times.replaceChildren(...(r.next || []).map((t) => h('li', {}, `${inZone(t, zone.value)} (${t})`)));
       } catch (e) {
         times.replaceChildren();
         problem.textContent = `${e.field ? `${e.field}: ` : ''}${e.message}`;
