@@ -68,14 +68,14 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-ui-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("js"), withIntermediateDirectories: true)
-        let html = #"<link href="a.css"><script src="js/x.js"></script><a href="#/x">x</a><a href="https://e.x/">e</a>"#
+        let html = ##"<link href="a.css"><script src="js/x.js"></script><a href="#/x">x</a><a href="https://e.x/">e</a>"##
         try html.write(to: dir.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
         try "export const x = 1;".write(to: dir.appendingPathComponent("js/x.js"), atomically: true, encoding: .utf8)
         let first = UIAssets(directory: dir)
         #expect(first.hash == UIAssets(directory: dir).hash)
         let index = String(buffer: first.index)
         #expect(index.contains(#"href="/ui/\#(first.hash)/a.css""#) && index.contains(#"src="/ui/\#(first.hash)/js/x.js""#))
-        #expect(index.contains(#"href="#/x""#) && index.contains(#"href="https://e.x/""#))
+        #expect(index.contains(##"href="#/x""##) && index.contains(##"href="https://e.x/""##))
         #expect(first.assets["js/x.js"] != nil && first.assets["index.html"] == nil)
         try "export const x = 2;".write(to: dir.appendingPathComponent("js/x.js"), atomically: true, encoding: .utf8)
         #expect(UIAssets(directory: dir).hash != first.hash)

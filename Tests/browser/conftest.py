@@ -35,7 +35,7 @@ def call(method, path, body=None, *, key=ADMIN_KEY, raw=None, content_type=None)
             kind = response.headers.get("Content-Type", "")
     except urllib.error.HTTPError as e:
         raise AssertionError(f"{method} {path}: {e.code} {e.read().decode()}") from None
-    return json.loads(text) if "json" in kind and text else text
+    return json.loads(text) if kind.startswith("application/json") and text else text
 
 
 def pipeline_document():

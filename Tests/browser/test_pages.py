@@ -26,7 +26,7 @@ def weigh(browser, state, route):
     context = new_context(browser, storage_state=state)
     page = context.new_page()
     responses = []
-    page.on("response", responses.append)
+    page.on("response", lambda r: responses.append(r))
     page.goto("/#" + route)
     page.wait_for_function("performance.getEntriesByName('onramp:rendered').length > 0")
     page.wait_for_load_state("networkidle")
