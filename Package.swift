@@ -109,7 +109,7 @@ let package = Package(
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.copy("UI")]),
         // Pipelines as code (`onramp pull` / `onramp push`): the directory layout, the plan, a client of the REST API.
         .target(name: "OnrampDeploy", dependencies: [
             "OnrampCore", "OnrampEngine", .product(name: "Yams", package: "Yams"),

@@ -2,7 +2,7 @@
 # Every test: the Swift suites (unit, contract, in-process API, real processes; the postgres connector's
 # against a throwaway PostgreSQL, the s3 connector's against moto, the plugins' with real PyPI plugins), a short run of each
 # libFuzzer harness, then schemathesis fuzzing `onramp serve` against its own OpenAPI document (no 5xx,
-# responses match the document).
+# responses match the document), then the web UI's browser tests (Playwright driving chromium, scripts/browser-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +42,6 @@ if [ $STATUS -ne 0 ]; then
 fi
 PASSED=$(grep -oE '[0-9]+ passed' "$OUT" | tail -1 | grep -oE '[0-9]+')
 echo "schemathesis: ${PASSED:-0} passed, 0 failed"
+
+kill $SERVER 2>/dev/null || true
+scripts/browser-test.sh          # the web UI by clicking: Playwright (PyPI) and Debian's chromium

@@ -39,6 +39,8 @@ public struct OnrampAPI: Sendable {
     /// The bytes each tenant's file area may hold, with its usage figures (shared with the run worker).
     public var quota = TenantQuota(limit: 10 << 30)
     public var loginPolicy = LoginLimiter.Policy()
+    /// The web UI's files (read once per process).
+    public var uiAssets = UIAssets.installed
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, worker: RunWorker?, scheduler: ScheduleService? = nil,
                 secretBox: SecretBox? = nil, dataDirectory: String) {
@@ -70,6 +72,7 @@ public struct OnrampAPI: Sendable {
         }
         let throttle = LoginThrottle(policy: loginPolicy)
         addLoginRoute(router, throttle: throttle)
+        addUIRoutes(router)
         let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
             .add(middleware: AuditMiddleware(store: store))
         addUserRoutes(api)

@@ -1,0 +1,166 @@
+"""Every portal page: a screenshot each (desktop, and the phone width for some), what each weighs (KB of HTML, CSS
+and JS loaded with a cold cache), the dashboard's time to first render, files, API keys, the audit log, a password
+change, and tenant data shown as text (never markup)."""
+import urllib.parse
+
+from playwright.sync_api import expect
+
+from conftest import EMAIL, PASSWORD, TENANT, call, new_context, shot, sign_in
+
+PAGES = [
+    ("dashboard", "Dashboard"), ("pipelines", "Pipelines"), ("runs", "Runs"), ("errors", "Error queue"),
+    ("files", "Files"), ("api-keys", "API keys"), ("users", "People"), ("audit", "Audit log"),
+]
+NEW_PASSWORD = "a brand new long passphrase"
+
+
+def kind(content_type):
+    for k in ("html", "css", "javascript"):
+        if k in content_type:
+            return "js" if k == "javascript" else k
+    return "api" if "json" in content_type else "other"
+
+
+def weigh(browser, state, route):
+    """Loads `route` in a fresh context (cold cache): bytes by kind, and ms until the page rendered."""
+    context = new_context(browser, storage_state=state)
+    page = context.new_page()
+    responses = []
+    page.on("response", lambda r: responses.append(r))
+    page.goto("/#" + route)
+    page.wait_for_function("performance.getEntriesByName('onramp:rendered').length > 0")
+    page.wait_for_load_state("networkidle")
+    timing = page.evaluate("""() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const paint = performance.getEntriesByName('first-contentful-paint')[0];
+        const rendered = performance.getEntriesByName('onramp:rendered').pop();
+        return {dcl: nav.domContentLoadedEventEnd, fcp: paint ? paint.startTime : null, rendered: rendered.startTime};
+    }""")
+    sizes = {}
+    for r in responses:
+        try:
+            body = r.body()
+        except Exception:  # a redirect or an aborted request has no body
+            continue
+        k = kind(r.headers.get("content-type", ""))
+        sizes[k] = sizes.get(k, 0) + len(body)
+    context.close()
+    return sizes, timing
+
+
+def test_every_page(browser, seeded):
+    context = new_context(browser)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text
+            else None)
+    sign_in(page)
+    for route, heading in PAGES:
+        page.goto(f"/#/t/{TENANT}/{route}")
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        shot(page, f"page-{route}")
+    page.goto("/#/account")
+    expect(page.get_by_role("heading", name="My account")).to_be_visible()
+    shot(page, "page-account")
+    # The designer's routes are there from the start: its page, or "not available yet".
+    page.goto(f"/#/t/{TENANT}/pipelines/{seeded['pipeline']['id']}/versions")
+    expect(page.locator("h1")).to_be_visible()
+    shot(page, "page-versions")
+    assert errors == [], errors
+
+    state = context.storage_state()
+    print("\npage weights (cold cache, KB): page  html  css  js  api-json")
+    for route, _ in PAGES:
+        sizes, timing = weigh(browser, state, f"/t/{TENANT}/{route}")
+        kb = {k: sizes.get(k, 0) / 1024 for k in ("html", "css", "js", "api")}
+        print(f"  {route:10} {kb['html']:5.1f} {kb['css']:5.1f} {kb['js']:5.1f} {kb['api']:6.1f}")
+        if route == "dashboard":
+            dashboard = timing
+    print(f"dashboard: first contentful paint {dashboard['fcp']:.0f} ms, DOMContentLoaded {dashboard['dcl']:.0f} ms, "
+          f"rendered with its data {dashboard['rendered']:.0f} ms after navigation start")
+
+    # The phone width: the nav becomes a top bar and nothing scrolls sideways.
+    phone = new_context(browser, storage_state=state, viewport={"width": 390, "height": 844})
+    mobile = phone.new_page()
+    for route, heading in [("dashboard", "Dashboard"), ("pipelines", "Pipelines"), ("runs", "Runs")]:
+        mobile.goto(f"/#/t/{TENANT}/{route}")
+        expect(mobile.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        mobile.wait_for_load_state("networkidle")
+        width = mobile.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (route, width)
+        shot(mobile, f"phone-{route}")
+    phone.close()
+    context.close()
+
+
+def test_files_keys_audit_and_hostile_names(browser, seeded):
+    hostile = '<img src=x onerror="window.__xss=1">.csv'
+    call("PUT", f"/tenants/{TENANT}/files/{urllib.parse.quote(hostile)}", raw=b"a\n1\n",
+         content_type="text/csv")
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page)
+    page.get_by_role("link", name="Files", exact=True).click()
+    expect(page.get_by_role("link", name=hostile)).to_be_visible()
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("main img").count() == 0
+    page.get_by_label("File").set_input_files(files=[{"name": "more.csv", "mimeType": "text/csv",
+                                                      "buffer": b"id,region,amount\nB1,CA,1.00\n"}])
+    expect(page.get_by_label("Save as")).to_have_value("more.csv")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("link", name="more.csv")).to_be_visible()
+    assert call("GET", f"/tenants/{TENANT}/files/more.csv") == "id,region,amount\nB1,CA,1.00\n"
+    with page.expect_download() as info:
+        page.get_by_role("link", name="more.csv").click()
+    assert open(info.value.path(), "rb").read() == b"id,region,amount\nB1,CA,1.00\n"
+    page.locator("tr", has_text="more.csv").get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("link", name="more.csv")).to_have_count(0)
+    shot(page, "10-files")
+
+    page.get_by_role("link", name="API keys").click()
+    page.get_by_label("Name").fill("nightly export")
+    page.get_by_role("button", name="Create key").click()
+    secret = page.locator(".secret-once").inner_text().strip()
+    assert len(secret) >= 32
+    assert call("GET", f"/tenants/{TENANT}/pipelines", key=secret)["pipelines"][0]["name"] == "orders"
+    shot(page, "11-api-keys")
+    page.locator("tr", has_text="nightly export").get_by_role("button", name="Revoke").click()
+    page.get_by_role("dialog").get_by_role("button", name="Revoke").click()
+    expect(page.locator("tr", has_text="nightly export")).to_contain_text("revoked")
+    try:
+        call("GET", f"/tenants/{TENANT}/pipelines", key=secret)
+        raise AssertionError("a revoked key still works")
+    except AssertionError as e:
+        assert "401" in str(e)
+
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.locator("tbody tr").first).to_be_visible()
+    assert page.locator("tbody tr", has_text="api_key").count() >= 2
+    shot(page, "12-audit")
+    context.close()
+
+
+def test_password_change_and_sign_out(browser, seeded):
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page)
+    page.get_by_role("link", name=EMAIL).click()
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password again").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".toast")).to_contain_text("Password changed")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to Onramp")).to_be_visible()
+    sign_in(page, password=NEW_PASSWORD)
+    # Put it back for the other tests' sign-ins.
+    page.goto("/#/account")
+    page.get_by_label("Current password").fill(NEW_PASSWORD)
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password again").fill(PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".toast")).to_contain_text("Password changed")
+    context.close()
