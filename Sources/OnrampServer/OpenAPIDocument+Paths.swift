@@ -80,7 +80,7 @@ extension OpenAPIDocument {
         var codes: [Int] = []
         if r.secured || r.body != nil { codes += [400, 401, 403, 404, 409, 422, 500] }
         if r.body != nil || r.path.hasSuffix("/files/{path}") && r.method == "put" { codes.append(413) }
-        if r.path == "/api/v1/login" || r.path.hasSuffix("/preview") && !r.path.hasSuffix("/schedules/preview")
+        if r.path == "/api/v1/login" || r.path == "/api/v1/me/password" || r.path.hasSuffix("/preview") && !r.path.hasSuffix("/schedules/preview")
             || r.path.hasSuffix("/evaluate") || r.path.hasSuffix("/events") || r.path.hasSuffix("/check")
             || r.path.hasSuffix("/discover") || r.path.hasSuffix("/tests/run") { codes.append(429) }
         if r.path == "/metrics" { codes.append(404) }

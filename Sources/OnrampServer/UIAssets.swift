@@ -61,7 +61,8 @@ public struct UIAssets: Sendable {
             var pieces = out.components(separatedBy: attribute)
             for i in pieces.indices.dropFirst() {
                 let piece = pieces[i]
-                let relative = !(piece.hasPrefix("/") || piece.hasPrefix("#") || piece.contains("://") || piece.hasPrefix("data:"))
+                let url = piece.prefix { $0 != "\"" }
+                let relative = !(url.hasPrefix("/") || url.hasPrefix("#") || url.contains(":"))
                 if relative { pieces[i] = "/ui/\(hash)/" + piece }
             }
             out = pieces.joined(separator: attribute)

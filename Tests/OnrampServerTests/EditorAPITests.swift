@@ -165,7 +165,7 @@ extension EditorAPITests {
     @Test func aRunCanBeOfAnEarlierVersion() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             var second = APITests.pipeline(f.dir).objectValue!
             second["steps"] = [["set": ["amount": "$number(amount) * 2"]]]
             for document in [APITests.pipeline(f.dir), .object(second)] {
@@ -189,7 +189,7 @@ extension EditorAPITests {
     @Test func aTenantAdminSetsTheTenantsWebhookWithABoundSecret() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let admin = f.keys["acme-admin"], path = "/api/v1/tenants/acme/webhook"
             #expect(try await call(client, .get, path, key: admin).status == .notFound)
             #expect(try await call(client, .put, "/api/v1/tenants/acme/secrets/HOOK", key: admin,
@@ -229,7 +229,7 @@ extension EditorAPITests {
     @Test func passwordGuessesAreThrottledWithSignInsAndCrossSiteSignInsRefused() async throws {
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let password = "first password 1"
             _ = try await call(client, .post, "/api/v1/tenants/acme/users", key: f.keys["acme-admin"],
                                body: ["email": "guess@acme.test", "role": "tenant_viewer", "password": .string(password)])

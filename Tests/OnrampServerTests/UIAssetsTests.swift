@@ -17,7 +17,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: f.dir) }
         let hash = f.api.uiAssets.hash
         #expect(hash.count == 12)
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             for path in ["/", "/index.html"] {
                 let index = try await client.execute(uri: path, method: .get)
                 #expect(index.status == .ok)
@@ -47,7 +47,7 @@ import Testing
         let f = try await APITests.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
         let hash = f.api.uiAssets.hash
-        try await Application(router: f.api.buildRouter()).test(.router) { client in
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
             let uris = ["/ui/000000000000/js/app.js", "/ui/\(hash)/js/nope.js", "/ui/\(hash)/../Package.swift",
                         "/ui/\(hash)/../../Package.swift", "/ui/\(hash)/%2e%2e/Package.swift",
                         "/ui/\(hash)/%2e%2e%2f%2e%2e%2fPackage.swift", "/ui/\(hash)/..%2fUIAssets.swift",
