@@ -38,7 +38,7 @@ export async function render(root, params, ctx) {
       { label: 'State', value: (k) => k.revoked_at ? h('span', {}, badge('revoked'), ' ', formatTime(k.revoked_at)) : badge('active') },
       { label: 'Actions', value: (k) => k.revoked_at ? '' : h('button', { type: 'button', class: 'btn small', onclick: async (e) => {
         if (!await confirmDialog(`Revoke the key "${k.name}"? Programs using it stop working at once.`, { confirm: 'Revoke', danger: true })) return;
-        const done = await busy(e.currentTarget, () => api.del(tenantPath(tenant, '/api-keys/' + encodeURIComponent(k.id))), 'Key revoked.');
+        const done = await busy(e.target.closest('button'), () => api.del(tenantPath(tenant, '/api-keys/' + encodeURIComponent(k.id))), 'Key revoked.');
         if (done !== undefined) await load();
       } }, 'Revoke') },
     ], keys, { empty: 'No API keys yet.', caption: 'API keys' }));

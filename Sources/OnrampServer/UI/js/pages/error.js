@@ -22,7 +22,7 @@ export async function render(root, params, ctx) {
       replace(message);
       const v = parse();
       if (!v.ok) return;
-      const done = await busy(e.currentTarget, () => api.put(path + '/value', { value: v.value }), 'Value saved.');
+      const done = await busy(e.target.closest('button'), () => api.put(path + '/value', { value: v.value }), 'Value saved.');
       if (done) { entry = { ...done, value: v.value }; draw(); }
     } }, 'Save value');
     const replay = h('button', { type: 'button', class: 'btn primary', onclick: async (e) => {
@@ -39,7 +39,7 @@ export async function render(root, params, ctx) {
     } }, 'Save and replay');
     const toggle = entry.state === 'resolved' ? null : h('button', { type: 'button', class: 'btn', onclick: async (e) => {
       const to = entry.state === 'open' ? 'ignored' : 'open';
-      const done = await busy(e.currentTarget, () => api.post(path + '/state', { state: to }), to === 'ignored' ? 'Ignored.' : 'Reopened.');
+      const done = await busy(e.target.closest('button'), () => api.post(path + '/state', { state: to }), to === 'ignored' ? 'Ignored.' : 'Reopened.');
       if (done) { entry = { ...done, value: entry.value }; draw(); }
     } }, entry.state === 'open' ? 'Ignore' : 'Reopen');
     replace(root,

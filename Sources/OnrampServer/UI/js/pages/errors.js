@@ -53,14 +53,14 @@ export async function render(root, params, ctx) {
   const replaySelected = h('button', { type: 'button', class: 'btn primary', disabled: true, onclick: async (e) => {
     if (!await confirmDialog(`Replay ${selected.size} record${selected.size === 1 ? '' : 's'} through the pipeline's current version?`,
       { confirm: 'Replay' })) return;
-    const run = await busy(e.currentTarget, () => api.post(tenantPath(tenant, '/errors/replay'), { ids: [...selected] }));
+    const run = await busy(e.target.closest('button'), () => api.post(tenantPath(tenant, '/errors/replay'), { ids: [...selected] }));
     if (run) { toast('Replay queued.', 'success'); ctx.navigate(`${t(tenant)}/runs/${encodeURIComponent(run.id)}`); }
   } }, 'Replay selected');
   const scope = filter.run_id || filter.pipeline_id;
   const replayAll = scope && filter.state === 'open' ? h('button', { type: 'button', class: 'btn', onclick: async (e) => {
     if (!await confirmDialog('Replay every open record that matches these filters?', { confirm: 'Replay all' })) return;
     const f = Object.fromEntries(['run_id', 'pipeline_id', 'code', 'step'].filter((k) => filter[k]).map((k) => [k, filter[k]]));
-    const run = await busy(e.currentTarget, () => api.post(tenantPath(tenant, '/errors/replay'), { filter: f }));
+    const run = await busy(e.target.closest('button'), () => api.post(tenantPath(tenant, '/errors/replay'), { filter: f }));
     if (run) { toast('Replay queued.', 'success'); ctx.navigate(`${t(tenant)}/runs/${encodeURIComponent(run.id)}`); }
   } }, 'Replay all matching') : null;
   root.append(h('section', { 'aria-labelledby': 'records' },
@@ -92,7 +92,7 @@ export async function render(root, params, ctx) {
         columns.push({ label: 'Actions', value: (e) => e.state === 'resolved' ? '' : h('button', { type: 'button', class: 'btn small',
           onclick: async (ev) => {
             const to = e.state === 'open' ? 'ignored' : 'open';
-            const done = await busy(ev.currentTarget, () => api.post(tenantPath(tenant, `/errors/${encodeURIComponent(e.id)}/state`),
+            const done = await busy(ev.target.closest('button'), () => api.post(tenantPath(tenant, `/errors/${encodeURIComponent(e.id)}/state`),
               { state: to }), to === 'ignored' ? 'Ignored.' : 'Reopened.');
             if (done) show(cursor);
           } }, e.state === 'open' ? 'Ignore' : 'Reopen') });

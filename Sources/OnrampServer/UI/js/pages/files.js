@@ -46,7 +46,7 @@ export async function render(root, params, ctx) {
         { label: 'Modified', value: (f) => formatTime(f.modified_at) },
         { label: 'Actions', value: (f) => changer ? h('button', { type: 'button', class: 'btn small', onclick: async (e) => {
           if (!await confirmDialog(`Delete ${f.path}? Pipelines that read it will fail.`, { confirm: 'Delete', danger: true })) return;
-          const done = await busy(e.currentTarget, () => api.del(filePath(tenant, f.path)), `Deleted ${f.path}.`);
+          const done = await busy(e.target.closest('button'), () => api.del(filePath(tenant, f.path)), `Deleted ${f.path}.`);
           if (done !== undefined) await load();
         } }, 'Delete') : '' },
       ], answer.files || [], { empty: 'No files yet.', caption: 'Files' }),

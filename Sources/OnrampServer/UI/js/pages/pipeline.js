@@ -67,13 +67,13 @@ export async function render(root, params, ctx) {
         { label: 'Actions', value: (s) => changer ? h('div', { class: 'actions left' },
           h('button', { type: 'button', class: 'btn small', onclick: () => edit(s) }, 'Edit'),
           h('button', { type: 'button', class: 'btn small', onclick: async (e) => {
-            const done = await busy(e.currentTarget, () => api.patch(tenantPath(tenant, '/schedules/' + encodeURIComponent(s.id)),
+            const done = await busy(e.target.closest('button'), () => api.patch(tenantPath(tenant, '/schedules/' + encodeURIComponent(s.id)),
               { enabled: !s.enabled }), s.enabled ? 'Schedule disabled.' : 'Schedule enabled.');
             if (done) await loadSchedules();
           } }, s.enabled ? 'Disable' : 'Enable'),
           h('button', { type: 'button', class: 'btn small', onclick: async (e) => {
             if (!await confirmDialog(`Delete the schedule ${s.cron} (${s.timezone})?`, { confirm: 'Delete', danger: true })) return;
-            const done = await busy(e.currentTarget, () => api.del(tenantPath(tenant, '/schedules/' + encodeURIComponent(s.id))),
+            const done = await busy(e.target.closest('button'), () => api.del(tenantPath(tenant, '/schedules/' + encodeURIComponent(s.id))),
               'Schedule deleted.');
             if (done !== undefined) await loadSchedules();
           } }, 'Delete')) : '' },

@@ -23,7 +23,7 @@ export async function render(root, params, ctx) {
     const cancel = canChange(ctx.me) && !FINISHED.has(run.state)
       ? h('button', { type: 'button', class: 'btn', onclick: async (e) => {
         if (!await confirmDialog('Cancel this run? A running run stops at its next batch.', { confirm: 'Cancel run', danger: true })) return;
-        const done = await busy(e.currentTarget, () => api.post(path + '/cancel', {}), 'Cancel requested.');
+        const done = await busy(e.target.closest('button'), () => api.post(path + '/cancel', {}), 'Cancel requested.');
         if (done) update(done);
       } }, 'Cancel run') : null;
     replace(view,
