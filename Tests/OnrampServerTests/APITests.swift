@@ -34,7 +34,10 @@ import Testing
         if http { HTTPConnectors.register(into: &registry) }
         let box = SecretBox(key: SymmetricKey(size: .bits256))
         let artifacts = ArtifactSealer(box: box)
-        let worker = RunWorker(store: store, registry: registry, options: RunWorker.Options(dataDirectory: dir.path),
+        var options = RunWorker.Options(dataDirectory: dir.path)
+        // Long enough that a loaded CI machine does not starve the heartbeats into a takeover (a run landing twice).
+        options.lease = 30
+        let worker = RunWorker(store: store, registry: registry, options: options,
                                secrets: SecretResolution(store: store, box: box).resolve,
                                sealArtifact: { path, context in try artifacts.seal(path: path, context: context) })
         var api = OnrampAPI(store: store, registry: registry, worker: worker, secretBox: box, dataDirectory: dir.path)

@@ -40,7 +40,7 @@ import Testing
         let box = SecretBox(key: SymmetricKey(size: .bits256))
         let policy = TenantPolicy(dataDirectory: dir.path, egress: EgressPolicy(allowPrivate: true))
         var options = RunWorker.Options(dataDirectory: dir.path, policy: policy)
-        options.lease = 5
+        options.lease = 30  // a loaded CI machine must not starve heartbeats into a takeover (the run landing twice)
         let worker = RunWorker(store: store, registry: registry, options: options,
                                errorQueue: ErrorQueueService(store: store, box: box))
         var api = OnrampAPI(store: store, registry: registry, worker: worker, secretBox: box, dataDirectory: dir.path)
