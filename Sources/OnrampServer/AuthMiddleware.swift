@@ -37,10 +37,9 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let auth = request.headers[.authorization] {
-            guard auth.hasPrefix("Bearer "), let key = try await store.key(secretHash: Self.hash(String(auth.dropFirst(7)))) else {
-                throw APIError.unauthorized
-            }
-            context.principal = Principal(keyId: key.id, role: key.role, tenantId: key.tenantId, name: key.name)
+            let hash = Self.hash(String(auth.dropFirst(7)))
+            guard auth.hasPrefix("Bearer "), let key = try await store.key(secretHash: hash) else { throw APIError.unauthorized }
+            context.principal = Principal(keyId: key.id, role: key.role, tenantId: key.tenantId, keyHash: hash, name: key.name)
             context.logger[metadataKey: "key_id"] = "\(key.id)"
         } else if let cookie = request.cookies[Self.cookieName] {
             let hash = Self.hash(cookie.value)

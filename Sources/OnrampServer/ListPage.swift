@@ -26,16 +26,10 @@ struct ListPage {
         return (page.map(\.1), next)
     }
 
-    static func encode(_ key: String) -> String {
-        Data(("k1:" + key).utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    static func encode(_ key: String) -> String { Base64URL.encode("k1:" + key) }
 
     static func decode(_ token: String) throws -> String {
-        var text = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        text += String(repeating: "=", count: (4 - text.count % 4) % 4)
-        guard token.utf8.count <= 2048, let data = Data(base64Encoded: text), let plain = String(data: data, encoding: .utf8),
-              plain.hasPrefix("k1:") else {
+        guard token.utf8.count <= 2048, let plain = Base64URL.decode(token), plain.hasPrefix("k1:") else {
             throw APIError(.unprocessableContent, "invalid", "cursor is not one this server returned", field: "cursor")
         }
         return String(plain.dropFirst(3))

@@ -51,8 +51,8 @@ extension OnrampAPI {
     static func stillSignedIn(_ principal: Principal?, store: any OnrampStore) async throws -> Bool {
         guard let principal else { return false }
         if let hash = principal.sessionHash { return try await store.session(secretHash: hash, now: Date()) != nil }
-        let key = try await store.keys(tenantId: principal.tenantId).first { $0.id == principal.keyId }
-        return key != nil && key?.revokedAt == nil
+        if let hash = principal.keyHash { return try await store.key(secretHash: hash) != nil }
+        return false
     }
 }
 

@@ -17,10 +17,8 @@ extension OnrampAPI {
 
     /// Applies `cron`, `timezone` and `enabled` from a request body, validating each.
     static func apply(_ body: Value, to s: inout ScheduleRecord) throws {
-        guard case .object(let o) = body else { throw APIError(.unprocessableContent, "invalid", "the body must be an object") }
-        for k in o.keys where !["cron", "timezone", "enabled"].contains(k) {
-            throw APIError(.unprocessableContent, "unknown_key", "unknown key; expected cron, timezone, enabled", field: k)
-        }
+        try onlyKeys(body, ["cron", "timezone", "enabled"])
+        let o = body.objectValue ?? [:]
         if let c = o["cron"] {
             guard case .string(let text) = c else { throw APIError(.unprocessableContent, "invalid", "must be a string", field: "cron") }
             do { _ = try CronExpression(text) } catch { throw APIError(.unprocessableContent, error.code, error.message, field: "cron") }

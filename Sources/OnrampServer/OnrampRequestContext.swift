@@ -9,6 +9,8 @@ public struct Principal: Sendable {
     public var tenantId: String?
     /// Set when the caller is a signed-in person (cookie session), for logout.
     public var sessionHash: String?
+    /// Set when the caller used an API key: its secret's hash, to check later that it still holds.
+    public var keyHash: String?
     /// The key's name or the person's e-mail, for the audit log.
     public var name: String = ""
 

@@ -11,25 +11,21 @@ function walk(value, path, visit) {
   else visit(value, path);
 }
 
-/** `{"config.path": "files"}`: the config fields whose whole value is one `${param:NAME}` blank. */
-export function paramFields(config) {
+/** The config fields whose whole value matches `pattern`, with what its first group captured. */
+function fieldsMatching(config, pattern) {
   const out = {};
   walk(config, 'config', (v, p) => {
-    const m = typeof v === 'string' ? PARAM.exec(v) : null;
+    const m = typeof v === 'string' ? pattern.exec(v) : null;
     if (m) out[p] = m[1];
   });
   return out;
 }
 
+/** `{"config.path": "files"}`: the config fields whose whole value is one `${param:NAME}` blank. */
+export const paramFields = (config) => fieldsMatching(config, PARAM);
+
 /** `{"config.api_key": "TAXMAN_API_KEY"}`: the config fields holding one `${secret:NAME}`. */
-export function secretFields(config) {
-  const out = {};
-  walk(config, 'config', (v, p) => {
-    const m = typeof v === 'string' ? SECRET.exec(v) : null;
-    if (m) out[p] = m[1];
-  });
-  return out;
-}
+export const secretFields = (config) => fieldsMatching(config, SECRET);
 
 /** The template's config with blanks (and text holding a blank) left out: what a connection form starts with. */
 export function startingConfig(config) {
