@@ -26,11 +26,15 @@ public struct UIAssets: Sendable {
     public init(directory: URL? = nil) {
         let root = directory ?? Self.locate()
         var files: [(String, Data)] = []
-        if let root, let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) {
+        if let root, let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey],
+                                                                   options: [.skipsHiddenFiles]) {
             var total = 0
-            for case let url as URL in walker where files.count < Self.maxFiles {
-                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
-                      let data = try? Data(contentsOf: url), total + data.count <= Self.maxBytes else { continue }
+            for case let url as URL in walker {
+                guard files.count < Self.maxFiles else { break }
+                // The size is read before the file: one too large for what is left is never read.
+                guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]), values.isRegularFile == true,
+                      total + (values.fileSize ?? 0) <= Self.maxBytes, let data = try? Data(contentsOf: url),
+                      total + data.count <= Self.maxBytes else { continue }
                 total += data.count
                 let relative = url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count)
                 files.append((relative.hasPrefix("/") ? String(relative.dropFirst()) : String(relative), data))

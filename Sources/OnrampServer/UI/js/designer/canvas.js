@@ -109,7 +109,7 @@ export async function render(root, params, ctx) {
       stale: state.stale, picked: state.picked,
       onChange: (config, name) => formChanged(n, config, name),
       onIncremental: (value) => setDoc(withIncremental(state.doc, value), 'form'),
-      onSecrets: (list) => { for (const s of list) state.secrets.set(s.name, s); },
+      onSecrets: (list, nodeId) => { state.secrets.set(nodeId, list); },
       onPick: (i) => { state.picked = i; renderInspector(); },
     });
     inspectorHolder.replaceChildren(current.element);
@@ -193,11 +193,23 @@ export async function render(root, params, ctx) {
   }
   const validateSoon = debounce(() => validate(false), 700);
 
+  /** Stores the typed secrets the document still references; two fields typed under one name are refused. */
   async function storeSecrets() {
-    for (const [name, s] of state.secrets) {
-      await api.put(tenantPath(tenant, `/secrets/${seg(name)}`), { value: s.value, origins: s.origins });
-      state.secrets.delete(name);
+    const text = JSON.stringify(state.doc);
+    const byName = new Map();
+    for (const s of [...state.secrets.values()].flat()) {
+      if (!text.includes(`\${secret:${s.name}}`)) continue;
+      const other = byName.get(s.name);
+      if (other && other.value !== s.value) {
+        throw Object.assign(new Error(`two fields would store different values as secret ${s.name}; type one of them`
+          + ' as a ${secret:NAME} of its own'), { code: 'secret.collision' });
+      }
+      byName.set(s.name, s);
     }
+    for (const [name, s] of byName) {
+      await api.put(tenantPath(tenant, `/secrets/${seg(name)}`), { value: s.value, origins: s.origins });
+    }
+    state.secrets.clear();
   }
 
   async function preview(dryRun) {

@@ -100,9 +100,9 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
     const connector = select.value;
     const config = prune(form.value());
     try {
+      const schema = connectors.find((c) => c.name === connector)?.config_schema;
       for (const s of form.secrets()) {
-        await api.put(tenantPath(tenant, `/secrets/${seg(s.name)}`),
-          { value: s.value, origins: originsOf(connector, config) });
+        await api.put(tenantPath(tenant, `/secrets/${seg(s.name)}`), { value: s.value, origins: originsOf(schema, config) });
       }
       saved = await api.put(tenantPath(tenant, `/connections/${seg(name)}`), { connector, config });
       nameInput.readOnly = true;

@@ -10,7 +10,7 @@ import { seg } from './common.js';
 
 /**
  * Builds the inspector. `env`: `{api, catalog, tenant, doc, node, problems, preview, stale, picked,
- * onChange(config, name), onIncremental(value), onSecrets(list), onPick(index)}`.
+ * onChange(config, name), onIncremental(value), onSecrets(list, nodeId): the node's typed secrets, replacing its earlier ones, onPick(index)}`.
  * Returns `{element, refreshSample(), showProblems(list)}`.
  */
 export function inspector(env) {
@@ -71,11 +71,9 @@ export function inspector(env) {
     const raw = form.value();
     let config = raw && typeof raw === 'object' ? prune(raw) : raw;
     if (config === undefined) config = node.kind === 'step' && entry?.config_schema?.type === 'string' ? '' : {};
-    const secrets = form.secrets();
-    if (secrets.length) {
-      const origins = originsOf(node.connector, config);
-      env.onSecrets(secrets.map((s) => ({ ...s, origins })));
-    }
+    // Always, so a field cleared since (or a whole form gone) takes its typed value out of what is stored.
+    const origins = originsOf(entry?.config_schema, config);
+    env.onSecrets(form.secrets().map((s) => ({ ...s, origins })), node.id);
     env.onChange(config, nameInput ? nameInput.value.trim() : undefined);
   }
 

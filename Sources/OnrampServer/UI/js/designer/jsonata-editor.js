@@ -115,7 +115,7 @@ export function jsonataEditor(value, opts) {
   });
   textarea.addEventListener('scroll', () => { mirror.scrollTop = textarea.scrollTop; });
   paint(null);
-  check();
+  debounced();  // debounced too: an inspector rebuilt per keystroke would otherwise compile every field at once
   const element = h('div', { class: 'jx-editor' }, h('div', { class: 'jx-stack' }, mirror, textarea), status, valueLine);
   return { element, read: () => textarea.value, refresh: () => check() };
 }

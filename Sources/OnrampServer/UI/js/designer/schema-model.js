@@ -100,27 +100,54 @@ export function secretName(owner, path) {
   return raw.toUpperCase().replace(/[^A-Z0-9_]+/g, '_').replace(/_+/g, '_').replace(/^_|_$/g, '').slice(0, 64);
 }
 
-/** The origins a secret of this config may be sent to (`scheme://host[:port]`), from its host fields. */
-export function originsOf(connector, config) {
+const own = (o, k) => (o && typeof o === 'object' && Object.hasOwn(o, k) ? o[k] : undefined);
+const propertyOf = (schema, key) => own(own(schema, 'properties'), key)
+  ?? (typeof own(schema, 'additionalProperties') === 'object' ? schema.additionalProperties : undefined);
+
+/**
+ * The origins a secret in `config` may be sent to (`scheme://host[:port]`): the fields its `schema` marks `x-origin`,
+ * a URL or a template such as `postgres://{host}:{port}` filled from sibling fields, as the server checks them
+ * (SecretOrigin.fields). Keys the schema does not declare name no origin.
+ */
+export function originsOf(schema, config) {
   const out = new Set();
-  const visit = (o) => {
-    if (!o || typeof o !== 'object') return;
-    for (const key of ['base_url', 'url', 'token_url', 'endpoint']) {
-      const v = o[key];
-      if (typeof v === 'string') {
-        try {
-          const u = new URL(v);
-          if (u.protocol === 'http:' || u.protocol === 'https:') out.add(u.origin);
-        } catch { /* not a URL yet */ }
+  const addURL = (text) => {
+    try {
+      const u = new URL(text);
+      if (u.protocol === 'http:' || u.protocol === 'https:') out.add(u.origin);
+    } catch { /* not a URL yet */ }
+  };
+  const visit = (value, s) => {
+    if (Array.isArray(value)) {
+      const items = own(s, 'items');
+      for (const v of value) {
+        if (own(items, 'x-origin') === true && typeof v === 'string') addURL(v);
+        else visit(v, items);
+      }
+    } else if (value && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        const p = propertyOf(s, key);
+        const mark = own(p, 'x-origin');
+        if (mark === true && typeof value[key] === 'string') addURL(value[key]);
+        else if (typeof mark === 'string') { const o = filledOrigin(mark, value, s); if (o) out.add(o); }
+        else if (p) visit(value[key], p);
       }
     }
-    for (const v of Object.values(o)) if (v && typeof v === 'object' && !Array.isArray(v)) visit(v);
   };
-  visit(config);
-  if (connector === 'postgres' && typeof config?.host === 'string' && config.host) {
-    out.add(`postgres://${config.host}:${config.port || 5432}`);
-  }
+  visit(config, schema);
   return [...out].slice(0, 16);
+}
+
+/** A template origin filled from sibling fields (their schema default when absent); null when a part is missing. */
+function filledOrigin(template, siblings, schema) {
+  let clean = true;
+  const text = template.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name) => {
+    const v = Object.hasOwn(siblings, name) ? siblings[name] : own(propertyOf(schema, name), 'default');
+    const part = typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+    if (!part || /[@/?#\\[\]{}%$ ]/.test(part)) clean = false;
+    return part;
+  });
+  return clean ? text.toLowerCase() : null;
 }
 
 /** Drops undefined, empty strings and empty objects from a value the form read, so defaults stay the server's. */

@@ -33,10 +33,13 @@ export function withBlanks(doc, choices) {
   for (const { path, name } of choices) {
     const parts = path.match(/[^.[\]]+/g) || [];
     let holder = copy;
-    for (const part of parts.slice(0, -1)) holder = holder?.[/^\d+$/.test(part) ? Number(part) : part];
-    const last = parts[parts.length - 1];
-    const key = /^\d+$/.test(last) ? Number(last) : last;
-    if (holder && typeof holder === 'object' && key in holder) holder[key] = `\${param:${name}}`;
+    const keys = parts.map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+    // Own keys only: a document's key named __proto__ or constructor must not reach a prototype.
+    for (const key of keys.slice(0, -1)) {
+      holder = holder && typeof holder === 'object' && Object.hasOwn(holder, key) ? holder[key] : null;
+    }
+    const key = keys[keys.length - 1];
+    if (holder && typeof holder === 'object' && Object.hasOwn(holder, key)) holder[key] = `\${param:${name}}`;
   }
   return copy;
 }
