@@ -7,20 +7,19 @@ import OnrampConnectorKit
 import OnrampCore
 import OnrampHTTPSupport
 
-/// Posts a run summary to a pipeline's `notify.url`, signed with HMAC-SHA256 so the receiver can
-/// check it came from Onramp: `X-Onramp-Signature: sha256=<hex of HMAC(secret, body)>`.
+/// Posts a run summary to a webhook, signed with HMAC-SHA256 so the receiver can check it came from Onramp:
+/// `X-Onramp-Signature: sha256=<hex of HMAC(secret, body)>`, and `X-Onramp-Delivery: <id>` (the same on every retry,
+/// so a receiver can drop repeats: delivery is at least once). One attempt per call; the run notices retry.
 public struct WebhookNotifier: Sendable {
     let client: HTTPClient
     let egress: EgressPolicy
-    let logger: Logger
-    let policy = RetryPolicy(maxAttempts: 4, baseDelaySeconds: 0.5, maxDelaySeconds: 10)
+    let timeout: TimeAmount
 
     /// `client` nil: the outbound client for `egress` (through the pinning proxy when restricted).
-    public init(client: HTTPClient? = nil, egress: EgressPolicy = .unrestricted,
-                logger: Logger = Logger(label: "onramp.webhook")) throws {
+    public init(client: HTTPClient? = nil, egress: EgressPolicy = .unrestricted, timeout: TimeAmount = .seconds(10)) throws {
         self.client = try client ?? OutboundClient.client(for: egress)
         self.egress = egress
-        self.logger = logger
+        self.timeout = timeout
     }
 
     public static func signature(_ body: String, secret: String) -> String {
@@ -28,37 +27,27 @@ public struct WebhookNotifier: Sendable {
         return "sha256=" + Hex.string(mac)
     }
 
-    /// Sends the summary, retrying 5xx and transport errors; returns the final HTTP status (nil: never answered).
-    @discardableResult
-    public func send(_ summary: Value, to notify: PipelineSpec.Notify) async -> Int? {
+    /// Sends the summary once; nil when it was answered 2xx, otherwise why not (a status, no answer, refused by the
+    /// egress rules).
+    public func deliver(_ summary: Value, to notify: PipelineSpec.Notify, deliveryId: String) async -> String? {
         let body = JSONWriter.string(summary)
         do { try await egress.check(url: notify.url, field: "notify.url") } catch {
-            logger.warning("webhook not sent", metadata: ["reason": "\(error)"])
-            return nil
+            return "not sent: \(error)"
         }
-        var attempt = 0
-        while true {
-            attempt += 1
-            var request = HTTPClientRequest(url: notify.url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "X-Onramp-Signature", value: Self.signature(body, secret: notify.secret))
-            request.body = .bytes(ByteBuffer(string: body))
-            let failure: RetryPolicy.Failure
-            var answered: Int?
-            do {
-                let response = try await client.execute(request, timeout: .seconds(10))
-                let status = Int(response.status.code)
-                if status < 300 { return status }
-                answered = status
-                failure = .status(status, retryAfterSeconds: nil)
-            } catch {
-                failure = .transport
-            }
-            switch policy.decide(attempt: attempt, failure: failure, jitter: Double.random(in: 0..<1)) {
-            case .retry(let s): try? await Task.sleep(for: .milliseconds(Int(s * 1000)))
-            case .giveUp: return answered
-            }
+        var request = HTTPClientRequest(url: notify.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Onramp-Signature", value: Self.signature(body, secret: notify.secret))
+        request.headers.add(name: "X-Onramp-Delivery", value: deliveryId)
+        request.body = .bytes(ByteBuffer(string: body))
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let status = Int(response.status.code)
+            // The body is not read; a large one would otherwise sit in the connection.
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            return status < 300 ? nil : "answered \(status)"
+        } catch {
+            return "no answer: \(error)"
         }
     }
 }

@@ -39,9 +39,8 @@ public final class RunWorker: Service, Sendable {
     public let options: Options
     let logger: Logger
     let executor: any RunExecutor
-    /// Called after a run's outcome is recorded, with the pipeline's `notify` target (webhooks).
-    public typealias Notifier = @Sendable (_ run: RunRecord, _ summary: Value, _ notify: PipelineSpec.Notify) async -> Void
-    let notifier: Notifier?
+    /// Told when a run ended, to deliver its webhooks.
+    let notifier: RunNotifier?
     /// A tenant's secrets in clear, for `${secret:NAME}` in its pipelines.
     public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: TenantSecret]
     let secrets: SecretResolver?
@@ -55,7 +54,7 @@ public final class RunWorker: Service, Sendable {
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker"),
                 executor: (any RunExecutor)? = nil, secrets: SecretResolver? = nil, sealArtifact: ArtifactSealing? = nil,
-                errorQueue: (any RunErrorQueue)? = nil, notifier: Notifier? = nil) {
+                errorQueue: (any RunErrorQueue)? = nil, notifier: RunNotifier? = nil) {
         self.sealArtifact = sealArtifact
         self.errorQueue = errorQueue
         self.store = store
@@ -66,6 +65,9 @@ public final class RunWorker: Service, Sendable {
         self.secrets = secrets
         self.notifier = notifier
     }
+
+    /// How this worker resolves a run's document.
+    public var resolver: RunResolver { RunResolver(store: store, registry: registry, policy: options.policy, secrets: secrets) }
 
     /// Tells idle workers there may be work (a run was enqueued).
     public func wake() { Task { await doorbell.ring() } }
@@ -133,17 +135,11 @@ public final class RunWorker: Service, Sendable {
     }
 
     /// The attempt as an executor runs it: the tenant's document resolved under the tenant policy.
-    func prepare(_ run: RunRecord, fence: RunFence) async throws -> (RunAttemptRequest, PipelineSpec.Notify?) {
-        guard let version = try await store.pipeline(id: run.pipelineId, version: run.pipelineVersion) else {
-            throw OnrampError("run.pipeline_missing", "pipeline \(run.pipelineId) version \(run.pipelineVersion) does not exist")
-        }
+    func prepare(_ run: RunRecord, fence: RunFence) async throws -> RunAttemptRequest {
         if let refusal = try await store.pipelineTests(pipelineId: run.pipelineId, version: run.pipelineVersion)?.refusal {
             throw OnrampError("run.tests_required", refusal)
         }
-        let connections = try await store.connectionMap(tenantId: run.tenantId)
-        let document = try Connections.expand(version.document, connections)
-        let tenantSecrets = try await secrets?(run.tenantId) ?? [:]
-        let resolved = try options.policy.resolve(document, secrets: tenantSecrets, registry: registry, file: version.name)
+        let (resolved, tenantSecrets) = try await resolver.resolve(run)
         var request = RunAttemptRequest(
             runId: run.id, tenantId: run.tenantId, pipelineId: run.pipelineId, worker: fence.worker, attempt: fence.attempt,
             fullResync: run.fullResync, document: JSONWriter.string(resolved.document), dataDirectory: options.dataDirectory,
@@ -157,8 +153,9 @@ public final class RunWorker: Service, Sendable {
             // Empty when an earlier attempt resolved them all (it died before recording its outcome).
             request.replay = try await errorQueue?.replayRecords(for: run) ?? []
         }
-        return (request, resolved.spec.notify)
+        return request
     }
+
 
     func execute(_ run: RunRecord, fence: RunFence) async {
         var log = logger
@@ -172,15 +169,14 @@ public final class RunWorker: Service, Sendable {
         let logPath = "\(outputDirectory)/run.log"
         let attemptLog = "\(logPath).\(fence.attempt)"
         let request: RunAttemptRequest
-        let notify: PipelineSpec.Notify?
         do {
-            (request, notify) = try await prepare(run, fence: fence)
+            request = try await prepare(run, fence: fence)
         } catch {
             let reason = "\(error)"
             RunLogHandler.append("error run failed before it started reason=\(reason)", to: attemptLog)
             log.error("run failed before it started", metadata: ["reason": "\(reason)"])
             await record(run, fence: fence, result: RunAttemptResult(state: .failed, summary: JSONWriter.string(RunSummary.failed(reason))),
-                         notify: nil, attemptLog: attemptLog, logPath: logPath, log: log)
+                         attemptLog: attemptLog, logPath: logPath, log: log)
             return
         }
         let control = AttemptControl()
@@ -217,7 +213,7 @@ public final class RunWorker: Service, Sendable {
         switch outcome {
         case .finished(let result):
             options.quota?.add(run.tenantId, result.areaBytes ?? 0)
-            await record(run, fence: fence, result: result, notify: notify, attemptLog: attemptLog, logPath: logPath, log: log,
+            await record(run, fence: fence, result: result, attemptLog: attemptLog, logPath: logPath, log: log,
                          recorded: { heartbeats.cancel() })
         case .handedBack:
             _ = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
@@ -232,6 +228,7 @@ public final class RunWorker: Service, Sendable {
             _ = try? await store.release(fence, failure: reason, summary: kept, at: Date(), maxAttempts: options.maxAttempts)
             heartbeats.cancel()
             if let ended = try? await store.run(id: run.id), ended.state.isFinished {
+                notifier?.wake()
                 try? sealArtifact?(logPath, "\(run.id)/log_path")
                 Counter(label: "onramp_runs_total", dimensions: [("state", ended.state.rawValue)]).increment()
                 log.error("run failed", metadata: ["reason": "\(ended.summary?["failure_reason"]?.stringValue ?? reason)"])
@@ -244,7 +241,7 @@ public final class RunWorker: Service, Sendable {
 
     /// Records a finished attempt: appends its log, seals the artifacts, stores the outcome, notifies.
     /// `recorded` is called once the outcome is stored (or refused), before the webhook: the lease is not needed after.
-    func record(_ run: RunRecord, fence: RunFence, result: RunAttemptResult, notify: PipelineSpec.Notify?,
+    func record(_ run: RunRecord, fence: RunFence, result: RunAttemptResult,
                 attemptLog: String, logPath: String, log: Logger, recorded: () -> Void = {}) async {
         let state = result.state
         var summaryValue = Self.appendingLog(result.summaryValue, attemptLog: attemptLog, logPath: logPath)
@@ -284,16 +281,7 @@ public final class RunWorker: Service, Sendable {
             recorded()
             if stored {
                 log.info("run finished", metadata: ["state": "\(state.rawValue)"])
-                if let notifier {
-                    var payload = summaryValue.objectValue ?? [:]
-                    for k in RunSummary.artifactKeys { payload[k] = nil }
-                    payload["run_id"] = .string(run.id)
-                    payload["tenant_id"] = .string(run.tenantId)
-                    payload["pipeline_id"] = .string(run.pipelineId)
-                    payload["state"] = .string(state.rawValue)
-                    if let notify { await notifier(run, .object(payload), notify) }
-                    if let hook = await tenantWebhook(run, state: state, log: log) { await notifier(run, .object(payload), hook) }
-                }
+                notifier?.wake()
             } else {
                 log.warning("run finished after losing its lease; outcome not recorded")
             }
@@ -318,48 +306,5 @@ extension RunWorker {
         guard case .object(var o) = summary else { return summary }
         o["log_path"] = .string(logPath)
         return .object(o)
-    }
-}
-
-/// Wakes sleeping workers: `wait` returns when rung, closed, or after the timeout.
-actor Doorbell {
-    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
-    private(set) var isOpen = true
-
-    /// A ring with nobody waiting is kept for the next `wait`, so a wake-up between a worker's empty
-    /// claim and its sleep is not lost.
-    private var pending = false
-
-    func wait(timeout: TimeInterval) async {
-        guard isOpen else { return }
-        if pending {
-            pending = false
-            return
-        }
-        let id = UUID()
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: .seconds(timeout))
-            await self?.resume(id)
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { waiters[id] = $0 }
-        } onCancel: {
-            Task { await self.resume(id) }
-        }
-        timer.cancel()
-    }
-
-    private func resume(_ id: UUID) { waiters.removeValue(forKey: id)?.resume() }
-
-    func ring() {
-        if waiters.isEmpty { pending = true }
-        let all = waiters
-        waiters = [:]
-        for (_, c) in all { c.resume() }
-    }
-
-    func close() {
-        isOpen = false
-        ring()
     }
 }

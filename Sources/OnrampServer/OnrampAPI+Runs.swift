@@ -14,7 +14,16 @@ extension OnrampAPI {
                 "finished_at": date(r.finishedAt), "attempts": .number(Double(r.attempts)), "cancel_requested": .bool(r.cancelRequested),
                 "attempt_errors": .array(r.attemptErrors.map(Value.string)),
                 "kind": .string(r.trigger == RunRecord.replayTrigger ? "replay" : "pipeline"), "origin": r.origin.map(Value.string) ?? .null,
-                "summary": publicSummary(r), "progress": r.state == .running ? r.progress ?? .null : .null]
+                "summary": publicSummary(r), "progress": r.state == .running ? r.progress ?? .null : .null,
+                "webhooks": webhooksValue(r.notice)]
+    }
+
+    /// Where the run's webhooks are: null when it has none (or has not ended).
+    static func webhooksValue(_ notice: RunNotice?) -> Value {
+        guard let n = notice, !(n.state == .delivered && n.sent.isEmpty) else { return .null }
+        return ["state": .string(n.state.rawValue), "attempts": .number(Double(n.attempts)),
+                "sent": .array(n.sent.map(Value.string)), "last_error": n.lastError.map(Value.string) ?? .null,
+                "next_attempt_at": n.state == .pending ? .string(ISOTime.string(n.dueAt)) : .null]
     }
 
     /// The run summary as clients see it, in one shape whatever the run's state: the counts (0 until

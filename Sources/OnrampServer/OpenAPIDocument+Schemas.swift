@@ -130,6 +130,12 @@ extension OpenAPIDocument {
             "cancel_requested": S.boolean, "attempt_errors": S.array(S.string),
             "kind": S.enumeration(["pipeline", "replay"]), "origin": S.nullableString,
             "summary": S.ref("RunSummary"), "progress": S.nullable(S.ref("RunProgress")),
+            "webhooks": S.nullable(S.ref("RunWebhooks")),
+        ]),
+        "RunWebhooks": S.object([
+            "state": S.enumeration(["pending", "delivered", "abandoned"]), "attempts": S.count,
+            "sent": S.array(S.enumeration(["pipeline", "tenant"])), "last_error": S.nullableString,
+            "next_attempt_at": S.nullableDateTime,
         ]),
         "RunList": S.page("runs", S.ref("Run")),
         "RunErrors": S.object(["errors": S.array(S.openObject), "total": S.count, "next_offset": S.nullable(S.count)]),

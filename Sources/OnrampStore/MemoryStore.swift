@@ -194,6 +194,20 @@ public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, Checkpoint
 
     public func queueDepth() -> Int { runsById.values.filter { $0.state == .queued }.count }
 
+    public func claimNotices(owner: String, now: Date, lease: TimeInterval, limit: Int) -> [RunRecord] {
+        let due = runsById.values.filter { $0.notice?.state == .pending && $0.notice!.dueAt <= now }
+            .sorted { ($0.notice!.dueAt, $0.id) < ($1.notice!.dueAt, $1.id) }.prefix(limit)
+        return due.compactMap { run in
+            guard let claimed = RunNotice.claim(run, owner: owner, now: now, lease: lease) else { return nil }
+            runsById[run.id] = claimed
+            return claimed
+        }
+    }
+
+    public func settleNotice(runId: String, owner: String, attempt: Int, _ outcome: RunNotice.Outcome, at: Date) -> Bool {
+        update(runId) { RunNotice.settle($0, owner: owner, attempt: attempt, outcome, at: at) }
+    }
+
     public func createTenant(_ tenant: TenantRecord) -> Bool {
         guard tenantsById[tenant.id] == nil else { return false }
         tenantsById[tenant.id] = tenant

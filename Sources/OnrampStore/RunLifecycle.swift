@@ -154,6 +154,7 @@ public enum RunLifecycle {
         run.finishedAt = at
         run.leaseOwner = nil
         run.leaseExpiresAt = nil
+        run.notice = RunNotice(dueAt: at)
         if let reason {
             var summary = run.summary?.objectValue ?? [:]
             summary["failure_reason"] = .string(([reason] + run.attemptErrors).joined(separator: "; "))

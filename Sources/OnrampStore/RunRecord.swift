@@ -44,6 +44,8 @@ public struct RunRecord: Sendable, Equatable {
     public var origin: String?
     /// How far the running attempt is (`RunProgress.asValue` and `at`), as it last said; nil before its first report.
     public var progress: Value?
+    /// The run's webhooks once it ended (nil before, and for runs that ended before notices were kept).
+    public var notice: RunNotice?
 
     /// The `trigger` of a run that replays failed records of the error queue.
     public static let replayTrigger = "replay"
@@ -54,7 +56,7 @@ public struct RunRecord: Sendable, Equatable {
     public init(id: String, tenantId: String, pipelineId: String, pipelineVersion: Int, trigger: String, fullResync: Bool = false,
                 state: RunState = .queued, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, leaseOwner: String? = nil,
                 leaseExpiresAt: Date? = nil, attempts: Int = 0, cancelRequested: Bool = false, attemptErrors: [String] = [],
-                summary: Value? = nil, origin: String? = nil, progress: Value? = nil) {
+                summary: Value? = nil, origin: String? = nil, progress: Value? = nil, notice: RunNotice? = nil) {
         self.id = id
         self.tenantId = tenantId
         self.pipelineId = pipelineId
@@ -73,6 +75,7 @@ public struct RunRecord: Sendable, Equatable {
         self.summary = summary
         self.origin = origin
         self.progress = progress
+        self.notice = notice
     }
 }
 

@@ -97,6 +97,14 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
                     events TEXT NOT NULL, enabled INTEGER NOT NULL, updated_at REAL NOT NULL)
                 """)
         }
+        m.registerMigration("v16-run-notices") { db in
+            // notice_due: the pending notice's due time (NULL otherwise), so the notifier's poll reads an index.
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN notice TEXT;
+                ALTER TABLE runs ADD COLUMN notice_due REAL;
+                CREATE INDEX runs_by_notice_due ON runs (notice_due) WHERE notice_due IS NOT NULL;
+                """)
+        }
         return m
     }
 
@@ -116,7 +124,8 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
                   finishedAt: date(row["finished_at"]), leaseOwner: row["lease_owner"], leaseExpiresAt: date(row["lease_expires_at"]),
                   attempts: row["attempts"], cancelRequested: row["cancel_requested"],
                   attemptErrors: json(row["attempt_errors"])?.arrayValue?.compactMap(\.stringValue) ?? [],
-                  summary: json(row["summary"]), origin: row["origin"], progress: json(row["progress"]))
+                  summary: json(row["summary"]), origin: row["origin"], progress: json(row["progress"]),
+                  notice: (row["notice"] as String?).flatMap { try? JSONDecoder().decode(RunNotice.self, from: Data($0.utf8)) })
     }
 
     // MARK: pipelines
@@ -162,13 +171,15 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
 
     static let runColumns = ["id", "tenant_id", "pipeline_id", "pipeline_version", "trigger", "full_resync", "state", "created_at",
                              "started_at", "finished_at", "lease_owner", "lease_expires_at", "attempts", "cancel_requested",
-                             "summary", "attempt_errors", "origin", "progress"]
+                             "summary", "attempt_errors", "origin", "progress", "notice", "notice_due"]
 
     static func values(_ r: RunRecord) -> [(any DatabaseValueConvertible)?] {
         [r.id, r.tenantId, r.pipelineId, r.pipelineVersion, r.trigger, r.fullResync, r.state.rawValue, r.createdAt.timeIntervalSince1970,
          r.startedAt?.timeIntervalSince1970, r.finishedAt?.timeIntervalSince1970, r.leaseOwner, r.leaseExpiresAt?.timeIntervalSince1970,
          r.attempts, r.cancelRequested, r.summary.map { JSONWriter.string($0) },
-         JSONWriter.string(.array(r.attemptErrors.map(Value.string))), r.origin, r.progress.map { JSONWriter.string($0) }]
+         JSONWriter.string(.array(r.attemptErrors.map(Value.string))), r.origin, r.progress.map { JSONWriter.string($0) },
+         r.notice.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) },
+         r.notice.flatMap { $0.state == .pending ? $0.dueAt.timeIntervalSince1970 : nil }]
     }
 
     public func enqueue(_ r: RunRecord) async throws {
@@ -272,6 +283,22 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
 
     public func queueDepth() async throws -> Int {
         try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE state = 'queued'") ?? 0 }
+    }
+
+    public func claimNotices(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [RunRecord] {
+        try await db.write { db in
+            let due = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE notice_due <= ? ORDER BY notice_due, id LIMIT ?",
+                                       arguments: [now.timeIntervalSince1970, limit]).map(SQLiteStore.run)
+            return try due.compactMap { run in
+                guard let claimed = RunNotice.claim(run, owner: owner, now: now, lease: lease) else { return nil }
+                try SQLiteStore.save(claimed, db)
+                return claimed
+            }
+        }
+    }
+
+    public func settleNotice(runId: String, owner: String, attempt: Int, _ outcome: RunNotice.Outcome, at: Date) async throws -> Bool {
+        try await update(runId) { RunNotice.settle($0, owner: owner, attempt: attempt, outcome, at: at) }
     }
 
     // MARK: checkpoints

@@ -98,21 +98,19 @@ struct ServeCommand: AsyncParsableCommand {
         options.quota = quota
         let cgroups = Cgroups.detect(parentName: cgroupParent, logger: logger)
         let registry = try pluginOptions.registry()
-        let webhooks = try WebhookNotifier(egress: policy.egress, logger: logger)
-        let log = logger
+        let webhooks = try WebhookNotifier(egress: policy.egress)
         let ring = try KeyRing.load(directory: data)
         let box = SecretBox(ring: ring)
         let secrets = SecretResolution(store: store, box: box)
         let artifacts = ArtifactSealer(ring: ring)
+        let resolver = RunResolver(store: store, registry: registry, policy: policy, secrets: secrets.resolve)
+        let notifier = RunNotifier(store: store, logger: logger, targets: resolver.noticeTargets, delivery: webhooks.deliver)
         let worker = RunWorker(store: store, registry: registry, options: options, logger: logger,
                                executor: ChildProcessRunExecutor(storeArguments: ["--data", data] + pluginOptions.childArguments,
                                                                  cgroups: cgroups),
                                secrets: secrets.resolve,
                                sealArtifact: { path, context in try artifacts.seal(path: path, context: context) },
-                               errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: errorQueueCap)) { run, summary, notify in
-            let status = await webhooks.send(summary, to: notify)
-            log.info("webhook sent", metadata: ["run_id": "\(run.id)", "status": "\(status.map(String.init) ?? "no answer")"])
-        }
+                               errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: errorQueueCap), notifier: notifier)
         let scheduler = ScheduleService(store: store, logger: logger) { worker.wake() }
         var api = OnrampAPI(store: store, registry: registry, worker: worker, scheduler: scheduler, secretBox: box, dataDirectory: data)
         api.policy = policy
@@ -157,7 +155,7 @@ struct ServeCommand: AsyncParsableCommand {
         default:
             throw ValidationError("--tls-cert and --tls-key go together")
         }
-        let group = ServiceGroup(configuration: .init(services: [app, worker, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app, worker, scheduler, notifier], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 

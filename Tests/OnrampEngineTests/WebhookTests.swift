@@ -13,6 +13,7 @@ import Testing
         router.post("/hook") { request, _ -> Response in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
             let signature = request.headers.first { $0.name.canonicalName == "x-onramp-signature" }?.value ?? ""
+            #expect(request.headers.first { $0.name.canonicalName == "x-onramp-delivery" }?.value == "r1")
             received.withLock { $0.append((body, signature)) }
             return Response(status: .noContent)
         }
@@ -22,9 +23,15 @@ import Testing
         try await withRunningService(app) {
             var it = ports.makeAsyncIterator()
             let port = await it.next()!
-            let status = await (try WebhookNotifier()).send(["run_id": "r1", "state": "failed"],
-                                                      to: PipelineSpec.Notify(url: "http://127.0.0.1:\(port)/hook", secret: "s3cret"))
-            #expect(status == 204)
+            let notifier = try WebhookNotifier()
+            let failure = await notifier.deliver(["run_id": "r1", "state": "failed"],
+                                                 to: PipelineSpec.Notify(url: "http://127.0.0.1:\(port)/hook", secret: "s3cret"),
+                                                 deliveryId: "r1")
+            #expect(failure == nil)
+            let refused = await notifier.deliver(["run_id": "r1"],
+                                                 to: PipelineSpec.Notify(url: "http://127.0.0.1:\(port)/nope", secret: "s3cret"),
+                                                 deliveryId: "r1")
+            #expect(refused == "answered 404")
         }
         let (body, signature) = try #require(received.withLock { $0.first })
         #expect(body == #"{"run_id":"r1","state":"failed"}"#)

@@ -33,6 +33,30 @@ import Testing
         return r
     }
 
+    /// What a test receiver got (url, secret, payload), and whether it answers 2xx.
+    final class Receiver: Sendable {
+        let sent = Mutex<[(String, String, Value)]>([])
+        let answering: Mutex<Bool>
+        init(answering: Bool = true) { self.answering = Mutex(answering) }
+        var all: [(String, String, Value)] { sent.withLock { $0 } }
+    }
+
+    /// A notifier for `store`'s runs delivering to `receiver`; run it beside the worker.
+    static func notifier(_ store: MemoryStore, _ options: RunWorker.Options, secrets: RunWorker.SecretResolver? = nil,
+                         receiver: Receiver) -> RunNotifier {
+        var notices = RunNotifier.Options()
+        notices.firstDelay = 0.05
+        notices.maxDelay = 0.2
+        notices.poll = 0.5
+        let resolver = RunResolver(store: store, registry: registry(), policy: options.policy, secrets: secrets)
+        return RunNotifier(store: store, options: notices, targets: resolver.noticeTargets) { payload, notify, id in
+            #expect(payload["run_id"]?.stringValue == id)
+            guard receiver.answering.withLock({ $0 }) else { return "answered 503" }
+            receiver.sent.withLock { $0.append((notify.url, notify.secret, payload)) }
+            return nil
+        }
+    }
+
     static func waitUntil(_ condition: @Sendable () async throws -> Bool) async throws {
         for _ in 0..<1500 {
             if try await condition() { return }
@@ -50,21 +74,22 @@ import Testing
         // Long enough that a full test run, which keeps both concurrency threads busy for seconds, does not starve
         // the heartbeats into a takeover.
         options.lease = 30
-        let notified = Mutex<[Value]>([])
-        let worker = RunWorker(store: store, registry: Self.registry(), options: options, notifier: { _, summary, notify in
-            #expect(notify.url == "https://hooks.example.invalid/onramp")
-            notified.withLock { $0.append(summary) }
-        })
+        let receiver = Receiver()
+        let notifier = Self.notifier(store, options, receiver: receiver)
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options, notifier: notifier)
         let task = Task { try await worker.run() }
-        defer { task.cancel() }
+        let notifying = Task { try await notifier.run() }
+        defer { task.cancel(); notifying.cancel() }
         await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
         worker.wake()
         try await Self.waitUntil { await store.run(id: "r1")?.state.isFinished == true }
         let r1 = await store.run(id: "r1")
         #expect(r1?.state == .succeeded)
         #expect(r1?.summary?["records_written"] == .number(10))
-        let first = try #require(notified.withLock { $0.first })
-        #expect(first["run_id"] == "r1" && first["state"] == "succeeded" && first["results_path"] == nil)
+        try await Self.waitUntil { await store.run(id: "r1")?.notice?.state == .delivered }
+        let (url, _, first) = try #require(receiver.all.first)
+        #expect(url == "https://hooks.example.invalid/onramp")
+        #expect(first["run_id"] == "r1" && first["state"] == "succeeded" && first["results_path"] == nil && first["log_path"] == nil)
         // The file was committed: a second run reads nothing new; a full re-sync reads it again.
         await store.enqueue(RunRecord(id: "r2", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
         await store.enqueue(RunRecord(id: "r3", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual",
@@ -139,9 +164,13 @@ import Testing
         let p = await store.savePipeline(tenantId: "acme", name: "copy", document: document, at: Date())
         var options = RunWorker.Options(dataDirectory: dir.path)
         options.maxAttempts = 3
-        let worker = RunWorker(store: store, registry: Self.registry(), options: options, executor: DyingExecutor())
+        // The receiver is down at first: the notice is retried until it answers.
+        let receiver = Receiver(answering: false)
+        let notifier = Self.notifier(store, options, receiver: receiver)
+        let worker = RunWorker(store: store, registry: Self.registry(), options: options, executor: DyingExecutor(), notifier: notifier)
         let task = Task { try await worker.run() }
-        defer { task.cancel() }
+        let notifying = Task { try await notifier.run() }
+        defer { task.cancel(); notifying.cancel() }
         await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual", createdAt: Date()))
         worker.wake()
         try await Self.waitUntil { await store.run(id: "r1")?.state.isFinished == true }
@@ -152,6 +181,14 @@ import Testing
         // Every attempt's reason is in the run's log too.
         let log = try String(contentsOfFile: dir.path + "/runs/r1/run.log", encoding: .utf8)
         #expect((1...3).allSatisfy { log.contains("attempt \($0) failed") })
+        // A run given up after its attempts died sends its webhook too, once the receiver answers.
+        try await Self.waitUntil { await store.run(id: "r1")?.notice?.attempts ?? 0 >= 2 }
+        #expect(await store.run(id: "r1")?.notice?.lastError?.contains("answered 503") == true)
+        receiver.answering.withLock { $0 = true }
+        try await Self.waitUntil { await store.run(id: "r1")?.notice?.state == .delivered }
+        let delivered = receiver.all
+        #expect(delivered.count == 1 && delivered.first?.2["state"] == "failed")
+        #expect(delivered.first?.2["failure_reason"]?.stringValue?.hasPrefix("gave up after 3 attempt(s)") == true)
     }
 
     /// The in-process executor, telling the test when an attempt starts and going on only when the test

@@ -43,24 +43,27 @@ import Testing
         await store.saveWebhook(WebhookRecord(tenantId: "acme", url: "https://hooks.acme.test/onramp", secret: "${secret:HOOK}",
                                               events: [.succeeded, .failed], enabled: true, updatedAt: Date()))
         let bound = Mutex(["https://hooks.acme.test"])
-        let sent = Mutex<[(String, String, Value)]>([])
+        let receiver = RunWorkerTests.Receiver()
         var options = RunWorker.Options(dataDirectory: dir.path)
         options.lease = 30
-        let worker = RunWorker(store: store, registry: RunWorkerTests.registry(), options: options, secrets: { tenant in
+        let secrets: RunWorker.SecretResolver = { tenant in
             ["HOOK": TenantSecret(value: "hook-secret-\(tenant)", origins: bound.withLock { $0 })]
-        }, notifier: { _, summary, notify in
-            sent.withLock { $0.append((notify.url, notify.secret, summary)) }
-        })
+        }
+        let notifier = RunWorkerTests.notifier(store, options, secrets: secrets, receiver: receiver)
+        let worker = RunWorker(store: store, registry: RunWorkerTests.registry(), options: options, secrets: secrets,
+                               notifier: notifier)
         let task = Task { try await worker.run() }
-        defer { task.cancel() }
+        let notifying = Task { try await notifier.run() }
+        defer { task.cancel(); notifying.cancel() }
         func run(_ id: String) async throws {
             await store.enqueue(RunRecord(id: id, tenantId: "acme", pipelineId: p.pipelineId, pipelineVersion: 1, trigger: "manual",
                                           fullResync: true, createdAt: Date()))
             worker.wake()
-            try await RunWorkerTests.waitUntil { await store.run(id: id)?.state.isFinished == true }
+            try await RunWorkerTests.waitUntil { await store.run(id: id)?.notice?.attempts ?? 0 >= 1 }
+            try await RunWorkerTests.waitUntil { await store.run(id: id)?.notice?.owner == nil }
         }
         try await run("r1")
-        let first = sent.withLock { $0 }
+        let first = receiver.all
         #expect(first.map(\.0) == ["https://hooks.example.invalid/onramp", "https://hooks.acme.test/onramp"])
         #expect(first.last?.1 == "hook-secret-acme" && first.last?.2["run_id"] == "r1" && first.last?.2["state"] == "succeeded")
 
@@ -68,13 +71,17 @@ import Testing
         await store.saveWebhook(WebhookRecord(tenantId: "acme", url: "https://hooks.acme.test/onramp", secret: "${secret:HOOK}",
                                               events: [.failed], enabled: true, updatedAt: Date()))
         try await run("r2")
-        #expect(sent.withLock { $0.count } == 3)
+        #expect(receiver.all.count == 3)
         // The secret rebound elsewhere since the webhook was stored: not sent.
         await store.saveWebhook(WebhookRecord(tenantId: "acme", url: "https://hooks.acme.test/onramp", secret: "${secret:HOOK}",
                                               events: [.succeeded], enabled: true, updatedAt: Date()))
         bound.withLock { $0 = ["https://elsewhere.test"] }
         try await run("r3")
-        #expect(sent.withLock { $0.map(\.0) }.suffix(2) == ["https://hooks.example.invalid/onramp", "https://hooks.example.invalid/onramp"])
-        #expect(sent.withLock { $0.count } == 4)
+        #expect(receiver.all.map(\.0).suffix(2) == ["https://hooks.example.invalid/onramp", "https://hooks.example.invalid/onramp"])
+        #expect(receiver.all.count == 4)
+        // It is retried (the secret may be bound back), and the run says why it was not sent.
+        let notice = await store.run(id: "r3")?.notice
+        #expect(notice?.state != .delivered && notice?.sent == ["pipeline"], "\(String(describing: notice))")
+        #expect(notice?.lastError?.contains("tenant webhook") == true && notice?.lastError?.contains("spec.secret_origin") == true)
     }
 }

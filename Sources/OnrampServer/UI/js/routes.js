@@ -18,6 +18,7 @@ export const routes = [
   { path: '/t/:tenant/files', module: './pages/files.js', title: 'Files', nav: 'Files' },
   { path: '/t/:tenant/api-keys', module: './pages/apikeys.js', title: 'API keys', nav: 'API keys', roles: ADMINS },
   { path: '/t/:tenant/users', module: './pages/users.js', title: 'People', nav: 'People', roles: ADMINS },
+  { path: '/t/:tenant/webhook', module: './pages/webhook.js', title: 'Webhook', nav: 'Webhook', roles: ADMINS },
   { path: '/t/:tenant/audit', module: './pages/audit.js', title: 'Audit log', nav: 'Audit log', roles: ADMINS },
   // The designer (helper D's modules).
   { path: '/t/:tenant/connections', module: './designer/connections.js', title: 'Connections', nav: 'Connections',

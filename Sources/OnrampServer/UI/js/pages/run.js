@@ -43,6 +43,7 @@ export async function render(root, params, ctx) {
         h('dt', {}, 'Took'), h('dd', {}, s.seconds !== undefined && FINISHED.has(run.state) ? `${Number(s.seconds).toFixed(1)} s` : '—'),
         h('dt', {}, 'Attempts'), h('dd', {}, String(run.attempts ?? 0)),
         s.failure_reason ? [h('dt', {}, 'Failure'), h('dd', { class: 'bad' }, s.failure_reason)] : null)),
+      run.webhooks ? h('section', {}, h('h2', {}, 'Webhooks'), webhooks(run.webhooks)) : null,
       (run.attempt_errors || []).length ? h('section', {}, h('h2', {}, 'Attempts'),
         h('ol', {}, run.attempt_errors.map((e) => h('li', {}, e)))) : null,
       h('section', {}, h('h2', {}, 'Failed records by stage'),
@@ -125,6 +126,17 @@ export async function render(root, params, ctx) {
 
 function stat(label, n, tone = '') {
   return h('div', { class: ['stat', n ? tone : ''] }, h('span', { class: 'n' }, String(n ?? 0)), label);
+}
+
+/** The run's webhooks: delivered, retrying (when next and why) or given up (why). */
+function webhooks(w) {
+  const said = { pending: 'Retrying', delivered: 'Delivered', abandoned: 'Given up' }[w.state] || w.state;
+  return h('div', { class: 'card' }, h('dl', { class: 'props' },
+    h('dt', {}, 'State'), h('dd', { class: w.state === 'delivered' ? 'ok' : w.state === 'abandoned' ? 'bad' : '' },
+      `${said} after ${w.attempts} attempt${w.attempts === 1 ? '' : 's'}`),
+    w.sent.length ? [h('dt', {}, 'Sent to'), h('dd', {}, w.sent.join(', '))] : null,
+    w.next_attempt_at ? [h('dt', {}, 'Next attempt'), h('dd', {}, formatTime(w.next_attempt_at, { seconds: true }))] : null,
+    w.last_error ? [h('dt', {}, 'Last error'), h('dd', { class: 'bad' }, w.last_error)] : null));
 }
 
 function reconciliation(rec) {
