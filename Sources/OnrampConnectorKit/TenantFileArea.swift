@@ -26,6 +26,14 @@ public struct TenantFileArea: Sendable {
         self.tenant = tenant
     }
 
+    /// What an incremental read remembers of a file to tell whether it changed: its size and modification time.
+    public static func fingerprint(ofFileAt path: String) throws -> String {
+        let attrs = try FileManager.default.attributesOfItem(atPath: path)
+        let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
+        let mtime = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(size):\(Int64(mtime * 1000))"
+    }
+
     public static func root(dataDirectory: String, tenant: String) -> String {
         (dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory) + "/tenants/\(tenant)/files"
     }

@@ -52,10 +52,7 @@ struct FileSet: Sendable {
             guard let p = g.gl_pathv[i].map({ String(cString: $0) }) else { continue }
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue else { continue }
-            let attrs = try FileManager.default.attributesOfItem(atPath: p)
-            let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
-            let mtime = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            out.append(Entry(path: p, name: p, fingerprint: "\(size):\(Int64(mtime * 1000))"))
+            out.append(Entry(path: p, name: p, fingerprint: try TenantFileArea.fingerprint(ofFileAt: p)))
         }
         return out.sorted { $0.path < $1.path }
     }

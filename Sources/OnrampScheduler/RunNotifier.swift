@@ -80,7 +80,10 @@ public final class RunNotifier: Service, Sendable {
             logger.error("could not claim run notices", metadata: ["error": "\(error)"])
             return 0
         }
-        for run in claimed { await deliver(run) }
+        // At once: one receiver that hangs until the timeout does not hold up the others of the batch.
+        await withDiscardingTaskGroup { group in
+            for run in claimed { group.addTask { await self.deliver(run) } }
+        }
         return claimed.count
     }
 

@@ -22,7 +22,8 @@ extension OnrampAPI {
             var files: [Value] = []
             let truncated = Self.listFiles(area.root, "", prefix: prefix, into: &files)
             let page = list.slice(files) { $0["path"]?.stringValue ?? "" }
-            return JSONResponse.make(["files": .array(page.items), "next_cursor": page.next, "truncated": .bool(truncated)])
+            let items = try await withReaders(page.items, area: area)
+            return JSONResponse.make(["files": .array(items), "next_cursor": page.next, "truncated": .bool(truncated)])
         }
         api.put("/tenants/:tenant/files/**") { request, context in
             let area = try await fileArea(context, roles: Self.fileWriters)
@@ -59,6 +60,27 @@ extension OnrampAPI {
                 return -Int64(st.st_size)
             }
             return Response(status: .noContent)
+        }
+    }
+
+    /// Each file with `read_by`: the tenant's pipelines whose incremental (`new_files`) source has read it, and
+    /// whether it `changed_since` (its size or modification time is not what was read).
+    func withReaders(_ files: [Value], area: TenantFileArea) async throws -> [Value] {
+        var readers: [String: [Value]] = [:]
+        let root = area.root + "/"
+        for pipeline in try await store.pipelines(tenantId: area.tenant) {
+            guard let read = try await store.load(pipeline: pipeline.pipelineId)?["files"]?.objectValue else { continue }
+            for (path, fingerprint) in read where path.hasPrefix(root) {
+                let name = String(path.dropFirst(root.count))
+                let current = try? TenantFileArea.fingerprint(ofFileAt: path)
+                readers[name, default: []].append(["pipeline_id": .string(pipeline.pipelineId), "pipeline": .string(pipeline.name),
+                                                   "changed_since": .bool(fingerprint.stringValue != current)])
+            }
+        }
+        return files.map { file in
+            guard case .object(var o) = file else { return file }
+            o["read_by"] = .array(readers[o["path"]?.stringValue ?? ""] ?? [])
+            return .object(o)
         }
     }
 

@@ -196,7 +196,9 @@ extension OpenAPIDocument {
             "action": S.string, "resource_type": S.string, "resource_id": S.nullableString, "status": S.integer,
         ]),
         "AuditList": S.page("entries", S.ref("AuditEntry")),
-        "File": S.object(["path": S.string, "size": S.count, "modified_at": S.dateTime]),
+        "File": S.object(["path": S.string, "size": S.count, "modified_at": S.dateTime,
+                          "read_by": S.array(S.object(["pipeline_id": S.string, "pipeline": S.string, "changed_since": S.boolean]))],
+                         optional: ["read_by"]),
         "FileList": S.page("files", S.ref("File"), more: [
             "truncated": ["type": "boolean", "description": "The area has more files than one listing walks"],
         ]),

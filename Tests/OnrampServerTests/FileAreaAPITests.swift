@@ -54,6 +54,23 @@ extension Sequence where Self: Sendable, Element: Sendable {
             #expect(list["files"]?.arrayValue?.last?["modified_at"]?.stringValue?.hasPrefix("20") == true)
             let filtered = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/files?prefix=exports/", key: f.keys["acme-viewer"]))
             #expect(filtered["files"]?.arrayValue?.count == 1)
+            #expect(list["files"]?.arrayValue?.allSatisfy { $0["read_by"] == .array([]) } == true)
+
+            // What the pipelines have read: an incremental file source's checkpoint names the file as it was read.
+            let reader = await f.store.savePipeline(tenantId: "acme", name: "daily", document: APITests.pipeline(f.dir), at: Date())
+            let other = await f.store.savePipeline(tenantId: "globex", name: "theirs", document: APITests.pipeline(f.dir), at: Date())
+            let day = root + "/exports/2026/day 1.csv"
+            await f.store.commit(pipeline: reader.pipelineId, checkpoint: ["files": .object([day: .string(try TenantFileArea.fingerprint(ofFileAt: day)),
+                                                                                             root + "/gone.csv": "1:1"])])
+            await f.store.commit(pipeline: other.pipelineId, checkpoint: ["files": .object([day: "1:1"])])
+            func readers() async throws -> Value? {
+                let list = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/files", key: f.keys["acme-viewer"]))
+                return list["files"]?.arrayValue?.first { $0["path"] == "exports/2026/day 1.csv" }?["read_by"]
+            }
+            #expect(try await readers() == [["pipeline_id": .string(reader.pipelineId), "pipeline": "daily", "changed_since": false]])
+            try "changed".write(toFile: day, atomically: false, encoding: .utf8)
+            #expect(try await readers()?.arrayValue?.first?["changed_since"] == true)
+            try content.write(toFile: day, atomically: false, encoding: .utf8)
 
             let download = try await call(client, .get, "/api/v1/tenants/acme/files/exports/2026/day%201.csv", key: f.keys["acme-viewer"])
             #expect(download.status == .ok)

@@ -1,7 +1,7 @@
-// The tenant's file area: list, upload (the raw bytes), download, delete.
+// The tenant's file area: list (with the pipelines that have read each file), upload (the raw bytes), download, delete.
 import { h, table, field, pageTitle, replace, errorBox, formatTime, formatBytes, busy, confirmDialog } from '../ui.js';
 import { tenantPath } from '../api.js';
-import { canChange } from './shared.js';
+import { canChange, t } from './shared.js';
 
 function filePath(tenant, path) {
   return tenantPath(tenant, '/files/' + path.split('/').map(encodeURIComponent).join('/'));
@@ -44,6 +44,10 @@ export async function render(root, params, ctx) {
         { label: 'Path', value: (f) => h('a', { href: api.url(filePath(tenant, f.path)), download: f.path.split('/').pop() }, f.path) },
         { label: 'Size', class: 'num', value: (f) => formatBytes(f.size) },
         { label: 'Modified', value: (f) => formatTime(f.modified_at) },
+        { label: 'Read by', value: (f) => (f.read_by || []).length ? h('ul', { class: 'plain' }, f.read_by.map((r) =>
+          h('li', {}, h('a', { href: `#${t(tenant)}/pipelines/${encodeURIComponent(r.pipeline_id)}` },
+            r.pipeline), r.changed_since ? h('span', { class: 'muted' }, ' (changed since: read again next run)') : null)))
+          : h('span', { class: 'muted' }, 'not read incrementally yet') },
         { label: 'Actions', value: (f) => changer ? h('button', { type: 'button', class: 'btn small', onclick: async (e) => {
           if (!await confirmDialog(`Delete ${f.path}? Pipelines that read it will fail.`, { confirm: 'Delete', danger: true })) return;
           const done = await busy(e.target.closest('button'), () => api.del(filePath(tenant, f.path)), `Deleted ${f.path}.`);
