@@ -136,7 +136,7 @@ async function render() {
     return;
   }
   if (params.tenant && !state.me.principal.tenant_id) localStorage.setItem(LAST_TENANT, params.tenant);
-  document.body.classList.toggle('signed-out', !state.me || route.public);
+  document.body.classList.toggle('signed-out', !state.me || route.public === true);
   if (route.public) { const nav = document.getElementById('nav'); replace(nav); nav.hidden = true; }
   else await renderNav(params.tenant, route);
   document.title = route.title + ' · Onramp';
