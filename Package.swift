@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(name: "OnrampPluginsTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampPlugins", "OnrampEngine", "OnrampConnectorsFiles",
             .product(name: "Logging", package: "swift-log"),
-        ], exclude: ["Plugins"]),
+        ], exclude: ["Plugins", "Fixtures"]),  // Fixtures: real PyPI plugins' transcripts (docs/plugins-pypi-notes.md)
         .testTarget(name: "OnrampSchedulerTests", dependencies: [
             "OnrampCore", "OnrampScheduler", "OnrampStore", "OnrampEngine", "OnrampConnectorKit", "OnrampConnectorsFiles",
         ]),

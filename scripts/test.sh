@@ -13,6 +13,7 @@ source scripts/plugins-test.sh   # a Singer tap and an Airbyte source from PyPI 
 trap 'postgres_test_stop; moto_test_stop' EXIT
 swift test
 scripts/fuzz.sh all "${FUZZ_SECONDS:-20}"   # libFuzzer: JSONata, CSV tokenizer, JSON parser (no crash, hang or blow-up)
+(cd examples/plugins/orders_file && python3 -m unittest -q test_orders_file)   # the example plugin's own tests
 
 VENV=${ONRAMP_TEST_VENV:-.venv-test}
 if [ ! -x "$VENV/bin/schemathesis" ]; then

@@ -159,6 +159,12 @@ struct AirbyteInterpreter: ReadInterpreter {
             return []
         case "TRACE":
             if m["trace"]?["type"] == "ERROR" { return [.failure(Self.failure(m))] }
+            // A stream's estimate (or the whole sync's, when it reads one stream) gives the read its progress.
+            if m["trace"]?["type"] == "ESTIMATE", let e = m["trace"]?["estimate"],
+               e["type"] == "SYNC" || (e["name"]?.stringValue == stream && (e["namespace"]?.stringValue ?? namespace) == namespace),
+               let rows = e["row_estimate"]?.numberValue, rows >= 0, rows < 1e15 {
+                return [.estimate(rows: Int64(rows))]
+            }
             logger.debug("plugin \(plugin): trace \(m["trace"]?["type"]?.stringValue ?? "")")
             return []
         case "CONTROL":

@@ -11,6 +11,8 @@ enum ReadEvent: Sendable {
     case failure(OnrampError)
     /// The plugin says its output is complete (Onramp `done`).
     case done
+    /// How many records the plugin expects to send in all (Airbyte `TRACE` estimate): batches then carry progress.
+    case estimate(rows: Int64)
 }
 
 /// Interprets one protocol's read messages.
@@ -64,6 +66,8 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
     private var sawDone = false
     private var reported: OnrampError?
     private var pendingError: (any Error)?
+    private var estimatedRows: Int64?
+    private var recordsSeen: Int64 = 0
 
     init(runtime: PluginRuntime, operation: PluginRuntime.Operation, interpreter: Interpreter, batchSize: Int,
          incremental: Bool, fields: [String]?) {
@@ -104,16 +108,21 @@ struct PluginBatchReader<Interpreter: ReadInterpreter>: BatchReader {
             if let fields, case .object(let o) = r.value {
                 r.value = .object(o.filter { fields.contains($0.key) })
             }
+            recordsSeen += 1
             add(batcher.record(r))
         case .error(let e): add(batcher.error(runtime.redact(e)))
         case .state(let s): add(batcher.state(s))
         case .failure(let e): reported = reported ?? e
         case .done: sawDone = true
+        case .estimate(let rows): estimatedRows = rows
         }
     }
 
     private mutating func add(_ batch: SourceBatch?) {
-        if let batch { queued.append(batch) }
+        guard var batch else { return }
+        // An estimate can be low: the records seen so far are then the total until the read ends.
+        if let estimatedRows { batch.progress = ReadProgress(done: recordsSeen, total: max(estimatedRows, recordsSeen)) }
+        queued.append(batch)
     }
 
     private mutating func end() async throws {

@@ -52,6 +52,36 @@ import Testing
         }
     }
 
+    /// GLOBAL and legacy STATE messages are checkpoints too: a second run resumes after them. The read's TRACE
+    /// estimate gives its batches progress.
+    @Test(arguments: ["GLOBAL", "LEGACY"])
+    func anAirbyteSourceResumesFromAGlobalOrLegacyStateAndReportsItsEstimate(_ kind: String) async throws {
+        let bench = try await PluginBench(["airbyte_mock"])
+        defer { bench.remove() }
+        let (first, out1) = try await bench.run(
+            "{connector: airbyte_mock, config: {stream: items, settings: {count: 25, state_type: \(kind)}}, incremental: {}}")
+        #expect(first.status == .succeeded && out1.count == 25, "\(first.failureReason ?? "")")
+        let saved = try #require(bench.checkpoint())
+        if kind == "GLOBAL" {
+            #expect(saved.arrayValue?.first?["type"] == "GLOBAL")
+            #expect(saved.arrayValue?.first?["global"]?["stream_states"]?.arrayValue?.first?["stream_state"]?["id"] == 25)
+        } else {
+            #expect(saved["items"]?["id"] == 25, "\(saved)")
+        }
+        let (second, out2) = try await bench.run(
+            "{connector: airbyte_mock, config: {stream: items, settings: {count: 40, state_type: \(kind)}}, incremental: {}}")
+        #expect(second.recordsRead == 15 && out2.first?["id"] == 26, "\(second.failureReason ?? "")")
+
+        let source = try bench.registry.makeSource(PipelineSpec.ConnectorRef(
+            connector: "airbyte_mock", config: ["stream": "items", "settings": ["count": 30]], incremental: nil),
+            resources: ConnectorResources())
+        var reader = try await source.open(checkpoint: nil, batchSize: 10)
+        var progress: [ReadProgress] = []
+        while let batch = try await reader.next() { if let p = batch.progress { progress.append(p) } }
+        await reader.close()
+        #expect(progress == [10, 20, 30].map { ReadProgress(done: $0, total: 30) }, "\(progress)")
+    }
+
     @Test func theOnrampProtocolExampleWritesWithPerRecordOutcomesAndReportsBadRows() async throws {
         // One fixed user: the second run's process appends to the file the first one wrote.
         let bench = try await PluginBench(["orders_file"], runAs: getuid() == 0 ? PluginLaunch.RunAs(uid: 65534, gid: 65534) : nil)

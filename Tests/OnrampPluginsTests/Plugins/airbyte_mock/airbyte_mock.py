@@ -2,8 +2,8 @@
 """airbyte_mock: an Airbyte-protocol source for Onramp's plugin tests. It never prints api_key.
 
 spec | check --config C | discover --config C | read --config C --catalog CAT [--state S].
-Config: {"count": N, "fail": "none"|"check"|"read", "api_key": "..."}. Streams: `items` (ids 1..count, incremental
-by `id`, a STREAM state every 10 records and at the end) and `other` (3 rows, full refresh). fail "check": the check
+Config: {"count": N, "fail": "none"|"check"|"read", "api_key": "...", "state_type": "STREAM"|"GLOBAL"|"LEGACY"}. Streams: `items` (ids 1..count, incremental
+by `id`, a state of `state_type` every 10 records and at the end) and `other` (3 rows, full refresh). fail "check": the check
 FAILs; fail "read": 5 records, then a TRACE ERROR (system_error, "upstream 500") and exit 1.
 """
 import argparse
@@ -23,6 +23,8 @@ SPEC = {
                      "description": "Where to fail on purpose.", "order": 1},
             "api_key": {"type": "string", "airbyte_secret": True, "title": "API key",
                         "description": "Checked for nothing and never printed.", "order": 2},
+            "state_type": {"type": "string", "enum": ["STREAM", "GLOBAL", "LEGACY"], "default": "STREAM",
+                           "title": "State type", "description": "The kind of STATE message read sends.", "order": 3},
         },
     },
 }
@@ -81,6 +83,8 @@ def config_problem(config):
         return 'fail must be "none", "check" or "read"'
     if not isinstance(config.get("api_key", ""), str):
         return "api_key must be a string"
+    if config.get("state_type", "STREAM") not in ("STREAM", "GLOBAL", "LEGACY"):
+        return 'state_type must be "STREAM", "GLOBAL" or "LEGACY"'
     return None
 
 
@@ -129,7 +133,12 @@ def item(n):
             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(1767225600 + 60 * n))}
 
 
-def state_message(last, count):
+def state_message(last, count, kind="STREAM"):
+    if kind == "GLOBAL":
+        return {"type": "STATE", "state": {"type": "GLOBAL", "global": {"shared_state": {"cursor": last}, "stream_states": [
+            {"stream_descriptor": {"name": "items"}, "stream_state": {"id": last}}]}, "sourceStats": {"recordCount": count}}}
+    if kind == "LEGACY":
+        return {"type": "STATE", "state": {"data": {"items": {"id": last}}}}
     return {"type": "STATE", "state": {"type": "STREAM", "stream": {
         "stream_descriptor": {"name": "items"}, "stream_state": {"id": last}}, "sourceStats": {"recordCount": count}}}
 
@@ -172,10 +181,10 @@ def read(args):
             emit({"type": "RECORD", "record": {"stream": name, "data": row, "emitted_at": now()}})
             emitted, since = emitted + 1, since + 1
             if incremental and since == 10:
-                emit(state_message(row["id"], since))
+                emit(state_message(row["id"], since, config.get("state_type", "STREAM")))
                 since = 0
         if incremental:
-            emit(state_message(rows[-1]["id"] if rows else after, since))
+            emit(state_message(rows[-1]["id"] if rows else after, since, config.get("state_type", "STREAM")))
         status(name, "COMPLETE")
         log(f"Read {len(rows)} records from {name}")
     log("Finished syncing SourceAirbyteMock")
