@@ -68,4 +68,28 @@ import Testing
         #expect(try Self.onramp(["plugins", "remove", "airbyte_mock", "--plugins", plugins]).status == 0)
         #expect(try Self.onramp(["plugins", "remove", "../data", "--plugins", plugins]).status == 1)
     }
+
+    /// The PyPI Airbyte source scripts/plugins-test.sh installed (ONRAMP_TEST_PLUGINS), through the API.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ONRAMP_TEST_PLUGINS"] != nil))
+    func aPyPIPluginIsCheckedAndDiscoveredThroughTheAPI() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-pypi-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plugins = ProcessInfo.processInfo.environment["ONRAMP_TEST_PLUGINS"]!
+        // The CDK takes a few seconds to import on a loaded machine: more than a preview's default 10 s may be needed.
+        var server = try await HostileServer.start(dir, ["--plugins", plugins, "--preview-seconds", "60"])
+        defer { server.child.stop() }
+        try await server.setUp()
+        let catalog = try await server.call("GET", "/connectors", key: server.keys["acme"])
+        let faker = try #require(catalog.json?["connectors"]?.arrayValue?.first { $0["name"] == "source-faker" })
+        #expect(faker["config_schema"]?["properties"]?["settings"]?["properties"]?["count"]?["type"] == "integer",
+                "faker's own spec is the settings form")
+        #expect(try await server.call("PUT", "/tenants/acme/connections/faker", key: server.keys["acme"],
+                                      json: ["connector": "source-faker", "config": ["settings": ["count": 10, "seed": 1]]]).status == 200)
+        let check = try await server.call("POST", "/tenants/acme/connections/faker/check", key: server.keys["acme"])
+        #expect(check.json?["ok"] == true, "\(check.body)")
+        let discover = try await server.call("POST", "/tenants/acme/connections/faker/discover", key: server.keys["acme"])
+        #expect(discover.json?["streams"]?.arrayValue?.compactMap { $0["name"]?.stringValue }.sorted()
+                == ["products", "purchases", "users"], "\(discover.body)")
+    }
 }
