@@ -69,6 +69,45 @@ import Testing
         #expect(try Self.onramp(["plugins", "remove", "../data", "--plugins", plugins]).status == 1)
     }
 
+    /// The CLI with a plugins directory: the plugin is in `connectors` with its spec, `check` and `discover` reach it,
+    /// and `run` reads it incrementally into a file (the second run reads only what is new).
+    @Test func theCLISeesAnInstalledPluginLikeABuiltInConnector() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-plugin-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plugins = dir.appendingPathComponent("plugins").path
+        let mock = Self.repository.appendingPathComponent("Tests/OnrampPluginsTests/Plugins/airbyte_mock").path
+        #expect(try Self.onramp(["plugins", "install", mock, "--plugins", plugins]).status == 0)
+        let listed = try Self.onramp(["connectors", "--plugins", plugins])
+        #expect(listed.status == 0 && listed.output.contains("airbyte_mock"), "\(listed.output)")
+        let schema = try Self.onramp(["connectors", "airbyte_mock", "--plugins", plugins])
+        #expect(schema.status == 0 && schema.output.contains("\"state_type\""), "\(schema.output)")
+        #expect(try Self.onramp(["connectors", "airbyte_mock"]).status == 2, "not a connector without the plugins directory")
+
+        func pipeline(_ count: Int, fail: String = "none") throws -> String {
+            let file = dir.appendingPathComponent("items-\(count)-\(fail).yaml").path
+            try """
+            version: 1
+            name: items
+            source: {connector: airbyte_mock, config: {stream: items, settings: {count: \(count), fail: \(fail)}}, incremental: {}}
+            destination: {connector: file, config: {path: "\(dir.path)/items.ndjson"}}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            return file
+        }
+        let checked = try Self.onramp(["check", try pipeline(5), "--plugins", plugins])
+        #expect(checked.status == 0 && checked.output.contains("items: 5 records"), "\(checked.output)")
+        let refused = try Self.onramp(["check", try pipeline(5, fail: "check"), "--plugins", plugins])
+        #expect(refused.status == 1 && refused.output.contains("plugin.check_failed"), "\(refused.output)")
+        let discovered = try Self.onramp(["discover", try pipeline(5), "--plugins", plugins])
+        #expect(discovered.status == 0 && discovered.output.contains("\"other\""), "\(discovered.output)")
+
+        let output = dir.appendingPathComponent("out").path
+        let first = try Self.onramp(["run", try pipeline(8), "--plugins", plugins, "--output", output, "--json"])
+        #expect(first.status == 0 && first.output.contains("\"records_written\": 8"), "\(first.output)")
+        let second = try Self.onramp(["run", try pipeline(11), "--plugins", plugins, "--output", output, "--json"])
+        #expect(second.status == 0 && second.output.contains("\"records_read\": 3"), "\(second.output)")
+    }
+
     /// The PyPI Airbyte source scripts/plugins-test.sh installed (ONRAMP_TEST_PLUGINS), through the API.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["ONRAMP_TEST_PLUGINS"] != nil))
     func aPyPIPluginIsCheckedAndDiscoveredThroughTheAPI() async throws {
