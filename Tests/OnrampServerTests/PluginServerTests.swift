@@ -108,6 +108,56 @@ import Testing
         #expect(second.status == 0 && second.output.contains("\"records_read\": 3"), "\(second.output)")
     }
 
+    /// A local wheel (built here, offline: a zip with its metadata and a console script) is installed into a venv of its
+    /// own, with its version from the package, and runs as a Singer tap.
+    @Test func aLocalWheelIsInstalledIntoItsOwnVenvAndRuns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-plugin-wheel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wheel = dir.appendingPathComponent("tap_tiny-1.2.3-py3-none-any.whl").path
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        build.arguments = ["python3", "-c", #"""
+        import base64, hashlib, sys, zipfile
+        files = {
+            "tap_tiny/__init__.py": "import json, sys\ndef main():\n"
+                "    if '--discover' in sys.argv:\n"
+                "        print(json.dumps({'streams': [{'tap_stream_id': 'rows', 'stream': 'rows', 'key_properties': ['id'], "
+                "'schema': {'properties': {'id': {'type': 'integer'}}}, 'metadata': []}]}))\n        return\n"
+                "    for m in ({'type': 'SCHEMA', 'stream': 'rows', 'key_properties': ['id'], 'schema': {'properties': "
+                "{'id': {'type': 'integer'}}}}, {'type': 'RECORD', 'stream': 'rows', 'record': {'id': 1}}, "
+                "{'type': 'RECORD', 'stream': 'rows', 'record': {'id': 2}}, {'type': 'STATE', 'value': {'n': 2}}):\n"
+                "        print(json.dumps(m))\n",
+            "tap_tiny-1.2.3.dist-info/METADATA": "Metadata-Version: 2.1\nName: tap_tiny\nVersion: 1.2.3\n",
+            "tap_tiny-1.2.3.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+            "tap_tiny-1.2.3.dist-info/entry_points.txt": "[console_scripts]\ntap-tiny = tap_tiny:main\n",
+        }
+        record = [f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(t.encode()).digest()).rstrip(b'=').decode()},{len(t.encode())}"
+                  for n, t in files.items()] + ["tap_tiny-1.2.3.dist-info/RECORD,,"]
+        with zipfile.ZipFile(sys.argv[1], "w") as z:
+            for n, t in files.items(): z.writestr(n, t)
+            z.writestr("tap_tiny-1.2.3.dist-info/RECORD", "\n".join(record) + "\n")
+        """#, wheel]
+        try build.run()
+        build.waitUntilExit()
+        #expect(build.terminationStatus == 0)
+        let plugins = dir.appendingPathComponent("plugins").path
+        let installed = try Self.onramp(["plugins", "install", wheel, "--protocol", "singer", "--plugins", plugins])
+        #expect(installed.status == 0 && installed.output.contains("installed tap-tiny 1.2.3 (singer)"), "\(installed.output)")
+        #expect(FileManager.default.isExecutableFile(atPath: plugins + "/tap-tiny/venv/bin/tap-tiny"))
+        let file = dir.appendingPathComponent("tiny.yaml").path
+        try """
+        version: 1
+        name: tiny
+        source: {connector: tap-tiny, config: {stream: rows}}
+        destination: {connector: file, config: {path: "\(dir.path)/rows.ndjson"}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Self.onramp(["run", file, "--plugins", plugins, "--output", dir.appendingPathComponent("out").path, "--json"])
+        #expect(run.status == 0 && run.output.contains("\"records_written\": 2"), "\(run.output)")
+        #expect(try Self.onramp(["plugins", "remove", "tap-tiny", "--plugins", plugins]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: plugins + "/tap-tiny"))
+    }
+
     /// The PyPI Airbyte source scripts/plugins-test.sh installed (ONRAMP_TEST_PLUGINS), through the API.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["ONRAMP_TEST_PLUGINS"] != nil))
     func aPyPIPluginIsCheckedAndDiscoveredThroughTheAPI() async throws {
