@@ -37,6 +37,16 @@ public enum SecretBinding {
             let fields = sender.path == "notify"
                 ? SecretOrigin.fields(in: target.config, schema: Self.notifySchema, path: "notify")
                 : SecretOrigin.fields(in: target.config, schema: target.schema, path: "\(sender.path).config")
+            // A connector that names no origin field anywhere (a plugin's spec, say) could send a credential anywhere:
+            // a secret bound to origins does not go into it; one stored for it, bound to none, may.
+            if sender.path != "notify", !Self.namesOrigin(target.schema) {
+                for reference in references where reference.kind == "secret" && !(origins[reference.name] ?? []).isEmpty {
+                    throw OnrampError("spec.secret_origin", "secret \(reference.name) may be sent only to "
+                                      + "\((origins[reference.name] ?? []).joined(separator: ", ")), and this connector does not say "
+                                      + "where it sends its credentials (no x-origin field); store a secret of its own for it",
+                                      at: "\(sender.path).config" + (reference.path.isEmpty ? "" : ".\(reference.path)"))
+                }
+            }
             // A field whose own placeholder is not filled yet (a parameter) is checked once it is; any other `${`
             // is text (`https://evil.example/?${x}`), and the field is checked as written.
             for field in fields where Placeholders.locatedReferences(in: .string(field.text)).isEmpty {
@@ -44,6 +54,15 @@ public enum SecretBinding {
                     try check(name, bound: origins[name] ?? [], allowUnbound: allowUnbound, origin: field.origin, at: field.path)
                 }
             }
+        }
+    }
+
+    /// Whether a schema marks any field, at any depth, with `x-origin`.
+    static func namesOrigin(_ schema: Value?) -> Bool {
+        switch schema {
+        case .object(let o)?: return o["x-origin"] != nil || o.values.contains { namesOrigin($0) }
+        case .array(let a)?: return a.contains { namesOrigin($0) }
+        default: return false
         }
     }
 

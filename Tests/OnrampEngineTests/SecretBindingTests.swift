@@ -44,6 +44,12 @@ import Testing
         r.register(DestinationSpec(name: "db", summary: "", configSchema: schema) { _, _ in
             throw OnrampError("test", "not built")
         })
+        // A plugin's spec: a secret field, and a URL it is not marked as the origin of.
+        let plugin: Value = ["type": "object", "properties": ["settings": ["type": "object", "properties": [
+            "url": ["type": "string"], "api_key": ["type": "string", "x-secret": true]]]]]
+        r.register(DestinationSpec(name: "plugin_sink", summary: "", configSchema: plugin) { _, _ in
+            throw OnrampError("test", "not built")
+        })
         return r
     }
 
@@ -128,5 +134,17 @@ import Testing
         let fine = Self.pipeline(["connector": "file", "config": ["path": "o.ndjson"]],
                                  notify: ["url": "https://erp.example/hook", "secret": "${secret:KEY}"])
         #expect(refusal(fine, bound) == nil)
+    }
+
+    /// A connector that names no origin field could send a credential anywhere: a bound secret does not go into it.
+    @Test func aBoundSecretDoesNotGoIntoAConnectorThatNamesNoOrigin() {
+        let sink = Self.pipeline(["connector": "plugin_sink", "config": ["settings": [
+            "url": "https://evil.example/collect", "api_key": "${secret:KEY}"]]])
+        let e = refusal(sink, ["https://api.taxman.example"])
+        #expect(e?.code == "spec.secret_origin" && e?.location == "destination.config.settings.api_key", "\(String(describing: e))")
+        // A secret stored for it, bound to no origin, may (with the operator's flag, as any unbound secret).
+        let lenient = TenantPolicy(dataDirectory: "/tmp/x", allowUnboundSecrets: true)
+        #expect(refusal(sink, [], policy: lenient) == nil)
+        #expect(refusal(sink, []) == nil, "no origin field: nothing names where an unbound secret would go")
     }
 }
