@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OnrampConnectorKit
 import OnrampCore
+import OnrampEngine
 import OnrampStore
 
 extension OnrampAPI {
@@ -44,6 +45,29 @@ extension OnrampAPI {
 
 extension OnrampAPI {
     /// A secret's `origins`: at most 16 distinct `scheme://host[:port]`, written in their normal form.
+    /// Secrets typed in a form and not stored, `{NAME: {value, origins}}`, for one preview, check or discover: they stand
+    /// in for stored secrets of the same name in that request only, bound to their origins as stored ones are.
+    static func inlineSecrets(_ value: Value?) throws -> [String: TenantSecret] {
+        guard let value, !value.isNull else { return [:] }
+        guard case .object(let entries) = value, entries.count <= 32 else {
+            throw APIError(.unprocessableContent, "invalid", "secrets is an object of at most 32 {value, origins}", field: "secrets")
+        }
+        var out: [String: TenantSecret] = [:]
+        for (name, entry) in entries {
+            guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", options: .regularExpression) != nil else {
+                throw APIError(.unprocessableContent, "invalid", "a secret name is letters, digits and '_'", field: "secrets")
+            }
+            guard case .string(let text)? = entry["value"], text.utf8.count <= 64 << 10 else {
+                throw APIError(.unprocessableContent, "invalid", "value must be a string of at most 64 KiB",
+                               field: "secrets.\(name).value")
+            }
+            do { out[name] = TenantSecret(value: text, origins: try secretOrigins(entry["origins"])) } catch let e as APIError {
+                throw APIError(.unprocessableContent, "invalid", e.message, field: "secrets.\(name).origins")
+            }
+        }
+        return out
+    }
+
     static func secretOrigins(_ value: Value?) throws -> [String] {
         guard let value, !value.isNull else { return [] }
         guard let list = value.arrayValue, list.count <= 16 else {

@@ -119,10 +119,12 @@ public struct OnrampAPI: Sendable {
                 }
                 dryRun = target
             }
-            let secrets = try await secretsFor(tenant)
+            // Secrets typed in the designer and not saved yet: used for this preview only, never stored.
+            let typed = try Self.inlineSecrets(body["secrets"])
+            let secrets = try await secretsFor(tenant).merging(typed) { _, typed in typed }
             let redactor = Redactor(secrets: secrets.values.map(\.value))
             do {
-                let expanded = try await validate(document, tenant: tenant)
+                let expanded = try await validate(document, tenant: tenant, typedSecrets: typed.mapValues(\.origins))
                 let resolved = try policy.resolve(expanded, secrets: secrets, registry: registry)
                 guard await previewGate.enter(tenant) else {
                     throw APIError(.tooManyRequests, "preview.busy", "too many previews are running; try again in a moment")
@@ -212,17 +214,20 @@ public struct OnrampAPI: Sendable {
     /// `${param:…}` blanks are checked when it is instantiated. With a tenant, `connection` references are
     /// expanded from its connections, every `${secret:…}` must name one of its secrets, and the expanded
     /// document is returned; without one (a template), sides that use a connection are checked for
-    /// structure only. `connections` stands in for the tenant's stored ones (a push checked before it is applied).
+    /// structure only. `connections` stands in for the tenant's stored ones (a push checked before it is applied),
+    /// `typedSecrets` (name to origins) for stored secrets of those names (a preview's typed ones).
     @discardableResult
     func validate(_ input: Value, tenant: String? = nil,
-                  connections pending: [String: (connector: String, config: Value)]? = nil) async throws -> Value {
+                  connections pending: [String: (connector: String, config: Value)]? = nil,
+                  typedSecrets: [String: [String]] = [:]) async throws -> Value {
         var document = input
         var blankSides: Set<String> = []
         if let tenant {
             var connections = pending ?? [:]
             if pending == nil { connections = try await store.connectionMap(tenantId: tenant) }
             document = try Connections.expand(document, connections)
-            try policy.checkReferences(document, secrets: try await secretOrigins(tenant), registry: registry)
+            let origins = try await secretOrigins(tenant).merging(typedSecrets) { _, typed in typed }
+            try policy.checkReferences(document, secrets: origins, registry: registry)
         } else {
             (document, blankSides) = Self.blankingConnections(document)
         }

@@ -197,8 +197,13 @@ def test_build_a_pipeline_on_the_canvas_by_dragging(browser, seeded):
     expect(inspector.locator(".pv-refused")).to_contain_text("A2")
     shot(page, "designer-canvas-dry-run")
 
+    # The typed API key went with the preview and the dry run only: nothing is stored until Save.
+    key_name = document["destination"]["config"]["api_key"][len("${secret:"):-1]
+    names = lambda: [s["name"] for s in call("GET", f"/tenants/{TENANT}/secrets")["secrets"]]
+    assert key_name not in names(), (key_name, names())
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("heading", name="Designing canvas-orders (version 1)").wait_for()
+    assert key_name in names()
     saved = call("GET", f"/tenants/{TENANT}/pipelines/canvas-orders")
     assert [next(k for k in s if k != "name") for s in saved["document"]["steps"]] == ["filter", "map"]
     assert saved["document"]["source"] == {"connector": "csv", "config": {"path": "orders.csv"}}
@@ -252,6 +257,10 @@ def test_connections_test_and_browse(browser, seeded):
     for field in ("id", "region", "amount"):
         expect(stream.locator("td", has_text=re.compile(f"^{field}$"))).to_have_count(1)
     shot(page, "designer-connection-browse")
+    # Testing and browsing the form stored nothing: Save does.
+    assert not any(c["name"] == "orders-export" for c in call("GET", f"/tenants/{TENANT}/connections")["connections"])
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".dz-ok")).to_have_text("Saved connection orders-export.")
     page.goto(f"/#/t/{TENANT}/connections")
     expect(page.get_by_role("link", name="orders-export")).to_be_visible()
     assert call("GET", f"/tenants/{TENANT}/connections/orders-export")["config"] == {"path": "orders.csv"}

@@ -193,8 +193,8 @@ export async function render(root, params, ctx) {
   }
   const validateSoon = debounce(() => validate(false), 700);
 
-  /** Stores the typed secrets the document still references; two fields typed under one name are refused. */
-  async function storeSecrets() {
+  /** The typed secrets the document still references, by name; two fields typed under one name are refused. */
+  function typedSecrets() {
     const text = JSON.stringify(state.doc);
     const byName = new Map();
     for (const s of [...state.secrets.values()].flat()) {
@@ -206,7 +206,12 @@ export async function render(root, params, ctx) {
       }
       byName.set(s.name, s);
     }
-    for (const [name, s] of byName) {
+    return byName;
+  }
+
+  /** Stores the typed secrets on save (only then: a preview sends them with its request and stores nothing). */
+  async function storeSecrets() {
+    for (const [name, s] of typedSecrets()) {
       await api.put(tenantPath(tenant, `/secrets/${seg(name)}`), { value: s.value, origins: s.origins });
     }
     state.secrets.clear();
@@ -215,8 +220,9 @@ export async function render(root, params, ctx) {
   async function preview(dryRun) {
     status.replaceChildren(h('p', {}, dryRun ? 'Dry run to the sandbox…' : 'Running a preview…'));
     try {
-      await storeSecrets();
       const body = { document: state.doc, limit: 20 };
+      const typed = typedSecrets();
+      if (typed.size) body.secrets = Object.fromEntries([...typed].map(([n, s]) => [n, { value: s.value, origins: s.origins }]));
       if (dryRun) body.dry_run = dryRun;
       state.preview = await api.post(tenantPath(tenant, '/preview'), body);
       state.stale = false;

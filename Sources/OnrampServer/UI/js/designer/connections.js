@@ -1,5 +1,6 @@
 // Connections of a tenant: list, create or edit one (connector -> its schema form), save (PUT, typed secrets
-// stored as tenant secrets first), "Test connection" (check) and "Browse" (discover: streams and fields).
+// stored as tenant secrets first), "Test connection" (check) and "Browse" (discover: streams and fields) of the form as
+// it is, saved or not (its typed secrets go with the request and are not stored).
 import { h, toast, errorBox, confirmDialog, formatTime } from '../ui.js';
 import { schemaForm } from './schema-form.js';
 import { originsOf, prune } from './schema-model.js';
@@ -55,7 +56,7 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
   const { api } = ctx;
   const uid = `dz-conn-${++editors}`;
   const connectors = [...catalog.sources, ...catalog.destinations];
-  const nameInput = h('input', { type: 'text', id: `${uid}-name`, required: true, pattern: '[a-z0-9][a-z0-9-]{0,62}',
+  const nameInput = h('input', { type: 'text', id: `${uid}-name`, required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,62}',
     value: existing?.name || opts.name || '', readOnly: !!existing, autocomplete: 'off' });
   const nameError = h('p', { class: 'sf-error', hidden: true, 'aria-live': 'polite' });
   const select = h('select', { id: `${uid}-connector`, onchange: () => renderForm(select.value, {}) },
@@ -117,11 +118,24 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
     }
   }
 
+  /** The form as it is, saved or not: `{connector, config, secrets}` (typed secrets travel with the request only). */
+  function unsaved() {
+    if (!form) { status.replaceChildren(h('p', { class: 'sf-error' }, 'Choose a connector')); return null; }
+    form.clearErrors();
+    const connector = select.value;
+    const config = prune(form.value());
+    const schema = connectors.find((c) => c.name === connector)?.config_schema;
+    const secrets = {};
+    for (const s of form.secrets()) secrets[s.name] = { value: s.value, origins: originsOf(schema, config) };
+    return { connector, config, secrets };
+  }
+
   async function check() {
-    if (!(await save())) return;
+    const body = unsaved();
+    if (!body) return;
     status.replaceChildren(h('p', {}, 'Testing the connection…'));
     try {
-      const r = await api.post(tenantPath(tenant, `/connections/${seg(saved.name)}/check`), {});
+      const r = await api.post(tenantPath(tenant, '/check'), body);
       status.replaceChildren(h('p', { class: r.ok ? 'dz-ok' : 'sf-error', 'data-check': r.ok ? 'ok' : 'failed' },
         r.ok ? `Connection works: ${r.message || 'ok'}` : `Connection failed (${r.code}): ${r.message}`));
       if (!r.ok && r.field) form?.showErrors([{ field: r.field, message: r.message }]);
@@ -131,10 +145,11 @@ export function connectionEditor(ctx, catalog, tenant, existing, onSaved, preset
   }
 
   async function discover() {
-    if (!(await save())) return;
+    const body = unsaved();
+    if (!body) return;
     browse.replaceChildren(h('p', {}, 'Reading the streams…'));
     try {
-      const r = await api.post(tenantPath(tenant, `/connections/${seg(saved.name)}/discover`), {});
+      const r = await api.post(tenantPath(tenant, '/discover'), body);
       browse.replaceChildren(h('h3', {}, 'Streams'), ...(r.streams || []).map(streamView));
       if (!(r.streams || []).length) browse.append(h('p', { class: 'dz-empty' }, 'No streams.'));
     } catch (e) {

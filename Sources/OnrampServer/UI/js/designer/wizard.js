@@ -62,7 +62,7 @@ export async function render(root, params, ctx) {
     const select = h('select', { id: 'dz-tenant-existing' }, h('option', { value: '' }, '(a new tenant)'),
       ...tenants.map((t) => h('option', { value: t.id }, `${t.name || t.id} (${t.id})`)));
     if (w.tenant) select.value = w.tenant;
-    const idInput = h('input', { type: 'text', id: 'dz-tenant-id', pattern: '[a-z0-9][a-z0-9-]*', autocomplete: 'off' });
+    const idInput = h('input', { type: 'text', id: 'dz-tenant-id', pattern: '[a-z0-9][a-z0-9\\-]*', autocomplete: 'off' });
     const nameInput = h('input', { type: 'text', id: 'dz-tenant-name', autocomplete: 'off' });
     const error = h('div', { 'aria-live': 'polite' });
     const fresh = h('fieldset', { class: 'dz-new-tenant' }, h('legend', {}, 'New tenant'),

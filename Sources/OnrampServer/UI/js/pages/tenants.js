@@ -4,7 +4,7 @@ import { h, table, field, pageTitle, formatTime, busy, replace } from '../ui.js'
 export async function render(root, params, ctx) {
   const api = ctx.api;
   const listBox = h('div');
-  const id = h('input', { type: 'text', name: 'id', required: true, pattern: '[a-z0-9][a-z0-9-]*', placeholder: 'acme' });
+  const id = h('input', { type: 'text', name: 'id', required: true, pattern: '[a-z0-9][a-z0-9\\-]*', placeholder: 'acme' });
   const name = h('input', { type: 'text', name: 'name', required: true, placeholder: 'ACME Corp' });
   const create = h('button', { type: 'submit', class: 'btn primary' }, 'Create tenant');
   root.append(pageTitle('Tenants'), h('form', { class: 'card row', onsubmit: async (e) => {
