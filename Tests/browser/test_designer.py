@@ -360,3 +360,20 @@ def test_every_palette_item_renders_its_form(browser, seeded):
     shot(page, "designer-canvas-every-step")
     assert page.script_errors == []
     context.close()
+
+
+def test_leaving_the_canvas_with_unsaved_changes_asks_first(browser, seeded):
+    context, page = engineer_page(browser)
+    page.goto(f"/#/t/{TENANT}/design/new")
+    page.get_by_role("button", name="Add destination file", exact=True).click()
+    questions = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    page.evaluate(f"location.hash = '#/t/{TENANT}/connections'")
+    expect(page).to_have_url(re.compile(r"/design/new$"))
+    assert questions and "unsaved changes" in questions[0]
+    expect(page.locator(".dz-node-destination .dz-node-label")).to_contain_text("file")
+    page.once("dialog", lambda d: d.accept())
+    page.evaluate(f"location.hash = '#/t/{TENANT}/connections'")
+    expect(page).to_have_url(re.compile(r"/connections$"))
+    assert page.script_errors == []
+    context.close()

@@ -113,6 +113,13 @@ async function signOut() {
 }
 
 async function render() {
+  // A page with unsaved changes (its leave guard answers a question) may keep the user on it.
+  if (state.leaveGuard && location.hash !== state.renderedHash) {
+    const question = state.leaveGuard();
+    if (question && !window.confirm(question)) { history.replaceState(null, '', state.renderedHash); return; }
+  }
+  state.leaveGuard = null;
+  state.renderedHash = location.hash;
   const token = ++state.token;
   if (state.cleanup) { try { state.cleanup(); } catch { /* ignore */ } state.cleanup = null; }
   const main = document.getElementById('main');
@@ -152,7 +159,8 @@ async function render() {
   if (token !== state.token) return;
   const root = h('div', { class: 'page' });
   replace(main, root);
-  const ctx = { api, me: state.me, navigate, refreshMe, tenantPath, tenants: visibleTenants };
+  const guardLeave = (fn) => { if (token === state.token) state.leaveGuard = fn; };
+  const ctx = { api, me: state.me, navigate, refreshMe, tenantPath, tenants: visibleTenants, guardLeave };
   try {
     const cleanup = await mod.render(root, { ...params, query }, ctx);
     if (token !== state.token) { if (typeof cleanup === 'function') cleanup(); return; }
@@ -170,4 +178,7 @@ async function render() {
 
 window.addEventListener('onramp:signed-out', () => { state.me = null; state.tenants = null; });
 window.addEventListener('hashchange', render);
+window.addEventListener('beforeunload', (e) => {
+  if (state.leaveGuard?.()) { e.preventDefault(); e.returnValue = ''; }
+});
 render();

@@ -126,6 +126,7 @@ export async function render(root, params, ctx) {
   /** Replaces the document; `origin` (`form`, `source`) is the view that made the edit and is not rebuilt. */
   function setDoc(next, origin) {
     state.doc = next;
+    state.dirty = true;
     if (state.preview) state.stale = true;
     if (origin !== 'name') nameInput.value = next.name || '';
     if (origin !== 'source' && state.tab === 'source') sourceText.value = JSON.stringify(next, null, 2);
@@ -253,6 +254,7 @@ export async function render(root, params, ctx) {
     try {
       await storeSecrets();
       const saved = await api.post(tenantPath(tenant, '/pipelines'), state.doc);
+      state.dirty = false;
       toast(`Saved ${saved.name} version ${saved.version}`, 'success');
       status.replaceChildren(h('p', { class: 'dz-ok', 'data-saved': String(saved.version) },
         `Saved ${saved.name} as version ${saved.version}.`));
@@ -267,5 +269,6 @@ export async function render(root, params, ctx) {
   renderChain();
   renderInspector();
   validateSoon();
+  ctx.guardLeave?.(() => (state.dirty ? 'This pipeline has unsaved changes. Leave the page anyway?' : null));
   return () => validateSoon.cancel();
 }
