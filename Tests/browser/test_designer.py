@@ -377,3 +377,20 @@ def test_leaving_the_canvas_with_unsaved_changes_asks_first(browser, seeded):
     expect(page).to_have_url(re.compile(r"/connections$"))
     assert page.script_errors == []
     context.close()
+
+
+def test_the_tenant_switcher_on_designer_routes(browser, seeded):
+    call("POST", "/tenants", {"id": "initech", "name": "Initech"})
+    context, page = engineer_page(browser)
+    page.goto(f"/#/t/{TENANT}/design/new")
+    page.get_by_role("heading", name="New pipeline").wait_for()
+    page.locator("#tenant-switch").select_option("initech")
+    expect(page).to_have_url(re.compile(r"#/t/initech/design/new$"))
+    expect(page.locator(".dz-node-source")).to_be_visible()
+    page.goto(f"/#/t/{TENANT}/connections/new")
+    page.get_by_role("heading", name="New connection").wait_for()
+    page.locator("#tenant-switch").select_option("initech")
+    expect(page).to_have_url(re.compile(r"#/t/initech/connections$"))
+    expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+    assert page.script_errors == []
+    context.close()

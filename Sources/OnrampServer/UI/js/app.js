@@ -1,6 +1,6 @@
 // Boot and the hash router: who is signed in, the navigation for their role, one page module at a time.
 import { api, setCsrfToken, tenantPath } from './api.js';
-import { routes, match, allowed } from './routes.js';
+import { routes, match, allowed, switchedPath } from './routes.js';
 import { h, replace, errorBox } from './ui.js';
 
 const LAST_TENANT = 'onramp.tenant';
@@ -101,9 +101,7 @@ async function renderNav(tenant, current) {
 
 function switchTenant(id) {
   localStorage.setItem(LAST_TENANT, id);
-  const [path] = splitHash();
-  const m = path.match(/^\/t\/[^/]+\/([^/]+)/);
-  navigate(`/t/${encodeURIComponent(id)}/${m ? m[1] : 'dashboard'}`);
+  navigate(switchedPath(splitHash()[0], id));
 }
 
 async function signOut() {

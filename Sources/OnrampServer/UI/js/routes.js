@@ -49,6 +49,20 @@ export function match(path) {
   return null;
 }
 
+/** Where the tenant switcher goes from `path`: the menu page of `tenant` that `path` is under, else its dashboard. */
+export function switchedPath(path, tenant) {
+  const parts = path.split('/').filter(Boolean);
+  let best = null;
+  for (const route of routes) {
+    if (!route.nav || !route.path.startsWith('/t/:tenant/')) continue;
+    const pattern = route.path.split('/').filter(Boolean);
+    if (pattern.length > parts.length || parts[0] !== 't') continue;
+    if (!pattern.every((part, i) => i < 2 || part === parts[i])) continue;
+    if (!best || pattern.length > best.length) best = pattern;
+  }
+  return `/t/${encodeURIComponent(tenant)}/${best ? best.slice(2).join('/') : 'dashboard'}`;
+}
+
 /** Whether a signed-in principal with `role` may open `route`. */
 export function allowed(route, role) {
   return !route.roles || route.roles.includes(role);
