@@ -1,6 +1,7 @@
 """Every portal page: a screenshot each (desktop, and the phone width for some), what each weighs (KB of HTML, CSS
 and JS loaded with a cold cache), the dashboard's time to first render, files, API keys, the audit log, a password
 change, and tenant data shown as text (never markup)."""
+import re
 import urllib.parse
 
 from playwright.sync_api import expect
@@ -172,4 +173,21 @@ def test_password_change_and_sign_out(browser, seeded):
     page.get_by_label("New password again").fill(PASSWORD)
     page.get_by_role("button", name="Change password").click()
     expect(page.locator(".toast")).to_contain_text("Password changed")
+    context.close()
+
+
+def test_a_run_page_without_its_event_stream_follows_the_run_by_reading_it(browser, seeded):
+    """The stream blocked (a proxy that drops it, say): the page reads the run instead, backing off, until it ends.
+    The run is queued when the page opens (a worker takes a second or more to start it), so only reading it again
+    shows its end."""
+    context = new_context(browser)
+    page = context.new_page()
+    page.route("**/events", lambda route: route.abort())
+    sign_in(page)
+    run = call("POST", f"/tenants/{TENANT}/pipelines/{seeded['pipeline']['id']}/runs", {"full_resync": True})
+    reads = []
+    page.on("request", lambda r: reads.append(r.url) if r.url.endswith("/runs/" + run["id"]) else None)
+    page.goto(f"/#/t/{TENANT}/runs/{run['id']}")
+    expect(page.locator(".page-head .badge")).to_have_text(re.compile("succeeded|failed"), timeout=60000)
+    print(f"\nrun page without its event stream: {len(reads)} reads of the run until it ended")
     context.close()

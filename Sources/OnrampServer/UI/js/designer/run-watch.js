@@ -52,17 +52,30 @@ export function runWatch(api, tenant, runId, onEnd) {
   source.addEventListener('run', (ev) => {
     try { show(JSON.parse(ev.data)); } catch { /* a malformed event is skipped */ }
   });
-  source.addEventListener('error', async () => {
-    if (ended) return;
-    // The stream ends after the final state; read the run once to show how it ended.
+  // The stream ends after the final state, or breaks: no reconnecting, the run is read instead, backing off from
+  // 1 s to 15 s while nothing changes, until it ends or the view is closed.
+  let timer = null;
+  let closed = false;
+  let delay = 1000;
+  let last = '';
+  async function poll() {
+    if (ended || closed) return;
     try {
       const run = await api.get(tenantPath(tenant, `/runs/${seg(runId)}`));
-      if (isTerminal(run.state)) show(run);
-    } catch { /* the next event or reconnect answers */ }
+      const seen = JSON.stringify(run);
+      delay = seen !== last ? 1000 : Math.min(delay * 2, 15000);
+      last = seen;
+      show(run);
+    } catch { delay = Math.min(delay * 2, 15000); }
+    if (!ended && !closed) timer = setTimeout(poll, delay);
+  }
+  source.addEventListener('error', () => {
+    source.close();
+    if (!ended && !closed && timer === null) poll();
   });
 
   const element = h('section', { class: 'dz-run-watch', 'aria-label': 'First run' }, stateLine, progress, counts, outcome);
-  return { element, close: () => source.close() };
+  return { element, close: () => { closed = true; source.close(); clearTimeout(timer); } };
 }
 
 function results(api, tenant, run) {

@@ -90,12 +90,19 @@ export async function render(root, params, ctx) {
     if (ended) { stop(); toast(`The run ended: ${run.state.replace(/_/g, ' ')}.`, run.state === 'succeeded' ? 'success' : 'info'); loadGroups(); }
   }
 
+  // Polling backs off while nothing changes (1.5 s doubling to 15 s), and is quick again after a change.
+  let delay = 1500;
   function poll() {
     if (closed || FINISHED.has(run.state)) return;
     timer = setTimeout(async () => {
-      try { update(await api.get(path)); } catch { /* try again */ }
+      try {
+        const next = await api.get(path);
+        const changed = JSON.stringify(next) !== JSON.stringify(run);
+        delay = changed ? 1500 : Math.min(delay * 2, 15000);
+        update(next);
+      } catch { delay = Math.min(delay * 2, 15000); }
       poll();
-    }, 1500);
+    }, delay);
   }
 
   function follow() {
