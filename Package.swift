@@ -100,6 +100,11 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "OnrampStore", dependencies: ["OnrampCore"]),
+        // The shared backend (docs/operations.md: running on PostgreSQL).
+        .target(name: "OnrampStorePostgres", dependencies: [
+            "OnrampCore", "OnrampStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "OnrampStoreSQLite", dependencies: ["OnrampCore", "OnrampStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OnrampServer", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampEngine", "OnrampTransforms", "OnrampStore", "OnrampScheduler",
@@ -162,7 +167,10 @@ let package = Package(
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampEngine",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], resources: [.copy("Fixtures")]),
-        .testTarget(name: "OnrampStoreTests", dependencies: ["OnrampCore", "OnrampStore", "OnrampStoreSQLite"]),
+        .testTarget(name: "OnrampStoreTests", dependencies: [
+            "OnrampCore", "OnrampStore", "OnrampStoreSQLite", "OnrampStorePostgres",
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "OnrampServerTests", dependencies: [
             "OnrampCore", "OnrampServer", "OnrampStore", "OnrampScheduler", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampTaxmanSandbox", "OnrampEngine", "OnrampHTTPSupport",

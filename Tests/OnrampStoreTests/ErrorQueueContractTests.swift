@@ -15,7 +15,7 @@ extension StoreContractTests {
 
     @Test(arguments: Backend.allCases)
     func theErrorQueueKeepsEachFailedRecordOnceFiltersPagesAndGroups(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let r1 = (0..<5).map { entry("r1", $0, code: $0 < 3 ? "taxman.InvalidAddress" : "expr.D3030", step: $0 < 3 ? nil : "set",
                                      field: $0 < 3 ? "shipTo.region" : nil) }
         try await store.queueErrors(r1)
@@ -53,7 +53,7 @@ extension StoreContractTests {
 
     @Test(arguments: Backend.allCases)
     func errorEntriesChangeOnlyByTheirTransitionsAndOnlyInTheirTenant(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.queueErrors((0..<3).map { entry("r1", $0) })
         let ids = (0..<3).map { ErrorEntry.id(run: "r1", index: $0) }
         let now = t0.addingTimeInterval(5)

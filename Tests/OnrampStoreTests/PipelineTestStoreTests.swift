@@ -6,7 +6,7 @@ import Testing
 extension StoreContractTests {
     @Test(arguments: Backend.allCases)
     func aVersionsTestsAreStoredTheirLastRunRecordedAndAReplacedDocumentForgetsIt(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let doc: Value = ["cases": [["name": "a", "input": ["records": []], "expect": [:]]]]
         #expect(try await store.pipelineTests(pipelineId: "p1", version: 1) == nil)
         let run = PipelineTestRun(passed: false, cases: 1, failed: 1, at: t0.addingTimeInterval(5), results: [["name": "a"]])

@@ -8,7 +8,7 @@ extension StoreContractTests {
     /// due, and settled only by the claim that holds it.
     @Test(arguments: Backend.allCases)
     func everyEndLeavesANoticeThatOneNotifierAtATimeDelivers(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let policy = ClaimPolicy(lease: 10, perTenantLimit: 5, maxAttempts: 1)
         // Recorded by its worker.
         try await store.enqueue(run("done"))

@@ -1,20 +1,27 @@
 import Foundation
 import OnrampCore
 import OnrampStore
+import OnrampStorePostgres
 import OnrampStoreSQLite
 import Testing
 
 /// The contract every store backend passes: one test body, run against each backend.
 @Suite struct StoreContractTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case memory, sqliteFile
+        case memory, sqliteFile, postgres
         var testDescription: String { rawValue }
 
-        func make() throws -> any OnrampStore {
+        /// Every backend; postgres only when its server is there or CI requires it (then a missing one fails).
+        static var allCases: [Backend] {
+            PostgresTestStore.available || PostgresTestStore.required ? [.memory, .sqliteFile, .postgres] : [.memory, .sqliteFile]
+        }
+
+        func make() async throws -> any OnrampStore {
             switch self {
             case .memory: return MemoryStore()
             case .sqliteFile:
                 return try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("onramp-store-\(UUID().uuidString)/onramp.sqlite").path)
+            case .postgres: return try await PostgresTestStore.make()
             }
         }
     }
@@ -28,7 +35,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func everySaveIsANewVersion(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let v1 = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders"], at: t0)
         let v2 = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders", "batch_size": 10], at: t0)
         _ = try await store.savePipeline(tenantId: "globex", name: "orders", document: ["version": 1], at: t0)
@@ -41,7 +48,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func archivedPipelinesLeaveTheListKeepTheirVersionsAndComeBackWhenSaved(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let v1 = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders"], at: t0)
         _ = try await store.savePipeline(tenantId: "acme", name: "orders", document: ["version": 1, "name": "orders", "batch_size": 5], at: t0)
         #expect(try await store.pipelineVersions(id: v1.pipelineId).map(\.version) == [1, 2])
@@ -60,7 +67,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func claimsOldestFirstWithinTheTenantLimit(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.enqueue(run("a1", at: 1))
         try await store.enqueue(run("a2", at: 2))
         try await store.enqueue(run("b1", tenant: "globex", at: 3))
@@ -77,7 +84,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func anExpiredLeaseIsTakenOverAndTheOldWorkerIsFencedOut(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.enqueue(run("r1"))
         let dead = try #require(try await store.claim(worker: "dead", now: t0, lease: 30, perTenantLimit: 4)?.fence)
         #expect(try await store.heartbeat(dead, until: t0.addingTimeInterval(60), now: t0))
@@ -92,7 +99,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func checkpointCommitsAreFencedByTheLease(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.enqueue(run("r1", pipeline: "orders"))
         let first = try #require(try await store.claim(worker: "w1", now: t0, lease: 30, perTenantLimit: 4)?.fence)
         #expect(try await store.commit(pipeline: "orders", checkpoint: ["n": 1], fence: first, now: t0.addingTimeInterval(1)))
@@ -112,7 +119,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func twoRunsOfOnePipelineNeverRunAtOnce(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.enqueue(run("r1", pipeline: "orders", at: 1))
         try await store.enqueue(run("r2", pipeline: "orders", at: 2))
         try await store.enqueue(run("r3", pipeline: "invoices", at: 3))
@@ -127,7 +134,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func aRunGetsMaxAttemptsThenFailsWithEveryReason(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.enqueue(run("r1"))
         let policy = ClaimPolicy(lease: 30, perTenantLimit: 4, maxAttempts: 3)
         // Attempt 1 dies (the worker reports it), attempt 2 is lost (lease expires), attempt 3 dies too.
@@ -158,7 +165,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func cancelAndHistoryPaging(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         for i in 0..<5 { try await store.enqueue(run("r\(i)", at: Double(i))) }
         let cancelled = try await store.requestCancel(runId: "r0")
         #expect(cancelled?.state == .cancelled && cancelled?.finishedAt != nil)
@@ -177,7 +184,7 @@ import Testing
     /// the cursor orders by (created_at, id), and survives its opaque token.
     @Test(arguments: Backend.allCases)
     func pagingVisitsEveryRunOnceWhenTimesTie(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let instant = t0.addingTimeInterval(0.123_456)
         for id in ["b", "d", "a", "c"] {
             try await store.enqueue(RunRecord(id: id, tenantId: "acme", pipelineId: "p1", pipelineVersion: 1, trigger: "api", createdAt: instant))
@@ -199,7 +206,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func checkpoints(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         #expect(try await store.load(pipeline: "p") == nil)
         try await store.commit(pipeline: "p", checkpoint: ["files": ["a.csv": "1:2"]])
         try await store.commit(pipeline: "p", checkpoint: ["files": ["a.csv": "1:2", "b.csv": "3:4"]])
@@ -210,7 +217,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func tenantsAndKeys(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         #expect(try await store.createTenant(TenantRecord(id: "acme", name: "ACME", createdAt: t0)))
         #expect(try await store.createTenant(TenantRecord(id: "acme", name: "Again", createdAt: t0)) == false)
         #expect(try await store.tenant(id: "acme")?.name == "ACME")
@@ -225,7 +232,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func schedulesFireEachSlotOnce(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let s = ScheduleRecord(id: "s1", tenantId: "acme", pipelineId: "p1", cron: "@hourly", timezone: "Europe/Berlin", enabled: true, createdAt: t0)
         try await store.saveSchedule(s)
         var changed = s
@@ -248,7 +255,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func secretsKeepOnlyCiphertext(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.putSecret(SecretRecord(tenantId: "acme", name: "TAXMAN_KEY", ciphertext: Data([1, 2, 3]), updatedAt: t0))
         try await store.putSecret(SecretRecord(tenantId: "acme", name: "TAXMAN_KEY", ciphertext: Data([4, 5]), updatedAt: t0))
         try await store.putSecret(SecretRecord(tenantId: "globex", name: "X", ciphertext: Data([9]), updatedAt: t0,
@@ -266,7 +273,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func templatesByName(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.saveTemplate(TemplateRecord(name: "erp-csv", description: "a", document: ["version": 1], updatedAt: t0))
         try await store.saveTemplate(TemplateRecord(name: "erp-csv", description: "b", document: ["version": 1, "name": "x"], updatedAt: t0))
         try await store.saveTemplate(TemplateRecord(name: "api", description: "c", document: ["version": 1], updatedAt: t0))
@@ -277,7 +284,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func usersAndSessions(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         #expect(try await store.createUser(UserRecord(id: "u1", email: "Ops@Acme.test", role: .tenantAdmin, tenantId: "acme", passwordHash: "h", createdAt: t0)))
         #expect(try await store.createUser(UserRecord(id: "u2", email: "ops@acme.test", role: .tenantViewer, tenantId: "acme", passwordHash: "h", createdAt: t0)) == false)
         #expect(try await store.user(email: "OPS@ACME.TEST")?.id == "u1")
@@ -299,7 +306,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func webhooksPerTenant(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         #expect(try await store.webhook(tenantId: "acme") == nil)
         let hook = WebhookRecord(tenantId: "acme", url: "https://hooks.acme.test/onramp", secret: "${secret:HOOK}",
                                  events: [.failed, .succeededWithErrors], enabled: true, updatedAt: t0)
@@ -319,7 +326,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func connectionsPerTenant(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.saveConnection(ConnectionRecord(tenantId: "acme", name: "taxman", connector: "taxman", config: ["api_key": "${secret:K}"], updatedAt: t0))
         try await store.saveConnection(ConnectionRecord(tenantId: "acme", name: "taxman", connector: "taxman", config: ["api_key": "${secret:K2}"], updatedAt: t0))
         try await store.saveConnection(ConnectionRecord(tenantId: "globex", name: "erp", connector: "csv", config: [:], updatedAt: t0))
@@ -331,7 +338,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func auditLogPagesNewestFirstPerTenant(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         func entry(_ id: String, _ tenant: String?, at offset: TimeInterval) -> AuditRecord {
             AuditRecord(id: id, at: t0.addingTimeInterval(offset), tenantId: tenant, actorKind: tenant == nil ? .apiKey : .user,
                         actorId: "actor-\(id)", actorName: "ann@acme.test", action: "put", resourceType: "secret",
