@@ -191,3 +191,25 @@ def test_a_run_page_without_its_event_stream_follows_the_run_by_reading_it(brows
     expect(page.locator(".page-head .badge")).to_have_text(re.compile("succeeded|failed"), timeout=60000)
     print(f"\nrun page without its event stream: {len(reads)} reads of the run until it ended")
     context.close()
+
+
+def test_a_page_whose_assets_were_replaced_by_an_upgrade_reloads_once(browser, seeded):
+    """A module the page imports lazily is gone (the server was upgraded: its assets have a new hash): the page loads
+    again, once for that hash; when the hash is the same, it says the page is not available instead."""
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page)
+    mine = page.evaluate("[...document.scripts].map(s => s.src).find(s => s.includes('/ui/')).split('/')[4]")
+    page.route("**/js/pages/files.js", lambda route: route.fulfill(status=404, body="gone"))
+    index = {"hash": mine}
+    def serve_index(route):
+        body = route.fetch().text().replace(f"/ui/{mine}/", f"/ui/{index['hash']}/")
+        route.fulfill(status=200, body=body, headers={"content-type": "text/html"})
+    page.route(lambda url: url.endswith(":" + url.split(":")[-1].split("/")[0] + "/"), serve_index)
+    page.evaluate(f"location.hash = '#/t/{TENANT}/files'")
+    expect(page.get_by_text("This page is not available yet.")).to_be_visible()
+    index["hash"] = "0123456789ab"
+    with page.expect_event("load"):
+        page.evaluate(f"location.hash = '#/t/{TENANT}/pipelines'; setTimeout(() => location.hash = '#/t/{TENANT}/files', 50)")
+    assert page.evaluate("sessionStorage.getItem('onramp.reloaded-for')") == "0123456789ab"
+    context.close()

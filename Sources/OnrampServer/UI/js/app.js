@@ -4,6 +4,16 @@ import { routes, match, allowed, switchedPath } from './routes.js';
 import { h, replace, errorBox } from './ui.js';
 
 const LAST_TENANT = 'onramp.tenant';
+/** The `/ui/<hash>/` this page's modules came from. */
+const ASSET_HASH = new URL(import.meta.url).pathname.split('/')[2] || '';
+
+/** The hash the server's index.html names now (null when it cannot be read). */
+async function currentAssetHash() {
+  try {
+    const html = await (await fetch('/', { cache: 'no-store', credentials: 'same-origin' })).text();
+    return (html.match(/\/ui\/([0-9a-f]+)\//) || [])[1] || null;
+  } catch { return null; }
+}
 const state = { me: null, tenants: null, cleanup: null, token: 0 };
 
 /** Reads `GET /me` again (after sign-in or sign-out); null when nobody is signed in. */
@@ -150,6 +160,13 @@ async function render() {
     mod = await import(route.module);
   } catch (e) {
     if (token !== state.token) return;
+    // After an upgrade this page's assets (under the old hash) are gone: load the new ones, once per new hash.
+    const current = await currentAssetHash();
+    if (current && current !== ASSET_HASH && sessionStorage.getItem('onramp.reloaded-for') !== current) {
+      sessionStorage.setItem('onramp.reloaded-for', current);
+      location.reload();
+      return;
+    }
     replace(main, h('h1', { tabindex: '-1' }, route.title), h('p', { class: 'empty' }, 'This page is not available yet.'));
     console.warn('page module failed to load', route.module, e);
     return;
