@@ -54,7 +54,7 @@ struct JSONReader: BatchReader {
                 if s.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 let pos = SourcePosition(file: entry.name, line: line)
                 do {
-                    pending.append(Record(try JSONParser.parse(s), position: pos))
+                    pending.append(Record(try JSONParser.parse(s, exactNumbers: true), position: pos))
                 } catch {
                     pendingErrors.append(RecordError(stage: .extract, position: pos, code: "json.syntax", message: "\(error)",
                                                      value: .string(String(decoding: s.prefix(500), as: UTF8.self))))
@@ -62,7 +62,7 @@ struct JSONReader: BatchReader {
             }
         case .document(let path):
             do {
-                var v = try JSONParser.parse(bytes)
+                var v = try JSONParser.parse(bytes, exactNumbers: true)
                 for (i, key) in path.enumerated() {
                     guard let next = v[key] else {
                         pendingErrors.append(RecordError(stage: .extract, position: SourcePosition(file: entry.name), code: "json.path",

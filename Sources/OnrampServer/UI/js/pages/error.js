@@ -2,36 +2,41 @@
 import { h, pageTitle, badge, formatTime, field, replace, errorBox, busy, toast } from '../ui.js';
 import { tenantPath } from '../api.js';
 import { t, canChange, runLink } from './shared.js';
+import { memberText, pretty, compact } from '../json-text.js';
 
 export async function render(root, params, ctx) {
   const tenant = params.tenant;
   const api = ctx.api;
   const path = tenantPath(tenant, '/errors/' + encodeURIComponent(params.error));
-  let entry = await api.get(path);
+  // The value as the server wrote it: numbers keep every digit through an edit.
+  const raw = await (await api.get(path, { raw: true })).text();
+  let entry = JSON.parse(raw);
+  let valueText = memberText(raw, 'value') ?? 'null';
   const changer = canChange(ctx.me);
+  const putValue = (text) => api.put(path + '/value', `{"value": ${text}}`, { contentType: 'application/json' });
 
   function draw() {
     const editor = h('textarea', { name: 'value', rows: 14, spellcheck: false, readonly: !changer || entry.state !== 'open' });
-    editor.value = JSON.stringify(entry.value ?? null, null, 2);
+    editor.value = pretty(valueText);
     const message = h('div', { 'aria-live': 'assertive' });
     const parse = () => {
-      try { editor.removeAttribute('aria-invalid'); return { ok: true, value: JSON.parse(editor.value) }; }
+      try { editor.removeAttribute('aria-invalid'); return { ok: true, text: compact(editor.value) }; }
       catch (e) { editor.setAttribute('aria-invalid', 'true'); replace(message, errorBox({ message: 'Not JSON: ' + e.message })); return { ok: false }; }
     };
     const save = h('button', { type: 'button', class: 'btn', onclick: async (e) => {
       replace(message);
       const v = parse();
       if (!v.ok) return;
-      const done = await busy(e.target.closest('button'), () => api.put(path + '/value', { value: v.value }), 'Value saved.');
-      if (done) { entry = { ...done, value: v.value }; draw(); }
+      const done = await busy(e.target.closest('button'), () => putValue(v.text), 'Value saved.');
+      if (done) { entry = { ...done }; valueText = v.text; draw(); }
     } }, 'Save value');
     const replay = h('button', { type: 'button', class: 'btn primary', onclick: async (e) => {
       replace(message);
       const v = parse();
       if (!v.ok) return;
       const button = e.currentTarget;
-      if (JSON.stringify(v.value) !== JSON.stringify(entry.value ?? null)) {
-        const done = await busy(button, () => api.put(path + '/value', { value: v.value }));
+      if (compact(v.text) !== compact(valueText)) {
+        const done = await busy(button, () => putValue(v.text));
         if (!done) return;
       }
       const run = await busy(button, () => api.post(tenantPath(tenant, '/errors/replay'), { ids: [entry.id] }));
@@ -40,7 +45,7 @@ export async function render(root, params, ctx) {
     const toggle = entry.state === 'resolved' ? null : h('button', { type: 'button', class: 'btn', onclick: async (e) => {
       const to = entry.state === 'open' ? 'ignored' : 'open';
       const done = await busy(e.target.closest('button'), () => api.post(path + '/state', { state: to }), to === 'ignored' ? 'Ignored.' : 'Reopened.');
-      if (done) { entry = { ...done, value: entry.value }; draw(); }
+      if (done) { entry = { ...done }; draw(); }
     } }, entry.state === 'open' ? 'Ignore' : 'Reopen');
     replace(root,
       pageTitle(`Failed record: ${entry.code}`, badge(entry.state)),
