@@ -40,11 +40,14 @@ public struct WebhookNotifier: Sendable {
         request.headers.add(name: "X-Onramp-Signature", value: Self.signature(body, secret: notify.secret))
         request.headers.add(name: "X-Onramp-Delivery", value: deliveryId)
         request.body = .bytes(ByteBuffer(string: body))
+        // The whole exchange, body included, under one deadline: a receiver that answers its head and then trickles
+        // its body is cut off (the client's own timeout covers only the head).
+        let end = HTTPDeadline.end(after: timeout)
         do {
-            let response = try await client.execute(request, timeout: timeout)
+            let (prepared, client, timeout) = (request, client, timeout)
+            let response = try await HTTPDeadline.run(by: end, timeout: timeout) { try await client.execute(prepared, timeout: timeout) }
             let status = Int(response.status.code)
-            // The body is not read; a large one would otherwise sit in the connection.
-            _ = try? await response.body.collect(upTo: 64 << 10)
+            _ = try? await HTTPDeadline.collect(response.body, upTo: 64 << 10, by: end, timeout: timeout)
             return status < 300 ? nil : "answered \(status)"
         } catch {
             return "no answer: \(error)"

@@ -89,12 +89,20 @@ public final class RunNotifier: Service, Sendable {
 
     func deliver(_ run: RunRecord) async {
         guard let notice = run.notice else { return }
+        if notice.attempts > options.maxAttempts {
+            // The attempt before never settled (a delivery that outlasted its lease, a crash): give up, as for runs.
+            let outcome = RunNotice.Outcome(sent: [], failure: (notice.lastError.map { $0 + "; " } ?? "")
+                                            + "gave up after \(options.maxAttempts) attempts")
+            _ = try? await store.settleNotice(runId: run.id, owner: options.owner, attempt: notice.attempts, outcome, at: Date())
+            return
+        }
         let (all, problems) = await targets(run)
         let payload = Self.payload(run)
         var sent: [String] = []
         var failures = problems
         for target in all where !notice.sent.contains(target.name) {
-            if let failure = await delivery(payload, target.notify, run.id) {
+            // Each target its own id, so one receiver behind both targets does not drop the second as a repeat.
+            if let failure = await delivery(payload, target.notify, "\(run.id):\(target.name)") {
                 failures.append("\(target.name) webhook \(target.notify.url): \(failure)")
             } else {
                 sent.append(target.name)

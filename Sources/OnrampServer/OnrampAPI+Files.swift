@@ -68,13 +68,15 @@ extension OnrampAPI {
     func withReaders(_ files: [Value], area: TenantFileArea) async throws -> [Value] {
         var readers: [String: [Value]] = [:]
         let root = area.root + "/"
+        // Only the page's files are looked up (a checkpoint may name many thousands), each stat'ed once.
+        let current = Dictionary(files.compactMap(\.["path"]?.stringValue).map { ($0, try? TenantFileArea.fingerprint(ofFileAt: root + $0)) },
+                                 uniquingKeysWith: { a, _ in a })
         for pipeline in try await store.pipelines(tenantId: area.tenant) {
             guard let read = try await store.load(pipeline: pipeline.pipelineId)?["files"]?.objectValue else { continue }
-            for (path, fingerprint) in read where path.hasPrefix(root) {
-                let name = String(path.dropFirst(root.count))
-                let current = try? TenantFileArea.fingerprint(ofFileAt: path)
+            for (name, now) in current {
+                guard let fingerprint = read[root + name] else { continue }
                 readers[name, default: []].append(["pipeline_id": .string(pipeline.pipelineId), "pipeline": .string(pipeline.name),
-                                                   "changed_since": .bool(fingerprint.stringValue != current)])
+                                                   "changed_since": .bool(fingerprint.stringValue != now)])
             }
         }
         return files.map { file in

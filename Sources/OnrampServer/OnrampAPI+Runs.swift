@@ -20,7 +20,9 @@ extension OnrampAPI {
 
     /// Where the run's webhooks are: null when it has none (or has not ended).
     static func webhooksValue(_ notice: RunNotice?) -> Value {
-        guard let n = notice, !(n.state == .delivered && n.sent.isEmpty) else { return .null }
+        // Null too before the notifier's first look (a run of a tenant without webhooks is not "pending" then).
+        guard let n = notice, !(n.state != .abandoned && n.sent.isEmpty && (n.state == .delivered || n.attempts == 0))
+        else { return .null }
         return ["state": .string(n.state.rawValue), "attempts": .number(Double(n.attempts)),
                 "sent": .array(n.sent.map(Value.string)), "last_error": n.lastError.map(Value.string) ?? .null,
                 "next_attempt_at": n.state == .pending ? .string(ISOTime.string(n.dueAt)) : .null]

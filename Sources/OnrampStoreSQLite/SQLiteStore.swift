@@ -14,7 +14,10 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
     public init(path: String?) throws {
         if let path {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            db = try DatabasePool(path: path)
+            // Worker processes write the same file: wait for a busy writer instead of failing at once.
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            db = try DatabasePool(path: path, configuration: configuration)
         } else {
             db = try DatabaseQueue()
         }
@@ -290,6 +293,11 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
             let due = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE notice_due <= ? ORDER BY notice_due, id LIMIT ?",
                                        arguments: [now.timeIntervalSince1970, limit]).map(SQLiteStore.run)
             return try due.compactMap { run in
+                guard run.notice != nil else {
+                    // A notice this version cannot read would hold its place at the head of the queue for ever.
+                    try db.execute(sql: "UPDATE runs SET notice_due = NULL WHERE id = ?", arguments: [run.id])
+                    return nil
+                }
                 guard let claimed = RunNotice.claim(run, owner: owner, now: now, lease: lease) else { return nil }
                 try SQLiteStore.save(claimed, db)
                 return claimed

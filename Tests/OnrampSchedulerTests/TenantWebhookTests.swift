@@ -84,4 +84,25 @@ import Testing
         #expect(notice?.state != .delivered && notice?.sent == ["pipeline"], "\(String(describing: notice))")
         #expect(notice?.lastError?.contains("tenant webhook") == true && notice?.lastError?.contains("spec.secret_origin") == true)
     }
+
+    /// A notice whose attempts never settle (each delivery outlasted its lease, or its notifier died) is given up once
+    /// it is claimed past the last attempt, without another delivery.
+    @Test func aNoticeThatNeverSettlesIsGivenUpAfterItsLastAttempt() async throws {
+        let store = MemoryStore()
+        let t0 = Date()
+        await store.enqueue(RunRecord(id: "r1", tenantId: "acme", pipelineId: "p", pipelineVersion: 1, trigger: "manual", createdAt: t0))
+        _ = await store.requestCancel(runId: "r1")
+        var options = RunNotifier.Options()
+        options.maxAttempts = 3
+        options.lease = 60
+        for i in 0..<3 { _ = await store.claimNotices(owner: "hung", now: t0.addingTimeInterval(1 + Double(i) * 61), lease: 60, limit: 1) }
+        let sent = Mutex(0)
+        let notifier = RunNotifier(store: store, options: options, targets: { _ in
+            ([RunNotifier.Target(name: "tenant", notify: .init(url: "https://hooks.acme.test", secret: "s"))], [])
+        }, delivery: { _, _, _ in sent.withLock { $0 += 1 }; return nil })
+        #expect(await notifier.deliverDue(now: t0.addingTimeInterval(1 + 3 * 61)) == 1)
+        let notice = await store.run(id: "r1")?.notice
+        #expect(notice?.state == .abandoned && notice?.lastError?.contains("gave up after 3 attempts") == true, "\(String(describing: notice))")
+        #expect(sent.withLock { $0 } == 0)
+    }
 }

@@ -57,7 +57,7 @@ def test_a_tenant_webhook_is_set_up_delivered_signed_and_removed(browser, seeded
             time.sleep(0.2)
         headers, body = next((h, b) for h, b in Receiver.received if json.loads(b)["run_id"] == run["id"])
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["X-Onramp-Signature"] == expected and headers["X-Onramp-Delivery"] == run["id"]
+        assert headers["X-Onramp-Signature"] == expected and headers["X-Onramp-Delivery"] == run["id"] + ":tenant"
         payload = json.loads(body)
         assert payload["tenant_id"] == TENANT and payload["state"] in ("succeeded", "succeeded_with_errors")
         assert not any(k.endswith("_path") for k in payload)
