@@ -103,7 +103,7 @@ let package = Package(
         // The shared backend (docs/operations.md: running on PostgreSQL).
         .target(name: "OnrampStorePostgres", dependencies: [
             "OnrampCore", "OnrampStore", .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "OnrampStoreSQLite", dependencies: ["OnrampCore", "OnrampStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OnrampServer", dependencies: [
@@ -131,7 +131,7 @@ let package = Package(
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
             "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite",
-            "OnrampScheduler", "OnrampServer", "OnrampPlugins", "OnrampDeploy",
+            "OnrampStorePostgres", "OnrampScheduler", "OnrampServer", "OnrampPlugins", "OnrampDeploy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

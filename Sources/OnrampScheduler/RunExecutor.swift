@@ -70,13 +70,16 @@ public struct ChildProcessRunExecutor: RunExecutor {
     let executable: String
     /// Arguments naming the store the child opens (e.g. `["--data", DIR]`).
     let storeArguments: [String]
+    /// The child's whole environment (a shared store's URL and password: never on its command line).
+    let environment: [String: String]
     /// A cgroup per child when the operator delegated one (nil: rlimits only).
     let cgroups: Cgroups?
 
     public init(executable: String = ChildProcess.currentExecutable, storeArguments: [String],
-                cgroups: Cgroups? = nil) {
+                environment: [String: String] = [:], cgroups: Cgroups? = nil) {
         self.executable = executable
         self.storeArguments = storeArguments
+        self.environment = environment
         self.cgroups = cgroups
     }
 
@@ -88,7 +91,7 @@ public struct ChildProcessRunExecutor: RunExecutor {
         defer { group.map { cgroups?.remove($0) } }
         let outcome = await ChildProcess.run(
             executable: executable, arguments: ["exec-run"] + storeArguments + Cgroups.arguments(group), input: input,
-            deadline: .seconds(request.limits.wallSeconds), outputLimit: 64 << 20,
+            deadline: .seconds(request.limits.wallSeconds), outputLimit: 64 << 20, environment: environment,
             control: { control.abandoned ? .kill : control.handBackRequested ? .terminate : .keep })
         switch outcome {
         case .exited(0, let output):

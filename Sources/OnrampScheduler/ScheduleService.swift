@@ -2,33 +2,61 @@ import Foundation
 import Logging
 import OnrampStore
 import ServiceLifecycle
+import Synchronization
 
-/// Fires schedules: for each enabled schedule it asks the cron decision what is due, claims the slot
-/// in the store (compare-and-set, so one slot fires once even with several schedulers) and enqueues
-/// a run whose id is derived from the slot. It sleeps until the next fire time or until woken.
+/// Fires schedules: for each enabled schedule it asks the cron decision what is due, enqueues a run whose id is
+/// derived from the slot (so a slot enqueued twice is one run) and then marks the slot fired (compare-and-set). It
+/// sleeps until the next fire time or until woken. On a shared store only the leader fires; the others stand by and
+/// try to lead every `standbyInterval`.
 public final class ScheduleService: Service, Sendable {
     let store: any OnrampStore
     let onEnqueue: @Sendable () -> Void
     let logger: Logger
+    let shared: (any SharedStore)?
+    let standbyInterval: Duration
     private let doorbell = Doorbell()
+    private let leading = Mutex(false)
 
-    public init(store: any OnrampStore, logger: Logger = Logger(label: "onramp.scheduler"), onEnqueue: @escaping @Sendable () -> Void) {
+    public init(store: any OnrampStore, logger: Logger = Logger(label: "onramp.scheduler"), shared: (any SharedStore)? = nil,
+                standbyInterval: Duration = .seconds(5), onEnqueue: @escaping @Sendable () -> Void) {
         self.store = store
         self.logger = logger
+        self.shared = shared
+        self.standbyInterval = standbyInterval
         self.onEnqueue = onEnqueue
     }
 
     /// Call when schedules change.
     public func wake() { Task { await doorbell.ring() } }
 
+    /// True while this process fires the schedules (always, on an embedded store, once running).
+    public var isLeader: Bool { leading.withLock { $0 } }
+
     public func run() async throws {
         await withGracefulShutdownHandler {
+            guard let shared else { return await fire() }
             while !Task.isCancelled, await doorbell.isOpen {
-                let next = await tick(now: Date())
-                await doorbell.wait(timeout: max(0.05, min(next?.timeIntervalSinceNow ?? 3600, 3600)))
+                do {
+                    let led = try await shared.lead("scheduler", check: standbyInterval) { await self.fire() }
+                    if led { logger.info("no longer the scheduler leader") }
+                } catch {
+                    logger.warning("cannot reach the store to lead the scheduler", metadata: ["error": "\(error)"])
+                }
+                leading.withLock { $0 = false }
+                try? await Task.sleep(for: standbyInterval)
             }
         } onGracefulShutdown: {
             Task { await self.doorbell.close() }
+        }
+    }
+
+    /// Fires what is due, again and again, until shut down or cancelled.
+    private func fire() async {
+        leading.withLock { $0 = true }
+        if shared != nil { logger.info("became the scheduler leader") }
+        while !Task.isCancelled, await doorbell.isOpen {
+            let next = await tick(now: Date())
+            await doorbell.wait(timeout: max(0.05, min(next?.timeIntervalSinceNow ?? 3600, 3600)))
         }
     }
 
@@ -43,13 +71,20 @@ public final class ScheduleService: Service, Sendable {
                     continue
                 }
                 let decision = cron.decide(lastFired: s.lastFiredAt, createdAt: s.createdAt, now: now, in: zone)
-                if let slot = decision.fire, try await store.markFired(scheduleId: s.id, slot: slot),
-                   let pipeline = try await store.pipeline(id: s.pipelineId, version: nil) {
+                if let slot = decision.fire {
+                    // Enqueued first, then marked: a scheduler that dies between the two leaves the slot due, and the
+                    // next one enqueues the same run id again, which is a no-op. A slot whose pipeline is gone is marked.
                     let id = "\(s.id)-\(Int(slot.timeIntervalSince1970))"
-                    try await store.enqueue(RunRecord(id: id, tenantId: s.tenantId, pipelineId: s.pipelineId, pipelineVersion: pipeline.version,
-                                                      trigger: "schedule", createdAt: now))
-                    logger.info("schedule fired", metadata: ["schedule_id": "\(s.id)", "run_id": "\(id)", "tenant_id": "\(s.tenantId)"])
-                    onEnqueue()
+                    let pipeline = try await store.pipeline(id: s.pipelineId, version: nil)
+                    if let pipeline {
+                        try await store.enqueue(RunRecord(id: id, tenantId: s.tenantId, pipelineId: s.pipelineId,
+                                                          pipelineVersion: pipeline.version, trigger: "schedule", createdAt: now))
+                    }
+                    if try await store.markFired(scheduleId: s.id, slot: slot), pipeline != nil {
+                        logger.info("schedule fired", metadata: ["schedule_id": "\(s.id)", "run_id": "\(id)",
+                                                                 "tenant_id": "\(s.tenantId)"])
+                        onEnqueue()
+                    }
                 }
                 if let w = decision.wakeAt, earliest.map({ w < $0 }) ?? true { earliest = w }
             }

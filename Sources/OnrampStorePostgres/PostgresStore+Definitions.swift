@@ -18,6 +18,7 @@ extension PostgresStore {
               \(s.createdAt.timeIntervalSince1970), \(s.lastFiredAt?.timeIntervalSince1970))
             ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, timezone = excluded.timezone, enabled = excluded.enabled
             """, logger: logger)
+        try await announce(.schedules)
     }
 
     public func schedule(id: String) async throws -> ScheduleRecord? {
@@ -31,7 +32,9 @@ extension PostgresStore {
     }
 
     public func deleteSchedule(id: String) async throws -> Bool {
-        try await !rows("DELETE FROM schedules WHERE id = \(id) RETURNING 1").isEmpty
+        let deleted = try await !rows("DELETE FROM schedules WHERE id = \(id) RETURNING 1").isEmpty
+        if deleted { try await announce(.schedules) }
+        return deleted
     }
 
     public func markFired(scheduleId: String, slot: Date) async throws -> Bool {

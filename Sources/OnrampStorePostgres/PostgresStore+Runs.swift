@@ -45,6 +45,7 @@ extension PostgresStore {
               \(j.noticeDue))
             ON CONFLICT (id) DO NOTHING
             """, logger: logger)
+        try await announce(.runs)
     }
 
     /// Stores a run changed by a transition.
@@ -74,11 +75,14 @@ extension PostgresStore {
     }
 
     /// Applies a transition to one run, its row locked; false when it refused (or there is no such run).
-    func update(_ id: String, _ transition: @Sendable (RunRecord) -> RunRecord?) async throws -> Bool {
+    /// `announcing`: told to every process when the transition committed.
+    func update(_ id: String, announcing topic: StoreTopic? = nil,
+                _ transition: @Sendable (RunRecord) -> RunRecord?) async throws -> Bool {
         try await transaction { c in
             guard let run = try await rows("SELECT * FROM runs WHERE id = \(id) FOR UPDATE", on: c).first.map(Self.run),
                   let next = transition(run) else { return false }
             try await Self.save(next, c, logger)
+            if let topic { try await Self.announce(topic, on: c, logger) }
             return true
         }
     }
@@ -92,11 +96,11 @@ extension PostgresStore {
     }
 
     public func finish(_ fence: RunFence, state: RunState, summary: Value, at: Date) async throws -> Bool {
-        try await update(fence.runId) { RunLifecycle.finish($0, fence, state: state, summary: summary, at: at) }
+        try await update(fence.runId, announcing: .runs) { RunLifecycle.finish($0, fence, state: state, summary: summary, at: at) }
     }
 
     public func release(_ fence: RunFence, failure: String?, summary: Value?, at: Date, maxAttempts: Int) async throws -> Bool {
-        try await update(fence.runId) {
+        try await update(fence.runId, announcing: .runs) {
             RunLifecycle.release($0, fence, failure: failure, summary: summary, at: at, maxAttempts: maxAttempts)
         }
     }

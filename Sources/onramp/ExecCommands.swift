@@ -8,7 +8,6 @@ import OnrampConnectorKit
 import OnrampCore
 import OnrampEngine
 import OnrampScheduler
-import OnrampStoreSQLite
 import Synchronization
 
 /// The worker side of a run attempt (started by `serve`'s workers, not by people): reads a
@@ -17,7 +16,7 @@ struct ExecRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "exec-run", abstract: "Run one attempt of a server run (internal).",
                                                     shouldDisplay: false)
     @OptionGroup var pluginOptions: PluginOptions
-    @Option(help: "Data directory (the SQLite store).") var data: String
+    @Option(help: "Data directory (the SQLite store, unless ONRAMP_STORE names a shared one).") var data: String
     @Option(help: "A cgroup directory to join first (repeatable).") var cgroup: [String] = []
 
     func run() async throws {
@@ -28,8 +27,12 @@ struct ExecRunCommand: AsyncParsableCommand {
         let handBack = ChildLimits.handBackOnSIGTERM()
         var logger = Logger(label: "onramp.run")
         logger.logLevel = .info
-        let store = try SQLiteStore(path: "\(data)/onramp.sqlite")
-        let result = await RunAttempt.execute(request, store: store, registry: try pluginOptions.registry(), logger: logger,
+        // The server passes a shared store in the environment (never on the command line), gone once it is open.
+        let opened = try await OpenedStore.open(ProcessInfo.processInfo.environment["ONRAMP_STORE"] ?? "sqlite", data: data,
+                                                migrate: false, logger: logger)
+        unsetenv("ONRAMP_STORE")
+        unsetenv("PGPASSWORD")
+        let result = await RunAttempt.execute(request, store: opened.store, registry: try pluginOptions.registry(), logger: logger,
                                               handBack: handBack)
         FileHandle.standardOutput.write(try JSONEncoder().encode(result))
     }

@@ -7,7 +7,7 @@ struct Onramp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onramp",
         abstract: "Onramp: low-code data integration for TAXMAN.",
-        subcommands: [RunCommand.self, ServeCommand.self, RotateKeyCommand.self, ValidateCommand.self, LintCommand.self, PreviewCommand.self, CheckCommand.self,
+        subcommands: [RunCommand.self, ServeCommand.self, WorkerCommand.self, RotateKeyCommand.self, ValidateCommand.self, LintCommand.self, PreviewCommand.self, CheckCommand.self,
                       DiscoverCommand.self, ExprCommand.self, ReplayCommand.self, ErrorsCommand.self,
                       ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, PullCommand.self, PushCommand.self,
                       SandboxCommand.self, DemoCommand.self, TestCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])

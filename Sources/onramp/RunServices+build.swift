@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import OnrampConnectorKit
+import OnrampConnectorsHTTP
+import OnrampEngine
+import OnrampScheduler
+import OnrampServer
+import OnrampStore
+import ServiceLifecycle
+
+/// What executes runs in a process (`serve`, `worker`): the worker pool with its child-process executor, the webhook
+/// notifier, and the keys and quota they share with the API.
+struct RunServices {
+    let worker: RunWorker
+    let notifier: RunNotifier
+    let policy: TenantPolicy
+    let quota: TenantQuota
+    let box: SecretBox
+    let artifacts: ArtifactSealer
+    let cgroups: Cgroups?
+    let registry: ConnectorRegistry
+
+    static func build(_ options: WorkerOptions, plugins: PluginOptions, data: String, opened: OpenedStore,
+                      logger: Logger) throws -> RunServices {
+        let store = opened.store
+        let policy = try options.tenantPolicy(data: data)
+        // Each tenant's file area, measured once here (and upload temporaries a killed process left removed).
+        let quota = TenantQuota(limit: options.tenantQuotaMb << 20)
+        let swept = quota.reconcile(dataDirectory: data)
+        if swept > 0 { logger.info("removed unfinished uploads", metadata: ["count": "\(swept)"]) }
+        let cgroups = Cgroups.detect(parentName: options.cgroupParent, logger: logger)
+        let registry = try plugins.registry()
+        let webhooks = try WebhookNotifier(egress: policy.egress)
+        let ring = try KeyRing.load(directory: data)
+        let box = SecretBox(ring: ring)
+        let secrets = SecretResolution(store: store, box: box)
+        let artifacts = ArtifactSealer(ring: ring)
+        let resolver = RunResolver(store: store, registry: registry, policy: policy, secrets: secrets.resolve)
+        let notifier = RunNotifier(store: store, logger: logger, targets: resolver.noticeTargets,
+                                   delivery: webhooks.deliver)
+        let executor = ChildProcessRunExecutor(storeArguments: opened.childArguments + plugins.childArguments,
+                                               environment: opened.childEnvironment, cgroups: cgroups)
+        let worker = RunWorker(store: store, registry: registry,
+                               options: options.runWorker(data: data, policy: policy, quota: quota), logger: logger,
+                               executor: executor, secrets: secrets.resolve,
+                               sealArtifact: { path, context in try artifacts.seal(path: path, context: context) },
+                               errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: options.errorQueueCap),
+                               notifier: notifier)
+        return RunServices(worker: worker, notifier: notifier, policy: policy, quota: quota, box: box,
+                           artifacts: artifacts, cgroups: cgroups, registry: registry)
+    }
+
+    /// On a shared store: the service that wakes this process's workers (and `scheduler`) on others' changes.
+    func wakeups(_ opened: OpenedStore, scheduler: ScheduleService?, logger: Logger) -> StoreWakeups? {
+        guard let shared = opened.shared else { return nil }
+        let worker = worker
+        return StoreWakeups(shared: shared, logger: logger) { topic in
+            switch topic {
+            case .runs: worker.wake()
+            case .schedules: scheduler?.wake()
+            }
+        }
+    }
+}
