@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import Metrics
 import NIOCore
 import OnrampConnectorKit
 import OnrampCore
@@ -18,8 +17,8 @@ public struct OnrampAPI: Sendable {
     public let scheduler: ScheduleService?
     public let secretBox: SecretBox?
     public let dataDirectory: String
-    /// Renders the process's metrics in the Prometheus text format (the composition root picks the backend).
-    public var metricsText: (@Sendable () -> String)?
+    /// `/metrics` (the composition root picks the backend); nil: not served.
+    public var metrics: MetricsEndpoint?
     /// Opens sealed run artifacts for download (nil: artifacts are stored plain).
     public var artifacts: ArtifactSealer?
     /// Session cookies carry `Secure` when the server speaks HTTPS.
@@ -65,10 +64,9 @@ public struct OnrampAPI: Sendable {
             return JSONResponse.make(["status": "ready"])
         }
         router.get("/api/v1/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.document) }
-        router.get("/metrics") { _, _ -> Response in
-            guard let metricsText else { throw APIError.notFound("metrics") }
-            Gauge(label: "onramp_queue_depth").record(try await store.queueDepth())
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metricsText())))
+        router.get("/metrics") { request, _ -> Response in
+            guard let metrics else { throw APIError.notFound("metrics") }
+            return try await metrics.respond(to: request)
         }
         let throttle = LoginThrottle(policy: loginPolicy)
         addLoginRoute(router, throttle: throttle)

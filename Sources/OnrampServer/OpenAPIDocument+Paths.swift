@@ -83,7 +83,7 @@ extension OpenAPIDocument {
         if r.path == "/api/v1/login" || r.path == "/api/v1/me/password" || r.path.hasSuffix("/preview") && !r.path.hasSuffix("/schedules/preview")
             || r.path.hasSuffix("/evaluate") || r.path.hasSuffix("/events") || r.path.hasSuffix("/check")
             || r.path.hasSuffix("/discover") || r.path.hasSuffix("/tests/run") { codes.append(429) }
-        if r.path == "/metrics" { codes.append(404) }
+        if r.path == "/metrics" { codes += [401, 404] }
         return Array(Set(codes)).sorted()
     }
 

@@ -20,7 +20,7 @@ enum OpenAPIDocument {
               response: S.ref("Status")),
         Route(method: "get", path: "/api/v1/openapi.json", summary: "This document", success: 200, secured: false,
               response: S.openObject),
-        Route(method: "get", path: "/metrics", summary: "Prometheus metrics: runs by state, records by stage, queue depth, run duration, TAXMAN latency", success: 200, secured: false),
+        Route(method: "get", path: "/metrics", summary: "Prometheus metrics: runs by state, records by stage, the queue (per tenant behind ONRAMP_METRICS_TOKEN), run duration, TAXMAN latency", success: 200, secured: false),
         Route(method: "get", path: "/api/v1/connectors", summary: "Connector catalog with config schemas", success: 200,
               response: S.ref("Catalog")),
         Route(method: "get", path: "/api/v1/limits", summary: "What a run, a preview, an upload and a tenant's files may cost on this server (the operator's limits)", success: 200,

@@ -120,7 +120,11 @@ public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, Checkpoint
     /// Enqueuing an id that exists is a no-op (schedulers derive run ids from slots).
     public func enqueue(_ run: RunRecord) { if runsById[run.id] == nil { runsById[run.id] = run } }
 
-    public func saveSchedule(_ schedule: ScheduleRecord) { schedulesById[schedule.id] = schedule }
+    public func saveSchedule(_ schedule: ScheduleRecord) {
+        var s = schedule
+        s.nextDueAt = ScheduleRecord.dueAtOnce
+        schedulesById[s.id] = s
+    }
     public func schedule(id: String) -> ScheduleRecord? { schedulesById[id] }
     public func schedules(tenantId: String?) -> [ScheduleRecord] {
         schedulesById.values.filter { tenantId == nil || $0.tenantId == tenantId }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
@@ -132,6 +136,20 @@ public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, Checkpoint
         s.lastFiredAt = slot
         schedulesById[scheduleId] = s
         return true
+    }
+
+    public func dueSchedules(at now: Date, limit: Int) -> [ScheduleRecord] {
+        Array(schedulesById.values.filter { $0.enabled && $0.nextDueAt <= now }
+            .sorted { ($0.nextDueAt, $0.id) < ($1.nextDueAt, $1.id) }.prefix(limit))
+    }
+
+    public func nextScheduleDue() -> Date? { schedulesById.values.filter(\.enabled).map(\.nextDueAt).min() }
+
+    public func setNextDue(_ schedule: ScheduleRecord, at due: Date) {
+        guard var s = schedulesById[schedule.id], s.cron == schedule.cron, s.timezone == schedule.timezone,
+              s.enabled == schedule.enabled else { return }
+        s.nextDueAt = due
+        schedulesById[s.id] = s
     }
 
     public func claim(worker: String, now: Date, policy: ClaimPolicy) -> RunRecord? {
@@ -192,7 +210,7 @@ public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, Checkpoint
         }.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit))
     }
 
-    public func queueDepth() -> Int { runsById.values.filter { $0.state == .queued }.count }
+    public func queue() -> [TenantQueue] { TenantQueue.of(runsById.values) }
 
     public func claimNotices(owner: String, now: Date, lease: TimeInterval, limit: Int) -> [RunRecord] {
         let due = runsById.values.filter { $0.notice?.state == .pending && $0.notice!.dueAt <= now }

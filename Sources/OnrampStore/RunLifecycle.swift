@@ -75,6 +75,18 @@ public enum RunLifecycle {
         return (run, changed)
     }
 
+    /// `claim` over every running run and one page of queued runs (oldest first, `pageSize` of them, the pages before
+    /// it held no run that could be claimed): the same answer as over all active runs, or nil when it needs the next
+    /// page. A claim so reads what the limits need and the head of the queue, not the whole queue.
+    public static func claim(running: [RunRecord], queuedPage page: [RunRecord], pageSize: Int, worker: String, now: Date,
+                             policy: ClaimPolicy) -> (claimed: RunRecord?, changed: [RunRecord])? {
+        let result = claim(active: running + page, worker: worker, now: now, policy: policy)
+        guard page.count >= pageSize, let last = page.last else { return result }
+        // A later page may hold a queued run older than a claimed lost one (a running run whose lease expired).
+        if let claimed = result.claimed, (claimed.createdAt, claimed.id) <= (last.createdAt, last.id) { return result }
+        return nil
+    }
+
     /// Whether `fence` still holds `run` at `now` (same worker and attempt, lease not expired).
     public static func holds(_ run: RunRecord, _ fence: RunFence, now: Date) -> Bool {
         run.id == fence.runId && run.state == .running && run.leaseOwner == fence.worker && run.attempts == fence.attempt

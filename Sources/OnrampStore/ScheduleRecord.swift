@@ -11,8 +11,14 @@ public struct ScheduleRecord: Sendable, Equatable {
     public var createdAt: Date
     /// The last slot fired: a slot fires at most once, whichever scheduler gets there first.
     public var lastFiredAt: Date?
+    /// When the scheduler next needs to evaluate it (`dueAtOnce` after every save), so a tick reads only what is due.
+    public var nextDueAt: Date
 
-    public init(id: String, tenantId: String, pipelineId: String, cron: String, timezone: String, enabled: Bool, createdAt: Date, lastFiredAt: Date? = nil) {
+    /// The `nextDueAt` of a schedule never evaluated since it was saved.
+    public static let dueAtOnce = Date(timeIntervalSince1970: 0)
+
+    public init(id: String, tenantId: String, pipelineId: String, cron: String, timezone: String, enabled: Bool, createdAt: Date,
+                lastFiredAt: Date? = nil, nextDueAt: Date = dueAtOnce) {
         self.id = id
         self.tenantId = tenantId
         self.pipelineId = pipelineId
@@ -21,6 +27,7 @@ public struct ScheduleRecord: Sendable, Equatable {
         self.enabled = enabled
         self.createdAt = createdAt
         self.lastFiredAt = lastFiredAt
+        self.nextDueAt = nextDueAt
     }
 }
 
@@ -32,4 +39,11 @@ public protocol ScheduleStore: Sendable {
     /// Records that `slot` fired, only if it is later than the last fired slot (compare-and-set);
     /// false means another scheduler already fired it.
     func markFired(scheduleId: String, slot: Date) async throws -> Bool
+    /// Enabled schedules whose `nextDueAt` is at or before `now`, the longest due first, at most `limit`.
+    func dueSchedules(at now: Date, limit: Int) async throws -> [ScheduleRecord]
+    /// The earliest `nextDueAt` of the enabled schedules; nil when none is enabled.
+    func nextScheduleDue() async throws -> Date?
+    /// Sets when `schedule` is next due, only while its cron, time zone and enabled flag are as read (a schedule saved
+    /// meanwhile stays due at once).
+    func setNextDue(_ schedule: ScheduleRecord, at: Date) async throws
 }

@@ -40,7 +40,8 @@ public protocol RunStore: Sendable {
     func run(id: String) async throws -> RunRecord?
     /// Newest first by (created_at, id), a total order: the page after `cursor` (nil: the first page).
     func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?) async throws -> [RunRecord]
-    func queueDepth() async throws -> Int
+    /// The tenants with queued or running runs, by tenant id.
+    func queue() async throws -> [TenantQueue]
     /// Claims up to `limit` finished runs whose notice is due (`RunNotice.claim`), oldest due first.
     func claimNotices(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [RunRecord]
     /// Settles a claimed notice (`RunNotice.settle`); false when the claim no longer holds.

@@ -9,14 +9,17 @@ extension PostgresStore {
     static func schedule(_ row: PostgresRandomAccessRow) throws -> ScheduleRecord {
         ScheduleRecord(id: try row.text("id"), tenantId: try row.text("tenant_id"), pipelineId: try row.text("pipeline_id"),
                        cron: try row.text("cron"), timezone: try row.text("timezone"), enabled: try row.bool("enabled"),
-                       createdAt: try row.time("created_at"), lastFiredAt: try row.optionalTime("last_fired_at"))
+                       createdAt: try row.time("created_at"), lastFiredAt: try row.optionalTime("last_fired_at"),
+                       nextDueAt: try row.time("next_due_at"))
     }
 
     public func saveSchedule(_ s: ScheduleRecord) async throws {
         try await client.query("""
-            INSERT INTO schedules VALUES (\(s.id), \(s.tenantId), \(s.pipelineId), \(s.cron), \(s.timezone), \(s.enabled),
-              \(s.createdAt.timeIntervalSince1970), \(s.lastFiredAt?.timeIntervalSince1970))
-            ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, timezone = excluded.timezone, enabled = excluded.enabled
+            INSERT INTO schedules (id, tenant_id, pipeline_id, cron, timezone, enabled, created_at, last_fired_at, next_due_at)
+            VALUES (\(s.id), \(s.tenantId), \(s.pipelineId), \(s.cron), \(s.timezone), \(s.enabled),
+              \(s.createdAt.timeIntervalSince1970), \(s.lastFiredAt?.timeIntervalSince1970), 0)
+            ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, timezone = excluded.timezone, enabled = excluded.enabled,
+              next_due_at = 0
             """, logger: logger)
         try await announce(.schedules)
     }
@@ -43,6 +46,24 @@ extension PostgresStore {
             UPDATE schedules SET last_fired_at = \(seconds)
             WHERE id = \(scheduleId) AND (last_fired_at IS NULL OR last_fired_at < \(seconds)) RETURNING 1
             """).isEmpty
+    }
+
+    public func dueSchedules(at now: Date, limit: Int) async throws -> [ScheduleRecord] {
+        try await rows("""
+            SELECT * FROM schedules WHERE enabled AND next_due_at <= \(now.timeIntervalSince1970)
+            ORDER BY next_due_at, id LIMIT \(limit)
+            """).map(Self.schedule)
+    }
+
+    public func nextScheduleDue() async throws -> Date? {
+        try await rows("SELECT MIN(next_due_at) AS due FROM schedules WHERE enabled").first?.optionalTime("due")
+    }
+
+    public func setNextDue(_ s: ScheduleRecord, at due: Date) async throws {
+        try await client.query("""
+            UPDATE schedules SET next_due_at = \(due.timeIntervalSince1970)
+            WHERE id = \(s.id) AND cron = \(s.cron) AND timezone = \(s.timezone) AND enabled = \(s.enabled)
+            """, logger: logger)
     }
 
     // MARK: templates

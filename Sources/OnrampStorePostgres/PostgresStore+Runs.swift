@@ -67,12 +67,25 @@ extension PostgresStore {
         try await transaction { c in
             // Claims (in every process on this schema) queue behind one another: each sees the previous one's rows.
             try await c.query("SELECT pg_advisory_xact_lock(hashtext('onramp.claim.' || current_schema()))", logger: logger)
-            let active = try await rows("SELECT * FROM runs WHERE state IN ('queued', 'running')", on: c).map(Self.run)
-            let (claimed, changed) = RunLifecycle.claim(active: active, worker: worker, now: now, policy: policy)
-            for r in changed { try await Self.save(r, c, logger) }
-            return claimed
+            let running = try await rows("SELECT * FROM runs WHERE state = 'running'", on: c).map(Self.run)
+            var after = (-Double.greatestFiniteMagnitude, "")
+            while true {
+                let page = try await rows("""
+                    SELECT * FROM runs WHERE state = 'queued' AND (created_at, id) > (\(after.0), \(after.1))
+                    ORDER BY created_at, id LIMIT \(Self.claimPage)
+                    """, on: c).map(Self.run)
+                if let (claimed, changed) = RunLifecycle.claim(running: running, queuedPage: page, pageSize: Self.claimPage,
+                                                               worker: worker, now: now, policy: policy) {
+                    for r in changed { try await Self.save(r, c, logger) }
+                    return claimed
+                }
+                after = (page[page.count - 1].createdAt.timeIntervalSince1970, page[page.count - 1].id)
+            }
         }
     }
+
+    /// Queued runs a claim reads at a time.
+    static let claimPage = 200
 
     /// Applies a transition to one run, its row locked; false when it refused (or there is no such run).
     /// `announcing`: told to every process when the transition committed.
@@ -150,8 +163,16 @@ extension PostgresStore {
             """).map(Self.run)
     }
 
-    public func queueDepth() async throws -> Int {
-        try await rows("SELECT COUNT(*) AS n FROM runs WHERE state = 'queued'").first?.int("n") ?? 0
+    public func queue() async throws -> [TenantQueue] {
+        try await rows("""
+            SELECT tenant_id, SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
+                   SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END) AS running,
+                   MIN(CASE WHEN state = 'queued' THEN created_at END) AS oldest
+            FROM runs WHERE state IN ('queued', 'running') GROUP BY tenant_id ORDER BY tenant_id
+            """).map { row in
+            TenantQueue(tenantId: try row.text("tenant_id"), queued: try row.int("queued"), running: try row.int("running"),
+                        oldestQueuedAt: try row.optionalTime("oldest"))
+        }
     }
 
     public func claimNotices(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [RunRecord] {

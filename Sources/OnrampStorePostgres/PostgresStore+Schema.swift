@@ -99,6 +99,11 @@ extension PostgresStore {
               enabled BOOLEAN NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
             """,
         ]),
+        // next_due_at: when the scheduler next evaluates the schedule (0: at once), so a tick reads an index.
+        ("v2-schedule-due", [
+            "ALTER TABLE schedules ADD COLUMN next_due_at DOUBLE PRECISION NOT NULL DEFAULT 0",
+            "CREATE INDEX schedules_by_due ON schedules (next_due_at) WHERE enabled",
+        ]),
     ]
 
     /// Creates the schema (when one is configured) and applies the migrations not yet in `schema_migrations`, in one

@@ -7,7 +7,8 @@ import OnrampStore
 extension SQLiteStore {
     static func schedule(_ row: Row) -> ScheduleRecord {
         ScheduleRecord(id: row["id"], tenantId: row["tenant_id"], pipelineId: row["pipeline_id"], cron: row["cron"], timezone: row["timezone"],
-                       enabled: row["enabled"], createdAt: Date(timeIntervalSince1970: row["created_at"]), lastFiredAt: date(row["last_fired_at"]))
+                       enabled: row["enabled"], createdAt: Date(timeIntervalSince1970: row["created_at"]), lastFiredAt: date(row["last_fired_at"]),
+                       nextDueAt: Date(timeIntervalSince1970: row["next_due_at"]))
     }
 
     // MARK: schedules
@@ -15,8 +16,10 @@ extension SQLiteStore {
     public func saveSchedule(_ s: ScheduleRecord) async throws {
         try await db.write { db in
             try db.execute(sql: """
-                INSERT INTO schedules VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, timezone = excluded.timezone, enabled = excluded.enabled
+                INSERT INTO schedules (id, tenant_id, pipeline_id, cron, timezone, enabled, created_at, last_fired_at, next_due_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
+                ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, timezone = excluded.timezone, enabled = excluded.enabled,
+                  next_due_at = 0
                 """, arguments: [s.id, s.tenantId, s.pipelineId, s.cron, s.timezone, s.enabled, s.createdAt.timeIntervalSince1970,
                                  s.lastFiredAt?.timeIntervalSince1970])
         }
@@ -45,6 +48,26 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE schedules SET last_fired_at = ? WHERE id = ? AND (last_fired_at IS NULL OR last_fired_at < ?)",
                            arguments: [slot.timeIntervalSince1970, scheduleId, slot.timeIntervalSince1970])
             return db.changesCount == 1
+        }
+    }
+
+    public func dueSchedules(at now: Date, limit: Int) async throws -> [ScheduleRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE enabled = 1 AND next_due_at <= ? ORDER BY next_due_at, id LIMIT ?",
+                             arguments: [now.timeIntervalSince1970, limit]).map(SQLiteStore.schedule)
+        }
+    }
+
+    public func nextScheduleDue() async throws -> Date? {
+        try await db.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(next_due_at) FROM schedules WHERE enabled = 1").map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    public func setNextDue(_ s: ScheduleRecord, at due: Date) async throws {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE schedules SET next_due_at = ? WHERE id = ? AND cron = ? AND timezone = ? AND enabled = ?",
+                           arguments: [due.timeIntervalSince1970, s.id, s.cron, s.timezone, s.enabled])
         }
     }
 

@@ -108,6 +108,13 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
                 CREATE INDEX runs_by_notice_due ON runs (notice_due) WHERE notice_due IS NOT NULL;
                 """)
         }
+        m.registerMigration("v17-schedule-due") { db in
+            // next_due_at: when the scheduler next evaluates the schedule (0: at once), so a tick reads an index.
+            try db.execute(sql: """
+                ALTER TABLE schedules ADD COLUMN next_due_at REAL NOT NULL DEFAULT 0;
+                CREATE INDEX schedules_by_due ON schedules (next_due_at) WHERE enabled = 1;
+                """)
+        }
         return m
     }
 
@@ -201,12 +208,25 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
 
     public func claim(worker: String, now: Date, policy: ClaimPolicy) async throws -> RunRecord? {
         try await db.write { db in
-            let active = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE state IN ('queued', 'running')").map(SQLiteStore.run)
-            let (claimed, changed) = RunLifecycle.claim(active: active, worker: worker, now: now, policy: policy)
-            for r in changed { try SQLiteStore.save(r, db) }
-            return claimed
+            let running = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE state = 'running'").map(SQLiteStore.run)
+            var after = (Double(-Double.greatestFiniteMagnitude), "")
+            while true {
+                let page = try Row.fetchAll(db, sql: """
+                    SELECT * FROM runs WHERE state = 'queued' AND (created_at > ? OR (created_at = ? AND id > ?))
+                    ORDER BY created_at, id LIMIT ?
+                    """, arguments: [after.0, after.0, after.1, SQLiteStore.claimPage]).map(SQLiteStore.run)
+                if let (claimed, changed) = RunLifecycle.claim(running: running, queuedPage: page, pageSize: SQLiteStore.claimPage,
+                                                               worker: worker, now: now, policy: policy) {
+                    for r in changed { try SQLiteStore.save(r, db) }
+                    return claimed
+                }
+                after = (page[page.count - 1].createdAt.timeIntervalSince1970, page[page.count - 1].id)
+            }
         }
     }
+
+    /// Queued runs a claim reads at a time.
+    static let claimPage = 200
 
     /// Applies a transition to one run in a write transaction; false when it refused.
     func update(_ id: String, _ transition: @escaping @Sendable (RunRecord) -> RunRecord?) async throws -> Bool {
@@ -284,8 +304,18 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
         return try await db.read { db in try Row.fetchAll(db, sql: sql, arguments: bound).map(SQLiteStore.run) }
     }
 
-    public func queueDepth() async throws -> Int {
-        try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE state = 'queued'") ?? 0 }
+    public func queue() async throws -> [TenantQueue] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: """
+            SELECT tenant_id, SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
+                   SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END) AS running,
+                   MIN(CASE WHEN state = 'queued' THEN created_at END) AS oldest
+            FROM runs WHERE state IN ('queued', 'running') GROUP BY tenant_id ORDER BY tenant_id
+            """).map { row in
+                TenantQueue(tenantId: row["tenant_id"], queued: row["queued"], running: row["running"],
+                            oldestQueuedAt: SQLiteStore.date(row["oldest"]))
+            }
+        }
     }
 
     public func claimNotices(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [RunRecord] {

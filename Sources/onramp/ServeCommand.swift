@@ -4,8 +4,6 @@ import Hummingbird
 import HummingbirdTLS
 import NIOSSL
 import Logging
-import Metrics
-import Prometheus
 import OnrampConnectorKit
 import OnrampConnectorsHTTP
 import OnrampEngine
@@ -65,8 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
         api.previews = ChildProcessPreviewExecutor(arguments: pluginOptions.childArguments, cgroups: runs.cgroups)
         api.previewSeconds = previewSeconds
         api.previewMemoryMiB = previewMemoryMb
-        api.metricsText = MetricsExport.bootstrap()
         let environment = ProcessInfo.processInfo.environment
+        api.metrics = try MetricsExport.endpoint(store: store, environment: environment)
         let adminEmail = environment["ONRAMP_ADMIN_EMAIL"] ?? "admin@localhost"
         if let password = try await api.bootstrapAdminUser(email: adminEmail, password: environment["ONRAMP_ADMIN_PASSWORD"]) {
             let line = environment["ONRAMP_ADMIN_PASSWORD"] == nil ? "created the platform admin \(adminEmail) with password (shown once): \(password)\n"

@@ -41,7 +41,7 @@ struct WorkerCommand: AsyncParsableCommand {
         var services: [any Service] = [runs.worker, runs.notifier]
         if let wakeups = runs.wakeups(opened, scheduler: nil, logger: logger) { services.append(wakeups) }
         if let port {
-            let metrics = MetricsExport.bootstrap()
+            let metrics = try MetricsExport.endpoint(store: opened.store, environment: ProcessInfo.processInfo.environment)
             let worker = runs.worker
             let router = Router()
             router.get("/healthz") { _, _ in "ok\n" }
@@ -49,10 +49,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 Response(status: worker.isDraining ? .serviceUnavailable : .ok,
                          body: .init(byteBuffer: ByteBuffer(string: worker.isDraining ? "draining\n" : "ready\n")))
             }
-            router.get("/metrics") { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                         body: .init(byteBuffer: ByteBuffer(string: metrics())))
-            }
+            router.get("/metrics") { request, _ in try await metrics.respond(to: request) }
             services.insert(Application(router: router, configuration: .init(address: .hostname(host, port: port)),
                                         logger: logger), at: 0)
         }

@@ -70,7 +70,7 @@ import Testing
         servers.append(try Child(serveArgs, env: env, log: log("serve-b.log")))
         bases.append("http://127.0.0.1:\(try await servers[1].port())/api/v1")
         let workerArgs = ["worker", "--data", data.path, "--workers", "2", "--lease", "3", "--max-attempts", "10",
-                          "--egress-allow", "127.0.0.1"]
+                          "--shutdown-grace", "1", "--egress-allow", "127.0.0.1"]
         var workers: [Child] = []
         for i in 0..<3 { workers.append(try Child(workerArgs, env: env, log: log("worker-\(i)-0.log"))) }
         defer { for w in workers { w.stop() } }
@@ -118,8 +118,22 @@ import Testing
         var restarts = 0
         let deadline = Date().addingTimeInterval(240)
         var finished = 0
+        var tick = 0
+        var leaving: Task<(status: Int32, seconds: Double), Never>?
         while Date() < deadline {
             try await Task.sleep(for: .milliseconds(1500))
+            tick += 1
+            // Scale out by one worker while runs are queued, then in by one (SIGTERM: it hands its runs back).
+            if tick == 1 { workers.append(try Child(workerArgs, env: env, log: log("worker-added.log"))) }
+            if tick == 2 {
+                let worker = workers.removeFirst()
+                leaving = Task.detached {
+                    let started = Date()
+                    worker.process.terminate()
+                    worker.process.waitUntilExit()
+                    return (worker.process.terminationStatus, Date().timeIntervalSince(started))
+                }
+            }
             if restarts < 8 {
                 let i = restarts % workers.count
                 workers[i].kill9()
@@ -148,9 +162,12 @@ import Testing
             if finished == runs.count, restarts >= 8, leaderKilledAt != nil { break }
         }
         #expect(finished == runs.count, "\(finished) of \(runs.count) runs ended")
+        let left = try #require(await leaving?.value, "no worker was scaled in")
+        #expect(left.status == 0 && left.seconds < 15, "the worker scaled in exited \(left.status) after \(left.seconds) s")
         let seconds = try #require(takeover, "no standby became the scheduler leader")
         #expect(seconds < 15, "takeover took \(seconds) s")
-        print("cluster: \(runs.count) runs, \(restarts) workers killed, leader takeover \(String(format: "%.1f", seconds)) s")
+        print("cluster: \(runs.count) runs, \(restarts) workers killed, one added, one stopped (SIGTERM, exited in "
+              + "\(String(format: "%.1f", left.seconds)) s), leader takeover \(String(format: "%.1f", seconds)) s")
 
         // Every run succeeded exactly once: one end, its records all delivered, nothing charged twice.
         for r in runs {

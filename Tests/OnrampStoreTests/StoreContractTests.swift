@@ -66,6 +66,31 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func theQueuePerTenantCountsQueuedAndRunningAndTheOldestQueued(_ backend: Backend) async throws {
+        let store = try await backend.make()
+        #expect(try await store.queue().isEmpty)
+        try await store.enqueue(run("a1", at: 1))
+        try await store.enqueue(run("a2", at: 2))
+        try await store.enqueue(run("a3", at: 3))
+        try await store.enqueue(run("b1", tenant: "globex", at: 4))
+        let first = try #require(try await store.claim(worker: "w", now: t0, lease: 30, perTenantLimit: 2))
+        #expect(first.id == "a1")
+        #expect(try await store.queue() == [
+            TenantQueue(tenantId: "acme", queued: 2, running: 1, oldestQueuedAt: t0.addingTimeInterval(2)),
+            TenantQueue(tenantId: "globex", queued: 1, running: 0, oldestQueuedAt: t0.addingTimeInterval(4)),
+        ])
+        #expect(try await store.queueDepth() == 3)
+        let second = try #require(try await store.claim(worker: "w", now: t0, lease: 30, perTenantLimit: 2))
+        #expect(try await store.finish(try #require(first.fence), state: .succeeded, summary: [:], at: t0))
+        #expect(try await store.finish(try #require(second.fence), state: .failed, summary: [:], at: t0))
+        #expect(second.id == "a2")
+        #expect(try await store.queue() == [
+            TenantQueue(tenantId: "acme", queued: 1, running: 0, oldestQueuedAt: t0.addingTimeInterval(3)),
+            TenantQueue(tenantId: "globex", queued: 1, running: 0, oldestQueuedAt: t0.addingTimeInterval(4)),
+        ])
+    }
+
+    @Test(arguments: Backend.allCases)
     func claimsOldestFirstWithinTheTenantLimit(_ backend: Backend) async throws {
         let store = try await backend.make()
         try await store.enqueue(run("a1", at: 1))
@@ -228,6 +253,36 @@ import Testing
         #expect(try await store.revokeKey(id: "k1", at: t0))
         #expect(try await store.key(secretHash: "h1") == nil)
         #expect(try await store.revokeKey(id: "k1", at: t0) == false)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func dueSchedulesComeFromTheirNextDueTimeAndASaveMakesOneDueAtOnce(_ backend: Backend) async throws {
+        let store = try await backend.make()
+        for (id, enabled) in [("a", true), ("b", true), ("off", false)] {
+            try await store.saveSchedule(ScheduleRecord(id: id, tenantId: "acme", pipelineId: "p-\(id)", cron: "* * * * *",
+                                                        timezone: "UTC", enabled: enabled, createdAt: t0))
+        }
+        #expect(try await store.dueSchedules(at: t0, limit: 10).map(\.id) == ["a", "b"])
+        #expect(try await store.nextScheduleDue() == ScheduleRecord.dueAtOnce)
+        let a = try #require(try await store.schedule(id: "a"))
+        try await store.setNextDue(a, at: t0.addingTimeInterval(60))
+        try await store.setNextDue(try #require(try await store.schedule(id: "b")), at: t0.addingTimeInterval(30))
+        #expect(try await store.dueSchedules(at: t0, limit: 10).isEmpty)
+        #expect(try await store.nextScheduleDue() == t0.addingTimeInterval(30))
+        #expect(try await store.dueSchedules(at: t0.addingTimeInterval(60), limit: 10).map(\.id) == ["b", "a"])
+        #expect(try await store.dueSchedules(at: t0.addingTimeInterval(60), limit: 1).map(\.id) == ["b"])
+        #expect(try await store.schedule(id: "a")?.nextDueAt == t0.addingTimeInterval(60))
+        // Saved while a scheduler held the old cron: its next due time for the old cron is not written.
+        var changed = a
+        changed.cron = "0 * * * *"
+        try await store.saveSchedule(changed)
+        try await store.setNextDue(a, at: t0.addingTimeInterval(3600))
+        #expect(try await store.dueSchedules(at: t0, limit: 10).map(\.id) == ["a"])
+        try await store.setNextDue(changed, at: t0.addingTimeInterval(3600))
+        #expect(try await store.dueSchedules(at: t0, limit: 10).isEmpty)
+        #expect(try await store.deleteSchedule(id: "b"))
+        #expect(try await store.deleteSchedule(id: "a"))
+        #expect(try await store.nextScheduleDue() == nil, "only a disabled schedule is left")
     }
 
     @Test(arguments: Backend.allCases)
