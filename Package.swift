@@ -143,7 +143,8 @@ let package = Package(
         .executableTarget(name: "jsonata-conformance", dependencies: ["OnrampCore", "OnrampExpression"]),
         .executableTarget(name: "onramp-bench", dependencies: [
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
-            "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox",
+            "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox", "OnrampStore", "OnrampStorePostgres",
+            "OnrampStoreSQLite", "OnrampScheduler",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),

@@ -2,12 +2,19 @@
 # Builds the release benchmarks and runs them beside their peers in the same run:
 # jsonata-rs (PyPI) for the JSONata expression, Python csv+orjson for the CSV and grouped pipelines,
 # xml.etree/lxml iterparse for the 1 GB XML file, openpyxl read-only mode for the 1M-row workbook.
-# Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|cleansing|mapping|all|postgres]  (xml, xlsx, cleansing, mapping
-# and postgres are not part of all;
-# postgres runs Benchmarks/postgres.sh, beside psql \copy)
+# Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|cleansing|mapping|all|postgres|control-plane]  (xml, xlsx,
+# cleansing, mapping, postgres and control-plane are not part of all; postgres runs Benchmarks/postgres.sh, beside
+# psql \copy; control-plane runs 10,000 tenants and 100,000 schedules on a throwaway PostgreSQL beside SQLite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = postgres ] && exec Benchmarks/postgres.sh
+if [ "${1:-}" = control-plane ]; then
+  swift build -c release --product onramp-bench
+  PG_TEST_FSYNC=on source scripts/postgres-test.sh  # durable commits, as in production
+  trap postgres_test_stop EXIT
+  ONRAMP_BENCH_POSTGRES="$ONRAMP_TEST_POSTGRES?sslmode=disable" .build/release/onramp-bench control-plane
+  exit
+fi
 VENV=${ONRAMP_BENCH_VENV:-.venv-bench}
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"

@@ -25,7 +25,7 @@ host all initech 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 HBA
 pg_as "$PGBIN/pg_ctl" -D "$PG_TEST_DATA" -l "$PG_TEST_DATA/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_TEST_PORT -k $PG_TEST_DATA -c fsync=off -c max_connections=200 -c ssl=on" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -p $PG_TEST_PORT -k $PG_TEST_DATA -c fsync=${PG_TEST_FSYNC:-off} -c max_connections=200 -c ssl=on" start >/dev/null
 psql -q -h 127.0.0.1 -p "$PG_TEST_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
   -c "CREATE ROLE initech LOGIN PASSWORD 'initech-secret'; GRANT ALL ON SCHEMA public TO initech;" >/dev/null
 export ONRAMP_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PG_TEST_PORT/postgres"

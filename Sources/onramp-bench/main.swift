@@ -12,6 +12,8 @@ import OnrampTransforms
 // grouped: the same lines grouped into orders (4 lines each), mapped with JSONata into TAXMAN transactions.
 // mapping: issue #12's realistic job (cast, validate, lookup, group, map with the cleansing functions), 1M lines to
 //   a file and into the sandbox (a child process), beside Benchmarks/mapping_peer.py; lines/s, transactions/s, CPU.
+// control-plane: 10,000 tenants and 100,000 schedules on PostgreSQL (ONRAMP_BENCH_POSTGRES) beside SQLite: fire
+//   lateness, queries/s and database CPU over a simulated hour, claims/s (ControlPlaneBenchmarks.swift).
 // cleansing: 1M calls each of $parseDecimal (and the first release's, as its peer), $countryCode, $parseDate.
 // With ONRAMP_BENCH_PYTHON set (run.sh sets it), each runs its Python peer right after and prints the ratio.
 
@@ -145,5 +147,6 @@ if mode == "xml" { try await benchXML() }
 if mode == "xlsx" { try await benchXLSX() }
 if mode == "cleansing" { try benchCleansing() }
 if mode == "mapping" { try await benchMapping() }
+if mode == "control-plane" { try await benchControlPlane() }
 if mode == "sandbox-server" { try await serveSandbox() }
 if mode == "grouped" || mode == "all" { try await benchGrouped() }
