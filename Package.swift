@@ -106,6 +106,11 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "OnrampStoreSQLite", dependencies: ["OnrampCore", "OnrampStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Run artifacts in S3 (docs/operations.md: the object store).
+        .target(name: "OnrampStoreS3", dependencies: [
+            "OnrampCore", "OnrampStore", "OnrampConnectorsS3",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .target(name: "OnrampServer", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampEngine", "OnrampTransforms", "OnrampStore", "OnrampScheduler",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -131,7 +136,7 @@ let package = Package(
             "OnrampCore", "OnrampExpression", "OnrampConnectorKit", "OnrampConnectorsFiles",
             "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
             "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite",
-            "OnrampStorePostgres", "OnrampScheduler", "OnrampServer", "OnrampPlugins", "OnrampDeploy",
+            "OnrampStorePostgres", "OnrampStoreS3", "OnrampScheduler", "OnrampServer", "OnrampPlugins", "OnrampDeploy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -174,7 +179,7 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampServerTests", dependencies: [
             "OnrampCore", "OnrampServer", "OnrampStore", "OnrampScheduler", "OnrampConnectorKit", "OnrampConnectorsFiles",
-            "OnrampConnectorsHTTP", "OnrampTaxmanSandbox", "OnrampEngine", "OnrampHTTPSupport",
+            "OnrampConnectorsHTTP", "OnrampTaxmanSandbox", "OnrampEngine", "OnrampHTTPSupport", "OnrampConnectorsS3",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -205,7 +210,7 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampConnectorsS3Tests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampConnectorsS3", "OnrampConnectorsHTTP", "OnrampConnectorsFiles",
-            "OnrampFileFormats",
+            "OnrampFileFormats", "OnrampStore", "OnrampStoreS3",
             "OnrampEngine", "OnrampTaxmanSandbox",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),

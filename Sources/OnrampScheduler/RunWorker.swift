@@ -44,8 +44,9 @@ public final class RunWorker: Service, Sendable {
     /// A tenant's secrets in clear, for `${secret:NAME}` in its pipelines.
     public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: TenantSecret]
     let secrets: SecretResolver?
-    /// Seals a finished run's files at rest: (path, context) for each artifact.
-    public typealias ArtifactSealing = @Sendable (_ path: String, _ context: String) throws -> Void
+    /// Seals a finished run's files at rest (and stores them where downloads find them): the run id, the summary key
+    /// (`results_path`, …) and the file, for each artifact.
+    public typealias ArtifactSealing = @Sendable (_ runId: String, _ key: String, _ path: String) async throws -> Void
     let sealArtifact: ArtifactSealing?
     let errorQueue: (any RunErrorQueue)?
     private let doorbell = Doorbell()
@@ -229,7 +230,7 @@ public final class RunWorker: Service, Sendable {
             heartbeats.cancel()
             if let ended = try? await store.run(id: run.id), ended.state.isFinished {
                 notifier?.wake()
-                try? sealArtifact?(logPath, "\(run.id)/log_path")
+                try? await sealArtifact?(run.id, "log_path", logPath)
                 Counter(label: "onramp_runs_total", dimensions: [("state", ended.state.rawValue)]).increment()
                 log.error("run failed", metadata: ["reason": "\(ended.summary?["failure_reason"]?.stringValue ?? reason)"])
             }
@@ -261,8 +262,8 @@ public final class RunWorker: Service, Sendable {
         if let sealArtifact {
             for key in RunSummary.artifactKeys {
                 guard let path = summaryValue[key]?.stringValue, FileManager.default.fileExists(atPath: path) else { continue }
-                do { try sealArtifact(path, "\(run.id)/\(key)") } catch {
-                    log.error("could not seal a run artifact", metadata: ["error": "\(error)"])
+                do { try await sealArtifact(run.id, key, path) } catch {
+                    log.error("could not seal or store a run artifact", metadata: ["key": "\(key)", "error": "\(error)"])
                 }
             }
         }

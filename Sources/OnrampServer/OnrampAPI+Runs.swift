@@ -137,17 +137,17 @@ extension OnrampAPI {
             let tenant = try context.tenant()
             let q = try QueryValues(request, allowed: ["format"])
             let format = try q.choice("format", ["ndjson", "csv"]) ?? "ndjson"
-            let data = try artifact(try await run(context, tenant: tenant), key: "results_path")
+            let data = try await artifact(try await run(context, tenant: tenant), key: "results_path")
             if format == "csv" { return Self.csv(data) }
             return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         api.get("/tenants/:tenant/runs/:run/logs") { _, context in
             let tenant = try context.tenant()
-            return download(try artifact(try await run(context, tenant: tenant), key: "log_path"), type: "text/plain; charset=utf-8")
+            return download(try await artifact(try await run(context, tenant: tenant), key: "log_path"), type: "text/plain; charset=utf-8")
         }
         api.get("/tenants/:tenant/runs/:run/reconciliation") { _, context in
             let tenant = try context.tenant()
-            return download(try artifact(try await run(context, tenant: tenant), key: "reconciliation_path"), type: "text/csv")
+            return download(try await artifact(try await run(context, tenant: tenant), key: "reconciliation_path"), type: "text/csv")
         }
         api.get("/tenants/:tenant/runs/:run/errors") { request, context in
             let tenant = try context.tenant()
@@ -158,8 +158,8 @@ extension OnrampAPI {
             let offset = try q.integer("offset", default: 0, in: 0...Int.max)
             let limit = try q.integer("limit", default: 100, in: 1...1000)
             let r = try await run(context, tenant: tenant)
-            guard format == "json" else { return download(try artifact(r, key: "errors_csv_path"), type: "text/csv") }
-            let lines = try artifact(r, key: "errors_ndjson_path").split(separator: 0x0A)
+            guard format == "json" else { return download(try await artifact(r, key: "errors_csv_path"), type: "text/csv") }
+            let lines = try await artifact(r, key: "errors_ndjson_path").split(separator: 0x0A)
             let page = lines.dropFirst(offset).prefix(limit).compactMap { try? JSONParser.parse([UInt8]($0)) }
             var out: Value.Object = ["errors": .array(page), "total": .number(Double(lines.count))]
             out["next_offset"] = offset + page.count < lines.count ? .number(Double(offset + page.count)) : .null
@@ -187,24 +187,28 @@ extension OnrampAPI {
         return Response(status: .ok, headers: [.contentType: "text/csv"], body: .init(byteBuffer: ByteBuffer(string: out)))
     }
 
-    /// A run artifact's content, opened when it is sealed; empty when the run ended without that
-    /// output (no error, no result). 404 while the run has not ended; a sealed artifact that does not
-    /// open is a 500 `artifact.unreadable` (logged), never an empty answer.
-    func artifact(_ run: RunRecord, key: String) throws -> Data {
+    /// A run artifact's content, opened when it is sealed (beside the run's files or in the object store); empty when
+    /// the run ended without that output (no error, no result). 404 while the run has not ended; a sealed artifact
+    /// that does not open is a 500 `artifact.unreadable` (logged), never an empty answer; an object store that does not
+    /// answer is a 503 `artifact.unavailable`.
+    func artifact(_ run: RunRecord, key: String) async throws -> Data {
         let what = ["results_path": "results", "log_path": "log", "reconciliation_path": "reconciliation"][key] ?? "error report"
         guard run.state.isFinished else {
             throw APIError(.notFound, "not_finished", "the \(what) of run \(run.id) are there once it ends (it is \(run.state.rawValue))")
         }
         guard let path = run.summary?[key]?.stringValue else { return Data() }
-        if FileManager.default.fileExists(atPath: path + ".sealed") {
-            guard let artifacts else {
-                throw APIError(.internalServerError, "artifact.unreadable", "the \(what) of run \(run.id) are sealed and this server has no key")
-            }
+        if let artifacts {
             do {
-                return try artifacts.open(path: path + ".sealed", context: "\(run.id)/\(key)")
-            } catch let e as OnrampError {
+                if let plain = try await artifacts.open(run: run.id, key: key, path: path) { return plain }
+            } catch let e as OnrampError where e.code.hasPrefix("artifact.") {
                 throw APIError(.internalServerError, "artifact.unreadable", "the \(what) of run \(run.id) cannot be opened: \(e.message)")
+            } catch let e as OnrampError {
+                throw APIError(.serviceUnavailable, "artifact.unavailable",
+                               "the \(what) of run \(run.id) are in \(artifacts.objects?.location ?? "the object store"), "
+                               + "which did not answer: \(e.message)")
             }
+        } else if FileManager.default.fileExists(atPath: path + ".sealed") {
+            throw APIError(.internalServerError, "artifact.unreadable", "the \(what) of run \(run.id) are sealed and this server has no key")
         }
         guard let plain = FileManager.default.contents(atPath: path) else {
             throw APIError(.notFound, "not_found", "the \(what) of run \(run.id) are no longer on the server")

@@ -19,8 +19,8 @@ public struct OnrampAPI: Sendable {
     public let dataDirectory: String
     /// `/metrics` (the composition root picks the backend); nil: not served.
     public var metrics: MetricsEndpoint?
-    /// Opens sealed run artifacts for download (nil: artifacts are stored plain).
-    public var artifacts: ArtifactSealer?
+    /// Opens sealed run artifacts for download, from the data directory or the object store (nil: stored plain).
+    public var artifacts: RunArtifacts?
     /// Session cookies carry `Secure` when the server speaks HTTPS.
     public var secureCookies = false
     /// What tenants' documents may reach (file areas, exposed environment, egress).

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Logging
 import OnrampConnectorKit
@@ -5,7 +6,9 @@ import OnrampConnectorsHTTP
 import OnrampEngine
 import OnrampScheduler
 import OnrampServer
+import OnrampCore
 import OnrampStore
+import OnrampStoreS3
 import ServiceLifecycle
 
 /// What executes runs in a process (`serve`, `worker`): the worker pool with its child-process executor, the webhook
@@ -16,7 +19,7 @@ struct RunServices {
     let policy: TenantPolicy
     let quota: TenantQuota
     let box: SecretBox
-    let artifacts: ArtifactSealer
+    let artifacts: RunArtifacts
     let cgroups: Cgroups?
     let registry: ConnectorRegistry
 
@@ -34,7 +37,11 @@ struct RunServices {
         let ring = try KeyRing.load(directory: data)
         let box = SecretBox(ring: ring)
         let secrets = SecretResolution(store: store, box: box)
-        let artifacts = ArtifactSealer(ring: ring)
+        let artifacts = RunArtifacts(sealer: ArtifactSealer(ring: ring), objects: try options.artifacts.map { url in
+            do { return try S3ArtifactStore(url: url, environment: ProcessInfo.processInfo.environment) } catch let e as OnrampError {
+                throw ValidationError("--artifacts: \(e.message)")
+            }
+        })
         let resolver = RunResolver(store: store, registry: registry, policy: policy, secrets: secrets.resolve)
         let notifier = RunNotifier(store: store, logger: logger, targets: resolver.noticeTargets,
                                    delivery: webhooks.deliver)
@@ -43,11 +50,20 @@ struct RunServices {
         let worker = RunWorker(store: store, registry: registry,
                                options: options.runWorker(data: data, policy: policy, quota: quota), logger: logger,
                                executor: executor, secrets: secrets.resolve,
-                               sealArtifact: { path, context in try artifacts.seal(path: path, context: context) },
+                               sealArtifact: { try await artifacts.seal(run: $0, key: $1, path: $2) },
                                errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: options.errorQueueCap),
                                notifier: notifier)
         return RunServices(worker: worker, notifier: notifier, policy: policy, quota: quota, box: box,
                            artifacts: artifacts, cgroups: cgroups, registry: registry)
+    }
+
+    /// Refuses to start on an object store that does not answer (a missing bucket, denied keys).
+    func checkArtifacts(logger: Logger) async throws {
+        guard let objects = artifacts.objects else { return }
+        do { try await objects.check() } catch let e as OnrampError {
+            throw ValidationError("--artifacts \(objects.location): \(e.message)")
+        }
+        logger.info("run artifacts go to the object store", metadata: ["location": "\(objects.location)"])
     }
 
     /// On a shared store: the service that wakes this process's workers (and `scheduler`) on others' changes.

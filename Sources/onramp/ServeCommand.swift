@@ -55,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         defer { opened.close() }
         let store = opened.store
         let runs = try RunServices.build(workerOptions, plugins: pluginOptions, data: data, opened: opened, logger: logger)
+        try await runs.checkArtifacts(logger: logger)
         let worker = runs.worker
         let scheduler = ScheduleService(store: store, logger: logger, shared: opened.shared) { worker.wake() }
         var api = OnrampAPI(store: store, registry: runs.registry, worker: worker, scheduler: scheduler,

@@ -35,6 +35,10 @@ struct WorkerOptions: ParsableArguments {
     var tenantMount: [String] = []
     @Option(help: "Bytes each tenant's file area may hold (uploads and run outputs), MiB.")
     var tenantQuotaMb: Int64 = 10240
+    @Option(help: ArgumentHelp(
+        "Where sealed run artifacts go: s3://BUCKET/PREFIX?region=R&endpoint=URL (credentials: AWS_ACCESS_KEY_ID and "
+            + "AWS_SECRET_ACCESS_KEY, else the instance role); without it, the data directory.", valueName: "URL"))
+    var artifacts: String? = ProcessInfo.processInfo.environment["ONRAMP_ARTIFACTS"]
 
     func validate() throws {
         guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }

@@ -6,8 +6,8 @@ import OnrampConnectorKit
 import OnrampCore
 
 /// moto's S3 server for the tests: `ONRAMP_TEST_S3` (scripts/moto-test.sh, which scripts/test.sh sources,
-/// starts it with `INITIAL_NO_AUTH_ACTION_COUNT=3`). The first three requests create an IAM user with an
-/// access key, so every later request is signature-checked by moto.
+/// starts it and creates an IAM user with a key: `ONRAMP_TEST_S3_KEY_ID`, `ONRAMP_TEST_S3_SECRET`), so every
+/// request here is signature-checked by moto.
 /// moto checks against the decoded query, so a `/` in a query value fails there (boto3's requests too):
 /// the tests list with prefixes that have none (keys may have any).
 enum MotoS3 {
@@ -22,47 +22,13 @@ enum MotoS3 {
     /// Whether the S3 tests can run here (`source scripts/moto-test.sh` before `swift test` sets it).
     static let available = ProcessInfo.processInfo.environment["ONRAMP_TEST_S3"] != nil
 
-    static let shared = Task<Server, any Error> {
-        try await createUser(ProcessInfo.processInfo.environment["ONRAMP_TEST_S3"] ?? "")
-    }
-
-    static func server() async throws -> Server { try await shared.value }
-
-    /// CreateUser, PutUserPolicy (everything allowed), CreateAccessKey: moto's unauthenticated three.
-    static func createUser(_ endpoint: String) async throws -> Server {
-        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
-        _ = try await iam(endpoint, ["Action": "CreateUser", "UserName": "onramp"])
-        _ = try await iam(endpoint, ["Action": "PutUserPolicy", "UserName": "onramp", "PolicyName": "all",
-                                     "PolicyDocument": policy])
-        let answer = try await iam(endpoint, ["Action": "CreateAccessKey", "UserName": "onramp"])
-        guard let id = S3XML.text("AccessKeyId", in: answer), let secret = S3XML.text("SecretAccessKey", in: answer) else {
-            throw OnrampError("test.moto", "no access key from moto: \(answer)")
+    static func server() async throws -> Server {
+        let env = ProcessInfo.processInfo.environment
+        guard let endpoint = env["ONRAMP_TEST_S3"], let id = env["ONRAMP_TEST_S3_KEY_ID"], !id.isEmpty,
+              let secret = env["ONRAMP_TEST_S3_SECRET"] else {
+            throw OnrampError("test.moto", "source scripts/moto-test.sh: ONRAMP_TEST_S3, _KEY_ID and _SECRET are not all set")
         }
         return Server(endpoint: endpoint, accessKeyId: id, secretAccessKey: secret)
-    }
-
-    static func iam(_ endpoint: String, _ form: [String: String]) async throws -> String {
-        var fields = form
-        fields["Version"] = "2010-05-08"
-        let body = fields.sorted { $0.key < $1.key }
-            .map { "\($0.key)=\(SigV4.encode($0.value, keepSlash: false))" }.joined(separator: "&")
-        let host = String(endpoint.dropFirst("http://".count))
-        let now = Date()
-        let headers = [("host", host), ("x-amz-date", SigV4.timestamp(now)),
-                       ("content-type", "application/x-www-form-urlencoded")]
-        let hash = SigV4.hash(Array(body.utf8))
-        let auth = SigV4(credentials: AWSCredentials(accessKeyId: "setup", secretAccessKey: "setup"), region: "us-east-1",
-                         service: "iam").authorization(method: "POST", path: "/", query: [], headers: headers,
-                                                       payloadHash: hash, date: now)
-        var request = HTTPClientRequest(url: endpoint + "/")
-        request.method = .POST
-        for (k, v) in headers { request.headers.add(name: k, value: v) }
-        request.headers.add(name: "Authorization", value: auth)
-        request.body = .bytes(ByteBuffer(string: body))
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status.code == 200 else { throw OnrampError("test.moto", "IAM \(form["Action"]!): \(text)") }
-        return text
     }
 
     /// A client for a new, empty bucket (a fresh name per test).

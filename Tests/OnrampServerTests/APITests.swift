@@ -33,13 +33,13 @@ import Testing
         FileConnectors.register(into: &registry)
         if http { HTTPConnectors.register(into: &registry) }
         let box = SecretBox(key: SymmetricKey(size: .bits256))
-        let artifacts = ArtifactSealer(box: box)
+        let artifacts = RunArtifacts(sealer: ArtifactSealer(box: box))
         var options = RunWorker.Options(dataDirectory: dir.path)
         // Long enough that a loaded CI machine does not starve the heartbeats into a takeover (a run landing twice).
         options.lease = 30
         let worker = RunWorker(store: store, registry: registry, options: options,
                                secrets: SecretResolution(store: store, box: box).resolve,
-                               sealArtifact: { path, context in try artifacts.seal(path: path, context: context) })
+                               sealArtifact: { try await artifacts.seal(run: $0, key: $1, path: $2) })
         var api = OnrampAPI(store: store, registry: registry, worker: worker, secretBox: box, dataDirectory: dir.path)
         api.artifacts = artifacts
         let admin = try await api.bootstrapAdminKey(secret: "admin-secret")!
