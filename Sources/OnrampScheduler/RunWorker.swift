@@ -44,9 +44,10 @@ public final class RunWorker: Service, Sendable {
     /// A tenant's secrets in clear, for `${secret:NAME}` in its pipelines.
     public typealias SecretResolver = @Sendable (_ tenantId: String) async throws -> [String: TenantSecret]
     let secrets: SecretResolver?
-    /// Seals a finished run's files at rest (and stores them where downloads find them): the run id, the summary key
-    /// (`results_path`, …) and the file, for each artifact.
-    public typealias ArtifactSealing = @Sendable (_ runId: String, _ key: String, _ path: String) async throws -> Void
+    /// Seals a finished run's files at rest (and stores them where downloads find them): the run id, the attempt, the
+    /// summary key (`results_path`, …) and the file, for each artifact.
+    public typealias ArtifactSealing = @Sendable (_ runId: String, _ attempt: Int, _ key: String, _ path: String) async throws
+        -> Void
     let sealArtifact: ArtifactSealing?
     let errorQueue: (any RunErrorQueue)?
     private let doorbell = Doorbell()
@@ -230,7 +231,7 @@ public final class RunWorker: Service, Sendable {
             heartbeats.cancel()
             if let ended = try? await store.run(id: run.id), ended.state.isFinished {
                 notifier?.wake()
-                try? await sealArtifact?(run.id, "log_path", logPath)
+                try? await sealArtifact?(run.id, fence.attempt, "log_path", logPath)
                 Counter(label: "onramp_runs_total", dimensions: [("state", ended.state.rawValue)]).increment()
                 log.error("run failed", metadata: ["reason": "\(ended.summary?["failure_reason"]?.stringValue ?? reason)"])
             }
@@ -262,7 +263,7 @@ public final class RunWorker: Service, Sendable {
         if let sealArtifact {
             for key in RunSummary.artifactKeys {
                 guard let path = summaryValue[key]?.stringValue, FileManager.default.fileExists(atPath: path) else { continue }
-                do { try await sealArtifact(run.id, key, path) } catch {
+                do { try await sealArtifact(run.id, fence.attempt, key, path) } catch {
                     log.error("could not seal or store a run artifact", metadata: ["key": "\(key)", "error": "\(error)"])
                 }
             }

@@ -20,6 +20,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
     case rateLimited = "rate_limited", previewBusy = "preview.busy"
     case internalError = "internal", artifactUnreadable = "artifact.unreadable", errorQueueNoKey = "error_queue.no_key"
     case fileIO = "file.io", referenceCSV = "reference.csv"
+    case artifactUnavailable = "artifact.unavailable"
 
     var status: Int {
         switch self {
@@ -36,6 +37,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
              .replayTooMany: 422
         case .rateLimited, .previewBusy: 429
         case .internalError, .artifactUnreadable, .errorQueueNoKey, .fileIO, .referenceCSV: 500
+        case .artifactUnavailable: 503
         }
     }
 
@@ -81,6 +83,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
         case .errorQueueNoKey: "the server has no keyring to open the error queue"
         case .fileIO: "the server could not read or write a file"
         case .referenceCSV: "the server has no csv connector to read reference tables"
+        case .artifactUnavailable: "the object store holding run downloads (`--artifacts`) did not answer; try again"
         }
     }
 

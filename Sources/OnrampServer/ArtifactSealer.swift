@@ -56,48 +56,13 @@ public struct ArtifactSealer: Sendable {
         try FileManager.default.removeItem(atPath: path)
     }
 
-    /// The plain content of a sealed artifact.
+    /// The plain content of a sealed artifact, whole.
     public func open(path: String, context: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path),
-              data.starts(with: Self.magic) || data.starts(with: Self.magicV1) else {
-            throw OnrampError("artifact.format", "not a sealed artifact", at: path)
-        }
-        var keys = ring.allKeys
-        var offset = Self.magic.count
-        if data.starts(with: Self.magic) {
-            guard data.count >= offset + 8 else { throw OnrampError("artifact.format", "truncated", at: path) }
-            let id = Data(data[offset..<offset + 8])
-            guard let key = ring.key(id) else {
-                throw OnrampError("artifact.key", "sealed with key \(Hex.string(id)), which is not in this keyring",
-                                  at: path)
-            }
-            keys = [key]
-            offset += 8
-        }
-        var chunks: [Data] = []
-        while offset < data.count {
-            guard offset + 4 <= data.count else { throw OnrampError("artifact.format", "truncated", at: path) }
-            let length = Int(data[offset..<offset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-            offset += 4
-            guard offset + length <= data.count else { throw OnrampError("artifact.format", "truncated", at: path) }
-            chunks.append(data[offset..<offset + length])
-            offset += length
-        }
-        for key in keys.map(Self.derive) {
-            do {
-                var plain = Data()
-                for (i, c) in chunks.enumerated() {
-                    let box = try AES.GCM.SealedBox(combined: c)
-                    plain += try AES.GCM.open(box, using: key, authenticating: Self.aad(context, UInt32(i), last: i == chunks.count - 1))
-                }
-                return plain
-            } catch {
-                continue
-            }
-        }
-        if data.starts(with: Self.magic) {
-            throw OnrampError("artifact.damaged", "the artifact does not open with its key (changed or cut off)", at: path)
-        }
-        throw OnrampError("artifact.key", "the artifact does not open with any key of this keyring", at: path)
+        try reader(path: path, context: context).readAll()
+    }
+
+    /// A sealed artifact opened for reading chunk by chunk (its first chunk checked already).
+    public func reader(path: String, context: String) throws -> ArtifactReader {
+        try ArtifactReader(sealed: path, context: context, ring: ring)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Hummingbird
 import NIOCore
 import OnrampCore
@@ -137,9 +138,8 @@ extension OnrampAPI {
             let tenant = try context.tenant()
             let q = try QueryValues(request, allowed: ["format"])
             let format = try q.choice("format", ["ndjson", "csv"]) ?? "ndjson"
-            let data = try await artifact(try await run(context, tenant: tenant), key: "results_path")
-            if format == "csv" { return Self.csv(data) }
-            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            let reader = try await artifact(try await run(context, tenant: tenant), key: "results_path")
+            return format == "csv" ? Self.csv(reader) : download(reader, type: "application/x-ndjson")
         }
         api.get("/tenants/:tenant/runs/:run/logs") { _, context in
             let tenant = try context.tenant()
@@ -159,60 +159,80 @@ extension OnrampAPI {
             let limit = try q.integer("limit", default: 100, in: 1...1000)
             let r = try await run(context, tenant: tenant)
             guard format == "json" else { return download(try await artifact(r, key: "errors_csv_path"), type: "text/csv") }
-            let lines = try await artifact(r, key: "errors_ndjson_path").split(separator: 0x0A)
-            let page = lines.dropFirst(offset).prefix(limit).compactMap { try? JSONParser.parse([UInt8]($0)) }
-            var out: Value.Object = ["errors": .array(page), "total": .number(Double(lines.count))]
-            out["next_offset"] = offset + page.count < lines.count ? .number(Double(offset + page.count)) : .null
+            // Read through once: the page kept, the rest only counted.
+            var page: [Value] = [], total = 0
+            let reader = try await artifact(r, key: "errors_ndjson_path")
+            while let lines = try reader?.nextLines() {
+                for line in lines {
+                    if total >= offset, page.count < limit, let v = try? JSONParser.parse([UInt8](line)) { page.append(v) }
+                    total += 1
+                }
+            }
+            var out: Value.Object = ["errors": .array(page), "total": .number(Double(total))]
+            out["next_offset"] = offset + page.count < total ? .number(Double(offset + page.count)) : .null
             return JSONResponse.make(.object(out))
         }
     }
 
-    func download(_ data: Data, type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    /// A download streamed as it is read (nil: empty). A chunk found changed after the first ends the response early.
+    func download(_ reader: ArtifactReader?, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type], body: ResponseBody { writer in
+            while let piece = try reader?.next() { try await writer.write(ByteBuffer(bytes: piece)) }
+            try await writer.finish(nil)
+        })
     }
 
-    /// NDJSON records as CSV: the columns of the first record, nested values as JSON.
-    static func csv(_ ndjson: Data) -> Response {
-        var out = ""
-        var columns: [String]?
-        for line in ndjson.split(separator: 0x0A) {
-            guard let v = try? JSONParser.parse([UInt8](line)) else { continue }
-            let o = v.objectValue ?? ["value": v]
-            if columns == nil {
-                columns = Array(o.keys)
-                out += CSVText.line(columns!)
+    /// NDJSON records as CSV, streamed: the columns of the first record, nested values as JSON.
+    static func csv(_ reader: ArtifactReader?) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/csv"], body: ResponseBody { writer in
+            var columns: [String]?
+            while let lines = try reader?.nextLines() {
+                var out = ""
+                for line in lines {
+                    guard let v = try? JSONParser.parse([UInt8](line)) else { continue }
+                    let o = v.objectValue ?? ["value": v]
+                    if columns == nil {
+                        columns = Array(o.keys)
+                        out += CSVText.line(columns!)
+                    }
+                    out += CSVText.line(columns!.map { CSVText.field(o[$0]) })
+                }
+                try await writer.write(ByteBuffer(string: out))
             }
-            out += CSVText.line(columns!.map { CSVText.field(o[$0]) })
-        }
-        return Response(status: .ok, headers: [.contentType: "text/csv"], body: .init(byteBuffer: ByteBuffer(string: out)))
+            try await writer.finish(nil)
+        })
     }
 
-    /// A run artifact's content, opened when it is sealed (beside the run's files or in the object store); empty when
-    /// the run ended without that output (no error, no result). 404 while the run has not ended; a sealed artifact
-    /// that does not open is a 500 `artifact.unreadable` (logged), never an empty answer; an object store that does not
-    /// answer is a 503 `artifact.unavailable`.
-    func artifact(_ run: RunRecord, key: String) async throws -> Data {
+    /// A run artifact opened for reading, when it is sealed from beside the run's files or the object store; nil
+    /// when the run ended without that output (no error, no result). 404 while the run has not ended; a sealed
+    /// artifact that does not open is a 500 `artifact.unreadable` (logged), never an empty answer; an object store
+    /// that does not answer is a 503 `artifact.unavailable`.
+    func artifact(_ run: RunRecord, key: String) async throws -> ArtifactReader? {
         let what = ["results_path": "results", "log_path": "log", "reconciliation_path": "reconciliation"][key] ?? "error report"
         guard run.state.isFinished else {
             throw APIError(.notFound, "not_finished", "the \(what) of run \(run.id) are there once it ends (it is \(run.state.rawValue))")
         }
-        guard let path = run.summary?[key]?.stringValue else { return Data() }
+        guard let path = run.summary?[key]?.stringValue else { return nil }
         if let artifacts {
             do {
-                if let plain = try await artifacts.open(run: run.id, key: key, path: path) { return plain }
+                if let reader = try await artifacts.reader(run: run.id, attempt: run.attempts, key: key, path: path) {
+                    return reader
+                }
             } catch let e as OnrampError where e.code.hasPrefix("artifact.") {
                 throw APIError(.internalServerError, "artifact.unreadable", "the \(what) of run \(run.id) cannot be opened: \(e.message)")
-            } catch let e as OnrampError {
+            } catch {
+                // The object store's own words (bucket, prefix, its answer) are the operator's: the log has them.
+                Logger(label: "onramp.api").error("object store did not answer a download",
+                                                  metadata: ["run": "\(run.id)", "key": "\(key)", "error": "\(error)"])
                 throw APIError(.serviceUnavailable, "artifact.unavailable",
-                               "the \(what) of run \(run.id) are in \(artifacts.objects?.location ?? "the object store"), "
-                               + "which did not answer: \(e.message)")
+                               "the \(what) of run \(run.id) cannot be fetched from the object store now; try again")
             }
         } else if FileManager.default.fileExists(atPath: path + ".sealed") {
             throw APIError(.internalServerError, "artifact.unreadable", "the \(what) of run \(run.id) are sealed and this server has no key")
         }
-        guard let plain = FileManager.default.contents(atPath: path) else {
+        guard let reader = try? ArtifactReader(plain: path) else {
             throw APIError(.notFound, "not_found", "the \(what) of run \(run.id) are no longer on the server")
         }
-        return plain
+        return reader
     }
 }

@@ -13,27 +13,28 @@ public struct RunArtifacts: Sendable {
         self.objects = objects
     }
 
-    /// Seals the output `key` of `run` at `path` (nothing when there is no such file) and stores it.
+    /// Seals the output `key` of `run`'s `attempt` at `path` (nothing when there is no such file) and stores it.
     /// When the object store refuses, the sealed file stays beside the run's files and the error is thrown.
-    public func seal(run: String, key: String, path: String) async throws {
+    public func seal(run: String, attempt: Int, key: String, path: String) async throws {
         guard FileManager.default.fileExists(atPath: path) else { return }
         try sealer.seal(path: path, context: "\(run)/\(key)")
         guard let objects else { return }
-        try await objects.put(artifactName(run: run, key: key), file: path + ".sealed")
+        try await objects.put(artifactName(run: run, attempt: attempt, key: key), file: path + ".sealed")
         try FileManager.default.removeItem(atPath: path + ".sealed")
     }
 
-    /// The plain content of `run`'s output `key` recorded at `path`: the sealed file there, else the object store's;
-    /// nil when neither has it. A sealed artifact that does not open throws (`artifact.key`, `artifact.damaged`).
-    public func open(run: String, key: String, path: String) async throws -> Data? {
+    /// The output `key` of `run`'s `attempt` (the one that ended it) recorded at `path`, opened for reading: the sealed file there, else the object store's
+    /// (fetched into a temporary file that is unlinked once open); nil when neither has it. A sealed artifact that
+    /// does not open throws (`artifact.key`, `artifact.damaged`, `artifact.format`).
+    public func reader(run: String, attempt: Int, key: String, path: String) async throws -> ArtifactReader? {
         let context = "\(run)/\(key)"
         if FileManager.default.fileExists(atPath: path + ".sealed") {
-            return try sealer.open(path: path + ".sealed", context: context)
+            return try sealer.reader(path: path + ".sealed", context: context)
         }
         guard let objects else { return nil }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-artifact-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        guard try await objects.get(artifactName(run: run, key: key), to: scratch) else { return nil }
-        return try sealer.open(path: scratch, context: context)
+        guard try await objects.get(artifactName(run: run, attempt: attempt, key: key), to: scratch) else { return nil }
+        return try sealer.reader(path: scratch, context: context)
     }
 }

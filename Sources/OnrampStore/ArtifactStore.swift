@@ -1,5 +1,5 @@
 /// Where run artifacts live once sealed, when not (only) in the data directory: an object store every server and
-/// worker reaches, so a download needs no shared disk. Names are `artifactName(run:key:)`; `put` replaces.
+/// worker reaches, so a download needs no shared disk. Names are `artifactName(run:attempt:key:)`; `put` replaces.
 public protocol ArtifactStore: Sendable {
     /// Stores the file at `path` under `name`.
     func put(_ name: String, file path: String) async throws
@@ -11,8 +11,9 @@ public protocol ArtifactStore: Sendable {
     var location: String { get }
 }
 
-/// The name of a run's sealed artifact in an `ArtifactStore`: `runs/RUN/KEY.sealed`, KEY without `_path`
-/// (`results`, `errors_csv`, `log`, …).
-public func artifactName(run: String, key: String) -> String {
-    "runs/\(run)/\(key.hasSuffix("_path") ? String(key.dropLast(5)) : key).sealed"
+/// The name of a run attempt's sealed artifact in an `ArtifactStore`: `runs/RUN/ATTEMPT/KEY.sealed`, KEY without
+/// `_path` (`results`, `errors_csv`, `log`, …). Per attempt: a worker that lost its lease and uploads late cannot
+/// replace what the attempt that ended the run stored.
+public func artifactName(run: String, attempt: Int, key: String) -> String {
+    "runs/\(run)/\(attempt)/\(key.hasSuffix("_path") ? String(key.dropLast(5)) : key).sealed"
 }

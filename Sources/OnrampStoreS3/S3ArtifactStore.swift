@@ -11,6 +11,10 @@ public struct S3ArtifactStore: ArtifactStore {
     let client: S3Client
     let prefix: String
     let partSize: Int
+    /// The largest object `get` fetches (a run's outputs are bounded by `--run-max-output-mb`).
+    let maxObjectBytes: Int64
+    /// Whether requests are signed with the container's or instance's role (no keys in the environment).
+    public private(set) var usesInstanceRole = false
     public var location: String { "s3://\(client.bucket)/\(prefix)" }
 
     static let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
@@ -20,7 +24,7 @@ public struct S3ArtifactStore: ArtifactStore {
     /// `url`: `s3://BUCKET[/PREFIX][?region=R&endpoint=http(s)://HOST:PORT&path_style=true]` (region `us-east-1`
     /// unless given). A URL that is not one is `config.invalid` naming `field`.
     public init(url: String, environment: [String: String], field: String = "--artifacts",
-                partSize: Int = 8 << 20) throws {
+                partSize: Int = 8 << 20, maxObjectBytes: Int64 = 16 << 30) throws {
         guard let parts = URLComponents(string: url), parts.scheme == "s3", let bucket = parts.host, !bucket.isEmpty else {
             throw OnrampError("config.invalid", "not an object store URL: give s3://BUCKET/PREFIX?region=…", at: field)
         }
@@ -39,14 +43,18 @@ public struct S3ArtifactStore: ArtifactStore {
                                   endpoint: query["endpoint"], pathStyle: query["path_style"].map { $0 == "true" },
                                   credentials: credentials, http: Self.http, egress: .unrestricted, field: field)
         let path = parts.path.split(separator: "/").joined(separator: "/")
-        self.init(client: client, prefix: path.isEmpty ? "" : path + "/", partSize: partSize)
+        self.init(client: client, prefix: path.isEmpty ? "" : path + "/", partSize: partSize, maxObjectBytes: maxObjectBytes)
+        usesInstanceRole = (environment["AWS_ACCESS_KEY_ID"] ?? "").isEmpty || (environment["AWS_SECRET_ACCESS_KEY"] ?? "").isEmpty
     }
 
-    init(client: S3Client, prefix: String, partSize: Int) {
+    init(client: S3Client, prefix: String, partSize: Int, maxObjectBytes: Int64 = 16 << 30) {
         self.client = client
         self.prefix = prefix
         self.partSize = max(partSize, 5 << 20)
+        self.maxObjectBytes = maxObjectBytes
     }
+
+
 
     public func check() async throws { try await client.headBucket() }
 
@@ -78,11 +86,12 @@ public struct S3ArtifactStore: ArtifactStore {
 
     public func get(_ name: String, to path: String) async throws -> Bool {
         do {
-            _ = try await client.download(prefix + name, to: path, maxBytes: .max)
+            _ = try await client.download(prefix + name, to: path, maxBytes: maxObjectBytes)
             return true
-        } catch let e as OnrampError where e.code == "s3.no_key" {
+        } catch {
             try? FileManager.default.removeItem(atPath: path)
-            return false
+            if let e = error as? OnrampError, e.code == "s3.no_key" { return false }
+            throw error
         }
     }
 }

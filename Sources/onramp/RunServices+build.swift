@@ -37,11 +37,21 @@ struct RunServices {
         let ring = try KeyRing.load(directory: data)
         let box = SecretBox(ring: ring)
         let secrets = SecretResolution(store: store, box: box)
-        let artifacts = RunArtifacts(sealer: ArtifactSealer(ring: ring), objects: try options.artifacts.map { url in
-            do { return try S3ArtifactStore(url: url, environment: ProcessInfo.processInfo.environment) } catch let e as OnrampError {
+        let objects = try options.artifacts.map { url in
+            do {
+                return try S3ArtifactStore(url: url, environment: ProcessInfo.processInfo.environment,
+                                           maxObjectBytes: Int64(options.runMaxOutputMb) << 20 + (64 << 20))
+            } catch let e as OnrampError {
                 throw ValidationError("--artifacts: \(e.message)")
             }
-        })
+        }
+        // The role would be every tenant's: their S3 connectors could write over other tenants' artifacts.
+        if objects?.usesInstanceRole == true, options.allowInstanceCredentials {
+            throw ValidationError("--artifacts signs with the instance role here, which --allow-instance-credentials "
+                                  + "hands to tenants' S3 connectors: give the object store its own keys "
+                                  + "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or drop one of the two")
+        }
+        let artifacts = RunArtifacts(sealer: ArtifactSealer(ring: ring), objects: objects)
         let resolver = RunResolver(store: store, registry: registry, policy: policy, secrets: secrets.resolve)
         let notifier = RunNotifier(store: store, logger: logger, targets: resolver.noticeTargets,
                                    delivery: webhooks.deliver)
@@ -50,7 +60,7 @@ struct RunServices {
         let worker = RunWorker(store: store, registry: registry,
                                options: options.runWorker(data: data, policy: policy, quota: quota), logger: logger,
                                executor: executor, secrets: secrets.resolve,
-                               sealArtifact: { try await artifacts.seal(run: $0, key: $1, path: $2) },
+                               sealArtifact: { try await artifacts.seal(run: $0, attempt: $1, key: $2, path: $3) },
                                errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: options.errorQueueCap),
                                notifier: notifier)
         return RunServices(worker: worker, notifier: notifier, policy: policy, quota: quota, box: box,

@@ -31,18 +31,18 @@ struct S3ArtifactStoreTests {
         try await store.check()
         let small = try Self.file(1000, seed: 1), large = try Self.file(12 << 20, seed: 2)
         defer { for p in [small, large] { try? FileManager.default.removeItem(atPath: p) } }
-        try await store.put(artifactName(run: "r1", key: "results_path"), file: small)
-        try await store.put(artifactName(run: "r1", key: "log_path"), file: large)
-        try await store.put(artifactName(run: "r2", key: "results_path"), file: small)
+        try await store.put(artifactName(run: "r1", attempt: 1, key: "results_path"), file: small)
+        try await store.put(artifactName(run: "r1", attempt: 1, key: "log_path"), file: large)
+        try await store.put(artifactName(run: "r2", attempt: 1, key: "results_path"), file: small)
         #expect(Set(try await client.listAll(prefix: "onramp").map(\.key))
-                == ["onramp/runs/r1/results.sealed", "onramp/runs/r1/log.sealed", "onramp/runs/r2/results.sealed"])
-        #expect(try await Self.fetched(store, "runs/r1/results.sealed") == FileManager.default.contents(atPath: small))
+                == ["onramp/runs/r1/1/results.sealed", "onramp/runs/r1/1/log.sealed", "onramp/runs/r2/1/results.sealed"])
+        #expect(try await Self.fetched(store, "runs/r1/1/results.sealed") == FileManager.default.contents(atPath: small))
         // 12 MiB in 5 MiB parts: three parts, put back together in order.
-        #expect(try await Self.fetched(store, "runs/r1/log.sealed") == FileManager.default.contents(atPath: large))
-        #expect(try await Self.fetched(store, "runs/r3/results.sealed") == nil)
+        #expect(try await Self.fetched(store, "runs/r1/1/log.sealed") == FileManager.default.contents(atPath: large))
+        #expect(try await Self.fetched(store, "runs/r3/1/results.sealed") == nil)
         // A put replaces.
-        try await store.put(artifactName(run: "r2", key: "results_path"), file: large)
-        #expect(try await Self.fetched(store, "runs/r2/results.sealed")?.count == 12 << 20)
+        try await store.put(artifactName(run: "r2", attempt: 1, key: "results_path"), file: large)
+        #expect(try await Self.fetched(store, "runs/r2/1/results.sealed")?.count == 12 << 20)
     }
 
     @Test func theURLAndAMissingBucket() async throws {

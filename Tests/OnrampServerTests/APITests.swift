@@ -39,7 +39,7 @@ import Testing
         options.lease = 30
         let worker = RunWorker(store: store, registry: registry, options: options,
                                secrets: SecretResolution(store: store, box: box).resolve,
-                               sealArtifact: { try await artifacts.seal(run: $0, key: $1, path: $2) })
+                               sealArtifact: { try await artifacts.seal(run: $0, attempt: $1, key: $2, path: $3) })
         var api = OnrampAPI(store: store, registry: registry, worker: worker, secretBox: box, dataDirectory: dir.path)
         api.artifacts = artifacts
         let admin = try await api.bootstrapAdminKey(secret: "admin-secret")!

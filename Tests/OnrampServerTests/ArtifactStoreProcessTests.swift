@@ -106,19 +106,33 @@ import Testing
         #expect(JSONWriter.string(errors.1 ?? .null).contains("ord-2"))
         let logs = try await Self.bytes("\(baseA)/tenants/t/runs/\(run)/logs")
         #expect(logs.0 == 200 && !logs.1.isEmpty)
-        for data in [dataA, dataB] { #expect(!Self.files(data).contains { $0.contains(run) }) }
+        #expect(FileManager.default.fileExists(atPath: dataW.appendingPathComponent("runs/\(run)").path))
         let left = Self.files(dataW.appendingPathComponent("runs/\(run)"))
-        #expect(!left.contains { $0.hasSuffix(".sealed") || $0.hasPrefix("results") || $0.hasPrefix("errors") }, "\(left)")
+        #expect(!left.contains { $0.hasSuffix(".sealed") || $0.contains("results") || $0.contains("errors") }, "\(left)")
 
         let objects = try await client.listAll(prefix: "onramp").map(\.key)
         for name in ["results", "errors_csv", "errors_ndjson", "log"] {
-            #expect(objects.contains("onramp/runs/\(run)/\(name).sealed"), "\(objects)")
+            #expect(objects.contains("onramp/runs/\(run)/1/\(name).sealed"), "\(objects)")
         }
         let sealedPath = dir.appendingPathComponent("results.sealed").path
-        _ = try await client.download("onramp/runs/\(run)/results.sealed", to: sealedPath, maxBytes: 1 << 20)
+        _ = try await client.download("onramp/runs/\(run)/1/results.sealed", to: sealedPath, maxBytes: 1 << 20)
         let sealed = try #require(FileManager.default.contents(atPath: sealedPath))
         #expect(sealed.starts(with: Data("ONRAMPA2".utf8)))
         #expect(sealed.range(of: Data("ord-1".utf8)) == nil)
+
+        // A late upload of another attempt (a worker that lost its lease) does not replace the recorded attempt's.
+        try await client.put("onramp/runs/\(run)/2/results.sealed", body: [UInt8](sealed))
+        #expect(try await Self.bytes("\(baseB)/tenants/t/runs/\(run)/results").1 == resultsA.1)
+
+        // Signing with the instance role while tenants may use it too: refused.
+        var roleEnv = childEnv
+        roleEnv["AWS_ACCESS_KEY_ID"] = ""
+        roleEnv["AWS_SECRET_ACCESS_KEY"] = ""
+        let shared = try Child(["worker", "--data", dataW.path, "--allow-instance-credentials"], env: roleEnv,
+                               log: log("worker-role.log"))
+        shared.process.waitUntilExit()
+        #expect(shared.process.terminationStatus != 0)
+        #expect(((try? String(contentsOf: log("worker-role.log"), encoding: .utf8)) ?? "").contains("instance role"))
 
         // A bucket that is not there: the server refuses to start and says which.
         childEnv["ONRAMP_ARTIFACTS"] = "s3://no-such-\(bucket)/onramp?endpoint=\(s3)"

@@ -114,7 +114,7 @@ import Testing
     @Test func everyErrorCodeIsInTheListWithItsStatus() throws {
         let statuses = ["badRequest": 400, "unauthorized": 401, "forbidden": 403, "notFound": 404, "methodNotAllowed": 405,
                         "conflict": 409, "contentTooLarge": 413, "unprocessableContent": 422, "tooManyRequests": 429,
-                        "internalServerError": 500]
+                        "internalServerError": 500, "serviceUnavailable": 503]
         let folder = Self.root.appendingPathComponent("Sources/OnrampServer")
         var found = 0
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".swift") {
