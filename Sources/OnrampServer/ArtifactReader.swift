@@ -31,11 +31,11 @@ public final class ArtifactReader: @unchecked Sendable {
     /// form (`artifact.format`) or a changed first chunk (`artifact.damaged`) throws before anything is sent.
     convenience init(sealed path: String, context: String, ring: KeyRing) throws {
         try self.init(plain: path)
-        let magic = handle.readData(ofLength: ArtifactSealer.magic.count)
+        let magic = try read(ArtifactSealer.magic.count)
         var keys: [SymmetricKey]
         switch magic {
         case ArtifactSealer.magic:
-            let id = handle.readData(ofLength: 8)
+            let id = try read(8)
             guard id.count == 8 else { throw OnrampError("artifact.format", "truncated", at: path) }
             guard let key = ring.key(id) else {
                 throw OnrampError("artifact.key", "sealed with key \(Hex.string(id)), which is not in this keyring", at: path)
@@ -69,12 +69,23 @@ public final class ArtifactReader: @unchecked Sendable {
                          authenticating: ArtifactSealer.aad(context, index, last: last))
     }
 
+    /// Up to `count` bytes (fewer at the end of the file); a read error is `artifact.read`, never a trap.
+    func read(_ count: Int) throws -> Data {
+        do { return try handle.read(upToCount: count) ?? Data() } catch {
+            throw OnrampError("artifact.read", "cannot read the artifact: \(error)", at: path)
+        }
+    }
+
     /// The next length-prefixed sealed chunk and whether the file ends after it.
     func readChunk() throws -> (sealed: Data, last: Bool) {
-        let prefix = handle.readData(ofLength: 4)
+        let prefix = try read(4)
         guard prefix.count == 4 else { throw OnrampError("artifact.format", "truncated", at: path) }
         let length = Int(prefix.reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        let sealed = handle.readData(ofLength: length)
+        // A sealed chunk is its content (at most chunkSize) plus nonce and tag: a larger length is not one of ours.
+        guard (28...ArtifactSealer.chunkSize + 28).contains(length) else {
+            throw OnrampError("artifact.format", "a chunk of \(length) bytes", at: path)
+        }
+        let sealed = try read(length)
         guard sealed.count == length else { throw OnrampError("artifact.format", "truncated", at: path) }
         return (sealed, ((try? handle.offset()) ?? 0) >= size)
     }
@@ -87,7 +98,7 @@ public final class ArtifactReader: @unchecked Sendable {
         }
         guard !done else { return nil }
         guard let (key, context) = sealed else {
-            let data = handle.readData(ofLength: ArtifactSealer.chunkSize)
+            let data = try read(ArtifactSealer.chunkSize)
             done = data.count < ArtifactSealer.chunkSize
             return data.isEmpty ? nil : data
         }
@@ -114,14 +125,19 @@ public final class ArtifactReader: @unchecked Sendable {
                 defer { pending = Data() }
                 return pending.isEmpty ? nil : [pending]
             }
-            pending += piece
+            // Only the new piece is searched: a long line is scanned once, not again with every piece.
             var lines: [Data] = []
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                if newline > start { lines.append(Data(pending[start..<newline])) }
-                start = pending.index(after: newline)
+            var search = piece.startIndex
+            while let newline = piece[search...].firstIndex(of: 0x0A) {
+                let line = search == piece.startIndex ? pending + piece[search..<newline] : Data(piece[search..<newline])
+                if !line.isEmpty { lines.append(line) }
+                search = piece.index(after: newline)
             }
-            pending = Data(pending[start...])
+            if search == piece.startIndex {
+                pending += piece
+                continue
+            }
+            pending = Data(piece[search...])
             if !lines.isEmpty { return lines }
         }
     }

@@ -34,7 +34,8 @@ public struct ArtifactSealer: Sendable {
     public func seal(path: String, context: String) throws {
         guard let input = FileHandle(forReadingAtPath: path) else { return }
         defer { try? input.close() }
-        let out = path + ".sealed"
+        // Written beside and renamed: a download never finds half a sealed file.
+        let out = path + ".sealed.partial"
         FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])
         guard let output = FileHandle(forWritingAtPath: out) else { throw OnrampError("artifact.write", "cannot write", at: out) }
         defer { try? output.close() }
@@ -53,6 +54,8 @@ public struct ArtifactSealer: Sendable {
             chunk = next
             index += 1
         }
+        try output.synchronize()
+        guard rename(out, path + ".sealed") == 0 else { throw OnrampError("artifact.write", "cannot rename", at: out) }
         try FileManager.default.removeItem(atPath: path)
     }
 

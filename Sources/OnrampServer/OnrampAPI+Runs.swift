@@ -162,14 +162,22 @@ extension OnrampAPI {
             // Read through once: the page kept, the rest only counted.
             var page: [Value] = [], total = 0
             let reader = try await artifact(r, key: "errors_ndjson_path")
-            while let lines = try reader?.nextLines() {
-                for line in lines {
-                    if total >= offset, page.count < limit, let v = try? JSONParser.parse([UInt8](line)) { page.append(v) }
-                    total += 1
+            do {
+                while let lines = try reader?.nextLines() {
+                    for line in lines {
+                        if (offset..<offset + limit).contains(total), let v = try? JSONParser.parse([UInt8](line)) {
+                            page.append(v)
+                        }
+                        total += 1
+                    }
+                    try Task.checkCancellation()
+                    await Task.yield()
                 }
+            } catch let e as OnrampError {
+                throw APIError(.internalServerError, "artifact.unreadable", "the error report of run \(r.id) cannot be opened: \(e.message)")
             }
             var out: Value.Object = ["errors": .array(page), "total": .number(Double(total))]
-            out["next_offset"] = offset + page.count < total ? .number(Double(offset + page.count)) : .null
+            out["next_offset"] = offset + limit < total ? .number(Double(offset + limit)) : .null
             return JSONResponse.make(.object(out))
         }
     }
@@ -177,16 +185,26 @@ extension OnrampAPI {
     /// A download streamed as it is read (nil: empty). A chunk found changed after the first ends the response early.
     func download(_ reader: ArtifactReader?, type: String) -> Response {
         Response(status: .ok, headers: [.contentType: type], body: ResponseBody { writer in
-            while let piece = try reader?.next() { try await writer.write(ByteBuffer(bytes: piece)) }
+            try await Self.logged {
+                while let piece = try reader?.next() { try await writer.write(ByteBuffer(bytes: piece)) }
+            }
             try await writer.finish(nil)
         })
+    }
+
+    /// Runs a streamed body's reading, logging what ends it early (the response is cut off; the client sees no end).
+    static func logged(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch {
+            Logger(label: "onramp.api").error("a download ended early", metadata: ["error": "\(error)"])
+            throw error
+        }
     }
 
     /// NDJSON records as CSV, streamed: the columns of the first record, nested values as JSON.
     static func csv(_ reader: ArtifactReader?) -> Response {
         Response(status: .ok, headers: [.contentType: "text/csv"], body: ResponseBody { writer in
             var columns: [String]?
-            while let lines = try reader?.nextLines() {
+            try await logged { while let lines = try reader?.nextLines() {
                 var out = ""
                 for line in lines {
                     guard let v = try? JSONParser.parse([UInt8](line)) else { continue }
@@ -198,7 +216,7 @@ extension OnrampAPI {
                     out += CSVText.line(columns!.map { CSVText.field(o[$0]) })
                 }
                 try await writer.write(ByteBuffer(string: out))
-            }
+            } }
             try await writer.finish(nil)
         })
     }

@@ -29,7 +29,9 @@ public struct RunArtifacts: Sendable {
     public func reader(run: String, attempt: Int, key: String, path: String) async throws -> ArtifactReader? {
         let context = "\(run)/\(key)"
         if FileManager.default.fileExists(atPath: path + ".sealed") {
-            return try sealer.reader(path: path + ".sealed", context: context)
+            // Gone between the look and the open (the worker moved it to the object store): read it from there.
+            do { return try sealer.reader(path: path + ".sealed", context: context) } catch let e as OnrampError
+                where e.code == "artifact.read" && objects != nil {}
         }
         guard let objects else { return nil }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-artifact-\(UUID().uuidString)").path

@@ -83,6 +83,18 @@ import Testing
         let cut = try sealer.reader(path: path + ".cut", context: "r/errors_ndjson_path")
         #expect(try cut.next()?.count == 1 << 20)
         #expect { try cut.next() } throws: { ($0 as? OnrampError)?.code == "artifact.damaged" }
+        // A length prefix no chunk has (4 GiB): refused before it is read.
+        try (sealed.prefix(16) + Data([0xFF, 0xFF, 0xFF, 0xFF]) + Data(count: 64)).write(to: URL(fileURLWithPath: path + ".huge"))
+        #expect { try sealer.reader(path: path + ".huge", context: "r/errors_ndjson_path") } throws: {
+            ($0 as? OnrampError)?.code == "artifact.format"
+        }
+        // One line across three pieces, read plain: put together whole.
+        let long = Data(repeating: 0x61, count: 5 << 19)
+        try (long + Data("\nx".utf8)).write(to: URL(fileURLWithPath: path + ".long"))
+        let plain = try ArtifactReader(plain: path + ".long")
+        #expect(try plain.nextLines() == [long])
+        #expect(try plain.nextLines() == [Data("x".utf8)])
+        #expect(try plain.nextLines() == nil)
         // A byte changed in the second chunk: the first is read, the second refused.
         sealed[secondStart + 40] ^= 1
         try sealed.write(to: URL(fileURLWithPath: path + ".changed"))
