@@ -23,9 +23,9 @@ public struct RunArtifacts: Sendable {
         try FileManager.default.removeItem(atPath: path + ".sealed")
     }
 
-    /// The output `key` of `run`'s `attempt` (the one that ended it) recorded at `path`, opened for reading: the sealed file there, else the object store's
-    /// (fetched into a temporary file that is unlinked once open); nil when neither has it. A sealed artifact that
-    /// does not open throws (`artifact.key`, `artifact.damaged`, `artifact.format`).
+    /// The output `key` of `run`'s `attempt` (the one that ended it) recorded at `path`, opened for reading: the
+    /// sealed file there, else the object store's (fetched into a temporary file that is unlinked once open); nil
+    /// when neither has it. A sealed artifact that does not open throws (`artifact.key`, `.damaged`, `.format`).
     public func reader(run: String, attempt: Int, key: String, path: String) async throws -> ArtifactReader? {
         let context = "\(run)/\(key)"
         if FileManager.default.fileExists(atPath: path + ".sealed") {

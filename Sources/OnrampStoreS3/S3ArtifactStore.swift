@@ -14,7 +14,7 @@ public struct S3ArtifactStore: ArtifactStore {
     /// The largest object `get` fetches (a run's outputs are bounded by `--run-max-output-mb`).
     let maxObjectBytes: Int64
     /// Whether requests are signed with the container's or instance's role (no keys in the environment).
-    public private(set) var usesInstanceRole = false
+    public let usesInstanceRole: Bool
     public var location: String { "s3://\(client.bucket)/\(prefix)" }
 
     static let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
@@ -43,18 +43,18 @@ public struct S3ArtifactStore: ArtifactStore {
                                   endpoint: query["endpoint"], pathStyle: query["path_style"].map { $0 == "true" },
                                   credentials: credentials, http: Self.http, egress: .unrestricted, field: field)
         let path = parts.path.split(separator: "/").joined(separator: "/")
-        self.init(client: client, prefix: path.isEmpty ? "" : path + "/", partSize: partSize, maxObjectBytes: maxObjectBytes)
-        usesInstanceRole = (environment["AWS_ACCESS_KEY_ID"] ?? "").isEmpty || (environment["AWS_SECRET_ACCESS_KEY"] ?? "").isEmpty
+        self.init(client: client, prefix: path.isEmpty ? "" : path + "/", partSize: partSize, maxObjectBytes: maxObjectBytes,
+                  usesInstanceRole: (environment["AWS_ACCESS_KEY_ID"] ?? "").isEmpty
+                      || (environment["AWS_SECRET_ACCESS_KEY"] ?? "").isEmpty)
     }
 
-    init(client: S3Client, prefix: String, partSize: Int, maxObjectBytes: Int64 = 16 << 30) {
+    init(client: S3Client, prefix: String, partSize: Int, maxObjectBytes: Int64 = 16 << 30, usesInstanceRole: Bool = false) {
         self.client = client
         self.prefix = prefix
         self.partSize = max(partSize, 5 << 20)
         self.maxObjectBytes = maxObjectBytes
+        self.usesInstanceRole = usesInstanceRole
     }
-
-
 
     public func check() async throws { try await client.headBucket() }
 
