@@ -16,6 +16,9 @@ public struct ConnectorResources: Sendable {
     /// Put before every idempotency key a destination sends (a dry run against the configured TAXMAN sends
     /// `dryrun-…` keys, so its calculations are never taken for the real ones).
     public var idempotencyPrefix = ""
+    /// The batches pushed to the pipeline that this run reads (`push` sources), unsealed into the run's own folder;
+    /// nil where nothing is pushed (the CLI, previews).
+    public var pushed: [PushedBatch]?
     /// Waits between retries; tests replace it to run backoff without waiting.
     public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
 
@@ -33,6 +36,27 @@ public struct ConnectorResources: Sendable {
 }
 
 
+/// One batch pushed to a pipeline, as a run reads it: its id (named in error positions), its sequence (the
+/// checkpoint after it) and the file holding its bytes as received (`.gz` at the end when gzipped).
+public struct PushedBatch: Codable, Sendable, Equatable {
+    /// The source connector that reads pushed batches.
+    public static let connector = "push"
+    public var id: String
+    public var sequence: Int64
+    public var path: String
+
+    public init(id: String, sequence: Int64, path: String) {
+        self.id = id
+        self.sequence = sequence
+        self.path = path
+    }
+
+    /// The sequence a push source's checkpoint says was read through (0: none).
+    public static func sequence(in checkpoint: Value?) -> Int64 { Int64(checkpoint?["batch"]?.numberValue ?? 0) }
+
+    public static func checkpoint(after sequence: Int64) -> Value { .object(["batch": .number(Double(sequence))]) }
+}
+
 /// A connector: a name, a declared config spec (JSON Schema: drives validation, docs and UI forms)
 /// and a constructor.
 public struct SourceSpec: Sendable {
@@ -40,6 +64,8 @@ public struct SourceSpec: Sendable {
     public var summary: String
     public var configSchema: Value
     public var incrementalSchema: Value?
+    /// Reads incrementally with no `incremental` in the pipeline (a push source: each batch once).
+    public var alwaysIncremental = false
     public var build: @Sendable (_ config: Value, _ incremental: Value?, _ resources: ConnectorResources) throws -> any Source
 
     public init(name: String, summary: String, configSchema: Value, incrementalSchema: Value? = nil,
@@ -109,6 +135,11 @@ public struct ConnectorRegistry: Sendable {
     }
 
     public mutating func register(_ spec: SourceSpec) { sources[spec.name] = spec }
+
+    /// Whether a run of `source` keeps a checkpoint: it names an incremental mode, or its connector always does.
+    public func readsIncrementally(_ source: PipelineSpec.ConnectorRef) -> Bool {
+        source.incremental != nil || sources[source.connector]?.alwaysIncremental == true
+    }
     public mutating func register(_ spec: DestinationSpec) { destinations[spec.name] = spec }
     public mutating func register(_ spec: TransformSpec) { transforms[spec.name] = spec }
 

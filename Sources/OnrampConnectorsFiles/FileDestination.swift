@@ -206,6 +206,7 @@ public enum FileConnectors {
         registry.register(FileSource.spec("json", summary: "Reads JSON documents: an array of records, or the records at `records_path` (dot-separated)."))
         registry.register(FileSource.spec("xml", summary: "Reads XML files as a stream: the elements at `records_path` become records (attributes, children, repeated elements as arrays)."))
         registry.register(FileSource.spec("xlsx", summary: "Reads one sheet of Excel workbooks (.xlsx): header row, typed cells, dates as ISO 8601."))
+        registry.register(PushSource.spec)
         registry.register(FileDestination.spec)
         registry.sinks = sinks
     }

@@ -158,7 +158,7 @@ public struct PipelineRunner: Sendable {
 
         let key = checkpointKey ?? spec.name
         if fullResync, replay == nil { try await checkpoints.reset(pipeline: key) }
-        let stored = spec.source.incremental == nil || replay != nil ? nil : try await checkpoints.load(pipeline: key)
+        let stored = !registry.readsIncrementally(spec.source) || replay != nil ? nil : try await checkpoints.load(pipeline: key)
         // A replay starts with empty step memories and keeps none (a dedupe would drop the records it replays).
         let remembering = replay != nil ? []
             : steps.compactMap { step in step.stateful.map { (key: "\(key)#\(step.label)", step: $0) } }

@@ -24,10 +24,13 @@ public struct RunAttemptRequest: Codable, Sendable {
     public var redact: [String]
     /// For a replay run: the failed records it processes instead of reading its source.
     public var replay: [ReplayRecord]? = nil
+    /// For a push pipeline: the pending batches this attempt reads, unsealed into `pushFolder`.
+    public var pushed: [PushedBatch]? = nil
 
     public var fence: RunFence { RunFence(runId: runId, worker: worker, attempt: attempt) }
     public var outputDirectory: String { "\(dataDirectory)/runs/\(runId)" }
     public var attemptLogPath: String { "\(outputDirectory)/run.log.\(attempt)" }
+    public var pushFolder: String { "\(outputDirectory)/pushed.\(attempt)" }
 }
 
 /// What an attempt may cost: defaults an operator changes with `onramp serve` flags.
@@ -85,6 +88,7 @@ public enum RunAttempt {
         }
         var resources = ConnectorResources(logger: log, files: request.files, egress: request.egress)
         resources.appendToOutputs = request.attempt > 1
+        resources.pushed = request.pushed
         resources.outputBudget = OutputBudget(limit: request.limits.maxOutputBytes)
         if let quota = request.limits.areaQuotaBytes, let free = request.limits.areaFreeBytes {
             resources.areaBudget = OutputBudget.areaQuota(remaining: free, quota: quota)

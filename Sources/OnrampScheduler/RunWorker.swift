@@ -27,6 +27,8 @@ public final class RunWorker: Service, Sendable {
         public var policy: TenantPolicy
         /// The tenants' file area quota and usage (shared with the files API); nil: no quota.
         public var quota: TenantQuota?
+        /// The most pushed batches one run reads; a run that read this many queues the next.
+        public var pushBatchesPerRun = 1000
         public var workerId = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         public init(dataDirectory: String, policy: TenantPolicy? = nil) {
             self.dataDirectory = dataDirectory
@@ -49,6 +51,9 @@ public final class RunWorker: Service, Sendable {
     public typealias ArtifactSealing = @Sendable (_ runId: String, _ attempt: Int, _ key: String, _ path: String) async throws
         -> Void
     let sealArtifact: ArtifactSealing?
+    /// Writes a pushed batch's plain bytes (as received) to a new file at the path.
+    public typealias BatchUnsealing = @Sendable (_ batch: PushBatchRecord, _ path: String) async throws -> Void
+    let unsealBatch: BatchUnsealing?
     let errorQueue: (any RunErrorQueue)?
     private let doorbell = Doorbell()
     private let active = Mutex<[RunFence: AttemptControl]>([:])
@@ -56,8 +61,9 @@ public final class RunWorker: Service, Sendable {
 
     public init(store: any OnrampStore, registry: ConnectorRegistry, options: Options, logger: Logger = Logger(label: "onramp.worker"),
                 executor: (any RunExecutor)? = nil, secrets: SecretResolver? = nil, sealArtifact: ArtifactSealing? = nil,
-                errorQueue: (any RunErrorQueue)? = nil, notifier: RunNotifier? = nil) {
+                errorQueue: (any RunErrorQueue)? = nil, notifier: RunNotifier? = nil, unsealBatch: BatchUnsealing? = nil) {
         self.sealArtifact = sealArtifact
+        self.unsealBatch = unsealBatch
         self.errorQueue = errorQueue
         self.store = store
         self.registry = registry
@@ -154,6 +160,8 @@ public final class RunWorker: Service, Sendable {
         if run.trigger == RunRecord.replayTrigger {
             // Empty when an earlier attempt resolved them all (it died before recording its outcome).
             request.replay = try await errorQueue?.replayRecords(for: run) ?? []
+        } else if resolved.spec.source.connector == PushedBatch.connector {
+            request.pushed = try await unsealPushed(run, attempt: fence.attempt, into: request.pushFolder)
         }
         return request
     }
@@ -212,11 +220,13 @@ public final class RunWorker: Service, Sendable {
         // records can outlast what is left of it, and a run recorded after its lease ran out is not recorded.
         defer { heartbeats.cancel() }
         let outcome = await executor.execute(request, control: control)
+        if request.pushed != nil { try? FileManager.default.removeItem(atPath: request.pushFolder) }
         switch outcome {
         case .finished(let result):
             options.quota?.add(run.tenantId, result.areaBytes ?? 0)
             await record(run, fence: fence, result: result, attemptLog: attemptLog, logPath: logPath, log: log,
                          recorded: { heartbeats.cancel() })
+            if let pushed = request.pushed { await settlePushed(run, read: pushed.count, state: result.state, log: log) }
         case .handedBack:
             _ = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
             let released = (try? await store.release(fence, failure: nil, summary: nil, at: Date(),
@@ -230,6 +240,7 @@ public final class RunWorker: Service, Sendable {
             _ = try? await store.release(fence, failure: reason, summary: kept, at: Date(), maxAttempts: options.maxAttempts)
             heartbeats.cancel()
             if let ended = try? await store.run(id: run.id), ended.state.isFinished {
+                if let pushed = request.pushed { await settlePushed(run, read: pushed.count, state: ended.state, log: log) }
                 notifier?.wake()
                 try? await sealArtifact?(run.id, fence.attempt, "log_path", logPath)
                 Counter(label: "onramp_runs_total", dimensions: [("state", ended.state.rawValue)]).increment()

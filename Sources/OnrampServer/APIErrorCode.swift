@@ -21,6 +21,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
     case internalError = "internal", artifactUnreadable = "artifact.unreadable", errorQueueNoKey = "error_queue.no_key"
     case fileIO = "file.io", referenceCSV = "reference.csv"
     case artifactUnavailable = "artifact.unavailable"
+    case pushNotPushSource = "push.not_push_source", pushBatchReused = "push.batch_reused", pushBacklog = "push.backlog"
 
     var status: Int {
         switch self {
@@ -30,12 +31,12 @@ enum APIErrorCode: String, CaseIterable, Sendable {
         case .notFound, .noRoute, .notFinished: 404
         case .methodNotAllowed: 405
         case .conflict, .archived, .testsRequired, .noKey, .fileReserved, .errorQueueState, .errorQueueReplaying,
-             .replayNothing: 409
+             .replayNothing, .pushNotPushSource, .pushBatchReused: 409
         case .tooLarge: 413
         case .invalid, .missing, .unknownKey, .unknownParameter, .tooMany, .connectorUnknown, .connectorDiscover,
              .filePath, .errorQueueValueTooLarge, .referenceEmpty, .referenceRow, .referenceTooLarge, .replayPipelines,
              .replayTooMany: 422
-        case .rateLimited, .previewBusy: 429
+        case .rateLimited, .previewBusy, .pushBacklog: 429
         case .internalError, .artifactUnreadable, .errorQueueNoKey, .fileIO, .referenceCSV: 500
         case .artifactUnavailable: 503
         }
@@ -84,6 +85,9 @@ enum APIErrorCode: String, CaseIterable, Sendable {
         case .fileIO: "the server could not read or write a file"
         case .referenceCSV: "the server has no csv connector to read reference tables"
         case .artifactUnavailable: "the object store holding run downloads (`--artifacts`) did not answer; try again"
+        case .pushNotPushSource: "the push key's pipeline does not read pushed batches (its source.connector is not push)"
+        case .pushBatchReused: "the batch id was stored already with other bytes; a new batch needs a new id"
+        case .pushBacklog: "the tenant's pushed batches waiting for a run are over their limit; retry after Retry-After"
         }
     }
 

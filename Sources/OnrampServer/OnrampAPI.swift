@@ -38,6 +38,7 @@ public struct OnrampAPI: Sendable {
     /// The bytes each tenant's file area may hold, with its usage figures (shared with the run worker).
     public var quota = TenantQuota(limit: 10 << 30)
     public var loginPolicy = LoginLimiter.Policy()
+    public var pushLimits = PushLimits()
     /// The web UI's files (read once per process).
     public var uiAssets = UIAssets.installed
 
@@ -71,6 +72,7 @@ public struct OnrampAPI: Sendable {
         let throttle = LoginThrottle(policy: loginPolicy)
         addLoginRoute(router, throttle: throttle)
         addUIRoutes(router)
+        addPushIngestRoutes(router, throttle: PushThrottle(rate: pushLimits.rate, burst: pushLimits.burst))
         let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
             .add(middleware: AuditMiddleware(store: store))
         addUserRoutes(api)
@@ -93,6 +95,7 @@ public struct OnrampAPI: Sendable {
         addFileRoutes(api)
         addConnectionCheckRoutes(api)
         addDeployRoutes(api)
+        addPushRoutes(api)
         return router
     }
 
@@ -185,6 +188,9 @@ public struct OnrampAPI: Sendable {
             "preview": ["seconds": .number(previewSeconds), "memory_mib": .number(Double(previewMemoryMiB)), "max_records": 100],
             "upload": ["max_bytes": .number(Double(maxUploadBytes))],
             "files": ["quota_bytes": .number(Double(quota.limit))],
+            "push": ["max_batch_bytes": .number(Double(pushLimits.maxBatchBytes)),
+                     "max_pending_bytes": .number(Double(pushLimits.maxPendingBytes)), "rate": .number(pushLimits.rate),
+                     "burst": .number(pushLimits.burst)],
         ]
         if let options = worker?.options {
             out["run"] = ["memory_mib": .number(Double(options.limits.memoryMiB)), "wall_seconds": .number(options.limits.wallSeconds),

@@ -51,6 +51,7 @@ extension OpenAPIDocument {
         if r.success != 204 { success["content"] = .object(content) }
         if let links = links[operationId(r)] { success["links"] = .object(links) }
         var responses: Value.Object = [String(r.success): .object(success)]
+        for status in r.alsoSuccess { responses[String(status)] = .object(success) }
         for code in errorStatuses(r) { responses[String(code)] = errorRef }
         if r.path == "/readyz" {
             responses["503"] = ["description": "Draining", "content": ["application/json": ["schema": SchemaBuilder.ref("Status")]]]
@@ -65,6 +66,7 @@ extension OpenAPIDocument {
         let slug = "^[a-z0-9][a-z0-9-]{0,62}$"
         switch parameter {
         case "{version}": return ["type": "integer", "minimum": 1]
+        case "{batch}": return ["type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"]
         case "{tenant}", "{template}": return ["type": "string", "pattern": .string(slug)]
         case "{name}" where path.contains("/connections/"): return ["type": "string", "pattern": .string(slug)]
         case "{name}" where path.contains("/secrets/"):
@@ -83,6 +85,7 @@ extension OpenAPIDocument {
         if r.path == "/api/v1/login" || r.path == "/api/v1/me/password" || r.path.hasSuffix("/preview") && !r.path.hasSuffix("/schedules/preview")
             || r.path.hasSuffix("/evaluate") || r.path.hasSuffix("/events") || r.path.hasSuffix("/check")
             || r.path.hasSuffix("/discover") || r.path.hasSuffix("/tests/run") { codes.append(429) }
+        if r.path == "/api/v1/push/batches/{batch}" && r.method == "put" { codes += [413, 429, 503] }
         if r.path == "/metrics" { codes += [401, 404] }
         return Array(Set(codes)).sorted()
     }
@@ -100,6 +103,10 @@ extension OpenAPIDocument {
         }
         if r.method == "put" && r.path.hasSuffix("/files/{path}") {
             types = ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]
+        }
+        if r.method == "put" && r.path.hasPrefix("/api/v1/push/") {
+            types = ["application/x-ndjson": ["schema": ["type": "string"]],
+                     "application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]
         }
         if r.method == "put" && r.path.hasSuffix("/reference-tables/{name}") {
             types = ["text/csv": ["schema": ["type": "string"]]]

@@ -63,9 +63,19 @@ extension OpenAPIDocument {
         "ApiKey": apiKey,
         "ApiKeyCreated": S.extending(apiKey, ["key": ["type": "string", "description": "The secret; shown once"]]),
         "ApiKeyList": S.page("api_keys", S.ref("ApiKey")),
+        "PushKey": pushKey,
+        "PushKeyCreated": S.extending(pushKey, ["key": ["type": "string", "description": "The secret (onp_…); shown once"]]),
+        "PushKeyList": S.page("push_keys", S.ref("PushKey")),
+        "PushBatch": S.object([
+            "batch_id": S.string, "sequence": S.count, "state": S.enumeration(["pending", "processed"]), "bytes": S.count,
+            "sha256": S.string, "gzip": S.boolean, "received_at": S.dateTime, "run_id": S.nullableString,
+            "processed_at": S.nullableDateTime, "duplicate": S.boolean,
+        ], optional: ["duplicate"]),
+        "PushBatchList": S.page("batches", S.ref("PushBatch"), more: ["pending_bytes": S.count]),
         "Limits": S.object([
             "preview": S.object(["seconds": S.number, "memory_mib": S.count, "max_records": S.count]),
             "upload": S.object(["max_bytes": S.count]), "files": S.object(["quota_bytes": S.count]),
+            "push": S.object(["max_batch_bytes": S.count, "max_pending_bytes": S.count, "rate": S.number, "burst": S.number]),
             "run": S.object(["memory_mib": S.count, "wall_seconds": S.number, "max_records_read": S.count,
                              "max_output_bytes": S.count, "max_attempts": S.count, "per_tenant_concurrency": S.count]),
         ], optional: ["run"]),
@@ -84,6 +94,9 @@ extension OpenAPIDocument {
     static let apiKey = S.object(["id": S.string, "name": S.string, "role": S.enumeration(roles),
                                   "tenant_id": S.nullableString, "created_at": S.dateTime,
                                   "revoked_at": S.nullableDateTime])
+
+    static let pushKey = S.object(["id": S.string, "name": S.string, "pipeline_id": S.string, "created_at": S.dateTime,
+                                   "revoked_at": S.nullableDateTime])
 
     static let pipelineVersion: Value.Object = [
         "id": S.string, "tenant_id": S.string, "name": S.string, "version": ["type": "integer", "minimum": 1],
@@ -216,6 +229,7 @@ extension OpenAPIDocument {
                                  optional: ["name"], closed: false),
         "UserCreate": S.object(["email": ["type": "string", "pattern": "@"], "role": S.enumeration(tenantRoles),
                                 "password": ["type": "string", "minLength": 12]], optional: ["password"], closed: false),
+        "PushKeyCreate": S.object(["name": ["type": "string", "minLength": 1, "maxLength": 200]], optional: ["name"]),
         "ApiKeyCreate": S.object(["name": S.string, "role": S.enumeration(tenantRoles)], optional: ["name"],
                                  closed: false),
         "PreviewRequest": S.object(["document": S.ref("Document"),

@@ -11,6 +11,8 @@ enum OpenAPIDocument {
         var body: String?
         var request: Value?
         var response: Value?
+        /// Other statuses that answer the same body (a repeated idempotent request: 200 beside 201).
+        var alsoSuccess: [Int] = []
     }
 
     static let routes: [Route] = [
@@ -86,6 +88,17 @@ enum OpenAPIDocument {
         Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/versions/{version}/tests/run",
               summary: "Run the version's tests (like a preview: nothing is sent); the result is recorded", success: 200,
               response: S.ref("PipelineTestRun")),
+        Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/push-keys", summary: "Create a push key for the pipeline (it pushes batches and nothing else); the key is shown once", success: 201, body: "{name}",
+              request: S.ref("PushKeyCreate"), response: S.ref("PushKeyCreated")),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/push-keys", summary: "List the pipeline's push keys (no secrets)", success: 200,
+              response: S.ref("PushKeyList")),
+        Route(method: "delete", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/push-keys/{key}", summary: "Revoke a push key", success: 204),
+        Route(method: "get", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/batches", summary: "The batches pushed to the pipeline, newest first: pending or processed by which run", success: 200,
+              response: S.ref("PushBatchList")),
+        Route(method: "put", path: "/api/v1/push/batches/{batch}", summary: "Push a batch (push key): stored sealed and synced before the answer, once per batch id (201 new, 200 the same bytes again)", success: 201, body: "the batch's records (NDJSON by default; gzip allowed)",
+              response: S.ref("PushBatch"), alsoSuccess: [200]),
+        Route(method: "get", path: "/api/v1/push/batches/{batch}", summary: "A pushed batch's state (push key)", success: 200,
+              response: S.ref("PushBatch")),
         Route(method: "post", path: "/api/v1/tenants/{tenant}/pipelines/{pipeline}/runs", summary: "Run now (optionally {full_resync: true}, {version: n}: an earlier version)", success: 202,
               body: "{full_resync, version}",
               request: S.ref("RunCreate"), response: S.ref("Run")),

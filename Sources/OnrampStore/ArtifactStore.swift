@@ -5,6 +5,8 @@ public protocol ArtifactStore: Sendable {
     func put(_ name: String, file path: String) async throws
     /// Writes the object `name` to a new file at `path`; false (and no file) when there is none.
     func get(_ name: String, to path: String) async throws -> Bool
+    /// Removes the object `name` (nothing when there is none).
+    func delete(_ name: String) async throws
     /// Answers when the store is there and these credentials reach it; else an error saying what is wrong.
     func check() async throws
     /// Where the objects are, for logs and errors (`s3://bucket/prefix`).

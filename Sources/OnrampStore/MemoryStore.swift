@@ -3,7 +3,9 @@ import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
 public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore, WebhookStore,
-    AuditStore, ErrorQueueStore {
+    AuditStore, ErrorQueueStore, PushStore {
+    var pushKeysById: [String: PushKeyRecord] = [:]
+    var pushBatchesByPipeline: [String: [PushBatchRecord]] = [:]
     var errorEntriesById: [String: ErrorEntry] = [:]
     var pipelineTestsByKey: [String: PipelineTestRecord] = [:]
     private var auditLog: [AuditRecord] = []

@@ -104,6 +104,7 @@ extension PostgresStore {
             "ALTER TABLE schedules ADD COLUMN next_due_at DOUBLE PRECISION NOT NULL DEFAULT 0",
             "CREATE INDEX schedules_by_due ON schedules (next_due_at) WHERE enabled",
         ]),
+        ("v3-push", pushMigration),
     ]
 
     /// Creates the schema (when one is configured) and applies the migrations not yet in `schema_migrations`, in one

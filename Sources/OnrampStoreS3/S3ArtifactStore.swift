@@ -84,6 +84,8 @@ public struct S3ArtifactStore: ArtifactStore {
         }
     }
 
+    public func delete(_ name: String) async throws { try await client.delete(prefix + name) }
+
     public func get(_ name: String, to path: String) async throws -> Bool {
         do {
             _ = try await client.download(prefix + name, to: path, maxBytes: maxObjectBytes)

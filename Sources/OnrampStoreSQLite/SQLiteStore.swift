@@ -6,7 +6,7 @@ import OnrampStore
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
 public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore, WebhookStore,
-    AuditStore, ErrorQueueStore {
+    AuditStore, ErrorQueueStore, PushStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
 
@@ -115,6 +115,7 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
                 CREATE INDEX schedules_by_due ON schedules (next_due_at) WHERE enabled = 1;
                 """)
         }
+        m.registerMigration("v18-push", migrate: SQLiteStore.migratePush)
         return m
     }
 

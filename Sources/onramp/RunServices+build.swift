@@ -52,6 +52,7 @@ struct RunServices {
                                   + "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or drop one of the two")
         }
         let artifacts = RunArtifacts(sealer: ArtifactSealer(ring: ring), objects: objects)
+        let pushed = PushBatchFiles(dataDirectory: data, artifacts: artifacts)
         let resolver = RunResolver(store: store, registry: registry, policy: policy, secrets: secrets.resolve)
         let notifier = RunNotifier(store: store, logger: logger, targets: resolver.noticeTargets,
                                    delivery: webhooks.deliver)
@@ -62,7 +63,7 @@ struct RunServices {
                                executor: executor, secrets: secrets.resolve,
                                sealArtifact: { try await artifacts.seal(run: $0, attempt: $1, key: $2, path: $3) },
                                errorQueue: ErrorQueueService(store: store, box: box, maxPerRun: options.errorQueueCap),
-                               notifier: notifier)
+                               notifier: notifier, unsealBatch: { try await pushed.unseal($0, to: $1) })
         return RunServices(worker: worker, notifier: notifier, policy: policy, quota: quota, box: box,
                            artifacts: artifacts, cgroups: cgroups, registry: registry)
     }

@@ -30,6 +30,11 @@ struct ServeCommand: AsyncParsableCommand {
     var trustProxy = false
     @Option(help: "Largest file accepted by an upload to a tenant's file area, in bytes.")
     var maxUploadBytes: Int64 = 256 << 20
+    @Option(help: "Largest pushed batch, MiB as sent.") var pushMaxBatchMb = 64
+    @Option(help: "Bytes of pushed batches a tenant may have waiting for a run, MiB; past it pushes get 429.")
+    var pushMaxPendingMb = 2048
+    @Option(help: "Pushes a second per tenant on average (and --push-burst at once).") var pushRate = 20.0
+    @Option var pushBurst = 40.0
 
     /// Refuses to start with an admin key a guess could find (`ONRAMP_ADMIN_KEY` under 32 characters).
     static func checkAdminKey(_ environment: [String: String]) throws {
@@ -43,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try Self.checkAdminKey(ProcessInfo.processInfo.environment)
         guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be positive") }
+        guard pushMaxBatchMb > 0, pushMaxPendingMb > 0, pushRate > 0, pushBurst >= 1 else {
+            throw ValidationError("--push-max-batch-mb, --push-max-pending-mb and --push-rate must be positive, --push-burst at least 1")
+        }
         var logger = Logger(label: "onramp")
         logger.logLevel = .info
         // Everything this process creates (data directory, database, run files) is owner-only.
@@ -83,6 +91,12 @@ struct ServeCommand: AsyncParsableCommand {
         api.maxUploadBytes = maxUploadBytes
         api.quota = runs.quota
         api.artifacts = runs.artifacts
+        api.pushLimits.maxBatchBytes = Int64(pushMaxBatchMb) << 20
+        api.pushLimits.maxPendingBytes = Int64(pushMaxPendingMb) << 20
+        api.pushLimits.rate = pushRate
+        api.pushLimits.burst = pushBurst
+        let swept = api.pushFiles.sweepIncoming(olderThan: 3600)
+        if swept > 0 { logger.info("removed pushed batches a stopped server had not finished receiving", metadata: ["count": "\(swept)"]) }
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port))
         let app: any Service
         switch (tlsCert, tlsKey) {

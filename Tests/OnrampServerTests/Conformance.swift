@@ -60,7 +60,7 @@ struct Conformance: HTTPResponderBuilder {
             return
         }
         let schema: Value
-        if let route, status == route.success {
+        if let route, status == route.success || route.alsoSuccess.contains(status) {
             guard let documented = route.response else {
                 Issue.record("\(name) answers JSON but its route has no response schema")
                 return

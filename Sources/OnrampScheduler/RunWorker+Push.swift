@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import OnrampConnectorKit
+import OnrampCore
+import OnrampStore
+
+extension RunWorker {
+    /// The push pipeline's batches after its checkpoint (all of them on a full re-sync's first attempt), at most
+    /// `pushBatchesPerRun`, unsealed into `folder` for the attempt (removed once it ended).
+    func unsealPushed(_ run: RunRecord, attempt: Int, into folder: String) async throws -> [PushedBatch] {
+        guard let unsealBatch else {
+            throw OnrampError("source.push", "this worker cannot read pushed batches (no key to unseal them)")
+        }
+        let after = run.fullResync && attempt == 1 ? 0 : PushedBatch.sequence(in: try await store.load(pipeline: run.pipelineId))
+        let batches = try await store.pushBatches(pipelineId: run.pipelineId, after: after, limit: options.pushBatchesPerRun)
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        var out: [PushedBatch] = []
+        for batch in batches {
+            let path = "\(folder)/\(batch.sequence)\(batch.gzip ? ".gz" : "")"
+            try await unsealBatch(batch, path)
+            out.append(PushedBatch(id: batch.batchId, sequence: batch.sequence, path: path))
+        }
+        return out
+    }
+
+    /// Once a push run ended: its batches up to the committed checkpoint are marked as processed by it; when it read
+    /// a full run's worth and did not fail, the next run is queued for the rest (a failed run leaves them pending for
+    /// the next push, schedule or on-demand run, so a destination that is down is not retried in a loop).
+    func settlePushed(_ run: RunRecord, read: Int, state: RunState, log: Logger) async {
+        do {
+            let through = PushedBatch.sequence(in: try await store.load(pipeline: run.pipelineId))
+            let marked = try await store.markBatches(pipelineId: run.pipelineId, through: through, runId: run.id, at: Date())
+            log.info("pushed batches processed", metadata: ["batches": "\(marked)", "through": "\(through)"])
+            guard read >= options.pushBatchesPerRun, state != .failed, state != .cancelled,
+                  !(try await store.pushBatches(pipelineId: run.pipelineId, after: through, limit: 1)).isEmpty,
+                  let latest = try await store.pipeline(id: run.pipelineId, version: nil) else { return }
+            try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: run.tenantId, pipelineId: run.pipelineId,
+                                              pipelineVersion: latest.version, trigger: "push", createdAt: Date()))
+            wake()
+        } catch {
+            log.error("could not settle the run's pushed batches", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+import OnrampConnectorKit
+import OnrampCore
+import OnrampStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Push ingestion: `PUT /api/v1/push/batches/{id}` with a push key stores a batch for the key's pipeline, durably
+/// (sealed, synced, recorded) before it answers, once per batch id; the tenant manages the pipeline's push keys and
+/// sees its batches under `/tenants/{t}/pipelines/{p}/`.
+extension OnrampAPI {
+    /// The operator's push limits (`onramp serve --push-…`).
+    public struct PushLimits: Sendable {
+        /// The largest batch body, as sent (compressed or not).
+        public var maxBatchBytes: Int64 = 64 << 20
+        /// The bytes a tenant's batches may wait unprocessed; past it pushes are refused (429) until runs catch up.
+        public var maxPendingBytes: Int64 = 2 << 30
+        /// Pushes a second per tenant on average, and at once.
+        public var rate: Double = 20
+        public var burst: Double = 40
+        public init() {}
+    }
+
+    static let pushKeyManagers: Set<Role> = [.platformAdmin, .engineer, .tenantAdmin]
+    static let pushKeyPrefix = "onp_"
+
+    public var pushFiles: PushBatchFiles { PushBatchFiles(dataDirectory: dataDirectory, artifacts: artifacts) }
+
+    func addPushIngestRoutes(_ router: Router<OnrampRequestContext>, throttle: PushThrottle) {
+        router.put("/api/v1/push/batches/:batch") { request, context in
+            let key = try await pushKey(request)
+            let batchId = try Self.batchId(context)
+            if let wait = await throttle.take(key.tenantId) {
+                var e = APIError(.tooManyRequests, "rate_limited",
+                                 "more than \(Int(pushLimits.rate)) pushes a second for this tenant; retry after the wait")
+                e.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+                throw e
+            }
+            let pipeline = try await pushPipeline(key)
+            if let length = request.headers[.contentLength].flatMap(Int64.init), length > pushLimits.maxBatchBytes {
+                throw pushTooLarge()
+            }
+            let received = try await receiveBatch(request.body)
+            defer { unlink(received.path) }
+            if let stored = try await store.pushBatch(pipelineId: key.pipelineId, batchId: batchId) {
+                return try Self.repeated(stored, sha256: received.sha256)
+            }
+            let pending = try await store.pendingPushBytes(tenantId: key.tenantId)
+            guard pending + received.bytes <= pushLimits.maxPendingBytes else {
+                var e = APIError(.tooManyRequests, "push.backlog",
+                                 "this tenant's pushed batches waiting to be processed hold \(pending) bytes, and the limit "
+                                 + "is \(pushLimits.maxPendingBytes); retry once runs have caught up")
+                e.headers[.retryAfter] = "60"
+                throw e
+            }
+            let files = pushFiles
+            let object: String
+            do {
+                object = try await files.keep(received.path, tenantId: key.tenantId, pipelineId: key.pipelineId, batchId: batchId)
+            } catch {
+                context.logger.error("a pushed batch could not be stored", metadata: ["error": "\(error)"])
+                throw APIError(.serviceUnavailable, "artifact.unavailable", "the batch could not be stored; it was not kept, retry it")
+            }
+            let (batch, added) = try await store.addBatch(PushBatchRecord(
+                tenantId: key.tenantId, pipelineId: key.pipelineId, batchId: batchId, bytes: received.bytes,
+                sha256: received.sha256, gzip: received.gzip, object: object, keyId: key.id, receivedAt: Date()))
+            guard added else {
+                await files.discard(object)
+                return try Self.repeated(batch, sha256: received.sha256)
+            }
+            try await runOnArrival(pipeline)
+            return JSONResponse.created(Self.batchValue(batch, duplicate: false), at: "/api/v1/push/batches/\(batchId)")
+        }
+        router.get("/api/v1/push/batches/:batch") { request, context in
+            let key = try await pushKey(request)
+            let batchId = try Self.batchId(context)
+            guard let batch = try await store.pushBatch(pipelineId: key.pipelineId, batchId: batchId) else {
+                throw APIError.notFound("batch \(batchId)")
+            }
+            return JSONResponse.make(Self.batchValue(batch))
+        }
+    }
+
+    func addPushRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+        api.post("/tenants/:tenant/pipelines/:pipeline/push-keys") { request, context in
+            let tenant = try context.tenant(allowing: Self.pushKeyManagers)
+            let p = try await activePipeline(context, tenant: tenant)
+            let body = try await request.jsonBody()
+            var name = "push key"
+            if let n = body["name"] {
+                guard let s = n.stringValue, (1...200).contains(s.count) else {
+                    throw APIError(.unprocessableContent, "invalid", "must be a string of 1 to 200 characters", field: "name")
+                }
+                name = s
+            }
+            let secret = Self.pushKeyPrefix + AuthMiddleware.newSecret().dropFirst(4)
+            let key = PushKeyRecord(id: UUID().uuidString.lowercased(), tenantId: tenant, pipelineId: p.pipelineId, name: name,
+                                    secretHash: AuthMiddleware.hash(secret), createdAt: Date())
+            try await store.createPushKey(key)
+            guard case .object(var out) = Self.pushKeyValue(key) else { return Response(status: .internalServerError) }
+            out["key"] = .string(secret)  // shown once; only its hash is stored
+            return JSONResponse.created(.object(out), at: "/api/v1/tenants/\(tenant)/pipelines/\(p.pipelineId)/push-keys/\(key.id)")
+        }
+        api.get("/tenants/:tenant/pipelines/:pipeline/push-keys") { request, context in
+            let tenant = try context.tenant(allowing: Self.pushKeyManagers)
+            let p = try await pipeline(context, tenant: tenant)
+            let page = try ListPage(request).slice(try await store.pushKeys(pipelineId: p.pipelineId)) {
+                ListPage.createdKey($0.createdAt, $0.id)
+            }
+            return JSONResponse.make(["push_keys": .array(page.items.map(Self.pushKeyValue)), "next_cursor": page.next])
+        }
+        api.delete("/tenants/:tenant/pipelines/:pipeline/push-keys/:key") { _, context in
+            let tenant = try context.tenant(allowing: Self.pushKeyManagers)
+            let p = try await pipeline(context, tenant: tenant)
+            let id = try context.parameters.require("key")
+            guard try await store.revokePushKey(id: id, pipelineId: p.pipelineId, at: Date()) else {
+                throw APIError.notFound("push key \(id)")
+            }
+            return Response(status: .noContent)
+        }
+        api.get("/tenants/:tenant/pipelines/:pipeline/batches") { request, context in
+            let tenant = try context.tenant()
+            let p = try await pipeline(context, tenant: tenant)
+            let q = try QueryValues(request, allowed: ["limit", "cursor"])
+            let limit = try q.integer("limit", default: 50, in: 1...500)
+            var before: Int64?
+            if let token = q.string("cursor") {
+                guard let n = Int64(try ListPage.decode(token)), n > 0 else {
+                    throw APIError(.unprocessableContent, "invalid", "cursor is not one this server returned", field: "cursor")
+                }
+                before = n
+            }
+            let batches = try await store.pushBatchPage(pipelineId: p.pipelineId, before: before, limit: limit + 1)
+            let page = batches.prefix(limit)
+            let next: Value = batches.count > limit ? page.last.map { .string(ListPage.encode(String($0.sequence))) } ?? .null : .null
+            return JSONResponse.make(["batches": .array(page.map { Self.batchValue($0) }), "next_cursor": next,
+                                      "pending_bytes": .number(Double(try await store.pendingPushBytes(tenantId: tenant)))])
+        }
+    }
+
+    /// The live push key in `Authorization: Bearer …` (401 otherwise; an API key is not one).
+    func pushKey(_ request: Request) async throws -> PushKeyRecord {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+              case let secret = String(header.dropFirst(7)), secret.hasPrefix(Self.pushKeyPrefix), secret.utf8.count <= 200,
+              let key = try await store.pushKey(secretHash: AuthMiddleware.hash(secret)) else {
+            throw APIError(.unauthorized, "unauthorized", "missing, unknown or revoked push key")
+        }
+        return key
+    }
+
+    /// The key's pipeline, when it can take pushes: it exists, is not archived, and its source is `push`.
+    func pushPipeline(_ key: PushKeyRecord) async throws -> PipelineVersion {
+        guard let p = try await store.pipeline(id: key.pipelineId, version: nil), p.tenantId == key.tenantId else {
+            throw APIError.notFound("pipeline \(key.pipelineId)")
+        }
+        guard p.archivedAt == nil else { throw APIError(.conflict, "archived", "pipeline \(p.name) is archived") }
+        guard p.document["source"]?["connector"]?.stringValue == PushedBatch.connector else {
+            throw APIError(.conflict, "push.not_push_source",
+                           "pipeline \(p.name) does not read pushed batches: its source.connector is not push")
+        }
+        return p
+    }
+
+    /// Queues a run of the pipeline for the batch just stored, unless its source says not to or a queued run will
+    /// read it anyway (a running one may have listed its batches already, so it does not count).
+    func runOnArrival(_ p: PipelineVersion) async throws {
+        guard p.document["source"]?["config"]?["run_on_arrival"]?.boolValue ?? true else { return }
+        guard try await store.runs(tenantId: p.tenantId, pipelineId: p.pipelineId, state: .queued, limit: 1, after: nil)
+            .isEmpty else { return }
+        try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: p.tenantId, pipelineId: p.pipelineId,
+                                          pipelineVersion: p.version, trigger: "push", createdAt: Date()))
+        worker?.wake()
+    }
+
+    /// A batch id: 1 to 128 of letters, digits, `.`, `_`, `:` and `-`, starting with a letter or digit.
+    static func batchId(_ context: OnrampRequestContext) throws -> String {
+        let id = try context.parameters.require("batch")
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
+        guard (1...128).contains(id.count), id.allSatisfy(allowed.contains), id.first!.isLetter || id.first!.isNumber else {
+            throw APIError(.unprocessableContent, "invalid",
+                           "a batch id has 1 to 128 letters, digits, '.', '_', ':' or '-', and starts with a letter or digit",
+                           field: "batch_id")
+        }
+        return id
+    }
+
+    /// The answer to a batch id stored already: the stored batch when the bytes are the same, else 409.
+    static func repeated(_ stored: PushBatchRecord, sha256: String) throws -> Response {
+        guard stored.sha256 == sha256 else {
+            throw APIError(.conflict, "push.batch_reused",
+                           "batch \(stored.batchId) was stored with other content (sha256 \(stored.sha256)); "
+                           + "a new batch needs a new id", field: "batch_id")
+        }
+        return JSONResponse.make(batchValue(stored, duplicate: true))
+    }
+
+    func pushTooLarge() -> APIError {
+        APIError(.contentTooLarge, "too_large", "a pushed batch may have at most \(pushLimits.maxBatchBytes) bytes "
+                 + "(the server's --push-max-batch-mb); split it")
+    }
+
+    /// Streams the body into a new owner-only file under the incoming folder, synced; its size, SHA-256 and whether
+    /// it is gzipped. Over the limit, empty, or on any error the file is removed.
+    func receiveBatch(_ body: RequestBody) async throws -> (path: String, bytes: Int64, sha256: String, gzip: Bool) {
+        let folder = pushFiles.incoming
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let path = "\(folder)/\(UUID().uuidString.lowercased())"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.ioError("cannot create a file for the batch") }
+        var isOpen = true
+        defer { if isOpen { close(fd) } }
+        var size: Int64 = 0
+        var hash = SHA256()
+        var head: [UInt8] = []
+        do {
+            for try await buffer in body {
+                guard size + Int64(buffer.readableBytes) <= pushLimits.maxBatchBytes else { throw pushTooLarge() }
+                size += Int64(buffer.readableBytes)
+                buffer.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
+                if head.count < 2 { head += buffer.getBytes(at: buffer.readerIndex, length: min(2 - head.count, buffer.readableBytes)) ?? [] }
+                try Self.writeAll(fd, buffer)
+            }
+            guard size > 0 else {
+                throw APIError(.unprocessableContent, "invalid", "the batch is empty: send its records in the body", field: "body")
+            }
+            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync the batch") }
+            isOpen = false
+            guard close(fd) == 0 else { throw Self.ioError("cannot close the batch") }
+            return (path, size, Hex.string(hash.finalize()), head == [0x1f, 0x8b])
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
+    static func pushKeyValue(_ k: PushKeyRecord) -> Value {
+        ["id": .string(k.id), "name": .string(k.name), "pipeline_id": .string(k.pipelineId),
+         "created_at": .string(ISOTime.string(k.createdAt)), "revoked_at": k.revokedAt.map { .string(ISOTime.string($0)) } ?? .null]
+    }
+
+    static func batchValue(_ b: PushBatchRecord, duplicate: Bool? = nil) -> Value {
+        var out: Value.Object = [
+            "batch_id": .string(b.batchId), "sequence": .number(Double(b.sequence)),
+            "state": .string(b.runId == nil ? "pending" : "processed"), "bytes": .number(Double(b.bytes)),
+            "sha256": .string(b.sha256), "gzip": .bool(b.gzip), "received_at": .string(ISOTime.string(b.receivedAt)),
+            "run_id": b.runId.map(Value.string) ?? .null,
+            "processed_at": b.processedAt.map { .string(ISOTime.string($0)) } ?? .null,
+        ]
+        if let duplicate { out["duplicate"] = .bool(duplicate) }
+        return .object(out)
+    }
+}
