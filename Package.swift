@@ -127,6 +127,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // The edge agent: no server, UI, Hummingbird or PostgreSQL in it.
+        .target(name: "OnrampAgent", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampEngine", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "OnrampTaxmanSandbox", dependencies: [
             "OnrampCore", "OnrampConnectorKit",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -137,7 +145,7 @@ let package = Package(
             "OnrampConnectorsHTTP", "OnrampConnectorsS3", "OnrampConnectorsSQLite", "OnrampConnectorsPostgres",
             "OnrampTransforms", "OnrampEngine", "OnrampTaxmanSandbox", "OnrampStore", "OnrampStoreSQLite",
             "OnrampStorePostgres", "OnrampStoreS3", "OnrampScheduler", "OnrampServer", "OnrampPlugins", "OnrampDeploy",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "OnrampAgent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -161,6 +169,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "OnrampCoreTests", dependencies: ["OnrampCore"]),
+        .testTarget(name: "OnrampAgentTests", dependencies: [
+            "OnrampCore", "OnrampConnectorKit", "OnrampEngine", "OnrampAgent", "OnrampConnectorsFiles",
+        ]),
         .testTarget(name: "OnrampDeployTests", dependencies: ["OnrampCore", "OnrampEngine", "OnrampDeploy"]),
         .testTarget(name: "OnrampPluginsTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampPlugins", "OnrampEngine", "OnrampConnectorsFiles",

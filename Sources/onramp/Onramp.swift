@@ -10,7 +10,7 @@ struct Onramp: AsyncParsableCommand {
         subcommands: [RunCommand.self, ServeCommand.self, WorkerCommand.self, RotateKeyCommand.self, ValidateCommand.self, LintCommand.self, PreviewCommand.self, CheckCommand.self,
                       DiscoverCommand.self, ExprCommand.self, ReplayCommand.self, ErrorsCommand.self,
                       ConnectorsCommand.self, PluginsCommand.self, TemplatesCommand.self, PullCommand.self, PushCommand.self,
-                      SandboxCommand.self, DemoCommand.self, TestCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
+                      SandboxCommand.self, DemoCommand.self, TestCommand.self, AgentCommand.self, ExecRunCommand.self, ExecPreviewCommand.self])
 }
 
 /// Prints an error the way the CLI shows every error: code, message, where.

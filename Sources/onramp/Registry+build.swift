@@ -1,4 +1,5 @@
 import Foundation
+import OnrampAgent
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
@@ -17,6 +18,7 @@ extension ConnectorRegistry {
         SQLiteConnectors.register(into: &r)
         PostgresConnectors.register(into: &r)
         SandboxConnectors.register(into: &r)
+        AgentConnectors.register(into: &r)
         return r
     }
 }

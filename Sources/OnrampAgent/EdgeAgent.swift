@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import OnrampConnectorKit
+import OnrampCore
+import OnrampEngine
+import ServiceLifecycle
+import Synchronization
+
+/// The on-premise edge agent: runs a pipeline's source and steps on the customer's machine (every `every` seconds,
+/// or once), spools what they make (`Spool`) and pushes it to the platform (`Pusher`), outbound only. A run's records
+/// are pushable once its checkpoint is committed with them; a failed or stopped run drops what it spooled past its
+/// last checkpoint (read again next time). On SIGTERM the run in progress stops at its next batch and the agent exits.
+public final class EdgeAgent: Service, Sendable {
+    public struct Options: Sendable {
+        public var spoolDirectory: String
+        public var maxSpoolBytes: Int64 = 1 << 30
+        /// Seconds between runs; nil: one run, then push until the spool is empty, then return.
+        public var every: Double?
+        public init(spoolDirectory: String) { self.spoolDirectory = spoolDirectory }
+    }
+
+    let spec: PipelineSpec
+    let registry: ConnectorRegistry
+    let resources: ConnectorResources
+    let options: Options
+    let logger: Logger
+    public let spool: Spool
+    public let pusher: Pusher
+    private let stopping = Mutex(false)
+    /// How the last run ended (nil before the first).
+    private let lastRun = Mutex<RunSummary?>(nil)
+
+    /// Checks that the pipeline writes to `onramp_push` and opens the spool; `environment` gives the push key when
+    /// the config has none (`ONRAMP_PUSH_KEY`).
+    public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources, options: Options,
+                environment: [String: String], logger: Logger) throws {
+        guard spec.destination.connector == SpoolDestination.name else {
+            throw OnrampError("agent.destination", "on the agent a pipeline's destination is onramp_push (the platform's push "
+                              + "API), not \(spec.destination.connector)", at: "destination.connector")
+        }
+        let config = spec.destination.config
+        guard let server = config["server"]?.stringValue else {
+            throw OnrampError("config.missing", "the platform's URL is required", at: "destination.config.server")
+        }
+        guard let key = config["push_key"]?.stringValue ?? environment["ONRAMP_PUSH_KEY"], !key.isEmpty else {
+            throw OnrampError("config.missing", "a push key is required: push_key, or ONRAMP_PUSH_KEY in the environment",
+                              at: "destination.config.push_key")
+        }
+        let spool = try Spool(directory: options.spoolDirectory, maxBytes: options.maxSpoolBytes)
+        var registry = registry
+        registry.register(SpoolDestination.spec(spool: spool))
+        self.spec = spec
+        self.registry = registry
+        self.resources = resources
+        self.options = options
+        self.logger = logger
+        self.spool = spool
+        pusher = try Pusher(spool: spool, server: server, key: key, caFile: config["ca_file"]?.stringValue, logger: logger)
+    }
+
+    /// Runs until shutdown (or, without `every`, once and until the spool is empty). Throws when a spool segment is
+    /// damaged (it is not pushed; a person must look).
+    public func run() async throws {
+        defer { Task { await pusher.shutdown() } }
+        guard let every = options.every else {
+            _ = await runOnce()
+            try await pusher.run(untilEmpty: true)
+            await writeStatus()
+            return
+        }
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.pusher.run() }
+                group.addTask {
+                    while !self.isStopping {
+                        _ = await self.runOnce()
+                        await self.writeStatus()
+                        var waited = 0.0
+                        while waited < every, !self.isStopping {
+                            try? await Task.sleep(for: .milliseconds(250))
+                            waited += 0.25
+                        }
+                    }
+                }
+                // The first to end (the runs on shutdown, the pusher on a damaged segment) ends the other.
+                try await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+        }
+        await writeStatus()
+    }
+
+    var isStopping: Bool { stopping.withLock { $0 } }
+
+    /// How the last run ended (nil before the first).
+    public var lastStatus: RunStatus? { lastRun.withLock { $0?.status } }
+
+    /// One run of the pipeline into the spool; its summary.
+    public func runOnce() async -> RunSummary {
+        let folder = "\(options.spoolDirectory)/runs"
+        let label = "\(Int(Date().timeIntervalSince1970 * 1000))"
+        var runner = PipelineRunner(spec: spec, registry: registry, resources: resources,
+                                    checkpoints: SpoolCheckpoints(spool: spool, key: spec.name),
+                                    outputDirectory: "\(folder)/\(label)", fullResync: false)
+        runner.runLabel = label
+        runner.stopRequested = { [weak self] in self?.isStopping == true ? .cancelled : nil }
+        let summary = await runner.run()
+        do {
+            if summary.status == .failed || summary.stop != nil {
+                await spool.dropUncommitted()
+            } else {
+                try await spool.commitWritten()
+            }
+        } catch {
+            logger.error("could not record the run in the spool", metadata: ["error": "\(error)"])
+            await spool.dropUncommitted()
+        }
+        lastRun.withLock { $0 = summary }
+        logger.info("run \(summary.status.rawValue)", metadata: [
+            "read": "\(summary.recordsRead)", "spooled": "\(summary.recordsWritten)", "failed": "\(summary.recordsFailed)",
+            "reason": "\(summary.failureReason ?? "")"])
+        Self.prune(folder, keeping: 10)
+        return summary
+    }
+
+    /// `status.json` in the spool folder: what an operator (or a monitor) reads.
+    func writeStatus() async {
+        let state = await spool.status
+        let run = lastRun.withLock { $0 }
+        let status: Value = [
+            "spool": ["segments": .number(Double(state.segments)), "bytes": .number(Double(state.bytes)),
+                      "pushable": .number(Double(state.pushable))],
+            "pushed_batches": .number(Double(await pusher.pushed)),
+            "last_push_at": (await pusher.lastPushAt).map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
+            "last_error": (await pusher.lastError).map(Value.string) ?? .null,
+            "last_run": run.map { r in ["status": .string(r.status.rawValue), "read": .number(Double(r.recordsRead)),
+                                        "spooled": .number(Double(r.recordsWritten)), "failed": .number(Double(r.recordsFailed)),
+                                        "reason": r.failureReason.map(Value.string) ?? .null] } ?? .null,
+        ]
+        try? Spool.writeDurably(Data(JSONWriter.string(status, pretty: true).utf8), to: "\(options.spoolDirectory)/status.json")
+    }
+
+    /// Keeps the newest `count` run folders (their error reports and logs) and removes the others.
+    static func prune(_ folder: String, keeping count: Int) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).compactMap(Int64.init).sorted()
+        for name in names.dropLast(count) { try? FileManager.default.removeItem(atPath: "\(folder)/\(name)") }
+    }
+}

@@ -1,0 +1,94 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOSSL
+import OnrampCore
+
+/// Sends the spool's pushable segments to the platform, oldest first, one at a time, each as batch `SPOOLID-SEQ`
+/// (the same id however often it is sent, so the platform stores it once), and removes a segment only once the
+/// platform answered 201 or 200. Outages and refusals wait (`PushBackoff`) and keep the segment.
+public actor Pusher {
+    let spool: Spool
+    let endpoint: String
+    let key: String
+    let http: HTTPClient
+    let logger: Logger
+    var backoff = PushBackoff()
+    public private(set) var lastError: String?
+    public private(set) var lastPushAt: Date?
+    public private(set) var pushed = 0
+
+    public init(spool: Spool, server: String, key: String, caFile: String?, logger: Logger) throws {
+        guard let url = URL(string: server), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              url.host != nil, url.query == nil, url.user == nil else {
+            throw OnrampError("agent.server", "the server must be an http:// or https:// URL without credentials or query",
+                              at: "destination.config.server")
+        }
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: .seconds(10), read: .seconds(120)))
+        if let caFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            do { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) } catch {
+                throw OnrampError("agent.ca", "cannot read the CA certificates: \(error)", at: "destination.config.ca_file")
+            }
+            configuration.tlsConfiguration = tls
+        }
+        self.spool = spool
+        endpoint = (server.hasSuffix("/") ? String(server.dropLast()) : server) + "/api/v1/push/batches/"
+        self.key = key
+        self.logger = logger
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    public func shutdown() async { try? await http.shutdown() }
+
+    /// Pushes until cancelled (or, with `untilEmpty`, until nothing pushable is left). A damaged segment stops it.
+    public func run(untilEmpty: Bool = false) async throws {
+        while !Task.isCancelled {
+            guard let segment = await spool.next() else {
+                if untilEmpty { return }
+                await spool.waitForChange()
+                continue
+            }
+            let body = try await spool.payload(segment)
+            let wait = backoff.next(after: await send(body, batch: "\(spool.id)-\(segment.sequence)"))
+            if wait == 0 {
+                await spool.remove(segment)
+                pushed += 1
+                lastPushAt = Date()
+                continue
+            }
+            try await Task.sleep(for: .seconds(wait))
+        }
+    }
+
+    /// One PUT; the outcome by its status (nil when there was no answer), with why in `lastError`.
+    func send(_ body: Data, batch: String) async -> PushBackoff.Outcome {
+        var request = HTTPClientRequest(url: endpoint + batch)
+        request.method = .PUT
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        request.headers.add(name: "Content-Type", value: "application/x-ndjson")
+        request.body = .bytes(ByteBuffer(data: body))
+        do {
+            let response = try await http.execute(request, timeout: .seconds(120))
+            let answer = try await response.body.collect(upTo: 1 << 20)
+            let status = Int(response.status.code)
+            let outcome = PushBackoff.outcome(status: status, retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init))
+            if outcome != .stored {
+                let message = (try? JSONParser.parse([UInt8](buffer: answer)))?["error"]?["message"]?.stringValue ?? ""
+                lastError = "batch \(batch): \(status) \(message)"
+                logger.warning("the platform did not take a batch; it stays in the spool", metadata: [
+                    "batch": "\(batch)", "status": "\(status)", "message": "\(message)"])
+            } else {
+                lastError = nil
+            }
+            return outcome
+        } catch {
+            lastError = "batch \(batch): no answer from the platform: \(error)"
+            logger.warning("the platform did not answer; the batch stays in the spool", metadata: ["batch": "\(batch)", "error": "\(error)"])
+            return .transient(retryAfter: nil)
+        }
+    }
+}

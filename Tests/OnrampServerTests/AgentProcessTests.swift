@@ -1,0 +1,135 @@
+import Foundation
+import OnrampCore
+import Testing
+
+/// The edge agent end to end with real processes: `onramp agent` reads a folder of CSV exports on the "customer's
+/// machine", spools and pushes to a real `onramp serve`, whose push pipeline sends each order to the TAXMAN sandbox.
+/// Meanwhile the agent is killed (-9) and restarted, the server is killed and restarted (its port closed meanwhile),
+/// and new exports keep arriving. At the end every order was read by the server exactly once, calculated exactly
+/// once, and every batch is there for the customer to see.
+@Suite struct AgentProcessTests {
+    typealias Child = ProcessTests.Child
+
+    @Test func anAgentKilledAndAServerKilledLoseNothingAndDuplicateNothing() async throws {
+        guard FileManager.default.isExecutableFile(atPath: ProcessTests.binary) else {
+            Issue.record("build the onramp executable first (swift build): \(ProcessTests.binary)")
+            return
+        }
+        let dir = try HostileServer.temporaryDirectory("agent")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func log(_ name: String) -> URL { dir.appendingPathComponent(name) }
+        let sandbox = try Child(["taxman-sandbox", "--port", "0", "--latency-ms", "5", "--api-key", "tk"], log: log("sandbox.log"))
+        defer { sandbox.stop() }
+        let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"
+        let env = ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey]
+        let data = dir.appendingPathComponent("data").path
+        var server = try Child(["serve", "--data", data, "--port", "0", "--lease", "2", "--egress-allow", "127.0.0.1"],
+                               env: env, log: log("serve-0.log"))
+        defer { server.stop() }
+        let port = try await server.port()
+        let api = "http://127.0.0.1:\(port)/api/v1"
+        let admin = ProcessTests.adminKey
+
+        // The platform side: a tenant, its TAXMAN key, a push pipeline and a push key.
+        #expect(try await ProcessTests.http("POST", "\(api)/tenants", key: admin, body: ["id": "acme"]).0 == 201)
+        #expect(try await ProcessTests.http("PUT", "\(api)/tenants/acme/secrets/TAXMAN_KEY", key: admin,
+                                            body: ["value": "tk", "origins": [.string(sandboxURL)]]).0 == 200)
+        var pipeline = ProcessTests.ordersToTaxman("pushed", path: "-", batch: 20, sandboxURL: sandboxURL).objectValue!
+        pipeline["source"] = ["connector": "push", "config": ["format": "ndjson"]]
+        let (saved, created) = try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines", key: admin, body: .object(pipeline))
+        #expect(saved == 201, "\(created.map { JSONWriter.string($0) } ?? "")")
+        let pid = try #require(created?["id"]?.stringValue)
+        let (made, key) = try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/push-keys", key: admin,
+                                                     body: ["name": "warehouse"])
+        #expect(made == 201)
+        let pushKey = try #require(key?["key"]?.stringValue)
+
+        // The customer's side: exports in a folder, a pipeline that reads each new file once and pushes.
+        let exports = dir.appendingPathComponent("site/exports")
+        try FileManager.default.createDirectory(at: exports, withIntermediateDirectories: true)
+        var orders = 0
+        func export(_ n: Int) throws {
+            var csv = "id,region,amount\n"
+            for i in 0..<40 { csv += "F\(n)-\(i),\(["CA", "NY", "TX"][i % 3]),\(10 + i).50\n" }
+            try csv.write(to: exports.appendingPathComponent("orders-\(String(format: "%03d", n)).csv"), atomically: true,
+                          encoding: .utf8)
+            orders += 40
+        }
+        for n in 0..<6 { try export(n) }
+        let agentFile = dir.appendingPathComponent("site/agent.json")
+        let agentPipeline: Value = [
+            "version": 1, "name": "site-orders", "batch_size": 15,
+            "source": ["connector": "csv", "config": ["path": "exports/*.csv"], "incremental": ["mode": "new_files"]],
+            "steps": [["set": ["region": "$uppercase(region)"]]],
+            "destination": ["connector": "onramp_push", "config": ["server": .string("http://127.0.0.1:\(port)"),
+                                                                   "push_key": "${env:ONRAMP_PUSH_KEY}"]],
+        ]
+        try JSONWriter.string(agentPipeline).write(to: agentFile, atomically: true, encoding: .utf8)
+        let spool = dir.appendingPathComponent("site/spool").path
+        let agentArgs = ["agent", agentFile.path, "--spool", spool, "--every", "0.5"]
+        var agent = try Child(agentArgs, env: ["ONRAMP_PUSH_KEY": pushKey], log: log("agent-0.log"))
+        defer { agent.stop() }
+
+        // Chaos: the agent killed mid-work twice, the server killed (its port closed for 3 s) and started again,
+        // and new exports arriving all along.
+        try await Task.sleep(for: .milliseconds(700))
+        agent.kill9()
+        try export(6)
+        agent = try Child(agentArgs, env: ["ONRAMP_PUSH_KEY": pushKey], log: log("agent-1.log"))
+        try await Task.sleep(for: .milliseconds(500))
+        server.kill9()
+        try export(7)
+        try await Task.sleep(for: .seconds(3))
+        server = try Child(["serve", "--data", data, "--port", String(port), "--lease", "2", "--egress-allow", "127.0.0.1"],
+                           env: env, log: log("serve-1.log"))
+        _ = try await server.port()
+        try export(8)
+        try await Task.sleep(for: .milliseconds(300))
+        agent.kill9()
+        try export(9)
+        agent = try Child(agentArgs, env: ["ONRAMP_PUSH_KEY": pushKey], log: log("agent-2.log"))
+
+        // Until every order is calculated and nothing is pending or running.
+        var stats: Value?
+        var batches: [Value] = []
+        var runs: [Value] = []
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            stats = try await ProcessTests.http("GET", "\(sandboxURL)/_sandbox/stats").1
+            batches = try await ProcessTests.http("GET", "\(api)/tenants/acme/pipelines/\(pid)/batches?limit=500", key: admin).1?["batches"]?
+                .arrayValue ?? []
+            runs = try await ProcessTests.http("GET", "\(api)/tenants/acme/runs?pipeline_id=\(pid)&limit=500", key: admin).1?["runs"]?
+                .arrayValue ?? []
+            if stats?["calculations"] == .number(Double(orders)), !batches.isEmpty,
+               batches.allSatisfy({ $0["state"] == "processed" }), runs.allSatisfy({ $0["state"]?.stringValue?.hasPrefix("succeeded") == true }) {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(stats?["calculations"] == .number(Double(orders)), "\(stats.map { JSONWriter.string($0) } ?? "-")")
+        #expect(stats?["conflicts"] == 0)
+        // What the server holds has each order exactly once: a full re-sync of every stored batch into a file (a
+        // duplicate the agent pushed would be there twice, even where TAXMAN's idempotency hid it above).
+        pipeline["destination"] = ["connector": "file", "config": ["path": "all.ndjson"]]
+        #expect(try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines", key: admin, body: .object(pipeline)).0 == 201)
+        let (queued, resync) = try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/runs", key: admin,
+                                                           body: ["full_resync": true])
+        #expect(queued == 202)
+        let resyncId = try #require(resync?["id"]?.stringValue)
+        var resynced: Value?
+        for _ in 0..<200 {
+            resynced = try await ProcessTests.http("GET", "\(api)/tenants/acme/runs/\(resyncId)", key: admin).1
+            if resynced?["state"] != "queued" && resynced?["state"] != "running" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(resynced?["state"] == "succeeded", "\(resynced.map { JSONWriter.string($0) } ?? "-")")
+        let all = try String(contentsOf: URL(fileURLWithPath: data + "/tenants/acme/files/all.ndjson"), encoding: .utf8)
+        let ids = all.split(separator: "\n").compactMap { (try? JSONParser.parse(String($0)))?["transactionId"]?.stringValue }
+        #expect(ids.count == orders && Set(ids).count == orders, "\(ids.count) records, \(Set(ids).count) distinct, of \(orders)")
+        #expect(batches.allSatisfy { $0["state"] == "processed" && $0["run_id"]?.stringValue != nil })
+        let status = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: spool + "/status.json"))))
+        #expect(status["spool"]?["segments"] == 0, "\(JSONWriter.string(status))")
+        print("agent: \(orders) orders in \(batches.count) batches over \(runs.count) runs, the agent killed twice and "
+              + "the server once; calculations \(stats?["calculations"] ?? .null)")
+    }
+}
