@@ -44,11 +44,15 @@ public struct PushedBatch: Codable, Sendable, Equatable {
     public var id: String
     public var sequence: Int64
     public var path: String
+    /// Why the batch could not be made readable (its object is gone, its key left the ring): the run reports it as
+    /// an error of the batch and goes on past it.
+    public var failure: String?
 
-    public init(id: String, sequence: Int64, path: String) {
+    public init(id: String, sequence: Int64, path: String, failure: String? = nil) {
         self.id = id
         self.sequence = sequence
         self.path = path
+        self.failure = failure
     }
 
     /// The sequence a push source's checkpoint says was read through (0: none).

@@ -15,14 +15,55 @@ struct PushSource: Source {
             throw OnrampError("source.push", "a push source reads the batches pushed to the pipeline on the server "
                               + "(PUT /api/v1/push/batches/{id}); it has nothing to read here", at: "source.connector")
         }
-        let files = batches.map { FileInput(path: $0.path, name: "push:\($0.id)", fingerprint: String($0.sequence)) }
-        return format.reader(files: files, batchSize: batchSize, checkpoint: checkpoint, checkpointing: { prior, file in
-            PushedBatch.checkpoint(after: Int64(file.fingerprint) ?? PushedBatch.sequence(in: prior))
-        })
+        return PushReader(pending: batches[...], format: format, batchSize: batchSize, checkpoint: checkpoint)
     }
 
     func check() async throws -> ConnectorCheck {
         ConnectorCheck(message: "records arrive through the push API (PUT /api/v1/push/batches/{id}) with a push key")
+    }
+
+    /// The batches in order: runs of readable ones through the format's reader (the checkpoint after each is its
+    /// sequence), and an error record (`push.unreadable`) with the checkpoint past it for each that could not be read.
+    struct PushReader: BatchReader {
+        var pending: ArraySlice<PushedBatch>
+        let format: FileFormat
+        let batchSize: Int
+        var checkpoint: Value?
+        var inner: (any BatchReader)?
+
+        mutating func next() async throws -> SourceBatch? {
+            while true {
+                if var reader = inner {
+                    let batch = try await reader.next()
+                    inner = reader
+                    if let batch {
+                        if batch.checkpoint != nil { checkpoint = batch.checkpoint }
+                        return batch
+                    }
+                    await reader.close()
+                    inner = nil
+                }
+                guard let first = pending.first else { return nil }
+                if let failure = first.failure {
+                    pending = pending.dropFirst()
+                    checkpoint = PushedBatch.checkpoint(after: first.sequence)
+                    let error = RecordError(stage: .extract, position: SourcePosition(file: "push:\(first.id)", line: nil, key: nil),
+                                            code: "push.unreadable", message: "pushed batch \(first.id) could not be read: \(failure)")
+                    return SourceBatch(errors: [error], checkpoint: checkpoint)
+                }
+                let readable = pending.prefix { $0.failure == nil }
+                pending = pending.dropFirst(readable.count)
+                let files = readable.map { FileInput(path: $0.path, name: "push:\($0.id)", fingerprint: String($0.sequence)) }
+                inner = format.reader(files: files, batchSize: batchSize, checkpoint: checkpoint, checkpointing: { prior, file in
+                    PushedBatch.checkpoint(after: Int64(file.fingerprint) ?? PushedBatch.sequence(in: prior))
+                })
+            }
+        }
+
+        mutating func close() async {
+            await inner?.close()
+            inner = nil
+        }
     }
 
     static let spec: SourceSpec = {

@@ -17,24 +17,37 @@ extension RunWorker {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         var out: [PushedBatch] = []
+        var bytes: Int64 = 0
         for batch in batches {
+            guard out.isEmpty || bytes + batch.bytes <= options.pushBytesPerRun else { break }
+            bytes += batch.bytes
             let path = "\(folder)/\(batch.sequence)\(batch.gzip ? ".gz" : "")"
-            try await unsealBatch(batch, path)
-            out.append(PushedBatch(id: batch.batchId, sequence: batch.sequence, path: path))
+            do {
+                try await unsealBatch(batch, path)
+                out.append(PushedBatch(id: batch.batchId, sequence: batch.sequence, path: path))
+            } catch {
+                // One unreadable batch must not hold back the pipeline: its error is recorded and the run goes on.
+                try? FileManager.default.removeItem(atPath: path)
+                out.append(PushedBatch(id: batch.batchId, sequence: batch.sequence, path: path, failure: "\(error)"))
+            }
         }
         return out
     }
 
-    /// Once a push run ended: its batches up to the committed checkpoint are marked as processed by it; when it read
-    /// a full run's worth and did not fail, the next run is queued for the rest (a failed run leaves them pending for
-    /// the next push, schedule or on-demand run, so a destination that is down is not retried in a loop).
-    func settlePushed(_ run: RunRecord, read: Int, state: RunState, log: Logger) async {
+    /// Once a push run ended: the batches it read, up to the committed checkpoint, are marked as processed by it (never
+    /// past the last batch it read: the pipeline's next run may have committed further already). When it stopped at a
+    /// run's worth and did not fail, the next run is queued for the rest unless one is queued (a failed run leaves them
+    /// pending for the next push, schedule or on-demand run, so a destination that is down is not retried in a loop).
+    func settlePushed(_ run: RunRecord, read: [PushedBatch], state: RunState, log: Logger) async {
+        guard let last = read.last?.sequence else { return }
         do {
-            let through = PushedBatch.sequence(in: try await store.load(pipeline: run.pipelineId))
+            let through = min(last, PushedBatch.sequence(in: try await store.load(pipeline: run.pipelineId)))
             let marked = try await store.markBatches(pipelineId: run.pipelineId, through: through, runId: run.id, at: Date())
             log.info("pushed batches processed", metadata: ["batches": "\(marked)", "through": "\(through)"])
-            guard read >= options.pushBatchesPerRun, state != .failed, state != .cancelled,
+            guard through == last, state != .failed, state != .cancelled,
                   !(try await store.pushBatches(pipelineId: run.pipelineId, after: through, limit: 1)).isEmpty,
+                  try await store.runs(tenantId: run.tenantId, pipelineId: run.pipelineId, state: .queued, limit: 1, after: nil)
+                      .isEmpty,
                   let latest = try await store.pipeline(id: run.pipelineId, version: nil) else { return }
             try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: run.tenantId, pipelineId: run.pipelineId,
                                               pipelineVersion: latest.version, trigger: "push", createdAt: Date()))

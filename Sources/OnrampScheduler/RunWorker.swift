@@ -27,8 +27,10 @@ public final class RunWorker: Service, Sendable {
         public var policy: TenantPolicy
         /// The tenants' file area quota and usage (shared with the files API); nil: no quota.
         public var quota: TenantQuota?
-        /// The most pushed batches one run reads; a run that read this many queues the next.
+        /// The most pushed batches, and bytes of them, one run reads (at least one batch); a run that stopped at
+        /// either queues the next.
         public var pushBatchesPerRun = 1000
+        public var pushBytesPerRun: Int64 = 1 << 30
         public var workerId = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         public init(dataDirectory: String, policy: TenantPolicy? = nil) {
             self.dataDirectory = dataDirectory
@@ -178,17 +180,6 @@ public final class RunWorker: Service, Sendable {
                                                  attributes: [.posixPermissions: 0o700])
         let logPath = "\(outputDirectory)/run.log"
         let attemptLog = "\(logPath).\(fence.attempt)"
-        let request: RunAttemptRequest
-        do {
-            request = try await prepare(run, fence: fence)
-        } catch {
-            let reason = "\(error)"
-            RunLogHandler.append("error run failed before it started reason=\(reason)", to: attemptLog)
-            log.error("run failed before it started", metadata: ["reason": "\(reason)"])
-            await record(run, fence: fence, result: RunAttemptResult(state: .failed, summary: JSONWriter.string(RunSummary.failed(reason))),
-                         attemptLog: attemptLog, logPath: logPath, log: log)
-            return
-        }
         let control = AttemptControl()
         active.withLock { $0[fence] = control }
         defer { _ = active.withLock { $0.removeValue(forKey: fence) } }
@@ -219,6 +210,19 @@ public final class RunWorker: Service, Sendable {
         // The lease is kept while the outcome is recorded too: sealing the reports and queueing thousands of failed
         // records can outlast what is left of it, and a run recorded after its lease ran out is not recorded.
         defer { heartbeats.cancel() }
+        // Prepared under the lease too: unsealing a push pipeline's batches can take longer than the lease.
+        let request: RunAttemptRequest
+        do {
+            request = try await prepare(run, fence: fence)
+        } catch {
+            try? FileManager.default.removeItem(atPath: "\(outputDirectory)/pushed.\(fence.attempt)")
+            let reason = "\(error)"
+            RunLogHandler.append("error run failed before it started reason=\(reason)", to: attemptLog)
+            log.error("run failed before it started", metadata: ["reason": "\(reason)"])
+            await record(run, fence: fence, result: RunAttemptResult(state: .failed, summary: JSONWriter.string(RunSummary.failed(reason))),
+                         attemptLog: attemptLog, logPath: logPath, log: log, recorded: { heartbeats.cancel() })
+            return
+        }
         let outcome = await executor.execute(request, control: control)
         if request.pushed != nil { try? FileManager.default.removeItem(atPath: request.pushFolder) }
         switch outcome {
@@ -226,7 +230,7 @@ public final class RunWorker: Service, Sendable {
             options.quota?.add(run.tenantId, result.areaBytes ?? 0)
             await record(run, fence: fence, result: result, attemptLog: attemptLog, logPath: logPath, log: log,
                          recorded: { heartbeats.cancel() })
-            if let pushed = request.pushed { await settlePushed(run, read: pushed.count, state: result.state, log: log) }
+            if let pushed = request.pushed { await settlePushed(run, read: pushed, state: result.state, log: log) }
         case .handedBack:
             _ = Self.appendingLog(.object([:]), attemptLog: attemptLog, logPath: logPath)
             let released = (try? await store.release(fence, failure: nil, summary: nil, at: Date(),
@@ -240,7 +244,7 @@ public final class RunWorker: Service, Sendable {
             _ = try? await store.release(fence, failure: reason, summary: kept, at: Date(), maxAttempts: options.maxAttempts)
             heartbeats.cancel()
             if let ended = try? await store.run(id: run.id), ended.state.isFinished {
-                if let pushed = request.pushed { await settlePushed(run, read: pushed.count, state: ended.state, log: log) }
+                if let pushed = request.pushed { await settlePushed(run, read: pushed, state: ended.state, log: log) }
                 notifier?.wake()
                 try? await sealArtifact?(run.id, fence.attempt, "log_path", logPath)
                 Counter(label: "onramp_runs_total", dimensions: [("state", ended.state.rawValue)]).increment()

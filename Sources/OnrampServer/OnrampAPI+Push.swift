@@ -22,6 +22,8 @@ extension OnrampAPI {
         /// Pushes a second per tenant on average, and at once.
         public var rate: Double = 20
         public var burst: Double = 40
+        /// Pushes a tenant may have open at once (uploads in progress).
+        public var uploadsAtOnce = 8
         public init() {}
     }
 
@@ -31,6 +33,7 @@ extension OnrampAPI {
     public var pushFiles: PushBatchFiles { PushBatchFiles(dataDirectory: dataDirectory, artifacts: artifacts) }
 
     func addPushIngestRoutes(_ router: Router<OnrampRequestContext>, throttle: PushThrottle) {
+        let pushGate = PreviewGate(total: 64 * pushLimits.uploadsAtOnce, perTenant: pushLimits.uploadsAtOnce)
         router.put("/api/v1/push/batches/:batch") { request, context in
             let key = try await pushKey(request)
             let batchId = try Self.batchId(context)
@@ -44,13 +47,23 @@ extension OnrampAPI {
             if let length = request.headers[.contentLength].flatMap(Int64.init), length > pushLimits.maxBatchBytes {
                 throw pushTooLarge()
             }
+            // Uploads held open at once count too (a token is taken only when one starts).
+            guard await pushGate.enter(key.tenantId) else {
+                var e = APIError(.tooManyRequests, "rate_limited",
+                                 "more than \(pushLimits.uploadsAtOnce) pushes at once for this tenant; retry when one ended")
+                e.headers[.retryAfter] = "1"
+                throw e
+            }
+            defer { Task { await pushGate.leave(key.tenantId) } }
             let received = try await receiveBatch(request.body)
             defer { unlink(received.path) }
             if let stored = try await store.pushBatch(pipelineId: key.pipelineId, batchId: batchId) {
-                return try Self.repeated(stored, sha256: received.sha256)
+                return try await repeated(stored, sha256: received.sha256, pipeline: pipeline)
             }
             let pending = try await store.pendingPushBytes(tenantId: key.tenantId)
             guard pending + received.bytes <= pushLimits.maxPendingBytes else {
+                // The backlog only shrinks when a run reads it: make sure one will (a failed run queued none).
+                try await runOnArrival(pipeline)
                 var e = APIError(.tooManyRequests, "push.backlog",
                                  "this tenant's pushed batches waiting to be processed hold \(pending) bytes, and the limit "
                                  + "is \(pushLimits.maxPendingBytes); retry once runs have caught up")
@@ -65,12 +78,18 @@ extension OnrampAPI {
                 context.logger.error("a pushed batch could not be stored", metadata: ["error": "\(error)"])
                 throw APIError(.serviceUnavailable, "artifact.unavailable", "the batch could not be stored; it was not kept, retry it")
             }
-            let (batch, added) = try await store.addBatch(PushBatchRecord(
-                tenantId: key.tenantId, pipelineId: key.pipelineId, batchId: batchId, bytes: received.bytes,
-                sha256: received.sha256, gzip: received.gzip, object: object, keyId: key.id, receivedAt: Date()))
+            let batch: PushBatchRecord, added: Bool
+            do {
+                (batch, added) = try await store.addBatch(PushBatchRecord(
+                    tenantId: key.tenantId, pipelineId: key.pipelineId, batchId: batchId, bytes: received.bytes,
+                    sha256: received.sha256, gzip: received.gzip, object: object, keyId: key.id, receivedAt: Date()))
+            } catch {
+                await files.discard(object)
+                throw error
+            }
             guard added else {
                 await files.discard(object)
-                return try Self.repeated(batch, sha256: received.sha256)
+                return try await repeated(batch, sha256: received.sha256, pipeline: pipeline)
             }
             try await runOnArrival(pipeline)
             return JSONResponse.created(Self.batchValue(batch, duplicate: false), at: "/api/v1/push/batches/\(batchId)")
@@ -169,8 +188,9 @@ extension OnrampAPI {
     /// read it anyway (a running one may have listed its batches already, so it does not count).
     func runOnArrival(_ p: PipelineVersion) async throws {
         guard p.document["source"]?["config"]?["run_on_arrival"]?.boolValue ?? true else { return }
-        guard try await store.runs(tenantId: p.tenantId, pipelineId: p.pipelineId, state: .queued, limit: 1, after: nil)
-            .isEmpty else { return }
+        // Replays read failed records, not batches: they do not count.
+        let queued = try await store.runs(tenantId: p.tenantId, pipelineId: p.pipelineId, state: .queued, limit: 20, after: nil)
+        guard !queued.contains(where: { $0.trigger != RunRecord.replayTrigger }) else { return }
         try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: p.tenantId, pipelineId: p.pipelineId,
                                           pipelineVersion: p.version, trigger: "push", createdAt: Date()))
         worker?.wake()
@@ -188,14 +208,16 @@ extension OnrampAPI {
         return id
     }
 
-    /// The answer to a batch id stored already: the stored batch when the bytes are the same, else 409.
-    static func repeated(_ stored: PushBatchRecord, sha256: String) throws -> Response {
+    /// The answer to a batch id stored already: the stored batch when the bytes are the same, else 409. A batch still
+    /// pending queues a run as a new one does (the first answer may have been lost before its run was queued).
+    func repeated(_ stored: PushBatchRecord, sha256: String, pipeline: PipelineVersion) async throws -> Response {
         guard stored.sha256 == sha256 else {
             throw APIError(.conflict, "push.batch_reused",
                            "batch \(stored.batchId) was stored with other content (sha256 \(stored.sha256)); "
                            + "a new batch needs a new id", field: "batch_id")
         }
-        return JSONResponse.make(batchValue(stored, duplicate: true))
+        if stored.runId == nil { try await runOnArrival(pipeline) }
+        return JSONResponse.make(Self.batchValue(stored, duplicate: true))
     }
 
     func pushTooLarge() -> APIError {

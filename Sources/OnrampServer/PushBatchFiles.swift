@@ -39,8 +39,14 @@ public struct PushBatchFiles: Sendable {
         }
         let target = "\(dataDirectory)/\(name)"
         let folder = (target as NSString).deletingLastPathComponent
+        let tenantFolder = (folder as NSString).deletingLastPathComponent
+        let created = !FileManager.default.fileExists(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        if created {  // the new folders' own entries are durable too before the batch is acknowledged
+            Self.syncDirectory(tenantFolder)
+            Self.syncDirectory((tenantFolder as NSString).deletingLastPathComponent)
+        }
         guard rename(sealed, target) == 0 else {
             throw OnrampError("push.io", "cannot move the batch into place: \(String(cString: strerror(errno)))")
         }

@@ -299,4 +299,43 @@ import Testing
             #expect(await f.store.pendingPushBytes(tenantId: "acme") == 0)
         }
     }
+
+    @Test func anUnreadableBatchIsAnErrorOfItsOwnAndARepeatedPushQueuesTheRunItsFirstAnswerDid() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
+            let (pid, key) = try await setUp(client, f)
+            #expect(try await push(client, "lost", Array("{\"id\":\"ORD-1\",\"amount\":\"1\"}\n".utf8), key: key).status == .created)
+            // The run its first push queued is gone (as if the server died before queueing it, or it was cancelled).
+            let first = try #require(try await runs(client, pid, key: f.keys["acme-viewer"]).first?["id"]?.stringValue)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/runs/\(first)/cancel", key: f.keys["acme-admin"]).status == .ok)
+            // Its object is lost from the disk: the run reports that batch and goes on with the next one.
+            let folder = f.dir.appendingPathComponent("push/acme/\(pid)")
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+            let body = Array("{\"id\":\"ORD-2\",\"amount\":\"2\"}\n".utf8)
+            #expect(try await push(client, "kept", body, key: key).status == .created)
+            let queued = try await runs(client, pid, key: f.keys["acme-viewer"]).filter { $0["state"] == "queued" }
+            #expect(queued.count == 1)
+            // The pusher did not hear the answer and sends "kept" again: still one queued run, the batch stored once.
+            #expect(try await push(client, "kept", body, key: key).status == .ok)
+            #expect(try await runs(client, pid, key: f.keys["acme-viewer"]).filter { $0["state"] == "queued" }.count == 1)
+            let worker = Task { try await f.api.worker!.run() }
+            defer { worker.cancel() }
+            let run = try await finished(client, queued[0]["id"]!.stringValue!, key: f.keys["acme-viewer"])
+            #expect(run["state"] == "succeeded_with_errors" && run["summary"]?["records_written"] == 1, "\(run)")
+            let errors = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/runs/\(queued[0]["id"]!.stringValue!)/errors?format=json",
+                                                          key: f.keys["acme-viewer"]))
+            #expect(errors["errors"]?.arrayValue?.first?["code"] == "push.unreadable")
+            #expect(errors["errors"]?.arrayValue?.first?["file"] == "push:lost")
+            // A batch pending with no run queued (its run was cancelled, say): sending it again queues one.
+            #expect(try await push(client, "later", body, key: key).status == .created)
+            let next = try #require(try await runs(client, pid, key: f.keys["acme-viewer"]).first { $0["state"] == "queued" || $0["state"] == "running" })
+            _ = try await finished(client, next["id"]!.stringValue!, key: f.keys["acme-viewer"])
+            let batches = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/pipelines/\(pid)/batches",
+                                                           key: f.keys["acme-viewer"]))["batches"]?.arrayValue ?? []
+            #expect(batches.map { $0["state"] } == ["processed", "processed", "processed"])
+        }
+    }
 }
