@@ -26,7 +26,7 @@ public final class EdgeAgent: Service, Sendable {
     let logger: Logger
     public let spool: Spool
     public let pusher: Pusher
-    private let stopping = Mutex(false)
+    private let stopping: StopSignal
     /// How the last run ended (nil before the first).
     private let lastRun = Mutex<RunSummary?>(nil)
 
@@ -47,37 +47,53 @@ public final class EdgeAgent: Service, Sendable {
                               at: "destination.config.push_key")
         }
         let spool = try Spool(directory: options.spoolDirectory, maxBytes: options.maxSpoolBytes)
+        let stopping = StopSignal()
         var registry = registry
-        registry.register(SpoolDestination.spec(spool: spool))
+        registry.register(SpoolDestination.spec(spool: spool, shouldStop: { stopping.isSet }))
+        if !registry.readsIncrementally(spec.source) {
+            logger.warning("the source has no incremental mode: every run reads and pushes all of it again")
+        }
         self.spec = spec
         self.registry = registry
         self.resources = resources
         self.options = options
         self.logger = logger
         self.spool = spool
+        self.stopping = stopping
         pusher = try Pusher(spool: spool, server: server, key: key, caFile: config["ca_file"]?.stringValue, logger: logger)
     }
 
     /// Runs until shutdown (or, without `every`, once and until the spool is empty). Throws when a spool segment is
     /// damaged (it is not pushed; a person must look).
     public func run() async throws {
-        defer { Task { await pusher.shutdown() } }
+        do {
+            try await loop()
+        } catch {
+            failure = "\(error)"
+            await writeStatus()
+            await pusher.shutdown()
+            throw error
+        }
+        await writeStatus()
+        await pusher.shutdown()
+    }
+
+    private func loop() async throws {
         guard let every = options.every else {
             _ = await runOnce()
             try await pusher.run(untilEmpty: true)
-            await writeStatus()
             return
         }
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.pusher.run() }
                 group.addTask {
-                    while !self.isStopping {
+                    while !self.isStopping, !Task.isCancelled {
                         _ = await self.runOnce()
                         await self.writeStatus()
                         var waited = 0.0
                         while waited < every, !self.isStopping {
-                            try? await Task.sleep(for: .milliseconds(250))
+                            try await Task.sleep(for: .milliseconds(250))
                             waited += 0.25
                         }
                     }
@@ -87,12 +103,18 @@ public final class EdgeAgent: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.stopping.withLock { $0 = true }
+            self.stopping.set()
         }
-        await writeStatus()
     }
 
-    var isStopping: Bool { stopping.withLock { $0 } }
+    /// Why the agent stopped, when it did on an error (a damaged segment): in `status.json`.
+    private let failureBox = Mutex<String?>(nil)
+    var failure: String? {
+        get { failureBox.withLock { $0 } }
+        set { failureBox.withLock { $0 = newValue } }
+    }
+
+    var isStopping: Bool { stopping.isSet || Task.isCancelled }
 
     /// How the last run ended (nil before the first).
     public var lastStatus: RunStatus? { lastRun.withLock { $0?.status } }
@@ -135,6 +157,8 @@ public final class EdgeAgent: Service, Sendable {
             "pushed_batches": .number(Double(await pusher.pushed)),
             "last_push_at": (await pusher.lastPushAt).map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
             "last_error": (await pusher.lastError).map(Value.string) ?? .null,
+            "stopped_by": failure.map(Value.string) ?? .null,
+            "corrupt_segments": .array(await spool.corrupt.map(Value.string)),
             "last_run": run.map { r in ["status": .string(r.status.rawValue), "read": .number(Double(r.recordsRead)),
                                         "spooled": .number(Double(r.recordsWritten)), "failed": .number(Double(r.recordsFailed)),
                                         "reason": r.failureReason.map(Value.string) ?? .null] } ?? .null,
@@ -147,4 +171,11 @@ public final class EdgeAgent: Service, Sendable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).compactMap(Int64.init).sorted()
         for name in names.dropLast(count) { try? FileManager.default.removeItem(atPath: "\(folder)/\(name)") }
     }
+}
+
+/// Set once, on shutdown; read by the run and by the spool's writer.
+final class StopSignal: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
 }

@@ -22,9 +22,14 @@ public actor Pusher {
 
     public init(spool: Spool, server: String, key: String, caFile: String?, logger: Logger) throws {
         guard let url = URL(string: server), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              url.host != nil, url.query == nil, url.user == nil else {
+              let host = url.host, url.query == nil, url.user == nil else {
             throw OnrampError("agent.server", "the server must be an http:// or https:// URL without credentials or query",
                               at: "destination.config.server")
+        }
+        // The push key is a bearer secret: it crosses a network only inside TLS.
+        guard scheme == "https" || ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
+            throw OnrampError("agent.server", "the push key would travel in clear: give an https:// URL (plain http only to "
+                              + "this machine)", at: "destination.config.server")
         }
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
                                                      timeout: .init(connect: .seconds(10), read: .seconds(120)))
@@ -46,13 +51,22 @@ public actor Pusher {
 
     /// Pushes until cancelled (or, with `untilEmpty`, until nothing pushable is left). A damaged segment stops it.
     public func run(untilEmpty: Bool = false) async throws {
+        if let first = await spool.corrupt.first {
+            throw OnrampError("spool.corrupt", "the spool holds a damaged segment (corrupt/\(first)); nothing is pushed until a "
+                              + "person has looked at it and removed it from the corrupt folder", at: spool.directory)
+        }
         while !Task.isCancelled {
             guard let segment = await spool.next() else {
                 if untilEmpty { return }
                 await spool.waitForChange()
                 continue
             }
-            let body = try await spool.payload(segment)
+            let body: Data
+            do { body = try await spool.payload(segment) } catch {
+                lastError = "\(error)"
+                logger.error("a spool segment cannot be pushed; pushing stops", metadata: ["error": "\(error)"])
+                throw error
+            }
             let wait = backoff.next(after: await send(body, batch: "\(spool.id)-\(segment.sequence)"))
             if wait == 0 {
                 await spool.remove(segment)
@@ -60,7 +74,7 @@ public actor Pusher {
                 lastPushAt = Date()
                 continue
             }
-            try await Task.sleep(for: .seconds(wait))
+            try await Task.sleep(for: .seconds(wait))  // throws when cancelled
         }
     }
 

@@ -7,10 +7,13 @@ import Glibc
 
 /// The agent's durable spool: records read and transformed on the customer's machine wait here, on disk, until the
 /// platform acknowledged them. A segment is one batch: written to a `.partial` file, synced and renamed into place,
-/// with its SHA-256 in its first line. Segments become pushable only once `commit` recorded the source checkpoint
-/// that covers them (in `state.json`, written the same way): after a crash, segments past the last commit are
-/// dropped (their records are read again from the checkpoint), so nothing is pushed twice or lost. Bounded:
-/// `append` waits while the spool holds `maxBytes`, which pauses the source.
+/// with its SHA-256 in its first line. Checkpoints (the source's, and steps' memories) are held back and written
+/// together, in one durable write of `state.json`, just before the next segment (or at the end of the run); the
+/// source's checkpoint makes the segments before it pushable in that same write. After a crash, segments past the
+/// last write are dropped and their records read again from the checkpoint written with them, with the steps'
+/// memories of that moment: nothing is pushed twice or lost. Bounded: `append` waits while the spool holds
+/// `maxBytes` of pushable segments (pausing the source); a run whose uncommitted segments alone fill it fails.
+/// One process at a time: the folder is locked while a spool is open.
 public actor Spool {
     public struct Segment: Sendable, Equatable {
         public let sequence: Int64
@@ -35,6 +38,10 @@ public actor Spool {
     private var committedThrough: Int64
     private var lastWritten: Int64
     private var checkpoints: [String: Value]
+    /// Commits not written yet (nil values: reset), and the segment the source's checkpoint among them covers.
+    private var pending: [String: Value?] = [:]
+    private var pendingThrough: Int64?
+    private let lock: Int32
     private var segments: [Int64: Segment] = [:]
     private var bytes: Int64 = 0
     /// Called when a segment becomes pushable or space is freed.
@@ -51,8 +58,17 @@ public actor Spool {
         let fm = FileManager.default
         try fm.createDirectory(atPath: "\(directory)/segments", withIntermediateDirectories: true,
                                attributes: [.posixPermissions: 0o700])
+        lock = open("\(directory)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            if lock >= 0 { close(lock) }
+            throw OnrampError("spool.locked", "another agent uses this spool folder; give each agent its own --spool",
+                              at: directory)
+        }
         let idPath = "\(directory)/spool-id"
-        if let existing = fm.contents(atPath: idPath).map({ String(decoding: $0, as: UTF8.self) }), !existing.isEmpty {
+        let hasState = fm.fileExists(atPath: "\(directory)/state.json")
+        // Without its state (deleted, a fresh copy) the spool starts numbering again: under a new id, so a batch id
+        // the platform has already stored is never sent with other records.
+        if hasState, let existing = fm.contents(atPath: idPath).map({ String(decoding: $0, as: UTF8.self) }), !existing.isEmpty {
             id = existing.trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
             let fresh = String(UUID().uuidString.lowercased().prefix(13)).replacingOccurrences(of: "-", with: "")
@@ -62,7 +78,9 @@ public actor Spool {
         var state: Value = [:]
         if let data = fm.contents(atPath: "\(directory)/state.json") {
             do { state = try JSONParser.parse([UInt8](data)) } catch {
-                throw OnrampError("spool.state", "the spool's state file does not read: \(error)", at: "\(directory)/state.json")
+                close(lock)
+                throw OnrampError("spool.state", "the spool's state file does not read (\(error)); move the folder aside "
+                                  + "and start again (the source is then read from the start)", at: "\(directory)/state.json")
             }
         }
         committedThrough = Int64(state["committed_through"]?.numberValue ?? 0)
@@ -78,24 +96,42 @@ public actor Spool {
             segments[seq] = Segment(sequence: seq, path: path, bytes: size)
             bytes += size
         }
+        corrupt = ((try? fm.contentsOfDirectory(atPath: "\(directory)/corrupt")) ?? []).sorted()
     }
 
+    deinit { close(lock) }
+
+    /// Damaged segments set aside (in `corrupt/`) by this or an earlier process: while there are any, nothing is
+    /// pushed (a person decides what to do with them).
+    public private(set) var corrupt: [String] = []
+
     /// The checkpoint committed under `key` (nil: none).
-    public func checkpoint(_ key: String) -> Value? { checkpoints[key] }
+    public func checkpoint(_ key: String) -> Value? {
+        if let held = pending[key] { return held }
+        return checkpoints[key]
+    }
 
     /// Segments and bytes held; pushable segments among them.
     public var status: (segments: Int, bytes: Int64, pushable: Int) {
         (segments.count, bytes, segments.keys.filter { $0 <= committedThrough }.count)
     }
 
-    /// Writes `lines` (one JSON record each) as the next segment, durably; waits first while the spool is full.
-    /// Uncommitted until the next `commit(advancing: true)` or `commitWritten()`.
-    public func append(_ lines: [String]) async throws -> Int64 {
-        while bytes >= maxBytes {
-            try Task.checkCancellation()
+    var pushableBytes: Int64 { segments.values.filter { $0.sequence <= committedThrough }.reduce(0) { $0 + $1.bytes } }
+
+    /// Writes `lines` (one JSON record each) as the next segment, durably, after the commits held back. While the spool
+    /// is full of pushable segments it waits (`shouldStop` ends the wait with `agent.stopped`); when its uncommitted
+    /// ones alone fill it, the run cannot go on (`spool.too_small`).
+    public func append(_ lines: [String], shouldStop: @Sendable () -> Bool = { false }) async throws -> Int64 {
+        let payload = Data(lines.joined(separator: "\n").utf8) + Data("\n".utf8)
+        try flush()
+        while bytes + Int64(payload.count) > maxBytes, bytes > 0 {
+            guard pushableBytes > 0 else {
+                throw OnrampError("spool.too_small", "the spool (--max-spool-mb) is smaller than what the source reads between two "
+                                  + "checkpoints; give it more room", at: directory)
+            }
+            if shouldStop() || Task.isCancelled { throw OnrampError("agent.stopped", "the agent is stopping") }
             await waitForChange()
         }
-        let payload = Data(lines.joined(separator: "\n").utf8) + Data("\n".utf8)
         let digest = Hex.string(SHA256.hash(data: payload))
         let seq = lastWritten + 1
         let path = "\(segmentFolder)/\(String(format: "%012lld", seq)).seg"
@@ -107,23 +143,36 @@ public actor Spool {
         return seq
     }
 
-    /// Records `checkpoint` under `key`; with `advancing`, the segments written so far become pushable with it.
-    public func commit(_ key: String, _ checkpoint: Value?, advancing: Bool) throws {
-        var next = checkpoints
-        next[key] = checkpoint
-        try writeState(checkpoints: next, through: advancing ? lastWritten : committedThrough)
-        if advancing { signal() }
+    /// Records `checkpoint` under `key` (held back until the next segment or `commitWritten`); with `advancing`, the
+    /// segments written so far become pushable with it.
+    public func commit(_ key: String, _ checkpoint: Value?, advancing: Bool) {
+        pending[key] = .some(checkpoint)
+        if advancing { pendingThrough = lastWritten }
     }
 
-    /// Makes every segment written pushable (a run that read to its end: what it read is all delivered).
+    /// Writes the commits held back, and makes every segment written pushable (a run that read to its end: what it
+    /// read is all delivered).
     public func commitWritten() throws {
-        guard lastWritten > committedThrough else { return }
-        try writeState(checkpoints: checkpoints, through: lastWritten)
+        pendingThrough = lastWritten
+        try flush()
+    }
+
+    /// Writes the commits held back, in one durable write.
+    func flush() throws {
+        guard !pending.isEmpty || (pendingThrough ?? committedThrough) > committedThrough else { return }
+        var next: [String: Value?] = checkpoints.mapValues { $0 }
+        for (key, value) in pending { next.updateValue(value, forKey: key) }
+        let through = max(committedThrough, pendingThrough ?? committedThrough)
+        try writeState(checkpoints: next, through: through)
+        pending = [:]
+        pendingThrough = nil
         signal()
     }
 
     /// Drops the segments written since the last commit (a run that failed: they are read again next time).
     public func dropUncommitted() {
+        pending = [:]
+        pendingThrough = nil
         for seq in segments.keys where seq > committedThrough {
             if let s = segments.removeValue(forKey: seq) {
                 try? FileManager.default.removeItem(atPath: s.path)
@@ -158,6 +207,7 @@ public actor Spool {
         let moved = "\(folder)/\((segment.path as NSString).lastPathComponent)"
         try? FileManager.default.moveItem(atPath: segment.path, toPath: moved)
         if let s = segments.removeValue(forKey: segment.sequence) { bytes -= s.bytes }
+        corrupt.append((moved as NSString).lastPathComponent)
         throw Corrupt(sequence: segment.sequence, movedTo: moved)
     }
 
@@ -172,7 +222,7 @@ public actor Spool {
     /// Waits until a segment becomes pushable, space is freed, or `timeout` passes.
     public func waitForChange(timeout: Duration = .seconds(1)) async {
         let wake = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: the caller was woken
             await self?.signal()
         }
         await withCheckedContinuation { waiters.append($0) }
@@ -185,11 +235,12 @@ public actor Spool {
         for w in all { w.resume() }
     }
 
-    private func writeState(checkpoints next: [String: Value], through: Int64) throws {
+    private func writeState(checkpoints next: [String: Value?], through: Int64) throws {
+        let kept = next.compactMap { k, v in v.map { (k, $0) } }.sorted { $0.0 < $1.0 }
         let state: Value = ["committed_through": .number(Double(through)),
-                            "checkpoints": .object(Value.Object(uniqueKeysWithValues: next.sorted { $0.key < $1.key }))]
+                            "checkpoints": .object(Value.Object(uniqueKeysWithValues: kept))]
         try Self.writeDurably(Data(JSONWriter.string(state).utf8), to: statePath)
-        checkpoints = next
+        checkpoints = Dictionary(uniqueKeysWithValues: kept)
         committedThrough = through
     }
 

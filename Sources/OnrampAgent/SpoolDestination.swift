@@ -9,6 +9,9 @@ import OnrampCore
 struct SpoolDestination: Destination {
     let spool: Spool?
     let logger: Logger
+    var shouldStop: @Sendable () -> Bool = { false }
+    /// Records of one segment at most, by bytes (a larger batch is several segments).
+    static let segmentBytes = 8 << 20
 
     func write(_ records: [Record]) async throws -> [RecordOutcome] {
         guard let spool else {
@@ -16,22 +19,37 @@ struct SpoolDestination: Destination {
                               + "`onramp agent`", at: "destination.connector")
         }
         guard !records.isEmpty else { return [] }
-        let lines = records.map { JSONWriter.string($0.value) }
-        while true {
-            do {
-                _ = try await spool.append(lines)
-                return records.map { _ in .ok(result: nil) }
-            } catch let e as OnrampError where e.code == "spool.full_disk" {
-                logger.warning("the spool's disk is full; the source is paused until space is freed", metadata: ["spool": "\(spool.directory)"])
-                try await Task.sleep(for: .seconds(5))
+        var segments: [[String]] = [[]]
+        var size = 0
+        for record in records {
+            let line = JSONWriter.string(record.value)
+            if size + line.utf8.count > Self.segmentBytes, !segments[segments.count - 1].isEmpty {
+                segments.append([])
+                size = 0
+            }
+            segments[segments.count - 1].append(line)
+            size += line.utf8.count + 1
+        }
+        for lines in segments {
+            while true {
+                do {
+                    _ = try await spool.append(lines, shouldStop: shouldStop)
+                    break
+                } catch let e as OnrampError where e.code == "spool.full_disk" {
+                    logger.warning("the spool's disk is full; the source is paused until space is freed",
+                                   metadata: ["spool": "\(spool.directory)"])
+                    if shouldStop() { throw OnrampError("agent.stopped", "the agent is stopping") }
+                    try await Task.sleep(for: .seconds(5))
+                }
             }
         }
+        return records.map { _ in .ok(result: nil) }
     }
 
     static let name = "onramp_push"
 
     /// The spec; `spool` is the agent's (nil outside the agent: the pipeline validates, but does not run).
-    static func spec(spool: Spool?) -> DestinationSpec {
+    static func spec(spool: Spool?, shouldStop: @escaping @Sendable () -> Bool = { false }) -> DestinationSpec {
         DestinationSpec(
             name: name, summary: "On the edge agent: spools the records on disk and pushes them to the platform (docs/push.md).",
             configSchema: ["type": "object", "additionalProperties": false, "required": ["server"], "properties": [
@@ -43,21 +61,22 @@ struct SpoolDestination: Destination {
                 "ca_file": ["type": "string", "minLength": 1, "title": "CA file",
                             "description": "PEM file of the CA certificates to trust for HTTPS instead of the system's"],
             ]],
-            build: { _, resources in SpoolDestination(spool: spool, logger: resources.logger) })
+            build: { _, resources in SpoolDestination(spool: spool, logger: resources.logger, shouldStop: shouldStop) })
     }
 }
 
-/// The agent's checkpoints, kept in the spool's state: the pipeline's own checkpoint (`key`) makes the segments
-/// written before it pushable in the same write, so a checkpoint never runs ahead of what the spool holds.
+/// The agent's checkpoints, kept in the spool's state and written with the next segment: the pipeline's own
+/// checkpoint (`key`) makes the segments written before it pushable in that same write, and steps' memories go with
+/// it, so neither runs ahead of (or behind) what the spool holds.
 struct SpoolCheckpoints: CheckpointStore {
     let spool: Spool
     let key: String
 
     func load(pipeline: String) async throws -> Value? { await spool.checkpoint(pipeline) }
     func commit(pipeline: String, checkpoint: Value) async throws {
-        try await spool.commit(pipeline, checkpoint, advancing: pipeline == key)
+        await spool.commit(pipeline, checkpoint, advancing: pipeline == key)
     }
-    func reset(pipeline: String) async throws { try await spool.commit(pipeline, nil, advancing: false) }
+    func reset(pipeline: String) async throws { await spool.commit(pipeline, nil, advancing: false) }
 }
 
 public enum AgentConnectors {

@@ -13,19 +13,23 @@ import Testing
     @Test func committedSegmentsSurviveAReopenAndUncommittedOnesAreDropped() async throws {
         let dir = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let spool = try Spool(directory: dir, maxBytes: 1 << 20)
-        #expect(try await spool.append(["{\"id\":1}", "{\"id\":2}"]) == 1)
-        #expect(await spool.next() == nil)  // not pushable before its checkpoint is committed
-        try await spool.commit("orders", ["files": ["a.csv": "1"]], advancing: true)
-        #expect(try await spool.append(["{\"id\":3}"]) == 2)
-        try await spool.commit("orders#dedupe", ["seen": 3], advancing: false)
-        #expect(await spool.next()?.sequence == 1)
-        // A crash here: segment 2 was written after the last commit of the pipeline's checkpoint.
+        var spool: Spool? = try Spool(directory: dir, maxBytes: 1 << 20)
+        let id = try #require(await spool?.id)
+        #expect(try await spool?.append(["{\"id\":1}", "{\"id\":2}"]) == 1)
+        await spool?.commit("orders", ["files": ["a.csv": "1"]], advancing: true)
+        await spool?.commit("orders#dedupe", ["seen": 2], advancing: false)
+        // Held back until the next segment: not pushable yet, nothing written.
+        #expect(await spool?.next() == nil)
+        #expect(try await spool?.append(["{\"id\":3}"]) == 2)
+        await spool?.commit("orders#dedupe", ["seen": 3], advancing: false)
+        #expect(await spool?.next()?.sequence == 1)
+        // A crash here: segment 2 and the dedupe memory after it were not written together with a checkpoint.
+        spool = nil
         let reopened = try Spool(directory: dir, maxBytes: 1 << 20)
-        #expect(await reopened.id == spool.id)
+        #expect(await reopened.id == id)
         #expect(await reopened.status.segments == 1)
         #expect(await reopened.checkpoint("orders") == ["files": ["a.csv": "1"]])
-        #expect(await reopened.checkpoint("orders#dedupe") == ["seen": 3])
+        #expect(await reopened.checkpoint("orders#dedupe") == ["seen": 2])  // the memory of the moment segment 1 was
         let first = try #require(await reopened.next())
         #expect(String(decoding: try await reopened.payload(first), as: UTF8.self) == "{\"id\":1}\n{\"id\":2}\n")
         // Numbering goes on after the last committed segment (the dropped one never left the machine).
@@ -33,9 +37,40 @@ import Testing
         try await reopened.commitWritten()
         await reopened.remove(first)
         #expect(await reopened.next()?.sequence == 2)
-        await reopened.dropUncommitted()
+        await reopened.commit("orders#dedupe", ["seen": 99], advancing: false)
+        await reopened.dropUncommitted()  // a failed run: its held-back memory goes too
+        #expect(await reopened.checkpoint("orders#dedupe") == ["seen": 2])
         #expect(await reopened.status.segments == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/segments").allSatisfy { !$0.hasSuffix(".partial") })
+    }
+
+    @Test func oneAgentPerFolderAndANewIdWhenTheStateIsGone() async throws {
+        let dir = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var spool: Spool? = try Spool(directory: dir, maxBytes: 1 << 20)
+        let id = try #require(await spool?.id)
+        #expect(throws: OnrampError.self) { _ = try Spool(directory: dir, maxBytes: 1 << 20) }
+        _ = try await spool?.append(["{}"])
+        try await spool?.commitWritten()
+        spool = nil
+        try FileManager.default.removeItem(atPath: "\(dir)/state.json")
+        // Numbering starts again: under another id, so no batch id the platform holds is sent with other records.
+        let again = try Spool(directory: dir, maxBytes: 1 << 20)
+        #expect(await again.id != id)
+        #expect(await again.status.segments == 0)
+    }
+
+    @Test func aRunWhoseUncommittedRecordsFillTheSpoolFailsInsteadOfWaitingForever() async throws {
+        let dir = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spool = try Spool(directory: dir, maxBytes: 100)
+        _ = try await spool.append([String(repeating: "x", count: 120)])
+        do {
+            _ = try await spool.append(["{}"])
+            Issue.record("the spool took more than it holds with nothing to push")
+        } catch let e as OnrampError {
+            #expect(e.code == "spool.too_small")
+        }
     }
 
     @Test func aDamagedSegmentIsReportedAndKeptAsideNotPushed() async throws {
@@ -56,6 +91,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: e.movedTo))
         }
         #expect(await spool.next() == nil)
+        #expect(await spool.corrupt.count == 1)
     }
 
     @Test func aFullSpoolMakesTheWriterWaitUntilSpaceIsFreed() async throws {

@@ -48,19 +48,23 @@ import Testing
         let exports = dir.appendingPathComponent("site/exports")
         try FileManager.default.createDirectory(at: exports, withIntermediateDirectories: true)
         var orders = 0
+        // Each export repeats 10 orders of the one before (an ERP that re-exports a day's tail): the agent's dedupe
+        // step, whose memory lives in the spool with the checkpoint, drops them across runs and restarts.
         func export(_ n: Int) throws {
             var csv = "id,region,amount\n"
-            for i in 0..<40 { csv += "F\(n)-\(i),\(["CA", "NY", "TX"][i % 3]),\(10 + i).50\n" }
+            for i in 0..<150 { csv += "F\(n)-\(i),\(["CA", "NY", "TX"][i % 3]),\(10 + i % 90).50\n" }
+            if n > 0 { for i in 140..<150 { csv += "F\(n - 1)-\(i),CA,1.00\n" } }
             try csv.write(to: exports.appendingPathComponent("orders-\(String(format: "%03d", n)).csv"), atomically: true,
                           encoding: .utf8)
-            orders += 40
+            orders += 150
         }
-        for n in 0..<6 { try export(n) }
+        for n in 0..<8 { try export(n) }
         let agentFile = dir.appendingPathComponent("site/agent.json")
         let agentPipeline: Value = [
             "version": 1, "name": "site-orders", "batch_size": 15,
             "source": ["connector": "csv", "config": ["path": "exports/*.csv"], "incremental": ["mode": "new_files"]],
-            "steps": [["set": ["region": "$uppercase(region)"]]],
+            "steps": [["set": ["region": "$uppercase(region)"]],
+                      ["name": "once", "dedupe": ["key": ["id"], "scope": "pipeline"]]],
             "destination": ["connector": "onramp_push", "config": ["server": .string("http://127.0.0.1:\(port)"),
                                                                    "push_key": "${env:ONRAMP_PUSH_KEY}"]],
         ]
@@ -74,19 +78,19 @@ import Testing
         // and new exports arriving all along.
         try await Task.sleep(for: .milliseconds(700))
         agent.kill9()
-        try export(6)
+        try export(8)
         agent = try Child(agentArgs, env: ["ONRAMP_PUSH_KEY": pushKey], log: log("agent-1.log"))
         try await Task.sleep(for: .milliseconds(500))
         server.kill9()
-        try export(7)
+        try export(9)
         try await Task.sleep(for: .seconds(3))
         server = try Child(["serve", "--data", data, "--port", String(port), "--lease", "2", "--egress-allow", "127.0.0.1"],
                            env: env, log: log("serve-1.log"))
         _ = try await server.port()
-        try export(8)
+        try export(10)
         try await Task.sleep(for: .milliseconds(300))
         agent.kill9()
-        try export(9)
+        try export(11)
         agent = try Child(agentArgs, env: ["ONRAMP_PUSH_KEY": pushKey], log: log("agent-2.log"))
 
         // Until every order is calculated and nothing is pending or running.
