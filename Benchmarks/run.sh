@@ -2,12 +2,17 @@
 # Builds the release benchmarks and runs them beside their peers in the same run:
 # jsonata-rs (PyPI) for the JSONata expression, Python csv+orjson for the CSV and grouped pipelines,
 # xml.etree/lxml iterparse for the 1 GB XML file, openpyxl read-only mode for the 1M-row workbook.
-# Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|cleansing|mapping|all|postgres|control-plane]  (xml, xlsx,
+# Usage: Benchmarks/run.sh [jsonata|csv|grouped|xml|xlsx|cleansing|mapping|all|postgres|control-plane|push]  (xml, xlsx,
 # cleansing, mapping, postgres and control-plane are not part of all; postgres runs Benchmarks/postgres.sh, beside
-# psql \copy; control-plane runs 10,000 tenants and 100,000 schedules on a throwaway PostgreSQL beside SQLite)
+# psql \copy; control-plane runs 10,000 tenants and 100,000 schedules on a throwaway PostgreSQL beside SQLite;
+# push: batches pushed to a release onramp serve beside its file upload, and the edge agent idle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = postgres ] && exec Benchmarks/postgres.sh
+if [ "${1:-}" = push ]; then
+  swift build -c release --product onramp
+  exec python3 Benchmarks/push_figures.py .build/release/onramp "${PUSHERS:-8}" "${BATCHES:-50}" "${IDLE:-30}"
+fi
 if [ "${1:-}" = control-plane ]; then
   swift build -c release --product onramp-bench
   PG_TEST_FSYNC=on source scripts/postgres-test.sh  # durable commits, as in production
