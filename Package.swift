@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(name: "OnrampConnectorTests", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampFileFormats", "OnrampConnectorsFiles", "OnrampConnectorsHTTP",
             "OnrampConnectorsSQLite", "OnrampConnectorsPostgres", "OnrampConnectorsS3", "OnrampEngine",
-            "OnrampExampleConnector", "OnrampPlugins", "OnrampTaxmanSandbox",
+            "OnrampExampleConnector", "OnrampPlugins", "OnrampTaxmanSandbox", "OnrampAgent",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),

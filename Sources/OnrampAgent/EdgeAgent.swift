@@ -16,6 +16,8 @@ public final class EdgeAgent: Service, Sendable {
         public var maxSpoolBytes: Int64 = 1 << 30
         /// Seconds between runs; nil: one run, then push until the spool is empty, then return.
         public var every: Double?
+        /// Seconds between heartbeats to the platform (an enrolled agent's status; runs asked for come back).
+        public var heartbeatSeconds: Double = 30
         public init(spoolDirectory: String) { self.spoolDirectory = spoolDirectory }
     }
 
@@ -27,6 +29,8 @@ public final class EdgeAgent: Service, Sendable {
     public let spool: Spool
     public let pusher: Pusher
     private let stopping: StopSignal
+    /// Set by a heartbeat whose answer asked for a run; the wait between runs ends at it.
+    private let runNow = StopSignal()
     /// How the last run ended (nil before the first).
     private let lastRun = Mutex<RunSummary?>(nil)
 
@@ -39,12 +43,14 @@ public final class EdgeAgent: Service, Sendable {
                               + "API), not \(spec.destination.connector)", at: "destination.connector")
         }
         let config = spec.destination.config
-        guard let server = config["server"]?.stringValue else {
-            throw OnrampError("config.missing", "the platform's URL is required", at: "destination.config.server")
+        let enrolled = Enrolment.stored(in: options.spoolDirectory)
+        guard let server = config["server"]?.stringValue ?? enrolled?.server else {
+            throw OnrampError("config.missing", "the platform's URL is required (or enrol the agent: onramp agent enrol)",
+                              at: "destination.config.server")
         }
-        guard let key = config["push_key"]?.stringValue ?? environment["ONRAMP_PUSH_KEY"], !key.isEmpty else {
-            throw OnrampError("config.missing", "a push key is required: push_key, or ONRAMP_PUSH_KEY in the environment",
-                              at: "destination.config.push_key")
+        guard let key = config["push_key"]?.stringValue ?? environment["ONRAMP_PUSH_KEY"] ?? enrolled?.pushKey, !key.isEmpty else {
+            throw OnrampError("config.missing", "a push key is required: enrol the agent (onramp agent enrol), or give push_key "
+                              + "or ONRAMP_PUSH_KEY", at: "destination.config.push_key")
         }
         let spool = try Spool(directory: options.spoolDirectory, maxBytes: options.maxSpoolBytes)
         let stopping = StopSignal()
@@ -82,17 +88,29 @@ public final class EdgeAgent: Service, Sendable {
         guard let every = options.every else {
             _ = await runOnce()
             try await pusher.run(untilEmpty: true)
+            _ = await pusher.heartbeat(await statusValue())
             return
         }
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.pusher.run() }
                 group.addTask {
+                    while !self.isStopping, !Task.isCancelled, await self.pusher.heartbeats {
+                        if await self.pusher.heartbeat(await self.statusValue()) == true {
+                            self.logger.info("the platform asked for a run")
+                            self.runNow.set()
+                        }
+                        try await Task.sleep(for: .seconds(self.options.heartbeatSeconds))
+                    }
+                    // No heartbeats (a plain push key): this task ends quietly and the others go on.
+                    while !self.isStopping, !Task.isCancelled { try await Task.sleep(for: .milliseconds(250)) }
+                }
+                group.addTask {
                     while !self.isStopping, !Task.isCancelled {
                         _ = await self.runOnce()
                         await self.writeStatus()
                         var waited = 0.0
-                        while waited < every, !self.isStopping {
+                        while waited < every, !self.isStopping, !self.runNow.take() {
                             try await Task.sleep(for: .milliseconds(250))
                             waited += 0.25
                         }
@@ -147,11 +165,17 @@ public final class EdgeAgent: Service, Sendable {
         return summary
     }
 
-    /// `status.json` in the spool folder: what an operator (or a monitor) reads.
+    /// `status.json` in the spool folder: what an operator (or a monitor) reads; heartbeats send the same.
     func writeStatus() async {
+        try? Spool.writeDurably(Data(JSONWriter.string(await statusValue(), pretty: true).utf8),
+                                to: "\(options.spoolDirectory)/status.json")
+    }
+
+    func statusValue() async -> Value {
         let state = await spool.status
         let run = lastRun.withLock { $0 }
-        let status: Value = [
+        return [
+            "version": .string(Self.version),
             "spool": ["segments": .number(Double(state.segments)), "bytes": .number(Double(state.bytes)),
                       "pushable": .number(Double(state.pushable))],
             "pushed_batches": .number(Double(await pusher.pushed)),
@@ -163,8 +187,10 @@ public final class EdgeAgent: Service, Sendable {
                                         "spooled": .number(Double(r.recordsWritten)), "failed": .number(Double(r.recordsFailed)),
                                         "reason": r.failureReason.map(Value.string) ?? .null] } ?? .null,
         ]
-        try? Spool.writeDurably(Data(JSONWriter.string(status, pretty: true).utf8), to: "\(options.spoolDirectory)/status.json")
     }
+
+    /// The agent's version, as heartbeats report it.
+    public static let version = "0.15.0"
 
     /// Keeps the newest `count` run folders (their error reports and logs) and removes the others.
     static func prune(_ folder: String, keeping count: Int) {
@@ -178,4 +204,6 @@ final class StopSignal: Sendable {
     private let flag = Mutex(false)
     func set() { flag.withLock { $0 = true } }
     var isSet: Bool { flag.withLock { $0 } }
+    /// Whether it was set, clearing it.
+    func take() -> Bool { flag.withLock { value in defer { value = false }; return value } }
 }

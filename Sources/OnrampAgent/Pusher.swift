@@ -11,6 +11,7 @@ import OnrampCore
 /// platform answered 201 or 200. Outages and refusals wait (`PushBackoff`) and keep the segment.
 public actor Pusher {
     let spool: Spool
+    let base: String
     let endpoint: String
     let key: String
     let http: HTTPClient
@@ -21,6 +22,17 @@ public actor Pusher {
     public private(set) var pushed = 0
 
     public init(spool: Spool, server: String, key: String, caFile: String?, logger: Logger) throws {
+        let http = try Self.client(server: server, caFile: caFile)
+        self.spool = spool
+        base = (server.hasSuffix("/") ? String(server.dropLast()) : server) + "/api/v1"
+        endpoint = base + "/push/batches/"
+        self.key = key
+        self.logger = logger
+        self.http = http
+    }
+
+    /// An HTTP client for `server` (https, or http to this machine only), trusting `caFile`'s CAs when given.
+    public static func client(server: String, caFile: String?) throws -> HTTPClient {
         guard let url = URL(string: server), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, url.query == nil, url.user == nil else {
             throw OnrampError("agent.server", "the server must be an http:// or https:// URL without credentials or query",
@@ -40,12 +52,31 @@ public actor Pusher {
             }
             configuration.tlsConfiguration = tls
         }
-        self.spool = spool
-        endpoint = (server.hasSuffix("/") ? String(server.dropLast()) : server) + "/api/v1/push/batches/"
-        self.key = key
-        self.logger = logger
-        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
+
+    /// Sends a heartbeat with the agent's status: whether the platform asked for a run, nil when it did not answer
+    /// or this key is not an enrolled agent's (404: then heartbeats are pointless, `heartbeats` turns false).
+    public func heartbeat(_ status: Value) async -> Bool? {
+        guard heartbeats else { return nil }
+        var request = HTTPClientRequest(url: base + "/agent/heartbeat")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: JSONWriter.string(status)))
+        do {
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let answer = try await response.body.collect(upTo: 1 << 16)
+            if response.status.code == 404 { heartbeats = false }
+            guard response.status.code == 200 else { return nil }
+            return (try? JSONParser.parse([UInt8](buffer: answer)))?["run_requested"]?.boolValue
+        } catch {
+            return nil
+        }
+    }
+
+    /// False once the platform said this key is no enrolled agent's.
+    public private(set) var heartbeats = true
 
     public func shutdown() async { try? await http.shutdown() }
 

@@ -52,11 +52,12 @@ struct SpoolDestination: Destination {
     static func spec(spool: Spool?, shouldStop: @escaping @Sendable () -> Bool = { false }) -> DestinationSpec {
         DestinationSpec(
             name: name, summary: "On the edge agent: spools the records on disk and pushes them to the platform (docs/push.md).",
-            configSchema: ["type": "object", "additionalProperties": false, "required": ["server"], "properties": [
+            configSchema: ["type": "object", "additionalProperties": false, "properties": [
                 "server": ["type": "string", "minLength": 1, "title": "Platform",
-                           "description": "The Onramp server's base URL", "examples": ["https://onramp.example"]],
-                "push_key": ["type": "string", "minLength": 1, "x-secret": true, "format": "password", "title": "Push key",
-                             "description": "The pipeline's push key (onp_…); default: $ONRAMP_PUSH_KEY",
+                           "description": "The Onramp server's base URL (default: the one the agent enrolled with)",
+                           "examples": ["https://onramp.example"]],
+                "push_key": ["type": "string", "minLength": 1, "format": "password", "title": "Push key",
+                             "description": "The pipeline's push key (onp_…); default: $ONRAMP_PUSH_KEY, else the enrolled agent's",
                              "examples": ["${env:ONRAMP_PUSH_KEY}"]],
                 "ca_file": ["type": "string", "minLength": 1, "title": "CA file",
                             "description": "PEM file of the CA certificates to trust for HTTPS instead of the system's"],

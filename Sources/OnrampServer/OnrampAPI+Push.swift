@@ -177,11 +177,16 @@ extension OnrampAPI {
             throw APIError.notFound("pipeline \(key.pipelineId)")
         }
         guard p.archivedAt == nil else { throw APIError(.conflict, "archived", "pipeline \(p.name) is archived") }
+        try Self.requirePushSource(p)
+        return p
+    }
+
+    /// 409 `push.not_push_source` unless the pipeline's source is `push`.
+    static func requirePushSource(_ p: PipelineVersion) throws {
         guard p.document["source"]?["connector"]?.stringValue == PushedBatch.connector else {
             throw APIError(.conflict, "push.not_push_source",
                            "pipeline \(p.name) does not read pushed batches: its source.connector is not push")
         }
-        return p
     }
 
     /// Queues a run of the pipeline for the batch just stored, unless its source says not to or a queued run will

@@ -73,6 +73,7 @@ public struct OnrampAPI: Sendable {
         addLoginRoute(router, throttle: throttle)
         addUIRoutes(router)
         addPushIngestRoutes(router, throttle: PushThrottle(rate: pushLimits.rate, burst: pushLimits.burst))
+        addAgentLinkRoutes(router)
         let api = router.group("/api/v1").add(middleware: AuthMiddleware(store: store))
             .add(middleware: AuditMiddleware(store: store))
         addUserRoutes(api)
@@ -96,6 +97,7 @@ public struct OnrampAPI: Sendable {
         addConnectionCheckRoutes(api)
         addDeployRoutes(api)
         addPushRoutes(api)
+        addAgentRoutes(api)
         return router
     }
 

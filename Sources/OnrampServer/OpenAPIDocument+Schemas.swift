@@ -66,6 +66,11 @@ extension OpenAPIDocument {
         "PushKey": pushKey,
         "PushKeyCreated": S.extending(pushKey, ["key": ["type": "string", "description": "The secret (onp_…); shown once"]]),
         "PushKeyList": S.page("push_keys", S.ref("PushKey")),
+        "Agent": agent,
+        "AgentCreated": S.extending(agent, ["enrolment_token": ["type": "string", "description": "The one-time token (one_…); shown once"]]),
+        "AgentList": S.page("agents", S.ref("Agent")),
+        "AgentEnrolled": S.object(["agent_id": S.string, "pipeline_id": S.string, "push_key": S.string]),
+        "AgentHeartbeat": S.object(["run_requested": S.boolean]),
         "PushBatch": S.object([
             "batch_id": S.string, "sequence": S.count, "state": S.enumeration(["pending", "processed"]), "bytes": S.count,
             "sha256": S.string, "gzip": S.boolean, "received_at": S.dateTime, "run_id": S.nullableString,
@@ -94,6 +99,12 @@ extension OpenAPIDocument {
     static let apiKey = S.object(["id": S.string, "name": S.string, "role": S.enumeration(roles),
                                   "tenant_id": S.nullableString, "created_at": S.dateTime,
                                   "revoked_at": S.nullableDateTime])
+
+    static let agent = S.object([
+        "id": S.string, "name": S.string, "pipeline_id": S.string, "enrolled": S.boolean,
+        "enrolment_expires_at": S.nullableDateTime, "created_at": S.dateTime, "last_seen_at": S.nullableDateTime,
+        "status": S.nullable(S.openObject), "run_requested": S.boolean,
+    ])
 
     static let pushKey = S.object(["id": S.string, "name": S.string, "pipeline_id": S.string, "created_at": S.dateTime,
                                    "revoked_at": S.nullableDateTime])
@@ -229,6 +240,8 @@ extension OpenAPIDocument {
                                  optional: ["name"], closed: false),
         "UserCreate": S.object(["email": ["type": "string", "pattern": "@"], "role": S.enumeration(tenantRoles),
                                 "password": ["type": "string", "minLength": 12]], optional: ["password"], closed: false),
+        "AgentCreate": S.object(["name": ["type": "string", "minLength": 1, "maxLength": 200]]),
+        "AgentEnrol": S.object(["token": S.string]),
         "PushKeyCreate": S.object(["name": ["type": "string", "minLength": 1, "maxLength": 200]], optional: ["name"]),
         "ApiKeyCreate": S.object(["name": S.string, "role": S.enumeration(tenantRoles)], optional: ["name"],
                                  closed: false),

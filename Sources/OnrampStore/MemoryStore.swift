@@ -3,7 +3,8 @@ import OnrampCore
 
 /// The in-memory backend: for tests and for trying things out. Nothing survives the process.
 public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore, WebhookStore,
-    AuditStore, ErrorQueueStore, PushStore {
+    AuditStore, ErrorQueueStore, PushStore, AgentStore {
+    var agentsById: [String: AgentRecord] = [:]
     var pushKeysById: [String: PushKeyRecord] = [:]
     var pushBatchesByPipeline: [String: [PushBatchRecord]] = [:]
     var errorEntriesById: [String: ErrorEntry] = [:]

@@ -56,4 +56,4 @@ extension RunStore {
 
 /// Everything the control plane keeps; one contract test suite runs against every backend.
 public typealias OnrampStore = PipelineStore & PipelineTestStore & RunStore & CheckpointStore & AccessStore & ScheduleStore & SecretStore & TemplateStore & UserStore & ConnectionStore & AuditStore & WebhookStore
-    & ErrorQueueStore & PushStore
+    & ErrorQueueStore & PushStore & AgentStore

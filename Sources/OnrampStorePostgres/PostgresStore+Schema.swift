@@ -105,6 +105,7 @@ extension PostgresStore {
             "CREATE INDEX schedules_by_due ON schedules (next_due_at) WHERE enabled",
         ]),
         ("v3-push", pushMigration),
+        ("v4-agents", agentMigration),
     ]
 
     /// Creates the schema (when one is configured) and applies the migrations not yet in `schema_migrations`, in one

@@ -9,7 +9,7 @@ import PostgresNIO
 /// Every write applies the same pure transitions as SQLiteStore inside one transaction, with the rows it decides on
 /// locked (`FOR UPDATE`, or an advisory lock for the claim), so the guarantees hold across processes.
 public final class PostgresStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore,
-    SecretStore, TemplateStore, UserStore, ConnectionStore, WebhookStore, AuditStore, ErrorQueueStore, PushStore, Sendable {
+    SecretStore, TemplateStore, UserStore, ConnectionStore, WebhookStore, AuditStore, ErrorQueueStore, PushStore, AgentStore, Sendable {
     let client: PostgresClient
     let logger: Logger
     /// The schema the tables live in (created by `migrate()`); nil: the server's search_path as it is.

@@ -6,7 +6,7 @@ import OnrampStore
 /// The embedded backend: one SQLite file (GRDB), migrated on open. Times are stored as epoch
 /// seconds and documents as JSON text, so the schema carries over to PostgreSQL unchanged.
 public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, CheckpointStore, AccessStore, ScheduleStore, SecretStore, TemplateStore, UserStore, ConnectionStore, WebhookStore,
-    AuditStore, ErrorQueueStore, PushStore {
+    AuditStore, ErrorQueueStore, PushStore, AgentStore {
     /// A pool (WAL: readers do not wait for the writer) for files; a queue for in-memory databases.
     let db: any DatabaseWriter
 
@@ -116,6 +116,7 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
                 """)
         }
         m.registerMigration("v18-push", migrate: SQLiteStore.migratePush)
+        m.registerMigration("v19-agents", migrate: SQLiteStore.migrateAgents)
         return m
     }
 

@@ -11,7 +11,38 @@ struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
         abstract: "The edge agent: run a pipeline's source and steps here, spool the records on disk and push them to the "
-            + "platform (outbound HTTPS only; docs/push.md).")
+            + "platform (outbound HTTPS only; docs/push.md).",
+        subcommands: [AgentRunCommand.self, AgentEnrolCommand.self], defaultSubcommand: AgentRunCommand.self)
+}
+
+struct AgentEnrolCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enrol",
+        abstract: "Exchange the one-time enrolment token an admin made on the platform for this agent's push key (kept in "
+            + "the spool folder).")
+    @Option(help: "The platform's base URL (https://…).") var server: String
+    @Option(help: "The enrolment token (one_…); default: $ONRAMP_ENROLMENT_TOKEN.") var token: String?
+    @Option(help: "The spool folder the agent will use.") var spool = "onramp-spool"
+    @Option(help: "PEM file of the CA certificates to trust instead of the system's.") var caFile: String?
+
+    func run() async throws {
+        guard let token = token ?? ProcessInfo.processInfo.environment["ONRAMP_ENROLMENT_TOKEN"] else {
+            throw ValidationError("give --token or ONRAMP_ENROLMENT_TOKEN")
+        }
+        umask(0o077)
+        do {
+            let id = try await Enrolment.enrol(server: server, token: token, caFile: caFile, spool: spool)
+            print("enrolled as agent \(id); its key is in \(spool)/agent.json (owner-only)")
+        } catch {
+            report(error)
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct AgentRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the agent (the default: onramp agent FILE …).")
 
     @OptionGroup var pluginOptions: PluginOptions
     @Argument(help: "The pipeline file; its destination is onramp_push.") var file: String
@@ -20,6 +51,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Largest spool, MiB: when it is full the source waits.") var maxSpoolMb = 1024
     @Option(help: "Seconds between runs (omit with --once).") var every = 300.0
     @Flag(help: "One run, then push until the spool is empty, then exit (0 when the run did not fail).") var once = false
+    @Option(help: "Seconds between heartbeats of an enrolled agent.") var heartbeatSeconds = 30.0
 
     func run() async throws {
         var logger = Logger(label: "onramp.agent")
@@ -32,6 +64,7 @@ struct AgentCommand: AsyncParsableCommand {
             var options = EdgeAgent.Options(spoolDirectory: spool)
             options.maxSpoolBytes = Int64(maxSpoolMb) << 20
             options.every = once ? nil : every
+            options.heartbeatSeconds = max(heartbeatSeconds, 0.2)
             agent = try EdgeAgent(spec: spec, registry: registry, resources: .forPipeline(file), options: options,
                                   environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch {

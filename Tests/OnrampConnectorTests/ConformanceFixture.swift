@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OnrampAgent
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
@@ -22,6 +23,7 @@ enum TestRegistry {
         PostgresConnectors.register(into: &r)
         S3Connectors.register(into: &r)
         SandboxConnectors.register(into: &r)
+        AgentConnectors.register(into: &r)
         return r
     }()
 

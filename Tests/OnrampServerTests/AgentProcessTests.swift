@@ -136,4 +136,77 @@ import Testing
         print("agent: \(orders) orders in \(batches.count) batches over \(runs.count) runs, the agent killed twice and "
               + "the server once; calculations \(stats?["calculations"] ?? .null)")
     }
+
+    /// An agent enrolled with the CLI (no key in its file or environment) reports its status with heartbeats, and a
+    /// run asked for on the platform happens at once instead of at its next hourly turn.
+    @Test func anEnrolledAgentShowsItsStatusAndRunsWhenAsked() async throws {
+        guard FileManager.default.isExecutableFile(atPath: ProcessTests.binary) else {
+            Issue.record("build the onramp executable first (swift build): \(ProcessTests.binary)")
+            return
+        }
+        let dir = try HostileServer.temporaryDirectory("agent-enrol")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data").path
+        let server = try Child(["serve", "--data", data, "--port", "0"], env: ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey],
+                               log: dir.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(try await server.port())"
+        let api = base + "/api/v1", admin = ProcessTests.adminKey
+        #expect(try await ProcessTests.http("POST", "\(api)/tenants", key: admin, body: ["id": "acme"]).0 == 201)
+        let pipeline: Value = ["version": 1, "name": "pushed", "source": ["connector": "push", "config": [:]],
+                               "destination": ["connector": "file", "config": ["path": "out.ndjson"]]]
+        let pid = try #require(try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines", key: admin, body: pipeline).1?["id"]?
+            .stringValue)
+        let made = try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/agents", key: admin, body: ["name": "site"])
+        let agentId = try #require(made.1?["id"]?.stringValue)
+        let token = try #require(made.1?["enrolment_token"]?.stringValue)
+
+        let site = dir.appendingPathComponent("site")
+        try FileManager.default.createDirectory(at: site.appendingPathComponent("exports"), withIntermediateDirectories: true)
+        try "id,amount\nA1,1.50\nA2,2.50\n".write(to: site.appendingPathComponent("exports/a.csv"), atomically: true, encoding: .utf8)
+        let file = site.appendingPathComponent("agent.json")
+        try JSONWriter.string(["version": 1, "name": "site", "source": ["connector": "csv", "config": ["path": "exports/*.csv"],
+                                                                        "incremental": ["mode": "new_files"]],
+                               "destination": ["connector": "onramp_push", "config": [:]]])
+            .write(to: file, atomically: true, encoding: .utf8)
+        let spool = site.appendingPathComponent("spool").path
+        let enrol = try Child(["agent", "enrol", "--server", base, "--token", token, "--spool", spool],
+                              log: dir.appendingPathComponent("enrol.log"))
+        enrol.process.waitUntilExit()
+        #expect(enrol.process.terminationStatus == 0, "\((try? String(contentsOf: enrol.log, encoding: .utf8)) ?? "")")
+        let again = try Child(["agent", "enrol", "--server", base, "--token", token, "--spool", spool + "-2"],
+                              log: dir.appendingPathComponent("enrol-2.log"))
+        again.process.waitUntilExit()
+        #expect(again.process.terminationStatus == 1)  // a token enrols once
+
+        let agent = try Child(["agent", file.path, "--spool", spool, "--every", "3600", "--heartbeat-seconds", "0.3"],
+                              log: dir.appendingPathComponent("agent.log"))
+        defer { agent.stop() }
+        func shown() async throws -> Value? {
+            try await ProcessTests.http("GET", "\(api)/tenants/acme/pipelines/\(pid)/agents", key: admin).1?["agents"]?.arrayValue?.first
+        }
+        func batches() async throws -> Int {
+            try await ProcessTests.http("GET", "\(api)/tenants/acme/pipelines/\(pid)/batches", key: admin).1?["batches"]?
+                .arrayValue?.count ?? -1
+        }
+        var seen: Value?
+        for _ in 0..<100 {
+            seen = try await shown()
+            if seen?["status"]?["last_run"]?["status"] == "succeeded", try await batches() == 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(seen?["enrolled"] == true && seen?["last_seen_at"]?.stringValue != nil, "\(seen.map { JSONWriter.string($0) } ?? "-")")
+        #expect(seen?["status"]?["last_run"]?["spooled"] == 2 && seen?["status"]?["version"]?.stringValue != nil)
+        #expect(try await batches() == 1)
+        // A new export, and a run asked for: pushed within seconds, not at the next hourly run.
+        try "id,amount\nB1,3.50\n".write(to: site.appendingPathComponent("exports/b.csv"), atomically: true, encoding: .utf8)
+        #expect(try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/agents/\(agentId)/run", key: admin).0 == 202)
+        var count = 0
+        for _ in 0..<100 {
+            count = try await batches()
+            if count == 2 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(count == 2, "the run asked for did not push the new export")
+    }
 }

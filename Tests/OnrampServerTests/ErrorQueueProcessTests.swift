@@ -75,7 +75,8 @@ import Testing
         var csv = "id,region,amount\n"
         for i in 1...200 { csv += "K\(i),\(["CA", "NY", "TX"][i % 3]),\"\(i % 90),\(i % 10)0\"\n" }
         try csv.write(to: files.appendingPathComponent("orders.csv"), atomically: true, encoding: .utf8)
-        let sandbox = try ProcessTests.Child(["taxman-sandbox", "--port", "0", "--latency-ms", "250", "--api-key", "tk"],
+        // 20 requests of 0.6 s: time enough to kill the replay midway even on a loaded machine.
+        let sandbox = try ProcessTests.Child(["taxman-sandbox", "--port", "0", "--latency-ms", "600", "--api-key", "tk"],
                                              log: dir.appendingPathComponent("sandbox.log"))
         defer { sandbox.stop() }
         let sandboxURL = "http://127.0.0.1:\(try await sandbox.port())"

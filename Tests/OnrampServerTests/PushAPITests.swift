@@ -219,7 +219,7 @@ import Testing
         var limits = OnrampAPI.PushLimits()
         limits.maxBatchBytes = 64
         limits.maxPendingBytes = 100
-        limits.rate = 0.5
+        limits.rate = 0.001  // no refill however slow the machine: the burst is all there is
         limits.burst = 6
         let f = try await Self.fixture(limits: limits)
         defer { try? FileManager.default.removeItem(at: f.dir) }
@@ -336,6 +336,54 @@ import Testing
             let batches = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/pipelines/\(pid)/batches",
                                                            key: f.keys["acme-viewer"]))["batches"]?.arrayValue ?? []
             #expect(batches.map { $0["state"] } == ["processed", "processed", "processed"])
+        }
+    }
+
+    @Test func anAgentEnrolsOnceSendsHeartbeatsAndTakesTheRunsAskedFor() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
+            let (pid, plainKey) = try await setUp(client, f)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/agents", key: f.keys["acme-viewer"],
+                                   body: ["name": "warehouse"]).status == .forbidden)
+            let made = try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/agents", key: f.keys["acme-admin"],
+                                      body: ["name": "warehouse"])
+            #expect(made.status == .created)
+            let agentId = try #require(Self.j(made)["id"]?.stringValue)
+            let token = try #require(Self.j(made)["enrolment_token"]?.stringValue)
+            #expect(Self.j(made)["enrolled"] == false)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/agents/\(agentId)/run",
+                                   key: f.keys["acme-admin"]).status == .conflict)  // not enrolled yet
+            // The token works once; a guess or a second use is 401.
+            #expect(try await call(client, .post, "/api/v1/agent/enrol", key: nil, body: ["token": "one_guess"]).status == .unauthorized)
+            let enrolled = try await call(client, .post, "/api/v1/agent/enrol", key: nil, body: ["token": .string(token)])
+            #expect(enrolled.status == .ok)
+            let agentKey = try #require(Self.j(enrolled)["push_key"]?.stringValue)
+            #expect(Self.j(enrolled)["agent_id"] == .string(agentId))
+            #expect(try await call(client, .post, "/api/v1/agent/enrol", key: nil, body: ["token": .string(token)]).status == .unauthorized)
+            // Heartbeats: the status is kept and shown; a run asked for comes back once.
+            let beat = try await call(client, .post, "/api/v1/agent/heartbeat", key: agentKey,
+                                      body: ["version": "0.15.0", "spool": ["segments": 3, "bytes": 120, "pushable": 3]])
+            #expect(beat.status == .ok && Self.j(beat)["run_requested"] == false)
+            #expect(try await call(client, .post, "/api/v1/agent/heartbeat", key: plainKey, body: [:]).status == .notFound)
+            #expect(try await call(client, .post, "/api/v1/agent/heartbeat", key: f.keys["acme-admin"], body: [:]).status == .unauthorized)
+            #expect(try await call(client, .post, "/api/v1/tenants/acme/pipelines/\(pid)/agents/\(agentId)/run",
+                                   key: f.keys["acme-admin"]).status == .accepted)
+            #expect(Self.j(try await call(client, .post, "/api/v1/agent/heartbeat", key: agentKey, body: [:]))["run_requested"] == true)
+            #expect(Self.j(try await call(client, .post, "/api/v1/agent/heartbeat", key: agentKey,
+                                          body: ["spool": ["segments": 0]]))["run_requested"] == false)
+            let listed = try APITests.json(try await call(client, .get, "/api/v1/tenants/acme/pipelines/\(pid)/agents",
+                                                          key: f.keys["acme-viewer"]))
+            let shown = try #require(listed["agents"]?.arrayValue?.first)
+            #expect(shown["enrolled"] == true && shown["last_seen_at"]?.stringValue != nil && shown["status"]?["spool"]?["segments"] == 0)
+            #expect(!JSONWriter.string(listed).contains(agentKey) && !JSONWriter.string(listed).contains(token))
+            #expect(try await call(client, .get, "/api/v1/tenants/globex/pipelines/\(pid)/agents", key: f.keys["globex-admin"]).status
+                    == .notFound)
+            // The agent's key pushes like any push key; removing the agent revokes it.
+            #expect(try await push(client, "a1", Array("{\"id\":\"ORD-1\",\"amount\":\"1\"}\n".utf8), key: agentKey).status == .created)
+            #expect(try await call(client, .delete, "/api/v1/tenants/acme/pipelines/\(pid)/agents/\(agentId)", key: f.keys["acme-admin"])
+                .status == .noContent)
+            #expect(try await push(client, "a2", Array("{}\n".utf8), key: agentKey).status == .unauthorized)
         }
     }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import OnrampConnectorKit
+import OnrampCore
+import OnrampStore
+
+/// Edge agents: a tenant's admin makes one for a push pipeline and gets a one-time enrolment token; the agent
+/// exchanges it (`POST /api/v1/agent/enrol`, outbound from the customer's machine) for a push key of its own, then
+/// sends heartbeats with its status (`POST /api/v1/agent/heartbeat`) and receives the runs asked for from here.
+extension OnrampAPI {
+    static let enrolmentPrefix = "one_"
+    /// How long an enrolment token can be used.
+    static let enrolmentSeconds: TimeInterval = 24 * 3600
+
+    func addAgentRoutes(_ api: RouterGroup<OnrampRequestContext>) {
+        api.post("/tenants/:tenant/pipelines/:pipeline/agents") { request, context in
+            let tenant = try context.tenant(allowing: Self.pushKeyManagers)
+            let p = try await activePipeline(context, tenant: tenant)
+            try Self.requirePushSource(p)
+            let body = try await request.jsonBody()
+            guard let name = body["name"]?.stringValue, (1...200).contains(name.count) else {
+                throw APIError(.unprocessableContent, "invalid", "must be a string of 1 to 200 characters", field: "name")
+            }
+            let token = Self.enrolmentPrefix + AuthMiddleware.newSecret().dropFirst(4)
+            let now = Date()
+            let agent = AgentRecord(id: UUID().uuidString.lowercased(), tenantId: tenant, pipelineId: p.pipelineId, name: name,
+                                    enrolmentHash: AuthMiddleware.hash(token),
+                                    enrolmentExpiresAt: now.addingTimeInterval(Self.enrolmentSeconds), createdAt: now)
+            try await store.createAgent(agent)
+            guard case .object(var out) = Self.agentValue(agent) else { return Response(status: .internalServerError) }
+            out["enrolment_token"] = .string(token)  // shown once; only its hash is stored
+            return JSONResponse.created(.object(out), at: "/api/v1/tenants/\(tenant)/pipelines/\(p.pipelineId)/agents/\(agent.id)")
+        }
+        api.get("/tenants/:tenant/pipelines/:pipeline/agents") { request, context in
+            let tenant = try context.tenant()
+            let p = try await pipeline(context, tenant: tenant)
+            let page = try ListPage(request).slice(try await store.agents(pipelineId: p.pipelineId)) {
+                ListPage.createdKey($0.createdAt, $0.id)
+            }
+            return JSONResponse.make(["agents": .array(page.items.map(Self.agentValue)), "next_cursor": page.next])
+        }
+        api.post("/tenants/:tenant/pipelines/:pipeline/agents/:agent/run") { _, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
+            let agent = try await pipelineAgent(context, tenant: tenant)
+            guard agent.keyId != nil else {
+                throw APIError(.conflict, "conflict", "agent \(agent.name) has not enrolled yet")
+            }
+            _ = try await store.requestAgentRun(id: agent.id)
+            var asked = agent
+            asked.runRequested = true
+            return JSONResponse.make(Self.agentValue(asked), status: .accepted)
+        }
+        api.delete("/tenants/:tenant/pipelines/:pipeline/agents/:agent") { _, context in
+            let tenant = try context.tenant(allowing: Self.pushKeyManagers)
+            let agent = try await pipelineAgent(context, tenant: tenant)
+            // Its key first: a deleted agent pushes nothing more.
+            if let keyId = agent.keyId { _ = try await store.revokePushKey(id: keyId, pipelineId: agent.pipelineId, at: Date()) }
+            _ = try await store.deleteAgent(id: agent.id)
+            return Response(status: .noContent)
+        }
+    }
+
+    func addAgentLinkRoutes(_ router: Router<OnrampRequestContext>) {
+        router.post("/api/v1/agent/enrol") { request, _ in
+            let body = try await request.jsonBody(limit: 16 << 10)
+            guard let token = body["token"]?.stringValue, token.hasPrefix(Self.enrolmentPrefix), token.utf8.count <= 200,
+                  let agent = try await store.agent(enrolmentHash: AuthMiddleware.hash(token)),
+                  let expires = agent.enrolmentExpiresAt, expires > Date() else {
+                throw APIError(.unauthorized, "unauthorized", "unknown, used or expired enrolment token: ask for a new one")
+            }
+            let secret = Self.pushKeyPrefix + AuthMiddleware.newSecret().dropFirst(4)
+            let key = PushKeyRecord(id: UUID().uuidString.lowercased(), tenantId: agent.tenantId, pipelineId: agent.pipelineId,
+                                    name: "agent \(agent.name)", secretHash: AuthMiddleware.hash(secret), createdAt: Date())
+            try await store.createPushKey(key)
+            guard try await store.enrolAgent(id: agent.id, enrolmentHash: AuthMiddleware.hash(token), keyId: key.id) else {
+                // Another request used the token first: this key never works.
+                _ = try await store.revokePushKey(id: key.id, pipelineId: agent.pipelineId, at: Date())
+                throw APIError(.unauthorized, "unauthorized", "unknown, used or expired enrolment token: ask for a new one")
+            }
+            return JSONResponse.make(["agent_id": .string(agent.id), "pipeline_id": .string(agent.pipelineId),
+                                      "push_key": .string(secret)])
+        }
+        router.post("/api/v1/agent/heartbeat") { request, _ in
+            let key = try await pushKey(request)
+            guard let agent = try await store.agent(keyId: key.id) else {
+                throw APIError.notFound("agent for this push key (it is a push key of its own, not an enrolled agent's)")
+            }
+            let status = try await request.jsonBody(limit: 64 << 10)
+            guard case .object = status else {
+                throw APIError(.unprocessableContent, "invalid", "a heartbeat is a JSON object", field: "body")
+            }
+            let requested = try await store.agentHeartbeat(id: agent.id, status: status, at: Date()) ?? false
+            return JSONResponse.make(["run_requested": .bool(requested)])
+        }
+    }
+
+    /// The agent in the path, of the pipeline in the path, of the tenant (404 otherwise).
+    func pipelineAgent(_ context: OnrampRequestContext, tenant: String) async throws -> AgentRecord {
+        let p = try await pipeline(context, tenant: tenant)
+        let id = try context.parameters.require("agent")
+        guard let agent = try await store.agent(id: id), agent.pipelineId == p.pipelineId, agent.tenantId == tenant else {
+            throw APIError.notFound("agent \(id)")
+        }
+        return agent
+    }
+
+    static func agentValue(_ a: AgentRecord) -> Value {
+        ["id": .string(a.id), "name": .string(a.name), "pipeline_id": .string(a.pipelineId), "enrolled": .bool(a.keyId != nil),
+         "enrolment_expires_at": a.enrolmentExpiresAt.map { .string(ISOTime.string($0)) } ?? .null,
+         "created_at": .string(ISOTime.string(a.createdAt)),
+         "last_seen_at": a.lastSeenAt.map { .string(ISOTime.string($0)) } ?? .null,
+         "status": a.status ?? .null, "run_requested": .bool(a.runRequested)]
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import OnrampCore
+import OnrampStore
+
+extension SQLiteStore {
+    static func migrateAgents(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE agents (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, name TEXT NOT NULL,
+                enrolment_hash TEXT UNIQUE, enrolment_expires_at REAL, key_id TEXT, created_at REAL NOT NULL,
+                last_seen_at REAL, status TEXT, run_requested INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX agents_by_pipeline ON agents (pipeline_id);
+            CREATE INDEX agents_by_key ON agents (key_id);
+            """)
+    }
+
+    static func agent(_ row: Row) -> AgentRecord {
+        AgentRecord(id: row["id"], tenantId: row["tenant_id"], pipelineId: row["pipeline_id"], name: row["name"],
+                    enrolmentHash: row["enrolment_hash"], enrolmentExpiresAt: date(row["enrolment_expires_at"]),
+                    keyId: row["key_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                    lastSeenAt: date(row["last_seen_at"]), status: json(row["status"]), runRequested: row["run_requested"])
+    }
+
+    public func createAgent(_ a: AgentRecord) async throws {
+        try await db.write { db in
+            try db.execute(sql: "INSERT INTO agents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+                a.id, a.tenantId, a.pipelineId, a.name, a.enrolmentHash, a.enrolmentExpiresAt?.timeIntervalSince1970, a.keyId,
+                a.createdAt.timeIntervalSince1970, a.lastSeenAt?.timeIntervalSince1970, a.status.map { JSONWriter.string($0) },
+                a.runRequested])
+        }
+    }
+
+    func oneAgent(_ sql: String, _ arguments: StatementArguments) async throws -> AgentRecord? {
+        try await db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE " + sql, arguments: arguments).map(Self.agent) }
+    }
+
+    public func agent(id: String) async throws -> AgentRecord? { try await oneAgent("id = ?", [id]) }
+    public func agent(enrolmentHash: String) async throws -> AgentRecord? { try await oneAgent("enrolment_hash = ?", [enrolmentHash]) }
+    public func agent(keyId: String) async throws -> AgentRecord? { try await oneAgent("key_id = ?", [keyId]) }
+
+    public func agents(pipelineId: String) async throws -> [AgentRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM agents WHERE pipeline_id = ? ORDER BY created_at, id", arguments: [pipelineId])
+                .map(Self.agent)
+        }
+    }
+
+    public func enrolAgent(id: String, enrolmentHash: String, keyId: String) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: """
+                UPDATE agents SET enrolment_hash = NULL, enrolment_expires_at = NULL, key_id = ? WHERE id = ? AND enrolment_hash = ?
+                """, arguments: [keyId, id, enrolmentHash])
+            return db.changesCount == 1
+        }
+    }
+
+    public func agentHeartbeat(id: String, status: Value, at: Date) async throws -> Bool? {
+        try await db.write { db in
+            guard let requested = try Bool.fetchOne(db, sql: "SELECT run_requested FROM agents WHERE id = ?", arguments: [id]) else {
+                return nil
+            }
+            try db.execute(sql: "UPDATE agents SET status = ?, last_seen_at = ?, run_requested = 0 WHERE id = ?",
+                           arguments: [JSONWriter.string(status), at.timeIntervalSince1970, id])
+            return requested
+        }
+    }
+
+    public func requestAgentRun(id: String) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE agents SET run_requested = 1 WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func deleteAgent(id: String) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM agents WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+}
