@@ -16,6 +16,8 @@ import tempfile
 import time
 import urllib.request
 
+from procstat import cpu_seconds, rss_mib
+
 binary = sys.argv[1]
 pushers = int(sys.argv[2]) if len(sys.argv) > 2 else 8
 per_pusher = int(sys.argv[3]) if len(sys.argv) > 3 else 50
@@ -37,18 +39,6 @@ def call(method, path, body=None, key=admin, raw=None, headers=None):
     req = urllib.request.Request(base + path, method=method, headers=h, data=payload)
     with urllib.request.urlopen(req, timeout=120) as r:
         return r.status, json.loads(r.read() or b"null")
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0
 
 
 try:

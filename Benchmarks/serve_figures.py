@@ -12,6 +12,8 @@ import tempfile
 import time
 import urllib.request
 
+from procstat import cpu_seconds, rss_mib
+
 binary = sys.argv[1]
 idle_seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60
 data = tempfile.mkdtemp(prefix="onramp-figures-")
@@ -28,18 +30,6 @@ def call(method, path, body=None):
                                  data=json.dumps(body).encode() if body is not None else None)
     with urllib.request.urlopen(req) as r:
         return json.loads(r.read() or b"null")
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0
 
 
 try:

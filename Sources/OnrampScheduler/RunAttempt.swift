@@ -30,7 +30,9 @@ public struct RunAttemptRequest: Codable, Sendable {
     public var fence: RunFence { RunFence(runId: runId, worker: worker, attempt: attempt) }
     public var outputDirectory: String { "\(dataDirectory)/runs/\(runId)" }
     public var attemptLogPath: String { "\(outputDirectory)/run.log.\(attempt)" }
-    public var pushFolder: String { "\(outputDirectory)/pushed.\(attempt)" }
+    public var pushFolder: String { Self.pushFolder(runDirectory: outputDirectory, attempt: attempt) }
+    /// Where an attempt's pushed batches are unsealed (removed once the attempt ended).
+    static func pushFolder(runDirectory: String, attempt: Int) -> String { "\(runDirectory)/pushed.\(attempt)" }
 }
 
 /// What an attempt may cost: defaults an operator changes with `onramp serve` flags.

@@ -46,14 +46,20 @@ extension RunWorker {
             log.info("pushed batches processed", metadata: ["batches": "\(marked)", "through": "\(through)"])
             guard through == last, state != .failed, state != .cancelled,
                   !(try await store.pushBatches(pipelineId: run.pipelineId, after: through, limit: 1)).isEmpty,
-                  try await store.runs(tenantId: run.tenantId, pipelineId: run.pipelineId, state: .queued, limit: 1, after: nil)
-                      .isEmpty,
                   let latest = try await store.pipeline(id: run.pipelineId, version: nil) else { return }
-            try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: run.tenantId, pipelineId: run.pipelineId,
-                                              pipelineVersion: latest.version, trigger: "push", createdAt: Date()))
-            wake()
+            if try await Self.queuePushRun(store: store, pipeline: latest) { wake() }
         } catch {
             log.error("could not settle the run's pushed batches", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Queues a run of the push pipeline unless one is queued already (it will read what arrived); replays read failed
+    /// records, not batches, so they do not count. Whether it queued one.
+    public static func queuePushRun(store: any OnrampStore, pipeline p: PipelineVersion) async throws -> Bool {
+        let queued = try await store.runs(tenantId: p.tenantId, pipelineId: p.pipelineId, state: .queued, limit: 20, after: nil)
+        guard !queued.contains(where: { $0.trigger != RunRecord.replayTrigger }) else { return false }
+        try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: p.tenantId, pipelineId: p.pipelineId,
+                                          pipelineVersion: p.version, trigger: "push", createdAt: Date()))
+        return true
     }
 }

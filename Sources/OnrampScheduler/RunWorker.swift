@@ -215,7 +215,7 @@ public final class RunWorker: Service, Sendable {
         do {
             request = try await prepare(run, fence: fence)
         } catch {
-            try? FileManager.default.removeItem(atPath: "\(outputDirectory)/pushed.\(fence.attempt)")
+            try? FileManager.default.removeItem(atPath: RunAttemptRequest.pushFolder(runDirectory: outputDirectory, attempt: fence.attempt))
             let reason = "\(error)"
             RunLogHandler.append("error run failed before it started reason=\(reason)", to: attemptLog)
             log.error("run failed before it started", metadata: ["reason": "\(reason)"])

@@ -129,28 +129,18 @@ extension OnrampAPI {
     /// nothing is counted. The quota counts the bytes as they arrive, less the file replaced. Returns the size.
     func receive(_ body: RequestBody, into target: String, tenant: String) async throws -> Int64 {
         let temporary = (target as NSString).deletingLastPathComponent + "/.upload-\(UUID().uuidString.lowercased())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.ioError("cannot create a temporary file") }
-        var isOpen = true
-        defer {
-            if isOpen { close(fd) }
-        }
-        var size: Int64 = 0
+        var reserved: Int64 = 0
         do {
-            for try await buffer in body {
-                guard size + Int64(buffer.readableBytes) <= maxUploadBytes else { throw tooLarge() }
-                do { try quota.reserve(tenant, Int64(buffer.readableBytes)) } catch let e as OnrampError {
+            let size = try await Self.writeSynced(body, to: temporary) { buffer, before in
+                let n = Int64(buffer.readableBytes)
+                guard before + n <= maxUploadBytes else { throw tooLarge() }
+                do { try quota.reserve(tenant, n) } catch let e as OnrampError {
                     // What the area holds besides this upload, and how far the upload got.
-                    let held = quota.exceeded(tenant, used: quota.used(tenant) - size).message
-                    throw APIError(.contentTooLarge, e.code,
-                                   held + "; this upload passes it at \(size + Int64(buffer.readableBytes)) bytes")
+                    let held = quota.exceeded(tenant, used: quota.used(tenant) - before).message
+                    throw APIError(.contentTooLarge, e.code, held + "; this upload passes it at \(before + n) bytes")
                 }
-                size += Int64(buffer.readableBytes)
-                try Self.writeAll(fd, buffer)
+                reserved += n
             }
-            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync the file") }
-            isOpen = false
-            guard close(fd) == 0 else { throw Self.ioError("cannot close the file") }
             try quota.change(tenant) {
                 var old = stat()
                 let replaced = TenantFileArea.kind(target) == .file && lstat(target, &old) == 0 ? Int64(old.st_size) : 0
@@ -160,7 +150,33 @@ extension OnrampAPI {
             return size
         } catch {
             unlink(temporary)
-            quota.add(tenant, -size)
+            quota.add(tenant, -reserved)
+            throw error
+        }
+    }
+
+    /// Streams `body` into a new owner-only file at `path` (never an existing file or a link), handing each piece and
+    /// the bytes before it to `accept` first (it throws to refuse), then syncs and closes it: the size. On any error
+    /// the file is removed.
+    static func writeSynced(_ body: RequestBody, to path: String,
+                            accept: (ByteBuffer, Int64) throws -> Void) async throws -> Int64 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ioError("cannot create a temporary file") }
+        var isOpen = true
+        defer { if isOpen { close(fd) } }
+        var size: Int64 = 0
+        do {
+            for try await buffer in body {
+                try accept(buffer, size)
+                size += Int64(buffer.readableBytes)
+                try writeAll(fd, buffer)
+            }
+            guard fsync(fd) == 0 else { throw ioError("cannot sync the file") }
+            isOpen = false
+            guard close(fd) == 0 else { throw ioError("cannot close the file") }
+            return size
+        } catch {
+            unlink(path)
             throw error
         }
     }
