@@ -48,7 +48,12 @@ public final class EdgeAgent: Service, Sendable {
             throw OnrampError("config.missing", "the platform's URL is required (or enrol the agent: onramp agent enrol)",
                               at: "destination.config.server")
         }
-        guard let key = config["push_key"]?.stringValue ?? environment["ONRAMP_PUSH_KEY"] ?? enrolled?.pushKey, !key.isEmpty else {
+        let given = config["push_key"]?.stringValue ?? environment["ONRAMP_PUSH_KEY"]
+        if given == nil, let enrolled, Self.trimmed(server) != Self.trimmed(enrolled.server) {
+            throw OnrampError("agent.server", "the agent enrolled with \(enrolled.server); its key is not sent to \(server) "
+                              + "(enrol again there, or give that server's push key)", at: "destination.config.server")
+        }
+        guard let key = given ?? enrolled?.pushKey, !key.isEmpty else {
             throw OnrampError("config.missing", "a push key is required: enrol the agent (onramp agent enrol), or give push_key "
                               + "or ONRAMP_PUSH_KEY", at: "destination.config.push_key")
         }
@@ -131,6 +136,8 @@ public final class EdgeAgent: Service, Sendable {
         get { failureBox.withLock { $0 } }
         set { failureBox.withLock { $0 = newValue } }
     }
+
+    static func trimmed(_ server: String) -> String { server.hasSuffix("/") ? String(server.dropLast()) : server }
 
     var isStopping: Bool { stopping.isSet || Task.isCancelled }
 

@@ -247,7 +247,8 @@ public actor Spool {
     /// Writes `data` to `path.partial`, syncs it, renames it over `path` and syncs the folder.
     static func writeDurably(_ data: Data, to path: String) throws {
         let partial = path + ".partial"
-        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        unlink(partial)  // a stale one (a crash), or one planted there: never written through
+        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ioError("cannot create", partial) }
         var ok = data.withUnsafeBytes { raw -> Bool in
             var offset = 0

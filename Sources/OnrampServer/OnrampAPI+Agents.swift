@@ -53,14 +53,16 @@ extension OnrampAPI {
         api.delete("/tenants/:tenant/pipelines/:pipeline/agents/:agent") { _, context in
             let tenant = try context.tenant(allowing: Self.pushKeyManagers)
             let agent = try await pipelineAgent(context, tenant: tenant)
-            // Its key first: a deleted agent pushes nothing more.
-            if let keyId = agent.keyId { _ = try await store.revokePushKey(id: keyId, pipelineId: agent.pipelineId, at: Date()) }
-            _ = try await store.deleteAgent(id: agent.id)
+            // The key the row held when it went (an enrolment may have finished since it was read): revoked, so a
+            // deleted agent pushes nothing more.
+            if let keyId = try await store.deleteAgent(id: agent.id)?.keyId {
+                _ = try await store.revokePushKey(id: keyId, pipelineId: agent.pipelineId, at: Date())
+            }
             return Response(status: .noContent)
         }
     }
 
-    func addAgentLinkRoutes(_ router: Router<OnrampRequestContext>) {
+    func addAgentLinkRoutes(_ router: Router<OnrampRequestContext>, throttle: PushThrottle) {
         router.post("/api/v1/agent/enrol") { request, _ in
             let body = try await request.jsonBody(limit: 16 << 10)
             guard let token = body["token"]?.stringValue, token.hasPrefix(Self.enrolmentPrefix), token.utf8.count <= 200,
@@ -68,12 +70,14 @@ extension OnrampAPI {
                   let expires = agent.enrolmentExpiresAt, expires > Date() else {
                 throw APIError(.unauthorized, "unauthorized", "unknown, used or expired enrolment token: ask for a new one")
             }
+            // A pipeline archived, or no longer reading pushed batches, since the agent was made enrols none.
+            _ = try await pushPipeline(tenantId: agent.tenantId, pipelineId: agent.pipelineId)
             let secret = Self.pushKeyPrefix + AuthMiddleware.newSecret().dropFirst(4)
             let key = PushKeyRecord(id: UUID().uuidString.lowercased(), tenantId: agent.tenantId, pipelineId: agent.pipelineId,
                                     name: "agent \(agent.name)", secretHash: AuthMiddleware.hash(secret), createdAt: Date())
             try await store.createPushKey(key)
             guard try await store.enrolAgent(id: agent.id, enrolmentHash: AuthMiddleware.hash(token), keyId: key.id) else {
-                // Another request used the token first: this key never works.
+                // Another request used the token first, or the agent was deleted meanwhile: this key never works.
                 _ = try await store.revokePushKey(id: key.id, pipelineId: agent.pipelineId, at: Date())
                 throw APIError(.unauthorized, "unauthorized", "unknown, used or expired enrolment token: ask for a new one")
             }
@@ -82,6 +86,11 @@ extension OnrampAPI {
         }
         router.post("/api/v1/agent/heartbeat") { request, _ in
             let key = try await pushKey(request)
+            if let wait = await throttle.take(key.tenantId) {
+                var e = APIError(.tooManyRequests, "rate_limited", "too many pushes and heartbeats a second for this tenant")
+                e.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+                throw e
+            }
             guard let agent = try await store.agent(keyId: key.id) else {
                 throw APIError.notFound("agent for this push key (it is a push key of its own, not an enrolled agent's)")
             }

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import OnrampConnectorKit
 import OnrampCore
+import OnrampScheduler
 import OnrampStore
 #if canImport(Glibc)
 import Glibc
@@ -43,7 +44,7 @@ extension OnrampAPI {
                 e.headers[.retryAfter] = String(Int(wait.rounded(.up)))
                 throw e
             }
-            let pipeline = try await pushPipeline(key)
+            let pipeline = try await pushPipeline(tenantId: key.tenantId, pipelineId: key.pipelineId)
             if let length = request.headers[.contentLength].flatMap(Int64.init), length > pushLimits.maxBatchBytes {
                 throw pushTooLarge()
             }
@@ -172,9 +173,9 @@ extension OnrampAPI {
     }
 
     /// The key's pipeline, when it can take pushes: it exists, is not archived, and its source is `push`.
-    func pushPipeline(_ key: PushKeyRecord) async throws -> PipelineVersion {
-        guard let p = try await store.pipeline(id: key.pipelineId, version: nil), p.tenantId == key.tenantId else {
-            throw APIError.notFound("pipeline \(key.pipelineId)")
+    func pushPipeline(tenantId: String, pipelineId: String) async throws -> PipelineVersion {
+        guard let p = try await store.pipeline(id: pipelineId, version: nil), p.tenantId == tenantId else {
+            throw APIError.notFound("pipeline \(pipelineId)")
         }
         guard p.archivedAt == nil else { throw APIError(.conflict, "archived", "pipeline \(p.name) is archived") }
         try Self.requirePushSource(p)
@@ -193,12 +194,7 @@ extension OnrampAPI {
     /// read it anyway (a running one may have listed its batches already, so it does not count).
     func runOnArrival(_ p: PipelineVersion) async throws {
         guard p.document["source"]?["config"]?["run_on_arrival"]?.boolValue ?? true else { return }
-        // Replays read failed records, not batches: they do not count.
-        let queued = try await store.runs(tenantId: p.tenantId, pipelineId: p.pipelineId, state: .queued, limit: 20, after: nil)
-        guard !queued.contains(where: { $0.trigger != RunRecord.replayTrigger }) else { return }
-        try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: p.tenantId, pipelineId: p.pipelineId,
-                                          pipelineVersion: p.version, trigger: "push", createdAt: Date()))
-        worker?.wake()
+        if try await RunWorker.queuePushRun(store: store, pipeline: p) { worker?.wake() }
     }
 
     /// A batch id: 1 to 128 of letters, digits, `.`, `_`, `:` and `-`, starting with a letter or digit.
@@ -237,32 +233,18 @@ extension OnrampAPI {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let path = "\(folder)/\(UUID().uuidString.lowercased())"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.ioError("cannot create a file for the batch") }
-        var isOpen = true
-        defer { if isOpen { close(fd) } }
-        var size: Int64 = 0
         var hash = SHA256()
         var head: [UInt8] = []
-        do {
-            for try await buffer in body {
-                guard size + Int64(buffer.readableBytes) <= pushLimits.maxBatchBytes else { throw pushTooLarge() }
-                size += Int64(buffer.readableBytes)
-                buffer.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
-                if head.count < 2 { head += buffer.getBytes(at: buffer.readerIndex, length: min(2 - head.count, buffer.readableBytes)) ?? [] }
-                try Self.writeAll(fd, buffer)
-            }
-            guard size > 0 else {
-                throw APIError(.unprocessableContent, "invalid", "the batch is empty: send its records in the body", field: "body")
-            }
-            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync the batch") }
-            isOpen = false
-            guard close(fd) == 0 else { throw Self.ioError("cannot close the batch") }
-            return (path, size, Hex.string(hash.finalize()), head == [0x1f, 0x8b])
-        } catch {
-            unlink(path)
-            throw error
+        let size = try await Self.writeSynced(body, to: path) { buffer, before in
+            guard before + Int64(buffer.readableBytes) <= pushLimits.maxBatchBytes else { throw pushTooLarge() }
+            buffer.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
+            if head.count < 2 { head += buffer.getBytes(at: buffer.readerIndex, length: min(2 - head.count, buffer.readableBytes)) ?? [] }
         }
+        guard size > 0 else {
+            unlink(path)
+            throw APIError(.unprocessableContent, "invalid", "the batch is empty: send its records in the body", field: "body")
+        }
+        return (path, size, Hex.string(hash.finalize()), head == [0x1f, 0x8b])
     }
 
     static func pushKeyValue(_ k: PushKeyRecord) -> Value {

@@ -49,5 +49,6 @@ public protocol AgentStore: Sendable {
     func agentHeartbeat(id: String, status: Value, at: Date) async throws -> Bool?
     /// Asks the agent for a run at its next heartbeat; false when there is no such agent.
     func requestAgentRun(id: String) async throws -> Bool
-    func deleteAgent(id: String) async throws -> Bool
+    /// Removes the agent; the record as it was when it went (its key id included), nil when there was none.
+    func deleteAgent(id: String) async throws -> AgentRecord?
 }

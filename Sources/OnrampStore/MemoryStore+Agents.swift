@@ -32,5 +32,5 @@ extension MemoryStore {
         return true
     }
 
-    public func deleteAgent(id: String) -> Bool { agentsById.removeValue(forKey: id) != nil }
+    public func deleteAgent(id: String) -> AgentRecord? { agentsById.removeValue(forKey: id) }
 }

@@ -68,7 +68,7 @@ extension PostgresStore {
         try await !rows("UPDATE agents SET run_requested = true WHERE id = \(id) RETURNING 1").isEmpty
     }
 
-    public func deleteAgent(id: String) async throws -> Bool {
-        try await !rows("DELETE FROM agents WHERE id = \(id) RETURNING 1").isEmpty
+    public func deleteAgent(id: String) async throws -> AgentRecord? {
+        try await rows("DELETE FROM agents WHERE id = \(id) RETURNING *").first.map(Self.agent)
     }
 }

@@ -72,10 +72,11 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteAgent(id: String) async throws -> Bool {
+    public func deleteAgent(id: String) async throws -> AgentRecord? {
         try await db.write { db in
+            let gone = try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id]).map(Self.agent)
             try db.execute(sql: "DELETE FROM agents WHERE id = ?", arguments: [id])
-            return db.changesCount == 1
+            return gone
         }
     }
 }

@@ -28,8 +28,8 @@ extension StoreContractTests {
         #expect(try await store.agentHeartbeat(id: "nope", status: [:], at: t0) == nil)
         let seen = try await store.agent(id: "a1")
         #expect(seen?.lastSeenAt == t0.addingTimeInterval(10) && seen?.status == [:] && seen?.keyId == "k1")
-        #expect(try await store.deleteAgent(id: "a1"))
-        #expect(try await store.deleteAgent(id: "a1") == false)
+        #expect(try await store.deleteAgent(id: "a1")?.keyId == "k1")
+        #expect(try await store.deleteAgent(id: "a1") == nil)
         #expect(try await store.agent(id: "a1") == nil)
     }
 }
