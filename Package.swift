@@ -190,6 +190,7 @@ let package = Package(
         ]),
         .testTarget(name: "OnrampServerTests", dependencies: [
             "OnrampCore", "OnrampServer", "OnrampStore", "OnrampScheduler", "OnrampConnectorKit", "OnrampConnectorsFiles",
+            "OnrampAgent",
             "OnrampConnectorsHTTP", "OnrampTaxmanSandbox", "OnrampEngine", "OnrampHTTPSupport", "OnrampConnectorsS3",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -16,14 +16,15 @@ public final class EdgeAgent: Service, Sendable {
         public var maxSpoolBytes: Int64 = 1 << 30
         /// Seconds between runs; nil: one run, then push until the spool is empty, then return.
         public var every: Double?
-        /// Seconds between heartbeats to the platform (an enrolled agent's status; runs asked for come back).
+        /// Seconds between heartbeats to the platform (an enrolled agent's status); each waits up to this long for
+        /// the platform's news (a run asked for, a new pipeline), which comes back at once.
         public var heartbeatSeconds: Double = 30
+        /// Run the pipeline the platform gives this (enrolled) agent, within this policy, instead of a local file.
+        public var remote: RemotePipeline.Policy?
         public init(spoolDirectory: String) { self.spoolDirectory = spoolDirectory }
     }
 
-    let spec: PipelineSpec
     let registry: ConnectorRegistry
-    let resources: ConnectorResources
     let options: Options
     let logger: Logger
     public let spool: Spool
@@ -33,45 +34,91 @@ public final class EdgeAgent: Service, Sendable {
     private let runNow = StopSignal()
     /// How the last run ended (nil before the first).
     private let lastRun = Mutex<RunSummary?>(nil)
+    /// What the agent runs, and what it knows of the platform's requests.
+    private let plan: Mutex<Plan>
+
+    struct Plan: Sendable {
+        var spec: PipelineSpec?
+        var resources: ConnectorResources
+        var every: Double?
+        /// The platform's pipeline this agent runs (`--remote-pipeline`), nil for a local file.
+        var remote: RemotePipeline?
+        /// The newest config version the agent has looked at (run, or refused with `configError`).
+        var configSeen = 0
+        var configError: String?
+        /// Runs asked for by the platform that this agent has taken up, and of those, the ones done.
+        var requestsSeen = 0
+        var requestsDone = 0
+    }
 
     /// Checks that the pipeline writes to `onramp_push` and opens the spool; `environment` gives the push key when
-    /// the config has none (`ONRAMP_PUSH_KEY`).
-    public init(spec: PipelineSpec, registry: ConnectorRegistry, resources: ConnectorResources, options: Options,
+    /// the config has none (`ONRAMP_PUSH_KEY`). With `options.remote` there is no `spec`: the agent runs the pipeline
+    /// the platform gives it (the one it last had until then), so it must be enrolled.
+    public init(spec: PipelineSpec?, registry: ConnectorRegistry, resources: ConnectorResources, options: Options,
                 environment: [String: String], logger: Logger) throws {
-        guard spec.destination.connector == SpoolDestination.name else {
-            throw OnrampError("agent.destination", "on the agent a pipeline's destination is onramp_push (the platform's push "
-                              + "API), not \(spec.destination.connector)", at: "destination.connector")
-        }
-        let config = spec.destination.config
         let enrolled = Enrolment.stored(in: options.spoolDirectory)
-        guard let server = config["server"]?.stringValue ?? enrolled?.server else {
-            throw OnrampError("config.missing", "the platform's URL is required (or enrol the agent: onramp agent enrol)",
-                              at: "destination.config.server")
-        }
-        let given = config["push_key"]?.stringValue ?? environment["ONRAMP_PUSH_KEY"]
-        if given == nil, let enrolled, Self.trimmed(server) != Self.trimmed(enrolled.server) {
-            throw OnrampError("agent.server", "the agent enrolled with \(enrolled.server); its key is not sent to \(server) "
-                              + "(enrol again there, or give that server's push key)", at: "destination.config.server")
-        }
-        guard let key = given ?? enrolled?.pushKey, !key.isEmpty else {
-            throw OnrampError("config.missing", "a push key is required: enrol the agent (onramp agent enrol), or give push_key "
-                              + "or ONRAMP_PUSH_KEY", at: "destination.config.push_key")
+        let server: String, key: String, caFile: String?
+        if options.remote != nil {
+            guard let enrolled else {
+                throw OnrampError("agent.not_enrolled", "a pipeline from the platform needs an enrolled agent: onramp agent "
+                                  + "enrol --server URL --token TOKEN --spool \(options.spoolDirectory)", at: "--remote-pipeline")
+            }
+            (server, key, caFile) = (enrolled.server, enrolled.pushKey, enrolled.caFile)
+        } else {
+            guard let spec else {
+                throw OnrampError("config.missing", "give the pipeline file, or --remote-pipeline", at: "FILE")
+            }
+            guard spec.destination.connector == SpoolDestination.name else {
+                throw OnrampError("agent.destination", "on the agent a pipeline's destination is onramp_push (the platform's "
+                                  + "push API), not \(spec.destination.connector)", at: "destination.connector")
+            }
+            let config = spec.destination.config
+            guard let s = config["server"]?.stringValue ?? enrolled?.server else {
+                throw OnrampError("config.missing", "the platform's URL is required (or enrol the agent: onramp agent enrol)",
+                                  at: "destination.config.server")
+            }
+            let given = config["push_key"]?.stringValue ?? environment["ONRAMP_PUSH_KEY"]
+            if given == nil, let enrolled, Self.trimmed(s) != Self.trimmed(enrolled.server) {
+                throw OnrampError("agent.server", "the agent enrolled with \(enrolled.server); its key is not sent to \(s) "
+                                  + "(enrol again there, or give that server's push key)", at: "destination.config.server")
+            }
+            guard let k = given ?? enrolled?.pushKey, !k.isEmpty else {
+                throw OnrampError("config.missing", "a push key is required: enrol the agent (onramp agent enrol), or give "
+                                  + "push_key or ONRAMP_PUSH_KEY", at: "destination.config.push_key")
+            }
+            (server, key, caFile) = (s, k, config["ca_file"]?.stringValue ?? (given == nil ? enrolled?.caFile : nil))
+            if !registry.readsIncrementally(spec.source) {
+                logger.warning("the source has no incremental mode: every run reads and pushes all of it again")
+            }
         }
         let spool = try Spool(directory: options.spoolDirectory, maxBytes: options.maxSpoolBytes)
         let stopping = StopSignal()
         var registry = registry
         registry.register(SpoolDestination.spec(spool: spool, shouldStop: { stopping.isSet }))
-        if !registry.readsIncrementally(spec.source) {
-            logger.warning("the source has no incremental mode: every run reads and pushes all of it again")
+        var plan = Plan(spec: spec, resources: resources, every: options.every)
+        plan.requestsDone = RunRequestLedger.done(in: options.spoolDirectory)
+        plan.requestsSeen = plan.requestsDone
+        if let policy = options.remote {
+            plan.spec = nil
+            plan.resources = RemotePipeline.resources(policy)
+            if let kept = RemotePipeline.stored(in: options.spoolDirectory) {
+                plan.configSeen = kept.version
+                do {
+                    plan.spec = try kept.spec(registry: registry, policy: policy)
+                    plan.remote = kept
+                    if options.every != nil { plan.every = kept.everySeconds }
+                } catch {
+                    plan.configError = "pipeline v\(kept.version): \(error)"
+                }
+            }
         }
-        self.spec = spec
         self.registry = registry
-        self.resources = resources
         self.options = options
         self.logger = logger
         self.spool = spool
         self.stopping = stopping
-        pusher = try Pusher(spool: spool, server: server, key: key, caFile: config["ca_file"]?.stringValue, logger: logger)
+        self.plan = Mutex(plan)
+        pusher = try Pusher(spool: spool, server: server, key: key, caFile: caFile, logger: logger)
     }
 
     /// Runs until shutdown (or, without `every`, once and until the spool is empty). Throws when a spool segment is
@@ -90,10 +137,12 @@ public final class EdgeAgent: Service, Sendable {
     }
 
     private func loop() async throws {
-        guard let every = options.every else {
+        guard options.every != nil else {
+            // One run: the platform's news first (a pipeline it gives), then the run, the pushes and a last word.
+            if options.remote != nil { await heartbeat(wait: 0) }
             _ = await runOnce()
             try await pusher.run(untilEmpty: true)
-            _ = await pusher.heartbeat(await statusValue())
+            await heartbeat(wait: 0)
             return
         }
         try await withGracefulShutdownHandler {
@@ -101,21 +150,23 @@ public final class EdgeAgent: Service, Sendable {
                 group.addTask { try await self.pusher.run() }
                 group.addTask {
                     while !self.isStopping, !Task.isCancelled, await self.pusher.heartbeats {
-                        if await self.pusher.heartbeat(await self.statusValue()) == true {
-                            self.logger.info("the platform asked for a run")
-                            self.runNow.set()
-                        }
-                        try await Task.sleep(for: .seconds(self.options.heartbeatSeconds))
+                        let started = ContinuousClock.now
+                        let news = await self.heartbeat(wait: self.options.heartbeatSeconds)
+                        // The status after acting on news goes out soon; otherwise one heartbeat an interval.
+                        let interval = Duration.seconds(news ? 1 : self.options.heartbeatSeconds)
+                        let rest = interval - (ContinuousClock.now - started)
+                        if rest > .zero { try await Task.sleep(for: rest) }
                     }
                     // No heartbeats (a plain push key): this task ends quietly and the others go on.
                     while !self.isStopping, !Task.isCancelled { try await Task.sleep(for: .milliseconds(250)) }
                 }
                 group.addTask {
                     while !self.isStopping, !Task.isCancelled {
-                        _ = await self.runOnce()
+                        // The platform hears how a run went when it ends, not at the next heartbeat.
+                        if await self.runOnce() != nil, await self.pusher.heartbeats { await self.heartbeat(wait: 0) }
                         await self.writeStatus()
                         var waited = 0.0
-                        while waited < every, !self.isStopping, !self.runNow.take() {
+                        while waited < (self.plan.withLock { $0.every } ?? 0), !self.isStopping, !self.runNow.take() {
                             try await Task.sleep(for: .milliseconds(250))
                             waited += 0.25
                         }
@@ -128,6 +179,57 @@ public final class EdgeAgent: Service, Sendable {
         } onGracefulShutdown: {
             self.stopping.set()
         }
+    }
+
+    /// One heartbeat (a long poll of up to `wait` seconds) and what its answer brings: a run asked for, a pipeline.
+    /// Whether there was news.
+    @discardableResult
+    func heartbeat(wait: Double) async -> Bool {
+        guard let answer = await pusher.heartbeat(await statusValue(), wait: wait) else { return false }
+        var news = false
+        let requests = Int(answer["run_requests"]?.numberValue ?? 0)
+        plan.withLock { plan in
+            if requests > plan.requestsSeen {
+                plan.requestsSeen = requests
+                news = true
+            }
+        }
+        if news {
+            logger.info("the platform asked for a run")
+            runNow.set()
+        }
+        let version = Int(answer["config_version"]?.numberValue ?? 0)
+        guard version > plan.withLock({ $0.configSeen }) else { return news }
+        guard let policy = options.remote else {
+            // A pipeline file's agent does not take the platform's; its status says which version it saw.
+            plan.withLock { $0.configSeen = version }
+            return true
+        }
+        do {
+            guard let config = answer["config"] else {
+                throw OnrampError("agent.config", "the platform named config v\(version) without giving it", at: "config")
+            }
+            let remote = try RemotePipeline(version: version, config: config)
+            let spec = try remote.spec(registry: registry, policy: policy)
+            try remote.store(in: options.spoolDirectory)
+            plan.withLock { plan in
+                plan.spec = spec
+                plan.remote = remote
+                plan.configSeen = version
+                plan.configError = nil
+                if plan.every != nil { plan.every = remote.everySeconds }
+            }
+            logger.info("running the platform's pipeline v\(version)", metadata: ["every": "\(remote.everySeconds)"])
+            runNow.set()
+        } catch {
+            logger.error("the platform's pipeline was refused; the last one goes on", metadata: [
+                "version": "\(version)", "error": "\(error)"])
+            plan.withLock { plan in
+                plan.configSeen = version
+                plan.configError = "pipeline v\(version): \(error)"
+            }
+        }
+        return true
     }
 
     /// Why the agent stopped, when it did on an error (a damaged segment): in `status.json`.
@@ -144,11 +246,14 @@ public final class EdgeAgent: Service, Sendable {
     /// How the last run ended (nil before the first).
     public var lastStatus: RunStatus? { lastRun.withLock { $0?.status } }
 
-    /// One run of the pipeline into the spool; its summary.
-    public func runOnce() async -> RunSummary {
+    /// One run of the pipeline into the spool; its summary (nil when there is no pipeline yet: the platform has not
+    /// given one). A run started after the platform asked for one settles that request.
+    public func runOnce() async -> RunSummary? {
+        let (current, taking) = plan.withLock { ($0, $0.requestsSeen) }
+        guard let spec = current.spec else { return nil }
         let folder = "\(options.spoolDirectory)/runs"
         let label = "\(Int(Date().timeIntervalSince1970 * 1000))"
-        var runner = PipelineRunner(spec: spec, registry: registry, resources: resources,
+        var runner = PipelineRunner(spec: spec, registry: registry, resources: current.resources,
                                     checkpoints: SpoolCheckpoints(spool: spool, key: spec.name),
                                     outputDirectory: "\(folder)/\(label)", fullResync: false)
         runner.runLabel = label
@@ -163,6 +268,14 @@ public final class EdgeAgent: Service, Sendable {
         } catch {
             logger.error("could not record the run in the spool", metadata: ["error": "\(error)"])
             await spool.dropUncommitted()
+        }
+        if summary.stop == nil, taking > current.requestsDone {
+            do {
+                try RunRequestLedger.record(taking, in: options.spoolDirectory)
+                plan.withLock { $0.requestsDone = max($0.requestsDone, taking) }
+            } catch {
+                logger.error("could not record the runs asked for as done", metadata: ["error": "\(error)"])
+            }
         }
         lastRun.withLock { $0 = summary }
         logger.info("run \(summary.status.rawValue)", metadata: [
@@ -181,8 +294,15 @@ public final class EdgeAgent: Service, Sendable {
     func statusValue() async -> Value {
         let state = await spool.status
         let run = lastRun.withLock { $0 }
+        let current = plan.withLock { $0 }
         return [
             "version": .string(Self.version),
+            "run_requests_seen": .number(Double(current.requestsSeen)),
+            "config_version": .number(Double(current.configSeen)),
+            "pipeline": current.remote.map { ["version": .number(Double($0.version)), "every_seconds": .number($0.everySeconds)] }
+                ?? (current.spec == nil ? .null : "local file"),
+            "pipeline_name": current.spec.map { .string($0.name) } ?? .null,
+            "config_error": current.configError.map(Value.string) ?? .null,
             "spool": ["segments": .number(Double(state.segments)), "bytes": .number(Double(state.bytes)),
                       "pushable": .number(Double(state.pushable))],
             "pushed_batches": .number(Double(await pusher.pushed)),

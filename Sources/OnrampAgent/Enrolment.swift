@@ -11,6 +11,8 @@ public enum Enrolment {
         public let server: String
         public let agentId: String
         public let pushKey: String
+        /// The CA file the enrolment trusted, trusted again for that server.
+        public let caFile: String?
     }
 
     static func path(_ spool: String) -> String { "\(spool)/agent.json" }
@@ -20,7 +22,7 @@ public enum Enrolment {
         guard let data = FileManager.default.contents(atPath: path(spool)), let v = try? JSONParser.parse([UInt8](data)),
               let server = v["server"]?.stringValue, let id = v["agent_id"]?.stringValue, let key = v["push_key"]?.stringValue
         else { return nil }
-        return Stored(server: server, agentId: id, pushKey: key)
+        return Stored(server: server, agentId: id, pushKey: key, caFile: v["ca_file"]?.stringValue)
     }
 
     /// Exchanges `token` at `server` and keeps the agent's key in `spool`; the agent's id.
@@ -48,8 +50,9 @@ public enum Enrolment {
         }
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let stored: Value = ["server": .string(base), "agent_id": .string(id), "push_key": .string(key)]
-        try Spool.writeDurably(Data(JSONWriter.string(stored).utf8), to: path(spool))
+        var stored: Value.Object = ["server": .string(base), "agent_id": .string(id), "push_key": .string(key)]
+        if let caFile { stored["ca_file"] = .string(URL(fileURLWithPath: caFile).standardizedFileURL.path) }
+        try Spool.writeDurably(Data(JSONWriter.string(.object(stored)).utf8), to: path(spool))
         return id
     }
 }

@@ -55,25 +55,30 @@ public actor Pusher {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    /// Sends a heartbeat with the agent's status: whether the platform asked for a run, nil when it did not answer
-    /// or this key is not an enrolled agent's (404: then heartbeats are pointless, `heartbeats` turns false).
-    public func heartbeat(_ status: Value) async -> Bool? {
+    /// Sends a heartbeat with the agent's status, which the platform holds up to `wait` seconds until it has news
+    /// for the agent (a run asked for, a new config); its answer, nil when it did not answer or this key is not an
+    /// enrolled agent's (404: then heartbeats are pointless, `heartbeats` turns false).
+    public func heartbeat(_ status: Value, wait: Double = 0) async -> Value? {
         guard heartbeats else { return nil }
-        var request = HTTPClientRequest(url: base + "/agent/heartbeat")
+        let seconds = Int(min(max(wait, 0), Self.longestWait).rounded(.down))
+        var request = HTTPClientRequest(url: base + "/agent/heartbeat" + (seconds > 0 ? "?wait=\(seconds)" : ""))
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: JSONWriter.string(status)))
         do {
-            let response = try await http.execute(request, timeout: .seconds(30))
-            let answer = try await response.body.collect(upTo: 1 << 16)
+            let response = try await http.execute(request, timeout: .seconds(Int64(seconds) + 30))
+            let answer = try await response.body.collect(upTo: 1 << 20)
             if response.status.code == 404 { heartbeats = false }
             guard response.status.code == 200 else { return nil }
-            return (try? JSONParser.parse([UInt8](buffer: answer)))?["run_requested"]?.boolValue
+            return try? JSONParser.parse([UInt8](buffer: answer))
         } catch {
             return nil
         }
     }
+
+    /// The longest a heartbeat waits for news (the platform's bound too).
+    public static let longestWait = 55.0
 
     /// False once the platform said this key is no enrolled agent's.
     public private(set) var heartbeats = true

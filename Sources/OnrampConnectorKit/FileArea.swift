@@ -80,7 +80,7 @@ public struct FileArea: Sendable, Equatable, Codable {
             if lstat(existing, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
                 throw OnrampError("file.outside", "the path is a symbolic link whose target does not exist", at: field)
             }
-            existing = (existing as NSString).deletingLastPathComponent
+            existing = PathText.parent(existing)
         }
         guard let real = Self.realPath(existing), Self.isInside(real, realRoot) else {
             throw OnrampError("file.outside", "the path leads outside the tenant's file area (through a symbolic link)", at: field)

@@ -132,7 +132,7 @@ public struct TenantFileArea: Sendable {
                 throw OnrampError("file.path", "the tenant's file area is reached through a symbolic link (\(folder))",
                                   at: field)
             }
-            folder = (folder as NSString).deletingLastPathComponent
+            folder = PathText.parent(folder)
         }
     }
 

@@ -42,7 +42,7 @@ public actor RecordFileWriter: RecordSink {
 
     private func open() throws -> FileHandle {
         if let handle { return handle }
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathText.parent(path)
         if !dir.isEmpty {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try checkFolder(dir)

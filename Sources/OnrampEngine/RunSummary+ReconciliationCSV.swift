@@ -44,7 +44,7 @@ extension RunSummary {
     /// Writes the reconciliation CSV to `path`, owner-only, never through a symbolic link (replacing an earlier
     /// attempt's: the summary is this attempt's too).
     func writeReconciliation(to path: String, redact: Redactor) throws {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathText.parent(path)
         if !dir.isEmpty {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                      attributes: [.posixPermissions: 0o700])

@@ -109,7 +109,7 @@ extension KeyRing {
 
     /// Writes a temporary file (0600), syncs it, renames it over `path` and syncs the folder (0700).
     static func writeDurably(_ data: Data, to path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathText.parent(path)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         guard chmod(dir, 0o700) == 0 else { throw failure("cannot make the keyring folder owner-only", dir) }

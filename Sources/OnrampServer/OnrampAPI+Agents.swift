@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OnrampConnectorKit
 import OnrampCore
+import OnrampEngine
 import OnrampStore
 
 /// Edge agents: a tenant's admin makes one for a push pipeline and gets a one-time enrolment token; the agent
@@ -47,8 +48,23 @@ extension OnrampAPI {
             }
             _ = try await store.requestAgentRun(id: agent.id)
             var asked = agent
-            asked.runRequested = true
+            asked.runRequests += 1
             return JSONResponse.make(Self.agentValue(asked), status: .accepted)
+        }
+        api.put("/tenants/:tenant/pipelines/:pipeline/agents/:agent/config") { request, context in
+            let tenant = try context.tenant(allowing: [.platformAdmin, .engineer, .tenantAdmin])
+            let agent = try await pipelineAgent(context, tenant: tenant)
+            let config = try await agentConfig(try await request.jsonBody(limit: 256 << 10))
+            guard let version = try await store.setAgentConfig(id: agent.id, config: config) else {
+                throw APIError.notFound("agent \(agent.id)")
+            }
+            return JSONResponse.make(Self.agentConfigValue(version: version, config: config))
+        }
+        api.get("/tenants/:tenant/pipelines/:pipeline/agents/:agent/config") { _, context in
+            let tenant = try context.tenant()
+            let agent = try await pipelineAgent(context, tenant: tenant)
+            guard let config = agent.config else { throw APIError.notFound("config of agent \(agent.name) (none given yet)") }
+            return JSONResponse.make(Self.agentConfigValue(version: agent.configVersion, config: config))
         }
         api.delete("/tenants/:tenant/pipelines/:pipeline/agents/:agent") { _, context in
             let tenant = try context.tenant(allowing: Self.pushKeyManagers)
@@ -63,6 +79,8 @@ extension OnrampAPI {
     }
 
     func addAgentLinkRoutes(_ router: Router<OnrampRequestContext>, throttle: PushThrottle) {
+        // Heartbeats waiting for news at once: past these, a heartbeat is answered without waiting.
+        let agentWaits = PreviewGate(total: 5000, perTenant: 500)
         router.post("/api/v1/agent/enrol") { request, _ in
             let body = try await request.jsonBody(limit: 16 << 10)
             guard let token = body["token"]?.stringValue, token.hasPrefix(Self.enrolmentPrefix), token.utf8.count <= 200,
@@ -98,9 +116,87 @@ extension OnrampAPI {
             guard case .object = status else {
                 throw APIError(.unprocessableContent, "invalid", "a heartbeat is a JSON object", field: "body")
             }
-            let requested = try await store.agentHeartbeat(id: agent.id, status: status, at: Date()) ?? false
-            return JSONResponse.make(["run_requested": .bool(requested)])
+            for field in ["run_requests_seen", "config_version"] {
+                guard let v = status[field] else { continue }
+                guard let n = v.numberValue, n >= 0, n <= 1e12, n.rounded() == n else {
+                    throw APIError(.unprocessableContent, "invalid", "must be a whole number of 0 or more", field: field)
+                }
+            }
+            let wait = try QueryValues(request, allowed: ["wait"]).integer("wait", default: 0, in: 0...Self.agentLongestWait)
+            guard var now = try await store.agentHeartbeat(id: agent.id, status: status, at: Date()) else {
+                throw APIError.notFound("agent for this push key")
+            }
+            if wait > 0, !Self.hasNews(now), await agentWaits.enter(key.tenantId) {
+                // A long poll: the answer waits for news for this agent (made on any server), or the deadline.
+                let place = GatePlace(agentWaits, key.tenantId)
+                let deadline = ContinuousClock.now + .seconds(wait)
+                while ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    try? await Task.sleep(for: min(Self.agentPoll, deadline - ContinuousClock.now))
+                    guard let fresh = try await store.agent(id: agent.id) else { break }
+                    now = fresh
+                    if Self.hasNews(fresh) { break }
+                }
+                withExtendedLifetime(place) {}
+            }
+            var answer: Value.Object = ["run_requested": .bool(now.runRequested), "run_requests": .number(Double(now.runRequests)),
+                                        "config_version": .number(Double(now.configVersion))]
+            if now.configVersion > now.configVersionSeen, let config = now.config { answer["config"] = config }
+            return JSONResponse.make(.object(answer))
         }
+    }
+
+    /// The longest a heartbeat may wait for news, seconds; how often a waiting one looks at its agent.
+    static let agentLongestWait = 55
+    static let agentPoll: Duration = .seconds(1)
+
+    /// Whether the platform has something for the agent it has not taken up: a run, a config.
+    static func hasNews(_ a: AgentRecord) -> Bool { a.runRequested || (a.config != nil && a.configVersion > a.configVersionSeen) }
+
+    /// A config for an agent (`{"pipeline": …, "every_seconds": …}`), checked as the agent will run it: the pipeline
+    /// validates, writes to `onramp_push` with no settings (the agent pushes to the server it enrolled with), and
+    /// names no tenant secret or connection (the agent has neither; it has the variables its operator exposes).
+    func agentConfig(_ body: Value) async throws -> Value {
+        guard case .object(let fields) = body, let pipeline = fields["pipeline"], case .object = pipeline else {
+            throw APIError(.unprocessableContent, "invalid", "must be a pipeline document (an object)", field: "pipeline")
+        }
+        if let extra = fields.keys.first(where: { !["pipeline", "every_seconds"].contains($0) }) {
+            throw APIError(.unprocessableContent, "invalid", "is not a field of an agent's config", field: extra)
+        }
+        let every = fields["every_seconds"] ?? 300
+        guard let seconds = every.numberValue, (1...86_400).contains(seconds) else {
+            throw APIError(.unprocessableContent, "invalid", "must be a number of seconds from 1 to 86400", field: "every_seconds")
+        }
+        if let ref = Placeholders.locatedReferences(in: pipeline).first(where: { $0.kind == "secret" }) {
+            throw APIError(.unprocessableContent, "invalid", "an agent has no access to the tenant's secrets (${secret:\(ref.name)}):"
+                           + " name a variable of the agent's machine, ${env:NAME}, exposed with --expose-env",
+                           field: "pipeline" + (ref.path.isEmpty ? "" : ".\(ref.path)"))
+        }
+        for side in ["source", "destination"] where pipeline[side]?["connection"] != nil {
+            throw APIError(.unprocessableContent, "invalid", "an agent has no access to the tenant's connections: give the "
+                           + "connector and its config", field: "pipeline.\(side).connection")
+        }
+        guard pipeline["destination"]?["connector"]?.stringValue == "onramp_push" else {
+            throw APIError(.unprocessableContent, "invalid", "an agent's pipeline writes to onramp_push (its spool, pushed here)",
+                           field: "pipeline.destination.connector")
+        }
+        if let config = pipeline["destination"]?["config"], config.objectValue?.isEmpty != true {
+            throw APIError(.unprocessableContent, "invalid", "an agent pushes to the server it enrolled with, with its own key: "
+                           + "onramp_push takes no settings here", field: "pipeline.destination.config")
+        }
+        // `${env:NAME}` names a variable of the agent's machine, not of this server: checked there (--expose-env).
+        var machine: [String: String] = [:]
+        for ref in Placeholders.references(in: pipeline) where ref.kind == "env" { machine[ref.name] = "placeholder" }
+        do {
+            try await validate(try Placeholders.substitute(pipeline, values: ["env": machine], leaving: ["param"]))
+        } catch let e as OnrampError {
+            throw APIError(.unprocessableContent, e.code, e.message, field: "pipeline" + (e.location.map { ".\($0)" } ?? ""))
+        }
+        return ["pipeline": pipeline, "every_seconds": .number(seconds)]
+    }
+
+    static func agentConfigValue(version: Int, config: Value) -> Value {
+        ["version": .number(Double(version)), "pipeline": config["pipeline"] ?? .null,
+         "every_seconds": config["every_seconds"] ?? .null]
     }
 
     /// The agent in the path, of the pipeline in the path, of the tenant (404 otherwise).
@@ -118,6 +214,7 @@ extension OnrampAPI {
          "enrolment_expires_at": a.enrolmentExpiresAt.map { .string(ISOTime.string($0)) } ?? .null,
          "created_at": .string(ISOTime.string(a.createdAt)),
          "last_seen_at": a.lastSeenAt.map { .string(ISOTime.string($0)) } ?? .null,
-         "status": a.status ?? .null, "run_requested": .bool(a.runRequested)]
+         "status": a.status ?? .null, "run_requested": .bool(a.runRequested), "run_requests": .number(Double(a.runRequests)),
+         "config_version": .number(Double(a.configVersion)), "config_version_seen": .number(Double(a.configVersionSeen))]
     }
 }

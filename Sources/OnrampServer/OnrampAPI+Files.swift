@@ -128,7 +128,7 @@ extension OnrampAPI {
     /// over the size limit or the tenant's quota (413), or on any error, the temporary file is removed and
     /// nothing is counted. The quota counts the bytes as they arrive, less the file replaced. Returns the size.
     func receive(_ body: RequestBody, into target: String, tenant: String) async throws -> Int64 {
-        let temporary = (target as NSString).deletingLastPathComponent + "/.upload-\(UUID().uuidString.lowercased())"
+        let temporary = PathText.parent(target) + "/.upload-\(UUID().uuidString.lowercased())"
         var reserved: Int64 = 0
         do {
             let size = try await Self.writeSynced(body, to: temporary) { buffer, before in

@@ -55,7 +55,7 @@ extension OnrampAPI {
             var version: Int
             do {
                 rows = try await checkReferenceCSV(incoming, tenant: tenant)
-                let folderPath = (incoming as NSString).deletingLastPathComponent
+                let folderPath = PathText.parent(incoming)
                 // The next version: link() refuses an existing name, so two uploads at once get two versions.
                 version = (ReferenceTables.versions(inFolder: folderPath).last ?? 0) + 1
                 while link(incoming, "\(folderPath)/v\(version).csv") != 0 {

@@ -118,6 +118,7 @@ extension OpenAPIDocument {
     static func queryParameters(_ r: Route) -> [Value] {
         func q(_ name: String, _ schema: Value) -> Value { ["name": .string(name), "in": "query", "schema": schema] }
         let text: Value = ["type": "string"]
+        if r.path == "/api/v1/agent/heartbeat" { return [q("wait", ["type": "integer", "minimum": 0, "maximum": 55])] }
         guard r.method == "get" || r.path.hasSuffix("/tests") else { return [] }
         if r.path.hasSuffix("/tenants/{tenant}/runs") {
             return [q("pipeline_id", text), q("state", SchemaBuilder.ref("RunState"))]

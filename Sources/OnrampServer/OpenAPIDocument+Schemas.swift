@@ -70,7 +70,12 @@ extension OpenAPIDocument {
         "AgentCreated": S.extending(agent, ["enrolment_token": ["type": "string", "description": "The one-time token (one_…); shown once"]]),
         "AgentList": S.page("agents", S.ref("Agent")),
         "AgentEnrolled": S.object(["agent_id": S.string, "pipeline_id": S.string, "push_key": S.string]),
-        "AgentHeartbeat": S.object(["run_requested": S.boolean]),
+        "AgentHeartbeat": S.object(["run_requested": S.boolean, "run_requests": S.count, "config_version": S.count,
+                                    "config": S.object(["pipeline": S.openObject, "every_seconds": S.number])],
+                                   optional: ["config"]),
+        "AgentConfig": S.object(["pipeline": S.openObject, "every_seconds": ["type": "number", "minimum": 1, "maximum": 86400]],
+                                optional: ["every_seconds"]),
+        "AgentConfigVersion": S.object(["version": S.count, "pipeline": S.openObject, "every_seconds": S.number]),
         "PushBatch": S.object([
             "batch_id": S.string, "sequence": S.count, "state": S.enumeration(["pending", "processed"]), "bytes": S.count,
             "sha256": S.string, "gzip": S.boolean, "received_at": S.dateTime, "run_id": S.nullableString,
@@ -103,7 +108,8 @@ extension OpenAPIDocument {
     static let agent = S.object([
         "id": S.string, "name": S.string, "pipeline_id": S.string, "enrolled": S.boolean,
         "enrolment_expires_at": S.nullableDateTime, "created_at": S.dateTime, "last_seen_at": S.nullableDateTime,
-        "status": S.nullable(S.openObject), "run_requested": S.boolean,
+        "status": S.nullable(S.openObject), "run_requested": S.boolean, "run_requests": S.count, "config_version": S.count,
+        "config_version_seen": S.count,
     ])
 
     static let pushKey = S.object(["id": S.string, "name": S.string, "pipeline_id": S.string, "created_at": S.dateTime,

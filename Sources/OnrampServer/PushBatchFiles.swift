@@ -38,14 +38,14 @@ public struct PushBatchFiles: Sendable {
             return name
         }
         let target = "\(dataDirectory)/\(name)"
-        let folder = (target as NSString).deletingLastPathComponent
-        let tenantFolder = (folder as NSString).deletingLastPathComponent
+        let folder = PathText.parent(target)
+        let tenantFolder = PathText.parent(folder)
         let created = !FileManager.default.fileExists(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         if created {  // the new folders' own entries are durable too before the batch is acknowledged
             Self.syncDirectory(tenantFolder)
-            Self.syncDirectory((tenantFolder as NSString).deletingLastPathComponent)
+            Self.syncDirectory(PathText.parent(tenantFolder))
         }
         guard rename(sealed, target) == 0 else {
             throw OnrampError("push.io", "cannot move the batch into place: \(String(cString: strerror(errno)))")

@@ -18,18 +18,24 @@ extension MemoryStore {
         return true
     }
 
-    public func agentHeartbeat(id: String, status: Value, at: Date) -> Bool? {
-        guard let agent = agentsById[id] else { return nil }
+    public func agentHeartbeat(id: String, status: Value, at: Date) -> AgentRecord? {
+        guard agentsById[id] != nil else { return nil }
         agentsById[id]?.status = status
         agentsById[id]?.lastSeenAt = at
-        agentsById[id]?.runRequested = false
-        return agent.runRequested
+        return agentsById[id]
     }
 
     public func requestAgentRun(id: String) -> Bool {
         guard agentsById[id] != nil else { return false }
-        agentsById[id]?.runRequested = true
+        agentsById[id]?.runRequests += 1
         return true
+    }
+
+    public func setAgentConfig(id: String, config: Value) -> Int? {
+        guard agentsById[id] != nil else { return nil }
+        agentsById[id]?.config = config
+        agentsById[id]?.configVersion += 1
+        return agentsById[id]?.configVersion
     }
 
     public func deleteAgent(id: String) -> AgentRecord? { agentsById.removeValue(forKey: id) }

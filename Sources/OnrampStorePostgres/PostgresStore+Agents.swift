@@ -16,19 +16,31 @@ extension PostgresStore {
         "CREATE INDEX agents_by_key ON agents (key_id)",
     ]
 
+    static let agentControlMigration = [
+        "ALTER TABLE agents ADD COLUMN run_requests BIGINT NOT NULL DEFAULT 0",
+        "UPDATE agents SET run_requests = CASE WHEN run_requested THEN 1 ELSE 0 END",
+        "ALTER TABLE agents DROP COLUMN run_requested",
+        "ALTER TABLE agents ADD COLUMN config TEXT",
+        "ALTER TABLE agents ADD COLUMN config_version BIGINT NOT NULL DEFAULT 0",
+    ]
+
     static func agent(_ row: PostgresRandomAccessRow) throws -> AgentRecord {
         AgentRecord(id: try row.text("id"), tenantId: try row.text("tenant_id"), pipelineId: try row.text("pipeline_id"),
                     name: try row.text("name"), enrolmentHash: try row.optionalText("enrolment_hash"),
                     enrolmentExpiresAt: try row.optionalTime("enrolment_expires_at"), keyId: try row.optionalText("key_id"),
                     createdAt: try row.time("created_at"), lastSeenAt: try row.optionalTime("last_seen_at"),
-                    status: json(try row.optionalText("status")), runRequested: try row.bool("run_requested"))
+                    status: json(try row.optionalText("status")), runRequests: try row.int("run_requests"),
+                    config: json(try row.optionalText("config")), configVersion: try row.int("config_version"))
     }
 
     public func createAgent(_ a: AgentRecord) async throws {
         _ = try await rows("""
-            INSERT INTO agents VALUES (\(a.id), \(a.tenantId), \(a.pipelineId), \(a.name), \(a.enrolmentHash),
+            INSERT INTO agents (id, tenant_id, pipeline_id, name, enrolment_hash, enrolment_expires_at, key_id, created_at,
+              last_seen_at, status, run_requests, config, config_version)
+            VALUES (\(a.id), \(a.tenantId), \(a.pipelineId), \(a.name), \(a.enrolmentHash),
               \(a.enrolmentExpiresAt?.timeIntervalSince1970), \(a.keyId), \(a.createdAt.timeIntervalSince1970),
-              \(a.lastSeenAt?.timeIntervalSince1970), \(a.status.map { JSONWriter.string($0) }), \(a.runRequested))
+              \(a.lastSeenAt?.timeIntervalSince1970), \(a.status.map { JSONWriter.string($0) }), \(a.runRequests),
+              \(a.config.map { JSONWriter.string($0) }), \(a.configVersion))
             """)
     }
 
@@ -55,17 +67,22 @@ extension PostgresStore {
             """).isEmpty
     }
 
-    public func agentHeartbeat(id: String, status: Value, at: Date) async throws -> Bool? {
-        // The old request is read and cleared in one statement, so a request made meanwhile is not lost.
+    public func agentHeartbeat(id: String, status: Value, at: Date) async throws -> AgentRecord? {
         try await rows("""
-            UPDATE agents a SET status = \(JSONWriter.string(status)), last_seen_at = \(at.timeIntervalSince1970),
-              run_requested = false FROM (SELECT id, run_requested FROM agents WHERE id = \(id) FOR UPDATE) old
-            WHERE a.id = old.id RETURNING old.run_requested AS requested
-            """).first.map { try $0.bool("requested") }
+            UPDATE agents SET status = \(JSONWriter.string(status)), last_seen_at = \(at.timeIntervalSince1970)
+            WHERE id = \(id) RETURNING *
+            """).first.map(Self.agent)
     }
 
     public func requestAgentRun(id: String) async throws -> Bool {
-        try await !rows("UPDATE agents SET run_requested = true WHERE id = \(id) RETURNING 1").isEmpty
+        try await !rows("UPDATE agents SET run_requests = run_requests + 1 WHERE id = \(id) RETURNING 1").isEmpty
+    }
+
+    public func setAgentConfig(id: String, config: Value) async throws -> Int? {
+        try await rows("""
+            UPDATE agents SET config = \(JSONWriter.string(config)), config_version = config_version + 1 WHERE id = \(id)
+            RETURNING config_version
+            """).first.map { try $0.int("config_version") }
     }
 
     public func deleteAgent(id: String) async throws -> AgentRecord? {

@@ -106,6 +106,7 @@ extension PostgresStore {
         ]),
         ("v3-push", pushMigration),
         ("v4-agents", agentMigration),
+        ("v5-agent-control", agentControlMigration),
     ]
 
     /// Creates the schema (when one is configured) and applies the migrations not yet in `schema_migrations`, in one

@@ -14,19 +14,35 @@ extension SQLiteStore {
             """)
     }
 
+    /// Run requests become a count the agent acknowledges (a lost answer no longer loses the request); agents get
+    /// the config the platform gives them.
+    static func migrateAgentControl(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE agents ADD COLUMN run_requests INTEGER NOT NULL DEFAULT 0;
+            UPDATE agents SET run_requests = run_requested;
+            ALTER TABLE agents DROP COLUMN run_requested;
+            ALTER TABLE agents ADD COLUMN config TEXT;
+            ALTER TABLE agents ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0;
+            """)
+    }
+
     static func agent(_ row: Row) -> AgentRecord {
         AgentRecord(id: row["id"], tenantId: row["tenant_id"], pipelineId: row["pipeline_id"], name: row["name"],
                     enrolmentHash: row["enrolment_hash"], enrolmentExpiresAt: date(row["enrolment_expires_at"]),
                     keyId: row["key_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                    lastSeenAt: date(row["last_seen_at"]), status: json(row["status"]), runRequested: row["run_requested"])
+                    lastSeenAt: date(row["last_seen_at"]), status: json(row["status"]), runRequests: row["run_requests"],
+                    config: json(row["config"]), configVersion: row["config_version"])
     }
 
     public func createAgent(_ a: AgentRecord) async throws {
         try await db.write { db in
-            try db.execute(sql: "INSERT INTO agents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+            try db.execute(sql: """
+                INSERT INTO agents (id, tenant_id, pipeline_id, name, enrolment_hash, enrolment_expires_at, key_id, created_at,
+                  last_seen_at, status, run_requests, config, config_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
                 a.id, a.tenantId, a.pipelineId, a.name, a.enrolmentHash, a.enrolmentExpiresAt?.timeIntervalSince1970, a.keyId,
                 a.createdAt.timeIntervalSince1970, a.lastSeenAt?.timeIntervalSince1970, a.status.map { JSONWriter.string($0) },
-                a.runRequested])
+                a.runRequests, a.config.map { JSONWriter.string($0) }, a.configVersion])
         }
     }
 
@@ -54,21 +70,25 @@ extension SQLiteStore {
         }
     }
 
-    public func agentHeartbeat(id: String, status: Value, at: Date) async throws -> Bool? {
+    public func agentHeartbeat(id: String, status: Value, at: Date) async throws -> AgentRecord? {
         try await db.write { db in
-            guard let requested = try Bool.fetchOne(db, sql: "SELECT run_requested FROM agents WHERE id = ?", arguments: [id]) else {
-                return nil
-            }
-            try db.execute(sql: "UPDATE agents SET status = ?, last_seen_at = ?, run_requested = 0 WHERE id = ?",
-                           arguments: [JSONWriter.string(status), at.timeIntervalSince1970, id])
-            return requested
+            try Row.fetchOne(db, sql: "UPDATE agents SET status = ?, last_seen_at = ? WHERE id = ? RETURNING *",
+                             arguments: [JSONWriter.string(status), at.timeIntervalSince1970, id]).map(Self.agent)
         }
     }
 
     public func requestAgentRun(id: String) async throws -> Bool {
         try await db.write { db in
-            try db.execute(sql: "UPDATE agents SET run_requested = 1 WHERE id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE agents SET run_requests = run_requests + 1 WHERE id = ?", arguments: [id])
             return db.changesCount == 1
+        }
+    }
+
+    public func setAgentConfig(id: String, config: Value) async throws -> Int? {
+        try await db.write { db in
+            try Int.fetchOne(db, sql: """
+                UPDATE agents SET config = ?, config_version = config_version + 1 WHERE id = ? RETURNING config_version
+                """, arguments: [JSONWriter.string(config), id])
         }
     }
 

@@ -13,7 +13,7 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
     /// Opens (creating and migrating) the database at `path`; nil opens a private in-memory one.
     public init(path: String?) throws {
         if let path {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: PathText.parent(path), withIntermediateDirectories: true)
             // Worker processes write the same file: wait for a busy writer instead of failing at once.
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
@@ -117,6 +117,7 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
         }
         m.registerMigration("v18-push", migrate: SQLiteStore.migratePush)
         m.registerMigration("v19-agents", migrate: SQLiteStore.migrateAgents)
+        m.registerMigration("v20-agent-control", migrate: SQLiteStore.migrateAgentControl)
         return m
     }
 

@@ -45,7 +45,15 @@ struct AgentRunCommand: AsyncParsableCommand {
         commandName: "run", abstract: "Run the agent (the default: onramp agent FILE …).")
 
     @OptionGroup var pluginOptions: PluginOptions
-    @Argument(help: "The pipeline file; its destination is onramp_push.") var file: String
+    @Argument(help: "The pipeline file; its destination is onramp_push (omit with --remote-pipeline).") var file: String?
+    @Flag(help: ArgumentHelp("Run the pipeline and schedule the platform gives this enrolled agent (and changes remotely), "
+                             + "within --files, --expose-env and --egress-allow."))
+    var remotePipeline = false
+    @Option(help: "With --remote-pipeline: the folder its file paths resolve in and cannot leave.") var files = "."
+    @Option(help: "With --remote-pipeline: environment variables (comma-separated) its ${env:NAME} may name; no other.")
+    var exposeEnv = ""
+    @Option(help: "With --remote-pipeline: private hosts, addresses or CIDRs (comma-separated) its connectors may reach.")
+    var egressAllow = ""
     @Option(help: "The spool folder (records wait here until the platform has them; keep it on a local disk).")
     var spool = "onramp-spool"
     @Option(help: "Largest spool, MiB: when it is full the source waits.") var maxSpoolMb = 1024
@@ -60,13 +68,22 @@ struct AgentRunCommand: AsyncParsableCommand {
         let agent: EdgeAgent
         do {
             let registry = try pluginOptions.registry()
-            let spec = try PipelineLoader.load(path: file, registry: registry)
             var options = EdgeAgent.Options(spoolDirectory: spool)
+            var spec: PipelineSpec?
+            if remotePipeline {
+                guard file == nil else { throw ValidationError("give a pipeline file or --remote-pipeline, not both") }
+                options.remote = try remotePolicy()
+            } else {
+                guard let file else { throw ValidationError("give the pipeline file (or --remote-pipeline)") }
+                spec = try PipelineLoader.load(path: file, registry: registry)
+            }
             options.maxSpoolBytes = Int64(maxSpoolMb) << 20
             options.every = once ? nil : every
             options.heartbeatSeconds = max(heartbeatSeconds, 0.2)
-            agent = try EdgeAgent(spec: spec, registry: registry, resources: .forPipeline(file), options: options,
+            agent = try EdgeAgent(spec: spec, registry: registry, resources: file.map(ConnectorResources.forPipeline) ?? ConnectorResources(), options: options,
                                   environment: ProcessInfo.processInfo.environment, logger: logger)
+        } catch let e as ValidationError {
+            throw e
         } catch {
             report(error)
             throw ExitCode(2)
@@ -86,5 +103,24 @@ struct AgentRunCommand: AsyncParsableCommand {
             report(error)
             throw ExitCode(1)
         }
+    }
+}
+
+extension AgentRunCommand {
+    /// What a pipeline from the platform may reach on this machine.
+    func remotePolicy() throws -> RemotePipeline.Policy {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: files, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("--files: \(files) is not a folder")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        var exposed: [String: String] = [:]
+        for name in WorkerOptions.list(exposeEnv) {
+            guard let value = environment[name] else { throw ValidationError("--expose-env: \(name) is not set") }
+            exposed[name] = value
+        }
+        let root = URL(fileURLWithPath: files).standardizedFileURL.path
+        return RemotePipeline.Policy(filesRoot: root, environment: exposed,
+                                     egress: EgressPolicy(allowed: WorkerOptions.list(egressAllow)))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import OnrampAgent
 import OnrampConnectorKit
+import OnrampCore
 import OnrampConnectorsFiles
 import OnrampConnectorsHTTP
 import OnrampConnectorsS3
@@ -26,7 +27,7 @@ extension ConnectorRegistry {
 extension ConnectorResources {
     /// Resources for a pipeline file: relative paths in its config resolve against its directory.
     static func forPipeline(_ file: String) -> ConnectorResources {
-        let directory = (file as NSString).deletingLastPathComponent
+        let directory = PathText.parent(file)
         return ConnectorResources(files: .local(directory.isEmpty ? "." : directory))
     }
 }

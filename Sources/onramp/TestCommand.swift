@@ -110,7 +110,7 @@ struct TestCommand: AsyncParsableCommand {
                                   at: "\(file): pipeline")
             }
             let pipelinePath = pipeline.hasPrefix("/") ? pipeline
-                : ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(pipeline)
+                : (PathText.parent(file) as NSString).appendingPathComponent(pipeline)
             let environment = ProcessInfo.processInfo.environment.merging(document.env) { _, test in test }
             let spec = try PipelineLoader.load(path: pipelinePath, environment: environment, registry: registry)
             runner = PipelineTestRunner(spec: spec, registry: registry, resources: .forPipeline(pipelinePath),

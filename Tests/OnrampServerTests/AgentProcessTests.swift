@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import OnrampCore
 import Testing
 
@@ -208,5 +211,100 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(count == 2, "the run asked for did not push the new export")
+    }
+
+    /// An agent run with `--remote-pipeline` runs the pipeline the platform gives it, takes a new one within a
+    /// heartbeat's long poll, refuses one that names what its operator did not expose (and goes on with the last), and
+    /// after a restart runs the one it had.
+    @Test func anAgentRunsThePipelineThePlatformGivesIt() async throws {
+        guard FileManager.default.isExecutableFile(atPath: ProcessTests.binary) else {
+            Issue.record("build the onramp executable first (swift build): \(ProcessTests.binary)")
+            return
+        }
+        let dir = try HostileServer.temporaryDirectory("agent-remote")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try Child(["serve", "--data", dir.appendingPathComponent("data").path, "--port", "0"],
+                               env: ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey], log: dir.appendingPathComponent("serve.log"))
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(try await server.port())"
+        let api = base + "/api/v1", admin = ProcessTests.adminKey
+        #expect(try await ProcessTests.http("POST", "\(api)/tenants", key: admin, body: ["id": "acme"]).0 == 201)
+        let pipeline: Value = ["version": 1, "name": "pushed", "source": ["connector": "push", "config": [:]],
+                               "destination": ["connector": "file", "config": ["path": "out.ndjson", "format": "ndjson"]]]
+        let pid = try #require(try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines", key: admin, body: pipeline).1?["id"]?
+            .stringValue)
+        let made = try await ProcessTests.http("POST", "\(api)/tenants/acme/pipelines/\(pid)/agents", key: admin, body: ["name": "site"])
+        let agentPath = "\(api)/tenants/acme/pipelines/\(pid)/agents/\(try #require(made.1?["id"]?.stringValue))"
+        let site = dir.appendingPathComponent("site")
+        try FileManager.default.createDirectory(at: site.appendingPathComponent("exports"), withIntermediateDirectories: true)
+        try "id,amount\nA1,1.50\nA2,2.50\n".write(to: site.appendingPathComponent("exports/a.csv"), atomically: true, encoding: .utf8)
+        let spool = site.appendingPathComponent("spool").path
+        let enrol = try Child(["agent", "enrol", "--server", base, "--token", try #require(made.1?["enrolment_token"]?.stringValue),
+                               "--spool", spool], log: dir.appendingPathComponent("enrol.log"))
+        enrol.process.waitUntilExit()
+        #expect(enrol.process.terminationStatus == 0)
+
+        let args = ["agent", "--remote-pipeline", "--files", site.path, "--expose-env", "SITE_TAG", "--spool", spool,
+                    "--every", "3600", "--heartbeat-seconds", "20"]
+        let env = ["SITE_TAG": "north", "SITE_PASSWORD": "hunter2"]
+        var agent = try Child(args, env: env, log: dir.appendingPathComponent("agent-0.log"))
+        defer { agent.stop() }
+        func status(until done: (Value?) -> Bool) async throws -> Value? {
+            var seen: Value?
+            for _ in 0..<150 {
+                seen = try await ProcessTests.http("GET", "\(api)/tenants/acme/pipelines/\(pid)/agents", key: admin).1?["agents"]?.arrayValue?.first
+                if done(seen) { return seen }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return seen
+        }
+        let waiting = try await status { $0?["last_seen_at"]?.stringValue != nil }
+        #expect(waiting?["status"]?["pipeline"] == .null, "\(waiting.map { JSONWriter.string($0) } ?? "-") \((try? String(contentsOf: agent.log, encoding: .utf8)) ?? "")")
+
+        // The platform gives it a pipeline: taken within the long poll (not at the next 20 s heartbeat), run at once.
+        let given: Value = ["every_seconds": 3600, "pipeline": [
+            "version": 1, "name": "site", "source": ["connector": "csv", "config": ["path": "exports/*.csv"],
+                                                     "incremental": ["mode": "new_files"]],
+            "steps": [["set": ["site": "'${env:SITE_TAG}'"]]], "destination": ["connector": "onramp_push"]]]
+        #expect(try await ProcessTests.http("PUT", "\(agentPath)/config", key: admin, body: given).0 == 200)
+        let running = try await status { $0?["status"]?["last_run"]?["status"] == "succeeded" }
+        #expect(running?["status"]?["pipeline"]?["version"] == 1 && running?["status"]?["last_run"]?["spooled"] == 2,
+                "\(running.map { JSONWriter.string($0) } ?? "-")")
+        var out = ""
+        for _ in 0..<150 where !out.contains("A2") {
+            out = try await Self.text("\(api)/tenants/acme/files/out.ndjson", key: admin)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(out.contains("\"site\":\"north\"") && out.contains("A1") && out.contains("A2"), "\(out)")
+
+        // A pipeline naming a variable its operator did not expose is refused on the agent; the last one goes on.
+        var sneaky = given.objectValue!, sneakyPipeline = given["pipeline"]!.objectValue!
+        sneakyPipeline["steps"] = [["set": ["site": "'${env:SITE_PASSWORD}'"]]]
+        sneaky["pipeline"] = .object(sneakyPipeline)
+        #expect(try await ProcessTests.http("PUT", "\(agentPath)/config", key: admin, body: .object(sneaky)).0 == 200)
+        let refused = try await status { $0?["config_version_seen"] == 2 }
+        #expect(refused?["status"]?["config_error"]?.stringValue?.contains("SITE_PASSWORD") == true
+                && refused?["status"]?["pipeline"]?["version"] == 1, "\(refused.map { JSONWriter.string($0) } ?? "-")")
+
+        // Restarted (killed), it runs the pipeline it had, and a run asked for while it was down happens when it is back.
+        agent.kill9()
+        #expect(try await ProcessTests.http("POST", "\(agentPath)/run", key: admin).0 == 202)
+        try "id,amount\nB1,3.50\n".write(to: site.appendingPathComponent("exports/b.csv"), atomically: true, encoding: .utf8)
+        agent = try Child(args, env: env, log: dir.appendingPathComponent("agent-1.log"))
+        for _ in 0..<150 where !out.contains("B1") {
+            out = try await Self.text("\(api)/tenants/acme/files/out.ndjson", key: admin)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(out.contains("B1") && !out.contains("hunter2"), "\(out)")
+        let back = try await status { $0?["run_requested"] == false && $0?["status"]?["run_requests_seen"] == 1 }
+        #expect(back?["run_requests"] == 1 && back?["status"]?["pipeline"]?["version"] == 1)
+    }
+
+    /// A text body, as it is (the results file).
+    static func text(_ url: String, key: String) async throws -> String {
+        var request = URLRequest(url: URL(string: url)!)
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -20,14 +20,24 @@ extension StoreContractTests {
         #expect(try await store.enrolAgent(id: "a1", enrolmentHash: "t1", keyId: "k2") == false)  // used
         #expect(try await store.agent(enrolmentHash: "t1") == nil)
         #expect(try await store.agent(keyId: "k1")?.id == "a1")
-        #expect(try await store.agentHeartbeat(id: "a1", status: ["spool": ["segments": 2]], at: t0.addingTimeInterval(5)) == false)
+        #expect(try await store.agentHeartbeat(id: "a1", status: ["spool": ["segments": 2]], at: t0.addingTimeInterval(5))?
+            .runRequested == false)
+        #expect(try await store.requestAgentRun(id: "a1"))
         #expect(try await store.requestAgentRun(id: "a1"))
         #expect(try await store.requestAgentRun(id: "nope") == false)
-        #expect(try await store.agentHeartbeat(id: "a1", status: ["spool": ["segments": 0]], at: t0.addingTimeInterval(9)) == true)
-        #expect(try await store.agentHeartbeat(id: "a1", status: [:], at: t0.addingTimeInterval(10)) == false)
+        // A request stays asked for until the agent says it took it up, however many heartbeats go by.
+        let asked = try await store.agentHeartbeat(id: "a1", status: ["run_requests_seen": 0], at: t0.addingTimeInterval(9))
+        #expect(asked?.runRequests == 2 && asked?.runRequested == true)
+        #expect(try await store.agentHeartbeat(id: "a1", status: ["run_requests_seen": 1], at: t0)?.runRequested == true)
+        #expect(try await store.agentHeartbeat(id: "a1", status: ["run_requests_seen": 2], at: t0)?.runRequested == false)
         #expect(try await store.agentHeartbeat(id: "nope", status: [:], at: t0) == nil)
+        // Each config the platform gives the agent gets the next version.
+        #expect(try await store.setAgentConfig(id: "a1", config: ["every_seconds": 60]) == 1)
+        #expect(try await store.setAgentConfig(id: "a1", config: ["every_seconds": 30]) == 2)
+        #expect(try await store.setAgentConfig(id: "nope", config: [:]) == nil)
+        #expect(try await store.agentHeartbeat(id: "a1", status: [:], at: t0.addingTimeInterval(10))?.config == ["every_seconds": 30])
         let seen = try await store.agent(id: "a1")
-        #expect(seen?.lastSeenAt == t0.addingTimeInterval(10) && seen?.status == [:] && seen?.keyId == "k1")
+        #expect(seen?.lastSeenAt == t0.addingTimeInterval(10) && seen?.status == [:] && seen?.keyId == "k1" && seen?.configVersion == 2)
         #expect(try await store.deleteAgent(id: "a1")?.keyId == "k1")
         #expect(try await store.deleteAgent(id: "a1") == nil)
         #expect(try await store.agent(id: "a1") == nil)
