@@ -259,7 +259,8 @@ import Testing
             return seen
         }
         let waiting = try await status { $0?["last_seen_at"]?.stringValue != nil }
-        #expect(waiting?["status"]?["pipeline"] == .null, "\(waiting.map { JSONWriter.string($0) } ?? "-") \((try? String(contentsOf: agent.log, encoding: .utf8)) ?? "")")
+        #expect(waiting?["status"]?["pipeline"] == .null,
+                "\(waiting.map { JSONWriter.string($0) } ?? "-") \((try? String(contentsOf: agent.log, encoding: .utf8)) ?? "")")
 
         // The platform gives it a pipeline: taken within the long poll (not at the next 20 s heartbeat), run at once.
         let given: Value = ["every_seconds": 3600, "pipeline": [

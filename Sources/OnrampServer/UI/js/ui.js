@@ -114,10 +114,10 @@ export function errorBox(err) {
     err && err.code ? h('span', { class: 'muted' }, ` (${err.code}${err.field ? ' at ' + err.field : ''})`) : null);
 }
 
-/** A coloured badge for a run, error or schedule state. */
-export function badge(state) {
+/** A coloured badge for a run, error or schedule state; `label` is its text when not the state's. */
+export function badge(state, label) {
   const s = String(state || 'unknown');
-  return h('span', { class: ['badge', 'badge-' + s.replace(/[^a-z_]/g, '')] }, s.replace(/_/g, ' '));
+  return h('span', { class: ['badge', 'badge-' + s.replace(/[^a-z_]/g, '')] }, label ?? s.replace(/_/g, ' '));
 }
 
 /** A labelled form field around `input` (its id is generated when absent); `help` is a description. */

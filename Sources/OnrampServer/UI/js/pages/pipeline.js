@@ -1,8 +1,10 @@
-// One pipeline: run now or fully re-sync, its schedules (create, edit, enable/disable, delete), its latest runs.
+// One pipeline: run now or fully re-sync, its schedules (create, edit, enable/disable, delete), its latest runs; for a
+// push pipeline, its edge agents, push keys and pushed batches.
 import { h, table, badge, formatTime, pageTitle, confirmDialog, toast, replace, busy } from '../ui.js';
 import { tenantPath } from '../api.js';
 import { runColumns, t, canChange } from './shared.js';
 import { scheduleEditor } from './schedule-editor.js';
+import { pushSections } from './push-panel.js';
 
 export async function render(root, params, ctx) {
   const tenant = params.tenant;
@@ -80,6 +82,8 @@ export async function render(root, params, ctx) {
       ], mine, { empty: 'No schedule: this pipeline runs only when started.' }), editorBox);
   }
   await loadSchedules();
+
+  if (pipeline.document?.source?.connector === 'push') await pushSections(root, ctx, tenant, pipeline, changer);
 
   const runs = (await api.get(tenantPath(tenant, '/runs'), { query: { pipeline_id: pipeline.id, limit: 10 } })).runs || [];
   root.append(h('section', { 'aria-labelledby': 'runs' }, h('h2', { id: 'runs' }, 'Latest runs'),
