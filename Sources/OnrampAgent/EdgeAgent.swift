@@ -36,6 +36,8 @@ public final class EdgeAgent: Service, Sendable {
     private let lastRun = Mutex<RunSummary?>(nil)
     /// What the agent runs, and what it knows of the platform's requests.
     private let plan: Mutex<Plan>
+    /// The enrolled agent's id (nil for a plain push key): the spool's control files are kept for it.
+    let agentId: String?
 
     struct Plan: Sendable {
         var spec: PipelineSpec?
@@ -57,13 +59,13 @@ public final class EdgeAgent: Service, Sendable {
     public init(spec: PipelineSpec?, registry: ConnectorRegistry, resources: ConnectorResources, options: Options,
                 environment: [String: String], logger: Logger) throws {
         let enrolled = Enrolment.stored(in: options.spoolDirectory)
-        let server: String, key: String, caFile: String?
+        let server: String, key: String, caFile: String?, agentId: String?
         if options.remote != nil {
             guard let enrolled else {
                 throw OnrampError("agent.not_enrolled", "a pipeline from the platform needs an enrolled agent: onramp agent "
                                   + "enrol --server URL --token TOKEN --spool \(options.spoolDirectory)", at: "--remote-pipeline")
             }
-            (server, key, caFile) = (enrolled.server, enrolled.pushKey, enrolled.caFile)
+            (server, key, caFile, agentId) = (enrolled.server, enrolled.pushKey, enrolled.caFile, enrolled.agentId)
         } else {
             guard let spec else {
                 throw OnrampError("config.missing", "give the pipeline file, or --remote-pipeline", at: "FILE")
@@ -87,6 +89,7 @@ public final class EdgeAgent: Service, Sendable {
                                   + "push_key or ONRAMP_PUSH_KEY", at: "destination.config.push_key")
             }
             (server, key, caFile) = (s, k, config["ca_file"]?.stringValue ?? (given == nil ? enrolled?.caFile : nil))
+            agentId = given == nil ? enrolled?.agentId : nil
             if !registry.readsIncrementally(spec.source) {
                 logger.warning("the source has no incremental mode: every run reads and pushes all of it again")
             }
@@ -96,12 +99,12 @@ public final class EdgeAgent: Service, Sendable {
         var registry = registry
         registry.register(SpoolDestination.spec(spool: spool, shouldStop: { stopping.isSet }))
         var plan = Plan(spec: spec, resources: resources, every: options.every)
-        plan.requestsDone = RunRequestLedger.done(in: options.spoolDirectory)
+        plan.requestsDone = RunRequestLedger.done(in: options.spoolDirectory, agentId: agentId)
         plan.requestsSeen = plan.requestsDone
-        if let policy = options.remote {
+        if let policy = options.remote, let agentId {
             plan.spec = nil
             plan.resources = RemotePipeline.resources(policy)
-            if let kept = RemotePipeline.stored(in: options.spoolDirectory) {
+            if let kept = RemotePipeline.stored(in: options.spoolDirectory, agentId: agentId) {
                 plan.configSeen = kept.version
                 do {
                     plan.spec = try kept.spec(registry: registry, policy: policy)
@@ -118,6 +121,7 @@ public final class EdgeAgent: Service, Sendable {
         self.spool = spool
         self.stopping = stopping
         self.plan = Mutex(plan)
+        self.agentId = agentId
         pusher = try Pusher(spool: spool, server: server, key: key, caFile: caFile, logger: logger)
     }
 
@@ -163,7 +167,9 @@ public final class EdgeAgent: Service, Sendable {
                 group.addTask {
                     while !self.isStopping, !Task.isCancelled {
                         // The platform hears how a run went when it ends, not at the next heartbeat.
-                        if await self.runOnce() != nil, await self.pusher.heartbeats { await self.heartbeat(wait: 0) }
+                        if await self.runOnce() != nil, await self.pusher.heartbeats {
+                            await self.heartbeat(wait: 0, takingConfig: false)
+                        }
                         await self.writeStatus()
                         var waited = 0.0
                         while waited < (self.plan.withLock { $0.every } ?? 0), !self.isStopping, !self.runNow.take() {
@@ -181,10 +187,11 @@ public final class EdgeAgent: Service, Sendable {
         }
     }
 
-    /// One heartbeat (a long poll of up to `wait` seconds) and what its answer brings: a run asked for, a pipeline.
-    /// Whether there was news.
+    /// One heartbeat (a long poll of up to `wait` seconds) and what its answer brings: a run asked for, a pipeline
+    /// (taken by one caller only, `takingConfig`, so answers apply in order). Whether there was news. Counts lower
+    /// than the agent's (the platform's record was made again, or restored) start the agent's over from them.
     @discardableResult
-    func heartbeat(wait: Double) async -> Bool {
+    func heartbeat(wait: Double, takingConfig: Bool = true) async -> Bool {
         guard let answer = await pusher.heartbeat(await statusValue(), wait: wait) else { return false }
         var news = false
         let requests = Int(answer["run_requests"]?.numberValue ?? 0)
@@ -192,6 +199,8 @@ public final class EdgeAgent: Service, Sendable {
             if requests > plan.requestsSeen {
                 plan.requestsSeen = requests
                 news = true
+            } else if requests < plan.requestsSeen {
+                (plan.requestsSeen, plan.requestsDone) = (requests, min(plan.requestsDone, requests))
             }
         }
         if news {
@@ -199,8 +208,8 @@ public final class EdgeAgent: Service, Sendable {
             runNow.set()
         }
         let version = Int(answer["config_version"]?.numberValue ?? 0)
-        guard version > plan.withLock({ $0.configSeen }) else { return news }
-        guard let policy = options.remote else {
+        guard takingConfig, version != plan.withLock({ $0.configSeen }) else { return news }
+        guard let policy = options.remote, let agentId else {
             // A pipeline file's agent does not take the platform's; its status says which version it saw.
             plan.withLock { $0.configSeen = version }
             return true
@@ -211,7 +220,12 @@ public final class EdgeAgent: Service, Sendable {
             }
             let remote = try RemotePipeline(version: version, config: config)
             let spec = try remote.spec(registry: registry, policy: policy)
-            try remote.store(in: options.spoolDirectory)
+            do { try remote.store(in: options.spoolDirectory, agentId: agentId) } catch {
+                // Not refused: asked for again at the next heartbeat (the platform still sees the old version).
+                logger.error("the platform's pipeline could not be kept in the spool", metadata: ["error": "\(error)"])
+                plan.withLock { $0.configError = "pipeline v\(version) not kept: \(error)" }
+                return true
+            }
             plan.withLock { plan in
                 plan.spec = spec
                 plan.remote = remote
@@ -271,7 +285,7 @@ public final class EdgeAgent: Service, Sendable {
         }
         if summary.stop == nil, taking > current.requestsDone {
             do {
-                try RunRequestLedger.record(taking, in: options.spoolDirectory)
+                try RunRequestLedger.record(taking, in: options.spoolDirectory, agentId: agentId)
                 plan.withLock { $0.requestsDone = max($0.requestsDone, taking) }
             } catch {
                 logger.error("could not record the runs asked for as done", metadata: ["error": "\(error)"])

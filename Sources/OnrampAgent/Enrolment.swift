@@ -53,6 +53,8 @@ public enum Enrolment {
         var stored: Value.Object = ["server": .string(base), "agent_id": .string(id), "push_key": .string(key)]
         if let caFile { stored["ca_file"] = .string(URL(fileURLWithPath: caFile).standardizedFileURL.path) }
         try Spool.writeDurably(Data(JSONWriter.string(.object(stored)).utf8), to: path(spool))
+        // What an earlier enrolment in this folder was given and asked for is not this agent's.
+        for old in [RemotePipeline.path(spool), RunRequestLedger.path(spool)] { unlink(old) }
         return id
     }
 }

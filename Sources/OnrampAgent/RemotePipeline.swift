@@ -51,15 +51,10 @@ public struct RemotePipeline: Sendable, Equatable {
         let spec = try PipelineLoader.spec(from: document, file: "remote pipeline v\(version)", environment: policy.environment,
                                            registry: registry, envHint: "is not given to pipelines from the platform "
                                                + "(onramp agent --expose-env)")
-        guard spec.destination.connector == SpoolDestination.name else {
-            throw OnrampError("agent.destination", "on the agent a pipeline's destination is onramp_push, not "
-                              + spec.destination.connector, at: "destination.connector")
-        }
-        guard spec.destination.config.objectValue?.isEmpty ?? true else {
-            throw OnrampError("agent.destination", "a pipeline from the platform pushes to the server the agent enrolled "
-                              + "with: its onramp_push has no settings", at: "destination.config")
-        }
-        _ = try registry.makeSource(spec.source, resources: Self.resources(policy))
+        try AgentPipelineRules.check(spec)
+        let resources = Self.resources(policy)
+        _ = try registry.makeSource(spec.source, resources: resources)
+        for step in spec.steps { try RunStep.validate(step, registry: registry, resources: resources) }
         return spec
     }
 
@@ -69,15 +64,16 @@ public struct RemotePipeline: Sendable, Equatable {
 
     static func path(_ spool: String) -> String { "\(spool)/remote-pipeline.json" }
 
-    /// The one kept in `spool`, if any.
-    public static func stored(in spool: String) -> RemotePipeline? {
+    /// The one kept in `spool` for agent `agentId` (one kept for another enrolment is not this agent's), if any.
+    public static func stored(in spool: String, agentId: String) -> RemotePipeline? {
         guard let data = FileManager.default.contents(atPath: path(spool)), let v = try? JSONParser.parse([UInt8](data)),
-              let version = v["version"]?.numberValue, let config = v["config"] else { return nil }
+              v["agent_id"]?.stringValue == agentId, let version = v["version"]?.numberValue, let config = v["config"]
+        else { return nil }
         return try? RemotePipeline(version: Int(version), config: config)
     }
 
-    func store(in spool: String) throws {
-        let v: Value = ["version": .number(Double(version)),
+    func store(in spool: String, agentId: String) throws {
+        let v: Value = ["agent_id": .string(agentId), "version": .number(Double(version)),
                         "config": ["pipeline": document, "every_seconds": .number(everySeconds)]]
         try Spool.writeDurably(Data(JSONWriter.string(v).utf8), to: Self.path(spool))
     }
@@ -88,13 +84,15 @@ public struct RemotePipeline: Sendable, Equatable {
 struct RunRequestLedger {
     static func path(_ spool: String) -> String { "\(spool)/control.json" }
 
-    static func done(in spool: String) -> Int {
-        guard let data = FileManager.default.contents(atPath: path(spool)), let v = try? JSONParser.parse([UInt8](data))
-        else { return 0 }
+    /// The count kept for agent `agentId` (nil: none, or one of another enrolment, 0).
+    static func done(in spool: String, agentId: String?) -> Int {
+        guard let data = FileManager.default.contents(atPath: path(spool)), let v = try? JSONParser.parse([UInt8](data)),
+              v["agent_id"]?.stringValue == agentId else { return 0 }
         return Int(v["run_requests_done"]?.numberValue ?? 0)
     }
 
-    static func record(_ done: Int, in spool: String) throws {
-        try Spool.writeDurably(Data(JSONWriter.string(["run_requests_done": .number(Double(done))]).utf8), to: path(spool))
+    static func record(_ done: Int, in spool: String, agentId: String?) throws {
+        let v: Value = ["agent_id": agentId.map(Value.string) ?? .null, "run_requests_done": .number(Double(done))]
+        try Spool.writeDurably(Data(JSONWriter.string(v).utf8), to: path(spool))
     }
 }

@@ -72,6 +72,9 @@ struct PushSource: Source {
                        "title": "Format", "description": "What the pushed batches hold: records as NDJSON, a JSON array, or a file"],
             "run_on_arrival": ["type": "boolean", "default": true, "title": "Run on arrival",
                                "description": "Queue a run when a batch arrives (off: schedules and on-demand runs only)"],
+            "window_seconds": ["type": "number", "minimum": 0, "maximum": 86400, "default": 0, "title": "Batch window",
+                               "description": .string("Seconds a run queued on arrival waits for more batches, so one run "
+                                   + "reads every batch of the window (0: it starts at once)"), "examples": [60]],
         ]
         for name in FileFormat.names {
             for (k, v) in FileFormat.optionProperties(name) where properties[k] == nil { properties[k] = v }

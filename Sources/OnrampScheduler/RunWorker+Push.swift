@@ -53,13 +53,16 @@ extension RunWorker {
         }
     }
 
-    /// Queues a run of the push pipeline unless one is queued already (it will read what arrived); replays read failed
-    /// records, not batches, so they do not count. Whether it queued one.
-    public static func queuePushRun(store: any OnrampStore, pipeline p: PipelineVersion) async throws -> Bool {
+    /// Queues a run of the push pipeline unless one is queued already (it will read what arrived), held back `window`
+    /// seconds so it reads what arrives meanwhile too; replays read failed records, not batches, so they do not count.
+    /// Whether it queued one.
+    public static func queuePushRun(store: any OnrampStore, pipeline p: PipelineVersion, window: TimeInterval = 0) async throws -> Bool {
         let queued = try await store.runs(tenantId: p.tenantId, pipelineId: p.pipelineId, state: .queued, limit: 20, after: nil)
         guard !queued.contains(where: { $0.trigger != RunRecord.replayTrigger }) else { return false }
+        let now = Date()
         try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: p.tenantId, pipelineId: p.pipelineId,
-                                          pipelineVersion: p.version, trigger: "push", createdAt: Date()))
+                                          pipelineVersion: p.version, trigger: "push", createdAt: now,
+                                          notBefore: window > 0 ? now.addingTimeInterval(window) : nil))
         return true
     }
 }

@@ -139,8 +139,13 @@ public final class RunWorker: Service, Sendable {
             } catch {
                 logger.error("claim failed", metadata: ["error": "\(error)"])
             }
-            // Nothing to do: sleep until woken, or until a lease held elsewhere could have expired.
-            await doorbell.wait(timeout: options.lease)
+            // Nothing to do: sleep until woken, until a run held back is due, or until a lease held elsewhere could
+            // have expired.
+            var timeout = options.lease
+            if let due = try? await store.nextHeldBack(after: Date()) {
+                timeout = min(timeout, max(0.05, due.timeIntervalSinceNow + 0.01))
+            }
+            await doorbell.wait(timeout: timeout)
         }
     }
 

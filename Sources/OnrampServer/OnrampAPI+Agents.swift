@@ -81,6 +81,8 @@ extension OnrampAPI {
     func addAgentLinkRoutes(_ router: Router<OnrampRequestContext>, throttle: PushThrottle) {
         // Heartbeats waiting for news at once: past these, a heartbeat is answered without waiting.
         let agentWaits = PreviewGate(total: 5000, perTenant: 500)
+        // and per agent (an agent waits with one; a second, or one its restart left behind, is answered at once).
+        let agentWaitsEach = PreviewGate(total: 5000, perTenant: 2)
         router.post("/api/v1/agent/enrol") { request, _ in
             let body = try await request.jsonBody(limit: 16 << 10)
             guard let token = body["token"]?.stringValue, token.hasPrefix(Self.enrolmentPrefix), token.utf8.count <= 200,
@@ -127,20 +129,27 @@ extension OnrampAPI {
                 throw APIError.notFound("agent for this push key")
             }
             if wait > 0, !Self.hasNews(now), await agentWaits.enter(key.tenantId) {
-                // A long poll: the answer waits for news for this agent (made on any server), or the deadline.
-                let place = GatePlace(agentWaits, key.tenantId)
-                let deadline = ContinuousClock.now + .seconds(wait)
-                while ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    try? await Task.sleep(for: min(Self.agentPoll, deadline - ContinuousClock.now))
-                    guard let fresh = try await store.agent(id: agent.id) else { break }
-                    now = fresh
-                    if Self.hasNews(fresh) { break }
+                let tenantPlace = GatePlace(agentWaits, key.tenantId)
+                if await agentWaitsEach.enter(agent.id) {
+                    // A long poll: the answer waits for news for this agent (made on any server), or the deadline; it
+                    // watches two counters, and reads the whole agent once they moved.
+                    let place = GatePlace(agentWaitsEach, agent.id)
+                    let deadline = ContinuousClock.now + .seconds(wait)
+                    while ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
+                        try? await Task.sleep(for: min(Self.agentPoll, deadline - ContinuousClock.now))
+                        guard let counters = try await store.agentCounters(id: agent.id) else { break }
+                        if counters.runRequests != now.runRequests || counters.configVersion != now.configVersion {
+                            now = try await store.agent(id: agent.id) ?? now
+                            break
+                        }
+                    }
+                    withExtendedLifetime(place) {}
                 }
-                withExtendedLifetime(place) {}
+                withExtendedLifetime(tenantPlace) {}
             }
             var answer: Value.Object = ["run_requested": .bool(now.runRequested), "run_requests": .number(Double(now.runRequests)),
                                         "config_version": .number(Double(now.configVersion))]
-            if now.configVersion > now.configVersionSeen, let config = now.config { answer["config"] = config }
+            if now.configVersion != now.configVersionSeen, let config = now.config { answer["config"] = config }
             return JSONResponse.make(.object(answer))
         }
     }
@@ -150,7 +159,7 @@ extension OnrampAPI {
     static let agentPoll: Duration = .seconds(1)
 
     /// Whether the platform has something for the agent it has not taken up: a run, a config.
-    static func hasNews(_ a: AgentRecord) -> Bool { a.runRequested || (a.config != nil && a.configVersion > a.configVersionSeen) }
+    static func hasNews(_ a: AgentRecord) -> Bool { a.runRequests != a.runRequestsSeen || (a.config != nil && a.configVersion != a.configVersionSeen) }
 
     /// A config for an agent (`{"pipeline": …, "every_seconds": …}`), checked as the agent will run it: the pipeline
     /// validates, writes to `onramp_push` with no settings (the agent pushes to the server it enrolled with), and
@@ -171,25 +180,25 @@ extension OnrampAPI {
                            + " name a variable of the agent's machine, ${env:NAME}, exposed with --expose-env",
                            field: "pipeline" + (ref.path.isEmpty ? "" : ".\(ref.path)"))
         }
+        if let ref = Placeholders.locatedReferences(in: pipeline).first(where: { $0.kind == "param" }) {
+            throw APIError(.unprocessableContent, "invalid", "a pipeline given to an agent has no ${param:…} blanks left",
+                           field: "pipeline" + (ref.path.isEmpty ? "" : ".\(ref.path)"))
+        }
         for side in ["source", "destination"] where pipeline[side]?["connection"] != nil {
             throw APIError(.unprocessableContent, "invalid", "an agent has no access to the tenant's connections: give the "
                            + "connector and its config", field: "pipeline.\(side).connection")
-        }
-        guard pipeline["destination"]?["connector"]?.stringValue == "onramp_push" else {
-            throw APIError(.unprocessableContent, "invalid", "an agent's pipeline writes to onramp_push (its spool, pushed here)",
-                           field: "pipeline.destination.connector")
-        }
-        if let config = pipeline["destination"]?["config"], config.objectValue?.isEmpty != true {
-            throw APIError(.unprocessableContent, "invalid", "an agent pushes to the server it enrolled with, with its own key: "
-                           + "onramp_push takes no settings here", field: "pipeline.destination.config")
         }
         // `${env:NAME}` names a variable of the agent's machine, not of this server: checked there (--expose-env).
         var machine: [String: String] = [:]
         for ref in Placeholders.references(in: pipeline) where ref.kind == "env" { machine[ref.name] = "placeholder" }
         do {
-            try await validate(try Placeholders.substitute(pipeline, values: ["env": machine], leaving: ["param"]))
+            let checked = try Placeholders.substitute(pipeline, values: ["env": machine])
+            try AgentPipelineRules.check(try PipelineSpecValidation.spec(checked))
+            try await validate(checked)
         } catch let e as OnrampError {
-            throw APIError(.unprocessableContent, e.code, e.message, field: "pipeline" + (e.location.map { ".\($0)" } ?? ""))
+            // The documented code when there is one (connector.unknown, file.path…), else `invalid`.
+            let code = APIErrorCode(rawValue: e.code) == nil ? "invalid" : e.code
+            throw APIError(.unprocessableContent, code, e.message, field: "pipeline" + (e.location.map { ".\($0)" } ?? ""))
         }
         return ["pipeline": pipeline, "every_seconds": .number(seconds)]
     }

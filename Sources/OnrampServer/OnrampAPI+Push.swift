@@ -64,7 +64,7 @@ extension OnrampAPI {
             let pending = try await store.pendingPushBytes(tenantId: key.tenantId)
             guard pending + received.bytes <= pushLimits.maxPendingBytes else {
                 // The backlog only shrinks when a run reads it: make sure one will (a failed run queued none).
-                try await runOnArrival(pipeline)
+                try await runOnArrival(pipeline, windowed: false)
                 var e = APIError(.tooManyRequests, "push.backlog",
                                  "this tenant's pushed batches waiting to be processed hold \(pending) bytes, and the limit "
                                  + "is \(pushLimits.maxPendingBytes); retry once runs have caught up")
@@ -191,10 +191,13 @@ extension OnrampAPI {
     }
 
     /// Queues a run of the pipeline for the batch just stored, unless its source says not to or a queued run will
-    /// read it anyway (a running one may have listed its batches already, so it does not count).
-    func runOnArrival(_ p: PipelineVersion) async throws {
-        guard p.document["source"]?["config"]?["run_on_arrival"]?.boolValue ?? true else { return }
-        if try await RunWorker.queuePushRun(store: store, pipeline: p) { worker?.wake() }
+    /// read it anyway (a running one may have listed its batches already, so it does not count). With the source's
+    /// `window_seconds`, the run waits that long for more batches (`windowed`: a backlog's run waits for nothing).
+    func runOnArrival(_ p: PipelineVersion, windowed: Bool = true) async throws {
+        let config = p.document["source"]?["config"]
+        guard config?["run_on_arrival"]?.boolValue ?? true else { return }
+        let window = windowed ? config?["window_seconds"]?.numberValue ?? 0 : 0
+        if try await RunWorker.queuePushRun(store: store, pipeline: p, window: window) { worker?.wake() }
     }
 
     /// A batch id: 1 to 128 of letters, digits, `.`, `_`, `:` and `-`, starting with a letter or digit.

@@ -16,7 +16,7 @@ extension OnrampAPI {
                 "attempt_errors": .array(r.attemptErrors.map(Value.string)),
                 "kind": .string(r.trigger == RunRecord.replayTrigger ? "replay" : "pipeline"), "origin": r.origin.map(Value.string) ?? .null,
                 "summary": publicSummary(r), "progress": r.state == .running ? r.progress ?? .null : .null,
-                "webhooks": webhooksValue(r.notice)]
+                "webhooks": webhooksValue(r.notice), "not_before": r.state == .queued ? date(r.notBefore) : .null]
     }
 
     /// Where the run's webhooks are: null when it has none (or has not ended).

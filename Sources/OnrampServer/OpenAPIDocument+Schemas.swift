@@ -161,6 +161,7 @@ extension OpenAPIDocument {
             "kind": S.enumeration(["pipeline", "replay"]), "origin": S.nullableString,
             "summary": S.ref("RunSummary"), "progress": S.nullable(S.ref("RunProgress")),
             "webhooks": S.nullable(S.ref("RunWebhooks")),
+            "not_before": S.nullableDateTime,
         ]),
         "RunWebhooks": S.object([
             "state": S.enumeration(["pending", "delivered", "abandoned"]), "attempts": S.count,

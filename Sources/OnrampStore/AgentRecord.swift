@@ -40,8 +40,9 @@ public struct AgentRecord: Sendable, Equatable {
         self.configVersion = configVersion
     }
 
-    /// How many of the runs asked for the agent said it has taken up (its status's `run_requests_seen`).
-    public var runRequestsSeen: Int { status?["run_requests_seen"]?.numberValue.map { Int($0) } ?? 0 }
+    /// How many of the runs asked for the agent said it has taken up (its status's `run_requests_seen`); an agent that
+    /// does not say (before its first heartbeat, or an older one) is taken to have taken up all of them.
+    public var runRequestsSeen: Int { status?["run_requests_seen"]?.numberValue.map { Int($0) } ?? runRequests }
     /// Whether a run was asked for that the agent has not taken up yet.
     public var runRequested: Bool { runRequests > runRequestsSeen }
     /// The config version the agent said it runs (its status's `config_version`).
@@ -62,6 +63,8 @@ public protocol AgentStore: Sendable {
     func agentHeartbeat(id: String, status: Value, at: Date) async throws -> AgentRecord?
     /// Asks the agent for one more run (`runRequests` + 1); false when there is no such agent.
     func requestAgentRun(id: String) async throws -> Bool
+    /// The agent's runs asked for and config version, read alone (what a waiting heartbeat watches); nil: no agent.
+    func agentCounters(id: String) async throws -> (runRequests: Int, configVersion: Int)?
     /// Gives the agent a new config; its version (the last + 1), nil when there is no such agent.
     func setAgentConfig(id: String, config: Value) async throws -> Int?
     /// Removes the agent; the record as it was when it went (its key id included), nil when there was none.

@@ -31,6 +31,10 @@ extension MemoryStore {
         return true
     }
 
+    public func agentCounters(id: String) -> (runRequests: Int, configVersion: Int)? {
+        agentsById[id].map { ($0.runRequests, $0.configVersion) }
+    }
+
     public func setAgentConfig(id: String, config: Value) -> Int? {
         guard agentsById[id] != nil else { return nil }
         agentsById[id]?.config = config

@@ -162,6 +162,10 @@ public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, Checkpoint
         return claimed
     }
 
+    public func nextHeldBack(after now: Date) -> Date? {
+        runsById.values.compactMap { $0.state == .queued ? $0.notBefore : nil }.filter { $0 > now }.min()
+    }
+
     public func heartbeat(_ fence: RunFence, until: Date, now: Date) -> Bool {
         update(fence.runId) { RunLifecycle.heartbeat($0, fence, until: until, now: now) }
     }

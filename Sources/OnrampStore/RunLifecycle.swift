@@ -36,8 +36,8 @@ public struct ClaimPolicy: Sendable {
 /// The run queue's rules as pure transitions over `RunRecord`s, shared by every store backend: a
 /// backend reads the rows, applies one of these in its write transaction and stores what changed.
 public enum RunLifecycle {
-    /// A claim among the active (queued and running) runs: the oldest run that is queued or whose
-    /// lease expired, whose tenant is under its limit and whose pipeline has no live run. Runs whose
+    /// A claim among the active (queued and running) runs: the oldest run that is queued (and not held back to a later
+    /// `notBefore`) or whose lease expired, whose tenant is under its limit and whose pipeline has no live run. Runs whose
     /// lease expired on their last attempt end `failed`. Returns the claimed run and every changed run.
     public static func claim(active: [RunRecord], worker: String, now: Date,
                              policy: ClaimPolicy) -> (claimed: RunRecord?, changed: [RunRecord]) {
@@ -55,6 +55,8 @@ public enum RunLifecycle {
                 failed.attemptErrors.append(lostReason(run))
                 end(&failed, .failed, at: now, reason: "gave up after \(run.attempts) attempt(s)")
                 changed.append(failed)
+            case .queued where (run.notBefore ?? .distantPast) > now:
+                continue
             case .running, .queued:
                 candidates.append(run)
             default:

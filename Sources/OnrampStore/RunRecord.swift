@@ -46,6 +46,8 @@ public struct RunRecord: Sendable, Equatable {
     public var progress: Value?
     /// The run's webhooks once it ended (nil before, and for runs that ended before notices were kept).
     public var notice: RunNotice?
+    /// A queued run is not claimed before this (a push pipeline's batch window); nil: at once.
+    public var notBefore: Date?
 
     /// The `trigger` of a run that replays failed records of the error queue.
     public static let replayTrigger = "replay"
@@ -56,7 +58,8 @@ public struct RunRecord: Sendable, Equatable {
     public init(id: String, tenantId: String, pipelineId: String, pipelineVersion: Int, trigger: String, fullResync: Bool = false,
                 state: RunState = .queued, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, leaseOwner: String? = nil,
                 leaseExpiresAt: Date? = nil, attempts: Int = 0, cancelRequested: Bool = false, attemptErrors: [String] = [],
-                summary: Value? = nil, origin: String? = nil, progress: Value? = nil, notice: RunNotice? = nil) {
+                summary: Value? = nil, origin: String? = nil, progress: Value? = nil, notice: RunNotice? = nil,
+                notBefore: Date? = nil) {
         self.id = id
         self.tenantId = tenantId
         self.pipelineId = pipelineId
@@ -76,6 +79,7 @@ public struct RunRecord: Sendable, Equatable {
         self.origin = origin
         self.progress = progress
         self.notice = notice
+        self.notBefore = notBefore
     }
 }
 

@@ -23,6 +23,8 @@ public protocol RunStore: Sendable {
     /// Adds a run; an id that exists already is left as it is (schedulers derive ids from slots).
     func enqueue(_ run: RunRecord) async throws
     func claim(worker: String, now: Date, policy: ClaimPolicy) async throws -> RunRecord?
+    /// The soonest `notBefore` after `now` of a queued run: when an idle worker next has something to claim.
+    func nextHeldBack(after now: Date) async throws -> Date?
     /// Extends the lease; false when the fence no longer holds the run (it was taken over or expired).
     func heartbeat(_ fence: RunFence, until: Date, now: Date) async throws -> Bool
     /// Stores the running attempt's progress; false when the fence no longer holds the run.

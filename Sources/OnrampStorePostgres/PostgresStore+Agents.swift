@@ -19,7 +19,6 @@ extension PostgresStore {
     static let agentControlMigration = [
         "ALTER TABLE agents ADD COLUMN run_requests BIGINT NOT NULL DEFAULT 0",
         "UPDATE agents SET run_requests = CASE WHEN run_requested THEN 1 ELSE 0 END",
-        "ALTER TABLE agents DROP COLUMN run_requested",
         "ALTER TABLE agents ADD COLUMN config TEXT",
         "ALTER TABLE agents ADD COLUMN config_version BIGINT NOT NULL DEFAULT 0",
     ]
@@ -76,6 +75,11 @@ extension PostgresStore {
 
     public func requestAgentRun(id: String) async throws -> Bool {
         try await !rows("UPDATE agents SET run_requests = run_requests + 1 WHERE id = \(id) RETURNING 1").isEmpty
+    }
+
+    public func agentCounters(id: String) async throws -> (runRequests: Int, configVersion: Int)? {
+        try await rows("SELECT run_requests, config_version FROM agents WHERE id = \(id)").first
+            .map { (try $0.int("run_requests"), try $0.int("config_version")) }
     }
 
     public func setAgentConfig(id: String, config: Value) async throws -> Int? {

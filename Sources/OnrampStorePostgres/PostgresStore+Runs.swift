@@ -17,7 +17,8 @@ extension PostgresStore {
                   attemptErrors: json(try row.text("attempt_errors"))?.arrayValue?.compactMap(\.stringValue) ?? [],
                   summary: json(try row.optionalText("summary")), origin: try row.optionalText("origin"),
                   progress: json(try row.optionalText("progress")),
-                  notice: try row.optionalText("notice").flatMap { try? JSONDecoder().decode(RunNotice.self, from: Data($0.utf8)) })
+                  notice: try row.optionalText("notice").flatMap { try? JSONDecoder().decode(RunNotice.self, from: Data($0.utf8)) },
+                  notBefore: try row.optionalTime("not_before"))
     }
 
     /// The columns of a run that a transition may change, as JSON text where SQLite keeps JSON text.
@@ -37,12 +38,12 @@ extension PostgresStore {
         try await client.query("""
             INSERT INTO runs (id, tenant_id, pipeline_id, pipeline_version, trigger, full_resync, state, created_at, started_at,
               finished_at, lease_owner, lease_expires_at, attempts, cancel_requested, summary, attempt_errors, origin, progress,
-              notice, notice_due)
+              notice, notice_due, not_before)
             VALUES (\(r.id), \(r.tenantId), \(r.pipelineId), \(r.pipelineVersion), \(r.trigger), \(r.fullResync),
               \(r.state.rawValue), \(r.createdAt.timeIntervalSince1970), \(r.startedAt?.timeIntervalSince1970),
               \(r.finishedAt?.timeIntervalSince1970), \(r.leaseOwner), \(r.leaseExpiresAt?.timeIntervalSince1970),
               \(r.attempts), \(r.cancelRequested), \(j.summary), \(j.attemptErrors), \(r.origin), \(j.progress), \(j.notice),
-              \(j.noticeDue))
+              \(j.noticeDue), \(r.notBefore?.timeIntervalSince1970))
             ON CONFLICT (id) DO NOTHING
             """, logger: logger)
         try await announce(.runs)
@@ -58,7 +59,8 @@ extension PostgresStore {
               finished_at = \(r.finishedAt?.timeIntervalSince1970), lease_owner = \(r.leaseOwner),
               lease_expires_at = \(r.leaseExpiresAt?.timeIntervalSince1970), attempts = \(r.attempts),
               cancel_requested = \(r.cancelRequested), summary = \(j.summary), attempt_errors = \(j.attemptErrors),
-              origin = \(r.origin), progress = \(j.progress), notice = \(j.notice), notice_due = \(j.noticeDue)
+              origin = \(r.origin), progress = \(j.progress), notice = \(j.notice), notice_due = \(j.noticeDue),
+              not_before = \(r.notBefore?.timeIntervalSince1970)
             WHERE id = \(r.id)
             """, logger: logger)
     }
@@ -82,6 +84,12 @@ extension PostgresStore {
                 after = (page[page.count - 1].createdAt.timeIntervalSince1970, page[page.count - 1].id)
             }
         }
+    }
+
+    public func nextHeldBack(after now: Date) async throws -> Date? {
+        try await rows("""
+            SELECT MIN(not_before) AS due FROM runs WHERE state = 'queued' AND not_before > \(now.timeIntervalSince1970)
+            """).first.flatMap { try $0.optionalTime("due") }
     }
 
     /// Queued runs a claim reads at a time.

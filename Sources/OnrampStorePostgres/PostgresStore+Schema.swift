@@ -107,6 +107,7 @@ extension PostgresStore {
         ("v3-push", pushMigration),
         ("v4-agents", agentMigration),
         ("v5-agent-control", agentControlMigration),
+        ("v6-run-not-before", ["ALTER TABLE runs ADD COLUMN not_before DOUBLE PRECISION"]),
     ]
 
     /// Creates the schema (when one is configured) and applies the migrations not yet in `schema_migrations`, in one

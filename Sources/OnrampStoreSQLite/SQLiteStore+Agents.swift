@@ -15,12 +15,11 @@ extension SQLiteStore {
     }
 
     /// Run requests become a count the agent acknowledges (a lost answer no longer loses the request); agents get
-    /// the config the platform gives them.
+    /// the config the platform gives them. `run_requested` stays, unused, for the previous release (docs/operations.md).
     static func migrateAgentControl(_ db: Database) throws {
         try db.execute(sql: """
             ALTER TABLE agents ADD COLUMN run_requests INTEGER NOT NULL DEFAULT 0;
             UPDATE agents SET run_requests = run_requested;
-            ALTER TABLE agents DROP COLUMN run_requested;
             ALTER TABLE agents ADD COLUMN config TEXT;
             ALTER TABLE agents ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0;
             """)
@@ -81,6 +80,13 @@ extension SQLiteStore {
         try await db.write { db in
             try db.execute(sql: "UPDATE agents SET run_requests = run_requests + 1 WHERE id = ?", arguments: [id])
             return db.changesCount == 1
+        }
+    }
+
+    public func agentCounters(id: String) async throws -> (runRequests: Int, configVersion: Int)? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT run_requests, config_version FROM agents WHERE id = ?", arguments: [id])
+                .map { ($0["run_requests"], $0["config_version"]) }
         }
     }
 

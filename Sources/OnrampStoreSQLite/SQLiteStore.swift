@@ -118,6 +118,7 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
         m.registerMigration("v18-push", migrate: SQLiteStore.migratePush)
         m.registerMigration("v19-agents", migrate: SQLiteStore.migrateAgents)
         m.registerMigration("v20-agent-control", migrate: SQLiteStore.migrateAgentControl)
+        m.registerMigration("v21-run-not-before") { db in try db.execute(sql: "ALTER TABLE runs ADD COLUMN not_before REAL") }
         return m
     }
 
@@ -138,7 +139,8 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
                   attempts: row["attempts"], cancelRequested: row["cancel_requested"],
                   attemptErrors: json(row["attempt_errors"])?.arrayValue?.compactMap(\.stringValue) ?? [],
                   summary: json(row["summary"]), origin: row["origin"], progress: json(row["progress"]),
-                  notice: (row["notice"] as String?).flatMap { try? JSONDecoder().decode(RunNotice.self, from: Data($0.utf8)) })
+                  notice: (row["notice"] as String?).flatMap { try? JSONDecoder().decode(RunNotice.self, from: Data($0.utf8)) },
+                  notBefore: date(row["not_before"]))
     }
 
     // MARK: pipelines
@@ -184,7 +186,7 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
 
     static let runColumns = ["id", "tenant_id", "pipeline_id", "pipeline_version", "trigger", "full_resync", "state", "created_at",
                              "started_at", "finished_at", "lease_owner", "lease_expires_at", "attempts", "cancel_requested",
-                             "summary", "attempt_errors", "origin", "progress", "notice", "notice_due"]
+                             "summary", "attempt_errors", "origin", "progress", "notice", "notice_due", "not_before"]
 
     static func values(_ r: RunRecord) -> [(any DatabaseValueConvertible)?] {
         [r.id, r.tenantId, r.pipelineId, r.pipelineVersion, r.trigger, r.fullResync, r.state.rawValue, r.createdAt.timeIntervalSince1970,
@@ -192,7 +194,7 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
          r.attempts, r.cancelRequested, r.summary.map { JSONWriter.string($0) },
          JSONWriter.string(.array(r.attemptErrors.map(Value.string))), r.origin, r.progress.map { JSONWriter.string($0) },
          r.notice.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) },
-         r.notice.flatMap { $0.state == .pending ? $0.dueAt.timeIntervalSince1970 : nil }]
+         r.notice.flatMap { $0.state == .pending ? $0.dueAt.timeIntervalSince1970 : nil }, r.notBefore?.timeIntervalSince1970]
     }
 
     public func enqueue(_ r: RunRecord) async throws {
@@ -207,6 +209,13 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
     static func save(_ r: RunRecord, _ db: Database) throws {
         try db.execute(sql: "UPDATE runs SET \(runColumns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
                        arguments: StatementArguments(Array(values(r).dropFirst()) + [r.id]))
+    }
+
+    public func nextHeldBack(after now: Date) async throws -> Date? {
+        try await db.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(not_before) FROM runs WHERE state = 'queued' AND not_before > ?",
+                                arguments: [now.timeIntervalSince1970]).map { Date(timeIntervalSince1970: $0) }
+        }
     }
 
     public func claim(worker: String, now: Date, policy: ClaimPolicy) async throws -> RunRecord? {

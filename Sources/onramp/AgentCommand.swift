@@ -49,7 +49,9 @@ struct AgentRunCommand: AsyncParsableCommand {
     @Flag(help: ArgumentHelp("Run the pipeline and schedule the platform gives this enrolled agent (and changes remotely), "
                              + "within --files, --expose-env and --egress-allow."))
     var remotePipeline = false
-    @Option(help: "With --remote-pipeline: the folder its file paths resolve in and cannot leave.") var files = "."
+    @Option(help: ArgumentHelp("With --remote-pipeline (required): the folder its file paths resolve in and cannot leave; "
+                               + "not / and not holding the spool."))
+    var files: String?
     @Option(help: "With --remote-pipeline: environment variables (comma-separated) its ${env:NAME} may name; no other.")
     var exposeEnv = ""
     @Option(help: "With --remote-pipeline: private hosts, addresses or CIDRs (comma-separated) its connectors may reach.")
@@ -109,9 +111,20 @@ struct AgentRunCommand: AsyncParsableCommand {
 extension AgentRunCommand {
     /// What a pipeline from the platform may reach on this machine.
     func remotePolicy() throws -> RemotePipeline.Policy {
+        guard let files else { throw ValidationError("--remote-pipeline needs --files: the folder its file paths stay in") }
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: files, isDirectory: &isFolder), isFolder.boolValue else {
+        guard FileManager.default.fileExists(atPath: files, isDirectory: &isFolder), isFolder.boolValue,
+              let root = realpath(files, nil).map({ p in defer { free(p) }; return String(cString: p) }) else {
             throw ValidationError("--files: \(files) is not a folder")
+        }
+        // The spool holds the agent's key and what it was given: a pipeline from the platform must not reach it.
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let spoolPath = realpath(spool, nil).map { p in defer { free(p) }; return String(cString: p) } ?? spool
+        func inside(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b.hasSuffix("/") ? b : b + "/") }
+        guard root != "/", !inside(spoolPath, root), !inside(root, spoolPath) else {
+            throw ValidationError("--files: \(root) is / or holds the spool \(spoolPath) (or is inside it); give a folder "
+                                  + "of the exports alone")
         }
         let environment = ProcessInfo.processInfo.environment
         var exposed: [String: String] = [:]
@@ -119,7 +132,6 @@ extension AgentRunCommand {
             guard let value = environment[name] else { throw ValidationError("--expose-env: \(name) is not set") }
             exposed[name] = value
         }
-        let root = URL(fileURLWithPath: files).standardizedFileURL.path
         return RemotePipeline.Policy(filesRoot: root, environment: exposed,
                                      egress: EgressPolicy(allowed: WorkerOptions.list(egressAllow)))
     }

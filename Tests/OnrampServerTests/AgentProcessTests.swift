@@ -238,12 +238,19 @@ import Testing
         let site = dir.appendingPathComponent("site")
         try FileManager.default.createDirectory(at: site.appendingPathComponent("exports"), withIntermediateDirectories: true)
         try "id,amount\nA1,1.50\nA2,2.50\n".write(to: site.appendingPathComponent("exports/a.csv"), atomically: true, encoding: .utf8)
-        let spool = site.appendingPathComponent("spool").path
+        let spool = dir.appendingPathComponent("spool").path
         let enrol = try Child(["agent", "enrol", "--server", base, "--token", try #require(made.1?["enrolment_token"]?.stringValue),
                                "--spool", spool], log: dir.appendingPathComponent("enrol.log"))
         enrol.process.waitUntilExit()
         #expect(enrol.process.terminationStatus == 0)
 
+        // The folder a pipeline from the platform may read is never / nor one holding the spool (its key is there).
+        for files in ["/", dir.path] {
+            let refused = try Child(["agent", "--remote-pipeline", "--files", files, "--spool", spool, "--once"],
+                                    log: dir.appendingPathComponent("refused.log"))
+            refused.process.waitUntilExit()
+            #expect(refused.process.terminationStatus != 0)
+        }
         let args = ["agent", "--remote-pipeline", "--files", site.path, "--expose-env", "SITE_TAG", "--spool", spool,
                     "--every", "3600", "--heartbeat-seconds", "20"]
         let env = ["SITE_TAG": "north", "SITE_PASSWORD": "hunter2"]

@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
-import OnrampAgent
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import OnrampAgent
 import OnrampConnectorKit
 import OnrampConnectorsFiles
 import OnrampCore
@@ -341,6 +341,33 @@ import Testing
         }
     }
 
+    /// With a batch window, the run a batch queues waits the window, and reads every batch that arrived in it.
+    @Test func aBatchWindowMakesOneRunOfTheBatchesThatArriveInIt() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
+            var document = Self.pipeline().objectValue!
+            document["source"] = ["connector": "push", "config": ["format": "ndjson", "window_seconds": 2]]
+            let (pid, key) = try await setUp(client, f, .object(document))
+            let worker = Task { try await f.api.worker!.run() }
+            defer { worker.cancel() }
+            let before = Date()
+            for i in 1...3 {
+                #expect(try await push(client, "w\(i)", Array("{\"id\":\"ORD-\(i)\",\"amount\":\"1\"}\n".utf8), key: key).status
+                        == .created)
+            }
+            let queued = try await runs(client, pid, key: f.keys["acme-viewer"])
+            #expect(queued.count == 1 && queued.first?["state"] == "queued", "\(queued)")
+            let due = try #require(queued.first?["not_before"]?.stringValue.flatMap(ISOTime.date))
+            #expect(due > before.addingTimeInterval(0.9) && due < Date().addingTimeInterval(2.5))  // whole seconds on the wire
+            let run = try await finished(client, queued[0]["id"]!.stringValue!, key: f.keys["acme-viewer"])
+            #expect(run["summary"]?["records_written"] == 3, "\(run)")
+            let started = try #require(run["started_at"]?.stringValue.flatMap(ISOTime.date))
+            #expect(started.timeIntervalSince(due) > -1, "started \(started) before its window ended at \(due)")
+            #expect(try await runs(client, pid, key: f.keys["acme-viewer"]).count == 1)
+        }
+    }
+
     @Test func anAgentEnrolsOnceSendsHeartbeatsAndTakesTheRunsAskedFor() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
@@ -373,7 +400,8 @@ import Testing
                                    key: f.keys["acme-admin"]).status == .accepted)
             // A run asked for is handed over until the agent says it took it up (an answer lost on the way loses nothing).
             for _ in 0..<2 {
-                let asked = Self.j(try await call(client, .post, "/api/v1/agent/heartbeat", key: agentKey, body: [:]))
+                let asked = Self.j(try await call(client, .post, "/api/v1/agent/heartbeat", key: agentKey,
+                                                  body: ["run_requests_seen": 0]))
                 #expect(asked["run_requested"] == true && asked["run_requests"] == 1)
             }
             #expect(Self.j(try await call(client, .post, "/api/v1/agent/heartbeat", key: agentKey,
@@ -419,6 +447,20 @@ import Testing
                 escaping["source"] = ["connector": "csv", "config": ["path": .string(path)]]
                 #expect(try await refused(["pipeline": .object(escaping)]) == "pipeline.source.config.path")
             }
+            // Whatever it makes goes to the spool: no route to another destination, no files or webhooks of its own.
+            var routed = sitePipeline.objectValue!
+            routed["steps"] = [["route": ["when": "true", "destination": ["connector": "csv", "config": ["path": "x.csv"]]]]]
+            let routeField = try await refused(["pipeline": .object(routed)])
+            #expect(routeField == "pipeline.steps[0].route.destination.connector", "\(routeField ?? "")")
+            var withResults = sitePipeline.objectValue!
+            withResults["results"] = ["path": "out.ndjson"]
+            #expect(try await refused(["pipeline": .object(withResults)]) == "pipeline.results.path")
+            var withNotify = sitePipeline.objectValue!
+            withNotify["notify"] = ["url": "https://hooks.example/x", "secret": "s"]
+            #expect(try await refused(["pipeline": .object(withNotify)]) == "pipeline.notify")
+            var withBlank = sitePipeline.objectValue!
+            withBlank["source"] = ["connector": "csv", "config": ["path": "${param:FILE}"]]
+            #expect(try await refused(["pipeline": .object(withBlank)]) == "pipeline.source.config.path")
             var elsewhere = sitePipeline.objectValue!
             elsewhere["destination"] = ["connector": "onramp_push", "config": ["server": "https://evil.example"]]
             #expect(try await refused(["pipeline": .object(elsewhere)]) == "pipeline.destination.config")

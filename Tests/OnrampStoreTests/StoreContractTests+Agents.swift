@@ -31,10 +31,16 @@ extension StoreContractTests {
         #expect(try await store.agentHeartbeat(id: "a1", status: ["run_requests_seen": 1], at: t0)?.runRequested == true)
         #expect(try await store.agentHeartbeat(id: "a1", status: ["run_requests_seen": 2], at: t0)?.runRequested == false)
         #expect(try await store.agentHeartbeat(id: "nope", status: [:], at: t0) == nil)
+        // An agent that does not say what it took up (an older one) takes up all: it is not asked for runs forever.
+        #expect(try await store.requestAgentRun(id: "a1"))
+        #expect(try await store.agentHeartbeat(id: "a1", status: ["spool": [:]], at: t0)?.runRequested == false)
+        #expect(try await store.agentCounters(id: "a1")?.runRequests == 3)
+        #expect(try await store.agentCounters(id: "nope") == nil)
         // Each config the platform gives the agent gets the next version.
         #expect(try await store.setAgentConfig(id: "a1", config: ["every_seconds": 60]) == 1)
         #expect(try await store.setAgentConfig(id: "a1", config: ["every_seconds": 30]) == 2)
         #expect(try await store.setAgentConfig(id: "nope", config: [:]) == nil)
+        #expect(try await store.agentCounters(id: "a1")?.configVersion == 2)
         #expect(try await store.agentHeartbeat(id: "a1", status: [:], at: t0.addingTimeInterval(10))?.config == ["every_seconds": 30])
         let seen = try await store.agent(id: "a1")
         #expect(seen?.lastSeenAt == t0.addingTimeInterval(10) && seen?.status == [:] && seen?.keyId == "k1" && seen?.configVersion == 2)

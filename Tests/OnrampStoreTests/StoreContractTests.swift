@@ -108,6 +108,22 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func aRunHeldBackIsNotClaimedBeforeItsTimeAndDoesNotHoldUpOthers(_ backend: Backend) async throws {
+        let store = try await backend.make()
+        var held = run("held")
+        held.notBefore = t0.addingTimeInterval(10)
+        try await store.enqueue(held)
+        try await store.enqueue(run("later", at: 1))
+        #expect(try await store.run(id: "held")?.notBefore == t0.addingTimeInterval(10))
+        #expect(try await store.nextHeldBack(after: t0) == t0.addingTimeInterval(10))
+        // The older run is held back; the newer one goes first.
+        #expect(try await store.claim(worker: "w1", now: t0.addingTimeInterval(2), lease: 30, perTenantLimit: 4)?.id == "later")
+        #expect(try await store.claim(worker: "w1", now: t0.addingTimeInterval(9), lease: 30, perTenantLimit: 4) == nil)
+        #expect(try await store.claim(worker: "w1", now: t0.addingTimeInterval(10), lease: 30, perTenantLimit: 4)?.id == "held")
+        #expect(try await store.nextHeldBack(after: t0) == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
     func anExpiredLeaseIsTakenOverAndTheOldWorkerIsFencedOut(_ backend: Backend) async throws {
         let store = try await backend.make()
         try await store.enqueue(run("r1"))
