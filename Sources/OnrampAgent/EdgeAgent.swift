@@ -21,6 +21,8 @@ public final class EdgeAgent: Service, Sendable {
         public var heartbeatSeconds: Double = 30
         /// Run the pipeline the platform gives this (enrolled) agent, within this policy, instead of a local file.
         public var remote: RemotePipeline.Policy?
+        /// Segments larger than this are pushed in chunks of this size (resumed where a broken connection left off).
+        public var chunkBytes = 1 << 20
         public init(spoolDirectory: String) { self.spoolDirectory = spoolDirectory }
     }
 
@@ -122,7 +124,8 @@ public final class EdgeAgent: Service, Sendable {
         self.stopping = stopping
         self.plan = Mutex(plan)
         self.agentId = agentId
-        pusher = try Pusher(spool: spool, server: server, key: key, caFile: caFile, logger: logger)
+        pusher = try Pusher(spool: spool, server: server, key: key, caFile: caFile, chunkBytes: options.chunkBytes,
+                            logger: logger)
     }
 
     /// Runs until shutdown (or, without `every`, once and until the spool is empty). Throws when a spool segment is

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import NIOSSL
 import OnrampCore
 
@@ -21,12 +23,17 @@ public actor Pusher {
     public private(set) var lastPushAt: Date?
     public private(set) var pushed = 0
 
-    public init(spool: Spool, server: String, key: String, caFile: String?, logger: Logger) throws {
+    /// Bodies larger than this go in chunks of this size, which a broken connection does not lose (`ChunkedUpload`).
+    let chunkBytes: Int
+
+    public init(spool: Spool, server: String, key: String, caFile: String?, chunkBytes: Int = 1 << 20,
+                logger: Logger) throws {
         let http = try Self.client(server: server, caFile: caFile)
         self.spool = spool
         base = (server.hasSuffix("/") ? String(server.dropLast()) : server) + "/api/v1"
         endpoint = base + "/push/batches/"
         self.key = key
+        self.chunkBytes = chunkBytes
         self.logger = logger
         self.http = http
     }
@@ -114,8 +121,59 @@ public actor Pusher {
         }
     }
 
-    /// One PUT; the outcome by its status (nil when there was no answer), with why in `lastError`.
+
+    /// One batch: in chunks when it is larger than `chunkBytes` (on a platform that takes them), else one PUT.
     func send(_ body: Data, batch: String) async -> PushBackoff.Outcome {
+        guard body.count > chunkBytes else { return await sendWhole(body, batch: batch) }
+        var upload = ChunkedUpload(length: body.count, chunk: chunkBytes)
+        while true {
+            switch upload.next() {
+            case .finished(let outcome):
+                if outcome == .stored { lastError = nil }
+                return outcome
+            case .whole:
+                return await sendWhole(body, batch: batch)
+            case .ask:
+                upload.took(await uploadCall(.GET, batch: batch, headers: [], body: nil))
+            case .send(let range):
+                var headers = [("Upload-Offset", String(range.lowerBound)), ("Upload-Length", String(body.count))]
+                if range.lowerBound == 0 { headers.append(("Upload-Checksum", "sha256=" + Hex.string(SHA256.hash(data: body)))) }
+                upload.took(await uploadCall(.PATCH, batch: batch, headers: headers, body: body.subdata(in: range)))
+            }
+        }
+    }
+
+    /// One request of a chunked upload: what came back (`lastError` says why when it was not what was hoped for).
+    func uploadCall(_ method: HTTPMethod, batch: String, headers: [(String, String)], body: Data?) async -> ChunkedUpload.Answer {
+        var request = HTTPClientRequest(url: base + "/push/uploads/" + batch)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/octet-stream")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        do {
+            let response = try await http.execute(request, timeout: .seconds(120))
+            let text = try await response.body.collect(upTo: 1 << 20)
+            let status = Int(response.status.code)
+            let error = (try? JSONParser.parse([UInt8](buffer: text)))?["error"]
+            if status >= 400, !(status == 404 && method == .GET), error?["code"]?.stringValue != "push.upload_offset" {
+                lastError = "batch \(batch): \(status) \(error?["message"]?.stringValue ?? "")"
+                logger.warning("the platform did not take a chunk; the batch stays in the spool", metadata: [
+                    "batch": "\(batch)", "status": "\(status)", "message": "\(error?["message"]?.stringValue ?? "")"])
+            }
+            return .init(status: status, code: error?["code"]?.stringValue,
+                         offset: response.headers.first(name: "Upload-Offset").flatMap(Int.init),
+                         retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init))
+        } catch {
+            lastError = "batch \(batch): no answer from the platform: \(error)"
+            return .init(status: nil)
+        }
+    }
+
+    /// One PUT; the outcome by its status (nil when there was no answer), with why in `lastError`.
+    func sendWhole(_ body: Data, batch: String) async -> PushBackoff.Outcome {
         var request = HTTPClientRequest(url: endpoint + batch)
         request.method = .PUT
         request.headers.add(name: "Authorization", value: "Bearer \(key)")

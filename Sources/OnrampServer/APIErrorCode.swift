@@ -22,6 +22,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
     case fileIO = "file.io", referenceCSV = "reference.csv"
     case artifactUnavailable = "artifact.unavailable"
     case pushNotPushSource = "push.not_push_source", pushBatchReused = "push.batch_reused", pushBacklog = "push.backlog"
+    case pushUploadOffset = "push.upload_offset", pushUploadBusy = "push.upload_busy", pushUploadChecksum = "push.upload_checksum"
 
     var status: Int {
         switch self {
@@ -31,11 +32,11 @@ enum APIErrorCode: String, CaseIterable, Sendable {
         case .notFound, .noRoute, .notFinished: 404
         case .methodNotAllowed: 405
         case .conflict, .archived, .testsRequired, .noKey, .fileReserved, .errorQueueState, .errorQueueReplaying,
-             .replayNothing, .pushNotPushSource, .pushBatchReused: 409
+             .replayNothing, .pushNotPushSource, .pushBatchReused, .pushUploadOffset, .pushUploadBusy: 409
         case .tooLarge: 413
         case .invalid, .missing, .unknownKey, .unknownParameter, .tooMany, .connectorUnknown, .connectorDiscover,
              .filePath, .errorQueueValueTooLarge, .referenceEmpty, .referenceRow, .referenceTooLarge, .replayPipelines,
-             .replayTooMany: 422
+             .replayTooMany, .pushUploadChecksum: 422
         case .rateLimited, .previewBusy, .pushBacklog: 429
         case .internalError, .artifactUnreadable, .errorQueueNoKey, .fileIO, .referenceCSV: 500
         case .artifactUnavailable: 503
@@ -88,6 +89,9 @@ enum APIErrorCode: String, CaseIterable, Sendable {
         case .pushNotPushSource: "the push key's pipeline does not read pushed batches (its source.connector is not push)"
         case .pushBatchReused: "the batch id was stored already with other bytes; a new batch needs a new id"
         case .pushBacklog: "the tenant's pushed batches waiting for a run are over their limit; retry after Retry-After"
+        case .pushUploadOffset: "the chunk does not start where the upload stands; its Upload-Offset header says where"
+        case .pushUploadBusy: "another request is sending a chunk of the same upload"
+        case .pushUploadChecksum: "the uploaded bytes do not match the Upload-Checksum announced; the upload is dropped"
         }
     }
 

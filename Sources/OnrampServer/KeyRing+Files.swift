@@ -107,28 +107,7 @@ extension KeyRing {
         try writeDurably(Data((Hex.string(id) + "\n").utf8), to: "\(folder(directory))/current")
     }
 
-    /// Writes a temporary file (0600), syncs it, renames it over `path` and syncs the folder (0700).
-    static func writeDurably(_ data: Data, to path: String) throws {
-        let dir = PathText.parent(path)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        guard chmod(dir, 0o700) == 0 else { throw failure("cannot make the keyring folder owner-only", dir) }
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw failure("cannot write", temporary) }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count, fchmod(fd, 0o600) == 0, fsync(fd) == 0 else {
-            let error = failure("cannot write and sync", temporary)
-            close(fd)
-            throw error
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw failure("cannot rename into place", path) }
-        let dirFd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirFd >= 0 else { throw failure("cannot open to sync", dir) }
-        defer { close(dirFd) }
-        guard fsync(dirFd) == 0 else { throw failure("cannot sync", dir) }
-    }
+    static func writeDurably(_ data: Data, to path: String) throws { try DurableFile.write(data, to: path, code: "key.write") }
 
     private static func failure(_ what: String, _ path: String) -> OnrampError {
         OnrampError("key.write", "\(what): \(String(cString: strerror(errno)))", at: path)

@@ -38,63 +38,21 @@ extension OnrampAPI {
         router.put("/api/v1/push/batches/:batch") { request, context in
             let key = try await pushKey(request)
             let batchId = try Self.batchId(context)
-            if let wait = await throttle.take(key.tenantId) {
-                var e = APIError(.tooManyRequests, "rate_limited",
-                                 "more than \(Int(pushLimits.rate)) pushes a second for this tenant; retry after the wait")
-                e.headers[.retryAfter] = String(Int(wait.rounded(.up)))
-                throw e
-            }
+            try await Self.takePushToken(throttle, key, rate: pushLimits.rate)
             let pipeline = try await pushPipeline(tenantId: key.tenantId, pipelineId: key.pipelineId)
             if let length = request.headers[.contentLength].flatMap(Int64.init), length > pushLimits.maxBatchBytes {
                 throw pushTooLarge()
             }
-            // Uploads held open at once count too (a token is taken only when one starts).
-            guard await pushGate.enter(key.tenantId) else {
-                var e = APIError(.tooManyRequests, "rate_limited",
-                                 "more than \(pushLimits.uploadsAtOnce) pushes at once for this tenant; retry when one ended")
-                e.headers[.retryAfter] = "1"
-                throw e
-            }
-            defer { Task { await pushGate.leave(key.tenantId) } }
+            let place = try await enterPushGate(pushGate, key)
+            defer { withExtendedLifetime(place) {} }
             let received = try await receiveBatch(request.body)
             defer { unlink(received.path) }
             if let stored = try await store.pushBatch(pipelineId: key.pipelineId, batchId: batchId) {
                 return try await repeated(stored, sha256: received.sha256, pipeline: pipeline)
             }
-            let pending = try await store.pendingPushBytes(tenantId: key.tenantId)
-            guard pending + received.bytes <= pushLimits.maxPendingBytes else {
-                // The backlog only shrinks when a run reads it: make sure one will (a failed run queued none).
-                try await runOnArrival(pipeline, windowed: false)
-                var e = APIError(.tooManyRequests, "push.backlog",
-                                 "this tenant's pushed batches waiting to be processed hold \(pending) bytes, and the limit "
-                                 + "is \(pushLimits.maxPendingBytes); retry once runs have caught up")
-                e.headers[.retryAfter] = "60"
-                throw e
-            }
-            let files = pushFiles
-            let object: String
-            do {
-                object = try await files.keep(received.path, tenantId: key.tenantId, pipelineId: key.pipelineId, batchId: batchId)
-            } catch {
-                context.logger.error("a pushed batch could not be stored", metadata: ["error": "\(error)"])
-                throw APIError(.serviceUnavailable, "artifact.unavailable", "the batch could not be stored; it was not kept, retry it")
-            }
-            let batch: PushBatchRecord, added: Bool
-            do {
-                (batch, added) = try await store.addBatch(PushBatchRecord(
-                    tenantId: key.tenantId, pipelineId: key.pipelineId, batchId: batchId, bytes: received.bytes,
-                    sha256: received.sha256, gzip: received.gzip, object: object, keyId: key.id, receivedAt: Date()))
-            } catch {
-                await files.discard(object)
-                throw error
-            }
-            guard added else {
-                await files.discard(object)
-                return try await repeated(batch, sha256: received.sha256, pipeline: pipeline)
-            }
-            try await runOnArrival(pipeline)
-            return JSONResponse.created(Self.batchValue(batch, duplicate: false), at: "/api/v1/push/batches/\(batchId)")
+            return try await storeBatch(received, key: key, batchId: batchId, pipeline: pipeline, context: context)
         }
+        addPushUploadRoutes(router, throttle: throttle, gate: pushGate)
         router.get("/api/v1/push/batches/:batch") { request, context in
             let key = try await pushKey(request)
             let batchId = try Self.batchId(context)
@@ -103,6 +61,69 @@ extension OnrampAPI {
             }
             return JSONResponse.make(Self.batchValue(batch))
         }
+    }
+
+    /// 429 `rate_limited` with Retry-After when the tenant is past its pushes a second.
+    static func takePushToken(_ throttle: PushThrottle, _ key: PushKeyRecord, rate: Double) async throws {
+        guard let wait = await throttle.take(key.tenantId) else { return }
+        var e = APIError(.tooManyRequests, "rate_limited",
+                         "more than \(Int(rate)) pushes a second for this tenant; retry after the wait")
+        e.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+        throw e
+    }
+
+    /// A place among the tenant's uploads open at once (429 past them), given back when the last reference goes.
+    func enterPushGate(_ gate: PreviewGate, _ key: PushKeyRecord) async throws -> GatePlace {
+        guard await gate.enter(key.tenantId) else {
+            var e = APIError(.tooManyRequests, "rate_limited",
+                             "more than \(pushLimits.uploadsAtOnce) pushes at once for this tenant; retry when one ended")
+            e.headers[.retryAfter] = "1"
+            throw e
+        }
+        return GatePlace(gate, key.tenantId)
+    }
+
+    /// 429 `push.backlog` (queuing a run) when `bytes` more would put the tenant's pending batches past its limit.
+    func checkBacklog(_ bytes: Int64, key: PushKeyRecord, pipeline: PipelineVersion) async throws {
+        let pending = try await store.pendingPushBytes(tenantId: key.tenantId)
+        guard pending + bytes > pushLimits.maxPendingBytes else { return }
+        // The backlog only shrinks when a run reads it: make sure one will (a failed run queued none).
+        try await runOnArrival(pipeline, windowed: false)
+        var e = APIError(.tooManyRequests, "push.backlog",
+                         "this tenant's pushed batches waiting to be processed hold \(pending) bytes, and the limit "
+                         + "is \(pushLimits.maxPendingBytes); retry once runs have caught up")
+        e.headers[.retryAfter] = "60"
+        throw e
+    }
+
+    /// Stores a batch received whole at `received.path` (not stored yet under its id): sealed, moved into place and
+    /// recorded; 201, or the stored one's answer when another request stored the id first.
+    func storeBatch(_ received: ReceivedBatch, key: PushKeyRecord, batchId: String, pipeline: PipelineVersion,
+                    context: OnrampRequestContext) async throws -> Response {
+        try await checkBacklog(received.bytes, key: key, pipeline: pipeline)
+        let files = pushFiles
+        let object: String
+        do {
+            object = try await files.keep(received.path, tenantId: key.tenantId, pipelineId: key.pipelineId, batchId: batchId)
+        } catch {
+            context.logger.error("a pushed batch could not be stored", metadata: ["error": "\(error)"])
+            throw APIError(.serviceUnavailable, "artifact.unavailable", "the batch could not be stored; it was not kept, retry it")
+        }
+        let batch: PushBatchRecord, added: Bool
+        do {
+            (batch, added) = try await store.addBatch(PushBatchRecord(
+                tenantId: key.tenantId, pipelineId: key.pipelineId, batchId: batchId, bytes: received.bytes,
+                sha256: received.sha256, gzip: received.gzip, object: object, keyId: key.id, receivedAt: Date()))
+        } catch {
+            await files.discard(object)
+            throw error
+        }
+        guard added else {
+            await files.discard(object)
+            return try await repeated(batch, sha256: received.sha256, pipeline: pipeline)
+        }
+        try await runOnArrival(pipeline)
+        return JSONResponse.created(Self.batchValue(batch, duplicate: false), at: "/api/v1/push/batches/\(batchId)")
     }
 
     func addPushRoutes(_ api: RouterGroup<OnrampRequestContext>) {
@@ -229,25 +250,34 @@ extension OnrampAPI {
                  + "(the server's --push-max-batch-mb); split it")
     }
 
-    /// Streams the body into a new owner-only file under the incoming folder, synced; its size, SHA-256 and whether
-    /// it is gzipped. Over the limit, empty, or on any error the file is removed.
-    func receiveBatch(_ body: RequestBody) async throws -> (path: String, bytes: Int64, sha256: String, gzip: Bool) {
+    /// A body received whole into the incoming folder, synced.
+    typealias ReceivedBatch = (path: String, bytes: Int64, sha256: String, gzip: Bool)
+
+    /// A new file in the incoming folder (on the data directory's file system, for the renames).
+    func incomingPath() throws -> String {
         let folder = pushFiles.incoming
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let path = "\(folder)/\(UUID().uuidString.lowercased())"
-        var hash = SHA256()
-        var head: [UInt8] = []
+        return "\(folder)/\(UUID().uuidString.lowercased())"
+    }
+
+    /// Streams the body into a new owner-only file under the incoming folder, synced; its size, SHA-256 and whether
+    /// it is gzipped. Past `limit` bytes (default: a batch's) it is 413, empty 422 unless `allowingEmpty`; over the
+    /// limit, empty, or on any error the file is removed.
+    func receiveBatch(_ body: RequestBody, limit: Int64? = nil, allowingEmpty: Bool = false) async throws -> ReceivedBatch {
+        let path = try incomingPath()
+        let most = limit ?? pushLimits.maxBatchBytes
+        var digest = BatchDigest()
         let size = try await Self.writeSynced(body, to: path) { buffer, before in
-            guard before + Int64(buffer.readableBytes) <= pushLimits.maxBatchBytes else { throw pushTooLarge() }
-            buffer.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
-            if head.count < 2 { head += buffer.getBytes(at: buffer.readerIndex, length: min(2 - head.count, buffer.readableBytes)) ?? [] }
+            guard before + Int64(buffer.readableBytes) <= most else { throw pushTooLarge() }
+            buffer.withUnsafeReadableBytes { digest.update($0) }
         }
-        guard size > 0 else {
+        guard size > 0 || allowingEmpty else {
             unlink(path)
             throw APIError(.unprocessableContent, "invalid", "the batch is empty: send its records in the body", field: "body")
         }
-        return (path, size, Hex.string(hash.finalize()), head == [0x1f, 0x8b])
+        let (sha256, gzip) = digest.finish()
+        return (path, size, sha256, gzip)
     }
 
     static func pushKeyValue(_ k: PushKeyRecord) -> Value {

@@ -85,7 +85,9 @@ extension OpenAPIDocument {
         if r.path == "/api/v1/login" || r.path == "/api/v1/me/password" || r.path.hasSuffix("/preview") && !r.path.hasSuffix("/schedules/preview")
             || r.path.hasSuffix("/evaluate") || r.path.hasSuffix("/events") || r.path.hasSuffix("/check")
             || r.path.hasSuffix("/discover") || r.path.hasSuffix("/tests/run") { codes.append(429) }
-        if r.path == "/api/v1/push/batches/{batch}" && r.method == "put" { codes += [413, 429, 503] }
+        if r.path == "/api/v1/push/batches/{batch}" && r.method == "put" || r.path == "/api/v1/push/uploads/{batch}"
+            && r.method == "patch" { codes += [413, 429, 503] }
+        if r.path == "/api/v1/agent/heartbeat" { codes.append(429) }
         if r.path == "/metrics" { codes += [401, 404] }
         return Array(Set(codes)).sorted()
     }
@@ -104,7 +106,7 @@ extension OpenAPIDocument {
         if r.method == "put" && r.path.hasSuffix("/files/{path}") {
             types = ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]
         }
-        if r.method == "put" && r.path.hasPrefix("/api/v1/push/") {
+        if (r.method == "put" || r.method == "patch") && r.path.hasPrefix("/api/v1/push/") {
             types = ["application/x-ndjson": ["schema": ["type": "string"]],
                      "application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]
         }
@@ -119,6 +121,14 @@ extension OpenAPIDocument {
         func q(_ name: String, _ schema: Value) -> Value { ["name": .string(name), "in": "query", "schema": schema] }
         let text: Value = ["type": "string"]
         if r.path == "/api/v1/agent/heartbeat" { return [q("wait", ["type": "integer", "minimum": 0, "maximum": 55])] }
+        if r.path == "/api/v1/push/uploads/{batch}" && r.method == "patch" {
+            func header(_ name: String, _ schema: Value, required: Bool) -> Value {
+                ["name": .string(name), "in": "header", "required": .bool(required), "schema": schema]
+            }
+            let bytes: Value = ["type": "integer", "minimum": 0]
+            return [header("Upload-Offset", bytes, required: true), header("Upload-Length", bytes, required: false),
+                    header("Upload-Checksum", ["type": "string", "pattern": "^sha256=[0-9a-fA-F]{64}$"], required: false)]
+        }
         guard r.method == "get" || r.path.hasSuffix("/tests") else { return [] }
         if r.path.hasSuffix("/tenants/{tenant}/runs") {
             return [q("pipeline_id", text), q("state", SchemaBuilder.ref("RunState"))]

@@ -76,6 +76,7 @@ extension OpenAPIDocument {
         "AgentConfig": S.object(["pipeline": S.openObject, "every_seconds": ["type": "number", "minimum": 1, "maximum": 86400]],
                                 optional: ["every_seconds"]),
         "AgentConfigVersion": S.object(["version": S.count, "pipeline": S.openObject, "every_seconds": S.number]),
+        "PushUpload": S.object(["batch_id": S.string, "offset": S.count, "length": S.count, "expires_at": S.dateTime]),
         "PushBatch": S.object([
             "batch_id": S.string, "sequence": S.count, "state": S.enumeration(["pending", "processed"]), "bytes": S.count,
             "sha256": S.string, "gzip": S.boolean, "received_at": S.dateTime, "run_id": S.nullableString,

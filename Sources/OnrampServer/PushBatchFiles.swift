@@ -86,10 +86,14 @@ public struct PushBatchFiles: Sendable {
     /// Removes bodies left in the incoming folder by a process that stopped while receiving them (older than
     /// `seconds`: another server sharing the folder may be receiving the younger ones); how many it removed.
     public func sweepIncoming(olderThan seconds: TimeInterval, now: Date = Date()) -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []
+        Self.sweep(incoming, olderThan: seconds, now: now)
+    }
+
+    /// Removes what `folder` holds that was last changed more than `seconds` ago; how many.
+    static func sweep(_ folder: String, olderThan seconds: TimeInterval, now: Date = Date()) -> Int {
         var removed = 0
-        for name in names {
-            let path = "\(incoming)/\(name)"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            let path = "\(folder)/\(name)"
             guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
                   now.timeIntervalSince(modified) > seconds, (try? FileManager.default.removeItem(atPath: path)) != nil else { continue }
             removed += 1

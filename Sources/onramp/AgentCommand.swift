@@ -59,6 +59,8 @@ struct AgentRunCommand: AsyncParsableCommand {
     @Option(help: "The spool folder (records wait here until the platform has them; keep it on a local disk).")
     var spool = "onramp-spool"
     @Option(help: "Largest spool, MiB: when it is full the source waits.") var maxSpoolMb = 1024
+    @Option(help: "Segments larger than this (KiB) are pushed in chunks of this size, resumed after a broken connection.")
+    var pushChunkKb = 1024
     @Option(help: "Seconds between runs (omit with --once).") var every = 300.0
     @Flag(help: "One run, then push until the spool is empty, then exit (0 when the run did not fail).") var once = false
     @Option(help: "Seconds between heartbeats of an enrolled agent.") var heartbeatSeconds = 30.0
@@ -82,6 +84,7 @@ struct AgentRunCommand: AsyncParsableCommand {
             options.maxSpoolBytes = Int64(maxSpoolMb) << 20
             options.every = once ? nil : every
             options.heartbeatSeconds = max(heartbeatSeconds, 0.2)
+            options.chunkBytes = max(pushChunkKb, 1) << 10
             agent = try EdgeAgent(spec: spec, registry: registry, resources: file.map(ConnectorResources.forPipeline) ?? ConnectorResources(), options: options,
                                   environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch let e as ValidationError {

@@ -97,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
         api.pushLimits.burst = pushBurst
         let swept = api.pushFiles.sweepIncoming(olderThan: 3600)
         if swept > 0 { logger.info("removed pushed batches a stopped server had not finished receiving", metadata: ["count": "\(swept)"]) }
+        let abandoned = api.sweepUploads()
+        if abandoned > 0 { logger.info("removed abandoned chunked uploads", metadata: ["count": "\(abandoned)"]) }
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port))
         let app: any Service
         switch (tlsCert, tlsKey) {

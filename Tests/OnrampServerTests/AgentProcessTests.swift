@@ -64,7 +64,7 @@ import Testing
         for n in 0..<8 { try export(n) }
         let agentFile = dir.appendingPathComponent("site/agent.json")
         let agentPipeline: Value = [
-            "version": 1, "name": "site-orders", "batch_size": 15,
+            "version": 1, "name": "site-orders", "batch_size": 30,
             "source": ["connector": "csv", "config": ["path": "exports/*.csv"], "incremental": ["mode": "new_files"]],
             "steps": [["set": ["region": "$uppercase(region)"]],
                       ["name": "once", "dedupe": ["key": ["id"], "scope": "pipeline"]]],
@@ -73,7 +73,8 @@ import Testing
         ]
         try JSONWriter.string(agentPipeline).write(to: agentFile, atomically: true, encoding: .utf8)
         let spool = dir.appendingPathComponent("site/spool").path
-        let agentArgs = ["agent", agentFile.path, "--spool", spool, "--every", "0.5"]
+        // Segments over 1 KiB go in 1 KiB chunks, so kills land mid-upload too (resumed where they stood).
+        let agentArgs = ["agent", agentFile.path, "--spool", spool, "--every", "0.5", "--push-chunk-kb", "1"]
         var agent = try Child(agentArgs, env: ["ONRAMP_PUSH_KEY": pushKey], log: log("agent-0.log"))
         defer { agent.stop() }
 
