@@ -1,11 +1,13 @@
 """Figures for push ingestion and the edge agent, against a real `onramp serve` (use the release binary):
 - pushes: N concurrent pushers send batches to PUT /api/v1/push/batches/{id} (stored sealed, synced and recorded
   before each answer); the peer in the same run is the tenant file upload (PUT /tenants/t/files/...: the same bytes
-  synced and renamed, no sealing, no store row), with the same concurrency;
+  synced and renamed, no sealing, no store row), with the same concurrency; and the same batches resumable, in 4
+  chunks each (PATCH /api/v1/push/uploads/{id}: each chunk sealed and synced before its answer);
 - the agent: binary size, and CPU and memory of `onramp agent` idle between runs.
 Usage: python3 Benchmarks/push_figures.py PATH-TO-ONRAMP [PUSHERS] [BATCHES-PER-PUSHER] [IDLE-SECONDS]
 """
 import concurrent.futures
+import hashlib
 import json
 import os
 import shutil
@@ -64,23 +66,38 @@ try:
         status, _ = call("PUT", f"/push/batches/b-{i}", raw=batch, key=key, headers={"Content-Type": "application/x-ndjson"})
         assert status == 201, status
 
+    chunk = (len(batch) + 3) // 4
+    checksum = hashlib.sha256(batch).hexdigest()
+
+    def push_chunked(i):
+        for offset in range(0, len(batch), chunk):
+            headers = {"Content-Type": "application/octet-stream", "Upload-Offset": str(offset),
+                       "Upload-Length": str(len(batch))}
+            if offset == 0:
+                headers["Upload-Checksum"] = "sha256=" + checksum
+            status, _ = call("PATCH", f"/push/uploads/c-{i}", raw=batch[offset:offset + chunk], key=key, headers=headers)
+            assert status == (201 if offset + chunk >= len(batch) else 202), status
+
     def upload(i):
         status, _ = call("PUT", f"/tenants/acme/files/peer/u-{i}.ndjson", raw=batch)
         assert status == 200, status
 
     results = {}
-    for name, fn in (("upload", upload), ("push", push)):
+    for name, fn in (("upload", upload), ("push", push), ("chunked", push_chunked)):
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(pushers) as pool:
             list(pool.map(fn, range(total)))
         seconds = time.perf_counter() - started
         results[name] = (total / seconds, total * len(batch) / seconds / (1 << 20))
     _, listed = call("GET", f"/tenants/acme/pipelines/{p['id']}/batches?limit=1")
-    assert listed["batches"][0]["sequence"] == total, listed
+    assert listed["batches"][0]["sequence"] == 2 * total, listed
     push_rate, push_mb = results["push"]
     up_rate, up_mb = results["upload"]
     print(f"push: {total} batches of {len(batch)} bytes from {pushers} pushers: {push_rate:.0f} batches/s, "
           f"{push_mb:.1f} MiB/s; file upload peer: {up_rate:.0f}/s, {up_mb:.1f} MiB/s; ratio {push_rate / up_rate:.2f}")
+    chunked_rate, chunked_mb = results["chunked"]
+    print(f"push in 4 chunks each: {chunked_rate:.0f} batches/s, {chunked_mb:.1f} MiB/s; "
+          f"ratio to one PUT a batch {chunked_rate / push_rate:.2f}")
 
     # The agent, idle between runs (a run every hour), after one run of a small export.
     site = tempfile.mkdtemp(prefix="onramp-agent-figures-")

@@ -197,7 +197,7 @@ public final class EdgeAgent: Service, Sendable {
     func heartbeat(wait: Double, takingConfig: Bool = true) async -> Bool {
         guard let answer = await pusher.heartbeat(await statusValue(), wait: wait) else { return false }
         var news = false
-        let requests = Int(answer["run_requests"]?.numberValue ?? 0)
+        let requests = answer["run_requests"]?.countValue ?? 0
         plan.withLock { plan in
             if requests > plan.requestsSeen {
                 plan.requestsSeen = requests
@@ -210,7 +210,7 @@ public final class EdgeAgent: Service, Sendable {
             logger.info("the platform asked for a run")
             runNow.set()
         }
-        let version = Int(answer["config_version"]?.numberValue ?? 0)
+        let version = answer["config_version"]?.countValue ?? 0
         guard takingConfig, version != plan.withLock({ $0.configSeen }) else { return news }
         guard let policy = options.remote, let agentId else {
             // A pipeline file's agent does not take the platform's; its status says which version it saw.
@@ -334,7 +334,7 @@ public final class EdgeAgent: Service, Sendable {
     }
 
     /// The agent's version, as heartbeats report it.
-    public static let version = "0.15.0"
+    public static let version = "0.16.0"
 
     /// Keeps the newest `count` run folders (their error reports and logs) and removes the others.
     static func prune(_ folder: String, keeping count: Int) {

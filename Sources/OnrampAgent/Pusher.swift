@@ -68,10 +68,8 @@ public actor Pusher {
     public func heartbeat(_ status: Value, wait: Double = 0) async -> Value? {
         guard heartbeats else { return nil }
         let seconds = Int(min(max(wait, 0), Self.longestWait).rounded(.down))
-        var request = HTTPClientRequest(url: base + "/agent/heartbeat" + (seconds > 0 ? "?wait=\(seconds)" : ""))
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(key)")
-        request.headers.add(name: "Content-Type", value: "application/json")
+        var request = authorized(base + "/agent/heartbeat" + (seconds > 0 ? "?wait=\(seconds)" : ""), .POST,
+                                 contentType: "application/json")
         request.body = .bytes(ByteBuffer(string: JSONWriter.string(status)))
         do {
             let response = try await http.execute(request, timeout: .seconds(Int64(seconds) + 30))
@@ -125,7 +123,8 @@ public actor Pusher {
     /// One batch: in chunks when it is larger than `chunkBytes` (on a platform that takes them), else one PUT.
     func send(_ body: Data, batch: String) async -> PushBackoff.Outcome {
         guard body.count > chunkBytes else { return await sendWhole(body, batch: batch) }
-        var upload = ChunkedUpload(length: body.count, chunk: chunkBytes)
+        // Never more chunks than the platform takes for one upload (1,024): a small chunk size grows for a big batch.
+        var upload = ChunkedUpload(length: body.count, chunk: max(chunkBytes, (body.count + 999) / 1000))
         while true {
             switch upload.next() {
             case .finished(let outcome):
@@ -143,16 +142,21 @@ public actor Pusher {
         }
     }
 
-    /// One request of a chunked upload: what came back (`lastError` says why when it was not what was hoped for).
-    func uploadCall(_ method: HTTPMethod, batch: String, headers: [(String, String)], body: Data?) async -> ChunkedUpload.Answer {
-        var request = HTTPClientRequest(url: base + "/push/uploads/" + batch)
+    /// A request to the platform with the key (and the body's type).
+    func authorized(_ url: String, _ method: HTTPMethod, contentType: String?) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        return request
+    }
+
+    /// One request of a chunked upload: what came back (`lastError` says why when it was not what was hoped for).
+    func uploadCall(_ method: HTTPMethod, batch: String, headers: [(String, String)], body: Data?) async -> ChunkedUpload.Answer {
+        var request = authorized(base + "/push/uploads/" + batch, method,
+                                 contentType: body == nil ? nil : "application/octet-stream")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/octet-stream")
-            request.body = .bytes(ByteBuffer(data: body))
-        }
+        if let body { request.body = .bytes(ByteBuffer(data: body)) }
         do {
             let response = try await http.execute(request, timeout: .seconds(120))
             let text = try await response.body.collect(upTo: 1 << 20)
@@ -174,10 +178,7 @@ public actor Pusher {
 
     /// One PUT; the outcome by its status (nil when there was no answer), with why in `lastError`.
     func sendWhole(_ body: Data, batch: String) async -> PushBackoff.Outcome {
-        var request = HTTPClientRequest(url: endpoint + batch)
-        request.method = .PUT
-        request.headers.add(name: "Authorization", value: "Bearer \(key)")
-        request.headers.add(name: "Content-Type", value: "application/x-ndjson")
+        var request = authorized(endpoint + batch, .PUT, contentType: "application/x-ndjson")
         request.body = .bytes(ByteBuffer(data: body))
         do {
             let response = try await http.execute(request, timeout: .seconds(120))

@@ -67,9 +67,9 @@ public struct RemotePipeline: Sendable, Equatable {
     /// The one kept in `spool` for agent `agentId` (one kept for another enrolment is not this agent's), if any.
     public static func stored(in spool: String, agentId: String) -> RemotePipeline? {
         guard let data = FileManager.default.contents(atPath: path(spool)), let v = try? JSONParser.parse([UInt8](data)),
-              v["agent_id"]?.stringValue == agentId, let version = v["version"]?.numberValue, let config = v["config"]
+              v["agent_id"]?.stringValue == agentId, let version = v["version"]?.countValue, let config = v["config"]
         else { return nil }
-        return try? RemotePipeline(version: Int(version), config: config)
+        return try? RemotePipeline(version: version, config: config)
     }
 
     func store(in spool: String, agentId: String) throws {
@@ -88,7 +88,7 @@ struct RunRequestLedger {
     static func done(in spool: String, agentId: String?) -> Int {
         guard let data = FileManager.default.contents(atPath: path(spool)), let v = try? JSONParser.parse([UInt8](data)),
               v["agent_id"]?.stringValue == agentId else { return 0 }
-        return Int(v["run_requests_done"]?.numberValue ?? 0)
+        return v["run_requests_done"]?.countValue ?? 0
     }
 
     static func record(_ done: Int, in spool: String, agentId: String?) throws {

@@ -58,7 +58,9 @@ extension RunWorker {
     /// Whether it queued one.
     public static func queuePushRun(store: any OnrampStore, pipeline p: PipelineVersion, window: TimeInterval = 0) async throws -> Bool {
         let queued = try await store.runs(tenantId: p.tenantId, pipelineId: p.pipelineId, state: .queued, limit: 20, after: nil)
-        guard !queued.contains(where: { $0.trigger != RunRecord.replayTrigger }) else { return false }
+        // A run held back by a window does not stand in for one wanted now (a backlog's): that one is queued too.
+        guard !queued.contains(where: { $0.trigger != RunRecord.replayTrigger && (window > 0 || $0.notBefore == nil) })
+        else { return false }
         let now = Date()
         try await store.enqueue(RunRecord(id: UUID().uuidString.lowercased(), tenantId: p.tenantId, pipelineId: p.pipelineId,
                                           pipelineVersion: p.version, trigger: "push", createdAt: now,

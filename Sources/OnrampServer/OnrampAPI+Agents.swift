@@ -120,7 +120,7 @@ extension OnrampAPI {
             }
             for field in ["run_requests_seen", "config_version"] {
                 guard let v = status[field] else { continue }
-                guard let n = v.numberValue, n >= 0, n <= 1e12, n.rounded() == n else {
+                guard v.countValue != nil else {
                     throw APIError(.unprocessableContent, "invalid", "must be a whole number of 0 or more", field: field)
                 }
             }

@@ -54,6 +54,7 @@ extension OnrampAPI {
             let chunk = try await receiveBatch(request.body, limit: before.length - offset, allowingEmpty: true)
             defer { unlink(chunk.path) }
             guard let fd = uploads.lock(at: folder) else {
+                guard uploads.state(at: folder) != nil else { throw APIError.notFound("upload of batch \(batchId)") }
                 var e = APIError(.conflict, "push.upload_busy", "another request is adding a chunk to batch \(batchId); "
                                  + "ask where the upload stands (GET), then go on")
                 e.headers[.retryAfter] = "1"
@@ -61,7 +62,8 @@ extension OnrampAPI {
             }
             defer { close(fd) }
             guard let state = uploads.state(at: folder) else { throw APIError.notFound("upload of batch \(batchId)") }
-            guard offset == state.offset else { throw Self.offsetMismatch(batchId, state) }
+            // Made again meanwhile (removed and started over): this chunk was meant for the one before.
+            guard offset == state.offset, state.length == before.length else { throw Self.offsetMismatch(batchId, state) }
             if chunk.bytes > 0 {
                 let count = uploads.chunks(at: folder).count
                 guard count < PushUploads.maxChunks - 1 || offset + chunk.bytes == state.length else {
@@ -162,7 +164,17 @@ extension OnrampAPI {
         try await checkBacklog(state.length, key: key, pipeline: pipeline)
         let path = try incomingPath()
         defer { unlink(path) }
-        let whole = try uploads.assemble(at: folder, into: path, pipelineId: key.pipelineId, batchId: batchId)
+        let whole: (bytes: Int64, sha256: String, gzip: Bool)
+        do {
+            whole = try uploads.assemble(at: folder, into: path, pipelineId: key.pipelineId, batchId: batchId)
+        } catch {
+            // A chunk that cannot be read back (damaged, or its key gone) is never going to be: the client starts over.
+            context.logger.error("an upload's chunks could not be read back", metadata: ["batch": "\(batchId)",
+                                                                                          "error": "\(error)"])
+            uploads.remove(at: folder)
+            throw APIError(.unprocessableContent, "push.upload_checksum", "the chunks of batch \(batchId) could not be "
+                           + "read back; the upload is dropped: send it again", field: "body")
+        }
         if let announced = state.sha256, announced != whole.sha256 {
             uploads.remove(at: folder)
             throw APIError(.unprocessableContent, "push.upload_checksum", "the \(whole.bytes) bytes received have sha256 "

@@ -146,7 +146,11 @@ struct PushUploads: Sendable {
                     let reader = try sealer.reader(path: file, context: Self.context(pipelineId, batchId, chunk))
                     while let part = try reader.next() { try take(part) }
                 } else {
-                    try take(FileManager.default.contents(atPath: file) ?? Data())
+                    guard let input = FileHandle(forReadingAtPath: file) else {
+                        throw OnrampError("push.io", "cannot read the chunk", at: file)
+                    }
+                    defer { try? input.close() }
+                    while case let part = input.readData(ofLength: 1 << 20), !part.isEmpty { try take(part) }
                 }
                 guard length == chunk.length else {
                     throw OnrampError("push.upload_damaged", "chunk \(chunk.name) of upload \(batchId) holds \(length) bytes")

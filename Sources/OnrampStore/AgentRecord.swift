@@ -42,11 +42,11 @@ public struct AgentRecord: Sendable, Equatable {
 
     /// How many of the runs asked for the agent said it has taken up (its status's `run_requests_seen`); an agent that
     /// does not say (before its first heartbeat, or an older one) is taken to have taken up all of them.
-    public var runRequestsSeen: Int { status?["run_requests_seen"]?.numberValue.map { Int($0) } ?? runRequests }
+    public var runRequestsSeen: Int { status?["run_requests_seen"]?.countValue ?? runRequests }
     /// Whether a run was asked for that the agent has not taken up yet.
     public var runRequested: Bool { runRequests > runRequestsSeen }
     /// The config version the agent said it runs (its status's `config_version`).
-    public var configVersionSeen: Int { status?["config_version"]?.numberValue.map { Int($0) } ?? 0 }
+    public var configVersionSeen: Int { status?["config_version"]?.countValue ?? 0 }
 }
 
 /// Edge agents. `enrolAgent` is a compare-and-set on the token, so one token enrols one agent once.

@@ -84,7 +84,7 @@ struct AgentRunCommand: AsyncParsableCommand {
             options.maxSpoolBytes = Int64(maxSpoolMb) << 20
             options.every = once ? nil : every
             options.heartbeatSeconds = max(heartbeatSeconds, 0.2)
-            options.chunkBytes = max(pushChunkKb, 1) << 10
+            options.chunkBytes = min(max(pushChunkKb, 1), 1 << 20) << 10
             agent = try EdgeAgent(spec: spec, registry: registry, resources: file.map(ConnectorResources.forPipeline) ?? ConnectorResources(), options: options,
                                   environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch let e as ValidationError {

@@ -112,4 +112,11 @@ extension ExactDecimalTests {
         #expect(CSVText.line(["a", "b,c", #"say "hi""#, "x\r\ny", "é\u{301}"]) == "a,\"b,c\",\"say \"\"hi\"\"\",\"x\r\ny\",é\u{301}\r\n")
         #expect(CSVText.parseLine(String(CSVText.line(["1", "two, three", "\"q\""]).dropLast(2))) == ["1", "two, three", "\"q\""])
     }
+
+    @Test func countsAreWholeNumbersInRangeAndNothingElse() {
+        #expect(Value.number(3).countValue == 3 && Value.number(0).countValue == 0)
+        for v: Value in [.number(-1), .number(1.5), .number(1e300), .number(.infinity), .string("3"), .null] {
+            #expect(v.countValue == nil, "\(v)")
+        }
+    }
 }

@@ -435,6 +435,13 @@ import Testing
             let started = try #require(run["started_at"]?.stringValue.flatMap(ISOTime.date))
             #expect(started.timeIntervalSince(due) > -1, "started \(started) before its window ended at \(due)")
             #expect(try await runs(client, pid, key: f.keys["acme-viewer"]).count == 1)
+            // A run wanted now (a backlog's) is queued beside a held-back one, once.
+            worker.cancel()
+            #expect(try await push(client, "w4", Array("{\"id\":\"ORD-4\",\"amount\":\"1\"}\n".utf8), key: key).status == .created)
+            let latest = try #require(try await f.store.pipeline(id: pid, version: nil))
+            #expect(try await RunWorker.queuePushRun(store: f.store, pipeline: latest, window: 2) == false)
+            #expect(try await RunWorker.queuePushRun(store: f.store, pipeline: latest, window: 0))
+            #expect(try await RunWorker.queuePushRun(store: f.store, pipeline: latest, window: 0) == false)
         }
     }
 

@@ -35,6 +35,9 @@ extension StoreContractTests {
         #expect(try await store.requestAgentRun(id: "a1"))
         #expect(try await store.agentHeartbeat(id: "a1", status: ["spool": [:]], at: t0)?.runRequested == false)
         #expect(try await store.agentCounters(id: "a1")?.runRequests == 3)
+        // Numbers no count can be (kept by an older server, say) read as not said, never as a trap.
+        #expect(try await store.agentHeartbeat(id: "a1", status: ["run_requests_seen": 1e300, "config_version": -1], at: t0)?
+            .runRequested == false)
         #expect(try await store.agentCounters(id: "nope") == nil)
         // Each config the platform gives the agent gets the next version.
         #expect(try await store.setAgentConfig(id: "a1", config: ["every_seconds": 60]) == 1)

@@ -25,21 +25,29 @@ export async function pushSections(root, ctx, tenant, pipeline, changer) {
       h('p', { class: 'secret-once', tabindex: '0' }, secret), copy, ...after));
   }
 
+  /** A form that makes one item by name (`create(name)`), then `done(item)`; null for a role that cannot. */
+  function newItemForm(label, inputName, placeholder, buttonText, create, done) {
+    if (!changer) return null;
+    const name = h('input', { type: 'text', name: inputName, required: true, placeholder });
+    const add = h('button', { type: 'submit', class: 'btn' }, buttonText);
+    return h('form', { class: 'row', onsubmit: async (e) => {
+      e.preventDefault();
+      const item = await busy(add, () => create(name.value.trim()));
+      if (item) await done(item);
+    } }, field(label, name), h('div', { class: 'field' }, add));
+  }
+
   async function loadAgents() {
     const agents = (await api.get(path('/agents'), { query: { limit: 200 } })).agents || [];
-    const shown = h('div', { 'aria-live': 'polite' });
-    const name = h('input', { type: 'text', name: 'agent-name', required: true, placeholder: 'warehouse server' });
-    const add = h('button', { type: 'submit', class: 'btn' }, 'Add agent');
-    const form = changer ? h('form', { class: 'row', onsubmit: async (e) => {
-      e.preventDefault();
-      const made = await busy(add, () => api.post(path('/agents'), { name: name.value.trim() }), 'Agent made.');
-      if (!made) return;
-      await loadAgents();
-      once(agentsBox.querySelector('[data-once]'), `The enrolment token of "${made.name}" (valid 24 hours, used once):`,
-        made.enrolment_token, h('p', {}, 'On the customer\'s machine: ',
-          h('code', {}, `onramp agent enrol --server ${location.origin} --token ${made.enrolment_token} --spool /var/lib/onramp-agent`)));
-    } }, field('New agent', name), h('div', { class: 'field' }, add)) : null;
-    shown.setAttribute('data-once', '');
+    const shown = h('div', { 'aria-live': 'polite', 'data-once': '' });
+    const form = newItemForm('New agent', 'agent-name', 'warehouse server', 'Add agent',
+      (name) => api.post(path('/agents'), { name }), async (made) => {
+        toast('Agent made.', 'success');
+        await loadAgents();
+        once(agentsBox.querySelector('[data-once]'), `The enrolment token of "${made.name}" (valid 24 hours, used once):`,
+          made.enrolment_token, h('p', {}, 'On the customer\'s machine: ',
+            h('code', {}, `onramp agent enrol --server ${location.origin} --token ${made.enrolment_token} --spool /var/lib/onramp-agent`)));
+      });
     replace(agentsBox, h('div', { class: 'page-head' }, h('h2', { id: 'agents' }, 'Edge agents')),
       h('p', { class: 'muted' }, 'Agents on the customer\'s machines run the source there and push what it reads here.'),
       form, shown,
@@ -111,17 +119,13 @@ export async function pushSections(root, ctx, tenant, pipeline, changer) {
 
   async function loadKeys() {
     const keys = (await api.get(path('/push-keys'), { query: { limit: 200 } })).push_keys || [];
-    const shown = h('div', { 'aria-live': 'polite' });
-    const name = h('input', { type: 'text', name: 'push-key-name', required: true, placeholder: 'ERP export job' });
-    const add = h('button', { type: 'submit', class: 'btn' }, 'Create push key');
-    const form = changer ? h('form', { class: 'row', onsubmit: async (e) => {
-      e.preventDefault();
-      const key = await busy(add, () => api.post(path('/push-keys'), { name: name.value.trim() }), 'Push key created.');
-      if (!key) return;
-      await loadKeys();
-      once(keysBox.querySelector('[data-once]'), `The push key "${key.name}":`, key.key);
-    } }, field('New push key', name), h('div', { class: 'field' }, add)) : null;
-    shown.setAttribute('data-once', '');
+    const shown = h('div', { 'aria-live': 'polite', 'data-once': '' });
+    const form = newItemForm('New push key', 'push-key-name', 'ERP export job', 'Create push key',
+      (name) => api.post(path('/push-keys'), { name }), async (key) => {
+        toast('Push key created.', 'success');
+        await loadKeys();
+        once(keysBox.querySelector('[data-once]'), `The push key "${key.name}":`, key.key);
+      });
     replace(keysBox, h('h2', { id: 'push-keys' }, 'Push keys'), form, shown, table([
       { label: 'Name', value: (k) => k.name },
       { label: 'Created', value: (k) => formatTime(k.created_at) },
@@ -189,7 +193,8 @@ function lastRun(r) {
 function problems(s) {
   if (!s) return '';
   const list = [s.stopped_by && `stopped: ${s.stopped_by}`, s.config_error && `pipeline refused: ${s.config_error}`,
-    s.last_error && `push: ${s.last_error}`, (s.corrupt_segments || []).length ? `damaged segments: ${s.corrupt_segments.join(', ')}` : null]
+    s.last_error && `push: ${s.last_error}`,
+    Array.isArray(s.corrupt_segments) && s.corrupt_segments.length ? `damaged segments: ${s.corrupt_segments.join(', ')}` : null]
     .filter(Boolean);
   return list.length ? h('ul', { class: 'problems' }, list.map((p) => h('li', {}, p))) : h('span', { class: 'muted' }, 'none');
 }
