@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OnrampConnectorKit
 import OnrampCore
+import OnrampEngine
 
 /// `onramp_push`: on the edge agent, the pipeline's records go to the agent's spool (and from there to the platform's
 /// push API); every record is acknowledged once its segment is on disk. A full spool, or a full disk, pauses the run
@@ -46,7 +47,7 @@ struct SpoolDestination: Destination {
         return records.map { _ in .ok(result: nil) }
     }
 
-    static let name = "onramp_push"
+    static let name = AgentPipelineRules.destination
 
     /// The spec; `spool` is the agent's (nil outside the agent: the pipeline validates, but does not run).
     static func spec(spool: Spool?, shouldStop: @escaping @Sendable () -> Bool = { false }) -> DestinationSpec {

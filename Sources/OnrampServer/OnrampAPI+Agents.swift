@@ -106,11 +106,7 @@ extension OnrampAPI {
         }
         router.post("/api/v1/agent/heartbeat") { request, _ in
             let key = try await pushKey(request)
-            if let wait = await throttle.take(key.tenantId) {
-                var e = APIError(.tooManyRequests, "rate_limited", "too many pushes and heartbeats a second for this tenant")
-                e.headers[.retryAfter] = String(Int(wait.rounded(.up)))
-                throw e
-            }
+            try await Self.takePushToken(throttle, key, rate: pushLimits.rate)  // heartbeats count with pushes
             guard let agent = try await store.agent(keyId: key.id) else {
                 throw APIError.notFound("agent for this push key (it is a push key of its own, not an enrolled agent's)")
             }
