@@ -70,10 +70,11 @@ public actor RecordFileWriter: RecordSink {
     public func write(_ values: [Value]) throws {
         var out: [UInt8] = []
         out.reserveCapacity(values.count * 128)
+        var keys = JSONWriter.KeyMemo()
         for v in values {
             switch format {
             case .ndjson:
-                JSONWriter.write(v, into: &out)
+                JSONWriter.write(record: v, into: &out, memo: &keys)
                 out.append(0x0A)
             case .csv:
                 let o = v.objectValue ?? ["value": v]

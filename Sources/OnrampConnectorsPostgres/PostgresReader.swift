@@ -12,18 +12,23 @@ struct PostgresReader: BatchReader {
     var rowNumber = 0
     /// What positions name: the table, or `query`.
     let streamName: String
+    /// Every row starts as this object (the columns in order, all null), so rows share its keys: a cell is stored
+    /// by its index, with no key hashed or copied per row.
+    let template: Value.Object
 
-    init(stream: RowStream, source: PostgresSource, checkpoint: Value?, batchSize: Int) {
+    init(stream: RowStream, source: PostgresSource, checkpoint: Value?, batchSize: Int, columns: [String]) {
         self.stream = stream
         self.source = source
         self.checkpoint = checkpoint
         self.batchSize = batchSize
         self.streamName = source.streamName
+        template = Value.Object(uniqueKeys: columns, values: repeatElement(Value.null, count: columns.count))
     }
 
     mutating func next() async throws -> SourceBatch? {
-        var batch = SourceBatch()
-        while batch.records.count + batch.errors.count < batchSize {
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(batchSize)
+        while rows.count < batchSize {
             try Task.checkCancellation()
             let row: PostgresRow?
             do {
@@ -35,25 +40,46 @@ struct PostgresReader: BatchReader {
                 await stream.close(commit: true, logger: source.logger)
                 break
             }
-            rowNumber += 1
-            read(row, into: &batch)
+            rows.append(row)
         }
-        if batch.records.isEmpty && batch.errors.isEmpty { return nil }
+        if rows.isEmpty { return nil }
+        var batch = SourceBatch()
+        for (object, failure) in await Self.decode(rows, template: template, types: source.types) {
+            rowNumber += 1
+            add(object, failure: failure, into: &batch)
+        }
         if source.incremental != nil { batch.checkpoint = checkpoint }
         return batch
     }
 
-    private mutating func read(_ row: PostgresRow, into batch: inout SourceBatch) {
-        var object = Value.Object(minimumCapacity: 16)
-        var failure: String?
-        for cell in row {
-            do {
-                object[cell.columnName] = try source.types.value(cell)
-            } catch {
-                failure = "column \(cell.columnName) (type \(cell.dataType)) could not be read: \(error)"
-                object[cell.columnName] = .null
+    /// The rows as objects, in order, each with what made a cell unreadable; a large batch is decoded in two halves
+    /// at once (the reader waits for the database between batches, the decoding need not).
+    static func decode(_ rows: [PostgresRow], template: Value.Object, types: PostgresTypes) async
+        -> [(Value.Object, String?)] {
+        guard rows.count >= 512 else { return decode(rows[...], template: template, types: types) }
+        let middle = rows.count / 2
+        async let first = decode(rows[..<middle], template: template, types: types)
+        let second = decode(rows[middle...], template: template, types: types)
+        return await first + second
+    }
+
+    static func decode(_ rows: ArraySlice<PostgresRow>, template: Value.Object, types: PostgresTypes)
+        -> [(Value.Object, String?)] {
+        rows.map { row in
+            var object = template
+            var failure: String?
+            for (index, cell) in zip(object.values.indices, row) {
+                do {
+                    object.values[index] = try types.value(cell)
+                } catch {
+                    failure = "column \(cell.columnName) (type \(cell.dataType)) could not be read: \(error)"
+                }
             }
+            return (object, failure)
         }
+    }
+
+    private mutating func add(_ object: Value.Object, failure: String?, into batch: inout SourceBatch) {
         let value = Value.object(object)
         guard let incremental = source.incremental else {
             let position = SourcePosition(file: streamName, line: rowNumber)

@@ -58,7 +58,7 @@ struct PostgresSource: Source {
             let (sql, binds) = try statement(columns: columns, checkpoint: checkpoint)
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             return PostgresReader(stream: RowStream(connection: connection, rows: rows), source: self,
-                                  checkpoint: checkpoint, batchSize: max(1, batchSize))
+                                  checkpoint: checkpoint, batchSize: max(1, batchSize), columns: columns.map(\.name))
         } catch {
             try? await connection.close()
             throw endpoint.describe(error, prefix: "source.config", table: relationField)

@@ -45,6 +45,38 @@ public enum JSONWriter {
         }
     }
 
+    /// The last top-level keys `write(record:into:memo:)` wrote, encoded: records that share their keys (a database
+    /// source's rows) take them from here instead of escaping them again.
+    public struct KeyMemo {
+        var keys: [String] = []
+        /// `"key":`, with a comma before every key but the first.
+        var encoded: [[UInt8]] = []
+
+        public init() {}
+    }
+
+    /// The same text as `write(_:into:)`, compact, with an object's keys taken from `memo` when they are the last
+    /// record's.
+    public static func write(record value: Value, into out: inout [UInt8], memo: inout KeyMemo) {
+        guard case .object(let o) = value, !o.isEmpty else { return write(value, into: &out) }
+        let keys = o.keys.elements
+        if keys != memo.keys {
+            memo.keys = keys
+            memo.encoded = keys.indices.map { i in
+                var bytes: [UInt8] = i > 0 ? [UInt8(ascii: ",")] : []
+                writeString(keys[i], into: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                return bytes
+            }
+        }
+        out.append(UInt8(ascii: "{"))
+        for (key, v) in zip(memo.encoded, o.values) {
+            out.append(contentsOf: key)
+            write(v, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// A number as JavaScript prints it (`null` when not finite); whole numbers without a `String`.
     public static func writeNumber(_ d: Double, into out: inout [UInt8]) {
         guard d.isFinite else { out.append(contentsOf: "null".utf8); return }

@@ -119,7 +119,8 @@ public struct PluginInstaller: Sendable {
     private func save(_ manifest: PluginManifest, in target: String) throws {
         try Data((JSONWriter.string(manifest.value, pretty: true) + "\n").utf8)
             .write(to: URL(fileURLWithPath: target + "/plugin.json"), options: .atomic)
-        chmod(target + "/plugin.json", 0o644)
+        // Only the worker reads a manifest: its env values are not for other plugins' users to read.
+        chmod(target + "/plugin.json", 0o600)
     }
 
     /// Asks an Airbyte or Onramp plugin for its spec (unless its manifest has a config schema already).

@@ -22,6 +22,16 @@ struct PluginOptions: ParsableArguments {
         return PluginLaunch.RunAs(uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid)
     }
 
+    /// `serve` and `worker` run many tenants' plugins. Not as root, with no `--plugin-user`, plugins would run as
+    /// this process's own user and could read its data directory, keys and every tenant's files: refused unless
+    /// the operator says so (`--plugin-user self`).
+    func requireTenantIsolation(hostIsRoot: Bool = getuid() == 0) throws {
+        guard directory != nil, pluginUser == nil, !hostIsRoot else { return }
+        throw ValidationError("--plugins: this process is not root, so plugins would run as its own user and could "
+            + "read its data directory, keys and every tenant's files. Run it as root (each plugin process then gets "
+            + "a user of its own), or give --plugin-user self to accept that")
+    }
+
     /// The built-in connectors and the installed plugins (a plugin that cannot be loaded is reported on stderr).
     func registry() throws -> ConnectorRegistry {
         var r = ConnectorRegistry.build()

@@ -32,6 +32,7 @@ struct RunServices {
         let swept = quota.reconcile(dataDirectory: data)
         if swept > 0 { logger.info("removed unfinished uploads", metadata: ["count": "\(swept)"]) }
         let cgroups = Cgroups.detect(parentName: options.cgroupParent, logger: logger)
+        try plugins.requireTenantIsolation()
         let registry = try plugins.registry()
         let webhooks = try WebhookNotifier(egress: policy.egress)
         let ring = try KeyRing.load(directory: data)

@@ -38,6 +38,27 @@ import Testing
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse("{\n  \"a\": tru\n}") }
         do { _ = try JSONParser.parse("{\n  \"a\": tru\n}") } catch { #expect(error.line == 2 && error.column == 8) }
     }
+
+    /// Records written with the key memo read exactly as written one by one: shared keys, the same names in other
+    /// storage, other names, other orders, escapes, nesting, empty objects and values that are not objects.
+    @Test func recordsWrittenWithTheKeyMemoMatchTheirOwnText() {
+        let shared: Value.Object = ["id": 1, "na\"me": "x", "lines": [["q": 1]]]
+        var second = shared
+        second.values[0] = 2
+        let records: [Value] = [.object(shared), .object(second), ["id": 3, "na\"me": "y", "lines": []],
+                                ["na\"me": "z", "id": 4, "lines": .null], [:], "text", 5, .object(shared),
+                                ["id": 6], ["id\n": 7, "b": ["c": true]], .object(second)]
+        var memo = JSONWriter.KeyMemo()
+        var memoText: [UInt8] = []
+        var plainText: [UInt8] = []
+        for r in records {
+            JSONWriter.write(record: r, into: &memoText, memo: &memo)
+            memoText.append(0x0A)
+            JSONWriter.write(r, into: &plainText)
+            plainText.append(0x0A)
+        }
+        #expect(String(decoding: memoText, as: UTF8.self) == String(decoding: plainText, as: UTF8.self))
+    }
 }
 
 @Suite struct PipelineSpecTests {

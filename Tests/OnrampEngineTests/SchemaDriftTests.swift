@@ -36,6 +36,30 @@ import Testing
         #expect(ObservedSchema(value: ["records": -1, "fields": []]) == nil)
     }
 
+    /// Records that share one key storage (as a database source's rows do) are counted by position; a record with
+    /// other keys, fewer or more, in between is counted by name, and the counts are what counting each name gives.
+    @Test func recordsSharingKeysCountAsRecordsWithTheirOwnKeys() {
+        let template: Value.Object = ["id": .null, "amount": .null, "note": .null]
+        var records: [Value] = []
+        for i in 0..<60 {
+            var o = template
+            o.values[0] = .number(Double(i))
+            o.values[1] = i % 3 == 0 ? .null : .string("\(i)")
+            o.values[2] = i % 5 == 0 ? .bool(true) : .number(1)
+            records.append(.object(o))
+            if i % 7 == 0 { records.append(["id": "x", "extra": [1]]) }
+            if i % 11 == 0 { records.append(["note": "n", "amount": 2, "id": 3]) }
+        }
+        let s = Self.schema(records)
+        #expect(s.records == records.count)
+        for name in ["id", "amount", "note", "extra"] {
+            let having = records.compactMap { $0.objectValue?[name] }
+            #expect(s.fields[name]?.present == having.count, "\(name)")
+            #expect(s.fields[name]?.types == Set(having.map(\.typeName)), "\(name)")
+        }
+        #expect(s.order == ["id", "amount", "note", "extra"])
+    }
+
     final class Export {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-drift-\(UUID().uuidString)")
         init() throws { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }

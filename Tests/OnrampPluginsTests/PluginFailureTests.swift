@@ -42,6 +42,18 @@ import Testing
         #expect(await Self.orphans(of: "singer_hang", in: bench) == 0, "the plugin's process group is gone")
     }
 
+    /// A tap that keeps printing is never idle: its wall-clock limit (`timeout_seconds`) stops it.
+    @Test func aTapThatNeverStopsTalkingIsStoppedAtItsTimeLimit() async throws {
+        let bench = try await PluginBench(["singer_chatty"])
+        defer { bench.remove() }
+        let (summary, out) = try await bench.run("{connector: singer_chatty, config: {}, incremental: {}}")
+        #expect(summary.status == .failed)
+        #expect(summary.failureReason?.contains("ran past its time limit of 3 s") == true, "\(summary.failureReason ?? "")")
+        #expect(out.count >= 5, "it printed a record every 0.2 s, each delivered: \(out.count)")
+        #expect(bench.checkpoint() == nil, "it printed no state")
+        #expect(await Self.orphans(of: "singer_chatty", in: bench) == 0, "the plugin's process group is gone")
+    }
+
     @Test func malformedLinesAreErrorRecordsWithTheirLineAndTheGoodRecordsAroundThemArrive() async throws {
         let bench = try await PluginBench(["singer_garbage"])
         defer { bench.remove() }

@@ -108,6 +108,33 @@ import Testing
         #expect(second.status == 0 && second.output.contains("\"records_read\": 3"), "\(second.output)")
     }
 
+    /// A server that is not root would run every tenant's plugins as its own user (able to read its data directory):
+    /// it refuses to start with plugins unless the operator passes `--plugin-user self`. As root, the test runs it as
+    /// nobody.
+    @Test func aServerThatIsNotRootRefusesPluginsUnlessTold() async throws {
+        let dir = URL(fileURLWithPath: "/tmp/onramp-plugin-nonroot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plugins = dir.appendingPathComponent("plugins").path
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        let asNobody = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
+        func serve(_ extra: [String], data: String) throws -> ProcessTests.Child {
+            try ProcessTests.Child(asNobody + [ProcessTests.binary, "serve", "--data", dir.appendingPathComponent(data).path,
+                                               "--port", "0", "--plugins", plugins] + extra,
+                                   env: ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey],
+                                   log: dir.appendingPathComponent("\(data).log"), direct: asNobody.isEmpty)
+        }
+        let refused = try serve([], data: "refused")
+        for _ in 0..<300 where refused.process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        refused.stop()
+        let log = try String(contentsOf: refused.log, encoding: .utf8)
+        #expect(refused.process.terminationStatus != 0)
+        #expect(log.contains("plugins would run as its own user") && log.contains("--plugin-user self"), "\(log)")
+        let told = try serve(["--plugin-user", "self"], data: "told")
+        defer { told.stop() }
+        #expect(try await told.port() > 0)
+    }
+
     /// A local wheel (built here, offline: a zip with its metadata and a console script) is installed into a venv of its
     /// own, with its version from the package, and runs as a Singer tap.
     @Test func aLocalWheelIsInstalledIntoItsOwnVenvAndRuns() throws {
@@ -145,6 +172,9 @@ import Testing
         let installed = try Self.onramp(["plugins", "install", wheel, "--protocol", "singer", "--plugins", plugins])
         #expect(installed.status == 0 && installed.output.contains("installed tap-tiny 1.2.3 (singer)"), "\(installed.output)")
         #expect(FileManager.default.isExecutableFile(atPath: plugins + "/tap-tiny/venv/bin/tap-tiny"))
+        // Only the worker reads a manifest (its env values are not for other plugins' users).
+        let mode = try FileManager.default.attributesOfItem(atPath: plugins + "/tap-tiny/plugin.json")[.posixPermissions]
+        #expect((mode as? NSNumber)?.intValue == 0o600)
         let file = dir.appendingPathComponent("tiny.yaml").path
         try """
         version: 1

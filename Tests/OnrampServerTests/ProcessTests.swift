@@ -15,11 +15,12 @@ import Testing
     final class Child: @unchecked Sendable {
         let process = Process()
         let log: URL
-        init(_ args: [String], env: [String: String] = [:], log: URL) throws {
+        /// `direct`: `args` are onramp's; otherwise `args[0]` is the program to run (a wrapper such as setpriv).
+        init(_ args: [String], env: [String: String] = [:], log: URL, direct: Bool = true) throws {
             self.log = log
             FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = URL(fileURLWithPath: ProcessTests.binary)
-            process.arguments = args
+            process.executableURL = URL(fileURLWithPath: direct ? ProcessTests.binary : args[0])
+            process.arguments = direct ? args : Array(args.dropFirst())
             process.environment = ProcessInfo.processInfo.environment.merging(env) { _, b in b }
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle

@@ -46,6 +46,14 @@ public struct ObservedSchema: Sendable, Equatable {
     static let maxFields = 2_000
     /// Longer field names are not recorded either.
     static let maxNameBytes = 256
+    /// The last record's keys and where each sits in `fields`: a source's records mostly share their keys' storage
+    /// (or at least their names), so they are counted by position, no name hashed.
+    private var lastKeys: [String] = []
+    private var lastSlots: [Dictionary<String, Field>.Index] = []
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.records == b.records && a.fields == b.fields && a.order == b.order
+    }
 
     public init() {}
 
@@ -66,7 +74,17 @@ public struct ObservedSchema: Sendable, Equatable {
     public mutating func observe(_ value: Value) {
         records += 1
         guard case .object(let o) = value else { return }
+        let keys = o.keys.elements
+        if !keys.isEmpty, keys == lastKeys {
+            for (slot, v) in zip(lastSlots, o.values) {
+                fields.values[slot].present += 1
+                fields.values[slot].seen |= Field.bit(v)
+            }
+            return
+        }
         for (k, v) in o { see(k, Field.bit(v), count: 1) }
+        lastSlots = keys.compactMap { fields.index(forKey: $0) }
+        lastKeys = lastSlots.count == keys.count ? keys : []
     }
 
     /// A lazy table's rows: every column is text in every row.
@@ -88,6 +106,7 @@ public struct ObservedSchema: Sendable, Equatable {
             return
         }
         guard order.count < Self.maxFields, name.utf8.count <= Self.maxNameBytes else { return }
+        lastKeys = []
         fields[name] = Field(bit: bit, present: count)
         order.append(name)
     }
