@@ -110,6 +110,19 @@ import Testing
         }
     }
 
+    /// On what exists, check passes with a message and discover offers the stream the fixture read, with its fields.
+    @Test(arguments: fixtures) func checkPassesAndDiscoverOffersTheStreamWithItsFields(_ name: String) async throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (config, _) = try await Self.fixture(name).seed(rows: 10, in: dir)
+        let ref = PipelineSpec.ConnectorRef(connector: name, config: config, incremental: nil)
+        let check = try await TestRegistry.all.check(ref, side: .source, resources: ConnectorResources())
+        #expect(!check.message.isEmpty, "\(name)")
+        let streams = try await TestRegistry.all.discover(ref, resources: ConnectorResources())
+        #expect(!streams.isEmpty && streams.allSatisfy { !$0.name.isEmpty }, "\(name): \(streams)")
+        #expect(streams.contains { $0.fields.contains { $0.name == "id" } }, "\(name): no stream has the id field: \(streams)")
+    }
+
     @Test(arguments: fixtures) func aCancelledReadStops(_ name: String) async throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -32,6 +32,13 @@ import Testing
         #expect(installed.status == 0 && installed.output.contains("installed airbyte_mock 1.0.0 (airbyte)"), "\(installed.output)")
         #expect(try Self.onramp(["plugins", "install", mock, "--plugins", plugins]).output.contains("installed already"))
         #expect(try Self.onramp(["plugins", "list", "--plugins", plugins]).output.hasPrefix("airbyte_mock\t1.0.0\tairbyte"))
+        // A Singer tap beside it (with the test taps' shared module where they look for it).
+        let tests = Self.repository.appendingPathComponent("Tests/OnrampPluginsTests/Plugins")
+        let counter = tests.appendingPathComponent("singer_counter").path
+        #expect(try Self.onramp(["plugins", "install", counter, "--plugins", plugins]).status == 0)
+        try FileManager.default.copyItem(atPath: tests.appendingPathComponent("singer_test_tap.py").path,
+                                         toPath: plugins + "/singer_test_tap.py")
+        chmod(plugins + "/singer_test_tap.py", 0o644)
 
         var server = try await HostileServer.start(dir, ["--plugins", plugins])
         defer { server.child.stop() }
@@ -53,6 +60,16 @@ import Testing
                                       json: ["connector": "airbyte_mock", "config": ["settings": ["count": 1, "fail": "check"]]]).status == 200)
         let refused = try await server.call("POST", "/tenants/acme/connections/failing/check", key: server.keys["acme"])
         #expect(refused.json?["ok"] == false && refused.json?["code"] == "plugin.check_failed", "\(refused.body)")
+        // The Singer tap: checked (it ran --discover) and discovered through the API, its key and cursor suggested.
+        #expect(try await server.call("PUT", "/tenants/acme/connections/counter", key: server.keys["acme"],
+                                      json: ["connector": "singer_counter",
+                                             "config": ["stream": "items", "settings": ["count": 7]]]).status == 200)
+        let tapCheck = try await server.call("POST", "/tenants/acme/connections/counter/check", key: server.keys["acme"])
+        #expect(tapCheck.json?["ok"] == true
+                && tapCheck.json?["message"]?.stringValue?.contains("offers 1 stream: items") == true, "\(tapCheck.body)")
+        let tapDiscover = try await server.call("POST", "/tenants/acme/connections/counter/discover", key: server.keys["acme"])
+        let stream = try #require(tapDiscover.json?["streams"]?.arrayValue?.first, "\(tapDiscover.body)")
+        #expect(stream["name"] == "items" && stream["primary_key"] == ["id"] && stream["cursor_field"] == ["id"], "\(stream)")
 
         let preview = try await server.preview("acme", ["version": 1, "name": "peek", "source": ["connection": "mock"],
                                                         "destination": ["connector": "file", "config": ["path": "x.ndjson"]]])
