@@ -109,12 +109,27 @@ public struct PluginRuntime: Sendable {
     /// once per process: their config files may hold secrets.
     static let sweep: Void = sweepStale()
 
+    /// A folder owned by another user (a plugin's, or planted by one) is removed with that user's rights, never
+    /// root's: a plugin that swaps a folder inside for a link while it is removed reaches only its own files.
     static func sweepStale() {
         let tmp = NSTemporaryDirectory()
         for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix(prefix) {
             guard let pid = Int32(name.dropFirst(prefix.count).split(separator: "-").first ?? ""),
                   kill(pid, 0) != 0, errno == ESRCH else { continue }
-            try? FileManager.default.removeItem(atPath: tmp + "/" + name)
+            let path = tmp + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+            if info.st_uid == getuid() {
+                try? FileManager.default.removeItem(atPath: path)
+            } else if getuid() == 0 {
+                let rm = Process()
+                rm.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+                rm.arguments = ["--reuid=\(info.st_uid)", "--regid=65534", "--clear-groups", "--",
+                                "/bin/rm", "-rf", "--one-file-system", "--", path]
+                rm.environment = PluginLaunch.wrapperEnvironment
+                guard (try? rm.run()) != nil else { continue }
+                rm.waitUntilExit()
+            }
         }
     }
 
