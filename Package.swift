@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "OnrampConnectorsPostgres", dependencies: [
             "OnrampConnectorKit",
             .product(name: "PostgresNIO", package: "postgres-nio"),
-        ]),
+        ], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // Plugins: Singer taps, Airbyte sources and Onramp-protocol programs run as connectors, each in a process of
         // its own (docs/plugin-protocol.md).
         .target(name: "OnrampPlugins", dependencies: [

@@ -3,6 +3,7 @@
 # NDJSON by `onramp run` (release build), beside `psql \copy (same query) to FILE` in the same run, on a
 # throwaway PostgreSQL. Prints rows/s, peak RSS (/usr/bin/time -v) and the ratio; a second, 4x smaller
 # onramp run shows whether memory stays flat with the row count.
+# Each side runs RUNS times (default 3), taking turns, and keeps its fastest run.
 # Usage: Benchmarks/postgres.sh   (ROWS=N to change the size; needs the PostgreSQL server binaries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,12 +58,27 @@ destination:
 YAML
 }
 
-read -r COPY_S COPY_KB <<< "$(measure copy "${PSQL[@]}" -c "\\copy ($(echo $QUERY)) to '$WORK/copy.txt'")"
-COPY_ROWS=$(wc -l < "$WORK/copy.txt")
+once() {  # once NAME COMMAND...: one measured run, also said on stderr
+  local name=$1 s kb
+  shift
+  read -r s kb <<< "$(measure "$name" "$@")"
+  echo "$name $s s, peak RSS $kb KB" >&2
+  echo "$s $kb"
+}
+RUNS=${RUNS:-3}
 pipeline "$WORK/small.yaml" "LIMIT $((ROWS / 4))"
 read -r SMALL_S SMALL_KB <<< "$(measure small .build/release/onramp run "$WORK/small.yaml" --output "$WORK/out-small")"
 pipeline "$WORK/full.yaml" ""
-read -r RUN_S RUN_KB <<< "$(measure run .build/release/onramp run "$WORK/full.yaml" --output "$WORK/out")"
+COPY_S=""; RUN_S=""; COPY_KB=0; RUN_KB=0
+# The peer and onramp take turns, so a burst of load on the shared machine hits both; each keeps its fastest run.
+for i in $(seq "$RUNS"); do
+  read -r s kb <<< "$(once copy "${PSQL[@]}" -c "\\copy ($(echo $QUERY)) to '$WORK/copy.txt'")"
+  COPY_S=$(python3 -c "import sys;print(min(float(x) for x in sys.argv[1:] if x))" "$s" "$COPY_S"); COPY_KB=$kb
+  rm -rf "$WORK/out"
+  read -r s kb <<< "$(once run .build/release/onramp run "$WORK/full.yaml" --output "$WORK/out")"
+  RUN_S=$(python3 -c "import sys;print(min(float(x) for x in sys.argv[1:] if x))" "$s" "$RUN_S"); RUN_KB=$kb
+done
+COPY_ROWS=$(wc -l < "$WORK/copy.txt")
 RUN_ROWS=$(wc -l < "$WORK/orders.ndjson")
 head -c 400 "$WORK/orders.ndjson"; echo
 python3 - "$COPY_ROWS" "$COPY_S" "$COPY_KB" "$RUN_ROWS" "$RUN_S" "$RUN_KB" "$((ROWS / 4))" "$SMALL_S" "$SMALL_KB" <<'PY'

@@ -44,23 +44,25 @@ struct PostgresReader: BatchReader {
         }
         if rows.isEmpty { return nil }
         var batch = SourceBatch()
-        for (object, failure) in await Self.decode(rows, template: template, types: source.types) {
-            rowNumber += 1
-            add(object, failure: failure, into: &batch)
+        for part in await Self.decode(rows, template: template, types: source.types) {
+            for (object, failure) in part {
+                rowNumber += 1
+                add(object, failure: failure, into: &batch)
+            }
         }
         if source.incremental != nil { batch.checkpoint = checkpoint }
         return batch
     }
 
-    /// The rows as objects, in order, each with what made a cell unreadable; a large batch is decoded in two halves
-    /// at once (the reader waits for the database between batches, the decoding need not).
+    /// The rows as objects, in order (in parts), each with what made a cell unreadable; a large batch is decoded in
+    /// two halves at once (the reader waits for the database between batches, the decoding need not).
     static func decode(_ rows: [PostgresRow], template: Value.Object, types: PostgresTypes) async
-        -> [(Value.Object, String?)] {
-        guard rows.count >= 512 else { return decode(rows[...], template: template, types: types) }
+        -> [[(Value.Object, String?)]] {
+        guard rows.count >= 512 else { return [decode(rows[...], template: template, types: types)] }
         let middle = rows.count / 2
         async let first = decode(rows[..<middle], template: template, types: types)
         let second = decode(rows[middle...], template: template, types: types)
-        return await first + second
+        return [await first, second]
     }
 
     static func decode(_ rows: ArraySlice<PostgresRow>, template: Value.Object, types: PostgresTypes)
