@@ -78,7 +78,10 @@ struct PostgresTypes: Sendable {
         case 1082: return .string(try Self.dateText(days: read(&buffer, Int32.self)))
         case 1114: return .string(try timestampText(read(&buffer, Int64.self), zoned: false))
         case 1184: return .string(try timestampText(read(&buffer, Int64.self), zoned: true))
-        case 1083: return .string(Self.timeOfDay(try read(&buffer, Int64.self)))
+        case 1083:
+            let micros = try read(&buffer, Int64.self)
+            guard (0...86_400_000_000).contains(micros) else { throw Failure.malformed("time") }
+            return .string(Self.timeOfDay(micros))
         default:
             if let element = Self.arrayElements[oid] { return try array(&buffer, element: element) }
             guard let s = buffer.readString(length: buffer.readableBytes) else { throw Failure.malformed("text") }

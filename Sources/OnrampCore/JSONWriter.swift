@@ -60,7 +60,8 @@ public enum JSONWriter {
     public static func write(record value: Value, into out: inout [UInt8], memo: inout KeyMemo) {
         guard case .object(let o) = value, !o.isEmpty else { return write(value, into: &out) }
         let keys = o.keys.elements
-        if keys != memo.keys {
+        // By bytes: String's == takes canonically equivalent keys (NFC and NFD) as equal, the text must not.
+        if !keys.elementsEqual(memo.keys, by: { $0.utf8.elementsEqual($1.utf8) }) {
             memo.keys = keys
             memo.encoded = keys.indices.map { i in
                 var bytes: [UInt8] = i > 0 ? [UInt8(ascii: ",")] : []

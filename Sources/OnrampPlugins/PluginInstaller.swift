@@ -117,10 +117,13 @@ public struct PluginInstaller: Sendable {
     }
 
     private func save(_ manifest: PluginManifest, in target: String) throws {
-        try Data((JSONWriter.string(manifest.value, pretty: true) + "\n").utf8)
-            .write(to: URL(fileURLWithPath: target + "/plugin.json"), options: .atomic)
-        // Only the worker reads a manifest: its env values are not for other plugins' users to read.
-        chmod(target + "/plugin.json", 0o600)
+        // Only the worker reads a manifest: its env values are not for other plugins' users to read, at no moment.
+        let temporary = target + "/.plugin.json.new"
+        unlink(temporary)
+        try PluginRuntime.writePrivate(JSONWriter.string(manifest.value, pretty: true) + "\n", to: temporary, owner: nil)
+        guard rename(temporary, target + "/plugin.json") == 0 else {
+            throw OnrampError("plugin.install", "cannot write \(target)/plugin.json (errno \(errno))")
+        }
     }
 
     /// Asks an Airbyte or Onramp plugin for its spec (unless its manifest has a config schema already).
@@ -180,6 +183,7 @@ public struct PluginInstaller: Sendable {
             let full = path + "/" + item
             var st = stat()
             guard lstat(full, &st) == 0, st.st_mode & S_IFMT != S_IFLNK else { continue }
+            if item == "plugin.json" { chmod(full, 0o600); continue }   // its env values are the worker's only
             chmod(full, st.st_mode & S_IFMT == S_IFDIR || st.st_mode & 0o100 != 0 ? 0o755 : 0o644)
         }
     }

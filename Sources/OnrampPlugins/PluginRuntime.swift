@@ -111,27 +111,37 @@ public struct PluginRuntime: Sendable {
 
     /// A folder owned by another user (a plugin's, or planted by one) is removed with that user's rights, never
     /// root's: a plugin that swaps a folder inside for a link while it is removed reaches only its own files.
+    /// At most `maxSwept` folders a sweep, one `rm` per owner: planted folders cannot stall a plugin's start.
     static func sweepStale() {
         let tmp = NSTemporaryDirectory()
+        var byOwner: [uid_t: [String]] = [:]
+        var count = 0
         for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count).split(separator: "-").first ?? ""),
+            guard count < maxSwept, let pid = Int32(name.dropFirst(prefix.count).split(separator: "-").first ?? ""),
                   kill(pid, 0) != 0, errno == ESRCH else { continue }
             let path = tmp + "/" + name
             var info = stat()
             guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+            count += 1
             if info.st_uid == getuid() {
                 try? FileManager.default.removeItem(atPath: path)
             } else if getuid() == 0 {
-                let rm = Process()
-                rm.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-                rm.arguments = ["--reuid=\(info.st_uid)", "--regid=65534", "--clear-groups", "--",
-                                "/bin/rm", "-rf", "--one-file-system", "--", path]
-                rm.environment = PluginLaunch.wrapperEnvironment
-                guard (try? rm.run()) != nil else { continue }
-                rm.waitUntilExit()
+                byOwner[info.st_uid, default: []].append(path)
             }
         }
+        for (uid, paths) in byOwner.sorted(by: { $0.key < $1.key }) {
+            let rm = Process()
+            rm.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            rm.arguments = ["--reuid=\(uid)", "--regid=65534", "--clear-groups", "--",
+                            "/bin/rm", "-rf", "--one-file-system", "--"] + paths
+            rm.environment = PluginLaunch.wrapperEnvironment
+            rm.standardError = FileHandle.nullDevice
+            guard (try? rm.run()) != nil else { continue }
+            rm.waitUntilExit()
+        }
     }
+
+    static let maxSwept = 256
 
     static func makeWorkingDirectory(owner: PluginLaunch.RunAs?) throws -> String {
         var template = Array((NSTemporaryDirectory() + "/\(prefix)\(getpid())-XXXXXX").utf8CString)

@@ -110,15 +110,17 @@ extension OnrampAPI {
                 throw APIError(.unprocessableContent, "unknown_parameter", "before was replaced by cursor: pass next_cursor from the previous page",
                                field: "before")
             }
-            let q = try QueryValues(request, allowed: ["pipeline_id", "state", "limit", "cursor"])
+            let q = try QueryValues(request, allowed: ["pipeline_id", "state", "created_from", "created_before", "limit", "cursor"])
             let state = try q.choice("state", RunState.allCases.map(\.rawValue)).flatMap(RunState.init(rawValue:))
             let limit = try q.integer("limit", default: 50, in: 1...500)
             var cursor: PageCursor?
             if let token = q.string("cursor") {
                 do { cursor = try PageCursor(token: token) } catch let e as OnrampError { throw APIError.invalid(e) }
             }
+            let created = try Self.createdRange(q)
             // One more than asked: whether a next page exists, so the last page says so.
-            let runs = try await store.runs(tenantId: tenant, pipelineId: q.string("pipeline_id"), state: state, limit: limit + 1, after: cursor)
+            let runs = try await store.runs(tenantId: tenant, pipelineId: q.string("pipeline_id"), state: state,
+                                            created: created, limit: limit + 1, after: cursor)
             let page = runs.prefix(limit)
             var out: Value.Object = ["runs": .array(page.map(Self.runValue))]
             out["next_cursor"] = runs.count > limit ? page.last.map { .string(PageCursor(after: $0).token) } ?? .null : .null
@@ -252,5 +254,29 @@ extension OnrampAPI {
             throw APIError(.notFound, "not_found", "the \(what) of run \(run.id) are no longer on the server")
         }
         return reader
+    }
+}
+
+extension OnrampAPI {
+    /// `created_from` (inclusive) and `created_before` (exclusive), ISO 8601 times; nil when neither is given.
+    static func createdRange(_ q: QueryValues) throws -> Range<Date>? {
+        func time(_ name: String) throws -> Date? {
+            guard let text = q.string(name) else { return nil }
+            guard let date = ISOTime.date(text) else {
+                throw APIError(.unprocessableContent, "invalid", "must be an ISO 8601 time such as 2026-12-01T00:00:00Z",
+                               field: name)
+            }
+            return date
+        }
+        let from = try time("created_from")
+        let before = try time("created_before")
+        guard from != nil || before != nil else { return nil }
+        let lower = from ?? .distantPast
+        let upper = before ?? .distantFuture
+        guard lower <= upper else {
+            throw APIError(.unprocessableContent, "invalid", "created_before must not be earlier than created_from",
+                           field: "created_before")
+        }
+        return lower..<upper
     }
 }

@@ -131,7 +131,9 @@ extension OpenAPIDocument {
         }
         guard r.method == "get" || r.path.hasSuffix("/tests") else { return [] }
         if r.path.hasSuffix("/tenants/{tenant}/runs") {
-            return [q("pipeline_id", text), q("state", SchemaBuilder.ref("RunState"))]
+            let time: Value = ["type": "string", "format": "date-time"]
+            return [q("pipeline_id", text), q("state", SchemaBuilder.ref("RunState")), q("created_from", time),
+                    q("created_before", time)]
         }
         if r.path.hasSuffix("/tenants/{tenant}/errors") || r.path.hasSuffix("/error-groups") {
             return ["run_id", "pipeline_id", "state", "code", "step"].map {

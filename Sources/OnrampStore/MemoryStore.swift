@@ -210,10 +210,12 @@ public actor MemoryStore: PipelineStore, PipelineTestStore, RunStore, Checkpoint
 
     public func run(id: String) -> RunRecord? { runsById[id] }
 
-    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?) -> [RunRecord] {
+    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, created: Range<Date>?, limit: Int,
+                     after cursor: PageCursor?) -> [RunRecord] {
         Array(runsById.values.filter {
             (tenantId == nil || $0.tenantId == tenantId) && (pipelineId == nil || $0.pipelineId == pipelineId)
-                && (state == nil || $0.state == state) && (cursor?.precedes(createdAt: $0.createdAt, id: $0.id) ?? true)
+                && (state == nil || $0.state == state) && (created?.contains($0.createdAt) ?? true)
+                && (cursor?.precedes(createdAt: $0.createdAt, id: $0.id) ?? true)
         }.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit))
     }
 

@@ -40,8 +40,10 @@ public protocol RunStore: Sendable {
     func reset(pipeline: String, fence: RunFence, now: Date) async throws -> Bool
     func requestCancel(runId: String) async throws -> RunRecord?
     func run(id: String) async throws -> RunRecord?
-    /// Newest first by (created_at, id), a total order: the page after `cursor` (nil: the first page).
-    func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?) async throws -> [RunRecord]
+    /// Newest first by (created_at, id), a total order: the page after `cursor` (nil: the first page); with
+    /// `created`, only runs created in that range (from inclusive, before exclusive).
+    func runs(tenantId: String?, pipelineId: String?, state: RunState?, created: Range<Date>?, limit: Int,
+              after cursor: PageCursor?) async throws -> [RunRecord]
     /// The tenants with queued or running runs, by tenant id.
     func queue() async throws -> [TenantQueue]
     /// Claims up to `limit` finished runs whose notice is due (`RunNotice.claim`), oldest due first.
@@ -53,6 +55,11 @@ public protocol RunStore: Sendable {
 extension RunStore {
     public func claim(worker: String, now: Date, lease: TimeInterval, perTenantLimit: Int) async throws -> RunRecord? {
         try await claim(worker: worker, now: now, policy: ClaimPolicy(lease: lease, perTenantLimit: perTenantLimit))
+    }
+
+    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?)
+        async throws -> [RunRecord] {
+        try await runs(tenantId: tenantId, pipelineId: pipelineId, state: state, created: nil, limit: limit, after: cursor)
     }
 }
 

@@ -155,16 +155,19 @@ extension PostgresStore {
         try await rows("SELECT * FROM runs WHERE id = \(id)").first.map(Self.run)
     }
 
-    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?)
-        async throws -> [RunRecord] {
+    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, created: Range<Date>?, limit: Int,
+                     after cursor: PageCursor?) async throws -> [RunRecord] {
         // The cursor's run's stored time when it exists (exact), else the cursor's own.
         let id = cursor?.id ?? ""
         let seconds = cursor?.createdAt.timeIntervalSince1970 ?? 0
+        let from = created?.lowerBound.timeIntervalSince1970
+        let before = created?.upperBound.timeIntervalSince1970
         return try await rows("""
             SELECT * FROM runs
             WHERE (\(tenantId)::text IS NULL OR tenant_id = \(tenantId))
               AND (\(pipelineId)::text IS NULL OR pipeline_id = \(pipelineId))
               AND (\(state?.rawValue)::text IS NULL OR state = \(state?.rawValue))
+              AND (\(from)::float8 IS NULL OR (created_at >= \(from) AND created_at < \(before)))
               AND (\(cursor == nil) OR created_at < COALESCE((SELECT created_at FROM runs WHERE id = \(id)), \(seconds))
                    OR (created_at = COALESCE((SELECT created_at FROM runs WHERE id = \(id)), \(seconds)) AND id < \(id)))
             ORDER BY created_at DESC, id DESC LIMIT \(max(limit, 0))

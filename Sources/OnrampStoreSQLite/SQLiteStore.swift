@@ -295,13 +295,18 @@ public final class SQLiteStore: PipelineStore, PipelineTestStore, RunStore, Chec
         try await db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(SQLiteStore.run) }
     }
 
-    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, limit: Int, after cursor: PageCursor?) async throws -> [RunRecord] {
+    public func runs(tenantId: String?, pipelineId: String?, state: RunState?, created: Range<Date>?, limit: Int,
+                     after cursor: PageCursor?) async throws -> [RunRecord] {
         // Only the filters given go into the query, so SQLite can use the (tenant_id, created_at) index.
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let tenantId { conditions.append("tenant_id = ?"); arguments += [tenantId] }
         if let pipelineId { conditions.append("pipeline_id = ?"); arguments += [pipelineId] }
         if let state { conditions.append("state = ?"); arguments += [state.rawValue] }
+        if let created {
+            conditions.append("created_at >= ? AND created_at < ?")
+            arguments += [created.lowerBound.timeIntervalSince1970, created.upperBound.timeIntervalSince1970]
+        }
         if let cursor {
             // The cursor's run's stored time when it exists (exact), else the cursor's own.
             let time = "COALESCE((SELECT created_at FROM runs WHERE id = ?), ?)"

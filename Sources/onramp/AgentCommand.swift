@@ -71,6 +71,8 @@ struct AgentRunCommand: AsyncParsableCommand {
         umask(0o077)
         let agent: EdgeAgent
         do {
+            // A remote pipeline is chosen by the platform: its plugins must not run as the agent's user (the key).
+            if remotePipeline { try pluginOptions.requireTenantIsolation() }
             let registry = try pluginOptions.registry()
             var options = EdgeAgent.Options(spoolDirectory: spool)
             var spec: PipelineSpec?

@@ -47,7 +47,8 @@ import Testing
         second.values[0] = 2
         let records: [Value] = [.object(shared), .object(second), ["id": 3, "na\"me": "y", "lines": []],
                                 ["na\"me": "z", "id": 4, "lines": .null], [:], "text", 5, .object(shared),
-                                ["id": 6], ["id\n": 7, "b": ["c": true]], .object(second)]
+                                ["id": 6], ["id\n": 7, "b": ["c": true]], .object(second),
+                                ["caf\u{E9}": 1], ["cafe\u{301}": 2]]   // NFC then NFD: equal as Strings, not as bytes
         var memo = JSONWriter.KeyMemo()
         var memoText: [UInt8] = []
         var plainText: [UInt8] = []

@@ -45,7 +45,7 @@ import Testing
             var o = template
             o.values[0] = .number(Double(i))
             o.values[1] = i % 3 == 0 ? .null : .string("\(i)")
-            o.values[2] = i % 5 == 0 ? .bool(true) : .number(1)
+            o.values[2] = i == 40 ? [1] : i % 5 == 0 ? .bool(true) : .number(1)
             records.append(.object(o))
             if i % 7 == 0 { records.append(["id": "x", "extra": [1]]) }
             if i % 11 == 0 { records.append(["note": "n", "amount": 2, "id": 3]) }

@@ -27,22 +27,26 @@ import Testing
         let live = NSTemporaryDirectory() + "/onramp-plugin-\(getpid())-live01"
         try FileManager.default.createDirectory(atPath: live, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: live) }
-        // As root: one left by an isolated plugin user, holding a link to a file outside, goes with that user's rights.
+        // As root: one left by an isolated plugin user goes with that user's rights, not root's. Its own files and
+        // links go (a link's target stays); a folder inside it that root owns, the owner cannot empty, so it stays.
         let planted = NSTemporaryDirectory() + "/onramp-plugin-2147483645-planted"
         let outside = NSTemporaryDirectory() + "/onramp-sweep-outside-\(UUID().uuidString)"
         if getuid() == 0 {
             try FileManager.default.createDirectory(atPath: planted + "/inner", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: planted + "/rootowned", withIntermediateDirectories: true)
+            try "root's".write(toFile: planted + "/rootowned/file", atomically: true, encoding: .utf8)
             try "keep".write(toFile: outside, atomically: true, encoding: .utf8)
             try FileManager.default.createSymbolicLink(atPath: planted + "/inner/link", withDestinationPath: outside)
             for p in [planted, planted + "/inner"] { chown(p, 2_100_000_123, 65534) }
             lchown(planted + "/inner/link", 2_100_000_123, 65534)
         }
-        defer { try? FileManager.default.removeItem(atPath: outside) }
+        defer { try? FileManager.default.removeItem(atPath: outside); try? FileManager.default.removeItem(atPath: planted) }
         PluginRuntime.sweepStale()
         #expect(!FileManager.default.fileExists(atPath: stale), "no process 2147483646: its directory goes")
         #expect(FileManager.default.fileExists(atPath: live), "a live process keeps its own")
         if getuid() == 0 {
-            #expect(!FileManager.default.fileExists(atPath: planted), "removed as its owner")
+            #expect(!FileManager.default.fileExists(atPath: planted + "/inner"), "its owner's folder and link are gone")
+            #expect(FileManager.default.fileExists(atPath: planted + "/rootowned/file"), "removed as its owner, not as root")
             #expect((try? String(contentsOfFile: outside, encoding: .utf8)) == "keep", "a link's target is left alone")
         }
     }

@@ -22,7 +22,7 @@ import Testing
         async let first = a.tick(now: t0.addingTimeInterval(1500))
         async let second = b.tick(now: t0.addingTimeInterval(1500))
         #expect(await [first, second] == [t0.addingTimeInterval(1800), t0.addingTimeInterval(1800)])
-        let runs = await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 10, after: nil)
+        let runs = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 10, after: nil)
         #expect(runs.map(\.id) == ["s1-\(Int(t0.timeIntervalSince1970) + 1200)"])
         #expect(runs.first?.trigger == "schedule")
     }
@@ -44,7 +44,7 @@ import Testing
         let now = t0.addingTimeInterval(1)
         #expect(await scheduler.tick(now: now) == t0.addingTimeInterval(300))
         #expect(fired.withLock { $0 } == 130)
-        #expect(await store.runs(tenantId: "acme", pipelineId: nil, state: .queued, limit: 500, after: nil).count == 130)
+        #expect(try await store.runs(tenantId: "acme", pipelineId: nil, state: .queued, limit: 500, after: nil).count == 130)
         // The broken cron is looked at again in an hour, not on every tick.
         #expect(await store.schedule(id: "bad")?.nextDueAt == now.addingTimeInterval(3600))
         #expect(await scheduler.tick(now: now.addingTimeInterval(1)) == t0.addingTimeInterval(300))

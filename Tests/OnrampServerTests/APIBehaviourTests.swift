@@ -53,6 +53,9 @@ import Testing
                 ("/api/v1/tenants/acme/runs?cursor=2026-12-01T10:00:00Z", "cursor"), ("/api/v1/tenants/acme/runs?before=x", "before"),
                 ("/api/v1/tenants/acme/runs/r1/errors?format=xml", "format"), ("/api/v1/tenants/acme/runs/r1/errors?format=json&limit=0", "limit"),
                 ("/api/v1/tenants/acme/runs/r1/errors?offset=-1", "offset"), ("/api/v1/tenants/acme/runs/r1/results?format=xml", "format"),
+                ("/api/v1/tenants/acme/runs?created_from=yesterday", "created_from"),
+                ("/api/v1/tenants/acme/runs?created_from=2026-12-02T00:00:00Z&created_before=2026-12-01T00:00:00Z",
+                 "created_before"),
             ]
             for (path, parameter) in cases {
                 let r = try await call(client, .get, path, key: f.keys["acme-viewer"])

@@ -157,6 +157,15 @@ import Testing
                     == .notFound)
             let list = try Self.json(try await call(client, .get, "/api/v1/tenants/acme/runs?state=succeeded_with_errors&limit=10", key: f.keys["acme-viewer"]))
             #expect(list["runs"]?.arrayValue?.count == 1)
+            // Created in a range (ISO 8601, fractions allowed): the run is in the hour around it, not in the hour before.
+            let createdAt = try #require(list["runs"]?.arrayValue?.first?["created_at"]?.stringValue.flatMap(ISOTime.date))
+            func listed(_ from: Date, _ before: Date) async throws -> Int? {
+                let path = "/api/v1/tenants/acme/runs?state=succeeded_with_errors&created_from=\(ISOTime.fractional.format(from))"
+                    + "&created_before=\(ISOTime.string(before))"
+                return try Self.json(try await call(client, .get, path, key: f.keys["acme-viewer"]))["runs"]?.arrayValue?.count
+            }
+            #expect(try await listed(createdAt.addingTimeInterval(-1800), createdAt.addingTimeInterval(1800)) == 1)
+            #expect(try await listed(createdAt.addingTimeInterval(-3600), createdAt.addingTimeInterval(-1)) == 0)
             #expect(try await call(client, .get, "/api/v1/tenants/acme/runs?state=bogus", key: f.keys["acme-viewer"]).status == .unprocessableContent)
             #expect(try await call(client, .post, "/api/v1/tenants/acme/runs/\(runId)/cancel", key: f.keys["acme-admin"]).status == .conflict)
 

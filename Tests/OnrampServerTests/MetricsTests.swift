@@ -36,7 +36,7 @@ import Testing
             let worker = Task { try await f.api.worker!.run() }
             defer { worker.cancel() }
             for _ in 0..<250 {
-                let finished = await f.store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 1, after: nil).first?.state.isFinished
+                let finished = try? await f.store.runs(tenantId: "acme", pipelineId: nil, state: nil, limit: 1, after: nil).first?.state.isFinished
                 if finished == true { break }
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -136,7 +136,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
         let asNobody = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
         func serve(_ extra: [String], data: String) throws -> ProcessTests.Child {
-            try ProcessTests.Child(asNobody + [ProcessTests.binary, "serve", "--data", dir.appendingPathComponent(data).path,
+            try ProcessTests.Child(asNobody + (asNobody.isEmpty ? [] : [ProcessTests.binary]) + ["serve", "--data", dir.appendingPathComponent(data).path,
                                                "--port", "0", "--plugins", plugins] + extra,
                                    env: ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey],
                                    log: dir.appendingPathComponent("\(data).log"), direct: asNobody.isEmpty)

@@ -219,6 +219,15 @@ import Testing
         #expect(page2.map(\.id) == ["r2", "r1"])
         #expect(try await store.runs(tenantId: nil, pipelineId: nil, state: .cancelled, limit: 10, after: nil).map(\.id) == ["r0"])
         #expect(try await store.runs(tenantId: "globex", pipelineId: nil, state: nil, limit: 10, after: nil).isEmpty)
+        // A creation range: from inclusive, before exclusive, paged like the rest.
+        let range = t0.addingTimeInterval(1)..<t0.addingTimeInterval(4)
+        let first = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, created: range, limit: 2, after: nil)
+        #expect(first.map(\.id) == ["r3", "r2"])
+        let rest = try await store.runs(tenantId: "acme", pipelineId: nil, state: nil, created: range, limit: 2,
+                                        after: first.last.map(PageCursor.init(after:)))
+        #expect(rest.map(\.id) == ["r1"])
+        #expect(try await store.runs(tenantId: "acme", pipelineId: nil, state: .cancelled, created: range, limit: 10,
+                                     after: nil).isEmpty, "r0 is cancelled but before the range")
     }
 
     /// Runs created at the same instant (and within one second) are neither skipped nor repeated:

@@ -26,29 +26,21 @@ export async function render(root, params, ctx) {
   const results = h('div', { 'aria-live': 'polite' });
   root.append(pageTitle('Runs'), filters, results);
 
-  // Dates are the viewer's local days; the API filters pipeline and state, the page filters dates.
-  const fromMs = q.get('from') ? new Date(q.get('from') + 'T00:00:00').getTime() : null;
-  const toMs = q.get('to') ? new Date(q.get('to') + 'T00:00:00').getTime() + 86400000 : null;
-  const query = { pipeline_id: q.get('pipeline') || undefined, state: q.get('state') || undefined };
+  // Dates are the viewer's local days: from the first instant of `from` up to the start of the day after `to`.
+  const day = (text, later) => {
+    if (!text) return undefined;
+    const [y, m, d] = text.split('-').map(Number);
+    return new Date(y, m - 1, d + later).toISOString().replace(/\.\d+Z$/, 'Z');
+  };
+  const query = {
+    pipeline_id: q.get('pipeline') || undefined, state: q.get('state') || undefined,
+    created_from: day(q.get('from'), 0), created_before: day(q.get('to'), 1),
+  };
   const stack = [];
 
   async function page(cursor) {
-    const rows = [];
-    let next = cursor;
-    for (let fetches = 0; fetches < 20 && rows.length < PAGE; fetches++) {
-      const answer = await ctx.api.get(tenantPath(tenant, '/runs'), { query: { ...query, limit: PAGE, cursor: next } });
-      next = answer.next_cursor;
-      let older = false;
-      for (const r of answer.runs || []) {
-        const at = new Date(r.created_at).getTime();
-        if (toMs !== null && at >= toMs) continue;
-        if (fromMs !== null && at < fromMs) { older = true; break; }
-        rows.push(r);
-      }
-      if (older) { next = null; break; }
-      if (!next) break;
-    }
-    return { rows, next };
+    const answer = await ctx.api.get(tenantPath(tenant, '/runs'), { query: { ...query, limit: PAGE, cursor } });
+    return { rows: answer.runs || [], next: answer.next_cursor };
   }
 
   async function show(cursor) {
