@@ -27,7 +27,7 @@ struct PostgresReader: BatchReader {
 
     mutating func next() async throws -> SourceBatch? {
         var rows: [PostgresRow] = []
-        rows.reserveCapacity(batchSize)
+        rows.reserveCapacity(min(batchSize, 4096))
         while rows.count < batchSize {
             try Task.checkCancellation()
             let row: PostgresRow?

@@ -1,4 +1,5 @@
 import Foundation
+import OnrampCore
 import PostgresNIO
 
 /// PostgreSQL's binary numbers, dates and times as the text the mapping table in docs/connectors.md gives.
@@ -121,16 +122,9 @@ extension PostgresTypes {
         out.append(d, width: 2)
     }
 
-    /// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-    static func civil(_ z0: Int64) -> (Int64, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = Int(doy - (153 * mp + 2) / 5 + 1)
-        let m = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    /// The civil date of a day count since 1970-01-01.
+    static func civil(_ days: Int64) -> (Int64, Int, Int) {
+        let (y, m, d) = CivilDate.civil(days: Int(days))
+        return (Int64(y), m, d)
     }
 }

@@ -1,3 +1,5 @@
+import OnrampCore
+
 /// How a cell's number format shows a number: as a number, or as a date, a time or both (ISO 8601 strings).
 enum XLSXNumberFormat: Sendable, Equatable {
     case number, date, time, dateTime
@@ -55,14 +57,14 @@ enum XLSXNumberFormat: Sendable, Equatable {
         if self == .time { return Self.clock(ms + days * 86_400_000) }
         let epochOffset: Int
         if date1904 {
-            epochOffset = Self.daysFromCivil(1904, 1, 1)
+            epochOffset = CivilDate.days(1904, 1, 1)
         } else {
             if days == 60 { return nil }
             // Serials count 1900-01-01 as 1 and include the nonexistent 1900-02-29 (60).
-            epochOffset = days < 60 ? Self.daysFromCivil(1899, 12, 31) : Self.daysFromCivil(1899, 12, 30)
+            epochOffset = days < 60 ? CivilDate.days(1899, 12, 31) : CivilDate.days(1899, 12, 30)
             if days == 0 && self == .date { return nil }
         }
-        let (y, m, d) = Self.civil(fromDays: epochOffset + days)
+        let (y, m, d) = CivilDate.civil(days: epochOffset + days)
         let dateText = "\(Self.pad(y, 4))-\(Self.pad(m, 2))-\(Self.pad(d, 2))"
         return self == .date ? dateText : dateText + "T" + time
     }
@@ -77,25 +79,4 @@ enum XLSXNumberFormat: Sendable, Equatable {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp + (mp < 10 ? 3 : -9)
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
 }

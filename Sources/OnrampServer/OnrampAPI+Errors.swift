@@ -45,10 +45,10 @@ extension OnrampAPI {
     static func errorFilter(_ q: QueryValues) throws -> ErrorQueueFilter {
         let state = try q.choice("state", ErrorEntryState.allCases.map(\.rawValue)).flatMap(ErrorEntryState.init(rawValue:))
         return ErrorQueueFilter(runId: q.string("run_id"), pipelineId: q.string("pipeline_id"), state: state, code: q.string("code"),
-                                step: q.string("step"))
+                                step: q.string("step"), search: q.string("search").flatMap { $0.isEmpty ? nil : $0 })
     }
 
-    static let errorFilterNames: Set<String> = ["run_id", "pipeline_id", "state", "code", "step"]
+    static let errorFilterNames: Set<String> = ["run_id", "pipeline_id", "state", "code", "step", "search"]
 
     func addErrorRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.get("/tenants/:tenant/errors") { request, context in
@@ -153,8 +153,9 @@ extension OnrampAPI {
                 case "pipeline_id": filter.pipelineId = v.stringValue
                 case "code": filter.code = v.stringValue
                 case "step": filter.step = v.stringValue
+                case "search": filter.search = v.stringValue.flatMap { $0.isEmpty ? nil : $0 }
                 default:
-                    throw APIError(.unprocessableContent, "unknown_key", "a filter takes run_id, pipeline_id, code, step",
+                    throw APIError(.unprocessableContent, "unknown_key", "a filter takes run_id, pipeline_id, code, step, search",
                                    field: "filter.\(k)")
                 }
             }

@@ -136,7 +136,7 @@ extension OpenAPIDocument {
                     q("created_before", time)]
         }
         if r.path.hasSuffix("/tenants/{tenant}/errors") || r.path.hasSuffix("/error-groups") {
-            return ["run_id", "pipeline_id", "state", "code", "step"].map {
+            return ["run_id", "pipeline_id", "state", "code", "step", "search"].map {
                 q($0, $0 == "state" ? SchemaBuilder.enumeration(errorStates) : text)
             }
         }

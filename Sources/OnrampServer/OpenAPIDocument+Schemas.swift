@@ -276,7 +276,8 @@ extension OpenAPIDocument {
         "ReplayRequest": ["anyOf": [
             S.object(["ids": ["type": "array", "items": S.string, "minItems": 1, "maxItems": 1000]], closed: false),
             S.object(["filter": S.object(["run_id": S.string, "pipeline_id": S.string, "code": S.string,
-                                          "step": S.string], optional: ["run_id", "pipeline_id", "code", "step"])],
+                                          "step": S.string, "search": S.string],
+                                         optional: ["run_id", "pipeline_id", "code", "step", "search"])],
                      closed: false),
         ]],
         "ScheduleCreate": S.object(["cron": S.string, "timezone": S.string, "enabled": S.boolean],

@@ -78,9 +78,12 @@ public struct ErrorQueueFilter: Sendable, Equatable {
     public var step: String?
     public var replayRunId: String?
     public var ids: [String]?
+    /// Entries whose message, code, field or step holds this text, ASCII letters in any case (as every backend's
+    /// `lower()` folds them).
+    public var search: String?
 
     public init(runId: String? = nil, pipelineId: String? = nil, state: ErrorEntryState? = nil, code: String? = nil,
-                step: String? = nil, replayRunId: String? = nil, ids: [String]? = nil) {
+                step: String? = nil, replayRunId: String? = nil, ids: [String]? = nil, search: String? = nil) {
         self.runId = runId
         self.pipelineId = pipelineId
         self.state = state
@@ -88,12 +91,22 @@ public struct ErrorQueueFilter: Sendable, Equatable {
         self.step = step
         self.replayRunId = replayRunId
         self.ids = ids
+        self.search = search
     }
 
     public func matches(_ e: ErrorEntry) -> Bool {
         (runId == nil || e.runId == runId) && (pipelineId == nil || e.pipelineId == pipelineId)
             && (state == nil || e.state == state) && (code == nil || e.code == code) && (step == nil || e.step == step)
             && (replayRunId == nil || e.replayRunId == replayRunId) && (ids.map { $0.contains(e.id) } ?? true)
+            && (search.map { text in
+                let needle = Self.asciiLower(text)
+                return [e.message, e.code, e.field ?? "", e.step ?? ""].contains { Self.asciiLower($0).contains(needle) }
+            } ?? true)
+    }
+
+    /// `text` with A-Z as a-z and every other byte as it is: what SQLite's and PostgreSQL's `lower()` do under "C".
+    static func asciiLower(_ text: String) -> String {
+        String(decoding: text.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
     }
 }
 

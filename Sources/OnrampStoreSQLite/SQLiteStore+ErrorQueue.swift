@@ -66,6 +66,11 @@ extension SQLiteStore {
             conditions.append(ids.isEmpty ? "0" : "id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))")
             arguments += StatementArguments(ids)
         }
+        if let search = f.search {
+            conditions.append("(instr(lower(message), lower(?)) > 0 OR instr(lower(code), lower(?)) > 0"
+                              + " OR instr(lower(COALESCE(field, '')), lower(?)) > 0 OR instr(lower(COALESCE(step, '')), lower(?)) > 0)")
+            arguments += [search, search, search, search]
+        }
         return (" WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 

@@ -56,8 +56,8 @@ extension DateParsing {
             throw CleansingText.error("clean.date", text, "is 1900-02-29 in Excel's 1900 system, a day that does not "
                                       + "exist (Excel's leap-year bug): not a date")
         }
-        let base = system1904 ? CivilTime.daysFromCivil(1904, 1, 1)
-            : CivilTime.daysFromCivil(1899, 12, whole < 60 ? 31 : 30)
+        let base = system1904 ? CivilDate.days(1904, 1, 1)
+            : CivilDate.days(1899, 12, whole < 60 ? 31 : 30)
         let t = CivilTime(millis: Double(base + whole) * 86_400_000 + Double(millis))
         var c = Civil(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second)
         if t.millisecond > 0 { c.fraction = Array(String(1000 + t.millisecond).utf8.dropFirst()) }
@@ -118,7 +118,7 @@ extension DateParsing {
             throw CleansingText.error("clean.date", zone, "is not a time zone: expected Z, +01:00, +0100 or a name "
                                       + "such as Europe/Berlin")
         }
-        let days = CivilTime.daysFromCivil(c.year, c.month, c.day)
+        let days = CivilDate.days(c.year, c.month, c.day)
         let local = Double(days * 86_400 + c.hour * 3_600 + c.minute * 60 + c.second)
         let first = tz.secondsFromGMT(for: Date(timeIntervalSince1970: local))
         let second = tz.secondsFromGMT(for: Date(timeIntervalSince1970: local - Double(first)))

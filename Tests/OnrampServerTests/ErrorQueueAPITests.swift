@@ -132,6 +132,14 @@ import Testing
                 let entries = try #require(try APITests.json(try await call(client, .get, "acme/errors?run_id=\(runId)", key: viewer))["errors"]?
                     .arrayValue)
                 #expect(entries.count == 3 && entries.allSatisfy { $0["state"] == "open" && $0["value"] == nil })
+                // Searched by the API, over every page: the code in any case, in the entries and their groups.
+                let searched = try APITests.json(try await call(client, .get, "acme/errors?run_id=\(runId)&search=D3030",
+                                                                key: viewer))["errors"]?.arrayValue
+                #expect(searched?.map { $0["code"] } == ["expr.D3030"], "\(searched ?? [])")
+                let searchedGroups = try APITests.json(try await call(client, .get,
+                                                                      "acme/error-groups?run_id=\(runId)&search=invalidADDRESS",
+                                                                      key: viewer))["groups"]?.arrayValue
+                #expect(searchedGroups?.map { $0["count"] } == [.number(2)], "\(searchedGroups ?? [])")
                 func id(line: Int) throws -> String {
                     try #require(entries.first { $0["line"] == .number(Double(line)) }?["id"]?.stringValue)
                 }

@@ -49,6 +49,19 @@ extension StoreContractTests {
         #expect(groups == [ErrorGroup(code: "taxman.InvalidAddress", step: nil, field: "shipTo.region", count: 4),
                            ErrorGroup(code: "expr.D3030", step: "set", field: nil, count: 2)])
         #expect(try await store.errorGroups(tenantId: "globex", filter: ErrorQueueFilter()).map(\.count) == [1])
+        // A search over message, code, field and step, ASCII letters in any case, every backend alike.
+        func found(_ text: String) async throws -> Set<String> {
+            Set(try await store.errorEntries(tenantId: "acme", filter: ErrorQueueFilter(search: text), limit: 100, after: nil).map(\.id))
+        }
+        #expect(try await found("M3") == [r1[3].id], "the message m3")
+        #expect(try await found("d3030") == [r1[3].id, r1[4].id], "the code")
+        #expect(try await found("SHIPTO.") == Set(r1[0..<3].map(\.id) + [entry("r2", 0).id]), "the field")
+        #expect(try await found("SE") == [r1[3].id, r1[4].id], "the step set")
+        #expect(try await found("%").isEmpty, "no wildcards")
+        #expect(try await found("_").isEmpty, "no wildcards")
+        #expect(try await store.errorGroups(tenantId: "acme", filter: ErrorQueueFilter(search: "invalidaddress"))
+                    .map(\.count) == [4])
+        #expect(try await store.errorEntries(tenantId: "globex", filter: ErrorQueueFilter(search: "m0"), limit: 9, after: nil).count == 1)
     }
 
     @Test(arguments: Backend.allCases)

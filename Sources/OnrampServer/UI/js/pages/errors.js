@@ -19,7 +19,7 @@ export async function render(root, params, ctx) {
     list.map((p) => h('option', { value: p.id, selected: filter.pipeline_id === p.id }, p.name)));
   const state = h('select', { name: 'state' }, ['open', 'ignored', 'resolved', ''].map((s) =>
     h('option', { value: s, selected: (filter.state || '') === s }, s || 'any state')));
-  const search = h('input', { type: 'search', name: 'search', value: q.get('q') || '', placeholder: 'code, message or field' });
+  const search = h('input', { type: 'search', name: 'search', value: q.get('q') || '', placeholder: 'message, code, field or step' });
   const apply = () => {
     const next = new URLSearchParams();
     for (const k of ['run_id', 'code', 'step']) if (filter[k]) next.set(k, filter[k]);
@@ -34,12 +34,11 @@ export async function render(root, params, ctx) {
       field('Pipeline', pipeline), field('State', state), field('Search', search),
       h('div', { class: 'field' }, h('button', { type: 'submit', class: 'btn primary' }, 'Search'))));
 
+  // The search is the API's: message, code, field or step, over every page.
+  if (q.get('q')) filter.search = q.get('q');
   const query = Object.fromEntries(Object.entries(filter).filter(([, v]) => v));
-  const needle = (q.get('q') || '').toLowerCase();
-  const matches = (...texts) => !needle || texts.some((x) => String(x || '').toLowerCase().includes(needle));
 
-  const groups = ((await api.get(tenantPath(tenant, '/error-groups'), { query })).groups || [])
-    .filter((g) => matches(g.code, g.field, g.step, g.label));
+  const groups = (await api.get(tenantPath(tenant, '/error-groups'), { query })).groups || [];
   root.append(h('section', { 'aria-labelledby': 'groups' }, h('h2', { id: 'groups' }, 'By code'),
     table([
       { label: 'Code', value: (g) => h('a', { href: `#${t(tenant)}/errors?${new URLSearchParams({ ...query, code: g.code })}` }, g.code) },
@@ -59,7 +58,8 @@ export async function render(root, params, ctx) {
   const scope = filter.run_id || filter.pipeline_id;
   const replayAll = scope && filter.state === 'open' ? h('button', { type: 'button', class: 'btn', onclick: async (e) => {
     if (!await confirmDialog('Replay every open record that matches these filters?', { confirm: 'Replay all' })) return;
-    const f = Object.fromEntries(['run_id', 'pipeline_id', 'code', 'step'].filter((k) => filter[k]).map((k) => [k, filter[k]]));
+    const f = Object.fromEntries(['run_id', 'pipeline_id', 'code', 'step', 'search'].filter((k) => filter[k])
+      .map((k) => [k, filter[k]]));
     const run = await busy(e.target.closest('button'), () => api.post(tenantPath(tenant, '/errors/replay'), { filter: f }));
     if (run) { toast('Replay queued.', 'success'); ctx.navigate(`${t(tenant)}/runs/${encodeURIComponent(run.id)}`); }
   } }, 'Replay all matching') : null;
@@ -72,7 +72,7 @@ export async function render(root, params, ctx) {
   async function show(cursor) {
     try {
       const answer = await api.get(tenantPath(tenant, '/errors'), { query: { ...query, limit: PAGE, cursor } });
-      const rows = (answer.errors || []).filter((e) => matches(e.code, e.message, e.field, e.step, e.file));
+      const rows = answer.errors || [];
       const columns = [
         { label: 'Record', value: (e) => h('a', { href: `#${t(tenant)}/errors/${encodeURIComponent(e.id)}` },
           e.file ? `${e.file}${e.line ? ':' + e.line : ''}` : (e.key || e.id.slice(0, 8))) },
@@ -101,8 +101,7 @@ export async function render(root, params, ctx) {
         onclick: () => { stack.push(cursor); show(answer.next_cursor); } }, 'Older');
       const newer = h('button', { type: 'button', class: 'btn', disabled: !stack.length, onclick: () => show(stack.pop()) }, 'Newer');
       replace(listBox, table(columns, rows, { empty: 'No records match.', caption: 'Failed records' }),
-        h('nav', { class: 'pager', 'aria-label': 'Pages' }, newer, older),
-        needle ? h('p', { class: 'muted' }, 'The search filters the records of this page.') : null);
+        h('nav', { class: 'pager', 'aria-label': 'Pages' }, newer, older));
     } catch (err) { replace(listBox, errorBox(err)); }
   }
   await show(undefined);
