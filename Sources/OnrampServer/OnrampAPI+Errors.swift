@@ -45,7 +45,16 @@ extension OnrampAPI {
     static func errorFilter(_ q: QueryValues) throws -> ErrorQueueFilter {
         let state = try q.choice("state", ErrorEntryState.allCases.map(\.rawValue)).flatMap(ErrorEntryState.init(rawValue:))
         return ErrorQueueFilter(runId: q.string("run_id"), pipelineId: q.string("pipeline_id"), state: state, code: q.string("code"),
-                                step: q.string("step"), search: q.string("search").flatMap { $0.isEmpty ? nil : $0 })
+                                step: q.string("step"), search: try searchText(q.string("search"), field: "search"))
+    }
+
+    /// At most 256 bytes, no NUL; empty is no search.
+    static func searchText(_ text: String?, field: String) throws -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        guard text.utf8.count <= 256, !text.utf8.contains(0) else {
+            throw APIError(.unprocessableContent, "invalid", "a search is at most 256 bytes, with no NUL", field: field)
+        }
+        return text
     }
 
     static let errorFilterNames: Set<String> = ["run_id", "pipeline_id", "state", "code", "step", "search"]
@@ -153,7 +162,7 @@ extension OnrampAPI {
                 case "pipeline_id": filter.pipelineId = v.stringValue
                 case "code": filter.code = v.stringValue
                 case "step": filter.step = v.stringValue
-                case "search": filter.search = v.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                case "search": filter.search = try Self.searchText(v.stringValue, field: "filter.search")
                 default:
                     throw APIError(.unprocessableContent, "unknown_key", "a filter takes run_id, pipeline_id, code, step, search",
                                    field: "filter.\(k)")

@@ -271,8 +271,8 @@ extension OnrampAPI {
         let from = try time("created_from")
         let before = try time("created_before")
         guard from != nil || before != nil else { return nil }
-        let lower = from ?? .distantPast
-        let upper = before ?? .distantFuture
+        let lower = from ?? Date(timeIntervalSince1970: -.greatestFiniteMagnitude)
+        let upper = before ?? Date(timeIntervalSince1970: .greatestFiniteMagnitude)
         guard lower <= upper else {
             throw APIError(.unprocessableContent, "invalid", "created_before must not be earlier than created_from",
                            field: "created_before")

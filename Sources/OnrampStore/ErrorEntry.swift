@@ -100,13 +100,21 @@ public struct ErrorQueueFilter: Sendable, Equatable {
             && (replayRunId == nil || e.replayRunId == replayRunId) && (ids.map { $0.contains(e.id) } ?? true)
             && (search.map { text in
                 let needle = Self.asciiLower(text)
-                return [e.message, e.code, e.field ?? "", e.step ?? ""].contains { Self.asciiLower($0).contains(needle) }
+                return needle.isEmpty || [e.message, e.code, e.field ?? "", e.step ?? ""].contains {
+                    Self.contains(Self.asciiLower($0), needle)
+                }
             } ?? true)
     }
 
-    /// `text` with A-Z as a-z and every other byte as it is: what SQLite's and PostgreSQL's `lower()` do under "C".
-    static func asciiLower(_ text: String) -> String {
-        String(decoding: text.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+    /// The UTF-8 bytes of `text` with A-Z as a-z: what SQLite's and PostgreSQL's `lower()` do under "C".
+    static func asciiLower(_ text: String) -> [UInt8] {
+        text.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }
+    }
+
+    /// Whether `needle`'s bytes appear in `haystack`'s (as `instr`/`strpos` compare: no Unicode equivalence).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 }
 

@@ -80,9 +80,11 @@ extension PostgresStore {
               AND (\(f.code)::text IS NULL OR code = \(f.code)) AND (\(f.step)::text IS NULL OR step = \(f.step))
               AND (\(f.replayRunId)::text IS NULL OR replay_run_id = \(f.replayRunId))
               AND (\(f.ids == nil) OR id = ANY(\(f.ids ?? [])))
-              AND (\(f.search)::text IS NULL OR strpos(lower(message), lower(\(f.search))) > 0
-                   OR strpos(lower(code), lower(\(f.search))) > 0 OR strpos(lower(COALESCE(field, '')), lower(\(f.search))) > 0
-                   OR strpos(lower(COALESCE(step, '')), lower(\(f.search))) > 0)
+              AND (\(f.search)::text IS NULL
+                   OR strpos(lower(message COLLATE "C"), lower(\(f.search)::text COLLATE "C")) > 0
+                   OR strpos(lower(code COLLATE "C"), lower(\(f.search)::text COLLATE "C")) > 0
+                   OR strpos(lower(COALESCE(field, '') COLLATE "C"), lower(\(f.search)::text COLLATE "C")) > 0
+                   OR strpos(lower(COALESCE(step, '') COLLATE "C"), lower(\(f.search)::text COLLATE "C")) > 0)
               AND (\(cursor == nil) OR created_at < \(seconds) OR (created_at = \(seconds) AND id < \(id)))
             \(unescaped: tail) LIMIT \(limit)
             """

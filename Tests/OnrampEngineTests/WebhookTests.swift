@@ -33,7 +33,8 @@ import Testing
         try await withRunningService(app) {
             var it = ports.makeAsyncIterator()
             let port = await it.next()!
-            let notifier = try WebhookNotifier()
+            // A long deadline: a full parallel test run on two cores once kept this local answer past 10 s.
+            let notifier = try WebhookNotifier(timeout: .seconds(60))
             let failure = await notifier.deliver(["run_id": "r1", "state": "failed"],
                                                  to: PipelineSpec.Notify(url: "http://127.0.0.1:\(port)/hook", secret: "s3cret"),
                                                  deliveryId: "r1")

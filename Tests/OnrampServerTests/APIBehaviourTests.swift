@@ -54,6 +54,7 @@ import Testing
                 ("/api/v1/tenants/acme/runs/r1/errors?format=xml", "format"), ("/api/v1/tenants/acme/runs/r1/errors?format=json&limit=0", "limit"),
                 ("/api/v1/tenants/acme/runs/r1/errors?offset=-1", "offset"), ("/api/v1/tenants/acme/runs/r1/results?format=xml", "format"),
                 ("/api/v1/tenants/acme/runs?created_from=yesterday", "created_from"),
+                ("/api/v1/tenants/acme/errors?search=" + String(repeating: "x", count: 257), "search"),
                 ("/api/v1/tenants/acme/runs?created_from=2026-12-02T00:00:00Z&created_before=2026-12-01T00:00:00Z",
                  "created_before"),
             ]

@@ -62,6 +62,15 @@ extension StoreContractTests {
         #expect(try await store.errorGroups(tenantId: "acme", filter: ErrorQueueFilter(search: "invalidaddress"))
                     .map(\.count) == [4])
         #expect(try await store.errorEntries(tenantId: "globex", filter: ErrorQueueFilter(search: "m0"), limit: 9, after: nil).count == 1)
+        // Beyond ASCII, bytes as they are: no case folding of É, no Unicode equivalence of e + U+0301 and é.
+        var odd = entry("r3", 0, at: 30)
+        odd.message = "Stra\u{DF}e \u{C9}tat cafe\u{301}"
+        try await store.queueErrors([odd])
+        #expect(try await found("\u{C9}TAT") == [odd.id])
+        #expect(try await found("\u{DF}") == [odd.id])
+        #expect(try await found("\u{E9}tat").isEmpty, "É is not folded")
+        #expect(try await found("caf\u{E9}").isEmpty, "é is not e + U+0301")
+        #expect(try await found("cafe") == [odd.id], "the bytes of e + U+0301 start with e")
     }
 
     @Test(arguments: Backend.allCases)

@@ -39,9 +39,14 @@ export async function render(root, params, ctx) {
   const query = Object.fromEntries(Object.entries(filter).filter(([, v]) => v));
 
   const groups = (await api.get(tenantPath(tenant, '/error-groups'), { query })).groups || [];
+  // A group's link keeps the filters and the search (in the page's own `q`).
+  const groupLink = (code) => {
+    const { search: text, ...rest } = query;
+    return new URLSearchParams({ ...rest, code, ...(text ? { q: text } : {}) });
+  };
   root.append(h('section', { 'aria-labelledby': 'groups' }, h('h2', { id: 'groups' }, 'By code'),
     table([
-      { label: 'Code', value: (g) => h('a', { href: `#${t(tenant)}/errors?${new URLSearchParams({ ...query, code: g.code })}` }, g.code) },
+      { label: 'Code', value: (g) => h('a', { href: `#${t(tenant)}/errors?${groupLink(g.code)}` }, g.code) },
       { label: 'Field', value: (g) => g.field || '' },
       { label: 'Step', value: (g) => g.step || '' },
       { label: 'Records', class: 'num', value: (g) => String(g.count) },

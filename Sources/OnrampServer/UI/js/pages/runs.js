@@ -28,9 +28,11 @@ export async function render(root, params, ctx) {
 
   // Dates are the viewer's local days: from the first instant of `from` up to the start of the day after `to`.
   const day = (text, later) => {
-    if (!text) return undefined;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text || '')) return undefined;
     const [y, m, d] = text.split('-').map(Number);
-    return new Date(y, m - 1, d + later).toISOString().replace(/\.\d+Z$/, 'Z');
+    const at = new Date(2000, 0, 1);
+    at.setFullYear(y, m - 1, d + later);
+    return Number.isNaN(at.getTime()) ? undefined : at.toISOString().replace(/\.\d+Z$/, 'Z');
   };
   const query = {
     pipeline_id: q.get('pipeline') || undefined, state: q.get('state') || undefined,
