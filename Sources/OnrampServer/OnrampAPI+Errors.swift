@@ -175,7 +175,7 @@ extension OnrampAPI {
         } else {
             throw APIError(.unprocessableContent, "missing", "give ids (error ids) or a filter", field: "ids")
         }
-        let entries = try await store.errorEntries(tenantId: tenant, filter: filter, limit: Self.maxReplayEntries + 1, after: nil)
+        var entries = try await store.errorEntries(tenantId: tenant, filter: filter, limit: Self.maxReplayEntries + 1, after: nil)
         if let ids = filter.ids, let missing = Set(ids).subtracting(entries.map(\.id)).sorted().first {
             throw APIError.notFound("error \(missing)")
         }
@@ -183,6 +183,7 @@ extension OnrampAPI {
             throw APIError(.conflict, "error_queue.state", "error \(closed.id) is \(closed.state.rawValue); only open ones are replayed")
         }
         guard !entries.isEmpty else { throw APIError(.conflict, "replay.nothing", "no open error matches the filter") }
+        entries = try await withWholeGroups(entries, tenant: tenant)
         guard entries.count <= Self.maxReplayEntries else {
             throw APIError(.unprocessableContent, "replay.too_many",
                            "a replay takes at most \(Self.maxReplayEntries) errors; narrow the filter", field: "filter")
@@ -207,5 +208,26 @@ extension OnrampAPI {
         try await store.enqueue(run)
         worker?.wake()
         return run
+    }
+
+    /// The codes of records an `aggregate` group dropped together.
+    static let groupCodes: Set<String> = ["aggregate.not_number", "aggregate.too_large", "aggregate.group_failed"]
+
+    /// `entries` with every open entry of the same run and step that a failed `aggregate` group dropped (so a replay
+    /// gives each group whole), and without entries that failed again later in a chosen replay run (the record is
+    /// replayed once, as its newest entry).
+    func withWholeGroups(_ entries: [ErrorEntry], tenant: String) async throws -> [ErrorEntry] {
+        var out = entries
+        var seen = Set(entries.map(\.id))
+        let places = Set(entries.compactMap { e in Self.groupCodes.contains(e.code) ? e.step.map { [e.runId, $0] } : nil })
+        for place in places.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            let filter = ErrorQueueFilter(runId: place[0], state: .open, step: place[1])
+            for e in try await store.errorEntries(tenantId: tenant, filter: filter, limit: Self.maxReplayEntries + 1, after: nil)
+            where Self.groupCodes.contains(e.code) && seen.insert(e.id).inserted {
+                out.append(e)
+            }
+        }
+        let superseded = Set(out.compactMap(\.originId))
+        return out.filter { !superseded.contains($0.id) }
     }
 }

@@ -127,7 +127,9 @@ import Testing
         let (big, _) = try Self.apply("- aggregate: {fields: {t: sum(x)}}", [["x": "123456789012345.67"], ["x": "0.01"]])
         #expect(big == [["t": "123456789012345.68"]], "past 15 digits the exact total is text, not a rounded double")
         let (_, bad) = try Self.apply("- aggregate: {by: [c], fields: {t: sum(x)}}", [["c": 1, "x": 1], ["c": 1, "x": "abc"], ["c": 2, "x": 2]])
-        #expect(bad.map(\.code) == ["aggregate.not_number"] && bad[0].message.contains("dropped"))
+        #expect(bad.map(\.code) == ["aggregate.not_number", "aggregate.group_failed"] && bad[0].message.contains("dropped"))
+        #expect(bad[1].position.line == 2 && bad[1].value == ["c": 1, "x": 1] && bad[1].message.contains("line 3"),
+                "the record the group took before it failed is an error record too, not dropped silently")
         #expect(Self.buildError("- aggregate: {fields: {t: total(x)}}")?.code == "config.aggregate")
     }
 
@@ -148,8 +150,37 @@ import Testing
         let text = String(repeating: "x", count: 400_000)
         let (out, tooLarge) = try Self.apply("- aggregate: {by: [g], fields: {all: collect(t)}, max_collect_mb: 1}",
                                              (0..<4).map { ["g": .number(Double($0 / 3)), "t": .string(text)] })
-        #expect(tooLarge.map(\.code) == ["aggregate.too_large"] && tooLarge[0].message.contains("1 MiB"), "\(tooLarge)")
+        #expect(tooLarge.map(\.code) == ["aggregate.too_large", "aggregate.group_failed", "aggregate.group_failed"]
+                && tooLarge[0].message.contains("1 MiB"), "\(tooLarge.map(\.code))")
+        #expect(tooLarge.dropFirst().map(\.position.line) == [2, 3] && tooLarge[1].value?["t"] == .string(text))
         #expect(out.map { $0["g"] } == [1], "the group that passed the budget is dropped, the other one fits again")
+    }
+
+    /// A group that fails after thousands of records reports each of them with its value, from the spill file past
+    /// the memory limit; the file is gone from the scratch directory at once.
+    @Test func aggregateReportsEveryRecordOfAFailedGroupFromItsSpillFile() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("onramp-agg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let members = AggregateMembers(scratch: scratch.path, memoryLimit: 1_000)
+        var last: [AggregateMembers.Ref?] = [nil, nil]
+        for i in 0..<300 {
+            last[i % 2] = try members.append(Record(["i": .number(Double(i)), "pad": .string(String(repeating: "é", count: i % 7))],
+                                                    position: SourcePosition(file: "in.csv", line: i + 2, key: i == 5 ? "k5" : nil)),
+                                             after: last[i % 2])
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "the spill file is unlinked")
+        let odd = try members.chain(from: try #require(last[1]))
+        #expect(odd.map { $0.value["i"] } == (0..<150).map { .number(Double($0 * 2 + 1)) })
+        #expect(odd.map(\.position.line) == (0..<150).map { $0 * 2 + 3 } && odd[2].position.key == "k5")
+
+        let pad = Value.string(String(repeating: "p", count: 4_000))  // 3,000 records of 4 kB: past the 8 MiB held in memory
+        let rows: [Value] = (0..<3_000).map { ["g": "a", "x": $0 == 2_999 ? "n/a" : 1, "pad": pad] }
+        let (out, errors) = try Self.apply("- aggregate: {by: [g], fields: {t: sum(x)}}", rows + [["g": "b", "x": 1]],
+                                           context: StepContext(scratchDirectory: scratch.path))
+        #expect(out == [["g": "b", "t": 1]])
+        #expect(errors.count == 3_000 && errors[0].code == "aggregate.not_number" && errors[0].position.line == 3_001)
+        #expect(errors.dropFirst().map(\.position.line) == Array(2...3_000) && errors.last?.value == rows[2_998])
     }
 
     /// A forgotten key lets its record through again and is not stored; the memory still keeps at most max_keys.

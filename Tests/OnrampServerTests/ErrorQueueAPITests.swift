@@ -207,6 +207,50 @@ import Testing
         }
     }
 
+    /// A group `aggregate` dropped comes back whole: every record it took is an entry, and replaying one of them
+    /// replays them all, so the fixed group's total counts every line once.
+    @Test func aDroppedAggregateGroupIsReplayedWhole() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try "customer,amount\nA,1.10\nB,2.00\nA,2.20\nA,oops\nA,4.40\nB,3.00\n"
+            .write(to: f.dir.appendingPathComponent("tenants/acme/files/lines.csv"), atomically: true, encoding: .utf8)
+        let document: Value = ["version": 1, "name": "totals", "source": ["connector": "csv", "config": ["path": "lines.csv"]],
+                               "steps": [["aggregate": ["by": ["customer"], "fields": ["total": "sum(amount)", "n": "count()"]]]],
+                               "destination": ["connector": "file", "config": ["path": "totals.ndjson"]]]
+        let app = Application(router: Conformance(f.api.buildRouter()))
+        try await app.test(.router) { client in
+            let worker = Task { try await f.api.worker!.run() }
+            defer { worker.cancel() }
+            let admin = f.keys["acme-admin"]
+            let saved = try await call(client, .post, "acme/pipelines", key: f.keys["engineer"], body: document)
+            let pid = try #require(try APITests.json(saved)["id"]?.stringValue, "\(String(buffer: saved.body))")
+            let runId = try #require(try APITests.json(try await call(client, .post, "acme/pipelines/\(pid)/runs", key: admin))["id"]?
+                .stringValue)
+            let run = try await finished(client, runId, key: admin)
+            #expect(run["state"] == "succeeded_with_errors" && run["summary"]?["error_queue"]?["queued"] == .number(4), "\(run)")
+            let entries = try #require(try APITests.json(try await call(client, .get, "acme/errors?run_id=\(runId)", key: admin))["errors"]?
+                .arrayValue)
+            #expect(Set(entries.compactMap { $0["line"]?.numberValue }) == [2, 4, 5, 6], "\(entries)")
+            let bad = try #require(entries.first { $0["code"] == "aggregate.not_number" })
+            #expect(bad["line"] == .number(5))
+            let badId = try #require(bad["id"]?.stringValue)
+            let detail = try APITests.json(try await call(client, .get, "acme/errors/\(badId)", key: admin))
+            var fixed = try #require(detail["value"]?.objectValue)
+            fixed["amount"] = "3.30"
+            #expect(try await call(client, .put, "acme/errors/\(badId)/value", key: admin, body: ["value": .object(fixed)]).status == .ok)
+            // One id chosen; the whole group goes.
+            let replay = try await call(client, .post, "acme/errors/replay", key: admin, body: ["ids": [.string(badId)]])
+            let replayId = try #require(try APITests.json(replay)["id"]?.stringValue, "\(String(buffer: replay.body))")
+            let replayed = try await finished(client, replayId, key: admin)
+            #expect(replayed["state"] == "succeeded" && replayed["summary"]?["error_queue"]?["resolved"] == .number(4), "\(replayed)")
+            #expect(replayed["summary"]?["records_read"] == .number(4) && replayed["summary"]?["records_written"] == .number(1))
+            let written = try String(contentsOf: f.dir.appendingPathComponent("tenants/acme/files/totals.ndjson"), encoding: .utf8)
+            #expect(written.split(separator: "\n").map(String.init) == [#"{"customer":"A","total":11,"n":4}"#], "\(written)")
+            let open = try APITests.json(try await call(client, .get, "acme/errors?state=open", key: admin))["errors"]?.arrayValue
+            #expect(open?.isEmpty == true, "\(open ?? [])")
+        }
+    }
+
     @Test func aReplayRunsTheCurrentVersionAndHoldsItsEntriesUntilItEnds() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }

@@ -24,6 +24,8 @@ final class AggregateStep: Step {
         var failed = false
         /// What this group's `collect` lists hold (about), in bytes.
         var collectedBytes = 0
+        /// The newest record of the group in `members`.
+        var lastMember: AggregateMembers.Ref?
     }
 
     let by: [FieldPath]
@@ -39,8 +41,12 @@ final class AggregateStep: Step {
     private var collectedBytes = 0
     /// At the end: the next group to give.
     private var next = 0
+    /// The records of groups that can still fail (a sum of text, a list past its budget), so that a failing group
+    /// reports each of them: nil when no output can fail.
+    private let members: AggregateMembers?
+    private(set) var failure: OnrampError?
 
-    init(_ c: StepConfig, label: String, batchSize: Int = 500) throws(OnrampError) {
+    init(_ c: StepConfig, label: String, batchSize: Int = 500, scratch: String? = nil) throws(OnrampError) {
         by = try c.fields("by") ?? []
         var outputs: [Output] = []
         for (name, v) in try c.object("fields") ?? [:] {
@@ -66,6 +72,8 @@ final class AggregateStep: Step {
         maxCollectBytes = try c.int("max_collect_mb", default: 256) << 20
         self.batchSize = max(1, batchSize)
         self.label = label
+        let canFail = outputs.contains { [.sum, .avg, .collect].contains($0.function) }
+        members = canFail ? AggregateMembers(scratch: scratch) : nil
     }
 
     var isIdle: Bool { ordered.isEmpty }
@@ -94,25 +102,56 @@ final class AggregateStep: Step {
                                           step: label, value: r.value))
                 continue
             }
+            var failed = false
             for (i, output) in outputs.enumerated() {
                 do throws(OnrampError) {
                     var bytes = 0
                     try add(r.value, output, to: &ordered[index].accumulators[i], bytes: &bytes)
                     ordered[index].collectedBytes += bytes
                 } catch {
-                    // The group's lists go: it gives nothing.
-                    ordered[index].failed = true
-                    collectedBytes -= ordered[index].collectedBytes
-                    ordered[index].collectedBytes = 0
-                    ordered[index].accumulators = []
                     errors.append(RecordError(stage: .transform, position: r.position, code: error.code,
                                               message: "\(output.name): \(error.message); the group of \(text) is dropped",
                                               step: label, value: r.value, field: output.field?.description))
+                    drop(group: index, text: text, cause: r.position, errors: &errors)
+                    failed = true
                     break
+                }
+            }
+            if !failed, let members, failure == nil {
+                do {
+                    ordered[index].lastMember = try members.append(r, after: ordered[index].lastMember)
+                } catch {
+                    stop(error)
                 }
             }
         }
         return []
+    }
+
+    /// The group gives nothing: its lists go, and each record it took before is an error record.
+    private func drop(group index: Int, text: String, cause: SourcePosition, errors: inout [RecordError]) {
+        ordered[index].failed = true
+        collectedBytes -= ordered[index].collectedBytes
+        ordered[index].collectedBytes = 0
+        ordered[index].accumulators = []
+        guard let last = ordered[index].lastMember, let members, failure == nil else { return }
+        ordered[index].lastMember = nil
+        let at = cause.line.map { "line \($0)" } ?? cause.key.map { "key \($0)" } ?? "a later record"
+        do {
+            for m in try members.chain(from: last) {
+                errors.append(RecordError(stage: .transform, position: m.position, code: "aggregate.group_failed",
+                                          message: "the group of \(text) is dropped: its record at \(at) failed",
+                                          step: label, value: m.value))
+            }
+        } catch {
+            stop(error)
+        }
+    }
+
+    /// The records held cannot all be reported: the run fails (nothing after the last checkpoint is committed).
+    private func stop(_ error: any Error) {
+        failure = (error as? OnrampError) ?? OnrampError("aggregate.spill", "\(label): could not use the spill file: \(error)")
+        members?.reset()
     }
 
     private static func start(_ f: Function) -> Accumulator {
@@ -200,6 +239,7 @@ final class AggregateStep: Step {
             groups = [:]
             collectedBytes = 0
             next = 0
+            members?.reset()
         }
         return out
     }
@@ -226,6 +266,7 @@ extension AggregateStep {
             fields: {total: sum(amount), orders: count(), first_order: min(date), skus: collect(sku)}
         """,
         build: { config, spec, context in
-            try AggregateStep(try StepConfig(config, at: spec.path), label: spec.name ?? spec.path, batchSize: context.batchSize)
+            try AggregateStep(try StepConfig(config, at: spec.path), label: spec.name ?? spec.path, batchSize: context.batchSize,
+                              scratch: context.scratchDirectory)
         })
 }
