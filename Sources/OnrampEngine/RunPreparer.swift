@@ -135,13 +135,12 @@ final class RunPreparer: @unchecked Sendable {
 
     /// `sources` gives the source records at some positions as the source read them, to name the source record of a
     /// record that fails after the first step (when the steps before it keep one record per source record).
-    private func transform(_ records: [Record], from first: Int,
+    private func transform(_ records: consuming [Record], from first: Int,
                            sources: ((Set<SourcePosition>) -> [SourcePosition: Value?])? = nil,
                            into out: inout PreparedBatch) async throws {
-        var records = records
         for (i, step) in steps.enumerated().dropFirst(first) {
             var errors: [RecordError] = []
-            records = try await step.process(records, errors: &errors)
+            try await step.process(taking: &records, errors: &errors)
             forget(errors, before: i)
             // A route's second destination refused these: a replay sends them through that route again.
             for j in errors.indices where errors[j].stage == .load { errors[j].reentryStep = i }

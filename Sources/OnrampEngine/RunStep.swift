@@ -98,15 +98,22 @@ public final class RunStep {
     var isIdle: Bool { step?.isIdle ?? true }
 
     func process(_ records: [Record], errors: inout [RecordError]) async throws -> [Record] {
+        var records = records
+        try await process(taking: &records, errors: &errors)
+        return records
+    }
+
+    /// The step on records the caller gives up (changed in place where the step can); `records` becomes its output.
+    func process(taking records: inout [Record], errors: inout [RecordError]) async throws {
         if let step {
-            let out = step.process(records, errors: &errors)
+            step.process(taking: &records, errors: &errors)
             try await afterStep(&errors)
-            return out
+            return
         }
-        guard let transform, !records.isEmpty else { return records }
+        guard let transform, !records.isEmpty else { return }
         let (out, failed) = try await transform.transform(records)
         errors += failed
-        return out
+        records = out
     }
 
     /// The next records the step still holds at the end of the input; empty when it holds none.

@@ -254,28 +254,33 @@ extension JValue {
     /// container is emptied before it goes, so no deinit recurses.
     static func dismantle(_ pending: inout [JValue]) {
         while var v = pending.popLast() {
-            if var a = take(&v, \.arrayRef) {
+            if var a = takeArray(&v) {
                 if isKnownUniquelyReferenced(&a) {
                     pending.append(contentsOf: a.items.filter(\.isContainer))
                     a.items.removeAll()
                 }
-            } else if var o = take(&v, \.objectRef), isKnownUniquelyReferenced(&o) {
+            } else if var o = takeObject(&v), isKnownUniquelyReferenced(&o) {
                 pending.append(contentsOf: o.fields.values.filter(\.isContainer))
                 o.fields.removeAll()
             }
         }
     }
 
-    /// The container `v` holds, with `v` emptied, so the caller holds the only reference `v` had.
+    /// The array `v` holds, with `v` emptied, so the caller holds the only reference `v` had.
     @inline(never)
-    private static func take<T: AnyObject>(_ v: inout JValue, _ ref: KeyPath<JValue, T?>) -> T? {
-        guard let container = v[keyPath: ref] else { return nil }
+    private static func takeArray(_ v: inout JValue) -> JArray? {
+        guard case .array(let a) = v else { return nil }
         v = .null
-        return container
+        return a
     }
 
-    private var arrayRef: JArray? { if case .array(let a) = self { return a }; return nil }
-    private var objectRef: JObject? { if case .object(let o) = self { return o }; return nil }
+    /// The object `v` holds, with `v` emptied (see `takeArray`).
+    @inline(never)
+    private static func takeObject(_ v: inout JValue) -> JObject? {
+        guard case .object(let o) = v else { return nil }
+        v = .null
+        return o
+    }
 
     init(_ value: Value?) {
         if let value { self.init(value) } else { self = .undefined }

@@ -24,8 +24,9 @@ struct Signature: Sendable {
     /// and, for an `a` parameter, 1 (any items) or 2 + the symbol its items must have (bits 16...).
     private var quick: [UInt32] = []
 
+    /// Whether each argument is of its parameter's type (`args` may be fewer than the parameters).
     private func passesUnchanged(_ args: [JValue]) -> Bool {
-        for i in quick.indices {
+        for i in args.indices {
             let q = quick[i]
             let arg = args[i]
             let symbol = Signature.symbol(arg)
@@ -180,6 +181,12 @@ struct Signature: Sendable {
         // takes one each and succeeds, so the arguments pass unchanged.
         // So do arrays for single `a` parameters when their items are of the declared subtype.
         if singleValued, args.count == params.count, passesUnchanged(args) { return args }
+        // Fewer arguments than parameters, the rest optional and not taken from the context (`$money(x)` of
+        // `<(sn)-n?:n>`): the first try matches the same way, and each missing one is undefined.
+        if singleValued, args.count < params.count, params[args.count...].allSatisfy({ $0.minCount == 0 && !$0.context }),
+           passesUnchanged(args) {
+            return args + Array(repeating: .undefined, count: params.count - args.count)
+        }
         let symbols = args.map(Signature.symbol)
         var counts: [Int] = []
         counts.reserveCapacity(params.count)

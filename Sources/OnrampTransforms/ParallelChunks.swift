@@ -37,6 +37,35 @@ public enum ParallelChunks {
         init(_ value: V) { self.value = value }
     }
 
+    /// Changes each record in place on all cores; `body` answers false to drop its record (it reported why). A record
+    /// whose value nobody else holds is changed without a copy.
+    static func update(_ records: inout [Record], errors: inout [RecordError],
+                       _ body: (inout Record, inout [RecordError]) -> Bool) {
+        let count = records.count
+        let parts = records.withUnsafeMutableBufferPointer { buffer in
+            let shared = Unchecked(buffer)
+            return map(count) { range in
+                var dropped: [Int] = []
+                var errs: [RecordError] = []
+                for i in range where !body(&shared.value[i], &errs) { dropped.append(i) }
+                return (dropped, errs)
+            }
+        }
+        var dropped: [Int] = []  // ascending: the chunks are in input order
+        for (d, e) in parts {
+            errors.append(contentsOf: e)
+            dropped += d
+        }
+        guard !dropped.isEmpty else { return }
+        var kept: [Record] = []
+        kept.reserveCapacity(count - dropped.count)
+        var next = 0
+        for (i, r) in records.enumerated() {
+            if next < dropped.count, dropped[next] == i { next += 1 } else { kept.append(r) }
+        }
+        records = kept
+    }
+
     /// Runs `body` per record on all cores; each call may produce output records and errors.
     static func process(_ records: [Record], errors: inout [RecordError],
                         _ body: (Record, inout [Record], inout [RecordError]) -> Void) -> [Record] {

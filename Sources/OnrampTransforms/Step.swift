@@ -5,6 +5,9 @@ import OnrampCore
 public protocol Step: AnyObject {
     var label: String { get }
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record]
+    /// `process` on records the caller gives up, changed in place when the step only changes fields (no record is
+    /// copied when the caller held the only reference); `records` becomes the step's output.
+    func process(taking records: inout [Record], errors: inout [RecordError])
     /// At the end of the input: the records the step still holds. Called until it gives none.
     func finish(errors: inout [RecordError]) -> [Record]
     var isIdle: Bool { get }
@@ -13,6 +16,9 @@ public protocol Step: AnyObject {
 }
 
 extension Step {
+    public func process(taking records: inout [Record], errors: inout [RecordError]) {
+        records = process(records, errors: &errors)
+    }
     public func finish(errors: inout [RecordError]) -> [Record] { [] }
     public var isIdle: Bool { true }
     public var failure: OnrampError? { nil }

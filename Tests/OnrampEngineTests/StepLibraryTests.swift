@@ -272,6 +272,23 @@ import Testing
         #expect(out == [["amount": 1234.56, "qty": 3, "paid": true, "day": "2026-11-03", "note": "12"]])
         #expect(errors.map(\.code) == ["cast.decimal", "cast.integer", "cast.boolean"])
         #expect(errors.map(\.field) == ["amount", "qty", "paid"] && errors[0].message.hasPrefix("amount: "))
+        #expect(errors[1].value == ["amount": nil, "qty": "2.5", "paid": "y"],
+                "a record that fails is reported as it came, not with the fields converted before the failing one")
+
+        // In place on records the engine gives up: the same output, and the caller's own copy is left as it was.
+        let step = try StepFactory.make(try Self.pipeline(steps).steps[0])
+        let kept: [Record] = [Record(["amount": "1,50", "qty": "2", "nested": ["a": 1]]), Record(["qty": "x"])]
+        var taken = kept
+        var takenErrors: [RecordError] = []
+        step.process(taking: &taken, errors: &takenErrors)
+        #expect(taken.map(\.value) == [["amount": 1.5, "qty": 2, "nested": ["a": 1]]] && takenErrors.map(\.code) == ["cast.integer"])
+        #expect(kept[0].value == ["amount": "1,50", "qty": "2", "nested": ["a": 1]])
+        var nested: Value = ["a": ["b": 1, "c": 2], "d": 3]
+        let snapshot = nested
+        #expect(try FieldPath("a.b", at: "x").set(5, in: &nested) && nested == ["a": ["b": 5, "c": 2], "d": 3])
+        #expect(!(try FieldPath("d.e", at: "x").set(5, in: &nested)) && nested == ["a": ["b": 5, "c": 2], "d": 3])
+        #expect(try FieldPath("f.g", at: "x").set(nil, in: &nested) == false && nested == ["a": ["b": 5, "c": 2], "d": 3])
+        #expect(snapshot == ["a": ["b": 1, "c": 2], "d": 3], "a change in place does not reach a copy taken before")
         let (nulled, none) = try Self.apply("- cast: {fields: {qty: integer}, on_error: set_null}", [["qty": "a"]])
         #expect(nulled == [["qty": nil]] && none.isEmpty)
         #expect(Self.buildError("- cast: {fields: {d: date}}")?.message.contains("format") == true)

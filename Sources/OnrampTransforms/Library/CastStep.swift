@@ -75,29 +75,38 @@ final class CastStep: Step {
     }
 
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
-        ParallelChunks.process(records, errors: &errors) { r, out, errors in
-            var value = r.value
+        var records = records
+        process(taking: &records, errors: &errors)
+        return records
+    }
+
+    func process(taking records: inout [Record], errors: inout [RecordError]) {
+        ParallelChunks.update(&records, errors: &errors) { r, errors in
+            // Every field is converted before any is set: a record that fails is reported as it came.
+            var converted: [Value?] = []
+            converted.reserveCapacity(casts.count)
             for cast in casts {
-                guard let v = cast.field.get(value), !v.isNull else { continue }
+                guard let v = cast.field.get(r.value), !v.isNull else { converted.append(nil); continue }
                 if cast.kind != .string, v.isBlank {
-                    cast.field.set(.null, in: &value)
+                    converted.append(.null)
                     continue
                 }
                 do throws(OnrampError) {
-                    cast.field.set(try convert(v, cast), in: &value)
+                    converted.append(try convert(v, cast))
                 } catch {
                     switch onError {
-                    case "set_null": cast.field.set(.null, in: &value)
-                    case "keep": break
+                    case "set_null": converted.append(.null)
+                    case "keep": converted.append(nil)
                     default:
                         errors.append(RecordError(stage: .transform, position: r.position, code: error.code,
                                                   message: "\(cast.field): \(error.message)", step: label, value: r.value,
                                                   field: cast.field.description))
-                        return
+                        return false
                     }
                 }
             }
-            out.append(Record(value, position: r.position))
+            for (cast, v) in zip(casts, converted) where v != nil { cast.field.set(v, in: &r.value) }
+            return true
         }
     }
 

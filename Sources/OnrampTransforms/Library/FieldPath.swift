@@ -41,15 +41,24 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         guard let key = keys.first else { return false }
         if value.isNull, new != nil { value = .object([:]) }
         guard case .object(var o) = value else { return false }
+        // `o` is then the only holder of the storage `value` had: the change is made in place, not on a copy.
+        value = .null
+        defer { value = .object(o) }
         if keys.count == 1 {
             o[key] = new
-        } else {
-            var child = o[key] ?? .null
+            return true
+        }
+        guard let index = o.index(forKey: key) else {
+            var child = Value.null
             guard set(new, keys.dropFirst(), in: &child) else { return false }
             o[key] = child
+            return true
         }
-        value = .object(o)
-        return true
+        var child = o.values[index]
+        o.values[index] = .null
+        let changed = set(new, keys.dropFirst(), in: &child)
+        o.values[index] = child
+        return changed
     }
 }
 

@@ -71,25 +71,30 @@ final class LookupStep: Step {
 
     /// Records are independent (the index is only read), so a batch is matched on all cores, in order.
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
-        ParallelChunks.process(records, errors: &errors) { r, out, errors in
-            var value = r.value
+        var records = records
+        process(taking: &records, errors: &errors)
+        return records
+    }
+
+    func process(taking records: inout [Record], errors: inout [RecordError]) {
+        ParallelChunks.update(&records, errors: &errors) { r, errors in
             if let k = key(of: r.value), let row = index[k] {
-                for (field, column) in assignments { field.set(row[column] ?? .null, in: &value) }
-                if let into { into.set(.object(row), in: &value) }
+                for (field, column) in assignments { field.set(row[column] ?? .null, in: &r.value) }
+                if let into { into.set(.object(row), in: &r.value) }
             } else {
                 switch missing {
                 case "keep": break
                 case "default":
-                    for (field, v) in defaults { field.set(v, in: &value) }
+                    for (field, v) in defaults { field.set(v, in: &r.value) }
                 default:
                     let shown = keys.map { "\($0.record)=\($0.record.get(r.value).flatMap(\.scalarText) ?? "(none)")" }
                     errors.append(RecordError(stage: .transform, position: r.position, code: "lookup.missing",
                                               message: "no row of the table matches \(shown.joined(separator: ", "))",
                                               step: label, value: r.value, field: keys.first?.record.description))
-                    return
+                    return false
                 }
             }
-            out.append(Record(value, position: r.position))
+            return true
         }
     }
 }

@@ -71,7 +71,13 @@ final class ValidateStep: Step {
     }
 
     func process(_ records: [Record], errors: inout [RecordError]) -> [Record] {
-        ParallelChunks.process(records, errors: &errors) { r, out, errors in
+        var records = records
+        process(taking: &records, errors: &errors)
+        return records
+    }
+
+    func process(taking records: inout [Record], errors: inout [RecordError]) {
+        ParallelChunks.update(&records, errors: &errors) { r, errors in
             var failed = false
             for rule in rules {
                 guard let problem = check(rule, r.value) else { continue }
@@ -84,7 +90,7 @@ final class ValidateStep: Step {
                                           isWarning: rule.isWarning))
                 if !rule.isWarning { failed = true }
             }
-            if !failed { out.append(r) }
+            return !failed
         }
     }
 
