@@ -109,7 +109,7 @@ let package = Package(
         // Run artifacts in S3 (docs/operations.md: the object store).
         .target(name: "OnrampStoreS3", dependencies: [
             "OnrampCore", "OnrampStore", "OnrampConnectorsS3",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "OnrampServer", dependencies: [
             "OnrampCore", "OnrampConnectorKit", "OnrampEngine", "OnrampTransforms", "OnrampStore", "OnrampScheduler",

@@ -23,16 +23,16 @@ extension KeyRing {
             }
             return KeyRing(key: SymmetricKey(data: data))
         }
+        if let wrapped = try wrappedIds(directory: directory).first {
+            throw OnrampError("key.wrapped", "the keyring is encrypted with a KMS key: start with --kms-key",
+                              at: wrappedPath(directory, wrapped))
+        }
         let pointer = "\(folder(directory))/current"
         guard FileManager.default.fileExists(atPath: pointer) else { return try create(directory: directory) }
         let keys = try readKeys(directory: directory)
-        let text = (try? String(contentsOfFile: pointer, encoding: .utf8)) ?? ""
-        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let id = parseId(name) else {
-            throw OnrampError("key.invalid", "the current key pointer must hold a 16-digit hex key id", at: pointer)
-        }
+        let id = try currentId(pointer)
         guard keys[id] != nil else {
-            throw OnrampError("key.missing", "the current key \(name) is not in the keyring",
+            throw OnrampError("key.missing", "the current key \(Hex.string(id)) is not in the keyring",
                               at: keyPath(directory, id))
         }
         return KeyRing(currentId: id, keys: keys)

@@ -19,11 +19,18 @@ extension KeyRing {
     /// current. Old keys stay in the ring (older artifacts and any secret a crash left behind still
     /// open). `after` runs after each step (tests use it to stop there). Returns the new ring and
     /// the number of secrets re-sealed.
-    public static func rotate(store: any SecretStore, directory: String, after: (RotationStep) throws -> Void = { _ in })
-        async throws -> (ring: KeyRing, resealed: Int) {
-        let old = try load(directory: directory, environment: [:])
+    /// With `wrapper`, the ring is the wrapped one and the new key is written wrapped.
+    public static func rotate(store: any SecretStore, directory: String, wrapper: (any KeyWrapper)? = nil,
+                              after: (RotationStep) throws -> Void = { _ in }) async throws -> (ring: KeyRing, resealed: Int) {
         let newKey = SymmetricKey(size: .bits256)
-        try writeKey(newKey, directory: directory)
+        let old: KeyRing
+        if let wrapper {
+            old = try await load(directory: directory, wrapper: wrapper, environment: [:])
+            try await writeWrapped(newKey, directory: directory, wrapper: wrapper)
+        } else {
+            old = try load(directory: directory, environment: [:])
+            try writeKey(newKey, directory: directory)
+        }
         try after(.keyWritten)
         let ring = KeyRing(currentId: id(of: newKey), keys: old.keys.merging([id(of: newKey): newKey]) { a, _ in a })
         let opener = SecretBox(ring: old), sealer = SecretBox(ring: ring)

@@ -14,6 +14,7 @@ struct RotateKeyCommand: AsyncParsableCommand {
             + "(refused while a server uses the data directory).")
     @Option(help: "Data directory.") var data = ProcessInfo.processInfo.environment["ONRAMP_DATA"] ?? "onramp-data"
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var keys: KeyOptions
 
     func run() async throws {
         guard ProcessInfo.processInfo.environment["ONRAMP_MASTER_KEY"] == nil else {
@@ -29,7 +30,7 @@ struct RotateKeyCommand: AsyncParsableCommand {
         let opened = try await OpenedStore.open(storeOptions.store, data: data, migrate: false,
                                                 logger: Logger(label: "onramp.rotate-key"))
         defer { opened.close() }
-        let (ring, count) = try await KeyRing.rotate(store: opened.store, directory: data)
+        let (ring, count) = try await KeyRing.rotate(store: opened.store, directory: data, wrapper: try keys.wrapper())
         print("re-encrypted \(count) secret(s) under the new master key \(Hex.string(ring.currentId))"
               + " in \(data)/keys (\(ring.ids.count) key(s) kept; older ones still open older artifacts)")
     }

@@ -24,7 +24,7 @@ struct RunServices {
     let registry: ConnectorRegistry
 
     static func build(_ options: WorkerOptions, plugins: PluginOptions, data: String, opened: OpenedStore,
-                      logger: Logger) throws -> RunServices {
+                      logger: Logger) async throws -> RunServices {
         let store = opened.store
         let policy = try options.tenantPolicy(data: data)
         // Each tenant's file area, measured once here (and upload temporaries a killed process left removed).
@@ -35,7 +35,7 @@ struct RunServices {
         try plugins.requireTenantIsolation()
         let registry = try plugins.registry()
         let webhooks = try WebhookNotifier(egress: policy.egress)
-        let ring = try KeyRing.load(directory: data)
+        let ring = try await options.keys.ring(data: data)
         let box = SecretBox(ring: ring)
         let secrets = SecretResolution(store: store, box: box)
         let objects = try options.artifacts.map { url in

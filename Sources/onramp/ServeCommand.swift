@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         let opened = try await OpenedStore.open(storeOptions.store, data: data, migrate: true, logger: logger)
         defer { opened.close() }
         let store = opened.store
-        let runs = try RunServices.build(workerOptions, plugins: pluginOptions, data: data, opened: opened, logger: logger)
+        let runs = try await RunServices.build(workerOptions, plugins: pluginOptions, data: data, opened: opened, logger: logger)
         try await runs.checkArtifacts(logger: logger)
         let worker = runs.worker
         let scheduler = ScheduleService(store: store, logger: logger, shared: opened.shared) { worker.wake() }

@@ -37,7 +37,7 @@ struct WorkerCommand: AsyncParsableCommand {
         defer { lock.release() }
         let opened = try await OpenedStore.open(storeOptions.store, data: data, migrate: true, logger: logger)
         defer { opened.close() }
-        let runs = try RunServices.build(workerOptions, plugins: pluginOptions, data: data, opened: opened, logger: logger)
+        let runs = try await RunServices.build(workerOptions, plugins: pluginOptions, data: data, opened: opened, logger: logger)
         try await runs.checkArtifacts(logger: logger)
         var services: [any Service] = [runs.worker, runs.notifier]
         if let wakeups = runs.wakeups(opened, scheduler: nil, logger: logger) { services.append(wakeups) }

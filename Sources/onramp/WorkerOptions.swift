@@ -39,6 +39,7 @@ struct WorkerOptions: ParsableArguments {
         "Where sealed run artifacts go: s3://BUCKET/PREFIX?region=R&endpoint=URL (credentials: AWS_ACCESS_KEY_ID and "
             + "AWS_SECRET_ACCESS_KEY, else the instance role); without it, the data directory.", valueName: "URL"))
     var artifacts: String? = ProcessInfo.processInfo.environment["ONRAMP_ARTIFACTS"]
+    @OptionGroup var keys: KeyOptions
 
     func validate() throws {
         guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
