@@ -48,6 +48,9 @@ public struct RecordError: Sendable, Error {
     /// The step (index) a replay of this record re-enters at, when it failed after a step that merges records
     /// (`group`), so that its source record is not known: `value` is what that step received.
     public var reentryStep: Int?
+    /// Set by a step whose error records are records it received and that a replay must give it back together
+    /// (a failed `aggregate` group): the record re-enters at that step, not from its source record.
+    public var reentersAtStep = false
     /// The field path the problem is about, when there is one (`shipTo.region`).
     public var field: String?
     public var isWarning = false

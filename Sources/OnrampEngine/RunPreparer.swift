@@ -146,8 +146,10 @@ final class RunPreparer: @unchecked Sendable {
             for j in errors.indices where errors[j].stage == .load { errors[j].reentryStep = i }
             if i > 0, !errors.isEmpty {
                 if let sources, PipelineRunner.oneToOne(spec.steps[..<i]) {
-                    let bySource = sources(Set(errors.map(\.position)))
-                    for j in errors.indices { errors[j].source = bySource[errors[j].position] ?? nil }
+                    let bySource = sources(Set(errors.lazy.filter { !$0.reentersAtStep }.map(\.position)))
+                    for j in errors.indices where !errors[j].reentersAtStep {
+                        errors[j].source = bySource[errors[j].position] ?? nil
+                    }
                 }
                 for j in errors.indices where errors[j].source == nil && errors[j].stage != .load { errors[j].reentryStep = i }
             }

@@ -211,23 +211,25 @@ extension OnrampAPI {
     }
 
     /// The codes of records an `aggregate` group dropped together.
-    static let groupCodes: Set<String> = ["aggregate.not_number", "aggregate.too_large", "aggregate.group_failed"]
+    static let groupCodes: Set<String> = ["aggregate.not_number", "aggregate.too_large", "aggregate.too_many_values",
+                                          "aggregate.group_failed"]
 
-    /// `entries` with every open entry of the same run and step that a failed `aggregate` group dropped (so a replay
-    /// gives each group whole), and without entries that failed again later in a chosen replay run (the record is
-    /// replayed once, as its newest entry).
+    /// `entries` with every open entry of the same run and step that a failed `aggregate` group dropped, so that a
+    /// replay gives each group of that run and step whole (more than the cap is `replay.too_many`).
     func withWholeGroups(_ entries: [ErrorEntry], tenant: String) async throws -> [ErrorEntry] {
         var out = entries
         var seen = Set(entries.map(\.id))
         let places = Set(entries.compactMap { e in Self.groupCodes.contains(e.code) ? e.step.map { [e.runId, $0] } : nil })
         for place in places.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let filter = ErrorQueueFilter(runId: place[0], state: .open, step: place[1])
-            for e in try await store.errorEntries(tenantId: tenant, filter: filter, limit: Self.maxReplayEntries + 1, after: nil)
-            where Self.groupCodes.contains(e.code) && seen.insert(e.id).inserted {
-                out.append(e)
+            let found = try await store.errorEntries(tenantId: tenant, filter: filter, limit: Self.maxReplayEntries + 1, after: nil)
+            for e in found where Self.groupCodes.contains(e.code) && seen.insert(e.id).inserted { out.append(e) }
+            guard found.count <= Self.maxReplayEntries, out.count <= Self.maxReplayEntries else {
+                throw APIError(.unprocessableContent, "replay.too_many",
+                               "the failed aggregate groups of run \(place[0]) at \(place[1]) hold more than "
+                               + "\(Self.maxReplayEntries) errors: a replay takes at most that many; run the pipeline again instead")
             }
         }
-        let superseded = Set(out.compactMap(\.originId))
-        return out.filter { !superseded.contains($0.id) }
+        return out
     }
 }

@@ -22,8 +22,8 @@ import Testing
         return (records.map(\.value), errors)
     }
 
-    static func buildError(_ steps: String) -> OnrampError? {
-        do { _ = try apply(steps, []); return nil } catch let e as OnrampError { return e } catch { return nil }
+    static func buildError(_ steps: String, rows: [Value] = []) -> OnrampError? {
+        do { _ = try apply(steps, rows); return nil } catch let e as OnrampError { return e } catch { return nil }
     }
 
     @Test func lookupMatchesOnTrimmedCaseInsensitiveKeysAndSaysWhatIsMissing() throws {
@@ -127,9 +127,10 @@ import Testing
         let (big, _) = try Self.apply("- aggregate: {fields: {t: sum(x)}}", [["x": "123456789012345.67"], ["x": "0.01"]])
         #expect(big == [["t": "123456789012345.68"]], "past 15 digits the exact total is text, not a rounded double")
         let (_, bad) = try Self.apply("- aggregate: {by: [c], fields: {t: sum(x)}}", [["c": 1, "x": 1], ["c": 1, "x": "abc"], ["c": 2, "x": 2]])
-        #expect(bad.map(\.code) == ["aggregate.not_number", "aggregate.group_failed"] && bad[0].message.contains("dropped"))
-        #expect(bad[1].position.line == 2 && bad[1].value == ["c": 1, "x": 1] && bad[1].message.contains("line 3"),
+        #expect(bad.map(\.code) == ["aggregate.group_failed", "aggregate.not_number"] && bad[1].message.contains("dropped"))
+        #expect(bad[0].position.line == 2 && bad[0].value == ["c": 1, "x": 1] && bad[0].message.contains("line 3"),
                 "the record the group took before it failed is an error record too, not dropped silently")
+        #expect(bad.allSatisfy { $0.reentersAtStep }, "a replay gives the group back to the step, in its order")
         #expect(Self.buildError("- aggregate: {fields: {t: total(x)}}")?.code == "config.aggregate")
     }
 
@@ -150,9 +151,9 @@ import Testing
         let text = String(repeating: "x", count: 400_000)
         let (out, tooLarge) = try Self.apply("- aggregate: {by: [g], fields: {all: collect(t)}, max_collect_mb: 1}",
                                              (0..<4).map { ["g": .number(Double($0 / 3)), "t": .string(text)] })
-        #expect(tooLarge.map(\.code) == ["aggregate.too_large", "aggregate.group_failed", "aggregate.group_failed"]
-                && tooLarge[0].message.contains("1 MiB"), "\(tooLarge.map(\.code))")
-        #expect(tooLarge.dropFirst().map(\.position.line) == [2, 3] && tooLarge[1].value?["t"] == .string(text))
+        #expect(tooLarge.map(\.code) == ["aggregate.group_failed", "aggregate.group_failed", "aggregate.too_large"]
+                && tooLarge[2].message.contains("1 MiB"), "\(tooLarge.map(\.code))")
+        #expect(tooLarge.map(\.position.line) == [2, 3, 4] && tooLarge[0].value?["t"] == .string(text))
         #expect(out.map { $0["g"] } == [1], "the group that passed the budget is dropped, the other one fits again")
     }
 
@@ -179,8 +180,14 @@ import Testing
         let (out, errors) = try Self.apply("- aggregate: {by: [g], fields: {t: sum(x)}}", rows + [["g": "b", "x": 1]],
                                            context: StepContext(scratchDirectory: scratch.path))
         #expect(out == [["g": "b", "t": 1]])
-        #expect(errors.count == 3_000 && errors[0].code == "aggregate.not_number" && errors[0].position.line == 3_001)
-        #expect(errors.dropFirst().map(\.position.line) == Array(2...3_000) && errors.last?.value == rows[2_998])
+        #expect(errors.count == 3_000 && errors.last?.code == "aggregate.not_number" && errors.last?.position.line == 3_001)
+        #expect(errors.dropLast().map(\.position.line) == Array(2...3_000) && errors[2_998].value == rows[2_998])
+
+        // Past max_spill_mb the records are no longer kept: a group failing then fails the run instead of losing them.
+        let spillFailure = Self.buildError("- aggregate: {by: [g], fields: {t: sum(x)}, max_spill_mb: 1}",
+                                           rows: Array(rows.prefix(400)) + [["g": "a", "x": "n/a"]])
+        #expect(spillFailure?.code == "aggregate.spill" && spillFailure?.message.contains("max_spill_mb") == true,
+                "\(spillFailure.map { "\($0)" } ?? "no failure")")
     }
 
     /// A forgotten key lets its record through again and is not stored; the memory still keeps at most max_keys.
@@ -289,6 +296,9 @@ import Testing
         #expect(!(try FieldPath("d.e", at: "x").set(5, in: &nested)) && nested == ["a": ["b": 5, "c": 2], "d": 3])
         #expect(try FieldPath("f.g", at: "x").set(nil, in: &nested) == false && nested == ["a": ["b": 5, "c": 2], "d": 3])
         #expect(snapshot == ["a": ["b": 1, "c": 2], "d": 3], "a change in place does not reach a copy taken before")
+        let (overlapped, _) = try Self.apply("- cast: {fields: {a: string, a.b: integer}, on_error: set_null}",
+                                             [["a": ["b": "5"]], ["a": "7"]])
+        #expect(overlapped == [["a": nil], ["a": "7"]], "overlapping paths are cast one after another, as written")
         let (nulled, none) = try Self.apply("- cast: {fields: {qty: integer}, on_error: set_null}", [["qty": "a"]])
         #expect(nulled == [["qty": nil]] && none.isEmpty)
         #expect(Self.buildError("- cast: {fields: {d: date}}")?.message.contains("format") == true)

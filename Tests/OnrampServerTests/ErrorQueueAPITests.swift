@@ -215,7 +215,7 @@ import Testing
         try "customer,amount\nA,1.10\nB,2.00\nA,2.20\nA,oops\nA,4.40\nB,3.00\n"
             .write(to: f.dir.appendingPathComponent("tenants/acme/files/lines.csv"), atomically: true, encoding: .utf8)
         let document: Value = ["version": 1, "name": "totals", "source": ["connector": "csv", "config": ["path": "lines.csv"]],
-                               "steps": [["aggregate": ["by": ["customer"], "fields": ["total": "sum(amount)", "n": "count()"]]]],
+                               "steps": [["aggregate": ["by": ["customer"], "fields": ["total": "sum(amount)", "n": "count()", "first": "first(amount)"]]]],
                                "destination": ["connector": "file", "config": ["path": "totals.ndjson"]]]
         let app = Application(router: Conformance(f.api.buildRouter()))
         try await app.test(.router) { client in
@@ -245,7 +245,7 @@ import Testing
             #expect(replayed["state"] == "succeeded" && replayed["summary"]?["error_queue"]?["resolved"] == .number(4), "\(replayed)")
             #expect(replayed["summary"]?["records_read"] == .number(4) && replayed["summary"]?["records_written"] == .number(1))
             let written = try String(contentsOf: f.dir.appendingPathComponent("tenants/acme/files/totals.ndjson"), encoding: .utf8)
-            #expect(written.split(separator: "\n").map(String.init) == [#"{"customer":"A","total":11,"n":4}"#], "\(written)")
+            #expect(written.split(separator: "\n").map(String.init) == [#"{"customer":"A","total":11,"n":4,"first":"1.10"}"#], "\(written)")
             let open = try APITests.json(try await call(client, .get, "acme/errors?state=open", key: admin))["errors"]?.arrayValue
             #expect(open?.isEmpty == true, "\(open ?? [])")
         }

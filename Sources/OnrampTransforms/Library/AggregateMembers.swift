@@ -25,30 +25,47 @@ final class AggregateMembers {
     func append(_ record: Record, after previous: Ref?) throws -> Ref {
         let ref = fileBytes + memory.count
         let p = record.position
-        let line: Value = [p.file.map(Value.string) ?? .null, p.line.map { .number(Double($0)) } ?? .null,
-                           p.key.map(Value.string) ?? .null, record.value]
-        let json = Array(JSONWriter.string(line).utf8)
+        let position = Array(JSONWriter.string([p.file.map(Value.string) ?? .null, p.line.map { .number(Double($0)) } ?? .null,
+                                                p.key.map(Value.string) ?? .null]).utf8)
+        let value = Array(JSONWriter.string(record.value).utf8)
+        guard position.count <= Int(UInt32.max), value.count <= Int(UInt32.max) else {
+            throw OnrampError("aggregate.spill", "a record of \(value.count) bytes is too large to keep for its group")
+        }
         withUnsafeBytes(of: Int64(previous ?? -1).littleEndian) { memory += $0 }
-        withUnsafeBytes(of: UInt32(json.count).littleEndian) { memory += $0 }
-        memory += json
+        withUnsafeBytes(of: UInt32(position.count).littleEndian) { memory += $0 }
+        withUnsafeBytes(of: UInt32(value.count).littleEndian) { memory += $0 }
+        memory += position
+        memory += value
         if memory.count > memoryLimit { try flush() }
         return ref
     }
+
+    /// Every byte kept so far.
+    var bytesKept: Int { fileBytes + memory.count }
 
     /// The records of the chain that ends at `last`, oldest first.
     func chain(from last: Ref) throws -> [Record] {
         var out: [Record] = []
         var ref: Ref? = last
         while let r = ref {
-            let header = try bytes(at: r, count: 12)
+            let header = try bytes(at: r, count: 16)
             let previous = header.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
-            let length = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
-            guard case .array(let a) = try JSONParser.parse(try bytes(at: r + 12, count: Int(length))), a.count == 4 else {
+            let positionLength = Int(header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) })
+            let valueLength = Int(header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) })
+            let position: Value, value: Value
+            do {
+                position = try JSONParser.parse(try bytes(at: r + 16, count: positionLength))
+                value = try JSONParser.parse(try bytes(at: r + 16 + positionLength, count: valueLength))
+            } catch let e as OnrampError where e.code == "aggregate.spill" {
+                throw e
+            } catch {
+                throw OnrampError("aggregate.spill", "a kept record of a group cannot be read back: \(error)")
+            }
+            guard case .array(let a) = position, a.count == 3 else {
                 throw OnrampError("aggregate.spill", "the spill file of a group is damaged")
             }
-            let position = SourcePosition(file: a[0].stringValue, line: a[1].numberValue.flatMap { Int(exactly: $0) },
-                                          key: a[2].stringValue)
-            out.append(Record(a[3], position: position))
+            out.append(Record(value, position: SourcePosition(file: a[0].stringValue, line: a[1].numberValue.flatMap { Int(exactly: $0) },
+                                                              key: a[2].stringValue)))
             ref = previous < 0 ? nil : Int(previous)
         }
         return out.reversed()

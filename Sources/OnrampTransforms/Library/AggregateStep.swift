@@ -26,6 +26,8 @@ final class AggregateStep: Step {
         var collectedBytes = 0
         /// The newest record of the group in `members`.
         var lastMember: AggregateMembers.Ref?
+        /// Whether the group took a record before.
+        var tookAny = false
     }
 
     let by: [FieldPath]
@@ -33,6 +35,7 @@ final class AggregateStep: Step {
     let maxGroups: Int
     let maxCollect: Int
     let maxCollectBytes: Int
+    let maxSpillBytes: Int
     let batchSize: Int
     let label: String
     private var groups: [String: Int] = [:]
@@ -43,7 +46,9 @@ final class AggregateStep: Step {
     private var next = 0
     /// The records of groups that can still fail (a sum of text, a list past its budget), so that a failing group
     /// reports each of them: nil when no output can fail.
-    private let members: AggregateMembers?
+    private var members: AggregateMembers?
+    /// The records kept passed `max_spill_mb`: none is kept from then on.
+    private var spillFull = false
     private(set) var failure: OnrampError?
 
     init(_ c: StepConfig, label: String, batchSize: Int = 500, scratch: String? = nil) throws(OnrampError) {
@@ -70,6 +75,7 @@ final class AggregateStep: Step {
         maxGroups = try c.int("max_groups", default: 1_000_000)
         maxCollect = try c.int("max_collect", default: 10_000)
         maxCollectBytes = try c.int("max_collect_mb", default: 256) << 20
+        maxSpillBytes = try c.int("max_spill_mb", default: 256) << 20
         self.batchSize = max(1, batchSize)
         self.label = label
         let canFail = outputs.contains { [.sum, .avg, .collect].contains($0.function) }
@@ -97,9 +103,9 @@ final class AggregateStep: Step {
                 ordered.append(Group(key: key, position: r.position, accumulators: outputs.map { Self.start($0.function) }))
             }
             if ordered[index].failed {
-                errors.append(RecordError(stage: .transform, position: r.position, code: "aggregate.group_failed",
-                                          message: "the group of \(text) is dropped: an earlier record of it failed",
-                                          step: label, value: r.value))
+                errors.append(Self.groupError(position: r.position, code: "aggregate.group_failed",
+                                              message: "the group of \(text) is dropped: an earlier record of it failed",
+                                              step: label, value: r.value))
                 continue
             }
             var failed = false
@@ -109,23 +115,43 @@ final class AggregateStep: Step {
                     try add(r.value, output, to: &ordered[index].accumulators[i], bytes: &bytes)
                     ordered[index].collectedBytes += bytes
                 } catch {
-                    errors.append(RecordError(stage: .transform, position: r.position, code: error.code,
-                                              message: "\(output.name): \(error.message); the group of \(text) is dropped",
-                                              step: label, value: r.value, field: output.field?.description))
+                    // The records it took before first, so that a replay gives them back in their order.
                     drop(group: index, text: text, cause: r.position, errors: &errors)
+                    errors.append(Self.groupError(position: r.position, code: error.code,
+                                                  message: "\(output.name): \(error.message); the group of \(text) is dropped",
+                                                  step: label, value: r.value, field: output.field?.description))
                     failed = true
                     break
                 }
             }
-            if !failed, let members, failure == nil {
-                do {
-                    ordered[index].lastMember = try members.append(r, after: ordered[index].lastMember)
-                } catch {
-                    stop(error)
-                }
-            }
+            if !failed { keep(r, in: index) }
         }
         return []
+    }
+
+    /// An error record of a failed group: a replay gives it back to this step, with the group's other records.
+    private static func groupError(position: SourcePosition, code: String, message: String, step: String, value: Value,
+                                   field: String? = nil) -> RecordError {
+        var e = RecordError(stage: .transform, position: position, code: code, message: message, step: step, value: value,
+                            field: field)
+        e.reentersAtStep = true
+        return e
+    }
+
+    /// Keeps `r` in its group's chain, within `max_spill_mb`.
+    private func keep(_ r: Record, in index: Int) {
+        ordered[index].tookAny = true
+        guard let members, failure == nil, !spillFull else { return }
+        do {
+            ordered[index].lastMember = try members.append(r, after: ordered[index].lastMember)
+            if members.bytesKept > maxSpillBytes {
+                spillFull = true
+                members.reset()
+                for i in ordered.indices { ordered[i].lastMember = nil }
+            }
+        } catch {
+            stop(error)
+        }
     }
 
     /// The group gives nothing: its lists go, and each record it took before is an error record.
@@ -134,14 +160,19 @@ final class AggregateStep: Step {
         collectedBytes -= ordered[index].collectedBytes
         ordered[index].collectedBytes = 0
         ordered[index].accumulators = []
-        guard let last = ordered[index].lastMember, let members, failure == nil else { return }
+        guard members != nil, ordered[index].tookAny, failure == nil else { return }
+        guard let last = ordered[index].lastMember, let members else {
+            failure = OnrampError("aggregate.spill", "\(label): the group of \(text) failed, and the records it took cannot all be "
+                                  + "reported: the records held passed \(maxSpillBytes >> 20) MiB (max_spill_mb)")
+            return
+        }
         ordered[index].lastMember = nil
         let at = cause.line.map { "line \($0)" } ?? cause.key.map { "key \($0)" } ?? "a later record"
         do {
             for m in try members.chain(from: last) {
-                errors.append(RecordError(stage: .transform, position: m.position, code: "aggregate.group_failed",
-                                          message: "the group of \(text) is dropped: its record at \(at) failed",
-                                          step: label, value: m.value))
+                errors.append(Self.groupError(position: m.position, code: "aggregate.group_failed",
+                                              message: "the group of \(text) is dropped: its record at \(at) failed",
+                                              step: label, value: m.value))
             }
         } catch {
             stop(error)
@@ -176,7 +207,7 @@ final class AggregateStep: Step {
         case (.collect, .list(var items)):
             guard let v else { return }
             guard items.count < maxCollect else {
-                throw OnrampError("aggregate.too_many", "more than \(maxCollect) values to collect (max_collect)")
+                throw OnrampError("aggregate.too_many_values", "more than \(maxCollect) values to collect (max_collect)")
             }
             let size = Self.approximateBytes(v)
             guard collectedBytes + size <= maxCollectBytes else {
@@ -240,6 +271,7 @@ final class AggregateStep: Step {
             collectedBytes = 0
             next = 0
             members?.reset()
+            spillFull = false
         }
         return out
     }
@@ -259,6 +291,9 @@ extension AggregateStep {
                                           max: 1_000_000, default: 10_000),
             "max_collect_mb": Schema.integer("Max collected (MiB)", "What all collect() lists of the step may hold "
                                              + "together; past it a group is an error", min: 1, max: 65_536, default: 256),
+            "max_spill_mb": Schema.integer("Max kept (MiB)", "What the records of groups not given yet may take on disk, "
+                                           + "kept to report a failing group whole; a group failing past it fails the run",
+                                           min: 1, max: 1_048_576, default: 256),
         ], required: ["fields"]),
         example: """
         - aggregate:

@@ -21,6 +21,8 @@ final class CastStep: Step {
     static let falseWords: Set<String> = ["false", "f", "no", "n", "0", "nein", "non", "off", "falsch", ""]
 
     let casts: [Cast]
+    /// One field's path starts another's (`a` and `a.b`): each then reads what the casts before it made.
+    let overlapping: Bool
     let onError: String
     let label: String
 
@@ -70,6 +72,9 @@ final class CastStep: Step {
         }
         guard !casts.isEmpty else { throw OnrampError("config.length", "give at least one field", at: c.at("fields")) }
         self.casts = casts
+        overlapping = casts.contains { a in casts.contains { b in
+            a.field.keys != b.field.keys && b.field.keys.starts(with: a.field.keys)
+        } }
         onError = try c.string("on_error", default: "error")
         self.label = label
     }
@@ -82,21 +87,27 @@ final class CastStep: Step {
 
     func process(taking records: inout [Record], errors: inout [RecordError]) {
         ParallelChunks.update(&records, errors: &errors) { r, errors in
-            // Every field is converted before any is set: a record that fails is reported as it came.
+            // Every field is converted before any is set (one after another on a copy when paths overlap): a record that
+            // fails is reported as it came.
+            var copy = overlapping ? r.value : .null
             var converted: [Value?] = []
             converted.reserveCapacity(casts.count)
+            func take(_ v: Value?, _ cast: Cast) {
+                converted.append(v)
+                if overlapping, let v { cast.field.set(v, in: &copy) }
+            }
             for cast in casts {
-                guard let v = cast.field.get(r.value), !v.isNull else { converted.append(nil); continue }
+                guard let v = cast.field.get(overlapping ? copy : r.value), !v.isNull else { take(nil, cast); continue }
                 if cast.kind != .string, v.isBlank {
-                    converted.append(.null)
+                    take(.null, cast)
                     continue
                 }
                 do throws(OnrampError) {
-                    converted.append(try convert(v, cast))
+                    take(try convert(v, cast), cast)
                 } catch {
                     switch onError {
-                    case "set_null": converted.append(.null)
-                    case "keep": converted.append(nil)
+                    case "set_null": take(.null, cast)
+                    case "keep": take(nil, cast)
                     default:
                         errors.append(RecordError(stage: .transform, position: r.position, code: error.code,
                                                   message: "\(cast.field): \(error.message)", step: label, value: r.value,
@@ -105,7 +116,11 @@ final class CastStep: Step {
                     }
                 }
             }
-            for (cast, v) in zip(casts, converted) where v != nil { cast.field.set(v, in: &r.value) }
+            if overlapping {
+                r.value = copy
+            } else {
+                for (cast, v) in zip(casts, converted) where v != nil { cast.field.set(v, in: &r.value) }
+            }
             return true
         }
     }
