@@ -39,7 +39,7 @@ public struct KMSClient: Sendable {
 
     /// `plaintext` encrypted under the key, bound to `context` (Decrypt needs the same context).
     public func encrypt(_ plaintext: Data, context: [String: String]) async throws -> Data {
-        let answer = try await call("Encrypt", ["KeyId": .string(keyId), "Plaintext": .string(plaintext.base64EncodedString()),
+        let answer = try await send("Encrypt", ["KeyId": .string(keyId), "Plaintext": .string(plaintext.base64EncodedString()),
                                                 "EncryptionContext": Self.context(context)])
         guard let blob = answer["CiphertextBlob"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else {
             throw OnrampError("kms.answer", "KMS answered Encrypt without a CiphertextBlob")
@@ -49,7 +49,7 @@ public struct KMSClient: Sendable {
 
     /// The plaintext of a blob `encrypt` made under this key with the same `context`.
     public func decrypt(_ blob: Data, context: [String: String]) async throws -> Data {
-        let answer = try await call("Decrypt", ["KeyId": .string(keyId), "CiphertextBlob": .string(blob.base64EncodedString()),
+        let answer = try await send("Decrypt", ["KeyId": .string(keyId), "CiphertextBlob": .string(blob.base64EncodedString()),
                                                 "EncryptionContext": Self.context(context)])
         guard let plain = answer["Plaintext"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else {
             throw OnrampError("kms.answer", "KMS answered Decrypt without a Plaintext")
@@ -59,7 +59,8 @@ public struct KMSClient: Sendable {
 
     private static func context(_ c: [String: String]) -> Value { .object(Value.Object(uniqueKeysWithValues: c.map { ($0, .string($1)) })) }
 
-    private func call(_ action: String, _ body: Value.Object) async throws -> Value {
+    /// Any KMS action (`TrentService.ACTION`) with a JSON body, signed with this client's credentials: its answer.
+    public func send(_ action: String, _ body: Value.Object) async throws -> Value {
         let bytes = Array(JSONWriter.string(.object(body)).utf8)
         let host = String(endpoint.drop { $0 != "/" }.dropFirst(2))
         for attempt in 1...3 {

@@ -1,8 +1,6 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import OnrampConnectorsS3
 import OnrampCore
+import OnrampStoreS3
 import Testing
 
 /// The keyring's keys encrypted by a KMS key (moto's KMS): a plain keyring is wrapped on the first start with
@@ -10,24 +8,11 @@ import Testing
 /// a start without the KMS key, with another KMS key, or with a changed key file is refused with a message.
 @Suite(.serialized) struct KMSKeyringProcessTests {
     typealias Child = ProcessTests.Child
-    static let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
 
     /// A new symmetric key in moto's KMS; its id.
-    static func createKey(_ endpoint: String, _ credentials: AWSCredentials) async throws -> String {
-        let body = Array(#"{"Description": "onramp test"}"#.utf8)
-        let host = String(endpoint.dropFirst("http://".count))
-        let now = Date()
-        let headers = [("host", host), ("x-amz-date", SigV4.timestamp(now)), ("content-type", "application/x-amz-json-1.1"),
-                       ("x-amz-target", "TrentService.CreateKey")]
-        let auth = SigV4(credentials: credentials, region: "us-east-1", service: "kms")
-            .authorization(method: "POST", path: "/", query: [], headers: headers, payloadHash: SigV4.hash(body), date: now)
-        var request = HTTPClientRequest(url: endpoint + "/")
-        request.method = .POST
-        for (k, v) in headers where k != "host" { request.headers.add(name: k, value: v) }
-        request.headers.add(name: "Authorization", value: auth)
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let answer = try JSONParser.parse(Array(buffer: try await response.body.collect(upTo: 1 << 20)))
+    static func createKey(_ endpoint: String, _ env: [String: String]) async throws -> String {
+        let client = try KMSClient(keyId: "none", region: "us-east-1", endpoint: endpoint, environment: env)
+        let answer = try await client.send("CreateKey", ["Description": "onramp test"])
         return try #require(answer["KeyMetadata"]?["KeyId"]?.stringValue, "\(answer)")
     }
 
@@ -50,7 +35,7 @@ import Testing
             Issue.record("build the onramp executable first (swift build): \(ProcessTests.binary)")
             return
         }
-        let credentials = AWSCredentials(accessKeyId: keyId, secretAccessKey: secret)
+        let credentials = ["AWS_ACCESS_KEY_ID": keyId, "AWS_SECRET_ACCESS_KEY": secret]
         let kmsKey = try await Self.createKey(endpoint, credentials)
         let otherKey = try await Self.createKey(endpoint, credentials)
         let dir = try HostileServer.temporaryDirectory("kms")
