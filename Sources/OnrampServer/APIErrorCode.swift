@@ -23,6 +23,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
     case artifactUnavailable = "artifact.unavailable"
     case pushNotPushSource = "push.not_push_source", pushBatchReused = "push.batch_reused", pushBacklog = "push.backlog"
     case pushUploadOffset = "push.upload_offset", pushUploadBusy = "push.upload_busy", pushUploadChecksum = "push.upload_checksum"
+    case agentLimit = "agent.limit"
 
     var status: Int {
         switch self {
@@ -32,7 +33,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
         case .notFound, .noRoute, .notFinished: 404
         case .methodNotAllowed: 405
         case .conflict, .archived, .testsRequired, .noKey, .fileReserved, .errorQueueState, .errorQueueReplaying,
-             .replayNothing, .pushNotPushSource, .pushBatchReused, .pushUploadOffset, .pushUploadBusy: 409
+             .replayNothing, .pushNotPushSource, .pushBatchReused, .pushUploadOffset, .pushUploadBusy, .agentLimit: 409
         case .tooLarge: 413
         case .invalid, .missing, .unknownKey, .unknownParameter, .tooMany, .connectorUnknown, .connectorDiscover,
              .filePath, .errorQueueValueTooLarge, .referenceEmpty, .referenceRow, .referenceTooLarge, .replayPipelines,
@@ -57,6 +58,7 @@ enum APIErrorCode: String, CaseIterable, Sendable {
         case .methodNotAllowed: "the path exists without this method (Allow lists the methods)"
         case .conflict: "the resource exists already, has finished, or is a folder"
         case .archived: "the pipeline is archived; save it again to use it"
+        case .agentLimit: "a pipeline has at most 100 agents; delete one first"
         case .testsRequired: "the version's tests must pass before it runs"
         case .noKey: "the server has no master key for secrets"
         case .fileReserved: "reference tables change only through /reference-tables"

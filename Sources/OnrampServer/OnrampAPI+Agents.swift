@@ -12,6 +12,8 @@ extension OnrampAPI {
     static let enrolmentPrefix = "one_"
     /// How long an enrolment token can be used.
     static let enrolmentSeconds: TimeInterval = 24 * 3600
+    /// The most agents one pipeline has (enrolled or not): each holds a push key and a row heartbeats update.
+    static let maxAgentsPerPipeline = 100
 
     func addAgentRoutes(_ api: RouterGroup<OnrampRequestContext>) {
         api.post("/tenants/:tenant/pipelines/:pipeline/agents") { request, context in
@@ -21,6 +23,10 @@ extension OnrampAPI {
             let body = try await request.jsonBody()
             guard let name = body["name"]?.stringValue, (1...200).contains(name.count) else {
                 throw APIError(.unprocessableContent, "invalid", "must be a string of 1 to 200 characters", field: "name")
+            }
+            guard try await store.agents(pipelineId: p.pipelineId).count < Self.maxAgentsPerPipeline else {
+                throw APIError(.conflict, "agent.limit",
+                               "pipeline \(p.name) has \(Self.maxAgentsPerPipeline) agents, the most it may have: delete one first")
             }
             let token = Self.enrolmentPrefix + AuthMiddleware.newSecret().dropFirst(4)
             let now = Date()

@@ -15,6 +15,26 @@ import Testing
 
 /// Edge agents over the API: enrolment, heartbeats (long polls), run requests and the pipeline given to them.
 extension PushAPITests {
+    /// A pipeline has at most 100 agents: the 101st is 409 `agent.limit`; deleting one makes room again.
+    @Test func aPipelineHasAtMostAHundredAgents() async throws {
+        let f = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        try await Application(router: Conformance(f.api.buildRouter())).test(.router) { client in
+            let (pid, _) = try await setUp(client, f)
+            let path = "/api/v1/tenants/acme/pipelines/\(pid)/agents"
+            var first: String?
+            for i in 0..<OnrampAPI.maxAgentsPerPipeline {
+                let made = try await call(client, .post, path, key: f.keys["acme-admin"], body: ["name": .string("a\(i)")])
+                #expect(made.status == .created)
+                if i == 0 { first = Self.j(made)["id"]?.stringValue }
+            }
+            let refused = try await call(client, .post, path, key: f.keys["acme-admin"], body: ["name": "one more"])
+            #expect(refused.status == .conflict && Self.j(refused)["error"]?["code"] == "agent.limit")
+            #expect(try await call(client, .delete, "\(path)/\(try #require(first))", key: f.keys["acme-admin"]).status == .noContent)
+            #expect(try await call(client, .post, path, key: f.keys["acme-admin"], body: ["name": "one more"]).status == .created)
+        }
+    }
+
     @Test func anAgentEnrolsOnceSendsHeartbeatsAndTakesTheRunsAskedFor() async throws {
         let f = try await Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
