@@ -156,7 +156,12 @@ public final class EdgeAgent: Service, Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.pusher.run() }
                 group.addTask {
-                    while !self.isStopping, !Task.isCancelled, await self.pusher.heartbeats {
+                    while !self.isStopping, !Task.isCancelled {
+                        // No heartbeats for now (a plain push key, or a 404): asked again after a pause.
+                        guard await self.pusher.heartbeats else {
+                            try await Task.sleep(for: .milliseconds(250))
+                            continue
+                        }
                         let started = ContinuousClock.now
                         let news = await self.heartbeat(wait: self.options.heartbeatSeconds)
                         // The status after acting on news goes out soon; otherwise one heartbeat an interval.
@@ -164,8 +169,6 @@ public final class EdgeAgent: Service, Sendable {
                         let rest = interval - (ContinuousClock.now - started)
                         if rest > .zero { try await Task.sleep(for: rest) }
                     }
-                    // No heartbeats (a plain push key): this task ends quietly and the others go on.
-                    while !self.isStopping, !Task.isCancelled { try await Task.sleep(for: .milliseconds(250)) }
                 }
                 group.addTask {
                     while !self.isStopping, !Task.isCancelled {

@@ -26,14 +26,18 @@ public actor Pusher {
     /// Bodies larger than this go in chunks of this size, which a broken connection does not lose (`ChunkedUpload`).
     let chunkBytes: Int
 
+    /// After a 404 to a heartbeat (a plain push key, or a server without agents): how long until it asks again.
+    let notAgentPause: Duration
+
     public init(spool: Spool, server: String, key: String, caFile: String?, chunkBytes: Int = 1 << 20,
-                logger: Logger) throws {
+                notAgentPause: Duration = .seconds(600), logger: Logger) throws {
         let http = try Self.client(server: server, caFile: caFile)
         self.spool = spool
         base = (server.hasSuffix("/") ? String(server.dropLast()) : server) + "/api/v1"
         endpoint = base + "/push/batches/"
         self.key = key
         self.chunkBytes = chunkBytes
+        self.notAgentPause = notAgentPause
         self.logger = logger
         self.http = http
     }
@@ -64,7 +68,8 @@ public actor Pusher {
 
     /// Sends a heartbeat with the agent's status, which the platform holds up to `wait` seconds until it has news
     /// for the agent (a run asked for, a new config); its answer, nil when it did not answer or this key is not an
-    /// enrolled agent's (404: then heartbeats are pointless, `heartbeats` turns false).
+    /// enrolled agent's (404: `heartbeats` is false for `notAgentPause`, then one is tried again, so a 404 of a server
+    /// being replaced does not end them for good).
     public func heartbeat(_ status: Value, wait: Double = 0) async -> Value? {
         guard heartbeats else { return nil }
         let seconds = Int(min(max(wait, 0), Self.longestWait).rounded(.down))
@@ -74,8 +79,9 @@ public actor Pusher {
         do {
             let response = try await http.execute(request, timeout: .seconds(Int64(seconds) + 30))
             let answer = try await response.body.collect(upTo: 1 << 20)
-            if response.status.code == 404 { heartbeats = false }
+            if response.status.code == 404 { pause.notAnAgent(at: ContinuousClock.now, for: notAgentPause) }
             guard response.status.code == 200 else { return nil }
+            pause.answered()
             return try? JSONParser.parse([UInt8](buffer: answer))
         } catch {
             return nil
@@ -85,8 +91,9 @@ public actor Pusher {
     /// The longest a heartbeat waits for news (the platform's bound too).
     public static let longestWait = 55.0
 
-    /// False once the platform said this key is no enrolled agent's.
-    public private(set) var heartbeats = true
+    /// False for a while after the platform said this key is no enrolled agent's.
+    public var heartbeats: Bool { pause.allows(at: ContinuousClock.now) }
+    private var pause = HeartbeatPause()
 
     public func shutdown() async { try? await http.shutdown() }
 
@@ -200,4 +207,14 @@ public actor Pusher {
             return .transient(retryAfter: nil)
         }
     }
+}
+
+/// Whether heartbeats go out: not for a while after a 404 (this key is no enrolled agent's, or the server is being
+/// replaced), again after that, and for good once one is answered.
+struct HeartbeatPause {
+    private var until: ContinuousClock.Instant?
+
+    mutating func notAnAgent(at now: ContinuousClock.Instant, for pause: Duration) { until = now + pause }
+    mutating func answered() { until = nil }
+    func allows(at now: ContinuousClock.Instant) -> Bool { until.map { now >= $0 } ?? true }
 }

@@ -61,13 +61,17 @@ public actor CredentialProvider {
         }
     }
 
-    /// ECS task role when the container agent's variables are set, else the EC2 instance role over IMDSv2.
+    /// ECS task role or EKS Pod Identity when the container agent's variables are set, else the EC2 instance role over
+    /// IMDSv2.
     private func fetchRole() async throws -> AWSCredentials {
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] {
             return try parse(try await get("http://169.254.170.2\(relative)", headers: [:]))
         }
         if let full = environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"] {
+            // EKS Pod Identity gives the token in a file that it rotates: read on every fetch.
             let token = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+                ?? environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"].flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             return try parse(try await get(full, headers: token.map { ["Authorization": $0] } ?? [:]))
         }
         let base = "http://169.254.169.254/latest"

@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OnrampCore
 
 /// What keeps the ring's keys encrypted at rest (AWS KMS): each key file then holds the key as the wrapper encrypted
@@ -34,6 +37,12 @@ extension KeyRing {
         }
         try FileManager.default.createDirectory(atPath: folder(directory), withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        // Servers and workers sharing the directory start together: one at a time wraps, the others then read.
+        let lockFd = open("\(folder(directory))/.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lockFd >= 0, flock(lockFd, LOCK_EX) == 0 else {
+            throw OnrampError("key.write", "cannot lock the keyring: \(String(cString: strerror(errno)))", at: folder(directory))
+        }
+        defer { close(lockFd) }
         let pointer = "\(folder(directory))/current"
         let legacy = ["\(directory)/master.key", "\(directory)/master.key.previous"]
         var plain: KeyRing?
@@ -48,11 +57,19 @@ extension KeyRing {
             try writeCurrent(id(of: key), directory: directory)
         }
         if let plain {
-            for id in plain.ids { try await writeWrapped(plain.keys[id]!, directory: directory, wrapper: wrapper) }
+            // A wrapped file already there (an earlier start, a restore, another KMS key) counts only if it opens as
+            // the plain key; otherwise it is written again from the plain key.
+            for id in plain.ids {
+                let key = plain.keys[id]!
+                let path = wrappedPath(directory, id)
+                if let blob = FileManager.default.contents(atPath: path),
+                   let opened = try? await wrapper.unwrap(blob, id: id), opened == key.withUnsafeBytes({ Data($0) }) {
+                    continue
+                }
+                try? FileManager.default.removeItem(atPath: path)
+                try await writeWrapped(key, directory: directory, wrapper: wrapper)
+            }
             try writeCurrent(plain.currentId, directory: directory)
-            // Every key is wrapped on disk (synced): the plain copies go.
-            for id in plain.ids { try FileManager.default.removeItem(atPath: keyPath(directory, id)) }
-            for path in legacy { try? FileManager.default.removeItem(atPath: path) }
         }
         var keys: [Data: SymmetricKey] = [:]
         for id in try wrappedIds(directory: directory) {
@@ -60,13 +77,25 @@ extension KeyRing {
             guard let blob = FileManager.default.contents(atPath: path), (1...8192).contains(blob.count) else {
                 throw OnrampError("key.invalid", "a wrapped key file must hold 1 to 8192 bytes", at: path)
             }
-            let bytes = try await wrapper.unwrap(blob, id: id)
+            let bytes: Data
+            do { bytes = try await wrapper.unwrap(blob, id: id) } catch let e as OnrampError {
+                throw OnrampError(e.code, "\(e.message) (the key file \(Hex.string(id)).kms)", at: path)
+            }
             let key = SymmetricKey(data: bytes)
             guard bytes.count == 32, Self.id(of: key) == id else {
                 throw OnrampError("key.tampered", "\(wrapper.name) gave back a key that is not the one the file is named after",
                                   at: path)
             }
             keys[id] = key
+        }
+        if let plain {
+            // Every key opened from its wrapped file: the plain copies go (legacy files only when the ring has them).
+            for id in plain.ids where keys[id] != nil { try? FileManager.default.removeItem(atPath: keyPath(directory, id)) }
+            for path in legacy {
+                if let data = FileManager.default.contents(atPath: path), keys[id(of: SymmetricKey(data: data))] != nil {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+            }
         }
         let current = try currentId(pointer)
         guard keys[current] != nil else {

@@ -27,7 +27,7 @@ public struct KMSClient: Sendable {
         guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
               url.path.isEmpty || url.path == "/", url.query == nil else {
             throw OnrampError("config.invalid", "\(endpoint) is not an endpoint URL (http(s)://HOST[:PORT])",
-                              at: "\(field)-endpoint")
+                              at: "--kms-endpoint")
         }
         self.keyId = keyId
         self.region = region
@@ -81,9 +81,12 @@ public struct KMSClient: Sendable {
                 response = try await http.execute(request, timeout: .seconds(15))
             } catch {
                 if attempt < 3 { try await Task.sleep(for: .milliseconds(200 * attempt)); continue }
-                throw OnrampError("kms.connect", "cannot reach KMS at \(endpoint): \(error)", at: "--kms-key-endpoint")
+                throw OnrampError("kms.connect", "cannot reach KMS at \(endpoint): \(error)", at: "--kms-endpoint")
             }
-            let text = try await response.body.collect(upTo: 1 << 20)
+            guard let text = try? await response.body.collect(upTo: 1 << 20) else {
+                throw OnrampError("kms.answer", "KMS at \(endpoint) answered \(action) with more than 1 MiB, or broke off",
+                                  at: "--kms-endpoint")
+            }
             let answer = (try? JSONParser.parse(Array(buffer: text))) ?? .null
             let status = Int(response.status.code)
             if (200..<300).contains(status) { return answer }
@@ -93,6 +96,6 @@ public struct KMSClient: Sendable {
             throw OnrampError("kms.refused", "KMS refused \(action) with key \(keyId): \(type)\(message.isEmpty ? "" : ": \(message)")",
                               at: "--kms-key")
         }
-        throw OnrampError("kms.connect", "cannot reach KMS at \(endpoint)", at: "--kms-key-endpoint")
+        throw OnrampError("kms.connect", "cannot reach KMS at \(endpoint)", at: "--kms-endpoint")
     }
 }

@@ -57,6 +57,7 @@ import Testing
             for d in try Self.documents(Self.deploy.appendingPathComponent("k8s/\(f)")) { docs.append((f, d)) }
         }
         let apiVersions = ["Deployment": "apps/v1", "Service": "v1", "Secret": "v1", "PersistentVolumeClaim": "v1",
+                           "ConfigMap": "v1", "ServiceAccount": "v1",
                            "HorizontalPodAutoscaler": "autoscaling/v2", "NetworkPolicy": "networking.k8s.io/v1",
                            "ScaledObject": "keda.sh/v1alpha1", "TriggerAuthentication": "keda.sh/v1alpha1"]
         func named(_ kind: String) -> [String: Value] {
@@ -77,6 +78,12 @@ import Testing
             for (k, v) in d["spec"]?["selector"]?["matchLabels"]?.objectValue ?? [:] { #expect(labels[k] == v, "\(name): \(k)") }
             #expect(pod?["securityContext"]?["runAsNonRoot"] == true && pod?["securityContext"]?["runAsUser"] == 10001, "\(name)")
             #expect(pod?["automountServiceAccountToken"] == false, "\(name)")
+            if let account = pod?["serviceAccountName"]?.stringValue {
+                #expect(named("ServiceAccount")[account] != nil, "\(name): no service account \(account)")
+            }
+            for map in (pod?["volumes"]?.arrayValue ?? []).compactMap({ $0["configMap"]?["name"]?.stringValue }) {
+                #expect(named("ConfigMap")[map] != nil, "\(name): no config map \(map)")
+            }
             let volumes = Set((pod?["volumes"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
             for claim in (pod?["volumes"]?.arrayValue ?? []).compactMap({ $0["persistentVolumeClaim"]?["claimName"]?.stringValue }) {
                 #expect(named("PersistentVolumeClaim")[claim] != nil, "\(name): no claim \(claim)")
@@ -88,6 +95,7 @@ import Testing
                 #expect(c["readinessProbe"]?["httpGet"]?["path"] == "/readyz" && c["livenessProbe"]?["httpGet"]?["path"] == "/healthz")
                 let ports = Set((c["ports"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
                 #expect(ports.contains(c["readinessProbe"]?["httpGet"]?["port"]?.stringValue ?? "?"), "\(name): probe port")
+                #expect(ports.contains(c["livenessProbe"]?["httpGet"]?["port"]?.stringValue ?? "?"), "\(name): probe port")
                 for mount in c["volumeMounts"]?.arrayValue ?? [] {
                     #expect(volumes.contains(mount["name"]?.stringValue ?? "?"), "\(name): mount \(mount)")
                 }
@@ -137,7 +145,9 @@ import Testing
             }
             return merged(compose["services"]?[name]?.objectValue ?? [:])
         }
-        #expect(Set(compose["services"]?.objectValue?.keys.map { $0 } ?? []) == ["postgres", "s3", "server", "worker"])
+        #expect(Set(compose["services"]?.objectValue?.keys.map { $0 } ?? []) == ["postgres", "s3", "s3-bucket", "server", "worker"])
+        #expect(service("server")["depends_on"]?["s3-bucket"]?["condition"] == "service_completed_successfully",
+                "the server starts once the artifacts bucket exists")
         for name in ["server", "worker"] {
             let s = service(name)
             #expect(s["read_only"] == true && s["user"] == "10001:10001" && Self.strings(s["cap_drop"]) == ["ALL"], "\(name)")
@@ -148,10 +158,20 @@ import Testing
         #expect(Self.strings(service("server")["command"]).contains("--workers"), "the server leaves runs to the workers")
     }
 
+    static func runtime(_ stages: [String]) -> String { stages.last ?? "" }
+
     @Test func theImageInstallsWhatTheBinaryLinks() throws {
         let dockerfile = try String(contentsOf: Self.deploy.appendingPathComponent("Dockerfile"), encoding: .utf8)
         let stages = dockerfile.components(separatedBy: "\nFROM ")
         #expect(stages.count == 3 && dockerfile.contains("--static-swift-stdlib"), "a build stage and a runtime stage")
+        // The build stage copies every folder a target of Package.swift lives in (SwiftPM checks them all).
+        let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        var folders: Set<String> = ["Sources", "Tests"]
+        for line in manifest.split(separator: "\n") where line.contains("path: \"") {
+            if let top = line.components(separatedBy: "path: \"").last?.split(separator: "/").first { folders.insert(String(top)) }
+        }
+        for folder in folders { #expect(stages[1].contains("COPY \(folder) ./\(folder)"), "deploy/Dockerfile does not copy \(folder)") }
+        #expect(Self.runtime(stages).contains("Onramp_OnrampServer.resources"), "the web UI's files go next to the binary")
         let runtime = stages.last ?? ""
         #expect(runtime.hasPrefix("debian:bookworm-slim") && runtime.contains("USER 10001:10001"))
         let installed = Set(runtime.components(separatedBy: "--no-install-recommends").dropFirst().first?

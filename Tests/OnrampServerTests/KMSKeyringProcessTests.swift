@@ -42,7 +42,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
         let keys = data.appendingPathComponent("keys")
-        func names() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: keys.path)) ?? []).sorted() }
+        func names() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: keys.path)) ?? []).filter { $0 != ".lock" }.sorted()
+        }
         let plainEnv = ["ONRAMP_ADMIN_KEY": ProcessTests.adminKey, "AWS_ACCESS_KEY_ID": keyId, "AWS_SECRET_ACCESS_KEY": secret,
                         "AWS_REGION": "us-east-1", "ONRAMP_KMS_ENDPOINT": endpoint]
         let kmsEnv = plainEnv.merging(["ONRAMP_KMS_KEY": kmsKey]) { _, b in b }
@@ -56,6 +58,8 @@ import Testing
                                             body: ["value": "s3cret", "origins": ["postgres://db.example:5432"]]).0 == 200)
         server.stop()
         let plainKey = try #require(names().first { $0.hasSuffix(".key") })
+        // A stale wrapped file beside it (a restore, another KMS key): written again from the plain key, never trusted.
+        try Data("stale".utf8).write(to: keys.appendingPathComponent(String(plainKey.dropLast(4)) + ".kms"))
 
         // Wrapped on the first start with the KMS key: the plain key file is gone, the wrapped one is a KMS blob.
         server = try Child(serve, env: kmsEnv, log: dir.appendingPathComponent("serve2.log"))
