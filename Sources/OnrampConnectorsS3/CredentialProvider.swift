@@ -61,9 +61,12 @@ public actor CredentialProvider {
         }
     }
 
-    /// ECS task role or EKS Pod Identity when the container agent's variables are set, else the EC2 instance role over
-    /// IMDSv2.
+    /// A web identity (EKS IRSA: `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN`) exchanged with STS; the ECS task
+    /// role or EKS Pod Identity when the container agent's variables are set; else the EC2 instance role over IMDSv2.
     private func fetchRole() async throws -> AWSCredentials {
+        if let tokenFile = environment["AWS_WEB_IDENTITY_TOKEN_FILE"], let role = environment["AWS_ROLE_ARN"] {
+            return try await assumeRoleWithWebIdentity(tokenFile: tokenFile, role: role)
+        }
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] {
             return try parse(try await get("http://169.254.170.2\(relative)", headers: [:]))
         }
@@ -87,24 +90,55 @@ public actor CredentialProvider {
         return try parse(try await get("\(base)/meta-data/iam/security-credentials/\(role)", headers: auth))
     }
 
+    /// STS `AssumeRoleWithWebIdentity` with the token in `tokenFile` (read on every fetch: it is rotated). The request
+    /// is not signed: the token is the proof.
+    private func assumeRoleWithWebIdentity(tokenFile: String, role: String) async throws -> AWSCredentials {
+        guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+              !token.isEmpty, token.utf8.count <= 20_000 else {
+            throw OnrampError("s3.credentials", "cannot read the web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)", at: tokenFile)
+        }
+        let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+        let endpoint = environment["AWS_ENDPOINT_URL_STS"] ?? region.map { "https://sts.\($0).amazonaws.com" } ?? "https://sts.amazonaws.com"
+        let session = environment["AWS_ROLE_SESSION_NAME"] ?? "onramp-\(Int(Date().timeIntervalSince1970))"
+        let form = [("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", role),
+                    ("RoleSessionName", session), ("WebIdentityToken", token)]
+            .map { "\($0.0)=\(SigV4.encode($0.1, keepSlash: false))" }.joined(separator: "&")
+        var request = HTTPClientRequest(url: endpoint.hasSuffix("/") ? endpoint : endpoint + "/")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: form))
+        return try Self.assumedRole(try await body(request, from: "STS at \(endpoint)"), role: role)
+    }
+
+    /// The credentials of an `AssumeRoleWithWebIdentity` answer.
+    static func assumedRole(_ xml: String, role: String) throws -> AWSCredentials {
+        let answer = S3XML(xml)
+        guard let id = answer.texts["AccessKeyId"], let secret = answer.texts["SecretAccessKey"] else {
+            throw OnrampError("s3.credentials", "STS answered AssumeRoleWithWebIdentity for \(role) without credentials")
+        }
+        return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: answer.texts["SessionToken"],
+                              expiration: answer.texts["Expiration"].flatMap(Self.date))
+    }
+
     private func get(_ url: String, headers: [String: String]) async throws -> String {
         var request = HTTPClientRequest(url: url)
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         return try await body(request)
     }
 
-    private func body(_ request: HTTPClientRequest) async throws -> String {
+    private func body(_ request: HTTPClientRequest, from what: String = "the instance metadata service") async throws -> String {
         do {
             let response = try await http.execute(request, timeout: .seconds(5))
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             guard response.status.code == 200 else {
-                throw OnrampError("s3.credentials", "the instance metadata service answered HTTP \(response.status.code)")
+                let code = S3XML(text).texts["Code"].map { " (\($0))" } ?? ""
+                throw OnrampError("s3.credentials", "\(what) answered HTTP \(response.status.code)\(code)")
             }
             return text
         } catch let e as OnrampError {
             throw e
         } catch {
-            throw OnrampError("s3.credentials", "cannot reach the instance metadata service for role credentials")
+            throw OnrampError("s3.credentials", "cannot reach \(what) for role credentials")
         }
     }
 
@@ -113,8 +147,16 @@ public actor CredentialProvider {
         guard let id = v["AccessKeyId"]?.stringValue, let secret = v["SecretAccessKey"]?.stringValue else {
             throw OnrampError("s3.credentials", "the role credentials answer has no AccessKeyId/SecretAccessKey")
         }
-        let expiration = v["Expiration"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
+        let expiration = v["Expiration"]?.stringValue.flatMap(Self.date)
         return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: v["Token"]?.stringValue,
                               expiration: expiration)
+    }
+
+    /// An ISO 8601 time, with or without fractions of a second (STS and the metadata services write either).
+    static func date(_ text: String) -> Date? {
+        if let d = ISO8601DateFormatter().date(from: text) { return d }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
     }
 }
