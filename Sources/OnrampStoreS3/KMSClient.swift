@@ -39,22 +39,24 @@ public struct KMSClient: Sendable {
 
     /// `plaintext` encrypted under the key, bound to `context` (Decrypt needs the same context).
     public func encrypt(_ plaintext: Data, context: [String: String]) async throws -> Data {
-        let answer = try await send("Encrypt", ["KeyId": .string(keyId), "Plaintext": .string(plaintext.base64EncodedString()),
-                                                "EncryptionContext": Self.context(context)])
-        guard let blob = answer["CiphertextBlob"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else {
-            throw OnrampError("kms.answer", "KMS answered Encrypt without a CiphertextBlob")
-        }
-        return blob
+        try await blob("Encrypt", giving: plaintext, as: "Plaintext", answer: "CiphertextBlob", context: context)
     }
 
     /// The plaintext of a blob `encrypt` made under this key with the same `context`.
     public func decrypt(_ blob: Data, context: [String: String]) async throws -> Data {
-        let answer = try await send("Decrypt", ["KeyId": .string(keyId), "CiphertextBlob": .string(blob.base64EncodedString()),
-                                                "EncryptionContext": Self.context(context)])
-        guard let plain = answer["Plaintext"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else {
-            throw OnrampError("kms.answer", "KMS answered Decrypt without a Plaintext")
+        try await self.blob("Decrypt", giving: blob, as: "CiphertextBlob", answer: "Plaintext", context: context)
+    }
+
+    /// `action` with `bytes` in the field `input` (base64) under this key and `context`: the bytes of the answer's
+    /// field `output`.
+    private func blob(_ action: String, giving bytes: Data, as input: String, answer output: String,
+                      context: [String: String]) async throws -> Data {
+        let answer = try await send(action, ["KeyId": .string(keyId), input: .string(bytes.base64EncodedString()),
+                                             "EncryptionContext": Self.context(context)])
+        guard let data = answer[output]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else {
+            throw OnrampError("kms.answer", "KMS answered \(action) without a \(output)")
         }
-        return plain
+        return data
     }
 
     private static func context(_ c: [String: String]) -> Value { .object(Value.Object(uniqueKeysWithValues: c.map { ($0, .string($1)) })) }

@@ -46,7 +46,7 @@ final class AggregateStep: Step {
     private var next = 0
     /// The records of groups that can still fail (a sum of text, a list past its budget), so that a failing group
     /// reports each of them: nil when no output can fail.
-    private var members: AggregateMembers?
+    private let members: AggregateMembers?
     /// The records kept passed `max_spill_mb`: none is kept from then on.
     private var spillFull = false
     private(set) var failure: OnrampError?
