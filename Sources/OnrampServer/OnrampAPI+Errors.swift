@@ -220,14 +220,20 @@ extension OnrampAPI {
         var out = entries
         var seen = Set(entries.map(\.id))
         let places = Set(entries.compactMap { e in Self.groupCodes.contains(e.code) ? e.step.map { [e.runId, $0] } : nil })
+        guard places.count <= 100 else {
+            throw APIError(.unprocessableContent, "replay.too_many",
+                           "the errors chosen come from \(places.count) failed aggregate steps of runs: a replay takes at most 100")
+        }
         for place in places.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let filter = ErrorQueueFilter(runId: place[0], state: .open, step: place[1])
-            let found = try await store.errorEntries(tenantId: tenant, filter: filter, limit: Self.maxReplayEntries + 1, after: nil)
-            for e in found where Self.groupCodes.contains(e.code) && seen.insert(e.id).inserted { out.append(e) }
-            guard found.count <= Self.maxReplayEntries, out.count <= Self.maxReplayEntries else {
-                throw APIError(.unprocessableContent, "replay.too_many",
-                               "the failed aggregate groups of run \(place[0]) at \(place[1]) hold more than "
-                               + "\(Self.maxReplayEntries) errors: a replay takes at most that many; run the pipeline again instead")
+            for code in Self.groupCodes.sorted() {
+                let filter = ErrorQueueFilter(runId: place[0], state: .open, code: code, step: place[1])
+                let found = try await store.errorEntries(tenantId: tenant, filter: filter, limit: Self.maxReplayEntries + 1, after: nil)
+                for e in found where seen.insert(e.id).inserted { out.append(e) }
+                guard found.count <= Self.maxReplayEntries, out.count <= Self.maxReplayEntries else {
+                    throw APIError(.unprocessableContent, "replay.too_many",
+                                   "the failed aggregate groups of run \(place[0]) at \(place[1]) hold more than "
+                                   + "\(Self.maxReplayEntries) errors: a replay takes at most that many; run the pipeline again instead")
+                }
             }
         }
         return out

@@ -72,9 +72,8 @@ final class CastStep: Step {
         }
         guard !casts.isEmpty else { throw OnrampError("config.length", "give at least one field", at: c.at("fields")) }
         self.casts = casts
-        overlapping = casts.contains { a in casts.contains { b in
-            a.field.keys != b.field.keys && b.field.keys.starts(with: a.field.keys)
-        } }
+        let paths = Set(casts.map(\.field.keys))
+        overlapping = casts.contains { c in (1..<max(1, c.field.keys.count)).contains { paths.contains(Array(c.field.keys.prefix($0))) } }
         onError = try c.string("on_error", default: "error")
         self.label = label
     }
