@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "OnrampHTTPSupport", dependencies: [
             "OnrampCore", "OnrampConnectorKit", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "OnrampConnectorsHTTP", dependencies: [
             "OnrampConnectorKit", "OnrampExpression", "OnrampFileFormats", "OnrampHTTPSupport",

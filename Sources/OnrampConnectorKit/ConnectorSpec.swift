@@ -1,8 +1,9 @@
 import Logging
 import OnrampCore
 
-/// What a connector needs from its host, and what its run may reach: a logger, the file area its paths
-/// resolve in, and the network it may connect to. A connector reaches files and hosts only through these.
+/// What a connector needs from its host, and what its run may reach: a logger, a clock, the file area its paths
+/// resolve in, the network it may connect to and the host's HTTP client for it. A connector reaches files and
+/// hosts only through these.
 public struct ConnectorResources: Sendable {
     public var logger: Logger
     public var files: FileArea
@@ -19,8 +20,10 @@ public struct ConnectorResources: Sendable {
     /// The batches pushed to the pipeline that this run reads (`push` sources), unsealed into the run's own folder;
     /// nil where nothing is pushed (the CLI, previews).
     public var pushed: [PushedBatch]?
-    /// Waits between retries; tests replace it to run backoff without waiting.
-    public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    /// The wall clock and waits between retries; tests replace it to run backoff without waiting.
+    public var clock = ConnectorClock.system
+    /// Where `http()` comes from: the registry that builds the connector fills it in with the host's.
+    public var httpProvider: (any ConnectorHTTPProvider)?
 
     public init(logger: Logger = Logger(label: "onramp.connector"), files: FileArea = .local("."),
                 egress: EgressPolicy = .unrestricted) {
@@ -32,6 +35,14 @@ public struct ConnectorResources: Sendable {
     /// Resolves a config's path in the run's file area (`field` names it in errors).
     public func resolve(_ path: String, field: String, forWriting: Bool = false) throws -> String {
         try files.resolve(path, field: field, forWriting: forWriting)
+    }
+
+    /// The host's HTTP client under this run's egress policy (shared by every connector of the process).
+    public func http() throws -> any ConnectorHTTPClient {
+        guard let httpProvider else {
+            throw OnrampError("connector.no_http", "this host gives connectors no HTTP client")
+        }
+        return try httpProvider.client(for: egress)
     }
 }
 
@@ -127,6 +138,8 @@ public struct ConnectorRegistry: Sendable {
     public var sinks: SinkFactory?
     /// The destination a dry run sends a preview's records to (a sandbox), as the composition root chose it.
     public var dryRunDestination: PipelineSpec.ConnectorRef?
+    /// The host's HTTP client, given to every connector this registry builds (`ConnectorResources.http()`).
+    public var http: (any ConnectorHTTPProvider)?
 
     public init() {}
 
@@ -161,7 +174,7 @@ public struct ConnectorRegistry: Sendable {
             }
             incremental = try JSONSchema.validate(inc, against: schema, at: "source.incremental")
         }
-        return try spec.build(config, incremental, resources)
+        return try spec.build(config, incremental, hosted(resources))
     }
 
     public func makeDestination(_ ref: PipelineSpec.ConnectorRef, resources: ConnectorResources) throws -> any Destination {
@@ -170,6 +183,12 @@ public struct ConnectorRegistry: Sendable {
                               hint: Suggestion.hint(for: ref.connector, in: destinations.keys.sorted()))
         }
         let config = try JSONSchema.validate(ref.config, against: spec.configSchema, at: "destination.config")
-        return try spec.build(config, resources)
+        return try spec.build(config, hosted(resources))
+    }
+
+    private func hosted(_ resources: ConnectorResources) -> ConnectorResources {
+        var resources = resources
+        if resources.httpProvider == nil { resources.httpProvider = http }
+        return resources
     }
 }

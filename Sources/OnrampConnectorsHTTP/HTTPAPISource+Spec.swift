@@ -1,9 +1,7 @@
-import AsyncHTTPClient
 import NIOCore
 import OnrampConnectorKit
 import OnrampCore
 import OnrampExpression
-import OnrampHTTPSupport
 
 extension HTTPAPISource {
     static let spec = SourceSpec(
@@ -16,12 +14,10 @@ extension HTTPAPISource {
         let inc = try incremental.map {
             try ConnectorConfig.decode(HTTPAPIIncremental.self, from: $0, at: "source.incremental")
         }
-        return try HTTPAPISource(config: config, incremental: inc, resources: resources,
-                                 client: try OutboundClient.client(for: resources.egress))
+        return try HTTPAPISource(config: config, incremental: inc, resources: resources)
     }
 
-    init(config: HTTPAPIConfig, incremental: HTTPAPIIncremental?, resources: ConnectorResources,
-         client: HTTPClient = OutboundClient.shared) throws {
+    init(config: HTTPAPIConfig, incremental: HTTPAPIIncremental?, resources: ConnectorResources) throws {
         let f = Self.field
         guard config.url.hasPrefix("http://") || config.url.hasPrefix("https://") else {
             throw OnrampError("config.invalid", "must be an http:// or https:// URL", at: "\(f).url")
@@ -35,8 +31,8 @@ extension HTTPAPISource {
             throw OnrampError("config.invalid", "must be JSON text", at: "\(f).body")
         }
         let policy = RetryPolicy(maxAttempts: config.maxAttempts, baseDelaySeconds: 0.5, maxDelaySeconds: 60)
-        var caller = HTTPCaller(client: client, egress: resources.egress, policy: policy,
-                                sleep: resources.sleep, auth: nil, maxBytes: config.maxResponseMib << 20,
+        var caller = HTTPCaller(client: try resources.http(), policy: policy, clock: resources.clock, auth: nil,
+                                maxBytes: config.maxResponseMib << 20,
                                 timeout: .milliseconds(Int64(config.timeoutSeconds * 1000)))
         let auth = try HTTPAuth(config.auth ?? .none, at: "\(f).auth", caller: caller)
         caller.auth = auth

@@ -1,11 +1,8 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import OnrampConnectorKit
 import OnrampCore
-import OnrampHTTPSupport
 
 /// A response read whole (up to the body cap).
 struct HTTPAnswer: Sendable {
@@ -31,13 +28,13 @@ struct HTTPAnswer: Sendable {
 /// A request that is not idempotent is sent again only when the server cannot have acted on it (`deferred`,
 /// `neverSent`). Non-retried and exhausted statuses are returned; only a connection that never answered throws.
 struct HTTPCaller: Sendable {
-    var client: HTTPClient
-    var egress: EgressPolicy
+    /// The host's client (`ConnectorResources.http()`): it checks the egress policy on every attempt.
+    var client: any ConnectorHTTPClient
     var policy: RetryPolicy
-    var sleep: @Sendable (Duration) async throws -> Void
+    var clock: ConnectorClock
     var auth: HTTPAuth?
     var maxBytes: Int
-    var timeout: TimeAmount
+    var timeout: Duration
     /// The longest pause `X-RateLimit-Reset` may ask for.
     var maxRateLimitWaitSeconds: Double = 900
 
@@ -45,34 +42,24 @@ struct HTTPCaller: Sendable {
     func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
               idempotent: Bool? = nil, field: String) async throws -> HTTPAnswer {
         let repeatable = idempotent ?? Self.idempotentMethods.contains(method)
-        try await egress.check(url: url, field: field)
         var attempt = 0
         var refreshed = false
         while true {
             attempt += 1
             try Task.checkCancellation()
-            var request = HTTPClientRequest(url: auth?.requestURL(url) ?? url)
-            request.method = method
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            if request.headers["Accept"].isEmpty { request.headers.add(name: "Accept", value: "application/json") }
-            try await auth?.authorize(&request.headers)
-            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+            var outgoing = HTTPHeaders(headers)
+            if outgoing["Accept"].isEmpty { outgoing.add(name: "Accept", value: "application/json") }
+            try await auth?.authorize(&outgoing)
+            let request = ConnectorHTTPRequest(method: method.rawValue, url: auth?.requestURL(url) ?? url,
+                                               headers: outgoing.map { ($0.name, $0.value) }, body: body,
+                                               timeout: timeout, maxResponseBytes: maxBytes)
             let failure: RetryPolicy.Failure
             var last: HTTPAnswer?
-            var transportError: (any Error)?
-            var neverSent = false
+            var transportError: ConnectorHTTPFailure?
             do {
-                let end = HTTPDeadline.end(after: timeout)
-                let response = try await client.execute(request, timeout: timeout)
-                let payload: ByteBuffer
-                do {
-                    payload = try await HTTPDeadline.collect(response.body, upTo: maxBytes, by: end, timeout: timeout)
-                } catch is NIOTooManyBytesError {
-                    throw OnrampError("http.too_large", "the response from \(url) is larger than "
-                                      + "\(maxBytes >> 20) MiB (max_response_mib)", at: field)
-                }
-                let answer = HTTPAnswer(status: Int(response.status.code), headers: response.headers,
-                                        body: Array(buffer: payload), url: url, attempts: attempt)
+                let response = try await client.send(request, field: field)
+                let answer = HTTPAnswer(status: response.status, headers: HTTPHeaders(response.headers.map { ($0.name, $0.value) }),
+                                        body: response.body, url: url, attempts: attempt)
                 if answer.status == 401, !refreshed, await auth?.invalidate() == true {
                     refreshed = true
                     attempt -= 1
@@ -83,31 +70,21 @@ struct HTTPCaller: Sendable {
                     return answer
                 }
                 last = answer
-                failure = .status(answer.status, retryAfterSeconds: Self.retryAfter(answer.headers))
-            } catch let e as OnrampError {
-                throw e
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch let e as HTTPDeadline.Exceeded {
-                failure = .timeout
+                failure = .status(answer.status, retryAfterSeconds: Self.retryAfter(answer.headers, now: clock.now()))
+            } catch let e as OnrampError where e.code == "http.too_large" {
+                throw OnrampError(e.code, e.message + " (max_response_mib)", at: field)
+            } catch let e as ConnectorHTTPFailure {
+                failure = e.kind == .timeout ? .timeout : .transport
                 transportError = e
-            } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
-                // The same words whether the deadline passed before the head (a loaded machine) or during the body.
-                failure = .timeout
-                transportError = HTTPDeadline.Exceeded(timeout: .nanoseconds(timeout.nanoseconds))
-            } catch {
-                failure = .transport
-                transportError = error
-                neverSent = Self.neverSent(error)
             }
-            let allowed = repeatable || neverSent || last.map(Self.deferred) == true
+            let allowed = repeatable || transportError?.kind == .notSent || last.map(Self.deferred) == true
             let decision = policy.decide(attempt: attempt, failure: failure, jitter: Double.random(in: 0..<1))
             switch decision {
             case .retry(let seconds) where allowed:
-                try await sleep(.milliseconds(Int64(seconds * 1000)))
+                try await clock.sleep(.milliseconds(Int64(seconds * 1000)))
             case .retry, .giveUp:
                 if let last { return last }
-                let why = transportError.map { TransportErrorText.describe($0) } ?? "no answer"
+                let why = transportError?.message ?? "no answer"
                 let unsafe = decision != .giveUp
                     ? "; not sent again, since the server may have acted on it (a \(method.rawValue) is not idempotent; "
                         + "an idempotency_header allows retries)" : ""
@@ -124,20 +101,11 @@ struct HTTPCaller: Sendable {
         (answer.status == 429 || answer.status == 503) && !answer.headers["Retry-After"].isEmpty
     }
 
-    /// Whether `error` came before the request reached a connection (none could be opened): nothing was sent.
-    static func neverSent(_ error: any Error) -> Bool {
-        if error is NIOConnectionError { return true }
-        if let e = error as? HTTPClientError { return e == .connectTimeout || e == .getConnectionFromPoolTimeout }
-        if let e = error as? ChannelError, case .connectTimeout = e { return true }
-        if let e = error as? IOError { return e.errnoCode == ECONNREFUSED }
-        return false
-    }
-
     /// Waits until the rate-limit window resets when the server says none is left.
     func pauseForRateLimit(_ headers: HTTPHeaders) async throws {
         guard let remaining = headers.first(name: "X-RateLimit-Remaining").flatMap(Double.init), remaining <= 0,
-              let reset = Self.rateLimitReset(headers), reset > 0 else { return }
-        try await sleep(.milliseconds(Int64(min(reset, maxRateLimitWaitSeconds) * 1000)))
+              let reset = Self.rateLimitReset(headers, now: clock.now()), reset > 0 else { return }
+        try await clock.sleep(.milliseconds(Int64(min(reset, maxRateLimitWaitSeconds) * 1000)))
     }
 
     /// Seconds to wait from `Retry-After` (seconds or an HTTP date), else from `X-RateLimit-Reset`.

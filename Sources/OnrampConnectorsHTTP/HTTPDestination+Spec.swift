@@ -1,8 +1,6 @@
-import AsyncHTTPClient
 import OnrampConnectorKit
 import OnrampCore
 import OnrampExpression
-import OnrampHTTPSupport
 
 extension HTTPDestination {
     static let spec = DestinationSpec(
@@ -11,11 +9,10 @@ extension HTTPDestination {
             + "a JSONata body, retries with backoff, an idempotency header, non-2xx answers as load errors.",
         configSchema: HTTPDestinationConfig.schema, config: HTTPDestinationConfig.self
     ) { config, resources in
-        try HTTPDestination(config: config, resources: resources,
-                            client: try OutboundClient.client(for: resources.egress))
+        try HTTPDestination(config: config, resources: resources)
     }
 
-    init(config: HTTPDestinationConfig, resources: ConnectorResources, client: HTTPClient = OutboundClient.shared) throws {
+    init(config: HTTPDestinationConfig, resources: ConnectorResources) throws {
         let f = Self.field
         func compile(_ text: String, _ field: String) throws -> JSONata {
             do { return try JSONata(text) } catch {
@@ -23,8 +20,8 @@ extension HTTPDestination {
             }
         }
         let policy = RetryPolicy(maxAttempts: config.maxAttempts, baseDelaySeconds: 0.5, maxDelaySeconds: 60)
-        var caller = HTTPCaller(client: client, egress: resources.egress, policy: policy,
-                                sleep: resources.sleep, auth: nil, maxBytes: config.maxResponseMib << 20,
+        var caller = HTTPCaller(client: try resources.http(), policy: policy, clock: resources.clock, auth: nil,
+                                maxBytes: config.maxResponseMib << 20,
                                 timeout: .milliseconds(Int64(config.timeoutSeconds * 1000)))
         let auth = try HTTPAuth(config.auth ?? .none, at: "\(f).auth", caller: caller)
         caller.auth = auth

@@ -1,9 +1,6 @@
-import AsyncHTTPClient
 import Crypto
 import Foundation
 import Metrics
-import NIOCore
-import NIOHTTP1
 import OnrampConnectorKit
 import OnrampCore
 import OnrampHTTPSupport
@@ -17,10 +14,11 @@ struct TaxmanDestination: Destination {
     let apiKey: String
     let batchSize: Int
     let concurrency: Int
-    let timeout: TimeAmount
+    let timeout: Duration
     let policy: RetryPolicy
-    let client: HTTPClient
-    let egress: EgressPolicy
+    /// The host's client (`ConnectorResources.http()`): it checks the egress policy on every attempt.
+    let client: any ConnectorHTTPClient
+    let clock: ConnectorClock
     let ledger = ReconciliationLedger()
     var idempotencyPrefix = ""
 
@@ -83,28 +81,20 @@ struct TaxmanDestination: Destination {
     }
 
     private func send(_ records: [Record]) async throws -> [RecordOutcome] {
-        let bytes = Self.body(records, prefix: idempotencyPrefix)
-        try await egress.check(url: baseURL, field: "destination.config.base_url")
+        let request = calculation(Array(Self.body(records, prefix: idempotencyPrefix).utf8))
         var attempt = 0
         while true {
             attempt += 1
-            var request = HTTPClientRequest(url: baseURL + "/v1/transactions/calculate-batch")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
-            request.body = .bytes(ByteBuffer(string: bytes))
             let failure: RetryPolicy.Failure
             do {
                 let started = ContinuousClock.now
-                let end = HTTPDeadline.end(after: timeout)
-                let response = try await client.execute(request, timeout: timeout)
-                let payload = try await HTTPDeadline.collect(response.body, upTo: 64 << 20, by: end, timeout: timeout)
+                let response = try await client.send(request, field: "destination.config.base_url")
                 let elapsed = ContinuousClock.now - started
-                Timer(label: "onramp_taxman_request_duration_seconds", dimensions: [("status", String(response.status.code))],
+                Timer(label: "onramp_taxman_request_duration_seconds", dimensions: [("status", String(response.status))],
                       preferredDisplayUnit: .seconds)
                     .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-                let text = String(buffer: payload)
-                let status = Int(response.status.code)
+                let text = String(decoding: response.body, as: UTF8.self)
+                let status = response.status
                 if status == 200 { return account(records, try Self.outcomes(text, count: records.count)) }
                 if status == 401 || status == 403 {
                     throw OnrampError("taxman.unauthorized", "TAXMAN refused the API key (HTTP \(status))", at: "destination.config.api_key")
@@ -113,23 +103,24 @@ struct TaxmanDestination: Destination {
                     let message = (try? JSONParser.parse(text))?["error"]?["message"]?.stringValue ?? text
                     return account(records, records.map { _ in .failed(code: "taxman.bad_request", message: message) })
                 }
-                failure = .status(status, retryAfterSeconds: response.headers.first(name: "Retry-After").flatMap(Double.init))
-            } catch let e as OnrampError {
-                throw e
-            } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
-                failure = .timeout
-            } catch is HTTPDeadline.Exceeded {
-                failure = .timeout
-            } catch {
-                failure = .transport
+                failure = .status(status, retryAfterSeconds: response.header("Retry-After").flatMap(Double.init))
+            } catch let e as ConnectorHTTPFailure {
+                failure = e.kind == .timeout ? .timeout : .transport
             }
             switch policy.decide(attempt: attempt, failure: failure, jitter: Double.random(in: 0..<1)) {
             case .retry(let seconds):
-                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                try await clock.sleep(.milliseconds(Int(seconds * 1000)))
             case .giveUp:
                 throw OnrampError("taxman.unavailable", "TAXMAN did not accept the batch after \(attempt) attempts (last: \(failure))", at: "destination")
             }
         }
+    }
+
+    /// A POST of `body` to the batch endpoint with the key.
+    func calculation(_ body: [UInt8], timeout: Duration? = nil) -> ConnectorHTTPRequest {
+        ConnectorHTTPRequest(method: "POST", url: baseURL + "/v1/transactions/calculate-batch",
+                             headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(apiKey)")],
+                             body: body, timeout: timeout ?? self.timeout, maxResponseBytes: 64 << 20)
     }
 
     /// The batch's final outcomes, added to the reconciliation.
@@ -184,14 +175,15 @@ struct TaxmanDestination: Destination {
                 batchSize: Int(config["batch_size"]!.numberValue!), concurrency: Int(config["concurrency"]!.numberValue!),
                 timeout: .milliseconds(Int64(config["timeout_seconds"]!.numberValue! * 1000)),
                 policy: RetryPolicy(maxAttempts: Int(config["max_attempts"]!.numberValue!)),
-                client: try OutboundClient.client(for: resources.egress), egress: resources.egress,
-                idempotencyPrefix: resources.idempotencyPrefix)
+                client: try resources.http(), clock: resources.clock, idempotencyPrefix: resources.idempotencyPrefix)
         })
 }
 
-/// The HTTP-family connectors, for the composition root to register.
+/// The HTTP-family connectors, for the composition root to register, with the host's HTTP client for every
+/// connector (`OutboundHTTP`) unless the registry has one.
 public enum HTTPConnectors {
     public static func register(into registry: inout ConnectorRegistry) {
+        if registry.http == nil { registry.http = OutboundHTTP() }
         registry.register(TaxmanDestination.spec)
         registry.register(HTTPAPISource.spec)
         registry.register(HTTPDestination.spec)

@@ -44,7 +44,7 @@ struct S3Connection: Decodable, Sendable {
                                   credentials: credentials, http: try OutboundClient.client(for: resources.egress,
                                                                                             connectSeconds: 5),
                                   egress: resources.egress, field: field)
-        client.sleep = resources.sleep
+        client.sleep = resources.clock.sleep
         return client
     }
 

@@ -60,7 +60,7 @@ struct S3Destination: Destination {
                 let c = try ConnectorConfig.decode(Config.self, from: config, at: field)
                 let client = try connection.client(resources, field: field)
                 let writer = S3ObjectWriter(
-                    client: client, namePrefix: c.prefix + SigV4.timestamp(Date()) + "-", csv: c.format == "csv",
+                    client: client, namePrefix: c.prefix + SigV4.timestamp(resources.clock.now()) + "-", csv: c.format == "csv",
                     perRun: c.objects == "per_run", maxRecords: c.maxRecordsPerObject, partSize: c.partSizeMb << 20)
                 return S3Destination(writer: writer, client: client, prefix: c.prefix)
             })

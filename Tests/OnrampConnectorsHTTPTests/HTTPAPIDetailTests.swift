@@ -77,8 +77,9 @@ import OnrampHTTPSupport
         await server.state.set(auth: .oauth2(id: "onramp", secret: "cs", uses: 100))
         await server.state.set(tokenLifetime: 100)
         let tokens = try await server.run { base in
-            let caller = HTTPCaller(client: OutboundClient.shared, egress: .unrestricted, policy: RetryPolicy(maxAttempts: 1),
-                                    sleep: { _ in }, auth: nil, maxBytes: 1 << 20, timeout: .seconds(10))
+            let caller = HTTPCaller(client: try OutboundHTTP().client(for: .unrestricted),
+                                    policy: RetryPolicy(maxAttempts: 1), clock: .system, auth: nil, maxBytes: 1 << 20,
+                                    timeout: .seconds(10))
             let cache = OAuth2TokenCache(tokenURL: base + "/oauth/token", clientID: "onramp", clientSecret: "cs",
                                          scope: nil, basic: true, field: "auth.token_url", caller: caller)
             let clock = Mutex(ContinuousClock.now)

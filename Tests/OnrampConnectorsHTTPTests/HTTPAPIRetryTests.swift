@@ -4,7 +4,7 @@ import OnrampConnectorKit
 import OnrampCore
 import Testing
 
-/// Rate limits and faults: waits honoured through `resources.sleep`, pages retried, a page failing for good
+/// Rate limits and faults: waits honoured through `resources.clock.sleep`, pages retried, a page failing for good
 /// fails the read with its URL and status, bad bodies are clear errors.
 @Suite struct HTTPAPIRetryTests {
     static func config(_ base: String, _ extra: Value.Object = [:]) -> Value {

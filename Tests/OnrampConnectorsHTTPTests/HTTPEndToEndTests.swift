@@ -73,7 +73,7 @@ import Testing
                 let checkpoints = FileCheckpointStore(directory: dir.path + "/state")
                 func run() async -> RunSummary {
                     var resources = ConnectorResources()
-                    resources.sleep = { sleeps.add($0) }
+                    resources.clock.sleep = { sleeps.add($0) }
                     return await PipelineRunner(spec: spec, registry: Self.registry(), resources: resources,
                                                 checkpoints: checkpoints, outputDirectory: dir.path + "/out").run()
                 }

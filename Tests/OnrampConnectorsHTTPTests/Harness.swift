@@ -12,10 +12,10 @@ enum Harness {
         return r
     }
 
-    /// Resources whose `sleep` records the waits instead of waiting.
+    /// Resources whose clock records the waits instead of waiting.
     static func resources(_ sleeps: SleepLog = SleepLog(), egress: EgressPolicy = .unrestricted) -> ConnectorResources {
         var r = ConnectorResources(egress: egress)
-        r.sleep = { d in sleeps.add(d) }
+        r.clock.sleep = { d in sleeps.add(d) }
         return r
     }
 
